@@ -1,0 +1,379 @@
+package learn
+
+import (
+	"math"
+	"math/rand/v2"
+)
+
+// trainer holds every buffer one training step needs, so that a step does not
+// allocate.
+type trainer struct {
+	net     *Network
+	nb      int         // batch size
+	acts    [][]float32 // acts[i] is the input of layer i, acts[len] the logits
+	grads   [][]float32 // gradients of acts
+	idx     [][]int32   // max-pooling argmax
+	mask    [][]float32 // dropout scale per element (0 or 1/(1−rate))
+	xhat    [][]float32 // batch normalisation: normalised input
+	inv     [][]float32 // batch normalisation: 1/√(var+ε) per channel
+	needDx  []bool      // layer i must produce its input gradient
+	g, m, v []float32   // gradient and Adam moments, laid out like params
+	steps   int
+	drop    *rand.Rand
+
+	// data
+	xs      []float32 // all windows, row-major
+	nf      int
+	y       []int
+	targets []float64
+	sw      []float64 // sample weights
+	rows    []int     // rows of the current batch
+}
+
+func newTrainer(n *Network, batch int, seed uint64) *trainer {
+	L := len(n.layers)
+	t := &trainer{net: n, nb: batch,
+		acts: make([][]float32, L+1), grads: make([][]float32, L+1),
+		idx: make([][]int32, L), mask: make([][]float32, L), xhat: make([][]float32, L), inv: make([][]float32, L),
+		needDx: make([]bool, L),
+		g:      make([]float32, len(n.params)), m: make([]float32, len(n.params)), v: make([]float32, len(n.params)),
+		drop: rand.New(rand.NewPCG(seed, 4)),
+	}
+	t.acts[0] = make([]float32, batch*n.in.Features())
+	t.grads[0] = make([]float32, batch*n.in.Features())
+	params := false
+	for i := range n.layers {
+		l := &n.layers[i]
+		t.needDx[i] = params
+		params = params || l.wn > 0
+		if l.kind == kReshape {
+			t.acts[i+1], t.grads[i+1] = t.acts[i], t.grads[i]
+			continue
+		}
+		sz := batch * l.out.size()
+		t.acts[i+1] = make([]float32, sz)
+		t.grads[i+1] = make([]float32, sz)
+		switch l.kind {
+		case kPool1D, kPool2D:
+			t.idx[i] = make([]int32, sz)
+		case kDropout:
+			t.mask[i] = make([]float32, sz)
+		case kBatchNorm:
+			t.xhat[i] = make([]float32, sz)
+			t.inv[i] = make([]float32, l.out.c)
+		}
+	}
+	return t
+}
+
+// load copies the windows of rows into acts[0].
+func (t *trainer) load(rows []int) {
+	t.rows = rows
+	for j, r := range rows {
+		copy(t.acts[0][j*t.nf:(j+1)*t.nf], t.xs[r*t.nf:(r+1)*t.nf])
+	}
+}
+
+// step trains on one batch and returns the summed (weighted) loss of the batch,
+// activity regularisation included, and the number of correct predictions.
+func (t *trainer) step(rows []int, lr float64) (float64, int) {
+	t.load(rows)
+	nb := len(rows)
+	reg := t.forward(nb, true)
+	loss, correct := t.head(nb, true)
+	t.backward(nb)
+	t.adam(lr)
+	return loss + reg, correct
+}
+
+// evaluate runs the inference pass over rows in batches and returns the summed
+// unweighted loss (plus activity regularisation) and the number correct.
+func (t *trainer) evaluate(rows []int) (float64, int) {
+	var loss float64
+	var correct int
+	for b := 0; b < len(rows); b += t.nb {
+		r := rows[b:min(b+t.nb, len(rows))]
+		t.load(r)
+		reg := t.forward(len(r), false)
+		l, c := t.head(len(r), false)
+		loss += l + reg
+		correct += c
+	}
+	return loss, correct
+}
+
+// forward computes the activations of nb windows up to the logits and returns
+// the activity-regularisation loss summed over the batch (λ·Σ|a|).
+func (t *trainer) forward(nb int, train bool) float64 {
+	n := t.net
+	p, st := n.params, n.state
+	var reg float64
+	for i := range n.layers {
+		l := &n.layers[i]
+		x, y := t.acts[i][:nb*l.in.size()], t.acts[i+1][:nb*l.out.size()]
+		switch l.kind {
+		case kDense:
+			denseForward(p[l.w:l.w+l.wn], p[l.b:l.b+l.bn], x, y, nb, l.in.c, l.out.c)
+		case kConv1D:
+			convForward(p[l.w:l.w+l.wn], p[l.b:l.b+l.bn], x, y, nb, 1, l.in.w, l.in.c, l.out.c, 1, l.k)
+		case kConv2D:
+			convForward(p[l.w:l.w+l.wn], p[l.b:l.b+l.bn], x, y, nb, l.in.h, l.in.w, l.in.c, l.out.c, l.k, l.k)
+		case kPool1D:
+			pool2DForward(x, y, t.idx[i], nb, 1, l.in.w, l.in.c)
+		case kPool2D:
+			pool2DForward(x, y, t.idx[i], nb, l.in.h, l.in.w, l.in.c)
+		case kDropout:
+			if !train || l.rate == 0 {
+				copy(y, x)
+				mk := t.mask[i][:len(y)]
+				for j := range mk {
+					mk[j] = 1
+				}
+				break
+			}
+			keep := 1 - l.rate
+			scale := 1 / keep
+			mk := t.mask[i][:len(y)]
+			for j, v := range x {
+				if t.drop.Float32() >= l.rate {
+					mk[j] = scale
+					y[j] = v * scale
+				} else {
+					mk[j], y[j] = 0, 0
+				}
+			}
+		case kBatchNorm:
+			if train {
+				t.bnForwardTrain(i, x, y)
+			} else {
+				l.forward(p, st, x, y, nb)
+			}
+		case kReshape:
+		}
+		if l.act == actReLU {
+			for j, v := range y {
+				if v < 0 {
+					y[j] = 0
+				}
+			}
+		}
+		if l.l1 {
+			var s float64
+			for _, v := range y {
+				s += math.Abs(float64(v))
+			}
+			reg += l1Activity * s
+		}
+	}
+	return reg
+}
+
+// head computes the loss of the logits against the batch's targets (weighted by
+// the sample weights when train) and, when train, the gradient of the mean loss
+// with respect to the logits.
+func (t *trainer) head(nb int, train bool) (float64, int) {
+	n := t.net
+	L := len(n.layers)
+	C := n.Outputs()
+	out, dz := t.acts[L][:nb*C], t.grads[L][:nb*C]
+	var loss float64
+	correct := 0
+	inb := 1 / float64(nb)
+	for s, r := range t.rows {
+		w := 1.0
+		if train {
+			w = t.sw[r]
+		}
+		z := out[s*C : s*C+C]
+		if n.regression {
+			d := float64(z[0]) - t.targets[r]
+			loss += w * d * d
+			dz[s] = float32(2 * w * d * inb)
+			continue
+		}
+		m, am := z[0], 0
+		for o, v := range z {
+			if v > m {
+				m, am = v, o
+			}
+		}
+		var se float64
+		for _, v := range z {
+			se += math.Exp(float64(v - m))
+		}
+		lse := float64(m) + math.Log(se)
+		y := t.y[r]
+		loss += w * (lse - float64(z[y]))
+		if am == y {
+			correct++
+		}
+		if train {
+			g := dz[s*C : s*C+C]
+			for o, v := range z {
+				p := math.Exp(float64(v) - lse)
+				if o == y {
+					p--
+				}
+				g[o] = float32(w * p * inb)
+			}
+		}
+	}
+	return loss, correct
+}
+
+// backward propagates the logits' gradient down the layers, accumulating the
+// parameter gradients in t.g.
+func (t *trainer) backward(nb int) {
+	n := t.net
+	clear(t.g)
+	p := n.params
+	for i := len(n.layers) - 1; i >= 0; i-- {
+		l := &n.layers[i]
+		x, y := t.acts[i][:nb*l.in.size()], t.acts[i+1][:nb*l.out.size()]
+		dy := t.grads[i+1][:nb*l.out.size()]
+		var dx []float32
+		if t.needDx[i] {
+			dx = t.grads[i][:nb*l.in.size()]
+		}
+		if l.act == actReLU {
+			var g float32
+			if l.l1 {
+				g = float32(l1Activity / float64(nb))
+			}
+			for j, v := range y {
+				if v > 0 {
+					dy[j] += g
+				} else {
+					dy[j] = 0
+				}
+			}
+		}
+		switch l.kind {
+		case kDense:
+			denseBackward(p[l.w:l.w+l.wn], t.g[l.w:l.w+l.wn], t.g[l.b:l.b+l.bn], x, dy, dx, nb, l.in.c, l.out.c)
+		case kConv1D:
+			convBackward(p[l.w:l.w+l.wn], t.g[l.w:l.w+l.wn], t.g[l.b:l.b+l.bn], x, dy, dx, nb, 1, l.in.w, l.in.c, l.out.c, 1, l.k)
+		case kConv2D:
+			convBackward(p[l.w:l.w+l.wn], t.g[l.w:l.w+l.wn], t.g[l.b:l.b+l.bn], x, dy, dx, nb, l.in.h, l.in.w, l.in.c, l.out.c, l.k, l.k)
+		case kPool1D, kPool2D:
+			if dx != nil {
+				pool2DBackward(dy, dx, t.idx[i], nb, l.in.size(), l.out.size())
+			}
+		case kDropout:
+			if dx != nil {
+				for j, g := range dy {
+					dx[j] = g * t.mask[i][j]
+				}
+			}
+		case kBatchNorm:
+			t.bnBackward(i, dy, dx)
+		case kReshape:
+		}
+	}
+}
+
+// adam applies one Adam step to every parameter, as Keras does:
+// α_t = lr·√(1−β2^t)/(1−β1^t), m += (g−m)(1−β1), v += (g²−v)(1−β2),
+// w −= α_t·m/(√v + ε); then the MaxNorm(1) constraint of conv2d kernels.
+func (t *trainer) adam(lr float64) {
+	const b1, b2, eps = 0.9, 0.999, 1e-7
+	t.steps++
+	a := float32(lr * math.Sqrt(1-math.Pow(b2, float64(t.steps))) / (1 - math.Pow(b1, float64(t.steps))))
+	p, m, v := t.net.params, t.m, t.v
+	m, v = m[:len(p)], v[:len(p)]
+	for i, g := range t.g[:len(p)] {
+		m[i] += (g - m[i]) * (1 - b1)
+		v[i] += (g*g - v[i]) * (1 - b2)
+		p[i] -= a * m[i] / (float32(math.Sqrt(float64(v[i]))) + eps)
+	}
+	for i := range t.net.layers {
+		l := &t.net.layers[i]
+		if l.maxNorm {
+			applyMaxNorm(p[l.w:l.w+l.wn], l.out.c)
+		}
+	}
+}
+
+// applyMaxNorm rescales every output filter of a (…, cout) kernel as Keras'
+// MaxNorm(1) does: w ← w·clip(‖w‖, 0, 1)/(ε + ‖w‖), the norm over all but the last axis.
+func applyMaxNorm(w []float32, cout int) {
+	for o := range cout {
+		var s float64
+		for j := o; j < len(w); j += cout {
+			s += float64(w[j]) * float64(w[j])
+		}
+		nrm := math.Sqrt(s)
+		f := float32(min(nrm, maxNormConv) / (kerasEps + nrm))
+		for j := o; j < len(w); j += cout {
+			w[j] *= f
+		}
+	}
+}
+
+// bnForwardTrain normalises with the batch statistics (biased variance) and
+// updates the moving statistics: moving −= (moving − batch)·(1 − momentum). For
+// 2-D feature maps (Keras' fused kernel) the moving variance takes the unbiased
+// batch variance, as TensorFlow's fused batch norm does.
+func (t *trainer) bnForwardTrain(i int, x, y []float32) {
+	n := t.net
+	l := &n.layers[i]
+	c := l.out.c
+	M := len(x) / c
+	g, b := n.params[l.w:l.w+c], n.params[l.b:l.b+c]
+	mean, vr := n.state[l.s:l.s+c], n.state[l.s+c:l.s+2*c]
+	xh := t.xhat[i][:len(x)]
+	inv := t.inv[i]
+	for j := range c {
+		var s float64
+		for k := j; k < len(x); k += c {
+			s += float64(x[k])
+		}
+		mu := s / float64(M)
+		var s2 float64
+		for k := j; k < len(x); k += c {
+			d := float64(x[k]) - mu
+			s2 += d * d
+		}
+		va := s2 / float64(M)
+		iv := 1 / math.Sqrt(va+bnEpsilon)
+		inv[j] = float32(iv)
+		for k := j; k < len(x); k += c {
+			h := float32((float64(x[k]) - mu) * iv)
+			xh[k] = h
+			y[k] = h*g[j] + b[j]
+		}
+		uv := va
+		if l.in.rank == 3 && M > 1 {
+			uv = va * float64(M) / float64(M-1)
+		}
+		mean[j] -= (mean[j] - float32(mu)) * (1 - bnMomentum)
+		vr[j] -= (vr[j] - float32(uv)) * (1 - bnMomentum)
+	}
+}
+
+// bnBackward: dγ += Σ dy·x̂, dβ += Σ dy, dx = γ·inv/M·(M·dy − Σdy − x̂·Σdy·x̂).
+func (t *trainer) bnBackward(i int, dy, dx []float32) {
+	n := t.net
+	l := &n.layers[i]
+	c := l.out.c
+	M := len(dy) / c
+	g := n.params[l.w : l.w+c]
+	dg, db := t.g[l.w:l.w+c], t.g[l.b:l.b+c]
+	xh := t.xhat[i][:len(dy)]
+	for j := range c {
+		var sd, sdx float64
+		for k := j; k < len(dy); k += c {
+			sd += float64(dy[k])
+			sdx += float64(dy[k]) * float64(xh[k])
+		}
+		dg[j] += float32(sdx)
+		db[j] += float32(sd)
+		if dx == nil {
+			continue
+		}
+		f := float64(g[j]) * float64(t.inv[i][j]) / float64(M)
+		for k := j; k < len(dy); k += c {
+			dx[k] = float32(f * (float64(M)*float64(dy[k]) - sd - float64(xh[k])*sdx))
+		}
+	}
+}
