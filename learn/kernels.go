@@ -3,58 +3,57 @@ package learn
 // Float32 kernels of the layers, forward and backward, for a batch of nb windows
 // stored one after another (channels-last, row-major). They never allocate.
 
-// axpyRows adds Σ_t x[t]·w[t·c : t·c+c] to y (len(y) == c), skipping zero inputs
-// (ReLU outputs are often zero).
+// axpyRows adds Σ_t x[t]·w[t·c : t·c+c] to y (len(y) == c), for every output o
+// summing over t in ascending order.
 func axpyRows(y, x, w []float32) {
 	c := len(y)
-	if c == 0 {
+	if c == 0 || len(x) == 0 {
 		return
 	}
-	switch {
-	case c%8 == 0:
-		for t, xv := range x {
-			if xv == 0 {
-				continue
+	if c%8 == 0 {
+		_ = w[len(x)*c-1]
+		if useAVX {
+			o := 0
+			for ; o+16 <= c; o += 16 {
+				axpy16(&y[o], x, &w[o], c)
 			}
-			wr := w[t*c : t*c+c]
-			for o := 0; o+8 <= len(wr); o += 8 {
-				yy := y[o : o+8 : o+8]
-				ww := wr[o : o+8 : o+8]
-				yy[0] += xv * ww[0]
-				yy[1] += xv * ww[1]
-				yy[2] += xv * ww[2]
-				yy[3] += xv * ww[3]
-				yy[4] += xv * ww[4]
-				yy[5] += xv * ww[5]
-				yy[6] += xv * ww[6]
-				yy[7] += xv * ww[7]
+			if o < c {
+				axpy8(&y[o], x, &w[o], c)
 			}
+			return
 		}
-	case c%4 == 0:
-		for t, xv := range x {
-			if xv == 0 {
-				continue
-			}
-			wr := w[t*c : t*c+c]
-			for o := 0; o+4 <= len(wr); o += 4 {
-				yy := y[o : o+4 : o+4]
-				ww := wr[o : o+4 : o+4]
-				yy[0] += xv * ww[0]
-				yy[1] += xv * ww[1]
-				yy[2] += xv * ww[2]
-				yy[3] += xv * ww[3]
-			}
+		axpyRowsGo(y, x, w)
+		return
+	}
+	for t, xv := range x {
+		if xv == 0 {
+			continue
 		}
-	default:
-		for t, xv := range x {
-			if xv == 0 {
-				continue
-			}
-			wr := w[t*c : t*c+c]
-			for o, wv := range wr {
-				y[o] += xv * wv
-			}
+		wr := w[t*c : t*c+c]
+		for o, wv := range wr {
+			y[o] += xv * wv
 		}
+	}
+}
+
+// axpyRowsGo is the reference of axpy8 and axpy16 (len(y) a multiple of 8).
+func axpyRowsGo(y, x, w []float32) {
+	c := len(y)
+	for o := 0; o < c; o += 8 {
+		yy := y[o : o+8 : o+8]
+		y0, y1, y2, y3, y4, y5, y6, y7 := yy[0], yy[1], yy[2], yy[3], yy[4], yy[5], yy[6], yy[7]
+		for t, xv := range x {
+			ww := w[t*c+o : t*c+o+8 : t*c+o+8]
+			y0 += xv * ww[0]
+			y1 += xv * ww[1]
+			y2 += xv * ww[2]
+			y3 += xv * ww[3]
+			y4 += xv * ww[4]
+			y5 += xv * ww[5]
+			y6 += xv * ww[6]
+			y7 += xv * ww[7]
+		}
+		yy[0], yy[1], yy[2], yy[3], yy[4], yy[5], yy[6], yy[7] = y0, y1, y2, y3, y4, y5, y6, y7
 	}
 }
 
@@ -62,6 +61,32 @@ func axpyRows(y, x, w []float32) {
 // dw[t·c+o] += x[t]·dz[o] and, when dx != nil, dx[t] += Σ_o w[t·c+o]·dz[o].
 func backRows(dw, dx, x, w, dz []float32) {
 	c := len(dz)
+	if len(x) == 0 {
+		return
+	}
+	if dx != nil {
+		dx = dx[:len(x)]
+	}
+	if c%8 == 0 {
+		_ = w[len(x)*c-1]
+		_ = dw[len(x)*c-1]
+		if useAVX {
+			for o := 0; o < c; o += 8 {
+				ger8(&dw[o], c, x, &dz[o])
+			}
+			if dx != nil {
+				dotRows(dx, &w[0], c, &dz[0], c/8)
+			}
+			return
+		}
+		for o := 0; o < c; o += 8 {
+			ger8Go(dw[o:], c, x, dz[o:o+8])
+		}
+		if dx != nil {
+			dotRowsGo(dx, w, c, dz, c/8)
+		}
+		return
+	}
 	if dx == nil {
 		for t, xv := range x {
 			if xv == 0 {
@@ -74,22 +99,50 @@ func backRows(dw, dx, x, w, dz []float32) {
 		}
 		return
 	}
-	dx = dx[:len(x)]
 	for t, xv := range x {
 		wr := w[t*c : t*c+c]
 		dr := dw[t*c : t*c+c]
 		var acc float32
-		if xv == 0 {
-			for o, g := range dz {
-				acc += wr[o] * g
-			}
-		} else {
-			for o, g := range dz {
-				dr[o] += xv * g
-				acc += wr[o] * g
-			}
+		for o, g := range dz {
+			dr[o] += xv * g
+			acc += wr[o] * g
 		}
 		dx[t] += acc
+	}
+}
+
+// ger8Go is the reference of ger8: dw[t·ldw+o] += x[t]·g[o] for o < 8.
+func ger8Go(dw []float32, ldw int, x, g []float32) {
+	g = g[:8]
+	for t, xv := range x {
+		dr := dw[t*ldw : t*ldw+8 : t*ldw+8]
+		dr[0] += xv * g[0]
+		dr[1] += xv * g[1]
+		dr[2] += xv * g[2]
+		dr[3] += xv * g[3]
+		dr[4] += xv * g[4]
+		dr[5] += xv * g[5]
+		dr[6] += xv * g[6]
+		dr[7] += xv * g[7]
+	}
+}
+
+// dotRowsGo is the reference of dotRows: eight lane sums p[o] = Σ_b w[t·ldw+8b+o]·g[8b+o]
+// (b ascending), reduced as ((p0+p4)+(p2+p6)) + ((p1+p5)+(p3+p7)), added to dx[t].
+func dotRowsGo(dx, w []float32, ldw int, g []float32, blocks int) {
+	for t := range dx {
+		wr := w[t*ldw : t*ldw+8*blocks]
+		var p [8]float32
+		for o := range 8 {
+			p[o] = wr[o] * g[o]
+		}
+		for b := 1; b < blocks; b++ {
+			for o := range 8 {
+				p[o] += wr[8*b+o] * g[8*b+o]
+			}
+		}
+		q0, q1, q2, q3 := p[0]+p[4], p[1]+p[5], p[2]+p[6], p[3]+p[7]
+		dx[t] += (q0 + q2) + (q1 + q3)
 	}
 }
 
@@ -195,6 +248,10 @@ func pool2DForward(x, y []float32, idx []int32, nb, h, w, c int) {
 		oh = 1
 	}
 	inS, outS := h*w*c, oh*ow*c
+	if h == 1 {
+		pool1D(x, y, idx, nb, w, c)
+		return
+	}
 	for s := range nb {
 		xs, ys := x[s*inS:s*inS+inS], y[s*outS:s*outS+outS]
 		for oy := range oh {
@@ -234,6 +291,44 @@ func pool2DBackward(dy, dx []float32, idx []int32, nb, inS, outS int) {
 		dxs := dx[s*inS : s*inS+inS]
 		for j, g := range dy[s*outS : s*outS+outS] {
 			dxs[idx[s*outS+j]] += g
+		}
+	}
+}
+
+// pool1D is pool2DForward for h = 1: windows of 2 steps (1 at an odd end).
+func pool1D(x, y []float32, idx []int32, nb, w, c int) {
+	ow := (w + 1) / 2
+	inS, outS := w*c, ow*c
+	for s := range nb {
+		xs, ys := x[s*inS:s*inS+inS], y[s*outS:s*outS+outS]
+		for ox := range ow {
+			i0 := 2 * ox * c
+			if 2*ox+1 >= w {
+				for ch := range c {
+					ys[ox*c+ch] = xs[i0+ch]
+					if idx != nil {
+						idx[s*outS+ox*c+ch] = int32(i0 + ch)
+					}
+				}
+				continue
+			}
+			a, b := xs[i0:i0+c], xs[i0+c:i0+2*c]
+			yr := ys[ox*c : ox*c+c]
+			if idx == nil {
+				for ch := range yr {
+					yr[ch] = max(a[ch], b[ch])
+				}
+				continue
+			}
+			ir := idx[s*outS+ox*c : s*outS+ox*c+c]
+			for ch := range yr {
+				bi := i0 + ch
+				if b[ch] > a[ch] {
+					bi += c
+				}
+				ir[ch] = int32(bi)
+				yr[ch] = xs[bi]
+			}
 		}
 	}
 }

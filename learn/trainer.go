@@ -20,6 +20,8 @@ type trainer struct {
 	g, m, v []float32   // gradient and Adam moments, laid out like params
 	steps   int
 	drop    *rand.Rand
+	// fixMask makes dropout reuse its last mask (gradient checks).
+	fixMask bool
 
 	// data
 	xs      []float32 // all windows, row-major
@@ -134,13 +136,26 @@ func (t *trainer) forward(nb int, train bool) float64 {
 			keep := 1 - l.rate
 			scale := 1 / keep
 			mk := t.mask[i][:len(y)]
-			for j, v := range x {
-				if t.drop.Float32() >= l.rate {
-					mk[j] = scale
-					y[j] = v * scale
-				} else {
-					mk[j], y[j] = 0, 0
+			if t.fixMask {
+				for j, v := range x {
+					y[j] = v * mk[j]
 				}
+				break
+			}
+			thr := uint32(min(float64(l.rate)*(1<<32), 1<<32-1))
+			var r uint64
+			for j, v := range x {
+				if j%2 == 0 {
+					r = t.drop.Uint64()
+				} else {
+					r >>= 32
+				}
+				var k float32
+				if uint32(r) >= thr {
+					k = scale
+				}
+				mk[j] = k
+				y[j] = v * k
 			}
 		case kBatchNorm:
 			if train {
@@ -151,11 +166,7 @@ func (t *trainer) forward(nb int, train bool) float64 {
 		case kReshape:
 		}
 		if l.act == actReLU {
-			for j, v := range y {
-				if v < 0 {
-					y[j] = 0
-				}
-			}
+			relu(y)
 		}
 		if l.l1 {
 			var s float64
@@ -240,13 +251,7 @@ func (t *trainer) backward(nb int) {
 			if l.l1 {
 				g = float32(l1Activity / float64(nb))
 			}
-			for j, v := range y {
-				if v > 0 {
-					dy[j] += g
-				} else {
-					dy[j] = 0
-				}
-			}
+			reluBackward(dy, y, g)
 		}
 		switch l.kind {
 		case kDense:
@@ -375,5 +380,23 @@ func (t *trainer) bnBackward(i int, dy, dx []float32) {
 		for k := j; k < len(dy); k += c {
 			dx[k] = float32(f * (float64(M)*float64(dy[k]) - sd - float64(xh[k])*sdx))
 		}
+	}
+}
+
+// relu sets negative values (and −0) to +0 without branches.
+func relu(y []float32) {
+	for j, v := range y {
+		u := math.Float32bits(v)
+		y[j] = math.Float32frombits(u &^ uint32(int32(u)>>31))
+	}
+}
+
+// reluBackward sets dy[j] = dy[j]+g where y[j] > 0 and 0 elsewhere (y ≥ 0).
+func reluBackward(dy, y []float32, g float32) {
+	y = y[:len(dy)]
+	for j, v := range y {
+		u := math.Float32bits(v)
+		m := uint32(int32(u|-u) >> 31) // all ones when y[j] ≠ 0
+		dy[j] = math.Float32frombits(math.Float32bits(dy[j]+g) & m)
 	}
 }
