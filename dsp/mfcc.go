@@ -1,0 +1,218 @@
+package dsp
+
+import (
+	"math"
+
+	"github.com/tinyimpulse/tinyimpulse/dsp/internal/fft"
+)
+
+// MFCCConfig holds the parameters of Edge Impulse's "mfcc" (Audio MFCC)
+// block.
+type MFCCConfig struct {
+	// ImplementationVersion is 1 to 4; 0 means the latest, 4.
+	ImplementationVersion int `json:"-"`
+
+	NumCepstral   int     `json:"num_cepstral"`   // coefficients per frame (default 13)
+	FrameLength   float64 `json:"frame_length"`   // seconds (default 0.02)
+	FrameStride   float64 `json:"frame_stride"`   // seconds (default 0.02)
+	NumFilters    int     `json:"num_filters"`    // mel filters, at least 2 (default 32)
+	FFTLength     int     `json:"fft_length"`     // power of two (default 256)
+	WinSize       int     `json:"win_size"`       // odd normalisation window in frames; <= 0 disables it (default 101)
+	LowFrequency  int     `json:"low_frequency"`  // Hz (default 0)
+	HighFrequency int     `json:"high_frequency"` // Hz; 0 means half the sampling frequency (default 0)
+	PreCof        float64 `json:"pre_cof"`        // pre-emphasis coefficient; 0 disables it (default 0.98)
+	PreShift      int     `json:"pre_shift"`      // pre-emphasis shift in samples, at least 1 (default 1)
+}
+
+// DefaultMFCCConfig returns Studio's defaults for the MFCC block.
+func DefaultMFCCConfig() MFCCConfig {
+	return MFCCConfig{NumCepstral: 13, FrameLength: 0.02, FrameStride: 0.02, NumFilters: 32, FFTLength: 256,
+		WinSize: 101, PreCof: 0.98, PreShift: 1}
+}
+
+// UnmarshalJSON reads Studio's parameters, starting from the defaults.
+func (c *MFCCConfig) UnmarshalJSON(b []byte) error {
+	p, err := decodeParams("mfcc", b)
+	if err != nil {
+		return err
+	}
+	return c.setParams(p)
+}
+
+func (c *MFCCConfig) setParams(p map[string]any) error {
+	v := c.ImplementationVersion
+	*c = DefaultMFCCConfig()
+	c.ImplementationVersion = v
+	r := newParamReader("mfcc", p)
+	r.int("num_cepstral", &c.NumCepstral)
+	r.float("frame_length", &c.FrameLength)
+	r.float("frame_stride", &c.FrameStride)
+	r.int("num_filters", &c.NumFilters)
+	r.int("fft_length", &c.FFTLength)
+	r.int("win_size", &c.WinSize)
+	r.int("low_frequency", &c.LowFrequency)
+	r.int("high_frequency", &c.HighFrequency)
+	r.float("pre_cof", &c.PreCof)
+	r.int("pre_shift", &c.PreShift)
+	return r.done()
+}
+
+// MFCC is Edge Impulse's "mfcc" block: per frame of a single-axis signal,
+// the orthonormal DCT-II of the log mel filterbank energies, with the first
+// coefficient replaced by the log of the frame's total power, then a
+// sliding cepstral mean and variance normalisation over frames. The input
+// is not rescaled. Features are frame by frame, min(num_cepstral,
+// num_filters) each.
+type MFCC struct {
+	cfg     MFCCConfig
+	in      Input
+	fr      framing
+	plan    *fft.Real
+	bank    []melFilter
+	ncep    int       // coefficients kept per frame
+	dct     []float64 // ncep × num_filters
+	norm    *cmvnw
+	x       []float64
+	power   []float64
+	energy  []float64
+	logE    []float64
+	cepstra []float64
+}
+
+// NewMFCC returns an MFCC block for windows described by in.
+func NewMFCC(cfg MFCCConfig, in Input) (*MFCC, error) {
+	const name = "mfcc"
+	if cfg.ImplementationVersion == 0 {
+		cfg.ImplementationVersion = 4
+	}
+	v := cfg.ImplementationVersion
+	if v < 1 || v > 4 {
+		return nil, &ConfigError{Block: name, Param: "implementationVersion", Value: v, Reason: "implementation_version should be between 1 and 4"}
+	}
+	if cfg.NumFilters < 2 {
+		return nil, &ConfigError{Block: name, Param: "num_filters", Value: cfg.NumFilters, Reason: "Filter number should be at least 2"}
+	}
+	if cfg.NumFilters > maxFilters {
+		return nil, &ConfigError{Block: name, Param: "num_filters", Value: cfg.NumFilters, Reason: "too many filters"}
+	}
+	if cfg.NumCepstral < 1 || cfg.NumCepstral > maxFilters {
+		return nil, &ConfigError{Block: name, Param: "num_cepstral", Value: cfg.NumCepstral, Reason: "must be at least 1"}
+	}
+	if err := checkFFTLength(name, "fft_length", cfg.FFTLength); err != nil {
+		return nil, err
+	}
+	if in.Axes != 1 {
+		return nil, &ConfigError{Block: name, Param: "axes", Value: in.Axes, Reason: "MFCC blocks only support a single axis, create one MFCC block per axis under **Create impulse**"}
+	}
+	if err := checkTimeInput(name, in); err != nil {
+		return nil, err
+	}
+	if cfg.PreShift <= 0 {
+		return nil, &ConfigError{Block: name, Param: "pre_shift", Value: cfg.PreShift, Reason: "Shift cannot be zero, or less than 0.  To disable pre emphasis, set coefficient to 0"}
+	}
+	fr, err := audioFraming(name, v, in.Samples, in.FrequencyHz, cfg.FrameLength, cfg.FrameStride)
+	if err != nil {
+		return nil, err
+	}
+	bank, err := melFilterbank(name, cfg.NumFilters, cfg.FFTLength, in.FrequencyHz, cfg.LowFrequency, cfg.HighFrequency, v <= 3)
+	if err != nil {
+		return nil, err
+	}
+	m := cfg.NumFilters
+	b := &MFCC{cfg: cfg, in: in, fr: fr, bank: bank, ncep: min(cfg.NumCepstral, m),
+		x:      make([]float64, in.Samples),
+		power:  make([]float64, fr.count*(cfg.FFTLength/2+1)),
+		energy: make([]float64, fr.count*m),
+		logE:   make([]float64, m)}
+	if b.plan, err = fft.NewReal(cfg.FFTLength); err != nil {
+		return nil, &ConfigError{Block: name, Param: "fft_length", Value: cfg.FFTLength, Reason: err.Error()}
+	}
+	b.cepstra = make([]float64, fr.count*b.ncep)
+	// Orthonormal DCT-II: C[k] = s_k Σ_j v[j] cos(πk(2j+1)/(2M)).
+	b.dct = make([]float64, b.ncep*m)
+	for k := range b.ncep {
+		s := math.Sqrt(2 / float64(m))
+		if k == 0 {
+			s = math.Sqrt(1 / float64(m))
+		}
+		for j := range m {
+			b.dct[k*m+j] = s * math.Cos(math.Pi*float64(k)*float64(2*j+1)/float64(2*m))
+		}
+	}
+	if cfg.WinSize > 0 {
+		if err := checkWinSize(name, cfg.WinSize); err != nil {
+			return nil, err
+		}
+		b.norm = newCMVNW(fr.count, b.ncep, cfg.WinSize)
+	}
+	return b, nil
+}
+
+// AppendFeatures appends the cepstral coefficients of one window to dst.
+func (b *MFCC) AppendFeatures(dst, window []float64) ([]float64, error) {
+	if err := checkWindow("mfcc", window, b.in.Samples); err != nil {
+		return dst, err
+	}
+	// Circular pre-emphasis: y[t] = x[t] - cof·x[(t-shift) mod N].
+	n := len(window)
+	cof := b.cfg.PreCof
+	shift := b.cfg.PreShift % n
+	for t, s := range window {
+		j := t - shift
+		if j < 0 {
+			j += n
+		}
+		b.x[t] = s - cof*window[j]
+	}
+	h := b.cfg.FFTLength/2 + 1
+	m := b.cfg.NumFilters
+	powerFrames(b.power, b.plan, b.x, b.fr)
+	applyFilterbank(b.energy, b.power, h, b.fr.count, b.bank)
+	for i := range b.fr.count {
+		for j, e := range b.energy[i*m : (i+1)*m] {
+			b.logE[j] = math.Log(e)
+		}
+		out := b.cepstra[i*b.ncep : (i+1)*b.ncep]
+		for k := range out {
+			row := b.dct[k*m : (k+1)*m]
+			var s float64
+			for j, c := range row {
+				s += c * b.logE[j]
+			}
+			out[k] = s
+		}
+		// The first coefficient is replaced by the log frame energy.
+		total := pairwiseSum(b.power[i*h : (i+1)*h])
+		if total == 0 {
+			total = 1e-10
+		}
+		out[0] = math.Log(total)
+	}
+	if b.norm == nil {
+		return append(dst, b.cepstra...), nil
+	}
+	n0 := len(dst)
+	dst = growFloat(dst, len(b.cepstra))[:n0+len(b.cepstra)]
+	b.norm.apply(dst[n0:], b.cepstra, true)
+	return dst, nil
+}
+
+// NumFeatures returns frames·min(num_cepstral, num_filters).
+func (b *MFCC) NumFeatures() int { return len(b.cepstra) }
+
+// Output returns Edge Impulse's spectrogram output for MFCC: height
+// num_cepstral and width the feature count divided by num_cepstral, which
+// is the frame count unless num_cepstral exceeds num_filters.
+func (b *MFCC) Output() OutputConfig {
+	return OutputConfig{Type: "spectrogram", Shape: OutputShape{
+		Width:  float64(b.NumFeatures()) / float64(b.cfg.NumCepstral),
+		Height: b.cfg.NumCepstral}}
+}
+
+// Labels returns nil: the MFCC block has no feature labels.
+func (b *MFCC) Labels() []string { return nil }
+
+// Cost returns the framing, FFT, filterbank and DCT figures of one window.
+func (b *MFCC) Cost() Cost {
+	return audioCost("mfcc", b.in, b.fr, b.cfg.FFTLength, b.cfg.NumFilters, b.ncep, b.NumFeatures())
+}

@@ -1,0 +1,82 @@
+package dsp
+
+// RawConfig holds the parameters of Edge Impulse's "raw" block.
+type RawConfig struct {
+	// ImplementationVersion is the block version; 0 means the latest, 1.
+	ImplementationVersion int `json:"-"`
+	// ScaleAxes multiplies every value (Studio default 1).
+	ScaleAxes float64 `json:"scale-axes"`
+}
+
+// DefaultRawConfig returns Studio's defaults for the raw block.
+func DefaultRawConfig() RawConfig { return RawConfig{ScaleAxes: 1} }
+
+// UnmarshalJSON reads Studio's parameters, starting from the defaults.
+func (c *RawConfig) UnmarshalJSON(b []byte) error {
+	p, err := decodeParams("raw", b)
+	if err != nil {
+		return err
+	}
+	return c.setParams(p)
+}
+
+func (c *RawConfig) setParams(p map[string]any) error {
+	v := c.ImplementationVersion
+	*c = DefaultRawConfig()
+	c.ImplementationVersion = v
+	r := newParamReader("raw", p)
+	r.float("scale-axes", &c.ScaleAxes)
+	return r.done()
+}
+
+// Raw is Edge Impulse's "raw" block: the window itself, every value
+// multiplied by scale-axes, in the same interleaved order.
+type Raw struct {
+	cfg RawConfig
+	in  Input
+}
+
+// NewRaw returns a raw block for windows described by in.
+func NewRaw(cfg RawConfig, in Input) (*Raw, error) {
+	if cfg.ImplementationVersion == 0 {
+		cfg.ImplementationVersion = 1
+	}
+	if cfg.ImplementationVersion != 1 {
+		return nil, &ConfigError{Block: "raw", Param: "implementationVersion", Value: cfg.ImplementationVersion, Reason: "implementation_version should be 1"}
+	}
+	if err := checkTimeInput("raw", in); err != nil {
+		return nil, err
+	}
+	return &Raw{cfg: cfg, in: in}, nil
+}
+
+// AppendFeatures appends window·scale-axes to dst.
+func (b *Raw) AppendFeatures(dst, window []float64) ([]float64, error) {
+	if err := checkWindow("raw", window, b.in.Len()); err != nil {
+		return dst, err
+	}
+	if b.cfg.ScaleAxes == 1 {
+		return append(dst, window...), nil
+	}
+	for _, v := range window {
+		dst = append(dst, v*b.cfg.ScaleAxes)
+	}
+	return dst, nil
+}
+
+// NumFeatures returns Samples·Axes.
+func (b *Raw) NumFeatures() int { return b.in.Len() }
+
+// Output returns a flat output of Samples·Axes values.
+func (b *Raw) Output() OutputConfig {
+	return OutputConfig{Type: "flat", Shape: OutputShape{Width: float64(b.NumFeatures())}}
+}
+
+// Labels returns nil: the raw block has no feature labels.
+func (b *Raw) Labels() []string { return nil }
+
+// Cost returns one multiplication per value.
+func (b *Raw) Cost() Cost {
+	n := b.NumFeatures()
+	return Cost{Block: "raw", Axes: b.in.Axes, Samples: b.in.Samples, Features: n, Ops: int64(n), WorkingBytes: 4 * n}
+}

@@ -1,0 +1,190 @@
+package dsp
+
+import (
+	"math"
+
+	"github.com/tinyimpulse/tinyimpulse/dsp/internal/fft"
+)
+
+// SpectrogramConfig holds the parameters of Edge Impulse's "spectrogram"
+// block.
+type SpectrogramConfig struct {
+	// ImplementationVersion is 1 to 4; 0 means the latest, 4.
+	ImplementationVersion int `json:"-"`
+
+	FrameLength  float64 `json:"frame_length"`   // seconds (default 0.02)
+	FrameStride  float64 `json:"frame_stride"`   // seconds (default 0.01)
+	FFTLength    int     `json:"fft_length"`     // power of two (default 128)
+	NoiseFloorDB int     `json:"noise_floor_db"` // versions 3 and 4 (default -52)
+	ShowAxes     bool    `json:"show_axes"`      // display only; ignored (default true)
+}
+
+// DefaultSpectrogramConfig returns Studio's defaults for the spectrogram
+// block.
+func DefaultSpectrogramConfig() SpectrogramConfig {
+	return SpectrogramConfig{FrameLength: 0.02, FrameStride: 0.01, FFTLength: 128, NoiseFloorDB: -52, ShowAxes: true}
+}
+
+// UnmarshalJSON reads Studio's parameters, starting from the defaults.
+func (c *SpectrogramConfig) UnmarshalJSON(b []byte) error {
+	p, err := decodeParams("spectrogram", b)
+	if err != nil {
+		return err
+	}
+	return c.setParams(p)
+}
+
+func (c *SpectrogramConfig) setParams(p map[string]any) error {
+	v := c.ImplementationVersion
+	*c = DefaultSpectrogramConfig()
+	c.ImplementationVersion = v
+	r := newParamReader("spectrogram", p)
+	r.float("frame_length", &c.FrameLength)
+	r.float("frame_stride", &c.FrameStride)
+	r.int("fft_length", &c.FFTLength)
+	r.int("noise_floor_db", &c.NoiseFloorDB)
+	r.bool("show_axes", &c.ShowAxes)
+	return r.done()
+}
+
+// Spectrogram is Edge Impulse's "spectrogram" block: the power spectrum
+// |DFT|²/n of each frame of a single-axis signal, min-max normalised over
+// the whole window (versions 1, 2) or in decibels above a noise floor
+// (versions 3, 4). Features are frame by frame, n/2+1 bins each.
+type Spectrogram struct {
+	cfg   SpectrogramConfig
+	in    Input
+	fr    framing
+	plan  *fft.Real
+	x     []float64
+	power []float64
+}
+
+// NewSpectrogram returns a spectrogram block for windows described by in.
+func NewSpectrogram(cfg SpectrogramConfig, in Input) (*Spectrogram, error) {
+	const name = "spectrogram"
+	if cfg.ImplementationVersion == 0 {
+		cfg.ImplementationVersion = 4
+	}
+	v := cfg.ImplementationVersion
+	if v < 1 || v > 4 {
+		return nil, &ConfigError{Block: name, Param: "implementationVersion", Value: v, Reason: "implementation_version should be <= 4"}
+	}
+	if err := checkFFTLength(name, "fft_length", cfg.FFTLength); err != nil {
+		return nil, err
+	}
+	if in.Axes != 1 {
+		return nil, &ConfigError{Block: name, Param: "axes", Value: in.Axes, Reason: "Spectrogram blocks only support a single axis, create one spectrogram block per axis under **Create impulse**"}
+	}
+	if err := checkTimeInput(name, in); err != nil {
+		return nil, err
+	}
+	if cfg.FrameLength < 4/in.FrequencyHz {
+		return nil, &ConfigError{Block: name, Param: "frame_length", Value: cfg.FrameLength, Reason: "Frame length should be at least 4 samples"}
+	}
+	if cfg.FrameStride < 4/in.FrequencyHz {
+		return nil, &ConfigError{Block: name, Param: "frame_stride", Value: cfg.FrameStride, Reason: "Frame stride should be at least 4 samples"}
+	}
+	fr, err := audioFraming(name, v, in.Samples, in.FrequencyHz, cfg.FrameLength, cfg.FrameStride)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := fft.NewReal(cfg.FFTLength)
+	if err != nil {
+		return nil, &ConfigError{Block: name, Param: "fft_length", Value: cfg.FFTLength, Reason: err.Error()}
+	}
+	return &Spectrogram{cfg: cfg, in: in, fr: fr, plan: plan,
+		x:     make([]float64, in.Samples),
+		power: make([]float64, fr.count*(cfg.FFTLength/2+1))}, nil
+}
+
+// AppendFeatures appends the spectrogram of one window to dst.
+func (b *Spectrogram) AppendFeatures(dst, window []float64) ([]float64, error) {
+	if err := checkWindow("spectrogram", window, b.in.Samples); err != nil {
+		return dst, err
+	}
+	v := b.cfg.ImplementationVersion
+	x := window
+	if v == 3 {
+		// Version 3 rescales int16 audio: any sample outside [-1, 1] means
+		// the whole window is divided by 32768 (and rounded to float32).
+		for _, s := range window {
+			if s < -1 || s > 1 {
+				for i, s := range window {
+					b.x[i] = float64(float32(s / 32768))
+				}
+				x = b.x
+				break
+			}
+		}
+	}
+	powerFrames(b.power, b.plan, x, b.fr)
+	p := b.power
+	if v <= 2 {
+		lo, hi := p[0], p[0]
+		for _, e := range p {
+			lo = math.Min(lo, e)
+			hi = math.Max(hi, e)
+		}
+		span := hi - lo
+		for _, e := range p {
+			q := (e - lo) / span
+			if math.IsNaN(q) {
+				q = 0
+			}
+			dst = append(dst, q)
+		}
+		return dst, nil
+	}
+	nf := float64(b.cfg.NoiseFloorDB)
+	for _, e := range p {
+		d := 10 * math.Log10(math.Max(e, 1e-30))
+		d = (d - nf) / (12 - nf)
+		if d < 0 {
+			d = 0
+		}
+		if v == 3 && d > 1 {
+			d = 1
+		}
+		dst = append(dst, d)
+	}
+	return dst, nil
+}
+
+// NumFeatures returns frames·(fft_length/2+1).
+func (b *Spectrogram) NumFeatures() int { return len(b.power) }
+
+// Output returns a spectrogram output: width frames, height
+// fft_length/2+1 bins.
+func (b *Spectrogram) Output() OutputConfig {
+	return OutputConfig{Type: "spectrogram", Shape: OutputShape{Width: float64(b.fr.count), Height: b.cfg.FFTLength/2 + 1}}
+}
+
+// Labels returns nil: the spectrogram block has no feature labels.
+func (b *Spectrogram) Labels() []string { return nil }
+
+// Cost returns the framing and FFT figures of one window.
+func (b *Spectrogram) Cost() Cost {
+	n := b.cfg.FFTLength
+	return audioCost("spectrogram", b.in, b.fr, n, 0, 0, b.NumFeatures())
+}
+
+// audioCost assembles the cost figures shared by the audio blocks.
+func audioCost(block string, in Input, fr framing, n, filters, cepstra, features int) Cost {
+	h := n/2 + 1
+	logn := int64(math.Log2(float64(n)) + 0.5)
+	ops := int64(fr.count) * (int64(fr.length) + 5*int64(n)/2*max(logn, 1) + 3*int64(h))
+	if filters > 0 {
+		ops += int64(fr.count) * (2*2*int64(h) + 20*int64(filters))
+	}
+	if cepstra > 0 {
+		ops += int64(fr.count) * 2 * int64(filters) * int64(cepstra)
+	}
+	work := 4*fr.count*max(filters, 1) + 4*fr.count + 4*(fr.length+h+2*n) + 4*features
+	if filters > 0 {
+		work += 4 * (filters + 2)
+	}
+	return Cost{Block: block, Axes: 1, Samples: in.Samples, FFTLength: n, FFTs: fr.count,
+		Frames: fr.count, FrameLength: fr.length, Filters: filters, Cepstra: cepstra,
+		Features: features, Ops: ops, WorkingBytes: work}
+}
