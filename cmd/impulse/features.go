@@ -1,0 +1,66 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+
+	"github.com/tinyimpulse/tinyimpulse/dsp"
+)
+
+// maxRequestBytes bounds the JSON read from stdin.
+const maxRequestBytes = 1 << 30
+
+// features implements "impulse features": one block call from stdin.
+func features(args []string, stdin io.Reader, stdout io.Writer) error {
+	if len(args) > 0 {
+		return usageError{"features takes no arguments; it reads JSON on stdin"}
+	}
+	data, err := io.ReadAll(io.LimitReader(stdin, maxRequestBytes+1))
+	if err != nil {
+		return fmt.Errorf("stdin: %v", err)
+	}
+	if len(data) > maxRequestBytes {
+		return fmt.Errorf("stdin: request larger than %d bytes", maxRequestBytes)
+	}
+	var req dsp.Request
+	if err := json.Unmarshal(data, &req); err != nil {
+		return fmt.Errorf("stdin: %v", err)
+	}
+	blk, window, err := req.Build()
+	if err != nil {
+		return err
+	}
+	feats, err := blk.AppendFeatures(make([]float64, 0, blk.NumFeatures()), window)
+	if err != nil {
+		return err
+	}
+	labels := blk.Labels()
+	if labels == nil {
+		labels = []string{}
+	}
+	w := bufio.NewWriter(stdout)
+	// Features are written with the shortest representation that round
+	// trips, so the output carries the float64 values exactly.
+	w.WriteString(`{"features":[`)
+	for i, v := range feats {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("%s: feature %d is %v", req.Block, i, v)
+		}
+		w.WriteString(strconv.FormatFloat(v, 'g', -1, 64))
+	}
+	w.WriteString(`],"output_shape":`)
+	out, _ := json.Marshal(blk.Output())
+	w.Write(out)
+	w.WriteString(`,"labels":`)
+	lb, _ := json.Marshal(labels)
+	w.Write(lb)
+	w.WriteString("}\n")
+	return w.Flush()
+}
