@@ -1,0 +1,142 @@
+package metrics
+
+import (
+	"fmt"
+)
+
+// Confusion is a dense confusion matrix over an ordered set of classes.
+// Rows are the actual class and columns the predicted class, as
+// scikit-learn's confusion_matrix and Studio's confusionMatrix.
+type Confusion struct {
+	// Labels names the classes; class i is Labels[i].
+	Labels []string
+	// Counts holds the len(Labels)² counts row-major:
+	// Counts[i*len(Labels)+j] windows of actual class i were predicted as j.
+	Counts []int
+}
+
+// NewConfusion counts actual against predicted class indices, which must lie
+// in [0, len(labels)). It returns an error wrapping [ErrEmpty], [ErrLength] or
+// [ErrValue] for empty inputs, mismatched lengths or out-of-range indices.
+func NewConfusion(labels []string, actual, predicted []int) (*Confusion, error) {
+	c := len(labels)
+	if c == 0 {
+		return nil, fmt.Errorf("metrics: NewConfusion: no labels: %w", ErrEmpty)
+	}
+	if err := checkClasses("actual", actual, c); err != nil {
+		return nil, err
+	}
+	if len(predicted) != len(actual) {
+		return nil, fmt.Errorf("metrics: NewConfusion: len(actual)=%d, len(predicted)=%d: %w", len(actual), len(predicted), ErrLength)
+	}
+	if err := checkClasses("predicted", predicted, c); err != nil {
+		return nil, err
+	}
+	m := &Confusion{Labels: append([]string(nil), labels...), Counts: make([]int, c*c)}
+	for k, a := range actual {
+		m.Counts[a*c+predicted[k]]++
+	}
+	return m, nil
+}
+
+func checkClasses(name string, y []int, c int) error {
+	if len(y) == 0 {
+		return fmt.Errorf("metrics: %s: %w", name, ErrEmpty)
+	}
+	for i, v := range y {
+		if v < 0 || v >= c {
+			return fmt.Errorf("metrics: %s[%d]=%d outside [0,%d): %w", name, i, v, c, ErrValue)
+		}
+	}
+	return nil
+}
+
+// At returns the number of windows of actual class i predicted as class j.
+// It panics if i or j is out of range.
+func (m *Confusion) At(i, j int) int {
+	c := len(m.Labels)
+	if i < 0 || i >= c || j < 0 || j >= c {
+		panic("metrics: confusion index out of range")
+	}
+	return m.Counts[i*c+j]
+}
+
+// Total returns the number of windows counted.
+func (m *Confusion) Total() int {
+	n := 0
+	for _, v := range m.Counts {
+		n += v
+	}
+	return n
+}
+
+// Accuracy returns the fraction of windows on the diagonal, or 0 for an
+// empty matrix.
+func (m *Confusion) Accuracy() float64 {
+	c := len(m.Labels)
+	good := 0
+	for i := 0; i < c; i++ {
+		good += m.Counts[i*c+i]
+	}
+	return ratio(float64(good), float64(m.Total()))
+}
+
+// BalancedAccuracy returns the mean recall over the classes that occur as
+// actual classes, as scikit-learn's balanced_accuracy_score.
+func (m *Confusion) BalancedAccuracy() float64 {
+	sum, n := 0.0, 0
+	for _, s := range m.PerClass() {
+		if s.Support > 0 {
+			sum += s.Recall
+			n++
+		}
+	}
+	return ratio(sum, float64(n))
+}
+
+// ClassScores holds the precision, recall, F1 score and support of one class
+// or of an average, as one entry of scikit-learn's classification_report.
+type ClassScores struct {
+	Precision float64 `json:"precision"`
+	Recall    float64 `json:"recall"`
+	F1        float64 `json:"f1-score"`
+	// Support is the number of windows whose actual class this is (for an
+	// average: all windows).
+	Support int `json:"support"`
+}
+
+// PerClass returns the scores of every class in label order. Undefined
+// ratios (0/0) are 0, as scikit-learn's zero_division=0.
+func (m *Confusion) PerClass() []ClassScores {
+	c := len(m.Labels)
+	out := make([]ClassScores, c)
+	for k := 0; k < c; k++ {
+		tp := m.Counts[k*c+k]
+		actual, predicted := 0, 0
+		for j := 0; j < c; j++ {
+			actual += m.Counts[k*c+j]
+			predicted += m.Counts[j*c+k]
+		}
+		out[k] = scores(tp, actual, predicted)
+	}
+	return out
+}
+
+// scores follows scikit-learn 1.2's precision_recall_fscore_support with
+// beta 1 and zero_division 0.
+func scores(tp, actual, predicted int) ClassScores {
+	p := ratio(float64(tp), float64(predicted))
+	r := ratio(float64(tp), float64(actual))
+	den := p + r
+	if den == 0 {
+		den = 1
+	}
+	return ClassScores{Precision: p, Recall: r, F1: 2 * p * r / den, Support: actual}
+}
+
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
+}
