@@ -1,0 +1,54 @@
+"""Times scikit-learn's KMeans and GaussianMixture on the data of anomaly/bench_test.go.
+
+Run: /usr/bin/python3 testdata/anomaly/bench_sklearn.py [repeats]
+Settings are the ones the anomaly package uses by default (see anomaly/doc.go):
+KMeans(n_clusters=32, init="k-means++", n_init=10, max_iter=300, tol=1e-4, algorithm="lloyd")
+GaussianMixture(n_components=8, covariance_type="full", max_iter=100, tol=1e-3,
+reg_covar=1e-6, init_params="kmeans", n_init=1).
+Prints the median wall time of `repeats` fits (seeds 0..repeats-1) per configuration, plus the
+median iteration count, and the n_init=1 KMeans fit for comparison with spec/performance.md.
+"""
+import sys
+import time
+import warnings
+
+import numpy as np
+import sklearn
+import threadpoolctl
+from sklearn.cluster import KMeans
+from sklearn.mixture import GaussianMixture
+
+from benchdata import benchdata
+
+warnings.filterwarnings("ignore")
+
+
+def timed(make, x, repeats):
+    times, iters = [], []
+    for seed in range(repeats):
+        est = make(seed)
+        t0 = time.perf_counter()
+        est.fit(x)
+        times.append(time.perf_counter() - t0)
+        iters.append(est.n_iter_)
+    return np.median(times), np.median(iters)
+
+
+def main():
+    repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    print(f"scikit-learn {sklearn.__version__}, numpy {np.__version__}")
+    for info in threadpoolctl.threadpool_info():
+        print(f"  {info['internal_api']} {info.get('version')} threads={info['num_threads']}")
+    for n in (5000, 50000):
+        x = benchdata(n, 33)
+        for name, make in [
+            ("KMeans k=32 n_init=10", lambda s: KMeans(32, n_init=10, random_state=s, algorithm="lloyd")),
+            ("KMeans k=32 n_init=1", lambda s: KMeans(32, n_init=1, random_state=s, algorithm="lloyd")),
+            ("GMM 8 full", lambda s: GaussianMixture(8, covariance_type="full", random_state=s)),
+        ]:
+            t, it = timed(make, x, repeats)
+            print(f"n={n:6d} {name:24s} median {t*1e3:9.1f} ms  (median n_iter_ {it:g}, {repeats} seeds)")
+
+
+if __name__ == "__main__":
+    main()
