@@ -1,9 +1,12 @@
 package learn
 
 import (
+	"context"
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"gonum.org/v1/gonum/mat"
 )
 
 // benchNet builds Studio's default network for in with 4 classes, random
@@ -71,6 +74,18 @@ func benchInfer(b *testing.B, in Input) {
 		b.ReportAllocs()
 		for b.Loop() {
 			dst, _ = net.Classify(dst, x)
+		}
+	})
+	calib := mat.NewDense(1, len(x), x)
+	q, err := Quantize(context.Background(), net, calib, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("int8", func(b *testing.B) {
+		dst := make([]float64, 4)
+		b.ReportAllocs()
+		for b.Loop() {
+			dst, _ = q.Classify(dst, x)
 		}
 	})
 }

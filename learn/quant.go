@@ -1,0 +1,492 @@
+package learn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// Int8Network is a network quantised after training as TensorFlow Lite does it
+// (full-integer, int8 input and output): per-channel symmetric int8 weights,
+// int32 biases, asymmetric int8 activations calibrated on representative windows,
+// and integer-only inference with fixed-point requantisation as TFLite Micro's
+// reference kernels do. Its methods are safe for concurrent use.
+type Int8Network struct {
+	in         Input
+	regression bool
+	labels     []string
+	layers     []qlayer
+	input      QuantParams // input tensor
+	output     QuantParams // output tensor (softmax: 1/256, −128)
+	maxSize    int
+	maxC       int
+	pool       sync.Pool // *qscratch
+}
+
+// QuantParams are the affine int8 parameters of a tensor: real = Scale·(q − ZeroPoint).
+type QuantParams struct {
+	Scale     float64
+	ZeroPoint int32
+}
+
+type qkind uint8
+
+const (
+	qConv    qkind = iota + 1 // dense (1×1 window over the whole input), conv1d, conv2d
+	qPool                     // max pooling 2/2 'same' (h = 1 for 1-D)
+	qAffine                   // batch normalisation: per-channel x·a + b
+	qSoftmax                  // int8 softmax, output 1/256, −128
+)
+
+// qlayer is one integer op. For qConv the weights are (kh, kw, cin, cout); a dense
+// layer is kh = kw = h = w = 1 with cin = its input size.
+type qlayer struct {
+	kind           qkind
+	in, out        shape // conv: spatial shape (h, w, c)
+	kh, kw         int
+	w              []int8
+	bias           []int32
+	mult           []int32 // per output channel fixed-point multiplier (Q31)
+	shift          []int32 // per output channel exponent
+	wScale         []float64
+	inQ, outQ      QuantParams
+	actMin, actMax int32
+	exp            []int64 // softmax: exp(−scale·d) in Q24 for d = 0..255
+}
+
+type qscratch struct {
+	a, b []int8
+	acc  []int32
+}
+
+// Features returns the number of input features per window.
+func (q *Int8Network) Features() int { return q.in.Features() }
+
+// Outputs returns the number of outputs.
+func (q *Int8Network) Outputs() int { return q.layers[len(q.layers)-1].out.c }
+
+// Labels returns the class names (or the regression target name).
+func (q *Int8Network) Labels() []string { return append([]string(nil), q.labels...) }
+
+// Input returns the quantisation of the input tensor.
+func (q *Int8Network) Input() QuantParams { return q.input }
+
+// Output returns the quantisation of the output tensor.
+func (q *Int8Network) Output() QuantParams { return q.output }
+
+// asymmetric returns TFLite's int8 parameters for a calibrated range, widened to
+// include 0: scale = (max − min)/255, zero point = round(−128 − min/scale) clamped.
+func asymmetric(lo, hi float64) QuantParams {
+	lo, hi = min(lo, 0), max(hi, 0)
+	s := (hi - lo) / 255
+	if s == 0 || math.IsNaN(s) {
+		return QuantParams{Scale: 1, ZeroPoint: -128}
+	}
+	zp := -128 - lo/s
+	switch {
+	case zp < -128:
+		zp = -128
+	case zp > 127:
+		zp = 127
+	}
+	return QuantParams{Scale: s, ZeroPoint: int32(math.Round(zp))}
+}
+
+// quantizeMultiplier splits a positive real multiplier m into a Q31 mantissa and a
+// power-of-two exponent, m ≈ q·2^(shift−31), as TFLite's QuantizeMultiplier does.
+func quantizeMultiplier(m float64) (q int32, shift int32) {
+	if m == 0 {
+		return 0, 0
+	}
+	f, e := math.Frexp(m)
+	qf := int64(math.Round(f * (1 << 31)))
+	if qf == 1<<31 {
+		qf /= 2
+		e++
+	}
+	if e < -31 {
+		return 0, 0
+	}
+	if e > 30 {
+		return math.MaxInt32, 30
+	}
+	return int32(qf), int32(e)
+}
+
+// saturatingRoundingDoublingHighMul returns round(a·b / 2^31), saturating the single
+// overflow case (gemmlowp).
+func saturatingRoundingDoublingHighMul(a, b int32) int32 {
+	if a == b && a == math.MinInt32 {
+		return math.MaxInt32
+	}
+	ab := int64(a) * int64(b)
+	nudge := int64(1 << 30)
+	if ab < 0 {
+		nudge = 1 - (1 << 30)
+	}
+	return int32((ab + nudge) / (1 << 31))
+}
+
+// roundingDivideByPOT returns x / 2^e rounded to nearest, ties away from zero (gemmlowp).
+func roundingDivideByPOT(x int32, e int32) int32 {
+	mask := int32(1)<<e - 1
+	rem := x & mask
+	th := mask >> 1
+	if x < 0 {
+		th++
+	}
+	r := x >> e
+	if rem > th {
+		r++
+	}
+	return r
+}
+
+// multiplyByQuantizedMultiplier returns x·q·2^(shift−31), rounded, as TFLite Micro does.
+func multiplyByQuantizedMultiplier(x, q, shift int32) int32 {
+	left, right := int32(0), -shift
+	if shift > 0 {
+		left, right = shift, 0
+	}
+	return roundingDivideByPOT(saturatingRoundingDoublingHighMul(x*(1<<left), q), right)
+}
+
+// ErrNoCalibration is returned by [Quantize] without representative windows.
+var ErrNoCalibration = errors.New("learn: quantisation needs at least one representative window")
+
+// Quantize converts n to int8 with the rows of X (all rows when rows is nil) as
+// the representative dataset, one window at a time, as Studio does with its
+// validation windows. Activations take the min/max seen over those windows.
+// Batch normalisation becomes a per-channel integer affine op; the softmax output
+// has the fixed scale 1/256 and zero point −128.
+func Quantize(ctx context.Context, n *Network, X mat.Matrix, rows []int) (*Int8Network, error) {
+	r, c := X.Dims()
+	if c != n.Features() {
+		return nil, fmt.Errorf("%w: matrix has %d columns, network takes %d", ErrShape, c, n.Features())
+	}
+	if rows == nil {
+		rows = make([]int, r)
+		for i := range rows {
+			rows[i] = i
+		}
+	}
+	if len(rows) == 0 {
+		return nil, ErrNoCalibration
+	}
+	L := len(n.layers)
+	lo, hi := make([]float64, L+1), make([]float64, L+1)
+	for i := range lo {
+		lo[i], hi[i] = math.Inf(1), math.Inf(-1)
+	}
+	buf := make([]float32, 2*n.maxSize)
+	x := make([]float64, c)
+	done := ctx.Done()
+	track := func(i int, v []float32) {
+		for _, f := range v {
+			lo[i] = min(lo[i], float64(f))
+			hi[i] = max(hi[i], float64(f))
+		}
+	}
+	for k, ri := range rows {
+		if ri < 0 || ri >= r {
+			return nil, fmt.Errorf("learn: row %d out of range [0, %d)", ri, r)
+		}
+		if k%256 == 0 {
+			select {
+			case <-done:
+				return nil, fmt.Errorf("learn: quantisation cancelled: %w", ctx.Err())
+			default:
+			}
+		}
+		mat.Row(x, ri, X)
+		a, b := buf[:n.maxSize], buf[n.maxSize:]
+		for j, v := range x {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("%w: window %d feature %d is %v", ErrNotFinite, ri, j, v)
+			}
+			a[j] = float32(v)
+		}
+		track(0, a[:c])
+		for i := range n.layers {
+			l := n.layers[i]
+			if l.view() {
+				lo[i+1], hi[i+1] = math.NaN(), math.NaN() // same tensor as the input
+				continue
+			}
+			if l.act == actSoftmax {
+				l.act = actLinear // calibrate the logits
+			}
+			y := b[:l.out.size()]
+			l.forward(n.params, n.state, a[:l.in.size()], y, 1)
+			track(i+1, y)
+			a, b = b, a
+		}
+	}
+	q := &Int8Network{in: n.in, regression: n.regression, labels: append([]string(nil), n.labels...)}
+	cur := asymmetric(lo[0], hi[0])
+	q.input = cur
+	q.maxSize = n.maxSize
+	for i := range n.layers {
+		l := &n.layers[i]
+		switch l.kind {
+		case kReshape, kDropout:
+			continue
+		case kPool1D, kPool2D:
+			q.layers = append(q.layers, qlayer{kind: qPool, in: l.in, out: l.out, inQ: cur, outQ: cur})
+			continue
+		}
+		out := asymmetric(lo[i+1], hi[i+1])
+		ql := qlayer{kind: qConv, in: l.in, out: l.out, inQ: cur, outQ: out, actMin: -128, actMax: 127}
+		cout := l.out.c
+		var w, b []float32
+		switch l.kind {
+		case kDense:
+			ql.in, ql.out = shape{3, 1, 1, l.in.c}, shape{3, 1, 1, l.out.c}
+			ql.kh, ql.kw = 1, 1
+			w, b = n.params[l.w:l.w+l.wn], n.params[l.b:l.b+l.bn]
+		case kConv1D:
+			ql.in, ql.out = shape{3, 1, l.in.w, l.in.c}, shape{3, 1, l.out.w, l.out.c}
+			ql.kh, ql.kw = 1, l.k
+			w, b = n.params[l.w:l.w+l.wn], n.params[l.b:l.b+l.bn]
+		case kConv2D:
+			ql.kh, ql.kw = l.k, l.k
+			w, b = n.params[l.w:l.w+l.wn], n.params[l.b:l.b+l.bn]
+		case kBatchNorm:
+			ql.kind = qAffine
+			w, b = make([]float32, cout), make([]float32, cout)
+			for j := range cout {
+				a := float64(n.params[l.w+j]) / math.Sqrt(float64(n.state[l.s+cout+j])+bnEpsilon)
+				w[j] = float32(a)
+				b[j] = float32(float64(n.params[l.b+j]) - float64(n.state[l.s+j])*a)
+			}
+		}
+		ql.quantizeWeights(w, b, cout)
+		if l.act == actReLU {
+			ql.actMin = max(-128, out.ZeroPoint)
+		}
+		q.layers = append(q.layers, ql)
+		q.maxC = max(q.maxC, cout)
+		cur = out
+		if l.act == actSoftmax {
+			sm := qlayer{kind: qSoftmax, in: l.out, out: l.out, inQ: cur, outQ: QuantParams{Scale: 1.0 / 256, ZeroPoint: -128}}
+			sm.exp = make([]int64, 256)
+			for d := range sm.exp {
+				sm.exp[d] = int64(math.Round(math.Exp(-cur.Scale*float64(d)) * (1 << 24)))
+			}
+			q.layers = append(q.layers, sm)
+			cur = sm.outQ
+		}
+	}
+	q.output = cur
+	return q, nil
+}
+
+// quantizeWeights sets the per-channel symmetric int8 weights (scale = max|w|/127),
+// the int32 biases (scale = s_in·s_w) and the requantisation multipliers
+// s_in·s_w/s_out of a (…, cout) kernel.
+func (ql *qlayer) quantizeWeights(w, b []float32, cout int) {
+	ql.w = make([]int8, len(w))
+	ql.bias = make([]int32, cout)
+	ql.mult = make([]int32, cout)
+	ql.shift = make([]int32, cout)
+	ql.wScale = make([]float64, cout)
+	for o := range cout {
+		var m float64
+		for j := o; j < len(w); j += cout {
+			m = max(m, math.Abs(float64(w[j])))
+		}
+		s := m / 127
+		if s == 0 {
+			s = 1
+		}
+		ql.wScale[o] = s
+		for j := o; j < len(w); j += cout {
+			ql.w[j] = int8(max(-127, min(127, math.Round(float64(w[j])/s))))
+		}
+		bs := ql.inQ.Scale * s
+		ql.bias[o] = int32(max(math.MinInt32, min(math.MaxInt32, math.Round(float64(b[o])/bs))))
+		ql.mult[o], ql.shift[o] = quantizeMultiplier(bs / ql.outQ.Scale)
+	}
+}
+
+// QuantizeInput converts a real feature to int8 as Studio's inference code does:
+// clip(round(x/scale + zero point), −128, 127), rounding half to even (numpy).
+func (p QuantParams) QuantizeInput(x float64) int8 {
+	v := math.RoundToEven(x/p.Scale + float64(p.ZeroPoint))
+	return int8(max(-128, min(127, v)))
+}
+
+// Dequantize returns Scale·(q − ZeroPoint).
+func (p QuantParams) Dequantize(q int8) float64 { return p.Scale * float64(int32(q)-p.ZeroPoint) }
+
+// Classify quantises the window x, runs the integer network and stores the
+// de-quantised outputs in dst (softmax outputs are not re-normalised). With
+// enough capacity in dst it does not allocate.
+func (q *Int8Network) Classify(dst, x []float64) ([]float64, error) {
+	if len(x) != q.Features() {
+		return dst, fmt.Errorf("%w: window has %d, network takes %d", ErrShape, len(x), q.Features())
+	}
+	for i, v := range x {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return dst, fmt.Errorf("%w: feature %d is %v", ErrNotFinite, i, v)
+		}
+	}
+	sc := q.scratch()
+	a := sc.a[:len(x)]
+	for i, v := range x {
+		a[i] = q.input.QuantizeInput(v)
+	}
+	out := q.run(sc)
+	if cap(dst) < len(out) {
+		dst = make([]float64, len(out))
+	}
+	dst = dst[:len(out)]
+	for i, v := range out {
+		dst[i] = q.output.Dequantize(v)
+	}
+	q.pool.Put(sc)
+	return dst, nil
+}
+
+// ClassifyInt8 runs the integer network on an already quantised window and
+// writes the int8 outputs to dst (len Outputs()), as a device would.
+func (q *Int8Network) ClassifyInt8(dst, x []int8) error {
+	if len(x) != q.Features() || len(dst) != q.Outputs() {
+		return fmt.Errorf("%w: %d inputs / %d outputs, want %d / %d", ErrShape, len(x), len(dst), q.Features(), q.Outputs())
+	}
+	sc := q.scratch()
+	copy(sc.a, x)
+	copy(dst, q.run(sc))
+	q.pool.Put(sc)
+	return nil
+}
+
+func (q *Int8Network) scratch() *qscratch {
+	sc, _ := q.pool.Get().(*qscratch)
+	if sc == nil {
+		sc = &qscratch{a: make([]int8, q.maxSize), b: make([]int8, q.maxSize), acc: make([]int32, max(q.maxC, 1))}
+	}
+	return sc
+}
+
+// run executes the integer layers on sc.a and returns the output (inside sc).
+func (q *Int8Network) run(sc *qscratch) []int8 {
+	a, b := sc.a, sc.b
+	for i := range q.layers {
+		l := &q.layers[i]
+		x, y := a[:l.in.size()], b[:l.out.size()]
+		switch l.kind {
+		case qConv:
+			l.conv(x, y, sc.acc)
+		case qPool:
+			poolInt8(x, y, l.in.h, l.in.w, l.in.c, l.in.rank == 2)
+		case qAffine:
+			l.affine(x, y)
+		case qSoftmax:
+			l.softmax(x, y)
+		}
+		a, b = b, a
+	}
+	return a[:q.Outputs()]
+}
+
+// requant maps an int32 accumulator of output channel o to int8.
+func (l *qlayer) requant(acc int32, o int) int8 {
+	v := multiplyByQuantizedMultiplier(acc, l.mult[o], l.shift[o]) + l.outQ.ZeroPoint
+	return int8(max(l.actMin, min(l.actMax, v)))
+}
+
+// conv is the int8 convolution ('same' padding, stride 1; dense when the kernel
+// covers a 1×1 map): acc = bias + Σ (x − zp_in)·w, then requantised.
+func (l *qlayer) conv(x, y []int8, acc []int32) {
+	h, w, cin, cout := l.in.h, l.in.w, l.in.c, l.out.c
+	kh, kw := l.kh, l.kw
+	padH, padW := (kh-1)/2, (kw-1)/2
+	zp := l.inQ.ZeroPoint
+	acc = acc[:cout]
+	for oy := range h {
+		dylo, dyhi := max(0, padH-oy), min(kh, h+padH-oy)
+		for ox := range w {
+			jlo, jhi := max(0, padW-ox), min(kw, w+padW-ox)
+			copy(acc, l.bias)
+			for dy := dylo; dy < dyhi; dy++ {
+				row := (oy+dy-padH)*w + ox - padW
+				seg := x[(row+jlo)*cin : (row+jhi)*cin]
+				ws := l.w[(dy*kw+jlo)*cin*cout : (dy*kw+jhi)*cin*cout]
+				for t, xv := range seg {
+					xi := int32(xv) - zp
+					if xi == 0 {
+						continue
+					}
+					wr := ws[t*cout : t*cout+cout]
+					for o, wv := range wr {
+						acc[o] += xi * int32(wv)
+					}
+				}
+			}
+			yr := y[(oy*w+ox)*cout : (oy*w+ox)*cout+cout]
+			for o, v := range acc {
+				yr[o] = l.requant(v, o)
+			}
+		}
+	}
+}
+
+// affine is batch normalisation in int8: y = requant(bias + (x − zp_in)·a) per channel.
+func (l *qlayer) affine(x, y []int8) {
+	c := l.out.c
+	zp := l.inQ.ZeroPoint
+	for i := 0; i < len(x); i += c {
+		for o := range c {
+			y[i+o] = l.requant(l.bias[o]+(int32(x[i+o])-zp)*int32(l.w[o]), o)
+		}
+	}
+}
+
+// softmax is the int8 softmax: e_j = exp(s·(x_j − max)) from a Q24 table,
+// y_j = round(256·e_j/Σe) − 128, clamped to int8.
+func (l *qlayer) softmax(x, y []int8) {
+	m := x[0]
+	for _, v := range x[1:] {
+		m = max(m, v)
+	}
+	var sum int64
+	for _, v := range x {
+		sum += l.exp[int32(m)-int32(v)]
+	}
+	for j, v := range x {
+		e := l.exp[int32(m)-int32(v)]
+		p := (e*512 + sum) / (2 * sum) // round(256·e/sum)
+		y[j] = int8(min(127, p-128))
+	}
+}
+
+// poolInt8 is max pooling 2/2 'same' on int8 values (the scale is unchanged).
+func poolInt8(x, y []int8, h, w, c int, oneD bool) {
+	oh, ow := (h+1)/2, (w+1)/2
+	if oneD {
+		oh = 1
+	}
+	for oy := range oh {
+		y0, y1 := oy*2, min(oy*2+2, h)
+		if oneD {
+			y0, y1 = 0, 1
+		}
+		for ox := range ow {
+			x0, x1 := ox*2, min(ox*2+2, w)
+			for ch := range c {
+				bv := int8(-128)
+				for iy := y0; iy < y1; iy++ {
+					for ix := x0; ix < x1; ix++ {
+						bv = max(bv, x[(iy*w+ix)*c+ch])
+					}
+				}
+				y[(oy*ow+ox)*c+ch] = bv
+			}
+		}
+	}
+}

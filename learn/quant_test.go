@@ -1,0 +1,113 @@
+package learn
+
+import (
+	"context"
+	"math"
+	"testing"
+)
+
+// Hand-derived from the gemmlowp/TFLite definitions: q = round(frac·2^31),
+// m = frac·2^shift; SaturatingRoundingDoublingHighMul(a, b) = (a·b + nudge)/2^31
+// truncated, nudge = 2^30 (a·b ≥ 0) or 1−2^30; RoundingDivideByPOT rounds half away from zero.
+func TestFixedPoint(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		m     float64
+		q     int32
+		shift int32
+	}{
+		{0.5, 1 << 30, 0}, {1, 1 << 30, 1}, {0.25, 1 << 30, -1}, {0.75, 1610612736, 0}, {0, 0, 0},
+	} {
+		q, s := quantizeMultiplier(c.m)
+		if q != c.q || s != c.shift {
+			t.Errorf("quantizeMultiplier(%v) = %d, %d; want %d, %d", c.m, q, s, c.q, c.shift)
+		}
+	}
+	for _, c := range []struct{ x, q, shift, want int32 }{
+		{3, 1 << 30, 0, 2},     // 1.5 → 2
+		{-3, 1 << 30, 0, -1},   // −1.5 → −1 (gemmlowp's nudge)
+		{1000, 1610612736, 0, 750},
+		{100, 1 << 30, 1, 100}, // ×2 then ×0.5
+		{-3, 1 << 30, -1, -1},  // −0.75 → −1
+		{5, 1 << 30, -2, 1},    // 0.625 → 1
+		{-6, 1 << 30, -2, -1},  // −0.75: SRDHM → −3, then −3/4 → −1
+	} {
+		if got := multiplyByQuantizedMultiplier(c.x, c.q, c.shift); got != c.want {
+			t.Errorf("multiplyByQuantizedMultiplier(%d, %d, %d) = %d, want %d", c.x, c.q, c.shift, got, c.want)
+		}
+	}
+	// (−1, 3): scale 4/255, zero point round(−128 + 1/(4/255)) = round(−64.25) = −64.
+	if p := asymmetric(-1, 3); math.Abs(p.Scale-4.0/255) > 1e-15 || p.ZeroPoint != -64 {
+		t.Errorf("asymmetric(-1, 3) = %+v", p)
+	}
+	// ReLU outputs (0, 6): zero point −128.
+	if p := asymmetric(0.5, 6); p.ZeroPoint != -128 || math.Abs(p.Scale-6.0/255) > 1e-15 {
+		t.Errorf("asymmetric(0.5, 6) = %+v", p)
+	}
+}
+
+// TestInt8AgreesWithFloat quantises trained networks of every layer type and
+// checks that the integer network reproduces the float network's outputs.
+func TestInt8AgreesWithFloat(t *testing.T) {
+	t.Parallel()
+	r := ptr(0.25)
+	for _, c := range []struct {
+		name   string
+		layers []VisualLayer
+		in     Input
+	}{
+		{"dense", []VisualLayer{{Type: "dense", Neurons: 20}, {Type: "dense", Neurons: 10}}, Input{Kind: InputFlat, Width: 12}},
+		{"dense-bn", []VisualLayer{{Type: "dense", Neurons: 16}, {Type: "batchNormalization"}, {Type: "dropout", DropoutRate: r}, {Type: "dense", Neurons: 8}}, Input{Kind: InputFlat, Width: 12}},
+		{"conv1d", []VisualLayer{{Type: "reshape", Columns: 4}, {Type: "conv1d", Neurons: 8, KernelSize: 3}, {Type: "dropout", DropoutRate: r},
+			{Type: "conv1d", Neurons: 16, KernelSize: 3}, {Type: "flatten"}}, Input{Kind: InputMFCC, Width: 4, Height: 3}},
+		{"conv2d", []VisualLayer{{Type: "reshape", Columns: 4}, {Type: "conv2d", Neurons: 8, KernelSize: 3}, {Type: "batchNormalization"},
+			{Type: "conv2d", Neurons: 4, KernelSize: 2}, {Type: "flatten"}}, Input{Kind: InputMFE, Width: 4, Height: 3}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			d := blobs(400, 12, 3, 1.5, 5)
+			cfg := Config{VisualLayers: c.layers, TrainingCycles: 15, LearningRate: 0.005}
+			res, err := Train(context.Background(), cfg, c.in, d, Options{Seed: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			q, err := Quantize(context.Background(), res.Network, d.X, res.Validation)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pf, err := Predict(context.Background(), res.Network, d.X, res.Validation)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pq, err := Predict(context.Background(), q, d.X, res.Validation)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, _ := pf.Dims()
+			agree, worst := 0, 0.0
+			for i := range n {
+				f, g := pf.RawRowView(i), pq.RawRowView(i)
+				if argmax(f) == argmax(g) {
+					agree++
+				}
+				for j := range f {
+					worst = max(worst, math.Abs(f[j]-g[j]))
+				}
+			}
+			t.Logf("%s: argmax agreement %d/%d, largest probability difference %.4f", c.name, agree, n, worst)
+			if agree < n*97/100 || worst > 0.1 {
+				t.Errorf("int8 disagrees with float32: %d/%d same class, largest difference %.3f", agree, n, worst)
+			}
+		})
+	}
+}
+
+func argmax(v []float64) int {
+	b := 0
+	for i, x := range v {
+		if x > v[b] {
+			b = i
+		}
+	}
+	return b
+}
