@@ -82,6 +82,7 @@ type Network struct {
 	in         Input
 	regression bool
 	labels     []string
+	vis        []VisualLayer // the enabled visual layers it was built from
 	layers     []layer
 	params     []float32 // all trainable weights, layer by layer
 	state      []float32 // batch normalisation moving mean and variance
@@ -92,6 +93,12 @@ type Network struct {
 // build constructs the layers of cfg for input in with the given number of
 // outputs, as Studio's code generator does, and allocates zero parameters.
 func build(cfg Config, in Input, outputs int, regression bool) (*Network, error) {
+	return buildLimit(cfg, in, outputs, regression, 1<<26)
+}
+
+// buildLimit is build with an upper bound on the parameter count, checked
+// before anything is allocated.
+func buildLimit(cfg Config, in Input, outputs int, regression bool, limit int) (*Network, error) {
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
@@ -133,6 +140,7 @@ func build(cfg Config, in Input, outputs int, regression bool) (*Network, error)
 			vis = append(vis, v)
 		}
 	}
+	n.vis = vis
 	for i, v := range vis {
 		where := fmt.Sprintf("learn: visual layer %d (%s)", i, v.Type)
 		switch v.Type {
@@ -195,8 +203,8 @@ func build(cfg Config, in Input, outputs int, regression bool) (*Network, error)
 		act = actLinear
 	}
 	add(layer{kind: kDense, act: act, name: "y_pred", in: cur, out: flatShape(outputs), wn: cur.c * outputs, bn: outputs})
-	if np > 1<<26 {
-		return nil, fmt.Errorf("learn: network has %d parameters, more than %d", np, 1<<26)
+	if np+ns > limit {
+		return nil, fmt.Errorf("learn: network has %d parameters, more than %d", np+ns, limit)
 	}
 	n.params = make([]float32, np)
 	n.state = make([]float32, ns)

@@ -19,6 +19,7 @@ type Int8Network struct {
 	in         Input
 	regression bool
 	labels     []string
+	vis        []VisualLayer // the enabled visual layers it was built from
 	layers     []qlayer
 	input      QuantParams // input tensor
 	output     QuantParams // output tensor (softmax: 1/256, −128)
@@ -56,6 +57,8 @@ type qlayer struct {
 	inQ, outQ      QuantParams
 	actMin, actMax int32
 	exp            []int64 // softmax: exp(−scale·d) in Q24 for d = 0..255
+	src            int     // index of the float layer it comes from
+	relu           bool
 }
 
 type qscratch struct {
@@ -226,73 +229,111 @@ func Quantize(ctx context.Context, n *Network, X mat.Matrix, rows []int) (*Int8N
 			a, b = b, a
 		}
 	}
-	q := &Int8Network{in: n.in, regression: n.regression, labels: append([]string(nil), n.labels...)}
+	q := &Int8Network{in: n.in, regression: n.regression, labels: append([]string(nil), n.labels...), vis: n.vis}
+	q.layers = int8Layout(n)
 	cur := asymmetric(lo[0], hi[0])
 	q.input = cur
-	q.maxSize = n.maxSize
+	for i := range q.layers {
+		ql := &q.layers[i]
+		l := &n.layers[ql.src]
+		ql.inQ = cur
+		switch ql.kind {
+		case qPool:
+			ql.outQ = cur
+		case qSoftmax:
+			ql.outQ = QuantParams{Scale: 1.0 / 256, ZeroPoint: -128}
+		default:
+			ql.outQ = asymmetric(lo[ql.src+1], hi[ql.src+1])
+			cout := l.out.c
+			var w, b []float32
+			if l.kind == kBatchNorm {
+				w, b = make([]float32, cout), make([]float32, cout)
+				for j := range cout {
+					a := float64(n.params[l.w+j]) / math.Sqrt(float64(n.state[l.s+cout+j])+bnEpsilon)
+					w[j] = float32(a)
+					b[j] = float32(float64(n.params[l.b+j]) - float64(n.state[l.s+j])*a)
+				}
+			} else {
+				w, b = n.params[l.w:l.w+l.wn], n.params[l.b:l.b+l.bn]
+			}
+			ql.quantizeWeights(w, b, cout)
+		}
+		ql.finish()
+		cur = ql.outQ
+	}
+	q.output = cur
+	q.sizes()
+	return q, nil
+}
+
+// int8Layout returns the integer ops of n without their parameters: reshape,
+// flatten and dropout disappear, a dense layer becomes a 1×1 convolution over a
+// 1×1 map, and a softmax op follows a classification output.
+func int8Layout(n *Network) []qlayer {
+	var qs []qlayer
 	for i := range n.layers {
 		l := &n.layers[i]
+		ql := qlayer{src: i, in: l.in, out: l.out, relu: l.act == actReLU}
 		switch l.kind {
 		case kReshape, kDropout:
 			continue
 		case kPool1D, kPool2D:
-			q.layers = append(q.layers, qlayer{kind: qPool, in: l.in, out: l.out, inQ: cur, outQ: cur})
-			continue
-		}
-		out := asymmetric(lo[i+1], hi[i+1])
-		ql := qlayer{kind: qConv, in: l.in, out: l.out, inQ: cur, outQ: out, actMin: -128, actMax: 127}
-		cout := l.out.c
-		var w, b []float32
-		switch l.kind {
+			ql.kind = qPool
 		case kDense:
+			ql.kind, ql.kh, ql.kw = qConv, 1, 1
 			ql.in, ql.out = shape{3, 1, 1, l.in.c}, shape{3, 1, 1, l.out.c}
-			ql.kh, ql.kw = 1, 1
-			w, b = n.params[l.w:l.w+l.wn], n.params[l.b:l.b+l.bn]
 		case kConv1D:
+			ql.kind, ql.kh, ql.kw = qConv, 1, l.k
 			ql.in, ql.out = shape{3, 1, l.in.w, l.in.c}, shape{3, 1, l.out.w, l.out.c}
-			ql.kh, ql.kw = 1, l.k
-			w, b = n.params[l.w:l.w+l.wn], n.params[l.b:l.b+l.bn]
 		case kConv2D:
-			ql.kh, ql.kw = l.k, l.k
-			w, b = n.params[l.w:l.w+l.wn], n.params[l.b:l.b+l.bn]
+			ql.kind, ql.kh, ql.kw = qConv, l.k, l.k
 		case kBatchNorm:
 			ql.kind = qAffine
-			w, b = make([]float32, cout), make([]float32, cout)
-			for j := range cout {
-				a := float64(n.params[l.w+j]) / math.Sqrt(float64(n.state[l.s+cout+j])+bnEpsilon)
-				w[j] = float32(a)
-				b[j] = float32(float64(n.params[l.b+j]) - float64(n.state[l.s+j])*a)
-			}
 		}
-		ql.quantizeWeights(w, b, cout)
-		if l.act == actReLU {
-			ql.actMin = max(-128, out.ZeroPoint)
-		}
-		q.layers = append(q.layers, ql)
-		q.maxC = max(q.maxC, cout)
-		cur = out
+		qs = append(qs, ql)
 		if l.act == actSoftmax {
-			sm := qlayer{kind: qSoftmax, in: l.out, out: l.out, inQ: cur, outQ: QuantParams{Scale: 1.0 / 256, ZeroPoint: -128}}
-			sm.exp = make([]int64, 256)
-			for d := range sm.exp {
-				sm.exp[d] = int64(math.Round(math.Exp(-cur.Scale*float64(d)) * (1 << 24)))
-			}
-			q.layers = append(q.layers, sm)
-			cur = sm.outQ
+			qs = append(qs, qlayer{kind: qSoftmax, src: i, in: l.out, out: l.out})
 		}
 	}
-	q.output = cur
-	return q, nil
+	return qs
 }
 
-// quantizeWeights sets the per-channel symmetric int8 weights (scale = max|w|/127),
-// the int32 biases (scale = s_in·s_w) and the requantisation multipliers
-// s_in·s_w/s_out of a (…, cout) kernel.
+// finish derives what inference needs from the quantisation parameters:
+// requantisation multipliers, the activation clamp and the softmax table.
+func (ql *qlayer) finish() {
+	ql.actMin, ql.actMax = -128, 127
+	switch ql.kind {
+	case qConv, qAffine:
+		cout := ql.out.c
+		ql.mult, ql.shift = make([]int32, cout), make([]int32, cout)
+		for o := range cout {
+			ql.mult[o], ql.shift[o] = quantizeMultiplier(ql.inQ.Scale * ql.wScale[o] / ql.outQ.Scale)
+		}
+		if ql.relu {
+			ql.actMin = max(-128, ql.outQ.ZeroPoint)
+		}
+	case qSoftmax:
+		ql.exp = make([]int64, 256)
+		for d := range ql.exp {
+			ql.exp[d] = int64(math.Round(math.Exp(-ql.inQ.Scale*float64(d)) * (1 << 24)))
+		}
+	}
+}
+
+// sizes sets the scratch sizes.
+func (q *Int8Network) sizes() {
+	q.maxSize, q.maxC = q.in.Features(), 1
+	for _, l := range q.layers {
+		q.maxSize = max(q.maxSize, l.out.size(), l.in.size())
+		q.maxC = max(q.maxC, l.out.c)
+	}
+}
+
+// quantizeWeights sets the per-channel symmetric int8 weights (scale = max|w|/127)
+// and the int32 biases (scale = s_in·s_w) of a (…, cout) kernel.
 func (ql *qlayer) quantizeWeights(w, b []float32, cout int) {
 	ql.w = make([]int8, len(w))
 	ql.bias = make([]int32, cout)
-	ql.mult = make([]int32, cout)
-	ql.shift = make([]int32, cout)
 	ql.wScale = make([]float64, cout)
 	for o := range cout {
 		var m float64
@@ -309,7 +350,6 @@ func (ql *qlayer) quantizeWeights(w, b []float32, cout int) {
 		}
 		bs := ql.inQ.Scale * s
 		ql.bias[o] = int32(max(math.MinInt32, min(math.MaxInt32, math.Round(float64(b[o])/bs))))
-		ql.mult[o], ql.shift[o] = quantizeMultiplier(bs / ql.outQ.Scale)
 	}
 }
 

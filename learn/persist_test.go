@@ -1,0 +1,125 @@
+package learn
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// trainedPair trains a small conv network and quantises it.
+func trainedPair(t testing.TB) (*Network, *Int8Network, Dataset) {
+	t.Helper()
+	d := blobs(120, 12, 3, 1.5, 9)
+	cfg := Config{TrainingCycles: 3, LearningRate: 0.005, VisualLayers: []VisualLayer{{Type: "reshape", Columns: 4}, {Type: "conv1d", Neurons: 8},
+		{Type: "batchNormalization"}, {Type: "dropout"}, {Type: "flatten"}, {Type: "dense", Neurons: 5}}}
+	res, err := Train(context.Background(), cfg, Input{Kind: InputMFE, Width: 4, Height: 3}, d, Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := Quantize(context.Background(), res.Network, d.X, res.Validation)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Network, q, d
+}
+
+func TestSaveLoadRoundTrip(t *testing.T) {
+	t.Parallel()
+	net, q, d := trainedPair(t)
+	b, err := net.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	net2, err := UnmarshalNetwork(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qb, err := q.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q2, err := UnmarshalInt8Network(qb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(net2.Labels(), net.Labels()) || !slices.Equal(q2.Labels(), q.Labels()) {
+		t.Errorf("labels changed: %v %v", net2.Labels(), q2.Labels())
+	}
+	for i := range 20 {
+		x := d.X.RawRowView(i)
+		a, _ := net.Classify(nil, x)
+		b, _ := net2.Classify(nil, x)
+		if !slices.Equal(a, b) {
+			t.Errorf("float32 window %d: %v before saving, %v after", i, a, b)
+		}
+		a, _ = q.Classify(nil, x)
+		b, _ = q2.Classify(nil, x)
+		if !slices.Equal(a, b) {
+			t.Errorf("int8 window %d: %v before saving, %v after", i, a, b)
+		}
+	}
+	// Every truncation and every single-byte corruption is an error, never a panic.
+	for _, data := range [][]byte{b, qb} {
+		for n := range len(data) {
+			if _, err := UnmarshalNetwork(data[:n]); err == nil {
+				t.Fatalf("truncated to %d bytes: no error", n)
+			}
+			if _, err := UnmarshalInt8Network(data[:n]); err == nil {
+				t.Fatalf("truncated to %d bytes: no error", n)
+			}
+		}
+		rng := rand.New(rand.NewPCG(1, 1))
+		for range 200 {
+			c := slices.Clone(data)
+			c[rng.IntN(len(c))] ^= byte(1 + rng.IntN(255))
+			_, err1 := UnmarshalNetwork(c)
+			_, err2 := UnmarshalInt8Network(c)
+			if err1 == nil || err2 == nil || !errors.Is(err1, ErrFormat) {
+				t.Fatalf("corrupted file accepted: %v, %v", err1, err2)
+			}
+		}
+	}
+	if _, err := UnmarshalInt8Network(b); !errors.Is(err, ErrFormat) {
+		t.Errorf("float32 file read as int8: %v", err)
+	}
+}
+
+func FuzzUnmarshal(f *testing.F) {
+	net, q, _ := trainedPair(f)
+	b, _ := net.MarshalBinary()
+	qb, _ := q.MarshalBinary()
+	f.Add(b)
+	f.Add(qb)
+	f.Add([]byte("TILEARN\x00"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		// Also try the data with a valid checksum, so that the fuzzer reaches the
+		// header and payload checks behind the CRC.
+		if len(data) >= 4 {
+			fixed := slices.Clone(data)
+			binary.LittleEndian.PutUint32(fixed[len(fixed)-4:], crc32.ChecksumIEEE(fixed[:len(fixed)-4]))
+			check(t, fixed)
+		}
+		check(t, data)
+	})
+}
+
+func check(t *testing.T, data []byte) {
+	{
+		if n, err := UnmarshalNetwork(data); err == nil {
+			x := make([]float64, n.Features())
+			if _, err := n.Classify(nil, x); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if q, err := UnmarshalInt8Network(data); err == nil {
+			x := make([]float64, q.Features())
+			if _, err := q.Classify(nil, x); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
