@@ -1,7 +1,9 @@
 package metrics
 
 import (
+	"encoding/json"
 	"fmt"
+	"math"
 )
 
 // Confusion is a dense confusion matrix over an ordered set of classes.
@@ -139,4 +141,23 @@ func ratio(a, b float64) float64 {
 		return 0
 	}
 	return a / b
+}
+
+// UnmarshalJSON reads scores whose support may be written as a float
+// (scikit-learn writes 21.0 for averages in some cases).
+func (s *ClassScores) UnmarshalJSON(b []byte) error {
+	var v struct {
+		Precision float64 `json:"precision"`
+		Recall    float64 `json:"recall"`
+		F1        float64 `json:"f1-score"`
+		Support   float64 `json:"support"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	if v.Support < 0 || v.Support != math.Trunc(v.Support) || v.Support > math.MaxInt32 {
+		return fmt.Errorf("metrics: support %v: %w", v.Support, ErrValue)
+	}
+	*s = ClassScores{v.Precision, v.Recall, v.F1, int(v.Support)}
+	return nil
 }

@@ -1,0 +1,96 @@
+package metrics
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// studioDocs returns the JSON documents this package produces, each wrapped
+// in the smallest Edge Impulse API type that contains it, by golden file
+// name.
+func studioDocs(t *testing.T) map[string]any {
+	t.Helper()
+	nets := mlperfModels(t)
+	perf, err := OnDevicePerformance(nets["kws-int8"], ProfileConfig{}, "cortex-m4f-80mhz", "cortex-m7-216mhz", "ti-launchxl", "raspberry-pi-4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cls := threeClass(t).ModelMetrics("int8")
+	cls.OnDevicePerformance = perf
+	vww, err := OnDevicePerformance(nets["vww-int8"], ProfileConfig{}, "arduino-nano-33-ble", "cortex-m4f-80mhz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := EvaluateRegression([]float64{1, 2, 3, 4.5}, []float64{1.1, 1.8, 3.3, 4.4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	regm := reg.ModelMetrics("float32")
+	regm.OnDevicePerformance = vww
+
+	s := testSummary(t)
+	c := threeClass(t)
+	anomalyMetrics, err := AnomalyMetrics(strings.Fields("idle anomaly wave anomaly idle"), []float64{0.1, 0.9, 0.2, 0.25, 0.3}, 0.3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := map[string]any{
+		"success":     true,
+		"result":      []any{},
+		"predictions": []any{},
+		"accuracy":    s.Studio(),
+		"additionalMetricsByLearnBlock": []LearnBlockMetrics{
+			{LearnBlockID: 4, LearnBlockName: "Classifier", AdditionalMetrics: c.AdditionalMetrics()},
+			{LearnBlockID: 5, LearnBlockName: "Anomaly detection", AdditionalMetrics: anomalyMetrics},
+		},
+		"availableVariants": []string{"int8", "float32"},
+	}
+	dsp, err := ProfileDSP(DSPBlock{Kind: DSPSpectral, Axes: 3, Samples: 125, FFTLength: 128, Features: 33}, ProfileConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]any{
+		"keras_metrics_classification.json": cls,
+		"keras_metrics_regression.json":     regm,
+		"classify_job_response.json":        job,
+		"dsp_performance.json":              dsp.Performance(),
+	}
+}
+
+// schemaTypes maps each golden JSON file to its Edge Impulse API type.
+var schemaTypes = map[string]string{
+	"keras_metrics_classification.json": "KerasModelMetadataMetrics",
+	"keras_metrics_regression.json":     "KerasModelMetadataMetrics",
+	"classify_job_response.json":        "ClassifyJobResponse",
+	"dsp_performance.json":              "DspPerformance",
+}
+
+// TestStudioSchema type-checks the golden JSON documents against Edge
+// Impulse's published API types with ../shared/tools/ei-schema-check. It
+// skips when the shared folder, node or npm is absent, or in -short mode.
+func TestStudioSchema(t *testing.T) {
+	if testing.Short() {
+		t.Skip("schema check runs the TypeScript compiler; skipped in -short mode")
+	}
+	tool := filepath.Join("..", "..", "shared", "tools", "ei-schema-check")
+	if _, err := os.Stat(tool); err != nil {
+		t.Skipf("no %s: %v", tool, err)
+	}
+	for _, bin := range []string{"node", "npm"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			t.Skipf("ei-schema-check needs %s", bin)
+		}
+	}
+	if len(schemaTypes) != len(studioDocs(t)) {
+		t.Fatal("schemaTypes and studioDocs disagree")
+	}
+	for name, typ := range schemaTypes {
+		out, err := exec.Command(tool, filepath.Join("..", "testdata", "metrics", name), typ).CombinedOutput()
+		if err != nil {
+			t.Errorf("%s as %s: %v\n%s", name, typ, err, out)
+		}
+	}
+}
