@@ -1,0 +1,266 @@
+package learn
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+func kwsLike(n int, seed uint64) (Dataset, Input) {
+	in := Input{Kind: InputMFCC, Width: 13, Height: 10}
+	d := blobs(n, in.Features(), 3, 2, seed)
+	return d, in
+}
+
+func TestTrainDeterministic(t *testing.T) {
+	t.Parallel()
+	d, in := kwsLike(150, 2)
+	cfg := DefaultConfig(in)
+	cfg.TrainingCycles = 4
+	cfg.AutoClassWeights = true
+	run := func(seed uint64) *Network {
+		res, err := Train(context.Background(), cfg, in, d, Options{Seed: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Network
+	}
+	a, b, c := run(7), run(7), run(8)
+	if !slices.Equal(a.params, b.params) || !slices.Equal(a.state, b.state) {
+		t.Error("same seed gave different weights")
+	}
+	if slices.Equal(a.params, c.params) {
+		t.Error("different seeds gave the same weights")
+	}
+}
+
+func TestTrainCancel(t *testing.T) {
+	t.Parallel()
+	d, in := kwsLike(150, 3)
+	cfg := DefaultConfig(in)
+	ctx, cancel := context.WithCancel(context.Background())
+	epochs := 0
+	res, err := Train(ctx, cfg, in, d, Options{Seed: 1, Progress: func(s EpochStats) {
+		epochs++
+		if s.Epoch == 2 {
+			cancel()
+		}
+	}})
+	if !errors.Is(err, context.Canceled) || res != nil {
+		t.Fatalf("got %v, %v; want context.Canceled and no result", res, err)
+	}
+	if epochs != 2 {
+		t.Errorf("%d epochs ran after cancelling in epoch 2", epochs)
+	}
+}
+
+func TestTrainBestEpochAndSplit(t *testing.T) {
+	t.Parallel()
+	d := blobs(101, 8, 2, 3, 4) // heavily overlapping: the validation loss rises again
+	cfg := Config{TrainingCycles: 40, LearningRate: 0.02, VisualLayers: []VisualLayer{{Type: "dense", Neurons: 32}, {Type: "dense", Neurons: 32}}}
+	res, err := Train(context.Background(), cfg, Input{Kind: InputFlat, Width: 8}, d, Options{Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Validation) != 21 || len(res.Train) != 80 { // ceil(0.2·101) = 21
+		t.Errorf("split %d/%d, want 80/21", len(res.Train), len(res.Validation))
+	}
+	all := append(slices.Clone(res.Train), res.Validation...)
+	slices.Sort(all)
+	for i, v := range all {
+		if v != i {
+			t.Fatal("train and validation rows are not a partition of the rows")
+		}
+	}
+	best := 0
+	for i, s := range res.History {
+		if s.ValLoss < res.History[best].ValLoss {
+			best = i
+		}
+	}
+	if res.BestEpoch != best+1 {
+		t.Errorf("best epoch %d, lowest validation loss in epoch %d", res.BestEpoch, best+1)
+	}
+	// The kept network reproduces the best epoch's validation accuracy.
+	p, err := Predict(context.Background(), res.Network, d.X, res.Validation)
+	if err != nil {
+		t.Fatal(err)
+	}
+	correct := 0
+	for i, r := range res.Validation {
+		if argmax(p.RawRowView(i)) == d.Y[r] {
+			correct++
+		}
+	}
+	if got, want := float64(correct)/21, res.History[best].ValAccuracy; got != want {
+		t.Errorf("kept network has validation accuracy %v, best epoch reported %v", got, want)
+	}
+}
+
+// TestClassWeights: 6 training windows of class 0, 2 of class 1, none of class 2:
+// w = N/count/present = 8/6/2 and 8/2/2.
+func TestClassWeights(t *testing.T) {
+	t.Parallel()
+	y := []int{0, 0, 0, 0, 0, 0, 1, 1, 2}
+	w := classWeights(y, []int{0, 1, 2, 3, 4, 5, 6, 7}, 3)
+	if want := []float64{8.0 / 6 / 2, 8.0 / 2 / 2, 1}; !slices.Equal(w, want) {
+		t.Errorf("class weights %v, want %v", w, want)
+	}
+}
+
+func TestBufferShuffle(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(1, 1))
+	src := make([]int, 1000)
+	for i := range src {
+		src[i] = i
+	}
+	dst := make([]int, len(src))
+	bufferShuffle(dst, src, 128, rng)
+	s := slices.Clone(dst)
+	slices.Sort(s)
+	if !slices.Equal(s, src) || slices.Equal(dst, src) {
+		t.Fatal("not a shuffled permutation")
+	}
+	// An element can only come out once it has entered the buffer: position ≥ index − 127.
+	for k, v := range dst {
+		if v > k+127 {
+			t.Fatalf("element %d left the buffer at position %d", v, k)
+		}
+	}
+}
+
+// TestAdamFirstStep: after one step Adam moves every parameter with a non-zero
+// gradient by lr·√(1−β2)/(1−β1)·(1−β1)g/(√((1−β2)g²)+ε) = lr·sign(g)·s/(s+ε), s = √(1−β2)|g|.
+func TestAdamFirstStep(t *testing.T) {
+	t.Parallel()
+	c := gradCases()[0]
+	net, tr := newCaseNet(t, c, 4, 1)
+	before := slices.Clone(net.params)
+	tr.forward(4, true)
+	tr.head(4, true)
+	tr.backward(4)
+	g := slices.Clone(tr.g)
+	tr.adam(0.01)
+	for i := range g {
+		if g[i] == 0 {
+			continue
+		}
+		// α1 = lr·√(1−β2)/(1−β1), m1 = (1−β1)g, v1 = (1−β2)g².
+		s := math.Sqrt(0.001) * math.Abs(float64(g[i]))
+		want := -0.01 * math.Copysign(1, float64(g[i])) * s / (s + 1e-7)
+		if d := float64(net.params[i]) - float64(before[i]); math.Abs(d-want) > 2e-6 {
+			t.Errorf("param %d moved by %v, want %v", i, d, want)
+		}
+	}
+}
+
+// TestMaxNorm: a filter of norm 2 is scaled to norm 1; one of norm 0.5 keeps
+// 0.5/(1e-7+0.5) of itself.
+func TestMaxNorm(t *testing.T) {
+	t.Parallel()
+	w := []float32{1.2, 0.3, 1.6, 0.4} // (2 weights, 2 filters): norms 2 and 0.5
+	applyMaxNorm(w, 2)
+	want := []float64{0.6, 0.3 * 0.5 / (1e-7 + 0.5), 0.8, 0.4 * 0.5 / (1e-7 + 0.5)}
+	for i := range w {
+		if math.Abs(float64(w[i])-want[i]) > 1e-7 {
+			t.Errorf("w[%d] = %v, want %v", i, w[i], want[i])
+		}
+	}
+}
+
+func TestTrainRegression(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(2, 2))
+	X := mat.NewDense(300, 4, nil)
+	y := make([]float64, 300)
+	for i := range 300 {
+		for j := range 4 {
+			X.Set(i, j, rng.NormFloat64())
+		}
+		y[i] = 2*X.At(i, 0) - X.At(i, 1) + 0.5
+	}
+	cfg := Config{TrainingCycles: 60, LearningRate: 0.01, VisualLayers: []VisualLayer{{Type: "dense", Neurons: 16}}}
+	res, err := Train(context.Background(), cfg, Input{Kind: InputFlat, Width: 4}, Dataset{X: X, Targets: y}, Options{Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := res.History[len(res.History)-1]
+	if !math.IsNaN(last.Accuracy) || last.ValLoss > 0.05 {
+		t.Errorf("regression: %v", last)
+	}
+	if !strings.Contains(last.String(), "val_loss") || strings.Contains(last.String(), "accuracy") {
+		t.Errorf("log line %q", last.String())
+	}
+	if res.Network.Outputs() != 1 || !res.Network.Regression() {
+		t.Error("not a regression network")
+	}
+}
+
+func TestTrainErrors(t *testing.T) {
+	t.Parallel()
+	good := blobs(20, 4, 2, 1, 1)
+	in := Input{Kind: InputFlat, Width: 4}
+	nan := mat.DenseCopyOf(good.X)
+	nan.Set(3, 2, math.NaN())
+	one := good
+	one.Y = make([]int, 20)
+	for _, c := range []struct {
+		name string
+		cfg  Config
+		in   Input
+		d    Dataset
+		want string
+	}{
+		{"nan", Config{}, in, Dataset{X: nan, Y: good.Y, Labels: good.Labels}, "window 3 feature 2"},
+		{"single class", Config{}, in, one, "single class"},
+		{"columns", Config{}, Input{Kind: InputFlat, Width: 5}, good, "5"},
+		{"layer type", Config{VisualLayers: []VisualLayer{{Type: "lstm"}}}, in, good, `"lstm"`},
+		{"conv1d needs reshape", Config{VisualLayers: []VisualLayer{{Type: "conv1d", Neurons: 4}}}, in, good, "reshape"},
+		{"reshape columns", Config{VisualLayers: []VisualLayer{{Type: "reshape", Columns: 3}}}, in, good, "columns"},
+		{"learning rate", Config{LearningRate: 2}, in, good, "learningRate"},
+		{"split", Config{TrainTestSplit: ptr(1.0)}, in, good, "trainTestSplit"},
+		{"labels", Config{}, in, Dataset{X: good.X, Y: good.Y[:5], Labels: good.Labels}, "5 labels"},
+		{"class range", Config{}, in, Dataset{X: good.X, Y: append([]int{7}, good.Y[1:]...), Labels: good.Labels}, "class 7"},
+	} {
+		_, err := Train(context.Background(), c.cfg, c.in, c.d, Options{})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one mentioning %q", c.name, err, c.want)
+		}
+	}
+}
+
+// TestConfigJSON decodes a SetKerasParameterRequest as Studio sends it.
+func TestConfigJSON(t *testing.T) {
+	t.Parallel()
+	const js = `{"mode":"visual","trainingCycles":50,"learningRate":0.001,"batchSize":16,"trainTestSplit":0.25,
+	"autoClassWeights":true,"selectedModelType":"int8","minimumConfidenceRating":0.7,
+	"visualLayers":[{"type":"reshape","columns":13},{"type":"conv1d","neurons":8,"kernelSize":3,"stack":1},
+	{"type":"dropout","dropoutRate":0.25},{"type":"dense","neurons":99,"enabled":false},{"type":"flatten"}]}`
+	var c Config
+	if err := json.Unmarshal([]byte(js), &c); err != nil {
+		t.Fatal(err)
+	}
+	c = c.WithDefaults()
+	if c.TrainingCycles != 50 || c.BatchSize != 16 || *c.TrainTestSplit != 0.25 || !c.AutoClassWeights || len(c.VisualLayers) != 5 {
+		t.Errorf("decoded %+v", c)
+	}
+	in := Input{Kind: InputMFCC, Width: 13, Height: 10}
+	n, err := build(c, in, 3, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(n.KerasLayers()); got != 6 { // reshape conv1d pool dropout flatten y_pred
+		t.Errorf("%d layers, want 6 (the disabled dense dropped)", got)
+	}
+	if err := c.validate(); err != nil {
+		t.Error(err)
+	}
+}
