@@ -1,0 +1,72 @@
+// Package learn builds, trains and quantises the Keras-style neural networks of
+// Edge Impulse Studio's "NN Classifier" and regression learn blocks, on feature
+// matrices, in pure Go.
+//
+// # Overview
+//
+// A [Config] holds the fields of Studio's KerasConfig / SetKerasParameterRequest
+// (trainingCycles, learningRate, batchSize, trainTestSplit, autoClassWeights,
+// visualLayers, …; the JSON names are Studio's). [DefaultConfig] returns the
+// architecture Studio proposes for an [Input] kind. [Train] builds the network
+// exactly as Studio's code generator does — dense layers with ReLU and an
+// L1(1e-5) activity regulariser, reshape by columns, conv1d/conv2d stacks with
+// 'same' padding followed by 2/2 max pooling, dropout, flatten, batch
+// normalisation, and a softmax (classification) or linear (regression) output —
+// and trains it the Studio way: Glorot-uniform weights and zero biases from the
+// job's seed, a seeded shuffled validation split of ceil(trainTestSplit·N)
+// windows, Adam (β1 0.9, β2 0.999, ε 1e-7) on categorical cross-entropy or mean
+// squared error, optional automatic class weights, per-epoch reshuffling through
+// a 4-batch buffer, and the weights of the epoch with the lowest validation loss
+// kept. Every epoch is reported through [Options.Progress] as an [EpochStats],
+// whose String method prints Studio's log line.
+//
+// [Quantize] converts a trained network to int8 as TensorFlow Lite's
+// post-training quantiser does (per-channel symmetric int8 weights, int32 biases,
+// asymmetric int8 activations calibrated on representative windows — Studio uses
+// the validation windows —, int8 input and output, softmax output scale 1/256 and
+// zero point −128). The resulting [Int8Network] runs integer-only, requantising
+// with fixed-point multipliers and shifts as TFLite Micro's reference kernels do.
+//
+// [Predict] evaluates a [Network] or [Int8Network] on rows of a matrix and returns
+// float64 outputs for the metrics. [Network.Ops] and [Int8Network.Ops] describe the
+// operators as TFLite would run them (for on-device estimates), and
+// [Network.KerasLayers] gives the layers entries of KerasModelMetadata.
+// Both network types save and load with MarshalBinary, [UnmarshalNetwork] and
+// [UnmarshalInt8Network] in a versioned, checksummed format.
+//
+// Decisions where Studio's behaviour is not public or not reproducible:
+//   - Random numbers come from math/rand/v2's PCG seeded with [Options.Seed];
+//     results are reproducible bit for bit, but do not equal TensorFlow's.
+//   - Standalone batch normalisation becomes one per-channel integer affine op in
+//     int8 (TFLite emits MUL and ADD; [Int8Network.Ops] lists those).
+//   - The int8 softmax uses a 256-entry exp table in Q24 computed when quantising,
+//     then integer sums and a rounded division (TFLM uses gemmlowp's fixed-point
+//     exp); its outputs are within one step of 1/256 of the exact softmax of the
+//     quantised logits.
+//   - Batch normalisation's moving variance takes the biased batch variance, except
+//     after 2-D convolutions, where TensorFlow's fused kernel uses the unbiased one.
+//
+// # Data layout
+//
+// Features are one window per row of a *mat.Dense. Images are row-major
+// height × width × channels; spectrogram inputs are flat (frames × values per
+// frame) and a reshape layer restores the frames. Inside the package every tensor
+// is float32, channels-last, as Keras has them: dense kernels are (in, out),
+// conv1d kernels (k, in, out), conv2d kernels (kh, kw, in, out).
+//
+// # Errors
+//
+// Bad data or configuration — NaN or infinite features, labels out of range, a
+// single class, a window of the wrong length ([ErrShape]), an unknown layer type,
+// a layer that cannot follow the previous one, a malformed, truncated or
+// corrupted file ([ErrFormat]) — returns an error naming the field or value;
+// nothing in the package panics on input data. Training that produces non-finite
+// weights returns [ErrDiverged]. Cancelling the context passed to [Train] stops it
+// after the current batch and returns the context's error and no network.
+//
+// # Concurrency
+//
+// A trained [Network] or [Int8Network] is immutable: Classify, Predict and Ops may
+// be called from many goroutines at once. Classify takes its scratch space from a
+// pool and does not allocate when dst has room. Two Train calls share nothing.
+package learn
