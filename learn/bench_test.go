@@ -39,7 +39,7 @@ func benchNet(b *testing.B, in Input, n int) (*Network, *trainer, []int) {
 
 var (
 	denseInput = Input{Kind: InputFlat, Width: 33}
-	kwsInput   = Input{Kind: InputMFCC, Width: 13, Height: 50}
+	kwsInput   = Input{Kind: InputMFCC, Width: 50, Height: 13}
 )
 
 func benchTrain(b *testing.B, in Input, n int) {

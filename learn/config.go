@@ -71,20 +71,22 @@ type InputKind int
 const (
 	// InputFlat is a flat feature vector (spectral analysis, flatten, raw).
 	InputFlat InputKind = iota
-	// InputMFCC is a flattened MFCC spectrogram, Height frames of Width coefficients.
+	// InputMFCC is a flattened MFCC spectrogram, Width frames of Height coefficients.
 	InputMFCC
-	// InputMFE is a flattened MFE spectrogram, Height frames of Width filters.
+	// InputMFE is a flattened MFE spectrogram, Width frames of Height filters.
 	InputMFE
-	// InputSpectrogram is a flattened spectrogram, Height frames of Width bins.
+	// InputSpectrogram is a flattened spectrogram, Width frames of Height bins.
 	InputSpectrogram
 	// InputImage is an image, Height rows of Width pixels of Channels values (row-major HWC).
 	InputImage
 )
 
 // Input is the shape of one window's features as the processing blocks report it.
-// For InputFlat only Width (the feature count) is used; spectrogram kinds have
-// Height frames of Width values each (the network still sees a flat vector and a
-// reshape layer restores the frames); images are Height×Width×Channels.
+// The fields follow Edge Impulse's output_config shape: for InputFlat only Width
+// (the feature count) is used; spectrogram kinds have Width frames of Height
+// values each, stored frame after frame (the network sees a flat vector and a
+// reshape layer with Height columns restores the frames); images are
+// Height×Width×Channels, row-major.
 type Input struct {
 	Kind                    InputKind
 	Width, Height, Channels int
@@ -137,7 +139,7 @@ func DefaultConfig(in Input) Config {
 			c.TrainingCycles = 30
 		}
 		c.VisualLayers = []VisualLayer{
-			{Type: LayerReshape, Columns: in.Width},
+			{Type: LayerReshape, Columns: in.Height},
 			{Type: LayerConv1D, Neurons: 8, KernelSize: 3, Stack: 1},
 			{Type: LayerDropout, DropoutRate: &r},
 			{Type: LayerConv1D, Neurons: 16, KernelSize: 3, Stack: 1},

@@ -11,7 +11,7 @@ import (
 // 25×8 = 25·16·3·8 = 9,600, dense 208·4 = 832.
 func TestOpsKWS(t *testing.T) {
 	t.Parallel()
-	in := Input{Kind: InputMFCC, Width: 13, Height: 50}
+	in := Input{Kind: InputMFCC, Width: 50, Height: 13}
 	n, err := build(DefaultConfig(in), in, 4, false)
 	if err != nil {
 		t.Fatal(err)

@@ -24,7 +24,7 @@ func twoClusters(n int) learn.Dataset {
 }
 
 func ExampleDefaultConfig() {
-	cfg := learn.DefaultConfig(learn.Input{Kind: learn.InputMFCC, Width: 13, Height: 50})
+	cfg := learn.DefaultConfig(learn.Input{Kind: learn.InputMFCC, Width: 50, Height: 13})
 	fmt.Println(cfg.TrainingCycles, cfg.LearningRate)
 	for _, l := range cfg.VisualLayers {
 		fmt.Println(l.Type, l.Neurons, l.Columns)

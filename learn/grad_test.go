@@ -22,11 +22,11 @@ func gradCases() []gradCase {
 		{name: "dense-dropout-bn", layers: []VisualLayer{{Type: "dense", Neurons: 8}, {Type: "dropout", DropoutRate: r}, {Type: "batchNormalization"}, {Type: "dense", Neurons: 4}}, in: Input{Kind: InputFlat, Width: 5}, k: 3, cw: true},
 		{name: "regression", layers: []VisualLayer{{Type: "dense", Neurons: 6}, {Type: "batchNormalization"}}, in: Input{Kind: InputFlat, Width: 4}},
 		{name: "conv1d", layers: []VisualLayer{{Type: "reshape", Columns: 3}, {Type: "conv1d", Neurons: 4, KernelSize: 3, Stack: 2}, {Type: "dropout", DropoutRate: r},
-			{Type: "conv1d", Neurons: 5, KernelSize: 4}, {Type: "batchNormalization"}, {Type: "flatten"}}, in: Input{Kind: InputMFCC, Width: 3, Height: 7}, k: 3},
+			{Type: "conv1d", Neurons: 5, KernelSize: 4}, {Type: "batchNormalization"}, {Type: "flatten"}}, in: Input{Kind: InputMFCC, Width: 7, Height: 3}, k: 3},
 		{name: "conv2d-image", layers: []VisualLayer{{Type: "conv2d", Neurons: 4, KernelSize: 3}, {Type: "batchNormalization"}, {Type: "conv2d", Neurons: 3, KernelSize: 2},
 			{Type: "flatten"}, {Type: "dropout", DropoutRate: r}, {Type: "dense", Neurons: 6}}, in: Input{Kind: InputImage, Width: 5, Height: 6, Channels: 2}, k: 4},
 		{name: "conv2d-reshape", layers: []VisualLayer{{Type: "reshape", Columns: 4}, {Type: "conv2d", Neurons: 3, KernelSize: 3, Stack: 2}, {Type: "flatten"}},
-			in: Input{Kind: InputMFE, Width: 4, Height: 5}, k: 2},
+			in: Input{Kind: InputMFE, Width: 5, Height: 4}, k: 2},
 	}
 }
 

@@ -16,7 +16,7 @@ func trainedPair(t testing.TB) (*Network, *Int8Network, Dataset) {
 	d := blobs(120, 12, 3, 1.5, 9)
 	cfg := Config{TrainingCycles: 3, LearningRate: 0.005, VisualLayers: []VisualLayer{{Type: "reshape", Columns: 4}, {Type: "conv1d", Neurons: 8},
 		{Type: "batchNormalization"}, {Type: "dropout"}, {Type: "flatten"}, {Type: "dense", Neurons: 5}}}
-	res, err := Train(context.Background(), cfg, Input{Kind: InputMFE, Width: 4, Height: 3}, d, Options{Seed: 1})
+	res, err := Train(context.Background(), cfg, Input{Kind: InputMFE, Width: 3, Height: 4}, d, Options{Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

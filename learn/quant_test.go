@@ -59,9 +59,9 @@ func TestInt8AgreesWithFloat(t *testing.T) {
 		{"dense", []VisualLayer{{Type: "dense", Neurons: 20}, {Type: "dense", Neurons: 10}}, Input{Kind: InputFlat, Width: 12}},
 		{"dense-bn", []VisualLayer{{Type: "dense", Neurons: 16}, {Type: "batchNormalization"}, {Type: "dropout", DropoutRate: r}, {Type: "dense", Neurons: 8}}, Input{Kind: InputFlat, Width: 12}},
 		{"conv1d", []VisualLayer{{Type: "reshape", Columns: 4}, {Type: "conv1d", Neurons: 8, KernelSize: 3}, {Type: "dropout", DropoutRate: r},
-			{Type: "conv1d", Neurons: 16, KernelSize: 3}, {Type: "flatten"}}, Input{Kind: InputMFCC, Width: 4, Height: 3}},
+			{Type: "conv1d", Neurons: 16, KernelSize: 3}, {Type: "flatten"}}, Input{Kind: InputMFCC, Width: 3, Height: 4}},
 		{"conv2d", []VisualLayer{{Type: "reshape", Columns: 4}, {Type: "conv2d", Neurons: 8, KernelSize: 3}, {Type: "batchNormalization"},
-			{Type: "conv2d", Neurons: 4, KernelSize: 2}, {Type: "flatten"}}, Input{Kind: InputMFE, Width: 4, Height: 3}},
+			{Type: "conv2d", Neurons: 4, KernelSize: 2}, {Type: "flatten"}}, Input{Kind: InputMFE, Width: 3, Height: 4}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

@@ -14,7 +14,7 @@ import (
 )
 
 func kwsLike(n int, seed uint64) (Dataset, Input) {
-	in := Input{Kind: InputMFCC, Width: 13, Height: 10}
+	in := Input{Kind: InputMFCC, Width: 10, Height: 13}
 	d := blobs(n, in.Features(), 3, 2, seed)
 	return d, in
 }
@@ -252,7 +252,7 @@ func TestConfigJSON(t *testing.T) {
 	if c.TrainingCycles != 50 || c.BatchSize != 16 || *c.TrainTestSplit != 0.25 || !c.AutoClassWeights || len(c.VisualLayers) != 5 {
 		t.Errorf("decoded %+v", c)
 	}
-	in := Input{Kind: InputMFCC, Width: 13, Height: 10}
+	in := Input{Kind: InputMFCC, Width: 10, Height: 13}
 	n, err := build(c, in, 3, false)
 	if err != nil {
 		t.Fatal(err)

@@ -37,6 +37,9 @@ func loadTorchCases(t testing.TB) ([]torchCase, []*Network) {
 	var nets []*Network
 	for _, c := range f.Cases {
 		in := Input{Kind: inputKinds[c.Input.Kind], Width: c.Input.Width, Height: c.Input.Height, Channels: c.Input.Channels}
+		if in.Kind != InputImage && in.Kind != InputFlat {
+			in.Width, in.Height = c.Input.Height, c.Input.Width // the script gives (columns, frames)
+		}
 		net, err := build(Config{VisualLayers: c.VisualLayers}, in, c.Outputs, c.Regression)
 		if err != nil {
 			t.Fatalf("%s: %v", c.Name, err)
