@@ -24,7 +24,7 @@ const (
 // window's shape. Fields a block kind does not use are ignored.
 type DSPBlock struct {
 	// Name labels the block in tables; "" means Kind.
-	Name string `json:"name,omitempty"`
+	Name string  `json:"name,omitempty"`
 	Kind DSPKind `json:"kind"`
 	// Axes is the number of input axes (all kinds but image); 0 means 1.
 	Axes int `json:"axes,omitempty"`

@@ -160,6 +160,9 @@ func analyze(n *Network) (*graph, error) {
 		if op.WeightBytes < 0 || op.BiasBytes < 0 || op.KernelH < 0 || op.KernelW < 0 || op.StrideH < 0 || op.StrideW < 0 {
 			return nil, fmt.Errorf("metrics: %s: negative kernel, stride or byte count: %w", name, ErrNetwork)
 		}
+		if max(op.KernelH, op.KernelW, op.StrideH, op.StrideW) > maxKernel || max(op.WeightBytes, op.BiasBytes) > maxElems {
+			return nil, fmt.Errorf("metrics: %s: kernel, stride or byte count too large: %w", name, ErrNetwork)
+		}
 		switch op.Padding {
 		case "", "same", "valid":
 		default:
@@ -226,17 +229,25 @@ func analyze(n *Network) (*graph, error) {
 	return g, nil
 }
 
+// maxKernel bounds kernel sizes and strides.
+const maxKernel = 1 << 12
+
+// maxElems bounds a tensor's elements (2³¹ − 1, TFLite's int32 sizes).
+const maxElems = 1<<31 - 1
+
 func checkShape(name string, s []int) error {
 	if len(s) == 0 {
 		return fmt.Errorf("metrics: %s: empty shape: %w", name, ErrNetwork)
 	}
+	n := 1
 	for _, v := range s {
 		if v <= 0 {
 			return fmt.Errorf("metrics: %s: shape %v has a non-positive dimension: %w", name, s, ErrNetwork)
 		}
-	}
-	if prod(s) > 1<<31 {
-		return fmt.Errorf("metrics: %s: shape %v too large: %w", name, s, ErrNetwork)
+		if v > maxElems/n {
+			return fmt.Errorf("metrics: %s: shape %v has more than %d elements: %w", name, s, maxElems, ErrNetwork)
+		}
+		n *= v
 	}
 	return nil
 }

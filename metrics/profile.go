@@ -264,7 +264,14 @@ func ramOptimize(g *graph, plan arenaPlan) (ramOpt, bool) {
 			if k == 0 || o.in[len(o.in)-1] != k {
 				break
 			}
-		} else if !sliceable(o.Kind) || len(o.Output) != 3 {
+		} else if !sliceable(o.Kind) {
+			break
+		}
+		spatial := len(o.Output) == 3
+		for _, t := range o.in {
+			spatial = spatial && len(g.shapes[t]) == 3
+		}
+		if !spatial {
 			break
 		}
 		if k+1 >= peak && o.Output[0] >= 2 && o.Output[1] >= 2 && g.tensorBytes(k+1)*2 <= plan.live[peak] {
