@@ -84,8 +84,8 @@ func classOf(o *opInfo) opClass {
 	return classElem
 }
 
-// opCost lists the ops the estimator knows (the keys) — used by analyze.
-var opCost = map[OpKind]bool{
+// knownOps is the set of ops the estimator accepts.
+var knownOps = map[OpKind]bool{
 	Conv2D: true, DepthwiseConv2D: true, FullyConnected: true, AveragePool2D: true, MaxPool2D: true,
 	Add: true, Mul: true, Softmax: true, Reshape: true, Squeeze: true, ExpandDims: true, Quantize: true,
 	Dequantize: true, Relu: true, Relu6: true, Logistic: true, Tanh: true, Pad: true, Mean: true,
@@ -269,35 +269,35 @@ func readPerOp() ([]perOpRow, error) {
 // measured op, and how the regression's coefficients (intercept first) map
 // to the basis.
 type fitSpec struct {
-	obs   func(o *opInfo, insn float64) (y float64, x []float64)
+	obs   func(o *opInfo, d DType, insn float64) (y float64, x []float64)
 	terms []int // basis term of the intercept, then of each regressor
 }
 
 var fitSpecs = map[opClass]fitSpec{
 	// insn/MACs = a + b/cin  ⇒  insn = a·MACs + b·out (MACs/cin = out for 1×1).
-	classConv1x1: {func(o *opInfo, y float64) (float64, []float64) {
+	classConv1x1: {func(o *opInfo, _ DType, y float64) (float64, []float64) {
 		return y / o.macs, []float64{1 / float64(o.cin)}
 	}, []int{termMACs, termOutElems}},
 	// insn/MACs = a + b/(kh·kw·cin) + c/(kh·kw·cin·cout)  ⇒  a·MACs + b·out + c·pixels.
-	classConvKxK: {func(o *opInfo, y float64) (float64, []float64) {
+	classConvKxK: {func(o *opInfo, _ DType, y float64) (float64, []float64) {
 		k := float64(o.kh * o.kw * o.cin)
 		return y / o.macs, []float64{1 / k, 1 / (k * float64(o.cout))}
 	}, []int{termMACs, termOutElems, termOutPixels}},
 	// insn/MACs = a + b/(kh·kw·cout)  ⇒  a·MACs + b·pixels.
-	classDepthwise: {func(o *opInfo, y float64) (float64, []float64) {
+	classDepthwise: {func(o *opInfo, _ DType, y float64) (float64, []float64) {
 		return y / o.macs, []float64{1 / float64(o.kh*o.kw*o.cout)}
 	}, []int{termMACs, termOutPixels}},
 	// insn/MACs = a + b/MACs + c/cin  ⇒  a·MACs + b + c·out.
-	classDense: {func(o *opInfo, y float64) (float64, []float64) {
+	classDense: {func(o *opInfo, _ DType, y float64) (float64, []float64) {
 		return y / o.macs, []float64{1 / o.macs, 1 / float64(o.cin)}
 	}, []int{termMACs, termConst, termOutElems}},
-	classAdd: {func(o *opInfo, y float64) (float64, []float64) {
+	classAdd: {func(o *opInfo, _ DType, y float64) (float64, []float64) {
 		return y, []float64{float64(o.outElems)}
 	}, []int{termConst, termOutElems}},
-	classAvgPool: {func(o *opInfo, y float64) (float64, []float64) {
+	classAvgPool: {func(o *opInfo, _ DType, y float64) (float64, []float64) {
 		return y, []float64{float64(o.inElems)}
 	}, []int{termConst, termInElems}},
-	classSoftmax: {func(o *opInfo, y float64) (float64, []float64) {
+	classSoftmax: {func(o *opInfo, _ DType, y float64) (float64, []float64) {
 		return y, []float64{float64(o.outElems)}
 	}, []int{termConst, termOutElems}},
 }
@@ -341,13 +341,13 @@ func fitLatency() (*latencyModel, error) {
 						all = append(all, r)
 					}
 				}
-				if err := fitClass(f, all, fitSpec{func(o *opInfo, y float64) (float64, []float64) {
-					return y, []float64{float64(o.outElems)}
-				}, []int{termConst, termOutBytes}}, true); err != nil {
+				if err := fitClass(f, all, fitSpec{func(o *opInfo, d DType, y float64) (float64, []float64) {
+					return y, []float64{float64(o.outElems * d.bytes())}
+				}, []int{termConst, termOutBytes}}); err != nil {
 					return nil, err
 				}
 			case ok && len(obs) >= 2 && len(obs) >= len(spec.terms):
-				if err := fitClass(f, obs, spec, false); err != nil {
+				if err := fitClass(f, obs, spec); err != nil {
 					return nil, err
 				}
 			default:
@@ -389,16 +389,13 @@ func fitLatency() (*latencyModel, error) {
 	return m, nil
 }
 
-// fitClass runs one regression. For the plain (unnormalised) fits the
-// error is still reported relative to the instruction count.
-func fitClass(f *LatencyFit, obs []perOpRow, spec fitSpec, mixed bool) error {
+// fitClass runs one regression and records its relative error on the
+// instruction counts it was fitted on.
+func fitClass(f *LatencyFit, obs []perOpRow, spec fitSpec) error {
 	ys := make([]float64, len(obs))
 	xs := make([][]float64, len(obs))
 	for i, o := range obs {
-		ys[i], xs[i] = spec.obs(&o.op, o.insn)
-		if mixed {
-			xs[i] = []float64{float64(o.op.outElems * o.dtype.bytes())}
-		}
+		ys[i], xs[i] = spec.obs(&o.op, o.dtype, o.insn)
 	}
 	var coef []float64
 	if len(obs) == 2 && len(xs[0]) == 1 {

@@ -2,9 +2,11 @@ package metrics
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -269,28 +271,32 @@ func ROCAUC(positive []bool, scores []float64) (float64, error) {
 }
 
 func rocAUC(positive []bool, scores []float64) (float64, error) {
-	idx := make([]int, len(scores))
-	for i := range idx {
-		idx[i] = i
+	type obs struct {
+		score float64
+		pos   bool
 	}
-	sort.SliceStable(idx, func(a, b int) bool { return scores[idx[a]] < scores[idx[b]] })
+	o := make([]obs, len(scores))
+	for i, s := range scores {
+		o[i] = obs{s, positive[i]}
+	}
+	slices.SortFunc(o, func(a, b obs) int { return cmp.Compare(a.score, b.score) })
 	// Mann–Whitney U with mid-ranks for tied scores.
 	var np, nn, rankSum float64
-	for i := 0; i < len(idx); {
+	for i := 0; i < len(o); {
 		j := i
-		for j < len(idx) && scores[idx[j]] == scores[idx[i]] {
+		for j < len(o) && o[j].score == o[i].score {
 			j++
 		}
 		mid := float64(i+j+1) / 2 // mean of ranks i+1 … j
 		for k := i; k < j; k++ {
-			if positive[idx[k]] {
+			if o[k].pos {
 				rankSum += mid
 				np++
 			}
 		}
 		i = j
 	}
-	nn = float64(len(scores)) - np
+	nn = float64(len(o)) - np
 	if np == 0 || nn == 0 {
 		return 0, fmt.Errorf("metrics: ROC AUC with only one class present: %w", ErrUndefined)
 	}

@@ -151,7 +151,7 @@ func analyze(n *Network) (*graph, error) {
 	g.shapes = append(g.shapes, slices.Clone(n.Input))
 	for k, op := range n.Ops {
 		name := fmt.Sprintf("ops[%d] (%s)", k, op.Kind)
-		if _, ok := opCost[op.Kind]; !ok {
+		if !knownOps[op.Kind] {
 			return nil, fmt.Errorf("metrics: %s: unknown op kind: %w", name, ErrNetwork)
 		}
 		if err := checkShape(name+".output", op.Output); err != nil {

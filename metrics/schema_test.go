@@ -19,7 +19,7 @@ func studioDocs(t *testing.T) map[string]any {
 		t.Fatal(err)
 	}
 	cls := threeClass(t).ModelMetrics("int8")
-	cls.OnDevicePerformance = perf
+	cls.SetPerformance(perf)
 	vww, err := OnDevicePerformance(nets["vww-int8"], ProfileConfig{}, "arduino-nano-33-ble", "cortex-m4f-80mhz")
 	if err != nil {
 		t.Fatal(err)
@@ -29,7 +29,7 @@ func studioDocs(t *testing.T) map[string]any {
 		t.Fatal(err)
 	}
 	regm := reg.ModelMetrics("float32")
-	regm.OnDevicePerformance = vww
+	regm.SetPerformance(vww)
 
 	s := testSummary(t)
 	c := threeClass(t)

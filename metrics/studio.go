@@ -171,3 +171,21 @@ func AnomalyMetrics(expected []string, scores []float64, threshold float64) ([]A
 		NewAdditionalMetric(MetricWeightedRecall, w.Recall),
 		NewAdditionalMetric(MetricWeightedF1, w.F1)), nil
 }
+
+// SetPerformance stores onDevicePerformance entries in m and copies the
+// default entry's profilingError (the first entry's when none is default)
+// to mcuSupportError. isSupportedOnMcu stays true: every op a [Network] can
+// describe is in TensorFlow Lite Micro's builtin set (device-estimates.md
+// §6); not fitting the target's memory is reported as the error.
+func (m *ModelMetrics) SetPerformance(perf []DevicePerformance) {
+	m.OnDevicePerformance = perf
+	m.McuSupportError = ""
+	for i, p := range perf {
+		if p.IsDefault || i == 0 {
+			m.McuSupportError = p.ProfilingError
+		}
+		if p.IsDefault {
+			break
+		}
+	}
+}
