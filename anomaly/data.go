@@ -55,6 +55,9 @@ func selectAxes(X *mat.Dense, axes []int) (*dataset, error) {
 // row returns row i without padding.
 func (d *dataset) row(i int) []float64 { return d.x[i*d.str : i*d.str+d.m] }
 
+// prow returns row i with its zero padding.
+func (d *dataset) prow(i int) []float64 { return d.x[i*d.str : (i+1)*d.str] }
+
 // meanVar returns the per-column mean and population variance of d (two passes with the
 // usual correction term for the rounding error of the mean).
 func (d *dataset) meanVar() (mean, variance []float64) {

@@ -59,3 +59,17 @@ func sqDist(x, y []float64) float64 {
 	}
 	return (s0 + s1) + (s2 + s3)
 }
+
+// distsGo sets dst[j] = Σ_{t<m} (x[t] − ct[t*len(dst)+j])², the reference for distsAVX.
+func distsGo(dst, x, ct []float64, m int) {
+	kp := len(dst)
+	clear(dst)
+	for t := 0; t < m; t++ {
+		xt := x[t]
+		row := ct[t*kp : (t+1)*kp]
+		for j, v := range row {
+			d := xt - v
+			dst[j] += d * d
+		}
+	}
+}

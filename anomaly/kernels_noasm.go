@@ -1,3 +1,5 @@
+//go:build !amd64 || noasm
+
 package anomaly
 
 const useAsm = false
@@ -5,3 +7,7 @@ const useAsm = false
 func gemmAsm(rows, cols, depth int, a []float64, ars, ats int, b []float64, ldb int, c []float64, ldc int, upper bool) {
 	panic("anomaly: no assembly kernels in this build")
 }
+
+func dist2(x, y []float64) float64 { return sqDist(x, y) }
+
+func dists(dst, x, ct []float64, m int) { distsGo(dst, x, ct, m) }

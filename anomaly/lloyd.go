@@ -176,9 +176,9 @@ func (s *kmState) plusplus(ctx context.Context, rng *rand.Rand) ([]float64, erro
 	copy(centers[:str], d.x[first*str:(first+1)*str])
 	parallel(s.workers, s.nBlocks, func(_, b int) {
 		lo, hi := s.block(b)
-		c0 := centers[:d.m]
+		c0 := centers[:str]
 		for i := lo; i < hi; i++ {
-			closest[i] = sqDist(d.row(i), c0)
+			closest[i] = dist2(d.prow(i), c0)
 			near[i] = 0
 		}
 	})
@@ -195,7 +195,7 @@ func (s *kmState) plusplus(ctx context.Context, rng *rand.Rand) ([]float64, erro
 			r := rng.Float64() * acc
 			ids[t] = min(sort.SearchFloat64s(cum, r), n-1)
 			for j := 0; j < c; j++ {
-				dc[t*k+j] = sqDist(d.row(ids[t]), centers[j*str:])
+				dc[t*k+j] = dist2(d.prow(ids[t]), centers[j*str:])
 			}
 		}
 		clear(partial)
@@ -203,13 +203,13 @@ func (s *kmState) plusplus(ctx context.Context, rng *rand.Rand) ([]float64, erro
 			lo, hi := s.block(b)
 			for t, id := range ids {
 				ct := cand[t]
-				cx := d.row(id)
+				cx := d.prow(id)
 				dct := dc[t*k : t*k+c]
 				var sum float64
 				for i := lo; i < hi; i++ {
 					dmin := closest[i]
 					if dct[near[i]] <= 4*dmin*(1+1e-9) {
-						if v := sqDist(d.row(i), cx); v < dmin {
+						if v := dist2(d.prow(i), cx); v < dmin {
 							dmin = v
 						}
 					}
@@ -261,26 +261,26 @@ func (s *kmState) prepare(centers []float64) {
 		h := math.Inf(1)
 		for l := 0; l < k; l++ {
 			if l != j {
-				h = min(h, sqDist(centers[j*str:j*str+d.m], centers[l*str:]))
+				h = min(h, dist2(centers[j*str:(j+1)*str], centers[l*str:]))
 			}
 		}
 		s.half[j] = 0.5 * math.Sqrt(h)
 	}
 }
 
-// assign labels every row with its nearest centre (full: by matrix products for all rows;
-// otherwise with Hamerly's bounds, updated by the last moves), counts the labels that
-// changed and, if sums, accumulates the per-block sums and counts of the clusters.
-func (s *kmState) assign(centers []float64, full, sums bool) (changed int) {
+// assign labels every row with its nearest centre and keeps the per-block sums and counts
+// of the clusters up to date. The full assignment computes all distances by matrix
+// products and the sums from scratch; the bounded one uses Hamerly's bounds, updated by the
+// last moves, and moves the rows whose label changed from one sum to the other. It returns
+// the number of labels that changed (0 for the full assignment).
+func (s *kmState) assign(centers []float64, full bool) (changed int) {
 	parallel(s.workers, s.nBlocks, func(w, b int) {
 		lo, hi := s.block(b)
 		if full {
 			s.assignFull(w, lo, hi, centers)
-		} else {
-			s.changed[b] = s.assignBounded(lo, hi, centers)
-		}
-		if sums {
 			s.accumulate(b, lo, hi)
+		} else {
+			s.changed[b] = s.assignBounded(w, b, centers)
 		}
 	})
 	for _, c := range s.changed {
@@ -314,14 +314,18 @@ func (s *kmState) assignFull(w, lo, hi int, centers []float64) {
 			row := r0 + i
 			xn := s.p.xnorm[row]
 			s.labels[row] = int32(bi)
-			s.upper[row] = math.Sqrt(sqDist(d.row(row), centers[bi*str:]))
+			s.upper[row] = math.Sqrt(dist2(d.prow(row), centers[bi*str:]))
 			s.lower[row] = math.Sqrt(max(0, second+xn-1e-12*(xn+s.cnMax)))
 		}
 	}
 }
 
-func (s *kmState) assignBounded(lo, hi int, centers []float64) (changed int) {
+func (s *kmState) assignBounded(w, b int, centers []float64) (changed int) {
 	d, k, str := s.d, s.k, s.d.str
+	dist := s.prods[w][:s.kp]
+	lo, hi := s.block(b)
+	sums := s.sums[b*k*str : (b+1)*k*str]
+	counts := s.counts[b*k : (b+1)*k]
 	for i := lo; i < hi; i++ {
 		a := s.labels[i]
 		u := s.upper[i] + s.moves[a]
@@ -333,13 +337,14 @@ func (s *kmState) assignBounded(lo, hi int, centers []float64) (changed int) {
 		}
 		z := max(l, s.half[a])
 		if u > z {
-			x := d.row(i)
-			u = math.Sqrt(sqDist(x, centers[int(a)*str:]))
+			x := d.prow(i)
+			u = math.Sqrt(dist2(x, centers[int(a)*str:]))
 			if u > z {
+
 				best, second := math.Inf(1), math.Inf(1)
 				bi := 0
-				for j := 0; j < k; j++ {
-					v := sqDist(x, centers[j*str:])
+				dists(dist, x, s.ct, d.m)
+				for j, v := range dist[:k] {
 					if v < best {
 						second = best
 						best = v
@@ -351,6 +356,13 @@ func (s *kmState) assignBounded(lo, hi int, centers []float64) (changed int) {
 				if int32(bi) != a {
 					changed++
 					s.labels[i] = int32(bi)
+					counts[a]--
+					counts[bi]++
+					from, to := sums[int(a)*str:(int(a)+1)*str], sums[bi*str:(bi+1)*str]
+					for t, v := range x {
+						from[t] -= v
+						to[t] += v
+					}
 				}
 				u = math.Sqrt(best)
 				l = math.Sqrt(second)
@@ -416,7 +428,7 @@ func (s *kmState) update(dst, old []float64) float64 {
 	s.maxMv = [2]float64{}
 	s.argMv = -1
 	for j := 0; j < k; j++ {
-		mv2 := sqDist(dst[j*str:j*str+d.m], old[j*str:])
+		mv2 := dist2(dst[j*str:(j+1)*str], old[j*str:])
 		shift += mv2
 		mv := math.Sqrt(mv2)
 		s.moves[j] = mv
@@ -440,7 +452,7 @@ func (s *kmState) relocate(sums, old, weight []float64, empty []int) {
 	parallel(s.workers, s.nBlocks, func(_, b int) {
 		lo, hi := s.block(b)
 		for i := lo; i < hi; i++ {
-			dist[i] = sqDist(d.row(i), old[int(s.labels[i])*str:])
+			dist[i] = dist2(d.prow(i), old[int(s.labels[i])*str:])
 		}
 	})
 	idx := make([]int, d.n)
@@ -481,7 +493,7 @@ func (s *kmState) lloyd(ctx context.Context, centers []float64) (*kmeansResult, 
 			return nil, err
 		}
 		s.prepare(centers)
-		changed := s.assign(centers, it == 0, true)
+		changed := s.assign(centers, it == 0)
 		shift := s.update(next, centers)
 		centers, next = next, centers
 		iters = it + 1
@@ -495,7 +507,7 @@ func (s *kmState) lloyd(ctx context.Context, centers []float64) (*kmeansResult, 
 	}
 	if !strict {
 		s.prepare(centers)
-		s.assign(centers, iters == 0, false)
+		s.assign(centers, iters == 0)
 	}
 	res := &kmeansResult{centers: centers, labels: s.labels, iters: iters}
 	res.inertia = s.inertia(centers)
@@ -510,7 +522,7 @@ func (s *kmState) inertia(centers []float64) float64 {
 		lo, hi := s.block(b)
 		var sum float64
 		for i := lo; i < hi; i++ {
-			sum += sqDist(d.row(i), centers[int(s.labels[i])*str:])
+			sum += dist2(d.prow(i), centers[int(s.labels[i])*str:])
 		}
 		part[b] = sum
 	})

@@ -1,0 +1,85 @@
+package anomaly
+
+import (
+	"context"
+	"fmt"
+	"testing"
+)
+
+// The scikit-learn figures to compare with come from testdata/anomaly/bench_sklearn.py on
+// the same data (benchData) and settings; see testdata/anomaly/README.md.
+
+func BenchmarkFitKMeans(b *testing.B) {
+	for _, n := range []int{5000, 50000} {
+		x := benchData(n, 33)
+		b.Run(fmt.Sprintf("n=%d/k=32", n), func(b *testing.B) {
+			b.ReportAllocs()
+			seed := uint64(0)
+			for b.Loop() {
+				if _, err := FitKMeans(context.Background(), KMeansConfig{ClusterCount: 32}, x, seed); err != nil {
+					b.Fatal(err)
+				}
+				seed++
+			}
+		})
+	}
+}
+
+func BenchmarkFitKMeansSingleInit(b *testing.B) {
+	for _, n := range []int{5000, 50000} {
+		x := benchData(n, 33)
+		b.Run(fmt.Sprintf("n=%d/k=32", n), func(b *testing.B) {
+			b.ReportAllocs()
+			seed := uint64(0)
+			for b.Loop() {
+				if _, err := FitKMeans(context.Background(), KMeansConfig{ClusterCount: 32, Inits: 1}, x, seed); err != nil {
+					b.Fatal(err)
+				}
+				seed++
+			}
+		})
+	}
+}
+
+func BenchmarkFitGMM(b *testing.B) {
+	for _, n := range []int{5000, 50000} {
+		x := benchData(n, 33)
+		b.Run(fmt.Sprintf("n=%d/components=8", n), func(b *testing.B) {
+			b.ReportAllocs()
+			seed := uint64(0)
+			for b.Loop() {
+				if _, err := FitGMM(context.Background(), GMMConfig{ClusterCount: 8}, x, seed); err != nil {
+					b.Fatal(err)
+				}
+				seed++
+			}
+		})
+	}
+}
+
+func BenchmarkScore(b *testing.B) {
+	x := benchData(5000, 33)
+	km, err := FitKMeans(context.Background(), KMeansConfig{ClusterCount: 32, Inits: 1}, x, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	g, err := FitGMM(context.Background(), GMMConfig{ClusterCount: 8}, x, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, s := range []struct {
+		name string
+		m    interface{ Score([]float64) float64 }
+	}{{"KMeans/k=32", km}, {"GMM/components=8", g}} {
+		b.Run(s.name, func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			var sink float64
+			for b.Loop() {
+				sink += s.m.Score(x.RawRowView(i % 5000))
+				i++
+			}
+			_ = sink
+		})
+	}
+}

@@ -1,0 +1,104 @@
+//go:build !noasm
+
+package anomaly
+
+// Assembly kernels (kernels_amd64.s) for CPUs with AVX2 and FMA. Each has a pure-Go
+// reference that the tests compare it with: sqDistGo, distsGo and gonum's Dgemm.
+
+//go:noescape
+func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
+
+//go:noescape
+func xgetbv0() (eax, edx uint32)
+
+// sqDistAVX returns Σ_{i<n} (x[i]−y[i])²; n is a multiple of 4.
+//
+//go:noescape
+func sqDistAVX(x, y *float64, n int) float64
+
+// distsAVX sets dst[j] = Σ_{t<m} (x[t] − ct[t*kp+j])² for j < kp; kp is a multiple of 4
+// and m >= 1.
+//
+//go:noescape
+func distsAVX(dst, x, ct *float64, m, kp int)
+
+// gemm4x8AVX adds Σ_{t<depth} a[i*ars+t*ats]·b[t*ldb+j] to c[i*ldc+j] for i < 4, j < 8;
+// depth >= 1.
+//
+//go:noescape
+func gemm4x8AVX(depth int, a *float64, ars, ats int, b *float64, ldb int, c *float64, ldc int)
+
+// gemm4x4AVX is gemm4x8AVX for j < 4.
+//
+//go:noescape
+func gemm4x4AVX(depth int, a *float64, ars, ats int, b *float64, ldb int, c *float64, ldc int)
+
+// useAsm reports whether the CPU and the operating system support AVX2 and FMA. Tests turn
+// it off to run the pure-Go paths.
+var useAsm = hasAVX2FMA()
+
+func hasAVX2FMA() bool {
+	maxLeaf, _, _, _ := cpuid(0, 0)
+	if maxLeaf < 7 {
+		return false
+	}
+	_, _, ecx1, _ := cpuid(1, 0)
+	const fma, osxsave, avx = 1 << 12, 1 << 27, 1 << 28
+	if ecx1&(fma|osxsave|avx) != fma|osxsave|avx {
+		return false
+	}
+	if xcr0, _ := xgetbv0(); xcr0&6 != 6 { // XMM and YMM state enabled by the OS
+		return false
+	}
+	_, ebx7, _, _ := cpuid(7, 0)
+	return ebx7&(1<<5) != 0 // AVX2
+}
+
+// gemmAsm computes c[i*ldc+j] += Σ_{t<depth} a[i*ars+t*ats]·b[t*ldb+j] for i < rows,
+// j < cols, rows and cols multiples of 4, with the 4×8 and 4×4 kernels. When upper is true
+// b is upper triangular and the sum for columns j0..j0+w−1 stops at t = j0+w.
+func gemmAsm(rows, cols, depth int, a []float64, ars, ats int, b []float64, ldb int, c []float64, ldc int, upper bool) {
+	if rows%4 != 0 || cols%4 != 0 || depth < 1 ||
+		len(a) <= (rows-1)*ars+(depth-1)*ats || len(b) <= (depth-1)*ldb+cols-1 || len(c) <= (rows-1)*ldc+cols-1 {
+		panic("anomaly: gemmAsm: bad shape")
+	}
+	for i := 0; i < rows; i += 4 {
+		ap := &a[i*ars]
+		j := 0
+		for ; j+8 <= cols; j += 8 {
+			dep := depth
+			if upper {
+				dep = min(depth, j+8)
+			}
+			gemm4x8AVX(dep, ap, ars, ats, &b[j], ldb, &c[i*ldc+j], ldc)
+		}
+		if j < cols {
+			dep := depth
+			if upper {
+				dep = min(depth, j+4)
+			}
+			gemm4x4AVX(dep, ap, ars, ats, &b[j], ldb, &c[i*ldc+j], ldc)
+		}
+	}
+}
+
+// dist2 returns the squared distance between x and y (len(y) >= len(x)).
+func dist2(x, y []float64) float64 {
+	if useAsm && len(x)%4 == 0 && len(x) > 0 {
+		_ = y[len(x)-1]
+		return sqDistAVX(&x[0], &y[0], len(x))
+	}
+	return sqDist(x, y)
+}
+
+// dists sets dst[j] to the squared distance from x[:m] to column j of ct (m × len(dst)).
+func dists(dst, x, ct []float64, m int) {
+	kp := len(dst)
+	if useAsm && kp%4 == 0 && m > 0 && kp > 0 {
+		_ = x[m-1]
+		_ = ct[(m-1)*kp+kp-1]
+		distsAVX(&dst[0], &x[0], &ct[0], m, kp)
+		return
+	}
+	distsGo(dst, x, ct, m)
+}
