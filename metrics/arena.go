@@ -5,23 +5,23 @@ import "slices"
 // Sizes in bytes of TensorFlow Lite Micro's structures on a 32-bit target
 // (TF_LITE_STATIC_MEMORY), device-estimates.md §3.5–3.6.
 const (
-	arenaAlign       = 16 // MicroArenaBufferAlignment()
-	evalTensorBytes  = 12 // TfLiteEvalTensor, one per tensor (constants too)
-	nodeBytes        = 32 // NodeAndRegistration, one per op
-	scratchHandle    = 4  // ScratchBufferHandle, one per scratch buffer
-	allocInfoBytes   = 24 // AllocationInfo, temp, one per tensor and scratch buffer
-	plannerEntry     = 40 // GreedyMemoryPlanner per-buffer bookkeeping, temp
-	ioTensorBytes    = 32 // persistent TfLiteTensor of a graph input/output
-	ioQuantBytes     = 20 // its affine quantisation (int8 models)
+	arenaAlign      = 16 // MicroArenaBufferAlignment()
+	evalTensorBytes = 12 // TfLiteEvalTensor, one per tensor (constants too)
+	nodeBytes       = 32 // NodeAndRegistration, one per op
+	scratchHandle   = 4  // ScratchBufferHandle, one per scratch buffer
+	allocInfoBytes  = 24 // AllocationInfo, temp, one per tensor and scratch buffer
+	plannerEntry    = 40 // GreedyMemoryPlanner per-buffer bookkeeping, temp
+	ioTensorBytes   = 32 // persistent TfLiteTensor of a graph input/output
+	ioQuantBytes    = 20 // its affine quantisation (int8 models)
+	// tailFixed is the allocator, planner and interpreter bookkeeping in
+	// the tail that does not scale with the model: the mean residual of the
+	// tail model over the seven measured MLPerf Tiny models (int8 and
+	// float32) of device-calibration-qemu-models.csv, checked by
+	// TestTailFixedIsMeanResidual (leave-one-out in TestMLPerfArena).
 	tailFixed        = 110
 	interpreterBytes = 172 + 12 + 256 // MicroInterpreter, resolver header, globals (§3.6)
 	resolverSlot     = 44             // per op type in MicroMutableOpResolver
 )
-
-// tailFixed is the allocator, planner and interpreter bookkeeping carved from
-// the arena's tail that does not scale with the model: the mean residual of
-// the tail model over the seven measured MLPerf Tiny models (int8 and
-// float32) of device-calibration-qemu-models.csv; see TestArenaCalibration.
 
 func align(n, a int) int { return (n + a - 1) / a * a }
 
@@ -245,7 +245,11 @@ func planArena(g *graph, core coreParams) arenaPlan {
 	}
 	p.tail = tailFixed + evalTensorBytes*p.tensors + nodeBytes*p.ops + scratchHandle*nScratch + io + p.persist
 	// The arena must hold head and tail after planning, and, while
-	// planning, the tail plus the planner's temporary bookkeeping (§3.6).
+	// planning, the tail plus the planner's temporary bookkeeping (§3.6):
+	//   arena = max(align16(head + tail),
+	//               align16(tail + 24·(T+S) + 40·B) + 16)
+	// with T tensors, S scratch buffers and B planned buffers. The second
+	// term decides for tiny models (AD int8: 2,848 B measured).
 	used := align(p.head+p.tail, arenaAlign)
 	planning := align(p.tail+allocInfoBytes*(p.tensors+nScratch)+plannerEntry*len(p.bufs), arenaAlign) + arenaAlign
 	p.arena = max(used, planning)

@@ -84,7 +84,8 @@ type Memory struct {
 type OpProfile struct {
 	Kind OpKind
 	MACs float64
-	// Instructions is the Cortex-M4 instruction count of the kernel.
+	// Instructions is the Cortex-M4 instruction count of the op: its
+	// kernel's fitted model plus the interpreter's measured per-op overhead.
 	Instructions float64
 	// Cycles is the instruction count times the core factor.
 	Cycles float64
