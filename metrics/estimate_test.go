@@ -54,7 +54,8 @@ func TestProfileErrors(t *testing.T) {
 		{"zero dim", bad(func(n *Network) { n.Ops[0].Output = []int{0} }), ProfileConfig{}, ErrNetwork},
 		{"huge shape", bad(func(n *Network) { n.Input = []int{1 << 20, 1 << 20, 1 << 20} }), ProfileConfig{}, ErrNetwork},
 		{"conv on vector", bad(func(n *Network) { n.Ops[0].Kind = Conv2D }), ProfileConfig{}, ErrNetwork},
-		{"add one input", bad(func(n *Network) { n.Ops[1].Kind = Add }), ProfileConfig{}, ErrNetwork},
+		{"add one input", bad(func(n *Network) { n.Ops[1].Kind, n.Ops[1].WeightBytes = Add, 0 }), ProfileConfig{}, ErrNetwork},
+		{"add const and two inputs", bad(func(n *Network) { n.Ops[1].Kind, n.Ops[1].Inputs = Add, []int{0, 1} }), ProfileConfig{}, ErrNetwork},
 		{"negative bytes", bad(func(n *Network) { n.Ops[1].WeightBytes = -4 }), ProfileConfig{}, ErrNetwork},
 		{"padding", bad(func(n *Network) { n.Ops[1].Padding = "reflect" }), ProfileConfig{}, ErrNetwork},
 	}
@@ -321,4 +322,38 @@ func FuzzProfileOps(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestConv1DBatchNorm profiles the kind of network Studio builds for
+// time series: a 1-D convolution (a 1×k CONV_2D), a folded batch
+// normalisation as MUL and ADD with constant operands, pooling, flatten and
+// a dense softmax head, with the learn package's upper-case padding.
+func TestConv1DBatchNorm(t *testing.T) {
+	n := &Network{DType: Int8, Input: []int{1, 50, 3}, Ops: []Op{
+		{Kind: Conv2D, Output: []int{1, 48, 8}, KernelH: 1, KernelW: 3, Padding: "VALID", WeightBytes: 3 * 3 * 8, BiasBytes: 32},
+		{Kind: Mul, Output: []int{1, 48, 8}, WeightBytes: 8},
+		{Kind: Add, Output: []int{1, 48, 8}, WeightBytes: 8},
+		{Kind: MaxPool2D, Output: []int{1, 24, 8}, KernelH: 1, KernelW: 2, StrideW: 2, Padding: "SAME"},
+		{Kind: Reshape, Output: []int{192}},
+		{Kind: FullyConnected, Output: []int{4}, WeightBytes: 192 * 4, BiasBytes: 16},
+		{Kind: Softmax, Output: []int{4}},
+	}}
+	p, err := ProfileNetwork(n, ProfileConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// MACs: conv 48·8·3·3 = 3456, dense 192·4 = 768.
+	if p.MACs != 3456+768 {
+		t.Errorf("MACs %v, want 4224", p.MACs)
+	}
+	// Live bytes: the conv holds input 150→160, output 384 and its 1×N
+	// CMSIS-NN scratch 4·cin·kw = 36→48 (592 B); MUL and ADD each hold two
+	// 384 B maps (768 B). The greedy plan reaches that peak: ADD's output
+	// at 0, MUL's at 384, the conv's back at 0, input and scratch above.
+	if p.Head != 768 {
+		t.Errorf("head %d, want 768", p.Head)
+	}
+	if p.RAMOptimized {
+		t.Error("RAM optimisation applied to a 1-row model")
+	}
 }

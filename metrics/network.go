@@ -3,6 +3,7 @@ package metrics
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // DType is the numeric type of a network's weights and activations.
@@ -83,11 +84,13 @@ type Op struct {
 	// StrideH and StrideW are the strides; 0 means 1.
 	StrideH int `json:"strideH,omitempty"`
 	StrideW int `json:"strideW,omitempty"`
-	// Padding is "same" or "valid"; "" means "same". It is informational:
+	// Padding is "same" or "valid" (any case); "" means "same". It is
+	// informational:
 	// Output already carries its effect.
 	Padding string `json:"padding,omitempty"`
 	// WeightBytes and BiasBytes are the sizes of the op's constant weight and
-	// bias tensors (int8 weights and int32 biases in int8 models, float32
+	// bias tensors (for ADD and MUL, WeightBytes is a constant second
+	// operand) (int8 weights and int32 biases in int8 models, float32
 	// in float models); 0 means the op has no such tensor. A RESHAPE also
 	// reads a constant int32 shape tensor, which is counted automatically.
 	WeightBytes int `json:"weightBytes,omitempty"`
@@ -163,7 +166,7 @@ func analyze(n *Network) (*graph, error) {
 		if max(op.KernelH, op.KernelW, op.StrideH, op.StrideW) > maxKernel || max(op.WeightBytes, op.BiasBytes) > maxElems {
 			return nil, fmt.Errorf("metrics: %s: kernel, stride or byte count too large: %w", name, ErrNetwork)
 		}
-		switch op.Padding {
+		switch strings.ToLower(op.Padding) {
 		case "", "same", "valid":
 		default:
 			return nil, fmt.Errorf("metrics: %s: padding %q: want same or valid: %w", name, op.Padding, ErrNetwork)
@@ -207,8 +210,10 @@ func analyze(n *Network) (*graph, error) {
 				return nil, fmt.Errorf("metrics: %s: want [H W C] input and output shapes, have %v and %v: %w", name, o.inShape, op.Output, ErrNetwork)
 			}
 		case Add, Mul:
-			if len(in) != 2 {
-				return nil, fmt.Errorf("metrics: %s: want 2 inputs, have %d: %w", name, len(in), ErrNetwork)
+			// Two activations, or one and a constant (WeightBytes > 0), as a
+			// folded batch normalisation.
+			if want := 2 - min(op.WeightBytes, 1); len(in) != want {
+				return nil, fmt.Errorf("metrics: %s: want %d activation input(s), have %d: %w", name, want, len(in), ErrNetwork)
 			}
 		}
 		if op.WeightBytes > 0 {
