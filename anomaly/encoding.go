@@ -165,6 +165,9 @@ func checkFrame(data []byte) (kind uint8, payload []byte, err error) {
 	if v := binary.LittleEndian.Uint16(data[len(magic):]); v != formatVersion {
 		return 0, nil, formatErr("format version %d, this library reads version %d", v, formatVersion)
 	}
+	if data[len(magic)+3] != 0 {
+		return 0, nil, formatErr("reserved header byte is %d", data[len(magic)+3])
+	}
 	body := data[:len(data)-4]
 	if crc := binary.LittleEndian.Uint32(data[len(data)-4:]); crc != crc32.ChecksumIEEE(body) {
 		return 0, nil, formatErr("checksum mismatch (corrupt or truncated)")
