@@ -145,7 +145,7 @@ func (s *emState) moments(b int) {
 	msum := s.msum[b*Kp*str : (b+1)*Kp*str]
 	clear(msum)
 	rows4 := padded(hi - lo)
-	mulAddTN(Kp, str, rows4, s.resp[lo*Kp:], Kp, d.x[lo*str:], str, msum, str)
+	mulAddTN(Kp, str, rows4, s.resp[lo*Kp:], Kp, d.x[lo*str:], str, msum, str, false)
 }
 
 // scatter accumulates block b's Σ resp_ik (x − μ_k)(x − μ_k)ᵀ for every component.
@@ -170,7 +170,7 @@ func (s *emState) scatter(w, b int) {
 					wr[t] = r * dv
 				}
 			}
-			mulAddTN(str, str, rows4, wt, str, diff, str, cs[k*str*str:], str)
+			mulAddTN(str, str, rows4, wt, str, diff, str, cs[k*str*str:], str, true)
 		}
 	}
 }

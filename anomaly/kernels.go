@@ -20,19 +20,21 @@ func mulAddNN(rows, cols, depth int, a []float64, lda int, b []float64, ldb int,
 		return
 	}
 	if useAsm && rows%4 == 0 && cols%4 == 0 {
-		gemmAsm(rows, cols, depth, a, lda, 1, b, ldb, c, ldc, upper)
+		gemmAsm(rows, cols, depth, a, lda, 1, b, ldb, c, ldc, upper, false)
 		return
 	}
 	blasImpl.Dgemm(blas.NoTrans, blas.NoTrans, rows, cols, depth, 1, a, lda, b, ldb, 1, c, ldc)
 }
 
-// mulAddTN computes c += aᵀ·b for a depth×rows, b depth×cols, row-major.
-func mulAddTN(rows, cols, depth int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int) {
+// mulAddTN computes c += aᵀ·b for a depth×rows, b depth×cols, row-major. When upperOnly
+// is true only the entries on and above the diagonal of c are needed; the others may or may
+// not be updated.
+func mulAddTN(rows, cols, depth int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int, upperOnly bool) {
 	if rows == 0 || cols == 0 || depth == 0 {
 		return
 	}
 	if useAsm && rows%4 == 0 && cols%4 == 0 {
-		gemmAsm(rows, cols, depth, a, 1, lda, b, ldb, c, ldc, false)
+		gemmAsm(rows, cols, depth, a, 1, lda, b, ldb, c, ldc, false, upperOnly)
 		return
 	}
 	blasImpl.Dgemm(blas.Trans, blas.NoTrans, rows, cols, depth, 1, a, lda, b, ldb, 1, c, ldc)

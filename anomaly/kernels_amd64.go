@@ -56,8 +56,9 @@ func hasAVX2FMA() bool {
 
 // gemmAsm computes c[i*ldc+j] += Σ_{t<depth} a[i*ars+t*ats]·b[t*ldb+j] for i < rows,
 // j < cols, rows and cols multiples of 4, with the 4×8 and 4×4 kernels. When upper is true
-// b is upper triangular and the sum for columns j0..j0+w−1 stops at t = j0+w.
-func gemmAsm(rows, cols, depth int, a []float64, ars, ats int, b []float64, ldb int, c []float64, ldc int, upper bool) {
+// b is upper triangular and the sum for columns j0..j0+w−1 stops at t = j0+w. When
+// upperOnly is true the blocks of c wholly below the diagonal are skipped.
+func gemmAsm(rows, cols, depth int, a []float64, ars, ats int, b []float64, ldb int, c []float64, ldc int, upper, upperOnly bool) {
 	if rows%4 != 0 || cols%4 != 0 || depth < 1 ||
 		len(a) <= (rows-1)*ars+(depth-1)*ats || len(b) <= (depth-1)*ldb+cols-1 || len(c) <= (rows-1)*ldc+cols-1 {
 		panic("anomaly: gemmAsm: bad shape")
@@ -65,6 +66,9 @@ func gemmAsm(rows, cols, depth int, a []float64, ars, ats int, b []float64, ldb 
 	for i := 0; i < rows; i += 4 {
 		ap := &a[i*ars]
 		j := 0
+		if upperOnly {
+			j = i &^ 7 // the first block of 8 that reaches column i
+		}
 		for ; j+8 <= cols; j += 8 {
 			dep := depth
 			if upper {

@@ -69,7 +69,7 @@ func TestKernelsMatchReference(t *testing.T) {
 				c0 := randSlice(r, s.rows*ldc)
 				got := append([]float64(nil), c0...)
 				want := append([]float64(nil), c0...)
-				gemmAsm(s.rows, s.cols, s.depth, a, ars, ats, b, ldb, got, ldc, upper)
+				gemmAsm(s.rows, s.cols, s.depth, a, ars, ats, b, ldb, got, ldc, upper, false)
 				tA := blas.NoTrans
 				if trans {
 					tA = blas.Trans
@@ -77,6 +77,16 @@ func TestKernelsMatchReference(t *testing.T) {
 				blasImpl.Dgemm(tA, blas.NoTrans, s.rows, s.cols, s.depth, 1, a, lda, b, ldb, 1, want, ldc)
 				if !nearSlice(got, want, 1e-12) {
 					t.Errorf("gemmAsm %+v trans=%v upper=%v differs from Dgemm", s, trans, upper)
+				}
+				// Only the upper triangle of c.
+				got = append(got[:0], c0...)
+				gemmAsm(s.rows, s.cols, s.depth, a, ars, ats, b, ldb, got, ldc, upper, true)
+				for i := 0; i < s.rows; i++ {
+					for j := i; j < s.cols; j++ {
+						if !near(got[i*ldc+j], want[i*ldc+j], 1e-12) {
+							t.Fatalf("gemmAsm %+v upperOnly: c[%d][%d] = %v, want %v", s, i, j, got[i*ldc+j], want[i*ldc+j])
+						}
+					}
 				}
 			}
 		}

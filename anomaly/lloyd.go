@@ -17,6 +17,7 @@ import (
 // of squared distances to the assigned centres.
 
 const (
+	maxTrials = 32   // k-means++ candidates per centre, 2+⌊ln k⌋ ≤ 15 for k ≤ maxDim
 	subRows   = 128  // rows per matrix product
 	blockRows = 1024 // rows per partial sum; fixed, so results do not depend on worker count
 )
@@ -159,7 +160,7 @@ func (s *kmState) plusplus(ctx context.Context, rng *rand.Rand) ([]float64, erro
 	d, k, str := s.d, s.k, s.d.str
 	n := d.n
 	centers := make([]float64, k*str)
-	trials := 2 + int(math.Log(float64(k)))
+	trials := min(2+int(math.Log(float64(k))), maxTrials)
 	closest := s.upper // squared distance to the nearest centre so far
 	near := s.labels
 	cand := make([][]float64, trials)
@@ -168,7 +169,9 @@ func (s *kmState) plusplus(ctx context.Context, rng *rand.Rand) ([]float64, erro
 	}
 	cum := s.lower
 	ids := make([]int, trials)
-	dc := make([]float64, trials*k)
+	dc := make([]float64, trials*k) // dc[j*trials+t]: squared distance from centre j to candidate t
+	tp := padded(trials)
+	candT := make([]float64, d.m*tp) // candidates as columns
 	partial := make([]float64, trials*s.nBlocks)
 	pots := make([]float64, trials)
 
@@ -194,29 +197,39 @@ func (s *kmState) plusplus(ctx context.Context, rng *rand.Rand) ([]float64, erro
 		for t := range ids {
 			r := rng.Float64() * acc
 			ids[t] = min(sort.SearchFloat64s(cum, r), n-1)
+			cx := d.row(ids[t])
+			for j, v := range cx {
+				candT[j*tp+t] = v
+			}
 			for j := 0; j < c; j++ {
-				dc[t*k+j] = dist2(d.prow(ids[t]), centers[j*str:])
+				dc[j*trials+t] = dist2(d.prow(ids[t]), centers[j*str:])
 			}
 		}
 		clear(partial)
-		parallel(s.workers, s.nBlocks, func(_, b int) {
+		parallel(s.workers, s.nBlocks, func(w, b int) {
 			lo, hi := s.block(b)
-			for t, id := range ids {
-				ct := cand[t]
-				cx := d.prow(id)
-				dct := dc[t*k : t*k+c]
-				var sum float64
-				for i := lo; i < hi; i++ {
-					dmin := closest[i]
-					if dct[near[i]] <= 4*dmin*(1+1e-9) {
-						if v := dist2(d.prow(i), cx); v < dmin {
-							dmin = v
+			var sum [maxTrials]float64
+			dist := s.prods[w][:tp]
+			for i := lo; i < hi; i++ {
+				dmin := closest[i]
+				bound := 4 * dmin * (1 + 1e-9)
+				dcj := dc[int(near[i])*trials : int(near[i]+1)*trials]
+				computed := false
+				for t, e := range dcj {
+					v := dmin
+					if e <= bound {
+						if !computed {
+							dists(dist, d.prow(i), candT, d.m)
+							computed = true
 						}
+						v = min(v, dist[t])
 					}
-					ct[i] = dmin
-					sum += dmin
+					cand[t][i] = v
+					sum[t] += v
 				}
-				partial[t*s.nBlocks+b] = sum
+			}
+			for t := range trials {
+				partial[t*s.nBlocks+b] = sum[t]
 			}
 		})
 		best := 0
