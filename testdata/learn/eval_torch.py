@@ -1,0 +1,171 @@
+#!/usr/bin/python3
+"""PyTorch reference for learn/internal/evaltest (TestStudioDefaults).
+
+The Go test, run with LEARN_EVAL_EXPORT=DIR, writes one JSON file per dataset
+with the features computed by package dsp (Studio's default processing block),
+the labels, the Go training/validation split and the Studio configuration it
+trained with, and the training/validation split of each of the seeds 1..5 it
+trained with. This script trains the same architecture (built from the same
+visual layers, Keras semantics: Glorot-uniform kernels and zero biases, ReLU,
+L1(1e-5) activity regulariser on hidden dense layers, 'same' padding, 2/2
+max pooling with ceil mode, MaxNorm(1) on conv2d kernels, dropout, batch norm
+eps 1e-3 momentum 0.99, softmax cross-entropy, Adam(lr, 0.9, 0.999, eps 1e-7),
+batch size, epochs, best epoch by validation loss; a full reshuffle every epoch)
+on each of those splits with the same seed number, and reports the validation
+accuracy of the best-epoch model per seed and their median.
+
+  go test -run StudioDefaults ./learn/internal/evaltest  with LEARN_EVAL_EXPORT=/tmp/learn-eval
+  /usr/bin/python3 testdata/learn/eval_torch.py /tmp/learn-eval > testdata/learn/eval_torch.json
+"""
+import glob, json, statistics, sys
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+torch.set_num_threads(2)
+
+
+class Net(nn.Module):
+    def __init__(self, layers, inp, n_out):
+        super().__init__()
+        kind = inp["Kind"]
+        if kind == 4:
+            shape = (inp["Height"], inp["Width"], max(inp["Channels"], 1))
+        elif kind == 0:
+            shape = (inp["Width"],)
+        else:
+            shape = (inp["Width"] * inp["Height"],)
+        self.ops = []  # (name, module or args)
+        self.mods = nn.ModuleList()
+        layers = [l for l in layers if l.get("enabled", True)]
+        for i, l in enumerate(layers):
+            t = l["type"]
+            if t == "dense":
+                m = nn.Linear(shape[-1], l["neurons"])
+                self.mods.append(m)
+                self.ops.append(("dense", m))
+                shape = (l["neurons"],)
+            elif t == "reshape":
+                c = l["columns"]
+                conv2d = False
+                for nx in layers[i + 1:]:
+                    if nx["type"] == "conv2d":
+                        conv2d = True
+                    if nx["type"] in ("conv1d", "conv2d"):
+                        break
+                shape = (shape[0] // c, c, 1) if conv2d else (shape[0] // c, c)
+                self.ops.append(("reshape", shape))
+            elif t == "flatten":
+                shape = (int(np.prod(shape)),)
+                self.ops.append(("reshape", shape))
+            elif t == "dropout":
+                m = nn.Dropout(l.get("dropoutRate", 0.25))
+                self.mods.append(m)
+                self.ops.append(("plain", m))
+            elif t == "batchNormalization":
+                m = nn.BatchNorm1d(shape[-1], eps=1e-3, momentum=0.01) if len(shape) < 3 else nn.BatchNorm2d(shape[-1], eps=1e-3, momentum=0.01)
+                self.mods.append(m)
+                self.ops.append(("bn", m))
+            elif t in ("conv1d", "conv2d"):
+                k = l.get("kernelSize", 3)
+                for _ in range(l.get("stack", 1)):
+                    if t == "conv1d":
+                        m = nn.Conv1d(shape[-1], l["neurons"], k, padding="same")
+                    else:
+                        m = nn.Conv2d(shape[-1], l["neurons"], k, padding="same")
+                    self.mods.append(m)
+                    self.ops.append((t, m))
+                    shape = shape[:-1] + (l["neurons"],)
+                self.ops.append(("pool", len(shape) - 1))
+                shape = tuple((s + 1) // 2 for s in shape[:-1]) + (shape[-1],)
+        self.out = nn.Linear(shape[-1], n_out)
+        for m in self.modules():
+            if isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d)):
+                nn.init.xavier_uniform_(m.weight)  # = Keras glorot_uniform (fans incl. receptive field)
+                nn.init.zeros_(m.bias)
+        self.in_shape = (inp["Height"], inp["Width"], max(inp["Channels"], 1)) if kind == 4 else None
+
+    def forward(self, x):
+        """Returns logits and the L1 activity penalty (sum over the batch)."""
+        if self.in_shape:
+            x = x.view((-1,) + self.in_shape)
+        reg = 0.0
+        for op, m in self.ops:
+            if op == "dense":
+                x = torch.relu(m(x))
+                reg = reg + x.abs().sum()
+            elif op == "reshape":
+                x = x.reshape((x.shape[0],) + m)
+            elif op == "plain":
+                x = m(x)
+            elif op == "bn":
+                if x.dim() == 2:
+                    x = m(x)
+                elif x.dim() == 3:
+                    x = m(x.transpose(1, 2)).transpose(1, 2)
+                else:
+                    x = m(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
+            elif op == "conv1d":
+                x = torch.relu(m(x.transpose(1, 2))).transpose(1, 2)
+            elif op == "conv2d":
+                x = torch.relu(m(x.permute(0, 3, 1, 2))).permute(0, 2, 3, 1)
+            elif op == "pool":
+                if m == 1:
+                    x = F.max_pool1d(x.transpose(1, 2), 2, 2, ceil_mode=True).transpose(1, 2)
+                else:
+                    x = F.max_pool2d(x.permute(0, 3, 1, 2), 2, 2, ceil_mode=True).permute(0, 2, 3, 1)
+        return self.out(x), reg
+
+    def max_norm(self):
+        with torch.no_grad():
+            for op, m in self.ops:
+                if op == "conv2d":
+                    w = m.weight  # (out, in, kh, kw)
+                    n = w.pow(2).sum(dim=(1, 2, 3), keepdim=True).sqrt()
+                    w.mul_(n.clamp(max=1.0) / (1e-7 + n))
+
+
+def run(d, X, y, split):
+    seed = split["seed"]
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    cfg = d["config"]
+    tr, va = torch.tensor(split["train"]), torch.tensor(split["validation"])
+    net = Net(cfg["visualLayers"], d["input"], len(d["labels"]))
+    opt = torch.optim.Adam(net.parameters(), lr=cfg["learningRate"], betas=(0.9, 0.999), eps=1e-7)
+    bs = cfg["batchSize"]
+    best, best_acc = float("inf"), 0.0
+    for epoch in range(cfg["trainingCycles"]):
+        net.train()
+        perm = tr[torch.randperm(len(tr))]
+        for i in range(0, len(perm), bs):
+            idx = perm[i:i + bs]
+            logits, reg = net(X[idx])
+            loss = F.cross_entropy(logits, y[idx]) + 1e-5 * reg / len(idx)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            net.max_norm()
+        net.eval()
+        with torch.no_grad():
+            logits, reg = net(X[va])
+            vl = (F.cross_entropy(logits, y[va], reduction="sum") + 1e-5 * reg).item() / len(va)
+            acc = (logits.argmax(1) == y[va]).float().mean().item()
+        if vl < best:
+            best, best_acc = vl, acc
+    return best_acc
+
+
+results = []
+for path in sorted(glob.glob(sys.argv[1] + "/*.json")):
+    d = json.load(open(path))
+    X = torch.tensor(np.array(d["x"], dtype=np.float32))
+    y = torch.tensor(d["y"])
+    accs = [run(d, X, y, s) for s in d["splits"]]
+    results.append({"dataset": d["dataset"], "val_accuracy": accs, "median_val_accuracy": statistics.median(accs),
+                    "windows": len(d["y"]), "features": len(d["x"][0]),
+                    "validation_windows": len(d["splits"][0]["validation"])})
+    print(results[-1], file=sys.stderr)
+json.dump({"generator": "testdata/learn/eval_torch.py", "torch": torch.__version__, "numpy": np.__version__,
+           "results": results}, sys.stdout, indent=1)
