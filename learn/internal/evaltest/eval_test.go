@@ -254,7 +254,9 @@ func TestStudioDefaults(t *testing.T) {
 		func(t *testing.T) *evalSet { return timeSeries(t, "kws-speech-commands", "mfcc", 0, 0) },
 		func(t *testing.T) *evalSet { return timeSeries(t, "kws-speech-commands", "mfe", 0, 0) },
 		func(t *testing.T) *evalSet { return timeSeries(t, "gestures-magic-wand", "spectral-analysis", 0, 0) },
-		func(t *testing.T) *evalSet { return timeSeries(t, "gestures-continuous", "spectral-analysis", 2000, 500) },
+		func(t *testing.T) *evalSet {
+			return timeSeries(t, "gestures-continuous", "spectral-analysis", 2000, 500)
+		},
 		func(t *testing.T) *evalSet { return timeSeries(t, "fan-unbalance", "spectral-analysis", 2000, 1000) },
 	}
 	for _, mk := range sets {
@@ -327,9 +329,9 @@ func accuracy(t *testing.T, p learn.Predictor, X *mat.Dense, y, rows []int) floa
 
 func export(t *testing.T, dir string, es *evalSet, cfg learn.Config, runs []*learn.Result) {
 	type split struct {
-		Seed              int   `json:"seed"`
-		T                 []int `json:"train"`
-		V                 []int `json:"validation"`
+		Seed int   `json:"seed"`
+		T    []int `json:"train"`
+		V    []int `json:"validation"`
 	}
 	var splits []split
 	for i, r := range runs {
