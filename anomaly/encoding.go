@@ -296,6 +296,7 @@ func (km *KMeans) UnmarshalBinary(data []byte) error {
 			return formatErr("maxError %v is negative", e)
 		}
 	}
+	v.pad()
 	*km = v
 	return nil
 }

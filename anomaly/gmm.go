@@ -27,7 +27,7 @@ type GMM struct {
 	means    []float64 // K × m
 	covs     []float64 // K × m × m
 	// derived from the above
-	ut     []float64 // K × m × m: row j of component k holds column j of U_k (its first j+1 entries)
+	up     []float64 // K × str × str: U_k, upper triangular, zero padded to str = m rounded up to 4
 	logDet []float64 // Σ ln diag U_k
 	logW   []float64 // ln w_k
 
@@ -127,22 +127,16 @@ func newGMM(features int, axes []int, shift []float64, em *emState) (*GMM, error
 // derive computes the precision Cholesky factors and logarithms from weights and covs.
 func (g *GMM) derive() error {
 	K, m := len(g.weights), len(g.axes)
-	g.ut = make([]float64, K*m*m)
+	str := padded(m)
+	g.up = make([]float64, K*str*str)
 	g.logDet = make([]float64, K)
 	g.logW = make([]float64, K)
-	u := make([]float64, m*m)
 	l := make([]float64, m*m)
 	for k := 0; k < K; k++ {
 		var ok bool
-		g.logDet[k], ok = precisionCholesky(u, m, g.covs[k*m*m:(k+1)*m*m], m, l)
+		g.logDet[k], ok = precisionCholesky(g.up[k*str*str:], str, g.covs[k*m*m:(k+1)*m*m], m, l)
 		if !ok {
 			return fmt.Errorf("anomaly: GMM component %d: covariance is not positive definite", k)
-		}
-		ut := g.ut[k*m*m : (k+1)*m*m]
-		for i := 0; i < m; i++ {
-			for j := i; j < m; j++ {
-				ut[j*m+i] = u[i*m+j]
-			}
 		}
 		g.logW[k] = math.Log(g.weights[k])
 	}
@@ -193,35 +187,25 @@ func (g *GMM) LogLikelihood(x []float64) float64 {
 		panic(fmt.Sprintf("anomaly: GMM: len(x) = %d, want %d", len(x), g.features))
 	}
 	m := len(g.axes)
+	str := padded(m)
 	c := float64(m) * ln2pi
 	var buf [64]float64
-	var diff []float64
-	if m <= len(buf) {
-		diff = buf[:m]
-	}
 	mx, sum := math.Inf(-1), 0.0
 	for k, lw := range g.logW {
 		mu := g.means[k*m : (k+1)*m]
-		ut := g.ut[k*m*m : (k+1)*m*m]
+		u := g.up[k*str*str : (k+1)*str*str]
 		var q float64
-		if diff != nil {
+		if str <= len(buf) {
+			diff := buf[:str]
 			for i, a := range g.axes {
 				diff[i] = x[a] - mu[i]
 			}
-			for j := 0; j < m; j++ {
-				col := ut[j*m : j*m+j+1]
-				var y float64
-				for i, v := range col {
-					y += diff[i] * v
-				}
-				q += y * y
-			}
+			q = triQuad(diff, u)
 		} else {
 			for j := 0; j < m; j++ {
-				col := ut[j*m : j*m+j+1]
 				var y float64
-				for i, v := range col {
-					y += (x[g.axes[i]] - mu[i]) * v
+				for t := 0; t <= j; t++ {
+					y += (x[g.axes[t]] - mu[t]) * u[t*str+j]
 				}
 				q += y * y
 			}

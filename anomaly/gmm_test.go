@@ -64,7 +64,12 @@ func TestFitGMMErrors(t *testing.T) {
 // here computed with gonum's Cholesky factorisation.
 func TestGMMOneComponent(t *testing.T) {
 	t.Parallel()
-	x := benchData(500, 4)
+	for _, m := range []int{4, 66} { // 66 features take the path without the stack buffer
+		testGMMOneComponent(t, benchData(500, m))
+	}
+}
+
+func testGMMOneComponent(t *testing.T, x *mat.Dense) {
 	g, err := FitGMM(context.Background(), GMMConfig{ClusterCount: 1}, x, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -117,7 +122,10 @@ func TestGMMOneComponent(t *testing.T) {
 	if !near(g.llMean, mu, 1e-10) || !near(g.llScale, sd, 1e-10) {
 		t.Errorf("log-likelihood scaler %v %v, want %v %v", g.llMean, g.llScale, mu, sd)
 	}
-	probe := []float64{3, -2, 0.5, 8}
+	probe := x.RawRowView(0)
+	for j := range probe {
+		probe[j] += float64(j%3) - 1
+	}
 	if got, want := g.Score(probe), math.Abs((logProb(probe)-mu)/sd); !near(got, want, 1e-10) {
 		t.Errorf("score %v, want %v", got, want)
 	}

@@ -75,3 +75,18 @@ func distsGo(dst, x, ct []float64, m int) {
 		}
 	}
 }
+
+// triQuadGo returns Σ_j (Σ_{t≤j} d[t]·u[t*len(d)+j])², ‖dᵀU‖² for upper-triangular U, the
+// reference for triQuadAVX.
+func triQuadGo(d, u []float64) float64 {
+	str := len(d)
+	var q float64
+	for j := 0; j < str; j++ {
+		var y float64
+		for t := 0; t <= j; t++ {
+			y += d[t] * u[t*str+j]
+		}
+		q += y * y
+	}
+	return q
+}

@@ -33,6 +33,12 @@ func gemm4x8AVX(depth int, a *float64, ars, ats int, b *float64, ldb int, c *flo
 //go:noescape
 func gemm4x4AVX(depth int, a *float64, ars, ats int, b *float64, ldb int, c *float64, ldc int)
 
+// triQuadAVX returns Σ_j (Σ_{t≤j} d[t]·u[t*str+j])² for j < str, u upper triangular;
+// str is a multiple of 4.
+//
+//go:noescape
+func triQuadAVX(d, u *float64, str int) float64
+
 // useAsm reports whether the CPU and the operating system support AVX2 and FMA. Tests turn
 // it off to run the pure-Go paths.
 var useAsm = hasAVX2FMA()
@@ -105,4 +111,14 @@ func dists(dst, x, ct []float64, m int) {
 		return
 	}
 	distsGo(dst, x, ct, m)
+}
+
+// triQuad returns ‖dᵀU‖² for the str×str upper-triangular U (row-major); len(d) == str.
+func triQuad(d, u []float64) float64 {
+	str := len(d)
+	if useAsm && str%4 == 0 && str > 0 {
+		_ = u[str*str-1]
+		return triQuadAVX(&d[0], &u[0], str)
+	}
+	return triQuadGo(d, u)
 }

@@ -277,3 +277,71 @@ g4_loop:
 	VMOVUPD Y3, (DI)
 	VZEROUPPER
 	RET
+
+// func triQuadAVX(d, u *float64, str int) float64
+// Σ_j (Σ_{t<=j} d[t]·u[t*str+j])² for j < str; str a multiple of 4, u upper triangular.
+TEXT ·triQuadAVX(SB), NOSPLIT, $0-32
+	MOVQ   d+0(FP), SI
+	MOVQ   u+8(FP), DX
+	MOVQ   str+16(FP), R8
+	MOVQ   R8, R10
+	SHLQ   $3, R10
+	VXORPD Y15, Y15, Y15
+	XORQ   BX, BX
+
+tq_blk16:
+	MOVQ   R8, AX
+	SUBQ   BX, AX
+	CMPQ   AX, $16
+	JL     tq_blk4
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	LEAQ   16(BX), CX
+	MOVQ   SI, R12
+	LEAQ   (DX)(BX*8), R13
+
+tq_t16:
+	VBROADCASTSD (R12), Y4
+	VFMADD231PD  (R13), Y4, Y0
+	VFMADD231PD  32(R13), Y4, Y1
+	VFMADD231PD  64(R13), Y4, Y2
+	VFMADD231PD  96(R13), Y4, Y3
+	ADDQ         $8, R12
+	ADDQ         R10, R13
+	DECQ         CX
+	JNZ          tq_t16
+	VFMADD231PD  Y0, Y0, Y15
+	VFMADD231PD  Y1, Y1, Y15
+	VFMADD231PD  Y2, Y2, Y15
+	VFMADD231PD  Y3, Y3, Y15
+	ADDQ         $16, BX
+	JMP          tq_blk16
+
+tq_blk4:
+	CMPQ   BX, R8
+	JGE    tq_done
+	VXORPD Y0, Y0, Y0
+	LEAQ   4(BX), CX
+	MOVQ   SI, R12
+	LEAQ   (DX)(BX*8), R13
+
+tq_t4:
+	VBROADCASTSD (R12), Y4
+	VFMADD231PD  (R13), Y4, Y0
+	ADDQ         $8, R12
+	ADDQ         R10, R13
+	DECQ         CX
+	JNZ          tq_t4
+	VFMADD231PD  Y0, Y0, Y15
+	ADDQ         $4, BX
+	JMP          tq_blk4
+
+tq_done:
+	VEXTRACTF128 $1, Y15, X1
+	VADDPD       X1, X15, X0
+	VHADDPD      X0, X0, X0
+	VZEROUPPER
+	MOVSD        X0, ret+24(FP)
+	RET

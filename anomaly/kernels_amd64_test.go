@@ -39,6 +39,17 @@ func TestKernelsMatchReference(t *testing.T) {
 			t.Errorf("distsAVX m=%d kp=%d: %v\nwant %v", s.m, s.kp, got, want)
 		}
 	}
+	for _, str := range []int{4, 8, 16, 20, 36, 64} {
+		d, u := randSlice(r, str), randSlice(r, str*str)
+		for i := 0; i < str; i++ {
+			for j := 0; j < i; j++ {
+				u[i*str+j] = 0
+			}
+		}
+		if got, want := triQuadAVX(&d[0], &u[0], str), triQuadGo(d, u); !near(got, want, 1e-12) {
+			t.Errorf("triQuadAVX str=%d: %v, want %v", str, got, want)
+		}
+	}
 	for _, s := range []struct{ rows, cols, depth int }{{4, 4, 1}, {4, 8, 3}, {8, 12, 33}, {128, 36, 36}, {36, 36, 128}, {12, 20, 7}} {
 		for _, trans := range []bool{false, true} {
 			for _, upper := range []bool{false, true} {

@@ -11,3 +11,5 @@ func gemmAsm(rows, cols, depth int, a []float64, ars, ats int, b []float64, ldb 
 func dist2(x, y []float64) float64 { return sqDist(x, y) }
 
 func dists(dst, x, ct []float64, m int) { distsGo(dst, x, ct, m) }
+
+func triQuad(d, u []float64) float64 { return triQuadGo(d, u) }

@@ -35,6 +35,7 @@ type KMeans struct {
 	scale     []float64
 	centers   []float64 // k × len(axes)
 	maxError  []float64 // k
+	centersP  []float64 // k × str, the centres zero padded to str = len(axes) rounded up to 4
 	threshold float64
 	inertia   float64
 	iters     int
@@ -117,6 +118,7 @@ func newKMeans(features int, axes []int, threshold float64, d *dataset, mean, sc
 			km.maxError[a] = e
 		}
 	}
+	km.pad()
 	return km
 }
 
@@ -137,22 +139,33 @@ func (km *KMeans) Score(x []float64) float64 {
 		panic(fmt.Sprintf("anomaly: KMeans.Score: len(x) = %d, want %d", len(x), km.features))
 	}
 	m := len(km.axes)
+	str := padded(m)
 	var buf [64]float64
-	if m > len(buf) {
+	if str > len(buf) {
 		return km.scoreWide(x)
 	}
-	z := buf[:m]
+	z := buf[:str]
 	for i, a := range km.axes {
 		z[i] = (x[a] - km.mean[i]) / km.scale[i]
 	}
 	best := noCluster
 	for k, e := range km.maxError {
-		c := km.centers[k*m : (k+1)*m]
-		if d := math.Sqrt(sqDist(z, c)) - e; d < best || math.IsNaN(d) {
+		if d := math.Sqrt(dist2(z, km.centersP[k*str:(k+1)*str])) - e; d < best || math.IsNaN(d) {
 			best = d
 		}
 	}
 	return best
+}
+
+// pad sets centersP from centers.
+func (km *KMeans) pad() {
+	m := len(km.axes)
+	str := padded(m)
+	k := len(km.maxError)
+	km.centersP = make([]float64, k*str)
+	for j := 0; j < k; j++ {
+		copy(km.centersP[j*str:], km.centers[j*m:(j+1)*m])
+	}
 }
 
 // scoreWide is Score for models with more than 64 axes: it standardises on the fly.
