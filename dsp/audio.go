@@ -99,19 +99,23 @@ func powerFrames(dst []float64, plan *fft.Real, x []float64, fr framing) {
 	}
 }
 
-// melFilter is one triangular filter of a mel filterbank: weights for FFT
-// bins lo..lo+len(w)-1.
-type melFilter struct {
-	lo int
-	w  []float64
+// melBank is a triangular mel filterbank stored sparsely: filter i has
+// weights w[off[i]:off[i+1]] for FFT bins lo[i], lo[i]+1, ... (only the
+// non-zero ones; each bin feeds at most two filters).
+type melBank struct {
+	lo, off []int
+	w       []float64
 }
+
+// filters returns the number of filters.
+func (b *melBank) filters() int { return len(b.lo) }
 
 // melFilterbank builds Edge Impulse's (speechpy's) triangular mel
 // filterbank of m filters over the n/2+1 bins of an n-point FFT at fs Hz
 // between lowHz and highHz (0 means fs/2). oldMels selects the bin mapping
 // of versions 1 to 3, which squeezes the bank into the lower half of the
 // spectrum (§0.3 of the spec).
-func melFilterbank(block string, m, n int, fs float64, lowHz, highHz int, oldMels bool) ([]melFilter, error) {
+func melFilterbank(block string, m, n int, fs float64, lowHz, highHz int, oldMels bool) (*melBank, error) {
 	fLo := float64(lowHz)
 	fHi := float64(highHz)
 	if highHz == 0 {
@@ -146,45 +150,58 @@ func melFilterbank(block string, m, n int, fs float64, lowHz, highHz int, oldMel
 		}
 		edges[j] = int(math.Floor((pts + 1) * h / fs))
 	}
-	bank := make([]melFilter, m)
-	for i := range bank {
+	bank := &melBank{lo: make([]int, m), off: make([]int, m+1)}
+	for i := range m {
 		l, c, r := edges[i], edges[i+1], edges[i+2]
 		if l == c && c == r {
 			return nil, &ConfigError{Block: block, Param: "num_filters", Value: m,
 				Reason: fmt.Sprintf("At least one row of the mel filterbank contains all zeros. Suggest lowering filter number to %s, or increasing the FFT length.", pyFloat(math.Floor(float64(n/2+1)/4)))}
 		}
-		w := make([]float64, r-l+1)
-		for k := l; k <= r; k++ {
+		// Only bins strictly inside the triangle, and its peak, have
+		// non-zero weights.
+		lo, hi := l+1, r-1
+		if c == l {
+			lo = c
+		}
+		if c == r {
+			hi = c
+		}
+		bank.lo[i] = lo
+		for k := lo; k <= hi; k++ {
 			x := float64(k)
+			var w float64
 			switch {
 			case c <= k && k < r:
-				w[k-l] = (float64(r) - x) / float64(r-c)
+				w = (float64(r) - x) / float64(r-c)
 			case l < k && k <= c:
-				w[k-l] = (x - float64(l)) / float64(c-l)
+				w = (x - float64(l)) / float64(c-l)
 			}
+			bank.w = append(bank.w, w)
 		}
-		bank[i] = melFilter{lo: l, w: w}
+		bank.off[i+1] = len(bank.w)
 	}
 	return bank, nil
 }
 
 // applyFilterbank stores the filterbank energies of each power spectrum row
-// in dst (frames × len(bank)); exact zeros become 1e-10.
-func applyFilterbank(dst, power []float64, h, frames int, bank []melFilter) {
-	m := len(bank)
-	for i := range frames {
-		row := power[i*h : (i+1)*h]
-		out := dst[i*m : (i+1)*m]
-		for j, f := range bank {
-			seg := row[f.lo : f.lo+len(f.w)]
+// (frames × h) in dst (frames × filters); exact zeros become 1e-10. The
+// loop runs over frames inside each filter, so that the short dot products
+// of neighbouring frames, which are independent, overlap in the processor.
+func applyFilterbank(dst, power []float64, h, frames int, bank *melBank) {
+	m := bank.filters()
+	for j := range m {
+		w := bank.w[bank.off[j]:bank.off[j+1]]
+		lo := bank.lo[j]
+		for i := range frames {
+			seg := power[i*h+lo : i*h+lo+len(w)]
 			var s float64
-			for k, w := range f.w {
-				s += seg[k] * w
+			for t, v := range w {
+				s += seg[t] * v
 			}
 			if s == 0 {
 				s = 1e-10
 			}
-			out[j] = s
+			dst[i*m+j] = s
 		}
 	}
 }

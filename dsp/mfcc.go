@@ -68,7 +68,7 @@ type MFCC struct {
 	in      Input
 	fr      framing
 	plan    *fft.Real
-	bank    []melFilter
+	bank    *melBank
 	ncep    int       // coefficients kept per frame
 	dct     []float64 // ncep × num_filters
 	norm    *cmvnw

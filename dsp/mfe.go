@@ -64,12 +64,12 @@ type MFE struct {
 	in     Input
 	fr     framing
 	plan   *fft.Real
-	bank   []melFilter
+	bank   *melBank
 	norm   *cmvnw
 	x      []float64
 	power  []float64
 	energy []float64
-	levels []float64 // decibel thresholds of the k/256 quantisation steps
+	quant  *dbQuantizer
 }
 
 // NewMFE returns an MFE block for windows described by in.
@@ -117,6 +117,11 @@ func NewMFE(cfg MFEConfig, in Input) (*MFE, error) {
 			return nil, err
 		}
 		b.norm = newCMVNW(fr.count, cfg.NumFilters, cfg.WinSize)
+	} else {
+		if cfg.NoiseFloorDB >= 12 {
+			return nil, &ConfigError{Block: name, Param: "noise_floor_db", Value: cfg.NoiseFloorDB, Reason: "noise floor must be below 12 dB"}
+		}
+		b.quant = newDBQuantizer(float64(cfg.NoiseFloorDB))
 	}
 	return b, nil
 }
@@ -149,12 +154,15 @@ func (b *MFE) AppendFeatures(dst, window []float64) ([]float64, error) {
 	if v >= 3 {
 		// Scale to [-1, 1] and pre-emphasise, all in float32 as the
 		// reference does; the first sample uses the last (circular).
+		// Dividing by 32768 is exact, so multiplying by its inverse gives
+		// the same values.
 		const cof = float32(0.98)
-		last := float32(window[len(window)-1] / 32768)
-		prev := last
+		const inv = 1.0 / 32768
+		xs := b.x[:len(window)]
+		prev := float32(window[len(window)-1] * inv)
 		for i, s := range window {
-			cur := float32(s / 32768)
-			b.x[i] = float64(cur - cof*prev)
+			cur := float32(s * inv)
+			xs[i] = float64(cur - float32(cof*prev))
 			prev = cur
 		}
 		x = b.x
@@ -184,16 +192,84 @@ func (b *MFE) AppendFeatures(dst, window []float64) ([]float64, error) {
 		}
 		return dst, nil
 	}
-	nf := float64(b.cfg.NoiseFloorDB)
 	for _, e := range b.energy {
-		d := 10 * math.Log10(math.Max(e, 1e-30))
-		d = (d - nf) / (12 - nf)
-		d = min(max(d, 0), 1)
-		q := uint8(int(math.RoundToEven(256*d)) & 255)
-		dst = append(dst, float64(q)/256)
+		dst = append(dst, float64(uint8(b.quant.fastLevel(e)))/256)
 	}
 	return dst, nil
 }
+
+// dbQuantizer maps filterbank energies to the levels of MFE versions 3 and
+// 4: q = round_half_even(256·D) with D = clip((10·log10(E) - nf)/(12 - nf),
+// 0, 1). The result 256 becomes 0 when the caller stores it as uint8, as
+// Edge Impulse's block does.
+type dbQuantizer struct {
+	nf float64
+	// level ≈ scale·log2(E) - offset + 0.5, the first guess of fastLevel
+	scale, offset float64
+	// thr[q] is the energy at which the level reaches q (1 <= q <= 256),
+	// from the exact decibel boundary (q - 0.5)/256; thr[0] = 0 and
+	// thr[257] = +Inf are sentinels.
+	thr [258]float64
+}
+
+func newDBQuantizer(nf float64) *dbQuantizer {
+	q := &dbQuantizer{nf: nf}
+	// 256·(10·log10(2)·log2(E) - nf)/(12 - nf), rounded: truncating
+	// scale·lg - offset + 0.5 after adding 1 keeps the argument positive
+	// for the energies the blocks produce; the comparisons fix the rest.
+	q.scale = 256 * 10 * math.Log10(2) / (12 - nf)
+	q.offset = 256*nf/(12-nf) + 0.5
+	for k := 1; k <= 256; k++ {
+		db := nf + (float64(k)-0.5)/256*(12-nf)
+		q.thr[k] = math.Pow(10, db/10)
+	}
+	q.thr[257] = math.Inf(1)
+	return q
+}
+
+// level is the reference computation, with a logarithm.
+func (q *dbQuantizer) level(e float64) int {
+	d := 10 * math.Log10(math.Max(e, 1e-30))
+	d = (d - q.nf) / (12 - q.nf)
+	d = min(max(d, 0), 1)
+	return int(math.RoundToEven(256 * d))
+}
+
+// fastLevel returns level(e) without a logarithm for positive e: log2(e)
+// from the binary exponent and a table of log2(1 + j/256) for the top eight
+// mantissa bits (within 0.006 octave, a fraction of one level) gives a
+// first guess, which comparisons with the thresholds move to the right
+// level. Energies within 1e-9 (relative) of a threshold, where rounding in
+// the reference computation could decide, fall back to level.
+func (q *dbQuantizer) fastLevel(e float64) int {
+	if !(e > 1e-300) || e > 1e300 {
+		return q.level(e)
+	}
+	bits := int64(math.Float64bits(e))
+	lg := float64(bits>>52-1023) + log2Mantissa[bits>>44&255]
+	k := int(q.scale*lg-q.offset) + 1
+	k = min(max(k, 0), 256)
+	thr := &q.thr
+	for e >= thr[k+1] {
+		k++
+	}
+	for k > 0 && e < thr[k] {
+		k--
+	}
+	const band = 1e-9
+	if e-thr[k] < band*e || thr[k+1]-e < band*e {
+		return q.level(e)
+	}
+	return k
+}
+
+// log2Mantissa[j] is log2(1 + j/256).
+var log2Mantissa = func() (t [256]float64) {
+	for j := range t {
+		t[j] = math.Log2(1 + float64(j)/256)
+	}
+	return t
+}()
 
 // NumFeatures returns frames·num_filters.
 func (b *MFE) NumFeatures() int { return len(b.energy) }

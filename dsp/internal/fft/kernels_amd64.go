@@ -1,0 +1,20 @@
+//go:build !noasm
+
+package fft
+
+import "golang.org/x/sys/cpu"
+
+// useAVX selects the AVX passes, which compute exactly what radix4Go and
+// radix2Go compute (separate multiplies and adds, same order), four
+// butterflies at a time.
+var useAVX = cpu.X86.HasAVX
+
+// radix4AVX is radix4Go for s a multiple of 4.
+//
+//go:noescape
+func radix4AVX(re, im []float64, s int, tw []float64)
+
+// radix2AVX is radix2Go for s a multiple of 4.
+//
+//go:noescape
+func radix2AVX(re, im []float64, s int, tw []float64)

@@ -1,0 +1,174 @@
+//go:build !noasm
+
+#include "textflag.h"
+
+// func radix4AVX(re, im []float64, s int, tw []float64)
+//
+// radix4Go four butterflies at a time. Registers: SI, DI point at re[g+k],
+// im[g+k]; DX at the twiddles of k; BX, R8, R9, R10, R11 hold s, 2s, 3s,
+// 4s, 5s in bytes; CX counts the blocks of 4s values left, R12 the groups
+// of four k left in a block.
+TEXT ·radix4AVX(SB), NOSPLIT, $0-80
+	MOVQ  re_base+0(FP), SI
+	MOVQ  re_len+8(FP), AX
+	MOVQ  im_base+24(FP), DI
+	MOVQ  s+48(FP), BX
+	XORQ  DX, DX
+	LEAQ  (BX)(BX*1), R8
+	LEAQ  (R8)(R8*1), R8          // 4s values
+	TESTQ R8, R8
+	JE    r4done
+	DIVQ  R8                      // AX = blocks
+	MOVQ  AX, CX
+	SHLQ  $3, BX                  // s in bytes
+	LEAQ  (BX)(BX*1), R8          // 2s
+	LEAQ  (R8)(BX*1), R9          // 3s
+	LEAQ  (R8)(R8*1), R10         // 4s
+	LEAQ  (R10)(BX*1), R11        // 5s
+
+r4block:
+	TESTQ CX, CX
+	JE    r4done
+	MOVQ  tw_base+56(FP), DX
+	MOVQ  s+48(FP), R12
+	SHRQ  $2, R12
+
+r4k:
+	VMOVUPD (SI), Y0              // ar
+	VMOVUPD (DI), Y1              // ai
+	VMOVUPD (SI)(R8*1), Y2        // cr
+	VMOVUPD (DI)(R8*1), Y3        // ci
+	VADDPD  Y2, Y0, Y4            // t0r = ar+cr
+	VADDPD  Y3, Y1, Y5            // t0i
+	VSUBPD  Y2, Y0, Y6            // t1r = ar-cr
+	VSUBPD  Y3, Y1, Y7            // t1i
+	VMOVUPD (SI)(BX*1), Y0        // br
+	VMOVUPD (DI)(BX*1), Y1        // bi
+	VMOVUPD (SI)(R9*1), Y2        // dr
+	VMOVUPD (DI)(R9*1), Y3        // di
+	VADDPD  Y2, Y0, Y8            // t2r = br+dr
+	VADDPD  Y3, Y1, Y9            // t2i
+	VSUBPD  Y3, Y1, Y10           // t3r = bi-di
+	VSUBPD  Y0, Y2, Y11           // t3i = dr-br
+
+	VADDPD  Y8, Y4, Y0            // y0r = t0r+t2r
+	VADDPD  Y9, Y5, Y1            // y0i
+	VMOVUPD Y0, (SI)
+	VMOVUPD Y1, (DI)
+	VSUBPD  Y8, Y4, Y4            // y2r = t0r-t2r
+	VSUBPD  Y9, Y5, Y5            // y2i
+	VADDPD  Y10, Y6, Y8           // y1r = t1r+t3r
+	VADDPD  Y11, Y7, Y9           // y1i
+	VSUBPD  Y10, Y6, Y6           // y3r = t1r-t3r
+	VSUBPD  Y11, Y7, Y7           // y3i
+
+	// b = y2·w2
+	VMOVUPD (DX)(R8*1), Y12       // w2r
+	VMOVUPD (DX)(R9*1), Y13       // w2i
+	VMULPD  Y12, Y4, Y14
+	VMULPD  Y13, Y5, Y15
+	VSUBPD  Y15, Y14, Y14
+	VMOVUPD Y14, (SI)(BX*1)
+	VMULPD  Y13, Y4, Y14
+	VMULPD  Y12, Y5, Y15
+	VADDPD  Y15, Y14, Y14
+	VMOVUPD Y14, (DI)(BX*1)
+
+	// c = y1·w1
+	VMOVUPD (DX), Y12             // w1r
+	VMOVUPD (DX)(BX*1), Y13       // w1i
+	VMULPD  Y12, Y8, Y14
+	VMULPD  Y13, Y9, Y15
+	VSUBPD  Y15, Y14, Y14
+	VMOVUPD Y14, (SI)(R8*1)
+	VMULPD  Y13, Y8, Y14
+	VMULPD  Y12, Y9, Y15
+	VADDPD  Y15, Y14, Y14
+	VMOVUPD Y14, (DI)(R8*1)
+
+	// d = y3·w3
+	VMOVUPD (DX)(R10*1), Y12      // w3r
+	VMOVUPD (DX)(R11*1), Y13      // w3i
+	VMULPD  Y12, Y6, Y14
+	VMULPD  Y13, Y7, Y15
+	VSUBPD  Y15, Y14, Y14
+	VMOVUPD Y14, (SI)(R9*1)
+	VMULPD  Y13, Y6, Y14
+	VMULPD  Y12, Y7, Y15
+	VADDPD  Y15, Y14, Y14
+	VMOVUPD Y14, (DI)(R9*1)
+
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, DX
+	DECQ R12
+	JNZ  r4k
+
+	ADDQ R9, SI                   // to the next block: s done, 3s to skip
+	ADDQ R9, DI
+	DECQ CX
+	JMP  r4block
+
+r4done:
+	VZEROUPPER
+	RET
+
+// func radix2AVX(re, im []float64, s int, tw []float64)
+//
+// radix2Go four butterflies at a time.
+TEXT ·radix2AVX(SB), NOSPLIT, $0-80
+	MOVQ  re_base+0(FP), SI
+	MOVQ  re_len+8(FP), AX
+	MOVQ  im_base+24(FP), DI
+	MOVQ  s+48(FP), BX
+	XORQ  DX, DX
+	LEAQ  (BX)(BX*1), R8          // 2s values
+	TESTQ R8, R8
+	JE    r2done
+	DIVQ  R8
+	MOVQ  AX, CX                  // blocks
+	SHLQ  $3, BX                  // s in bytes
+
+r2block:
+	TESTQ CX, CX
+	JE    r2done
+	MOVQ  tw_base+56(FP), DX
+	MOVQ  s+48(FP), R12
+	SHRQ  $2, R12
+
+r2k:
+	VMOVUPD (SI), Y0              // ar
+	VMOVUPD (DI), Y1              // ai
+	VMOVUPD (SI)(BX*1), Y2        // br
+	VMOVUPD (DI)(BX*1), Y3        // bi
+	VADDPD  Y2, Y0, Y4
+	VADDPD  Y3, Y1, Y5
+	VMOVUPD Y4, (SI)
+	VMOVUPD Y5, (DI)
+	VSUBPD  Y2, Y0, Y0            // yr
+	VSUBPD  Y3, Y1, Y1            // yi
+	VMOVUPD (DX), Y6              // wr
+	VMOVUPD (DX)(BX*1), Y7        // wi
+	VMULPD  Y6, Y0, Y8
+	VMULPD  Y7, Y1, Y9
+	VSUBPD  Y9, Y8, Y8
+	VMOVUPD Y8, (SI)(BX*1)
+	VMULPD  Y7, Y0, Y8
+	VMULPD  Y6, Y1, Y9
+	VADDPD  Y9, Y8, Y8
+	VMOVUPD Y8, (DI)(BX*1)
+
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, DX
+	DECQ R12
+	JNZ  r2k
+
+	ADDQ BX, SI
+	ADDQ BX, DI
+	DECQ CX
+	JMP  r2block
+
+r2done:
+	VZEROUPPER
+	RET
