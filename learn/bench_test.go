@@ -43,7 +43,11 @@ var (
 )
 
 func benchTrain(b *testing.B, in Input, n int) {
-	_, tr, order := benchNet(b, in, n)
+	net, tr, order := benchNet(b, in, n)
+	if parallel(net) { // as Train does
+		tr.startPeer(1)
+		defer tr.stop()
+	}
 	b.ReportAllocs()
 	start := time.Now()
 	for b.Loop() {

@@ -41,6 +41,55 @@ func TestTrainDeterministic(t *testing.T) {
 	}
 }
 
+// TestTrainParallelDeterministic: a network big enough to split its batches over
+// two goroutines still trains to the same weights, bit for bit, every time.
+func TestTrainParallelDeterministic(t *testing.T) {
+	t.Parallel()
+	in := Input{Kind: InputMFCC, Width: 50, Height: 13}
+	d := blobs(96, in.Features(), 3, 2, 5)
+	cfg := DefaultConfig(in)
+	cfg.TrainingCycles = 2
+	n, err := build(cfg, in, 3, false)
+	if err != nil || !parallel(n) {
+		t.Fatalf("the default MFCC network should train in parallel (%v)", err)
+	}
+	var first []float32
+	for range 3 {
+		res, err := Train(context.Background(), cfg, in, d, Options{Seed: 9})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = res.Network.params
+		} else if !slices.Equal(first, res.Network.params) {
+			t.Fatal("parallel training is not reproducible")
+		}
+	}
+}
+
+// TestParallelStepMatchesSerial: splitting a batch over the peer gives the same
+// loss and update as one trainer, up to float32 rounding of the gradient sum.
+func TestParallelStepMatchesSerial(t *testing.T) {
+	t.Parallel()
+	c := gradCases()[3] // conv1d with dropout: masks differ, so drop the dropout
+	c.layers = slices.DeleteFunc(slices.Clone(c.layers), func(l VisualLayer) bool { return l.Type == "dropout" || l.Type == "batchNormalization" })
+	netA, trA := newCaseNet(t, c, 6, 3)
+	netB, trB := newCaseNet(t, c, 6, 3)
+	trB.startPeer(3)
+	defer trB.stop()
+	rows := []int{0, 1, 2, 3, 4, 5}
+	la, ca := trA.step(rows, 0.01)
+	lb, cb := trB.step(rows, 0.01)
+	if !close32(la, lb, 1e-6, 1e-6) || ca != cb {
+		t.Errorf("loss %v/%v, correct %d/%d", la, lb, ca, cb)
+	}
+	for i := range netA.params {
+		if !close32(float64(netA.params[i]), float64(netB.params[i]), 1e-6, 1e-5) {
+			t.Errorf("param %d: %v serial, %v parallel", i, netA.params[i], netB.params[i])
+		}
+	}
+}
+
 func TestTrainCancel(t *testing.T) {
 	t.Parallel()
 	d, in := kwsLike(150, 3)

@@ -145,6 +145,10 @@ func Train(ctx context.Context, cfg Config, in Input, d Dataset, opt Options) (*
 
 	t := newTrainer(net, cfg.BatchSize, opt.Seed)
 	t.xs, t.nf, t.y, t.targets, t.sw = xs, nf, d.Y, d.Targets, sw
+	if parallel(net) {
+		t.startPeer(opt.Seed)
+		defer t.stop()
+	}
 	best := math.Inf(1)
 	bestParams := append([]float32(nil), net.params...)
 	bestState := append([]float32(nil), net.state...)

@@ -22,6 +22,7 @@ type trainer struct {
 	drop    *rand.Rand
 	// fixMask makes dropout reuse its last mask (gradient checks).
 	fixMask bool
+	peer    *peer // computes half of every batch on another goroutine
 
 	// data
 	xs      []float32 // all windows, row-major
@@ -78,14 +79,98 @@ func (t *trainer) load(rows []int) {
 
 // step trains on one batch and returns the summed (weighted) loss of the batch,
 // activity regularisation included, and the number of correct predictions.
+// With a peer, the second half of the batch runs on the peer's goroutine and
+// its gradient is added to this half's (always in this order, so the result
+// does not depend on scheduling).
 func (t *trainer) step(rows []int, lr float64) (float64, int) {
-	t.load(rows)
 	nb := len(rows)
-	reg := t.forward(nb, true)
-	loss, correct := t.head(nb, true)
-	t.backward(nb)
+	if t.peer == nil || nb < 2 {
+		t.load(rows)
+		reg := t.forward(nb, true)
+		loss, correct := t.head(nb, true)
+		t.backward(nb)
+		t.adam(lr)
+		return loss + reg, correct
+	}
+	half := (nb + 1) / 2
+	t.peer.req <- peerReq{rows: rows[half:], total: nb}
+	t.load(rows[:half])
+	reg := t.forward(half, true)
+	loss, correct := t.headOf(half, nb, true)
+	t.backwardOf(half, nb)
+	r := <-t.peer.res
+	g, pg := t.g, t.peer.t.g[:len(t.g)]
+	for i, v := range pg {
+		g[i] += v
+	}
 	t.adam(lr)
-	return loss + reg, correct
+	return loss + reg + r.loss, correct + r.correct
+}
+
+// peer is a second trainer on its own goroutine that computes the gradient
+// of the second half of every batch.
+type peer struct {
+	t   *trainer
+	req chan peerReq
+	res chan peerRes
+}
+
+type peerReq struct {
+	rows  []int
+	total int
+}
+
+type peerRes struct {
+	loss    float64
+	correct int
+}
+
+// minParallelMACs is the forward work per window (multiply-accumulates) from
+// which a batch is split over two goroutines; below it the hand-over costs
+// more than it saves. The choice depends only on the architecture, so a given
+// network and seed always train the same way.
+const minParallelMACs = 8192
+
+// parallel reports whether n trains with a peer: enough work per window and
+// no batch normalisation (whose statistics span the whole batch).
+func parallel(n *Network) bool {
+	macs := 0
+	for i := range n.layers {
+		l := &n.layers[i]
+		switch l.kind {
+		case kBatchNorm:
+			return false
+		case kDense, kConv1D, kConv2D:
+			macs += l.out.size() * l.wn / l.out.c
+		}
+	}
+	return macs >= minParallelMACs
+}
+
+// startPeer gives t a peer sharing its network and data; stop must be called.
+func (t *trainer) startPeer(seed uint64) {
+	p := newTrainer(t.net, (t.nb+1)/2, seed)
+	p.drop = rand.New(rand.NewPCG(seed, 5))
+	p.xs, p.nf, p.y, p.targets, p.sw = t.xs, t.nf, t.y, t.targets, t.sw
+	t.peer = &peer{t: p, req: make(chan peerReq), res: make(chan peerRes)}
+	go func(pp *peer) {
+		for r := range pp.req {
+			n := len(r.rows)
+			pp.t.load(r.rows)
+			reg := pp.t.forward(n, true)
+			l, c := pp.t.headOf(n, r.total, true)
+			pp.t.backwardOf(n, r.total)
+			pp.res <- peerRes{loss: l + reg, correct: c}
+		}
+	}(t.peer)
+}
+
+// stop ends the peer's goroutine.
+func (t *trainer) stop() {
+	if t.peer != nil {
+		close(t.peer.req)
+		t.peer = nil
+	}
 }
 
 // evaluate runs the inference pass over rows in batches and returns the summed
@@ -182,14 +267,18 @@ func (t *trainer) forward(nb int, train bool) float64 {
 // head computes the loss of the logits against the batch's targets (weighted by
 // the sample weights when train) and, when train, the gradient of the mean loss
 // with respect to the logits.
-func (t *trainer) head(nb int, train bool) (float64, int) {
+func (t *trainer) head(nb int, train bool) (float64, int) { return t.headOf(nb, nb, train) }
+
+// headOf is head for nb windows of a batch of total windows (the gradient is
+// that of the mean over the whole batch).
+func (t *trainer) headOf(nb, total int, train bool) (float64, int) {
 	n := t.net
 	L := len(n.layers)
 	C := n.Outputs()
 	out, dz := t.acts[L][:nb*C], t.grads[L][:nb*C]
 	var loss float64
 	correct := 0
-	inb := 1 / float64(nb)
+	inb := 1 / float64(total)
 	for s, r := range t.rows {
 		w := 1.0
 		if train {
@@ -234,7 +323,10 @@ func (t *trainer) head(nb int, train bool) (float64, int) {
 
 // backward propagates the logits' gradient down the layers, accumulating the
 // parameter gradients in t.g.
-func (t *trainer) backward(nb int) {
+func (t *trainer) backward(nb int) { t.backwardOf(nb, nb) }
+
+// backwardOf is backward for nb windows of a batch of total windows.
+func (t *trainer) backwardOf(nb, total int) {
 	n := t.net
 	clear(t.g)
 	p := n.params
@@ -249,7 +341,7 @@ func (t *trainer) backward(nb int) {
 		if l.act == actReLU {
 			var g float32
 			if l.l1 {
-				g = float32(l1Activity / float64(nb))
+				g = float32(l1Activity / float64(total))
 			}
 			reluBackward(dy, y, g)
 		}
