@@ -83,3 +83,31 @@ func BenchmarkScore(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkEMIteration times one E-step and M-step of the GMM fit (8 components, 33
+// features), with one worker.
+func BenchmarkEMIteration(b *testing.B) {
+	for _, n := range []int{5000, 50000} {
+		x := benchData(n, 33)
+		axes, _ := checkAxes(nil, 33)
+		d, _ := selectAxes(x, axes)
+		shift, _ := d.meanVar()
+		d.shift(shift, nil)
+		km, err := kmeansFit(context.Background(), newKmeansProblem(d, 8, 300, 1e-4), 1, 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		em := newEMState(d, 8, 1e-6, 1)
+		if _, _, _, err := em.em(context.Background(), km.labels, 1, 1e-3); err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				parallel(1, em.nBlocks, func(w, blk int) { em.eStep(w, blk, nil) })
+				if err := em.mStep(false); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -27,6 +27,7 @@ type emState struct {
 	means   []float64 // Kp × str
 	covs    []float64 // K × m × m
 	u       []float64 // K × str × str, precision Cholesky factors (upper triangular, zero padded)
+	muU     []float64 // K × str, μ_kᵀ·U_k
 	logDet  []float64 // K
 	resp    []float64 // padded(n) × Kp, zero outside the real rows and components
 
@@ -39,7 +40,7 @@ type emState struct {
 	chol    []float64
 }
 
-type emScratch struct{ diff, y, w, lp []float64 }
+type emScratch struct{ y, w, lp []float64 }
 
 func newEMState(d *dataset, K int, reg float64, workers int) *emState {
 	s := &emState{d: d, K: K, Kp: padded(K), reg: reg, workers: workers}
@@ -50,6 +51,7 @@ func newEMState(d *dataset, K int, reg float64, workers int) *emState {
 	s.means = make([]float64, s.Kp*str)
 	s.covs = make([]float64, K*m*m)
 	s.u = make([]float64, K*str*str)
+	s.muU = make([]float64, K*str)
 	s.logDet = make([]float64, K)
 	s.resp = make([]float64, padded(d.n)*s.Kp)
 	s.lse = make([]float64, s.nBlocks)
@@ -59,7 +61,6 @@ func newEMState(d *dataset, K int, reg float64, workers int) *emState {
 	s.scratch = make([]emScratch, min(workers, s.nBlocks))
 	for w := range s.scratch {
 		s.scratch[w] = emScratch{
-			diff: make([]float64, subRows*str),
 			y:    make([]float64, subRows*str),
 			w:    make([]float64, subRows*str),
 			lp:   make([]float64, subRows*K),
@@ -72,28 +73,20 @@ func newEMState(d *dataset, K int, reg float64, workers int) *emState {
 func (s *emState) block(b int) (lo, hi int) { return b * blockRows, min((b+1)*blockRows, s.d.n) }
 
 // logProb writes ln w_k + ln N(x_i | μ_k, Σ_k) for the rows r0 ≤ i < r0+rows to lp
-// (rows × K).
+// (rows × K). The Mahalanobis term ‖(x − μ)ᵀU‖² is computed as ‖xᵀU − μᵀU‖², one matrix
+// product per component on the (centred) data, as scikit-learn does.
 func (s *emState) logProb(sc *emScratch, r0, rows int, lp []float64) {
 	d, str, m, K := s.d, s.d.str, s.d.m, s.K
 	rows4 := padded(rows)
 	x := d.x[r0*str : (r0+rows4)*str]
-	diff, y := sc.diff[:rows4*str], sc.y[:rows4*str]
+	y := sc.y[:rows4*str]
 	c := float64(m) * ln2pi
 	for k := 0; k < K; k++ {
-		mu := s.means[k*str : (k+1)*str]
-		for i := 0; i < rows4; i++ {
-			xr, dr := x[i*str:(i+1)*str], diff[i*str:(i+1)*str]
-			for t, v := range xr {
-				dr[t] = v - mu[t]
-			}
-		}
 		clear(y)
-		mulAddNN(rows4, str, str, diff, str, s.u[k*str*str:], str, y, str, true)
+		mulAddNN(rows4, str, str, x, str, s.u[k*str*str:], str, y, str, true)
+		muU := s.muU[k*str : (k+1)*str]
 		for i := 0; i < rows; i++ {
-			var q float64
-			for _, v := range y[i*str : i*str+m] {
-				q += v * v
-			}
+			q := dist2(y[i*str:(i+1)*str], muU)
 			lp[i*K+k] = s.logW[k] + s.logDet[k] - 0.5*(c+q)
 		}
 	}
@@ -148,7 +141,8 @@ func (s *emState) moments(b int) {
 	mulAddTN(Kp, str, rows4, s.resp[lo*Kp:], Kp, d.x[lo*str:], str, msum, str, false)
 }
 
-// scatter accumulates block b's Σ resp_ik (x − μ_k)(x − μ_k)ᵀ for every component.
+// scatter accumulates block b's Σ resp_ik (x − μ_k)(x − μ_k)ᵀ for every component (the upper
+// triangle).
 func (s *emState) scatter(w, b int) {
 	d, str, K, Kp := s.d, s.d.str, s.K, s.Kp
 	sc := &s.scratch[w]
@@ -158,19 +152,15 @@ func (s *emState) scatter(w, b int) {
 	for r0 := lo; r0 < hi; r0 += subRows {
 		rows4 := padded(min(subRows, hi-r0))
 		x := d.x[r0*str : (r0+rows4)*str]
-		diff, wt := sc.diff[:rows4*str], sc.w[:rows4*str]
+		wt := sc.w[:rows4*str]
 		for k := 0; k < K; k++ {
 			mu := s.means[k*str : (k+1)*str]
 			for i := 0; i < rows4; i++ {
-				r := s.resp[(r0+i)*Kp+k]
-				xr, dr, wr := x[i*str:(i+1)*str], diff[i*str:(i+1)*str], wt[i*str:(i+1)*str]
-				for t, v := range xr {
-					dv := v - mu[t]
-					dr[t] = dv
-					wr[t] = r * dv
-				}
+				r := math.Sqrt(s.resp[(r0+i)*Kp+k])
+				scaledDiff(wt[i*str:(i+1)*str], x[i*str:(i+1)*str], mu, r)
 			}
-			mulAddTN(str, str, rows4, wt, str, diff, str, cs[k*str*str:], str, true)
+			// Σ resp·(x−μ)(x−μ)ᵀ as WᵀW with W = √resp·(x−μ), which is symmetric by construction.
+			mulAddTN(str, str, rows4, wt, str, wt, str, cs[k*str*str:], str, true)
 		}
 	}
 }
@@ -232,6 +222,9 @@ func (s *emState) mStep(init bool) error {
 		if !ok {
 			return fmt.Errorf("anomaly: GMM component %d has an ill-defined covariance (collapsed or degenerate data); use fewer components or a larger regCovar", k)
 		}
+		muU := s.muU[k*str : (k+1)*str]
+		clear(muU)
+		mulAddNN(1, str, str, s.means[k*str:], str, s.u[k*str*str:], str, muU, str, true)
 	}
 	return nil
 }

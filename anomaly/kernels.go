@@ -90,3 +90,11 @@ func triQuadGo(d, u []float64) float64 {
 	}
 	return q
 }
+
+// scaledDiffGo sets dst[i] = r·(x[i] − y[i]), the reference for scaledDiffAVX.
+func scaledDiffGo(dst, x, y []float64, r float64) {
+	x, y = x[:len(dst)], y[:len(dst)]
+	for i := range dst {
+		dst[i] = r * (x[i] - y[i])
+	}
+}

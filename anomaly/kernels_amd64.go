@@ -39,6 +39,11 @@ func gemm4x4AVX(depth int, a *float64, ars, ats int, b *float64, ldb int, c *flo
 //go:noescape
 func triQuadAVX(d, u *float64, str int) float64
 
+// scaledDiffAVX sets dst[i] = r·(x[i] − y[i]) for i < n; n is a multiple of 4.
+//
+//go:noescape
+func scaledDiffAVX(dst, x, y *float64, r float64, n int)
+
 // useAsm reports whether the CPU and the operating system support AVX2 and FMA. Tests turn
 // it off to run the pure-Go paths.
 var useAsm = hasAVX2FMA()
@@ -121,4 +126,15 @@ func triQuad(d, u []float64) float64 {
 		return triQuadAVX(&d[0], &u[0], str)
 	}
 	return triQuadGo(d, u)
+}
+
+// scaledDiff sets dst[i] = r·(x[i] − y[i]); the slices have equal lengths.
+func scaledDiff(dst, x, y []float64, r float64) {
+	n := len(dst)
+	if useAsm && n%4 == 0 && n > 0 {
+		_, _ = x[n-1], y[n-1]
+		scaledDiffAVX(&dst[0], &x[0], &y[0], r, n)
+		return
+	}
+	scaledDiffGo(dst, x, y, r)
 }

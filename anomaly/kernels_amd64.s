@@ -345,3 +345,29 @@ tq_done:
 	VZEROUPPER
 	MOVSD        X0, ret+24(FP)
 	RET
+
+// func scaledDiffAVX(dst, x, y *float64, r float64, n int)
+// dst[i] = r·(x[i] − y[i]) for i < n, n a multiple of 4.
+TEXT ·scaledDiffAVX(SB), NOSPLIT, $0-40
+	MOVQ         dst+0(FP), DI
+	MOVQ         x+8(FP), SI
+	MOVQ         y+16(FP), DX
+	VBROADCASTSD r+24(FP), Y2
+	MOVQ         n+32(FP), CX
+	SHRQ         $2, CX
+	JZ           sdf_done
+
+sdf_loop:
+	VMOVUPD (SI), Y0
+	VSUBPD  (DX), Y0, Y0
+	VMULPD  Y2, Y0, Y0
+	VMOVUPD Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     sdf_loop
+
+sdf_done:
+	VZEROUPPER
+	RET

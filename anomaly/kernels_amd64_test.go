@@ -39,6 +39,15 @@ func TestKernelsMatchReference(t *testing.T) {
 			t.Errorf("distsAVX m=%d kp=%d: %v\nwant %v", s.m, s.kp, got, want)
 		}
 	}
+	for _, n := range []int{4, 8, 36} {
+		x, y := randSlice(r, n), randSlice(r, n)
+		got, want := make([]float64, n), make([]float64, n)
+		scaledDiffAVX(&got[0], &x[0], &y[0], 0.7, n)
+		scaledDiffGo(want, x, y, 0.7)
+		if !nearSlice(got, want, 1e-15) {
+			t.Errorf("scaledDiffAVX n=%d: %v, want %v", n, got, want)
+		}
+	}
 	for _, str := range []int{4, 8, 16, 20, 36, 64} {
 		d, u := randSlice(r, str), randSlice(r, str*str)
 		for i := 0; i < str; i++ {

@@ -13,3 +13,5 @@ func dist2(x, y []float64) float64 { return sqDist(x, y) }
 func dists(dst, x, ct []float64, m int) { distsGo(dst, x, ct, m) }
 
 func triQuad(d, u []float64) float64 { return triQuadGo(d, u) }
+
+func scaledDiff(dst, x, y []float64, r float64) { scaledDiffGo(dst, x, y, r) }
