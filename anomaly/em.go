@@ -61,9 +61,9 @@ func newEMState(d *dataset, K int, reg float64, workers int) *emState {
 	s.scratch = make([]emScratch, min(workers, s.nBlocks))
 	for w := range s.scratch {
 		s.scratch[w] = emScratch{
-			y:    make([]float64, subRows*str),
-			w:    make([]float64, subRows*str),
-			lp:   make([]float64, subRows*K),
+			y:  make([]float64, subRows*str),
+			w:  make([]float64, subRows*str),
+			lp: make([]float64, subRows*K),
 		}
 	}
 	s.chol = make([]float64, m*m)
