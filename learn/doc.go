@@ -69,4 +69,8 @@
 // A trained [Network] or [Int8Network] is immutable: Classify, Predict and Ops may
 // be called from many goroutines at once. Classify takes its scratch space from a
 // pool and does not allocate when dst has room. Two Train calls share nothing.
+// Train splits every batch of a network with at least 8,192 multiply-accumulates
+// per window (and no batch normalisation) over two goroutines; the halves'
+// gradients are always added in the same order, so the result does not depend on
+// scheduling or on GOMAXPROCS.
 package learn

@@ -457,16 +457,7 @@ func (l *qlayer) conv(x, y []int8, acc []int32) {
 				row := (oy+dy-padH)*w + ox - padW
 				seg := x[(row+jlo)*cin : (row+jhi)*cin]
 				ws := l.w[(dy*kw+jlo)*cin*cout : (dy*kw+jhi)*cin*cout]
-				for t, xv := range seg {
-					xi := int32(xv) - zp
-					if xi == 0 {
-						continue
-					}
-					wr := ws[t*cout : t*cout+cout]
-					for o, wv := range wr {
-						acc[o] += xi * int32(wv)
-					}
-				}
+				macInt8(acc, seg, ws, zp)
 			}
 			yr := y[(oy*w+ox)*cout : (oy*w+ox)*cout+cout]
 			for o, v := range acc {
@@ -527,6 +518,41 @@ func poolInt8(x, y []int8, h, w, c int, oneD bool) {
 				}
 				y[(oy*ow+ox)*c+ch] = bv
 			}
+		}
+	}
+}
+
+// macInt8 adds Σ_t (x[t] − zp)·w[t·c+o] to acc[o], c = len(acc).
+func macInt8(acc []int32, x, w []int8, zp int32) {
+	c := len(acc)
+	if c%8 == 0 {
+		for o := 0; o < c; o += 8 {
+			a := acc[o : o+8 : o+8]
+			a0, a1, a2, a3, a4, a5, a6, a7 := a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]
+			for t, xv := range x {
+				xi := int32(xv) - zp
+				wr := w[t*c+o : t*c+o+8 : t*c+o+8]
+				a0 += xi * int32(wr[0])
+				a1 += xi * int32(wr[1])
+				a2 += xi * int32(wr[2])
+				a3 += xi * int32(wr[3])
+				a4 += xi * int32(wr[4])
+				a5 += xi * int32(wr[5])
+				a6 += xi * int32(wr[6])
+				a7 += xi * int32(wr[7])
+			}
+			a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7] = a0, a1, a2, a3, a4, a5, a6, a7
+		}
+		return
+	}
+	for t, xv := range x {
+		xi := int32(xv) - zp
+		if xi == 0 {
+			continue
+		}
+		wr := w[t*c : t*c+c]
+		for o, wv := range wr {
+			acc[o] += xi * int32(wv)
 		}
 	}
 }
