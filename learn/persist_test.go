@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -120,6 +121,30 @@ func check(t *testing.T, data []byte) {
 			if _, err := q.Classify(nil, x); err != nil {
 				t.Fatal(err)
 			}
+		}
+	}
+}
+
+// TestClassifyDoesNotAllocate: with a dst of the right capacity, classifying a
+// window allocates nothing (float32 and int8).
+func TestClassifyDoesNotAllocate(t *testing.T) {
+	net, q, d := trainedPair(t)
+	x := d.X.RawRowView(0)
+	dst := make([]float64, 0, net.Outputs())
+	net.Classify(dst, x) // warm the scratch pool
+	q.Classify(dst, x)
+	if n := testing.AllocsPerRun(100, func() { dst, _ = net.Classify(dst[:0], x) }); n != 0 {
+		t.Errorf("float32 Classify: %v allocations", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { dst, _ = q.Classify(dst[:0], x) }); n != 0 {
+		t.Errorf("int8 Classify: %v allocations", n)
+	}
+	for _, bad := range [][]float64{x[:3], append(append([]float64(nil), x[:len(x)-1]...), math.NaN())} {
+		if _, err := net.Classify(nil, bad); err == nil {
+			t.Errorf("float32 Classify accepted %v", bad)
+		}
+		if _, err := q.Classify(nil, bad); err == nil {
+			t.Errorf("int8 Classify accepted %v", bad)
 		}
 	}
 }
