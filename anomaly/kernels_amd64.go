@@ -44,6 +44,11 @@ func triQuadAVX(d, u *float64, str int) float64
 //go:noescape
 func scaledDiffAVX(dst, x, y *float64, r float64, n int)
 
+// prefetchRow hints that the 320 bytes at p will be read soon.
+//
+//go:noescape
+func prefetchRow(p *float64)
+
 // useAsm reports whether the CPU and the operating system support AVX2 and FMA. Tests turn
 // it off to run the pure-Go paths.
 var useAsm = hasAVX2FMA()
@@ -137,4 +142,11 @@ func scaledDiff(dst, x, y []float64, r float64) {
 		return
 	}
 	scaledDiffGo(dst, x, y, r)
+}
+
+// prefetch hints that row will be read soon.
+func prefetch(row []float64) {
+	if len(row) > 0 {
+		prefetchRow(&row[0])
+	}
 }

@@ -371,3 +371,14 @@ sdf_loop:
 sdf_done:
 	VZEROUPPER
 	RET
+
+// func prefetchRow(p *float64)
+// Hints that the 320 bytes at p will be read soon.
+TEXT ·prefetchRow(SB), NOSPLIT, $0-8
+	MOVQ       p+0(FP), AX
+	PREFETCHT0 (AX)
+	PREFETCHT0 64(AX)
+	PREFETCHT0 128(AX)
+	PREFETCHT0 192(AX)
+	PREFETCHT0 256(AX)
+	RET

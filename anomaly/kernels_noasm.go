@@ -15,3 +15,5 @@ func dists(dst, x, ct []float64, m int) { distsGo(dst, x, ct, m) }
 func triQuad(d, u []float64) float64 { return triQuadGo(d, u) }
 
 func scaledDiff(dst, x, y []float64, r float64) { scaledDiffGo(dst, x, y, r) }
+
+func prefetch(row []float64) {}

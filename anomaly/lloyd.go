@@ -118,6 +118,7 @@ type kmState struct {
 	counts  []float64 // nBlocks × k
 	changed []int     // nBlocks
 	prods   [][]float64
+	lists   [][]int32 // per worker: rows whose bounds fail
 
 	ct    []float64 // centres transposed, str × kp
 	cn    []float64 // ‖c_j‖²
@@ -139,8 +140,10 @@ func newKmState(p *kmeansProblem, workers int) *kmState {
 	s.counts = make([]float64, s.nBlocks*s.k)
 	s.changed = make([]int, s.nBlocks)
 	s.prods = make([][]float64, min(workers, s.nBlocks))
+	s.lists = make([][]int32, len(s.prods))
 	for w := range s.prods {
 		s.prods[w] = make([]float64, subRows*s.kp)
+		s.lists[w] = make([]int32, 0, blockRows)
 	}
 	s.ct = make([]float64, d.str*s.kp)
 	s.cn = make([]float64, s.k)
@@ -339,6 +342,9 @@ func (s *kmState) assignBounded(w, b int, centers []float64) (changed int) {
 	lo, hi := s.block(b)
 	sums := s.sums[b*k*str : (b+1)*k*str]
 	counts := s.counts[b*k : (b+1)*k]
+	// First the bounds of every row, listing the rows they do not settle; then those rows,
+	// prefetching a few ahead (the rows are what costs here: they come from memory).
+	list := s.lists[w][:0]
 	for i := lo; i < hi; i++ {
 		a := s.labels[i]
 		u := s.upper[i] + s.moves[a]
@@ -348,42 +354,53 @@ func (s *kmState) assignBounded(w, b int, centers []float64) (changed int) {
 		} else {
 			l -= s.maxMv[0]
 		}
-		z := max(l, s.half[a])
-		if u > z {
-			x := d.prow(i)
-			u = math.Sqrt(dist2(x, centers[int(a)*str:]))
-			if u > z {
-
-				best, second := math.Inf(1), math.Inf(1)
-				bi := 0
-				dists(dist, x, s.ct, d.m)
-				for j, v := range dist[:k] {
-					if v < best {
-						second = best
-						best = v
-						bi = j
-					} else if v < second {
-						second = v
-					}
-				}
-				if int32(bi) != a {
-					changed++
-					s.labels[i] = int32(bi)
-					counts[a]--
-					counts[bi]++
-					from, to := sums[int(a)*str:(int(a)+1)*str], sums[bi*str:(bi+1)*str]
-					for t, v := range x {
-						from[t] -= v
-						to[t] += v
-					}
-				}
-				u = math.Sqrt(best)
-				l = math.Sqrt(second)
-			}
-		}
 		s.upper[i] = u
 		s.lower[i] = l
+		if u > max(l, s.half[a]) {
+			list = append(list, int32(i))
+		}
 	}
+	const ahead = 8
+	for j, i32 := range list {
+		if j+ahead < len(list) {
+			prefetch(d.prow(int(list[j+ahead])))
+		}
+		i := int(i32)
+		a := s.labels[i]
+		z := max(s.lower[i], s.half[a])
+		x := d.prow(i)
+		u := math.Sqrt(dist2(x, centers[int(a)*str:]))
+		s.upper[i] = u
+		if u <= z {
+			continue
+		}
+		best, second := math.Inf(1), math.Inf(1)
+		bi := 0
+		dists(dist, x, s.ct, d.m)
+		for j, v := range dist[:k] {
+			if v < best {
+				second = best
+				best = v
+				bi = j
+			} else if v < second {
+				second = v
+			}
+		}
+		if int32(bi) != a {
+			changed++
+			s.labels[i] = int32(bi)
+			counts[a]--
+			counts[bi]++
+			from, to := sums[int(a)*str:(int(a)+1)*str], sums[bi*str:(bi+1)*str]
+			for t, v := range x {
+				from[t] -= v
+				to[t] += v
+			}
+		}
+		s.upper[i] = math.Sqrt(best)
+		s.lower[i] = math.Sqrt(second)
+	}
+	s.lists[w] = list
 	return changed
 }
 
