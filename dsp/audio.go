@@ -211,74 +211,177 @@ func applyFilterbank(dst, power []float64, h, frames int, bank *melBank) {
 // padding of (win-1)/2 rows at each end, repeated periodically when the
 // padding is longer than the data (§0.4 of the spec). The mean-subtracted
 // values are rounded to float32, as the reference stores them, and so is
-// the result. Window sums come from prefix sums over one period of the
-// padded sequence, so the cost does not grow with win.
+// the result.
+//
+// Window sums come from prefix sums over one period of the padded sequence
+// (the rows, then the rows reversed), so the cost does not grow with win:
+// the window [i-p, i+p] of row i covers whole periods plus a remainder.
+// That is accurate to a few units in the last place, except where all the
+// values in a window are equal: there the reference's sequential sums
+// leave an exact residue (often zero) that the normalisation then divides
+// by a near-zero spread, so those windows (digital silence, win_size 1, a
+// single frame) are computed exactly as the reference does.
 type cmvnw struct {
 	rows, cols, win int
 	prefix          []float64 // (2·rows+1) × cols prefix sums of one period
 	prefix2         []float64 // the same for squares (variance pass)
+	ext             []float64 // one period of the symmetric extension
+	run             []int32   // per extension row and column: length of the run of equal values from there
 	y               []float32
+	spans           []span // per row: the window as periods and prefix rows
+}
+
+// span expresses the window of one row as q·period + P[b] - P[a], starting
+// at extension row a.
+type span struct {
+	q    float64
+	a, b int
 }
 
 func newCMVNW(rows, cols, win int) *cmvnw {
-	return &cmvnw{rows: rows, cols: cols, win: win,
+	c := &cmvnw{rows: rows, cols: cols, win: win,
 		prefix:  make([]float64, (2*rows+1)*cols),
 		prefix2: make([]float64, (2*rows+1)*cols),
-		y:       make([]float32, rows*cols)}
+		ext:     make([]float64, 2*rows*cols),
+		run:     make([]int32, 2*rows*cols),
+		y:       make([]float32, rows*cols),
+		spans:   make([]span, rows)}
+	period := 2 * rows
+	p := (win - 1) / 2
+	for i := range rows {
+		lo, hi := i-p, i+p+1 // window [lo, hi) of the extension
+		qlo, qhi := floorDiv(lo, period), floorDiv(hi, period)
+		c.spans[i] = span{q: float64(qhi - qlo), a: lo - qlo*period, b: hi - qhi*period}
+	}
+	return c
 }
 
-// buildPrefix fills the prefix sums of v and v² over the period
-// v[0..T-1], v[T-1..0] of the symmetric extension.
-func (c *cmvnw) buildPrefix(at func(r, j int) float64, squares bool) {
+// extend fills c.ext with one period of the symmetric extension of v
+// (rows × cols): the rows, then the rows reversed.
+func (c *cmvnw) extend(v []float64) {
 	t, cols := c.rows, c.cols
-	p, p2 := c.prefix, c.prefix2
-	for j := range cols {
-		p[j] = 0
-		p2[j] = 0
+	copy(c.ext, v[:t*cols])
+	for u := t; u < 2*t; u++ {
+		copy(c.ext[u*cols:(u+1)*cols], v[(2*t-1-u)*cols:(2*t-u)*cols])
 	}
+}
+
+// prefixSums fills dst with the prefix sums (and dst2, if not nil, those of
+// the squares) of the extension in c.ext, and c.run with the lengths of the
+// runs of equal values (capped at the window length).
+func (c *cmvnw) prefixSums(dst, dst2 []float64) {
+	t, cols := c.rows, c.cols
+	ext := c.ext
+	clear(dst[:cols])
 	for u := range 2 * t {
-		r := u
-		if u >= t {
-			r = 2*t - 1 - u
+		prev, cur := dst[u*cols:(u+1)*cols], dst[(u+1)*cols:(u+2)*cols]
+		e := ext[u*cols : (u+1)*cols]
+		for j, x := range e {
+			cur[j] = prev[j] + x
 		}
-		cur := p[(u+1)*cols : (u+2)*cols]
-		prev := p[u*cols : (u+1)*cols]
-		for j := range cols {
-			cur[j] = prev[j] + at(r, j)
+	}
+	if dst2 != nil {
+		clear(dst2[:cols])
+		for u := range 2 * t {
+			prev, cur := dst2[u*cols:(u+1)*cols], dst2[(u+1)*cols:(u+2)*cols]
+			e := ext[u*cols : (u+1)*cols]
+			for j, x := range e {
+				cur[j] = prev[j] + x*x
+			}
 		}
-		if squares {
-			cur2 := p2[(u+1)*cols : (u+2)*cols]
-			prev2 := p2[u*cols : (u+1)*cols]
-			for j := range cols {
-				v := at(r, j)
-				cur2[j] = prev2[j] + v*v
+	}
+	// Runs, scanning the period twice backwards so that they wrap.
+	period := 2 * t
+	w := int32(c.win)
+	for j := range cols {
+		constant := true
+		for u := 1; u < period && constant; u++ {
+			constant = ext[u*cols+j] == ext[j]
+		}
+		if constant {
+			for u := range period {
+				c.run[u*cols+j] = w
+			}
+			continue
+		}
+		var n int32
+		for k := 2*period - 1; k >= 0; k-- {
+			u := k % period
+			next := (u + 1) % period
+			if k < 2*period-1 && ext[u*cols+j] == ext[next*cols+j] {
+				n = min(n+1, w)
+			} else {
+				n = 1
+			}
+			if k < period {
+				c.run[u*cols+j] = n
 			}
 		}
 	}
 }
 
-// windowSum returns Σ ext[a..b) for column j from prefix sums p of one
-// period of length 2T.
-func (c *cmvnw) windowSum(p []float64, a, b, j int) float64 {
-	period := 2 * c.rows
-	f := func(x int) float64 {
-		q := floorDiv(x, period)
-		r := x - q*period
-		return float64(q)*p[period*c.cols+j] + p[r*c.cols+j]
+// windowSums stores in dst the sums over the window of row i of every
+// column, from prefix sums p.
+func (c *cmvnw) windowSums(dst, p []float64, i int) {
+	cols := c.cols
+	s := c.spans[i]
+	total := p[2*c.rows*cols : (2*c.rows+1)*cols]
+	pa := p[s.a*cols : (s.a+1)*cols]
+	pb := p[s.b*cols : (s.b+1)*cols]
+	dst = dst[:cols]
+	total, pa, pb = total[:cols], pa[:cols], pb[:cols]
+	for j := range dst {
+		dst[j] = s.q*total[j] + pb[j] - pa[j]
 	}
-	return f(b) - f(a)
 }
 
-// apply normalises x in place semantics: it writes the float32 result,
-// widened to float64, to dst (rows × cols).
+// constMean64 is numpy's mean over axis 0 of w rows all equal to v: the
+// rows added one after another in float64, divided by w.
+func constMean64(v float64, w int) float64 {
+	var s float64
+	for range w {
+		s += v
+	}
+	return s / float64(w)
+}
+
+// constStd32 is numpy's float32 standard deviation over axis 0 of w rows
+// all equal to v: mean and squared deviations summed row by row in
+// float32.
+func constStd32(v float32, w int) float32 {
+	var s float32
+	for range w {
+		s += v
+	}
+	m := s / float32(w)
+	d := v - m
+	var s2 float32
+	for range w {
+		s2 += d * d
+	}
+	return float32(math.Sqrt(float64(s2 / float32(w))))
+}
+
+// apply normalises x and writes the float32 result, widened to float64, to
+// dst (rows × cols).
 func (c *cmvnw) apply(dst, x []float64, variance bool) {
 	t, cols, w := c.rows, c.cols, c.win
-	p := (w - 1) / 2
-	c.buildPrefix(func(r, j int) float64 { return x[r*cols+j] }, false)
+	sums := c.prefix2[:cols] // free until the variance pass
+	c.extend(x)
+	c.prefixSums(c.prefix, nil)
 	for i := range t {
-		for j := range cols {
-			mu := c.windowSum(c.prefix, i-p, i+p+1, j) / float64(w)
-			c.y[i*cols+j] = float32(x[i*cols+j] - mu)
+		c.windowSums(sums, c.prefix, i)
+		a := c.spans[i].a
+		row := x[i*cols : (i+1)*cols]
+		y := c.y[i*cols : (i+1)*cols]
+		run := c.run[a*cols : (a+1)*cols]
+		for j, v := range row {
+			if int(run[j]) >= w {
+				// Every value in the window equals the first one.
+				y[j] = float32(v - constMean64(c.ext[a*cols+j], w))
+				continue
+			}
+			y[j] = float32(v - sums[j]/float64(w))
 		}
 	}
 	if !variance {
@@ -287,13 +390,32 @@ func (c *cmvnw) apply(dst, x []float64, variance bool) {
 		}
 		return
 	}
-	c.buildPrefix(func(r, j int) float64 { return float64(c.y[r*cols+j]) }, true)
+	// Second pass over the float32 mean-subtracted values.
+	yw := dst[:t*cols]
+	for i, v := range c.y {
+		yw[i] = float64(v)
+	}
+	c.extend(yw)
+	c.prefixSums(c.prefix, c.prefix2)
 	for i := range t {
-		for j := range cols {
-			s := c.windowSum(c.prefix, i-p, i+p+1, j) / float64(w)
-			s2 := c.windowSum(c.prefix2, i-p, i+p+1, j) / float64(w)
-			sd := float32(math.Sqrt(math.Max(s2-s*s, 0)))
-			dst[i*cols+j] = float64(c.y[i*cols+j] / (sd + 1e-10))
+		sp := c.spans[i]
+		y := c.y[i*cols : (i+1)*cols]
+		out := dst[i*cols : (i+1)*cols]
+		run := c.run[sp.a*cols : (sp.a+1)*cols]
+		total := c.prefix[2*t*cols : (2*t+1)*cols]
+		total2 := c.prefix2[2*t*cols : (2*t+1)*cols]
+		pa, pb := c.prefix[sp.a*cols:(sp.a+1)*cols], c.prefix[sp.b*cols:(sp.b+1)*cols]
+		pa2, pb2 := c.prefix2[sp.a*cols:(sp.a+1)*cols], c.prefix2[sp.b*cols:(sp.b+1)*cols]
+		for j, v := range y {
+			var sd float32
+			if int(run[j]) >= w {
+				sd = constStd32(float32(c.ext[sp.a*cols+j]), w)
+			} else {
+				m := (sp.q*total[j] + pb[j] - pa[j]) / float64(w)
+				m2 := (sp.q*total2[j] + pb2[j] - pa2[j]) / float64(w)
+				sd = float32(math.Sqrt(math.Max(m2-m*m, 0)))
+			}
+			out[j] = float64(v / (sd + 1e-10))
 		}
 	}
 }

@@ -80,9 +80,6 @@ func NewFlatten(cfg FlattenConfig, in Input) (*Flatten, error) {
 			b.labels = append(b.labels, flattenStats[i])
 		}
 	}
-	if len(b.stats) == 0 {
-		return nil, &ConfigError{Block: "flatten", Reason: "no statistic is enabled"}
-	}
 	b.axis = make([]float64, in.Samples)
 	b.scratch = make([]float64, 2*in.Samples)
 	return b, nil

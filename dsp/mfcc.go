@@ -153,16 +153,20 @@ func (b *MFCC) AppendFeatures(dst, window []float64) ([]float64, error) {
 	if err := checkWindow("mfcc", window, b.in.Samples); err != nil {
 		return dst, err
 	}
-	// Circular pre-emphasis: y[t] = x[t] - cof·x[(t-shift) mod N].
+	// Circular pre-emphasis: y[t] = x[t] - cof·x[(t-shift) mod N], as
+	// two straight loops: t >= shift, then the wrapped head.
 	n := len(window)
 	cof := b.cfg.PreCof
 	shift := b.cfg.PreShift % n
-	for t, s := range window {
-		j := t - shift
-		if j < 0 {
-			j += n
-		}
-		b.x[t] = s - cof*window[j]
+	y := b.x[:n]
+	cur, prev, tail := window[shift:], window[:n-shift], y[shift:]
+	prev = prev[:len(cur)]
+	tail = tail[:len(cur)]
+	for t, v := range cur {
+		tail[t] = v - float64(cof*prev[t])
+	}
+	for t := range shift {
+		y[t] = window[t] - float64(cof*window[t-shift+n])
 	}
 	h := b.cfg.FFTLength/2 + 1
 	m := b.cfg.NumFilters

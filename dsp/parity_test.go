@@ -61,6 +61,8 @@ func loadCases(t *testing.T) []refCase {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no reference vectors in ../testdata/dsp: %v", err)
 	}
+	more, _ := filepath.Glob("../testdata/dsp/oracle/*.json")
+	files = append(files, more...)
 	var cases []refCase
 	for _, f := range files {
 		if filepath.Base(f) == "wavelet_filters.json" {

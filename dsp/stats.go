@@ -8,10 +8,26 @@ import "math"
 type float interface{ ~float32 | ~float64 }
 
 // pairwiseSum adds a the way numpy's add.reduce does for a contiguous
-// array: blocks of up to 128 values summed in eight interleaved partial
-// sums, larger arrays split in two (at a multiple of eight) and summed
-// recursively. In float32 this reproduces numpy's result bit for bit.
+// array: the array is reduced in buffers of 8192 values whose sums are
+// added in order; within a buffer, blocks of up to 128 values are summed in
+// eight interleaved partial sums, and larger spans are split in two (at a
+// multiple of eight) and summed recursively. In float32 this reproduces
+// numpy's result bit for bit.
 func pairwiseSum[T float](a []T) T {
+	const buffer = 8192
+	if len(a) <= buffer {
+		return pairwiseBlock(a)
+	}
+	var s T
+	for len(a) > 0 {
+		n := min(len(a), buffer)
+		s += pairwiseBlock(a[:n])
+		a = a[n:]
+	}
+	return s
+}
+
+func pairwiseBlock[T float](a []T) T {
 	n := len(a)
 	switch {
 	case n < 8:
@@ -43,7 +59,7 @@ func pairwiseSum[T float](a []T) T {
 	default:
 		n2 := n / 2
 		n2 -= n2 % 8
-		return pairwiseSum(a[:n2]) + pairwiseSum(a[n2:])
+		return pairwiseBlock(a[:n2]) + pairwiseBlock(a[n2:])
 	}
 }
 
@@ -73,8 +89,11 @@ type moments[T float] struct {
 // skew = m3/m2^1.5, kurtosis = m4/m2² - 3, each moment a separate pass
 // rounded as numpy rounds it. When the variance is negligible
 // (m2 <= (resolution·mean)²) skew is 0 and kurtosis is -3, as in the scipy
-// version Edge Impulse pins. scratch must hold 2·len(a) values.
-func centralMoments[T float](a, scratch []T) (skew, kurtosis T) {
+// version Edge Impulse pins. The final divisions are in float64 whatever
+// T is, because numpy 1.x raises a float32 scalar to a power in float64
+// (so tiny float32 signals do not underflow to 0/0). scratch must hold
+// 2·len(a) values.
+func centralMoments[T float](a, scratch []T) (skew, kurtosis float64) {
 	n := len(a)
 	mu := mean(a)
 	d, p := scratch[:n], scratch[n:2*n]
@@ -98,7 +117,8 @@ func centralMoments[T float](a, scratch []T) (skew, kurtosis T) {
 	if m2 <= thr*thr {
 		return 0, -3
 	}
-	return m3 / T(math.Pow(float64(m2), 1.5)), m4/(m2*m2) - 3
+	v := float64(m2)
+	return float64(m3) / math.Pow(v, 1.5), float64(m4)/(v*v) - 3
 }
 
 // rms is sqrt(mean(a²)) in the precision of T. scratch must hold len(a)

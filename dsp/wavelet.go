@@ -99,7 +99,7 @@ func (b *Spectral) initWavelet() error {
 		b.w64[2*(l-1)] = make([]float64, w.lens[l])
 		b.w64[2*(l-1)+1] = make([]float64, w.lens[l])
 	}
-	need := 2 * b.nEff
+	need := 3 * b.nEff
 	if len(b.s32) < need {
 		b.s32 = make([]float32, need)
 	}
@@ -168,7 +168,10 @@ func waveletFeatures[T float](dst []float64, w *wavelet, x []T, bufs [][]T, scra
 
 // coefStats appends entropy, zero and mean crossing rates, the 5th, 25th,
 // 75th and 95th percentiles, median, mean, standard deviation, sample
-// variance, RMS, skewness and kurtosis of c, in the precision of T.
+// variance, RMS, skewness and kurtosis of c, in the precision of T. As in
+// Edge Impulse's block, the entropy and crossings use c in order, and the
+// other statistics its sorted copy (so float32 sums run in sorted order).
+// scratch must hold at least 3·len(c) values.
 func coefStats[T float](dst []float64, c, scratch []T) []float64 {
 	m := len(c)
 	dst = append(dst, histEntropy(c))
@@ -183,27 +186,28 @@ func coefStats[T float](dst []float64, c, scratch []T) []float64 {
 		}
 	}
 	dst = append(dst, float64(zc)/float64(m), float64(mc)/float64(m))
-	s := scratch[:m]
+	s, work := scratch[:m], scratch[m:3*m]
 	copy(s, c)
 	slices.Sort(s)
 	for _, q := range [...]float64{5, 25, 75, 95, 50} {
 		dst = append(dst, float64(s[int(float64(m-1)*q/100+0.5)]))
 	}
-	d := scratch[:m]
-	for i, v := range c {
+	mu = mean(s)
+	d := work[:m]
+	for i, v := range s {
 		e := v - mu
 		d[i] = e * e
 	}
 	ss := pairwiseSum(d)
 	std := T(math.Sqrt(float64(T(float64(ss) / float64(m)))))
 	variance := T(float64(ss) / float64(m-1))
-	r := rms(c, scratch)
+	r := rms(s, work)
 	dst = append(dst, float64(mu), float64(std), float64(variance), float64(r))
 	if r == 0 {
 		return append(dst, 0, 0)
 	}
-	skew, kurt := centralMoments(c, scratch)
-	return append(dst, float64(skew), float64(kurt))
+	skew, kurt := centralMoments(s, work)
+	return append(dst, skew, kurt)
 }
 
 // histEntropy is the Shannon entropy (natural log) of the histogram of c

@@ -30,10 +30,13 @@ type Real struct {
 	n      int
 	m      int     // n/2, the length of the packed complex transform
 	rev    []int32 // bit-reversal permutation of 0..m-1
+	revM   []int32 // revM[k] = rev[(m-k) mod m], for untangling
 	passes []pass
 	post   []complex128 // exp(-2πi k/n), k <= m/2, for untangling
-	re, im []float64    // scratch, length m
-	pad    []float64    // zero-padded input when a sequence is shorter than n
+	postRe []float64    // the same, split
+	postIm []float64
+	re, im []float64 // scratch, length m
+	pad    []float64 // zero-padded input when a sequence is shorter than n
 }
 
 // pass is one decimation-in-frequency butterfly pass splitting DFTs of
@@ -93,9 +96,16 @@ func NewReal(n int) (*Real, error) {
 		r.passes = append(r.passes, p)
 	}
 	r.post = make([]complex128, m/2+1)
+	r.postRe = make([]float64, m/2+1)
+	r.postIm = make([]float64, m/2+1)
 	for k := range r.post {
 		sn, c := math.Sincos(-2 * math.Pi * float64(k) / float64(n))
 		r.post[k] = complex(c, sn)
+		r.postRe[k], r.postIm[k] = c, sn
+	}
+	r.revM = make([]int32, m)
+	for k := range m {
+		r.revM[k] = r.rev[(m-k)%m]
 	}
 	return r, nil
 }
@@ -115,10 +125,7 @@ func (r *Real) load(x []float64) {
 	}
 	x = x[:2*m]
 	re, im := r.re[:m], r.im[:m]
-	for k := range re {
-		p := x[2*k : 2*k+2 : 2*k+2]
-		re[k], im[k] = p[0], p[1]
-	}
+	deinterleave(re, im, x)
 	for _, p := range r.passes {
 		if p.radix == 2 {
 			radix2(re, im, p.span, p.tw)
@@ -214,30 +221,11 @@ func (r *Real) PowerTo(dst []float64, x []float64, scale float64) []float64 {
 	}
 	r.load(x)
 	m := r.m
-	re, im := r.re[:m], r.im[:m]
-	d0 := re[0] + im[0]
-	dm := re[0] - im[0]
+	d0 := r.re[0] + r.im[0] // rev[0] = 0: Z[0]
+	dm := r.re[0] - r.im[0]
 	dst[0] = d0 * d0 * scale
 	dst[m] = dm * dm * scale
-	post := r.post[:m/2+1]
-	rev := r.rev[:m]
-	for k := 1; k <= m/2; k++ {
-		j := m - k
-		a, b := rev[k], rev[j]
-		zkr, zki := re[a], im[a]
-		zmr, zmi := re[b], im[b]
-		er := (zkr + zmr) * 0.5
-		ei := (zki - zmi) * 0.5
-		or := (zki + zmi) * 0.5
-		oi := -(zkr - zmr) * 0.5
-		w := post[k]
-		tr := float64(real(w)*or) - float64(imag(w)*oi)
-		ti := float64(real(w)*oi) + float64(imag(w)*or)
-		ar, ai := er+tr, ei+ti
-		br, bi := er-tr, ei-ti
-		dst[k] = (ar*ar + ai*ai) * scale
-		dst[j] = (br*br + bi*bi) * scale
-	}
+	untangle(dst, r.re, r.im, r.rev, r.revM, r.postRe, r.postIm, scale)
 	return dst
 }
 

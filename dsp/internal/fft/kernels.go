@@ -77,3 +77,56 @@ func radix2Go(re, im []float64, s int, tw []float64) {
 		}
 	}
 }
+
+// deinterleave stores x[2k] in re[k] and x[2k+1] in im[k].
+func deinterleave(re, im, x []float64) {
+	if useAVX2 && len(re)%4 == 0 {
+		deinterleaveAVX(re, im, x)
+		return
+	}
+	deinterleaveGo(re, im, x)
+}
+
+func deinterleaveGo(re, im, x []float64) {
+	x = x[:2*len(re)]
+	im = im[:len(re)]
+	for k := range re {
+		p := x[2*k : 2*k+2 : 2*k+2]
+		re[k], im[k] = p[0], p[1]
+	}
+}
+
+// untangle computes the power |X[k]|²·scale of the real transform for
+// k = 1..m/2 and m-k from the packed transform Z, stored bit-reversed in
+// re, im (Z[k] at rev[k]): with E = (Z[k] + conj Z[m-k])/2 and
+// O = (Z[k] - conj Z[m-k])/(2i), X[k] = E + w^k·O and X[m-k] =
+// conj(E - w^k·O), w = exp(-2πi/n).
+func untangle(dst, re, im []float64, rev, revM []int32, wr, wi []float64, scale float64) {
+	if useAVX2 && len(re) >= 8 {
+		untangleAVX(dst, re, im, rev, revM, wr, wi, scale)
+		return
+	}
+	untangleGo(dst, re, im, rev, revM, wr, wi, scale)
+}
+
+// untangleGo is the reference for untangleAVX, which computes the same
+// values for four k at a time; at k = m/2 both stores hit dst[m/2], the
+// second one last.
+func untangleGo(dst, re, im []float64, rev, revM []int32, wr, wi []float64, scale float64) {
+	m := len(re)
+	for k := 1; k <= m/2; k++ {
+		a, b := rev[k], revM[k]
+		zkr, zki := re[a], im[a]
+		zmr, zmi := re[b], im[b]
+		er := (zkr + zmr) * 0.5
+		ei := (zki - zmi) * 0.5
+		or := (zki + zmi) * 0.5
+		oi := (zmr - zkr) * 0.5
+		tr := float64(wr[k]*or) - float64(wi[k]*oi)
+		ti := float64(wr[k]*oi) + float64(wi[k]*or)
+		ar, ai := er+tr, ei+ti
+		br, bi := er-tr, ei-ti
+		dst[k] = (float64(ar*ar) + float64(ai*ai)) * scale
+		dst[m-k] = (float64(br*br) + float64(bi*bi)) * scale
+	}
+}

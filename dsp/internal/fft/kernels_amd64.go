@@ -9,6 +9,9 @@ import "golang.org/x/sys/cpu"
 // butterflies at a time.
 var useAVX = cpu.X86.HasAVX
 
+// useAVX2 selects the kernels that need AVX2 (gathers, lane permutes).
+var useAVX2 = cpu.X86.HasAVX2
+
 // radix4AVX is radix4Go for s a multiple of 4.
 //
 //go:noescape
@@ -18,3 +21,13 @@ func radix4AVX(re, im []float64, s int, tw []float64)
 //
 //go:noescape
 func radix2AVX(re, im []float64, s int, tw []float64)
+
+// deinterleaveAVX is deinterleaveGo for len(re) a multiple of 4.
+//
+//go:noescape
+func deinterleaveAVX(re, im, x []float64)
+
+// untangleAVX is untangleGo for len(re) >= 8 (a power of two).
+//
+//go:noescape
+func untangleAVX(dst, re, im []float64, rev, revM []int32, wr, wi []float64, scale float64)

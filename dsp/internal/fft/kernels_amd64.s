@@ -172,3 +172,111 @@ r2k:
 r2done:
 	VZEROUPPER
 	RET
+
+// func deinterleaveAVX(re, im, x []float64)
+TEXT ·deinterleaveAVX(SB), NOSPLIT, $0-72
+	MOVQ re_base+0(FP), DI
+	MOVQ re_len+8(FP), CX
+	MOVQ im_base+24(FP), SI
+	MOVQ x_base+48(FP), DX
+	SHRQ $2, CX
+	JE   didone
+
+diloop:
+	VMOVUPD   (DX), Y0            // r0 i0 r1 i1
+	VMOVUPD   32(DX), Y1          // r2 i2 r3 i3
+	VUNPCKLPD Y1, Y0, Y2          // r0 r2 r1 r3
+	VUNPCKHPD Y1, Y0, Y3          // i0 i2 i1 i3
+	VPERMPD   $0xd8, Y2, Y2       // r0 r1 r2 r3
+	VPERMPD   $0xd8, Y3, Y3
+	VMOVUPD   Y2, (DI)
+	VMOVUPD   Y3, (SI)
+	ADDQ      $64, DX
+	ADDQ      $32, DI
+	ADDQ      $32, SI
+	DECQ      CX
+	JNZ       diloop
+
+didone:
+	VZEROUPPER
+	RET
+
+// func untangleAVX(dst, re, im []float64, rev, revM []int32, wr, wi []float64, scale float64)
+//
+// untangleGo for k = 1..m/2, four k at a time: Z[k] and Z[m-k] are
+// gathered through rev and revM; the m-k results are reversed and stored
+// below dst[m-k].
+TEXT ·untangleAVX(SB), NOSPLIT, $0-176
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         re_base+24(FP), SI
+	MOVQ         re_len+32(FP), CX
+	MOVQ         im_base+48(FP), DX
+	MOVQ         rev_base+72(FP), R8
+	MOVQ         revM_base+96(FP), R9
+	MOVQ         wr_base+120(FP), R10
+	MOVQ         wi_base+144(FP), R11
+	VBROADCASTSD scale+168(FP), Y14
+	MOVQ         $0x3fe0000000000000, BX   // 0.5
+	MOVQ         BX, X13
+	VBROADCASTSD X13, Y13
+	LEAQ         -32(AX)(CX*8), BX         // &dst[m-4]
+	ADDQ         $8, AX                    // &dst[1]
+	ADDQ         $4, R8                    // &rev[1]
+	ADDQ         $4, R9
+	ADDQ         $8, R10
+	ADDQ         $8, R11
+	SHRQ         $3, CX                    // (m/2)/4 iterations
+
+utloop:
+	VMOVDQU    (R8), X0
+	VMOVDQU    (R9), X1
+	VPCMPEQD   Y2, Y2, Y2
+	VGATHERDPD Y2, (SI)(X0*8), Y3          // zkr
+	VPCMPEQD   Y2, Y2, Y2
+	VGATHERDPD Y2, (DX)(X0*8), Y4          // zki
+	VPCMPEQD   Y2, Y2, Y2
+	VGATHERDPD Y2, (SI)(X1*8), Y5          // zmr
+	VPCMPEQD   Y2, Y2, Y2
+	VGATHERDPD Y2, (DX)(X1*8), Y6          // zmi
+	VADDPD     Y5, Y3, Y7
+	VMULPD     Y13, Y7, Y7                 // er = (zkr+zmr)·0.5
+	VSUBPD     Y6, Y4, Y8
+	VMULPD     Y13, Y8, Y8                 // ei = (zki-zmi)·0.5
+	VADDPD     Y6, Y4, Y9
+	VMULPD     Y13, Y9, Y9                 // or = (zki+zmi)·0.5
+	VSUBPD     Y3, Y5, Y10
+	VMULPD     Y13, Y10, Y10               // oi = (zmr-zkr)·0.5
+	VMOVUPD    (R10), Y11                  // wr
+	VMOVUPD    (R11), Y12                  // wi
+	VMULPD     Y11, Y9, Y3
+	VMULPD     Y12, Y10, Y4
+	VSUBPD     Y4, Y3, Y3                  // tr = wr·or - wi·oi
+	VMULPD     Y11, Y10, Y4
+	VMULPD     Y12, Y9, Y5
+	VADDPD     Y5, Y4, Y4                  // ti = wr·oi + wi·or
+	VADDPD     Y3, Y7, Y5                  // ar
+	VADDPD     Y4, Y8, Y6                  // ai
+	VSUBPD     Y3, Y7, Y7                  // br
+	VSUBPD     Y4, Y8, Y8                  // bi
+	VMULPD     Y5, Y5, Y5
+	VMULPD     Y6, Y6, Y6
+	VADDPD     Y6, Y5, Y5
+	VMULPD     Y14, Y5, Y5
+	VMOVUPD    Y5, (AX)
+	VMULPD     Y7, Y7, Y7
+	VMULPD     Y8, Y8, Y8
+	VADDPD     Y8, Y7, Y7
+	VMULPD     Y14, Y7, Y7
+	VPERMPD    $0x1b, Y7, Y7
+	VMOVUPD    Y7, (BX)
+	ADDQ       $32, AX
+	SUBQ       $32, BX
+	ADDQ       $16, R8
+	ADDQ       $16, R9
+	ADDQ       $32, R10
+	ADDQ       $32, R11
+	DECQ       CX
+	JNZ        utloop
+
+	VZEROUPPER
+	RET

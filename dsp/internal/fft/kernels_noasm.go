@@ -2,7 +2,14 @@
 
 package fft
 
-const useAVX = false
+const (
+	useAVX  = false
+	useAVX2 = false
+)
 
 func radix4AVX(re, im []float64, s int, tw []float64) { panic("fft: no assembly") }
 func radix2AVX(re, im []float64, s int, tw []float64) { panic("fft: no assembly") }
+func deinterleaveAVX(re, im, x []float64)             { panic("fft: no assembly") }
+func untangleAVX(dst, re, im []float64, rev, revM []int32, wr, wi []float64, scale float64) {
+	panic("fft: no assembly")
+}
