@@ -77,7 +77,7 @@ func ExampleQuantize() {
 		}
 	}
 	fmt.Printf("int8 validation accuracy %.2f, output scale 1/%.0f, zero point %d\n",
-		float64(correct)/float64(len(res.Validation)), 1/q.Output().Scale, q.Output().ZeroPoint)
+		float64(correct)/float64(len(res.Validation)), 1/q.OutputQuant().Scale, q.OutputQuant().ZeroPoint)
 	// Output:
 	// int8 validation accuracy 1.00, output scale 1/256, zero point -128
 }

@@ -49,14 +49,14 @@ func TestInt8MatchesNumpyReference(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if in := q.Input(); in.ZeroPoint != r.Input.ZeroPoint || math.Abs(in.Scale-r.Input.Scale) > 1e-6*r.Input.Scale {
+		if in := q.InputQuant(); in.ZeroPoint != r.Input.ZeroPoint || math.Abs(in.Scale-r.Input.Scale) > 1e-6*r.Input.Scale {
 			t.Errorf("%s: input quantisation %+v, numpy %+v", c.Name, in, r.Input)
 		}
 		xq := make([]int8, q.Features())
 		out := make([]int8, q.Outputs())
 		for j, x := range c.X {
 			for k, v := range x {
-				xq[k] = q.Input().QuantizeInput(v)
+				xq[k] = q.InputQuant().QuantizeInput(v)
 			}
 			if err := q.ClassifyInt8(out, xq); err != nil {
 				t.Fatal(err)

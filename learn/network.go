@@ -257,6 +257,9 @@ func (n *Network) Outputs() int { return n.layers[len(n.layers)-1].out.c }
 // Features returns the number of input features per window.
 func (n *Network) Features() int { return n.in.Features() }
 
+// Shape returns the input shape the network was built for.
+func (n *Network) Shape() Input { return n.in }
+
 // Regression reports whether the network has a linear output trained with MSE.
 func (n *Network) Regression() bool { return n.regression }
 

@@ -75,11 +75,17 @@ func (q *Int8Network) Outputs() int { return q.layers[len(q.layers)-1].out.c }
 // Labels returns the class names (or the regression target name).
 func (q *Int8Network) Labels() []string { return append([]string(nil), q.labels...) }
 
-// Input returns the quantisation of the input tensor.
-func (q *Int8Network) Input() QuantParams { return q.input }
+// InputQuant returns the quantisation of the input tensor.
+func (q *Int8Network) InputQuant() QuantParams { return q.input }
 
-// Output returns the quantisation of the output tensor.
-func (q *Int8Network) Output() QuantParams { return q.output }
+// OutputQuant returns the quantisation of the output tensor.
+func (q *Int8Network) OutputQuant() QuantParams { return q.output }
+
+// Shape returns the input shape the network was built for.
+func (q *Int8Network) Shape() Input { return q.in }
+
+// Regression reports whether the network has a linear output.
+func (q *Int8Network) Regression() bool { return q.regression }
 
 // asymmetric returns TFLite's int8 parameters for a calibrated range, widened to
 // include 0: scale = (max − min)/255, zero point = round(−128 − min/scale) clamped.
