@@ -107,11 +107,12 @@ func (b *Image) AppendFeatures(dst, window []float64) ([]float64, error) {
 	if len(window) != b.in.Samples {
 		return dst, fmt.Errorf("%w: image: window has %d pixels, want %d (%d frames of %dx%d)", ErrInput, len(window), b.in.Samples, b.frames, b.in.Width, b.in.Height)
 	}
+	n0 := len(dst)
 	dst = growFloat(dst, b.NumFeatures())
 	for i, v := range window {
 		// The range test also rejects NaN.
 		if !(v >= 0 && v < 1<<32) || v != math.Trunc(v) {
-			return dst, fmt.Errorf("%w: image: pixel %d is %v, want an integer 0xRRGGBB", ErrInput, i, v)
+			return dst[:n0], fmt.Errorf("%w: image: pixel %d is %v, want an integer 0xRRGGBB", ErrInput, i, v)
 		}
 		p := uint32(v)
 		r, g, bl := p>>16&255, p>>8&255, p&255

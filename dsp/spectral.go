@@ -165,7 +165,7 @@ func NewSpectral(cfg SpectralConfig, in Input) (*Spectral, error) {
 		if v < 4 {
 			return fail("input-decimation-ratio", r, "Input decimation is only supported in implementation version 4")
 		}
-		if filtered && cfg.FilterCutoff > 0.9*in.FrequencyHz/2/float64(r) {
+		if nyquist := in.FrequencyHz / 2 / float64(r); filtered && cfg.FilterCutoff > nyquist*0.9 {
 			return fail("input-decimation-ratio", r, "decimation ratio is too high, please lower the input decimation ratio")
 		}
 	}
@@ -173,11 +173,15 @@ func NewSpectral(cfg SpectralConfig, in Input) (*Spectral, error) {
 	if err != nil {
 		return fail("input-decimation-ratio", r, err.Error())
 	}
-	b := &Spectral{cfg: cfg, in: in, stages: stages, fsEff: in.FrequencyHz / float64(r)}
+	// The filter is designed at fs/R, while the spectrum's frequencies use
+	// fs divided stage by stage, as Edge Impulse's block does.
+	b := &Spectral{cfg: cfg, in: in, stages: stages, fsEff: in.FrequencyHz}
 	b.nEff = in.Samples
 	for _, s := range stages {
 		b.nEff = (b.nEff + s - 1) / s
+		b.fsEff /= float64(s)
 	}
+	fsDesign := in.FrequencyHz / float64(r)
 	if filtered && cfg.FilterOrder > 0 {
 		o := cfg.FilterOrder
 		switch {
@@ -186,14 +190,14 @@ func NewSpectral(cfg SpectralConfig, in Input) (*Spectral, error) {
 		case o > 9:
 			return fail("filter-order", o, "Filter order needs to be between 2 and 8")
 		}
-		wn := 2 * cfg.FilterCutoff / b.fsEff
+		wn := 2 * cfg.FilterCutoff / fsDesign
 		if wn >= 1 {
-			return fail("filter-cutoff", cfg.FilterCutoff, fmt.Sprintf("Cut-off frequency is above Nyquist (1/2 sample rate (%s)) Choose lower cutoff frequency.", pyFloat(b.fsEff/2)))
+			return fail("filter-cutoff", cfg.FilterCutoff, fmt.Sprintf("Cut-off frequency is above Nyquist (1/2 sample rate (%s)) Choose lower cutoff frequency.", pyFloat(fsDesign/2)))
 		}
 		if wn <= 0 {
 			return fail("filter-cutoff", cfg.FilterCutoff, "Digital filter critical frequencies must be 0 < Wn < 1")
 		}
-		if !butterworthStable(o, cfg.FilterCutoff, b.fsEff) {
+		if !butterworthStable(o, cfg.FilterCutoff, fsDesign) {
 			return fail("filter-cutoff", cfg.FilterCutoff, "Filter created is not stable. Move cutoff away from 0 or Nyquist")
 		}
 		b.filt = butterworth(o, wn, cfg.FilterType == "high")
@@ -284,8 +288,10 @@ func (b *Spectral) bins(fs float64) (bandSel, error) {
 	return sel, nil
 }
 
+// appendLabels appends the labels of the selected bins. The frequencies
+// are numpy's rfftfreq(n, 1/fs): k·(1/(n·(1/fs))).
 func (s bandSel) appendLabels(labels []string, n int) []string {
-	delta := s.fs / float64(n)
+	delta := 1 / (float64(n) * (1 / s.fs))
 	for k := s.start; k < s.stop; k++ {
 		f := float64(k) * delta
 		labels = append(labels, "Spectral Power "+pyFloat(pyRound2(f-delta/2))+" - "+pyFloat(pyRound2(f+delta/2))+" Hz")
