@@ -38,6 +38,11 @@ func features(args []string, stdin io.Reader, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	for i, v := range feats {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("%s: feature %d is %v (the input or scale overflows)", req.Block, i, v)
+		}
+	}
 	labels := blk.Labels()
 	if labels == nil {
 		labels = []string{}
@@ -49,9 +54,6 @@ func features(args []string, stdin io.Reader, stdout io.Writer) error {
 	for i, v := range feats {
 		if i > 0 {
 			w.WriteByte(',')
-		}
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("%s: feature %d is %v", req.Block, i, v)
 		}
 		w.WriteString(strconv.FormatFloat(v, 'g', -1, 64))
 	}
