@@ -110,18 +110,13 @@ func Train(ctx context.Context, cfg Config, in Input, d Dataset, opt Options) (*
 	if err != nil {
 		return nil, err
 	}
-	net, err := build(cfg, in, outputs, regression)
+	net, err := newNetwork(cfg, in, d.Labels, outputs, regression, opt.Seed)
 	if err != nil {
 		return nil, err
 	}
-	net.labels = append([]string(nil), d.Labels...)
-	if regression && len(net.labels) == 0 {
-		net.labels = []string{"value"}
-	}
-	net.initParams(rand.New(rand.NewPCG(opt.Seed, 1)))
 
 	nRows, nf := d.X.Dims()
-	trainIdx, valIdx, err := split(nRows, *cfg.TrainTestSplit, rand.New(rand.NewPCG(opt.Seed, 2)))
+	trainIdx, valIdx, err := split(nRows, *cfg.TrainTestSplit, newRand(opt.Seed, 2))
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +148,7 @@ func Train(ctx context.Context, cfg Config, in Input, d Dataset, opt Options) (*
 	bestParams := append([]float32(nil), net.params...)
 	bestState := append([]float32(nil), net.state...)
 	res := &Result{Train: trainIdx, Validation: valIdx}
-	shuf := rand.New(rand.NewPCG(opt.Seed, 3))
+	shuf := newRand(opt.Seed, 3)
 	order := make([]int, len(trainIdx))
 	steps := (len(trainIdx) + cfg.BatchSize - 1) / cfg.BatchSize
 	done := ctx.Done()
@@ -211,6 +206,41 @@ func Train(ctx context.Context, cfg Config, in Input, d Dataset, opt Options) (*
 	}
 	res.Network = net
 	return res, nil
+}
+
+// New builds the network of cfg for input in, with one softmax output per label
+// (classification) or one linear output (regression; labels then holds at most
+// the target's name), and initialises it as [Train] does with the same seed:
+// Glorot-uniform kernels, zero biases. The untrained network can describe its
+// operators, be saved, or be used as a starting point elsewhere.
+func New(cfg Config, in Input, labels []string, regression bool, seed uint64) (*Network, error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	outputs := len(labels)
+	if regression {
+		if len(labels) > 1 {
+			return nil, fmt.Errorf("learn: regression takes one target name, got %d labels", len(labels))
+		}
+		outputs = 1
+	} else if outputs < 2 {
+		return nil, fmt.Errorf("learn: classification needs at least 2 classes, got %d labels", len(labels))
+	}
+	return newNetwork(cfg, in, labels, outputs, regression, seed)
+}
+
+func newNetwork(cfg Config, in Input, labels []string, outputs int, regression bool, seed uint64) (*Network, error) {
+	net, err := build(cfg, in, outputs, regression)
+	if err != nil {
+		return nil, err
+	}
+	net.labels = append([]string(nil), labels...)
+	if regression && len(net.labels) == 0 {
+		net.labels = []string{"value"}
+	}
+	net.initParams(newRand(seed, 1))
+	return net, nil
 }
 
 // check validates d and returns the number of network outputs.
@@ -327,4 +357,21 @@ func bufferShuffle(dst, src []int, buffer int, rng *rand.Rand) {
 			buf = buf[:len(buf)-1]
 		}
 	}
+}
+
+// newRand returns the generator of one random stream (1 = initialisation,
+// 2 = split, 3 = shuffling, 4 and 5 = dropout) of a seed. The PCG state is
+// derived through SplitMix64 so that neighbouring seeds and streams give
+// unrelated sequences (seeding PCG with (seed, stream) directly leaves the low
+// half of the state equal across seeds).
+func newRand(seed, stream uint64) *rand.Rand {
+	return rand.New(rand.NewPCG(splitMix64(seed^stream*0x9e3779b97f4a7c15), splitMix64(seed+stream<<32+0x632be59bd9b4e019)))
+}
+
+// splitMix64 is SplitMix64's output function (Steele, Lea, Flood 2014).
+func splitMix64(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	return x ^ x>>31
 }

@@ -40,7 +40,7 @@ func newTrainer(n *Network, batch int, seed uint64) *trainer {
 		idx: make([][]int32, L), mask: make([][]float32, L), xhat: make([][]float32, L), inv: make([][]float32, L),
 		needDx: make([]bool, L),
 		g:      make([]float32, len(n.params)), m: make([]float32, len(n.params)), v: make([]float32, len(n.params)),
-		drop: rand.New(rand.NewPCG(seed, 4)),
+		drop: newRand(seed, 4),
 	}
 	t.acts[0] = make([]float32, batch*n.in.Features())
 	t.grads[0] = make([]float32, batch*n.in.Features())
@@ -150,7 +150,7 @@ func parallel(n *Network) bool {
 // startPeer gives t a peer sharing its network and data; stop must be called.
 func (t *trainer) startPeer(seed uint64) {
 	p := newTrainer(t.net, (t.nb+1)/2, seed)
-	p.drop = rand.New(rand.NewPCG(seed, 5))
+	p.drop = newRand(seed, 5)
 	p.xs, p.nf, p.y, p.targets, p.sw = t.xs, t.nf, t.y, t.targets, t.sw
 	t.peer = &peer{t: p, req: make(chan peerReq), res: make(chan peerRes)}
 	go func(pp *peer) {

@@ -4,20 +4,22 @@
 The Go test, run with LEARN_EVAL_EXPORT=DIR, writes one JSON file per dataset
 with the features computed by package dsp (Studio's default processing block),
 the labels, the Go training/validation split and the Studio configuration it
-trained with, and the training/validation split of each of the seeds 1..5 it
-trained with. This script trains the same architecture (built from the same
+trained with, and for each of the seeds 1..N it trained with: the
+training/validation split and the initial weights (the untrained network,
+learn.New with that seed, in learn's file format). This script trains the same architecture (built from the same
 visual layers, Keras semantics: Glorot-uniform kernels and zero biases, ReLU,
 L1(1e-5) activity regulariser on hidden dense layers, 'same' padding, 2/2
 max pooling with ceil mode, MaxNorm(1) on conv2d kernels, dropout, batch norm
 eps 1e-3 momentum 0.99, softmax cross-entropy, Adam(lr, 0.9, 0.999, eps 1e-7),
 batch size, epochs, best epoch by validation loss; a full reshuffle every epoch)
-on each of those splits with the same seed number, and reports the validation
-accuracy of the best-epoch model per seed and their median.
+on each of those splits from the same initial weights (PyTorch's own shuffling
+and dropout, seeded with the seed number), and reports the validation accuracy
+of the best-epoch model per seed and their median.
 
   go test -run StudioDefaults ./learn/internal/evaltest  with LEARN_EVAL_EXPORT=/tmp/learn-eval
   /usr/bin/python3 testdata/learn/eval_torch.py /tmp/learn-eval > testdata/learn/eval_torch.json
 """
-import glob, json, statistics, sys
+import base64, glob, json, statistics, struct, sys
 import numpy as np
 import torch
 import torch.nn as nn
@@ -126,6 +128,28 @@ class Net(nn.Module):
                     w.mul_(n.clamp(max=1.0) / (1e-7 + n))
 
 
+def load_init(net, blob):
+    """Copies the initial weights of Go's untrained network (learn's file format:
+    magic, version, kind, header length, JSON header, float32 parameters layer by
+    layer: kernel then bias, Keras layouts) into net."""
+    hl = struct.unpack_from("<I", blob, 16)[0]
+    off = 20 + hl
+    mods = [m for m in net.mods if isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d, nn.BatchNorm1d, nn.BatchNorm2d))] + [net.out]
+    with torch.no_grad():
+        for m in mods:
+            for p in (m.weight, m.bias):
+                n = p.numel()
+                a = np.frombuffer(blob, dtype="<f4", count=n, offset=off).astype(np.float32)
+                off += 4 * n
+                if isinstance(m, nn.Linear) and p is m.weight:
+                    a = a.reshape(m.in_features, m.out_features).T
+                elif isinstance(m, nn.Conv1d) and p is m.weight:
+                    a = a.reshape(m.kernel_size[0], m.in_channels, m.out_channels).transpose(2, 1, 0)
+                elif isinstance(m, nn.Conv2d) and p is m.weight:
+                    a = a.reshape(m.kernel_size[0], m.kernel_size[1], m.in_channels, m.out_channels).transpose(3, 2, 0, 1)
+                p.copy_(torch.tensor(np.ascontiguousarray(a)).reshape(p.shape))
+
+
 def run(d, X, y, split):
     seed = split["seed"]
     torch.manual_seed(seed)
@@ -133,6 +157,7 @@ def run(d, X, y, split):
     cfg = d["config"]
     tr, va = torch.tensor(split["train"]), torch.tensor(split["validation"])
     net = Net(cfg["visualLayers"], d["input"], len(d["labels"]))
+    load_init(net, base64.b64decode(split["init"]))
     opt = torch.optim.Adam(net.parameters(), lr=cfg["learningRate"], betas=(0.9, 0.999), eps=1e-7)
     bs = cfg["batchSize"]
     best, best_acc = float("inf"), 0.0

@@ -334,13 +334,22 @@ func accuracy(t *testing.T, p learn.Predictor, X *mat.Dense, y, rows []int) floa
 
 func export(t *testing.T, dir string, es *evalSet, cfg learn.Config, runs []*learn.Result) {
 	type split struct {
-		Seed int   `json:"seed"`
-		T    []int `json:"train"`
-		V    []int `json:"validation"`
+		Seed int    `json:"seed"`
+		T    []int  `json:"train"`
+		V    []int  `json:"validation"`
+		Init []byte `json:"init"` // the untrained network (learn's file format), base64
 	}
 	var splits []split
 	for i, r := range runs {
-		splits = append(splits, split{Seed: i + 1, T: r.Train, V: r.Validation})
+		n, err := learn.New(cfg, es.in, es.labels, false, uint64(i+1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := n.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		splits = append(splits, split{Seed: i + 1, T: r.Train, V: r.Validation, Init: b})
 	}
 	b, err := json.Marshal(map[string]any{
 		"dataset": es.name, "input": es.in, "config": cfg.WithDefaults(), "labels": es.labels,
