@@ -313,3 +313,37 @@ func TestConfigJSON(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestNew(t *testing.T) {
+	t.Parallel()
+	in := Input{Kind: InputFlat, Width: 33}
+	a, err := New(DefaultConfig(in), in, []string{"a", "b", "c", "d"}, false, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := New(DefaultConfig(in), in, []string{"a", "b", "c", "d"}, false, 3)
+	c, _ := New(DefaultConfig(in), in, []string{"a", "b", "c", "d"}, false, 4)
+	if !slices.Equal(a.params, b.params) || slices.Equal(a.params, c.params) {
+		t.Error("initialisation does not follow the seed")
+	}
+	// Glorot-uniform bounds: √(6/(33+20)) for the first kernel, zero biases.
+	l := a.layers[0]
+	lim := float32(math.Sqrt(6.0 / 53))
+	for _, w := range a.params[l.w : l.w+l.wn] {
+		if w < -lim || w > lim {
+			t.Fatalf("weight %v outside ±%v", w, lim)
+		}
+	}
+	for _, v := range a.params[l.b : l.b+l.bn] {
+		if v != 0 {
+			t.Fatal("non-zero initial bias")
+		}
+	}
+	if _, err := New(DefaultConfig(in), in, []string{"only"}, false, 1); err == nil {
+		t.Error("one class accepted")
+	}
+	r, err := New(DefaultConfig(in), in, nil, true, 1)
+	if err != nil || r.Outputs() != 1 || r.Labels()[0] != "value" {
+		t.Errorf("regression network: %v", err)
+	}
+}
