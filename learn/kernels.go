@@ -5,6 +5,12 @@ package learn
 
 // axpyRows adds Σ_t x[t]·w[t·c : t·c+c] to y (len(y) == c), for every output o
 // summing over t in ascending order.
+//
+// In every kernel a product added to an accumulator is converted to float32
+// explicitly: the conversion forbids the compiler to fuse the multiply and the
+// add (which it may do on arm64, or on amd64 with GOAMD64=v3), so that the Go
+// kernels round exactly as the assembly ones, and training gives the same
+// weights on every platform.
 func axpyRows(y, x, w []float32) {
 	c := len(y)
 	if c == 0 || len(x) == 0 {
@@ -31,7 +37,7 @@ func axpyRows(y, x, w []float32) {
 		}
 		wr := w[t*c : t*c+c]
 		for o, wv := range wr {
-			y[o] += xv * wv
+			y[o] += float32(xv * wv)
 		}
 	}
 }
@@ -44,14 +50,14 @@ func axpyRowsGo(y, x, w []float32) {
 		y0, y1, y2, y3, y4, y5, y6, y7 := yy[0], yy[1], yy[2], yy[3], yy[4], yy[5], yy[6], yy[7]
 		for t, xv := range x {
 			ww := w[t*c+o : t*c+o+8 : t*c+o+8]
-			y0 += xv * ww[0]
-			y1 += xv * ww[1]
-			y2 += xv * ww[2]
-			y3 += xv * ww[3]
-			y4 += xv * ww[4]
-			y5 += xv * ww[5]
-			y6 += xv * ww[6]
-			y7 += xv * ww[7]
+			y0 += float32(xv * ww[0])
+			y1 += float32(xv * ww[1])
+			y2 += float32(xv * ww[2])
+			y3 += float32(xv * ww[3])
+			y4 += float32(xv * ww[4])
+			y5 += float32(xv * ww[5])
+			y6 += float32(xv * ww[6])
+			y7 += float32(xv * ww[7])
 		}
 		yy[0], yy[1], yy[2], yy[3], yy[4], yy[5], yy[6], yy[7] = y0, y1, y2, y3, y4, y5, y6, y7
 	}
@@ -94,7 +100,7 @@ func backRows(dw, dx, x, w, dz []float32) {
 			}
 			dr := dw[t*c : t*c+c]
 			for o, g := range dz {
-				dr[o] += xv * g
+				dr[o] += float32(xv * g)
 			}
 		}
 		return
@@ -104,8 +110,8 @@ func backRows(dw, dx, x, w, dz []float32) {
 		dr := dw[t*c : t*c+c]
 		var acc float32
 		for o, g := range dz {
-			dr[o] += xv * g
-			acc += wr[o] * g
+			dr[o] += float32(xv * g)
+			acc += float32(wr[o] * g)
 		}
 		dx[t] += acc
 	}
@@ -116,14 +122,14 @@ func ger8Go(dw []float32, ldw int, x, g []float32) {
 	g = g[:8]
 	for t, xv := range x {
 		dr := dw[t*ldw : t*ldw+8 : t*ldw+8]
-		dr[0] += xv * g[0]
-		dr[1] += xv * g[1]
-		dr[2] += xv * g[2]
-		dr[3] += xv * g[3]
-		dr[4] += xv * g[4]
-		dr[5] += xv * g[5]
-		dr[6] += xv * g[6]
-		dr[7] += xv * g[7]
+		dr[0] += float32(xv * g[0])
+		dr[1] += float32(xv * g[1])
+		dr[2] += float32(xv * g[2])
+		dr[3] += float32(xv * g[3])
+		dr[4] += float32(xv * g[4])
+		dr[5] += float32(xv * g[5])
+		dr[6] += float32(xv * g[6])
+		dr[7] += float32(xv * g[7])
 	}
 }
 
@@ -138,7 +144,7 @@ func dotRowsGo(dx, w []float32, ldw int, g []float32, blocks int) {
 		}
 		for b := 1; b < blocks; b++ {
 			for o := range 8 {
-				p[o] += wr[8*b+o] * g[8*b+o]
+				p[o] += float32(wr[8*b+o] * g[8*b+o])
 			}
 		}
 		q0, q1, q2, q3 := p[0]+p[4], p[1]+p[5], p[2]+p[6], p[3]+p[7]

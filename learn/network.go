@@ -340,7 +340,7 @@ func (l *layer) forward(p, st, x, y []float32, nb int) {
 		for i := 0; i < len(x); i += c {
 			xr, yr := x[i:i+c], y[i:i+c]
 			for j := range yr {
-				yr[j] = (xr[j]-mean[j])/float32(math.Sqrt(float64(vr[j]+bnEpsilon)))*g[j] + b[j]
+				yr[j] = float32((xr[j]-mean[j])/float32(math.Sqrt(float64(vr[j]+bnEpsilon)))*g[j]) + b[j]
 			}
 		}
 	case kReshape, kDropout:

@@ -369,7 +369,8 @@ func (t *trainer) backwardOf(nb, total int) {
 	}
 }
 
-// adam applies one Adam step to every parameter, as Keras does:
+// adam applies one Adam step to every parameter, as Keras does (products are
+// rounded before they are added, see axpyRows):
 // α_t = lr·√(1−β2^t)/(1−β1^t), m += (g−m)(1−β1), v += (g²−v)(1−β2),
 // w −= α_t·m/(√v + ε); then the MaxNorm(1) constraint of conv2d kernels.
 func (t *trainer) adam(lr float64) {
@@ -379,8 +380,8 @@ func (t *trainer) adam(lr float64) {
 	p, m, v := t.net.params, t.m, t.v
 	m, v = m[:len(p)], v[:len(p)]
 	for i, g := range t.g[:len(p)] {
-		m[i] += (g - m[i]) * (1 - b1)
-		v[i] += (g*g - v[i]) * (1 - b2)
+		m[i] += float32((g - m[i]) * (1 - b1))
+		v[i] += float32((float32(g*g) - v[i]) * (1 - b2))
 		p[i] -= a * m[i] / (float32(math.Sqrt(float64(v[i]))) + eps)
 	}
 	for i := range t.net.layers {
@@ -397,7 +398,7 @@ func applyMaxNorm(w []float32, cout int) {
 	for o := range cout {
 		var s float64
 		for j := o; j < len(w); j += cout {
-			s += float64(w[j]) * float64(w[j])
+			s += float64(float64(w[j]) * float64(w[j]))
 		}
 		nrm := math.Sqrt(s)
 		f := float32(min(nrm, maxNormConv) / (kerasEps + nrm))
@@ -429,7 +430,7 @@ func (t *trainer) bnForwardTrain(i int, x, y []float32) {
 		var s2 float64
 		for k := j; k < len(x); k += c {
 			d := float64(x[k]) - mu
-			s2 += d * d
+			s2 += float64(d * d)
 		}
 		va := s2 / float64(M)
 		iv := 1 / math.Sqrt(va+bnEpsilon)
@@ -437,14 +438,14 @@ func (t *trainer) bnForwardTrain(i int, x, y []float32) {
 		for k := j; k < len(x); k += c {
 			h := float32((float64(x[k]) - mu) * iv)
 			xh[k] = h
-			y[k] = h*g[j] + b[j]
+			y[k] = float32(h*g[j]) + b[j]
 		}
 		uv := va
 		if l.in.rank == 3 && M > 1 {
 			uv = va * float64(M) / float64(M-1)
 		}
-		mean[j] -= (mean[j] - float32(mu)) * (1 - bnMomentum)
-		vr[j] -= (vr[j] - float32(uv)) * (1 - bnMomentum)
+		mean[j] -= float32((mean[j] - float32(mu)) * (1 - bnMomentum))
+		vr[j] -= float32((vr[j] - float32(uv)) * (1 - bnMomentum))
 	}
 }
 
@@ -461,7 +462,7 @@ func (t *trainer) bnBackward(i int, dy, dx []float32) {
 		var sd, sdx float64
 		for k := j; k < len(dy); k += c {
 			sd += float64(dy[k])
-			sdx += float64(dy[k]) * float64(xh[k])
+			sdx += float64(float64(dy[k]) * float64(xh[k]))
 		}
 		dg[j] += float32(sdx)
 		db[j] += float32(sd)
@@ -470,7 +471,7 @@ func (t *trainer) bnBackward(i int, dy, dx []float32) {
 		}
 		f := float64(g[j]) * float64(t.inv[i][j]) / float64(M)
 		for k := j; k < len(dy); k += c {
-			dx[k] = float32(f * (float64(M)*float64(dy[k]) - sd - float64(xh[k])*sdx))
+			dx[k] = float32(f * (float64(float64(M)*float64(dy[k])) - sd - float64(float64(xh[k])*sdx)))
 		}
 	}
 }
