@@ -2,9 +2,12 @@ package anomaly
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"testing"
 )
+
+var benchSeed = flag.Uint64("benchseed", 0, "seed of the first fit in the fit benchmarks")
 
 // The scikit-learn figures to compare with come from testdata/anomaly/bench_sklearn.py on
 // the same data (benchData) and settings; see testdata/anomaly/README.md.
@@ -14,7 +17,7 @@ func BenchmarkFitKMeans(b *testing.B) {
 		x := benchData(n, 33)
 		b.Run(fmt.Sprintf("n=%d/k=32", n), func(b *testing.B) {
 			b.ReportAllocs()
-			seed := uint64(0)
+			seed := *benchSeed
 			for b.Loop() {
 				if _, err := FitKMeans(context.Background(), KMeansConfig{ClusterCount: 32}, x, seed); err != nil {
 					b.Fatal(err)
@@ -30,7 +33,7 @@ func BenchmarkFitKMeansSingleInit(b *testing.B) {
 		x := benchData(n, 33)
 		b.Run(fmt.Sprintf("n=%d/k=32", n), func(b *testing.B) {
 			b.ReportAllocs()
-			seed := uint64(0)
+			seed := *benchSeed
 			for b.Loop() {
 				if _, err := FitKMeans(context.Background(), KMeansConfig{ClusterCount: 32, Inits: 1}, x, seed); err != nil {
 					b.Fatal(err)
@@ -46,7 +49,7 @@ func BenchmarkFitGMM(b *testing.B) {
 		x := benchData(n, 33)
 		b.Run(fmt.Sprintf("n=%d/components=8", n), func(b *testing.B) {
 			b.ReportAllocs()
-			seed := uint64(0)
+			seed := *benchSeed
 			for b.Loop() {
 				if _, err := FitGMM(context.Background(), GMMConfig{ClusterCount: 8}, x, seed); err != nil {
 					b.Fatal(err)

@@ -142,7 +142,7 @@ func newKmState(p *kmeansProblem, workers int) *kmState {
 	s.prods = make([][]float64, min(workers, s.nBlocks))
 	s.lists = make([][]int32, len(s.prods))
 	for w := range s.prods {
-		s.prods[w] = make([]float64, subRows*s.kp)
+		s.prods[w] = make([]float64, subRows*max(s.kp, padded(maxTrials)))
 		s.lists[w] = make([]int32, 0, blockRows)
 	}
 	s.ct = make([]float64, d.str*s.kp)
@@ -157,24 +157,24 @@ func (s *kmState) block(b int) (lo, hi int) { return b * blockRows, min((b+1)*bl
 // plusplus chooses k initial centres with greedy k-means++ (Arthur & Vassilvitskii 2007, as
 // scikit-learn does it): the first uniformly, each next one as the best of 2+⌊ln k⌋
 // candidates drawn with probability proportional to the squared distance to the nearest
-// centre so far, best meaning the lowest resulting potential. Distances of points that the
-// triangle inequality proves unchanged (‖c − c_near‖ ≥ 2‖x − c_near‖) are not computed.
+// centre so far, best meaning the lowest resulting potential. The distances to the
+// candidates are computed, as in scikit-learn, as ‖x‖² − 2x·c + ‖c‖² (clamped at 0), with one
+// matrix product per block of rows.
 func (s *kmState) plusplus(ctx context.Context, rng *rand.Rand) ([]float64, error) {
 	d, k, str := s.d, s.k, s.d.str
 	n := d.n
 	centers := make([]float64, k*str)
 	trials := min(2+int(math.Log(float64(k))), maxTrials)
 	closest := s.upper // squared distance to the nearest centre so far
-	near := s.labels
 	cand := make([][]float64, trials)
 	for t := range cand {
 		cand[t] = make([]float64, n)
 	}
 	cum := s.lower
 	ids := make([]int, trials)
-	dc := make([]float64, trials*k) // dc[j*trials+t]: squared distance from centre j to candidate t
 	tp := padded(trials)
 	candT := make([]float64, d.m*tp) // candidates as columns
+	cnorm := make([]float64, trials)
 	partial := make([]float64, trials*s.nBlocks)
 	pots := make([]float64, trials)
 
@@ -185,7 +185,6 @@ func (s *kmState) plusplus(ctx context.Context, rng *rand.Rand) ([]float64, erro
 		c0 := centers[:str]
 		for i := lo; i < hi; i++ {
 			closest[i] = dist2(d.prow(i), c0)
-			near[i] = 0
 		}
 	})
 	for c := 1; c < k; c++ {
@@ -200,35 +199,33 @@ func (s *kmState) plusplus(ctx context.Context, rng *rand.Rand) ([]float64, erro
 		for t := range ids {
 			r := rng.Float64() * acc
 			ids[t] = min(sort.SearchFloat64s(cum, r), n-1)
-			cx := d.row(ids[t])
-			for j, v := range cx {
+			var nn float64
+			for j, v := range d.row(ids[t]) {
 				candT[j*tp+t] = v
+				nn += v * v
 			}
-			for j := 0; j < c; j++ {
-				dc[j*trials+t] = dist2(d.prow(ids[t]), centers[j*str:])
-			}
+			cnorm[t] = nn
 		}
 		clear(partial)
 		parallel(s.workers, s.nBlocks, func(w, b int) {
 			lo, hi := s.block(b)
 			var sum [maxTrials]float64
-			dist := s.prods[w][:tp]
-			for i := lo; i < hi; i++ {
-				dmin := closest[i]
-				bound := 4 * dmin * (1 + 1e-9)
-				dcj := dc[int(near[i])*trials : int(near[i]+1)*trials]
-				computed := false
-				for t, e := range dcj {
-					v := dmin
-					if e <= bound {
-						if !computed {
-							dists(dist, d.prow(i), candT, d.m)
-							computed = true
-						}
-						v = min(v, dist[t])
+			prod := s.prods[w][:subRows*tp]
+			for r0 := lo; r0 < hi; r0 += subRows {
+				rows := min(subRows, hi-r0)
+				rows4 := padded(rows)
+				clear(prod[:rows4*tp])
+				mulAddNN(rows4, tp, d.m, d.x[r0*str:], str, candT, tp, prod, tp, false)
+				for i := 0; i < rows; i++ {
+					row := r0 + i
+					xn, dmin := s.p.xnorm[row], closest[row]
+					pr := prod[i*tp : i*tp+trials]
+					for t, v := range pr {
+						v = max(0, xn-2*v+cnorm[t])
+						v = min(v, dmin)
+						cand[t][row] = v
+						sum[t] += v
 					}
-					cand[t][i] = v
-					sum[t] += v
 				}
 			}
 			for t := range trials {
@@ -247,13 +244,7 @@ func (s *kmState) plusplus(ctx context.Context, rng *rand.Rand) ([]float64, erro
 			}
 		}
 		copy(centers[c*str:(c+1)*str], d.x[ids[best]*str:(ids[best]+1)*str])
-		cb := cand[best]
-		for i, v := range cb {
-			if v < closest[i] {
-				closest[i] = v
-				near[i] = int32(c)
-			}
-		}
+		copy(closest, cand[best])
 	}
 	return centers, nil
 }

@@ -8,6 +8,8 @@ GaussianMixture(n_components=8, covariance_type="full", max_iter=100, tol=1e-3,
 reg_covar=1e-6, init_params="kmeans", n_init=1).
 Prints the median wall time of `repeats` fits (seeds 0..repeats-1) per configuration, plus the
 median iteration count, and the n_init=1 KMeans fit for comparison with spec/performance.md.
+`bench_sklearn.py one CONFIG N SEED` times one fit (CONFIG kmeans10, kmeans1 or gmm) and prints
+the seconds; bench_alternate.sh uses it to alternate with the Go benchmark.
 """
 import sys
 import time
@@ -37,7 +39,27 @@ def timed(make, x, repeats):
     return np.median(times), np.median(iters)
 
 
+def one(name, n, seed):
+    """Times a single fit (for alternating with the Go benchmark): prints seconds."""
+    x = benchdata(n, 33)
+    make = dict(CONFIGS)[name]
+    est = make(seed)
+    t0 = time.perf_counter()
+    est.fit(x)
+    print(f"{time.perf_counter() - t0:.6f}")
+
+
+CONFIGS = [
+    ("kmeans10", lambda s: make_pipeline(StandardScaler(), KMeans(32, n_init=10, random_state=s, algorithm="lloyd"))),
+    ("kmeans1", lambda s: make_pipeline(StandardScaler(), KMeans(32, n_init=1, random_state=s, algorithm="lloyd"))),
+    ("gmm", lambda s: GaussianMixture(8, covariance_type="full", random_state=s)),
+]
+
+
 def main():
+    if len(sys.argv) == 5 and sys.argv[1] == "one":
+        one(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        return
     repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     print(f"scikit-learn {sklearn.__version__}, numpy {np.__version__}")
     for info in threadpoolctl.threadpool_info():
