@@ -17,9 +17,12 @@ import (
 // of squared distances to the assigned centres.
 
 const (
-	maxTrials = 32   // k-means++ candidates per centre, 2+⌊ln k⌋ ≤ 15 for k ≤ maxDim
-	subRows   = 128  // rows per matrix product
-	blockRows = 1024 // rows per partial sum; fixed, so results do not depend on worker count
+	maxTrials = 32 // k-means++ candidates per centre, 2+⌊ln k⌋ ≤ 15 for k ≤ maxDim
+	// prefetchBytes is the data size above which the bounded assignment prefetches rows
+	// (below it they mostly sit in cache and the hints cost more than they save).
+	prefetchBytes = 4 << 20
+	subRows       = 128  // rows per matrix product
+	blockRows     = 1024 // rows per partial sum; fixed, so results do not depend on worker count
 )
 
 // kmeansProblem is the data and the settings of one k-means fit.
@@ -352,8 +355,9 @@ func (s *kmState) assignBounded(w, b int, centers []float64) (changed int) {
 		}
 	}
 	const ahead = 8
+	fetch := len(d.x) > prefetchBytes/8
 	for j, i32 := range list {
-		if j+ahead < len(list) {
+		if fetch && j+ahead < len(list) {
 			prefetch(d.prow(int(list[j+ahead])))
 		}
 		i := int(i32)
