@@ -183,21 +183,39 @@ func melFilterbank(block string, m, n int, fs float64, lowHz, highHz int, oldMel
 	return bank, nil
 }
 
+// filterbankScratch holds the buffers of applyFilterbank: the power
+// spectrum transposed to bins × frames and the energies as filters ×
+// frames, frames padded to a multiple of 4 (the padding stays zero).
+type filterbankScratch struct {
+	fpad   int
+	pt, et []float64
+}
+
+func newFilterbankScratch(frames, h, filters int) filterbankScratch {
+	fpad := (frames + 3) / 4 * 4
+	return filterbankScratch{fpad: fpad, pt: make([]float64, h*fpad), et: make([]float64, filters*fpad)}
+}
+
 // applyFilterbank stores the filterbank energies of each power spectrum row
-// (frames × h) in dst (frames × filters); exact zeros become 1e-10. The
-// loop runs over frames inside each filter, so that the short dot products
-// of neighbouring frames, which are independent, overlap in the processor.
-func applyFilterbank(dst, power []float64, h, frames int, bank *melBank) {
+// (frames × h) in dst (frames × filters); exact zeros become 1e-10. Each
+// energy is its filter's weights times the frame's bins, added in bin
+// order; the work runs on the transposed spectrum, four frames at a time.
+func applyFilterbank(dst, power []float64, h, frames int, bank *melBank, sc filterbankScratch) {
 	m := bank.filters()
+	fpad := sc.fpad
+	pt := sc.pt
+	for i := range frames {
+		row := power[i*h : (i+1)*h]
+		for k, v := range row {
+			pt[k*fpad+i] = v
+		}
+	}
 	for j := range m {
-		w := bank.w[bank.off[j]:bank.off[j+1]]
-		lo := bank.lo[j]
-		for i := range frames {
-			seg := power[i*h+lo : i*h+lo+len(w)]
-			var s float64
-			for t, v := range w {
-				s += seg[t] * v
-			}
+		filterRows(sc.et[j*fpad:(j+1)*fpad], pt, fpad, bank.lo[j], bank.w[bank.off[j]:bank.off[j+1]])
+	}
+	for j := range m {
+		et := sc.et[j*fpad : j*fpad+frames]
+		for i, s := range et {
 			if s == 0 {
 				s = 1e-10
 			}
@@ -290,31 +308,39 @@ func (c *cmvnw) prefixSums(dst, dst2 []float64) {
 			}
 		}
 	}
-	// Runs, scanning the period twice backwards so that they wrap.
+	// Runs of equal values, backwards over one period, then continued
+	// from the end of the period into its start (the extension is
+	// periodic); a column constant over the whole period is constant in
+	// every window.
 	period := 2 * t
+	run := c.run[:period*cols]
+	last := run[(period-1)*cols : period*cols]
+	for j := range last {
+		last[j] = 1
+	}
+	for u := period - 2; u >= 0; u-- {
+		cur, next := run[u*cols:(u+1)*cols], run[(u+1)*cols:(u+2)*cols]
+		e, en := ext[u*cols:(u+1)*cols], ext[(u+1)*cols:(u+2)*cols]
+		for j := range cur {
+			if e[j] == en[j] {
+				cur[j] = next[j] + 1
+			} else {
+				cur[j] = 1
+			}
+		}
+	}
 	w := int32(c.win)
 	for j := range cols {
-		constant := true
-		for u := 1; u < period && constant; u++ {
-			constant = ext[u*cols+j] == ext[j]
-		}
-		if constant {
+		if run[j] == int32(period) {
 			for u := range period {
-				c.run[u*cols+j] = w
+				run[u*cols+j] = w
 			}
 			continue
 		}
-		var n int32
-		for k := 2*period - 1; k >= 0; k-- {
-			u := k % period
-			next := (u + 1) % period
-			if k < 2*period-1 && ext[u*cols+j] == ext[next*cols+j] {
-				n = min(n+1, w)
-			} else {
-				n = 1
-			}
-			if k < period {
-				c.run[u*cols+j] = n
+		if ext[(period-1)*cols+j] == ext[j] {
+			head := run[j]
+			for u := period - 1; u >= 0 && run[u*cols+j] == int32(period-u); u-- {
+				run[u*cols+j] += head
 			}
 		}
 	}

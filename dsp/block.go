@@ -137,22 +137,7 @@ func checkWindow(block string, window []float64, want int) error {
 	if len(window) != want {
 		return fmt.Errorf("%w: %s: window has %d values, want %d", ErrInput, block, len(window), want)
 	}
-	// v-v is 0 for every finite v and NaN for NaN and ±Inf, so one sum
-	// tells whether any value is not finite; four partial sums keep the
-	// loop short.
-	var a0, a1, a2, a3 float64
-	i := 0
-	for ; i+4 <= len(window); i += 4 {
-		w := window[i : i+4 : i+4]
-		a0 += w[0] - w[0]
-		a1 += w[1] - w[1]
-		a2 += w[2] - w[2]
-		a3 += w[3] - w[3]
-	}
-	for ; i < len(window); i++ {
-		a0 += window[i] - window[i]
-	}
-	if a0+a1+a2+a3 == 0 {
+	if nonFinite(window) == 0 {
 		return nil
 	}
 	for i, v := range window {

@@ -69,6 +69,7 @@ type MFCC struct {
 	fr      framing
 	plan    *fft.Real
 	bank    *melBank
+	fbs     filterbankScratch
 	ncep    int       // coefficients kept per frame
 	dct     []float64 // ncep × num_filters
 	norm    *cmvnw
@@ -124,6 +125,7 @@ func NewMFCC(cfg MFCCConfig, in Input) (*MFCC, error) {
 		power:  make([]float64, fr.count*(cfg.FFTLength/2+1)),
 		energy: make([]float64, fr.count*m),
 		logE:   make([]float64, m)}
+	b.fbs = newFilterbankScratch(fr.count, cfg.FFTLength/2+1, cfg.NumFilters)
 	if b.plan, err = fft.NewReal(cfg.FFTLength); err != nil {
 		return nil, &ConfigError{Block: name, Param: "fft_length", Value: cfg.FFTLength, Reason: err.Error()}
 	}
@@ -171,7 +173,7 @@ func (b *MFCC) AppendFeatures(dst, window []float64) ([]float64, error) {
 	h := b.cfg.FFTLength/2 + 1
 	m := b.cfg.NumFilters
 	powerFrames(b.power, b.plan, b.x, b.fr)
-	applyFilterbank(b.energy, b.power, h, b.fr.count, b.bank)
+	applyFilterbank(b.energy, b.power, h, b.fr.count, b.bank, b.fbs)
 	for i := range b.fr.count {
 		for j, e := range b.energy[i*m : (i+1)*m] {
 			b.logE[j] = math.Log(e)

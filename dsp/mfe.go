@@ -65,6 +65,7 @@ type MFE struct {
 	fr     framing
 	plan   *fft.Real
 	bank   *melBank
+	fbs    filterbankScratch
 	norm   *cmvnw
 	x      []float64
 	power  []float64
@@ -109,6 +110,7 @@ func NewMFE(cfg MFEConfig, in Input) (*MFE, error) {
 		x:      make([]float64, in.Samples),
 		power:  make([]float64, fr.count*(cfg.FFTLength/2+1)),
 		energy: make([]float64, fr.count*cfg.NumFilters)}
+	b.fbs = newFilterbankScratch(fr.count, cfg.FFTLength/2+1, cfg.NumFilters)
 	if b.plan, err = fft.NewReal(cfg.FFTLength); err != nil {
 		return nil, &ConfigError{Block: name, Param: "fft_length", Value: cfg.FFTLength, Reason: err.Error()}
 	}
@@ -154,22 +156,14 @@ func (b *MFE) AppendFeatures(dst, window []float64) ([]float64, error) {
 	if v >= 3 {
 		// Scale to [-1, 1] and pre-emphasise, all in float32 as the
 		// reference does; the first sample uses the last (circular).
-		// Dividing by 32768 is exact, so multiplying by its inverse gives
-		// the same values.
-		const cof = float32(0.98)
-		const inv = 1.0 / 32768
-		xs := b.x[:len(window)]
-		prev := float32(window[len(window)-1] * inv)
-		for i, s := range window {
-			cur := float32(s * inv)
-			xs[i] = float64(cur - float32(cof*prev))
-			prev = cur
-		}
+		n := len(window)
+		preEmphasis32(b.x[:n], window)
+		b.x[0] = float64(float32(window[0]*inv32768) - float32(preCof32*float32(window[n-1]*inv32768)))
 		x = b.x
 	}
 	h := b.cfg.FFTLength/2 + 1
 	powerFrames(b.power, b.plan, x, b.fr)
-	applyFilterbank(b.energy, b.power, h, b.fr.count, b.bank)
+	applyFilterbank(b.energy, b.power, h, b.fr.count, b.bank, b.fbs)
 	if v <= 2 {
 		n0 := len(dst)
 		dst = growFloat(dst, len(b.energy))[:n0+len(b.energy)]
@@ -192,11 +186,20 @@ func (b *MFE) AppendFeatures(dst, window []float64) ([]float64, error) {
 		}
 		return dst, nil
 	}
+	q := b.quant
 	for _, e := range b.energy {
-		dst = append(dst, float64(uint8(b.quant.fastLevel(e)))/256)
+		dst = append(dst, levelValues[q.fastLevel(e)&255])
 	}
 	return dst, nil
 }
+
+// levelValues[k] is k/256, the feature value of quantisation level k.
+var levelValues = func() (v [256]float64) {
+	for k := range v {
+		v[k] = float64(k) / 256
+	}
+	return v
+}()
 
 // dbQuantizer maps filterbank energies to the levels of MFE versions 3 and
 // 4: q = round_half_even(256·D) with D = clip((10·log10(E) - nf)/(12 - nf),
@@ -242,13 +245,17 @@ func (q *dbQuantizer) level(e float64) int {
 // level. Energies within 1e-9 (relative) of a threshold, where rounding in
 // the reference computation could decide, fall back to level.
 func (q *dbQuantizer) fastLevel(e float64) int {
-	if !(e > 1e-300) || e > 1e300 {
+	if !(e > 1e-300 && e < 1e300) {
 		return q.level(e)
 	}
 	bits := int64(math.Float64bits(e))
 	lg := float64(bits>>52-1023) + log2Mantissa[bits>>44&255]
 	k := int(q.scale*lg-q.offset) + 1
-	k = min(max(k, 0), 256)
+	if k < 0 {
+		k = 0
+	} else if k > 256 {
+		k = 256
+	}
 	thr := &q.thr
 	for e >= thr[k+1] {
 		k++

@@ -134,7 +134,11 @@ func (r *Real) load(x []float64) {
 		}
 	}
 	if m >= 4 {
-		dft4(re, im)
+		if useAVX && m >= 16 {
+			dft4AVX(re, im)
+		} else {
+			dft4(re, im)
+		}
 	}
 }
 

@@ -31,3 +31,9 @@ func deinterleaveAVX(re, im, x []float64)
 //
 //go:noescape
 func untangleAVX(dst, re, im []float64, rev, revM []int32, wr, wi []float64, scale float64)
+
+// dft4AVX is dft4 for len(re) a multiple of 16: four blocks at a time,
+// transposed so that the butterflies run across the blocks.
+//
+//go:noescape
+func dft4AVX(re, im []float64)

@@ -280,3 +280,78 @@ utloop:
 
 	VZEROUPPER
 	RET
+
+// TRANSPOSE4 transposes the 4×4 matrix of float64 rows r0..r3 in place,
+// using t0..t3 as scratch: the unpacks pair elements 0 and 2 (1 and 3) of
+// rows 0, 1 and of rows 2, 3; the 128-bit permutes join the halves into
+// columns 0..3.
+#define TRANSPOSE4(r0, r1, r2, r3, t0, t1, t2, t3) \
+	VUNPCKLPD r1, r0, t0         \
+	VUNPCKHPD r1, r0, t1         \
+	VUNPCKLPD r3, r2, t2         \
+	VUNPCKHPD r3, r2, t3         \
+	VPERM2F128 $0x20, t2, t0, r0 \
+	VPERM2F128 $0x20, t3, t1, r1 \
+	VPERM2F128 $0x31, t2, t0, r2 \
+	VPERM2F128 $0x31, t3, t1, r3
+
+// func dft4AVX(re, im []float64)
+//
+// dft4 on four blocks of four values at a time: the blocks are loaded as
+// rows, transposed so that a, b, c, d (each block's values) are columns,
+// combined as in dft4, transposed back and stored.
+TEXT ·dft4AVX(SB), NOSPLIT, $0-48
+	MOVQ re_base+0(FP), SI
+	MOVQ re_len+8(FP), CX
+	MOVQ im_base+24(FP), DI
+	SHRQ $4, CX
+	JE   d4done
+
+d4loop:
+	VMOVUPD (SI), Y0
+	VMOVUPD 32(SI), Y1
+	VMOVUPD 64(SI), Y2
+	VMOVUPD 96(SI), Y3
+	TRANSPOSE4(Y0, Y1, Y2, Y3, Y8, Y9, Y10, Y11)   // Y0..Y3 = ar br cr dr
+	VMOVUPD (DI), Y4
+	VMOVUPD 32(DI), Y5
+	VMOVUPD 64(DI), Y6
+	VMOVUPD 96(DI), Y7
+	TRANSPOSE4(Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11)   // Y4..Y7 = ai bi ci di
+
+	VADDPD Y2, Y0, Y8             // t0r = ar+cr
+	VADDPD Y6, Y4, Y9             // t0i
+	VSUBPD Y2, Y0, Y10            // t1r = ar-cr
+	VSUBPD Y6, Y4, Y11            // t1i
+	VADDPD Y3, Y1, Y12            // t2r = br+dr
+	VADDPD Y7, Y5, Y13            // t2i
+	VSUBPD Y7, Y5, Y14            // t3r = bi-di
+	VSUBPD Y1, Y3, Y15            // t3i = dr-br
+	VADDPD Y12, Y8, Y0            // out0 r
+	VADDPD Y13, Y9, Y4            // out0 i
+	VSUBPD Y12, Y8, Y1            // out1 r
+	VSUBPD Y13, Y9, Y5            // out1 i
+	VADDPD Y14, Y10, Y2           // out2 r
+	VADDPD Y15, Y11, Y6           // out2 i
+	VSUBPD Y14, Y10, Y3           // out3 r
+	VSUBPD Y15, Y11, Y7           // out3 i
+
+	TRANSPOSE4(Y0, Y1, Y2, Y3, Y8, Y9, Y10, Y11)
+	VMOVUPD Y0, (SI)
+	VMOVUPD Y1, 32(SI)
+	VMOVUPD Y2, 64(SI)
+	VMOVUPD Y3, 96(SI)
+	TRANSPOSE4(Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11)
+	VMOVUPD Y4, (DI)
+	VMOVUPD Y5, 32(DI)
+	VMOVUPD Y6, 64(DI)
+	VMOVUPD Y7, 96(DI)
+
+	ADDQ $128, SI
+	ADDQ $128, DI
+	DECQ CX
+	JNZ  d4loop
+
+d4done:
+	VZEROUPPER
+	RET

@@ -13,3 +13,4 @@ func deinterleaveAVX(re, im, x []float64)             { panic("fft: no assembly"
 func untangleAVX(dst, re, im []float64, rev, revM []int32, wr, wi []float64, scale float64) {
 	panic("fft: no assembly")
 }
+func dft4AVX(re, im []float64) { panic("fft: no assembly") }

@@ -1,0 +1,26 @@
+//go:build !noasm
+
+package dsp
+
+import "golang.org/x/sys/cpu"
+
+// useAVX selects the AVX kernels (which need AVX2 for register broadcasts), which compute exactly what their Go
+// references compute (the same operations in the same order, no fused
+// multiply-add), several values at a time.
+var useAVX = cpu.X86.HasAVX2
+
+// preEmphasisAVX is preEmphasisGo shifted by one: it sets y[t-1] for
+// 1 <= t < len(x), four at a time; len(y) = len(x)-1 is a multiple of 4.
+//
+//go:noescape
+func preEmphasisAVX(y, x []float64)
+
+// filterRowsAVX is filterRowsGo for fpad a multiple of 4 and len(w) >= 1.
+//
+//go:noescape
+func filterRowsAVX(out, pt []float64, fpad int, w []float64)
+
+// nonFiniteAVX is nonFiniteGo for len(x) a multiple of 16.
+//
+//go:noescape
+func nonFiniteAVX(x []float64) float64
