@@ -183,17 +183,16 @@ func melFilterbank(block string, m, n int, fs float64, lowHz, highHz int, oldMel
 	return bank, nil
 }
 
-// filterbankScratch holds the buffers of applyFilterbank: the power
-// spectrum transposed to bins × frames and the energies as filters ×
-// frames, frames padded to a multiple of 4 (the padding stays zero).
+// filterbankScratch holds the power spectrum transposed to bins × frames
+// for applyFilterbank, frames padded to a multiple of 4.
 type filterbankScratch struct {
-	fpad   int
-	pt, et []float64
+	fpad int
+	pt   []float64
 }
 
 func newFilterbankScratch(frames, h, filters int) filterbankScratch {
 	fpad := (frames + 3) / 4 * 4
-	return filterbankScratch{fpad: fpad, pt: make([]float64, h*fpad), et: make([]float64, filters*fpad)}
+	return filterbankScratch{fpad: fpad, pt: make([]float64, h*fpad)}
 }
 
 // applyFilterbank stores the filterbank energies of each power spectrum row
@@ -202,25 +201,9 @@ func newFilterbankScratch(frames, h, filters int) filterbankScratch {
 // order; the work runs on the transposed spectrum, four frames at a time.
 func applyFilterbank(dst, power []float64, h, frames int, bank *melBank, sc filterbankScratch) {
 	m := bank.filters()
-	fpad := sc.fpad
-	pt := sc.pt
-	for i := range frames {
-		row := power[i*h : (i+1)*h]
-		for k, v := range row {
-			pt[k*fpad+i] = v
-		}
-	}
+	transposeFrames(sc.pt, power, frames, h, sc.fpad)
 	for j := range m {
-		filterRows(sc.et[j*fpad:(j+1)*fpad], pt, fpad, bank.lo[j], bank.w[bank.off[j]:bank.off[j+1]])
-	}
-	for j := range m {
-		et := sc.et[j*fpad : j*fpad+frames]
-		for i, s := range et {
-			if s == 0 {
-				s = 1e-10
-			}
-			dst[i*m+j] = s
-		}
+		filterFrames(dst[j:], m, sc.pt, sc.fpad, frames, bank.lo[j], bank.w[bank.off[j]:bank.off[j+1]])
 	}
 }
 

@@ -32,28 +32,54 @@ func preEmphasisGo(y, x []float64) {
 	}
 }
 
-// filterRows computes, for every column i of the transposed power spectrum
-// pt (rows of fpad values, one row per FFT bin), the weighted sum
-// out[i] = Σ_t w[t]·pt[(lo+t)·fpad + i], adding the terms in order of t.
-// fpad is a multiple of 4.
-func filterRows(out, pt []float64, fpad, lo int, w []float64) {
-	if useAVX && len(w) > 0 {
-		filterRowsAVX(out[:fpad], pt[lo*fpad:(lo+len(w))*fpad], fpad, w)
-		return
+// transposeFrames copies power (frames rows of h bins) into pt (h rows of
+// fpad values): pt[k·fpad + i] = power[i·h + k].
+func transposeFrames(pt, power []float64, frames, h, fpad int) {
+	done := 0
+	if useAVX && frames >= 4 && h >= 4 {
+		transposeAVX(pt, power, frames/4, h/4, h, fpad)
+		done = frames / 4 * 4
+		// Bins h/4·4 .. h-1 of the frames handled above.
+		for i := range done {
+			for k := h / 4 * 4; k < h; k++ {
+				pt[k*fpad+i] = power[i*h+k]
+			}
+		}
 	}
-	filterRowsGo(out[:fpad], pt[lo*fpad:(lo+len(w))*fpad], fpad, w)
+	for i := done; i < frames; i++ {
+		row := power[i*h : (i+1)*h]
+		for k, v := range row {
+			pt[k*fpad+i] = v
+		}
+	}
 }
 
-// filterRowsGo is the reference for filterRowsAVX; pt starts at the
-// filter's first bin.
-func filterRowsGo(out, pt []float64, fpad int, w []float64) {
-	clear(out)
-	for t, v := range w {
-		row := pt[t*fpad : (t+1)*fpad]
-		row = row[:len(out)]
-		for i, p := range row {
-			out[i] += float64(p * v)
+// filterFrames computes one mel filter's energy for every frame from the
+// transposed power spectrum pt (rows of fpad values, the filter's bins
+// starting at row lo): e_i = Σ_t w[t]·pt[(lo+t)·fpad + i], terms added in
+// order of t, 0 replaced by 1e-10, stored in dst[i·stride].
+func filterFrames(dst []float64, stride int, pt []float64, fpad, frames, lo int, w []float64) {
+	pt = pt[lo*fpad : (lo+len(w))*fpad]
+	done := 0
+	if useAVX && len(w) > 0 && frames >= 4 {
+		done = frames / 4 * 4
+		filterFramesAVX(dst, stride, pt, fpad, done/4, w)
+	}
+	filterFramesGo(dst, stride, pt, fpad, done, frames, w)
+}
+
+// filterFramesGo is the reference for filterFramesAVX, for frames
+// from..to-1.
+func filterFramesGo(dst []float64, stride int, pt []float64, fpad, from, to int, w []float64) {
+	for i := from; i < to; i++ {
+		var s float64
+		for t, v := range w {
+			s += float64(pt[t*fpad+i] * v)
 		}
+		if s == 0 {
+			s = 1e-10
+		}
+		dst[i*stride] = s
 	}
 }
 

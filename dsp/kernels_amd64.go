@@ -15,10 +15,17 @@ var useAVX = cpu.X86.HasAVX2
 //go:noescape
 func preEmphasisAVX(y, x []float64)
 
-// filterRowsAVX is filterRowsGo for fpad a multiple of 4 and len(w) >= 1.
+// transposeAVX does transposeFrames for blocks of four frames and four
+// bins: groups·4 frames, bins·4 bins, rows of h values into rows of fpad.
 //
 //go:noescape
-func filterRowsAVX(out, pt []float64, fpad int, w []float64)
+func transposeAVX(pt, power []float64, groups, bins, h, fpad int)
+
+// filterFramesAVX is filterFramesGo for frames 0..4·groups-1, four frames
+// at a time.
+//
+//go:noescape
+func filterFramesAVX(dst []float64, stride int, pt []float64, fpad, groups int, w []float64)
 
 // nonFiniteAVX is nonFiniteGo for len(x) a multiple of 16.
 //

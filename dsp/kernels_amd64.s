@@ -39,43 +39,116 @@ pedone:
 	VZEROUPPER
 	RET
 
-// func filterRowsAVX(out, pt []float64, fpad int, w []float64)
+// TRANSPOSE4 transposes the 4×4 matrix of float64 rows r0..r3 in place,
+// using t0..t3 as scratch.
+#define TRANSPOSE4(r0, r1, r2, r3, t0, t1, t2, t3) \
+	VUNPCKLPD r1, r0, t0         \
+	VUNPCKHPD r1, r0, t1         \
+	VUNPCKLPD r3, r2, t2         \
+	VUNPCKHPD r3, r2, t3         \
+	VPERM2F128 $0x20, t2, t0, r0 \
+	VPERM2F128 $0x20, t3, t1, r1 \
+	VPERM2F128 $0x31, t2, t0, r2 \
+	VPERM2F128 $0x31, t3, t1, r3
+
+// func transposeAVX(pt, power []float64, groups, bins, h, fpad int)
 //
-// out[i] = Σ_t w[t]·pt[t·fpad + i], four columns at a time, terms added in
-// order of t starting from zero.
-TEXT ·filterRowsAVX(SB), NOSPLIT, $0-80
-	MOVQ out_base+0(FP), DI
-	MOVQ pt_base+24(FP), SI
-	MOVQ fpad+48(FP), BX
-	MOVQ w_base+56(FP), DX
-	MOVQ w_len+64(FP), R8
-	MOVQ BX, CX
-	SHRQ $2, CX                          // column groups
-	SHLQ $3, BX                          // row stride in bytes
-	JE   frdone
+// For each group g of four frames and each block b of four bins: load the
+// four frames' bins 4b..4b+3 (rows of h values), transpose, store as the
+// four bins' columns 4g..4g+3 (rows of fpad values).
+TEXT ·transposeAVX(SB), NOSPLIT, $0-80
+	MOVQ pt_base+0(FP), DI
+	MOVQ power_base+24(FP), SI
+	MOVQ groups+48(FP), CX
+	MOVQ h+64(FP), BX
+	MOVQ fpad+72(FP), DX
+	SHLQ $3, BX                          // frame stride in bytes
+	SHLQ $3, DX                          // bin stride in bytes
+	LEAQ (BX)(BX*2), R8                  // 3 frames
+	LEAQ (DX)(DX*2), R9                  // 3 bins
+	TESTQ CX, CX
+	JE   trdone
 
-frcol:
+trgroup:
+	MOVQ SI, R10                         // &power[4g·h + 4b]
+	MOVQ DI, R11                         // &pt[4b·fpad + 4g]
+	MOVQ bins+56(FP), R12
+
+trblock:
+	VMOVUPD (R10), Y0
+	VMOVUPD (R10)(BX*1), Y1
+	VMOVUPD (R10)(BX*2), Y2
+	VMOVUPD (R10)(R8*1), Y3
+	TRANSPOSE4(Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7)
+	VMOVUPD Y0, (R11)
+	VMOVUPD Y1, (R11)(DX*1)
+	VMOVUPD Y2, (R11)(DX*2)
+	VMOVUPD Y3, (R11)(R9*1)
+	ADDQ    $32, R10
+	LEAQ    (R11)(DX*4), R11
+	DECQ    R12
+	JNZ     trblock
+
+	LEAQ (SI)(BX*4), SI                  // next four frames
+	ADDQ $32, DI                         // next four columns
+	DECQ CX
+	JNZ  trgroup
+
+trdone:
+	VZEROUPPER
+	RET
+
+// func filterFramesAVX(dst []float64, stride int, pt []float64, fpad, groups int, w []float64)
+//
+// For each group of four frames: acc = Σ_t w[t]·pt[t·fpad + i..i+3] in
+// order of t from zero, zeros replaced by 1e-10, stored to
+// dst[i·stride], dst[(i+1)·stride], ....
+TEXT ·filterFramesAVX(SB), NOSPLIT, $0-96
+	MOVQ         dst_base+0(FP), DI
+	MOVQ         stride+24(FP), BX
+	MOVQ         pt_base+32(FP), SI
+	MOVQ         fpad+56(FP), DX
+	MOVQ         groups+64(FP), CX
+	MOVQ         w_base+72(FP), R8
+	MOVQ         w_len+80(FP), R9
+	SHLQ         $3, BX                  // dst stride in bytes
+	SHLQ         $3, DX                  // row stride in bytes
+	LEAQ         (BX)(BX*2), R13         // 3 strides
+	MOVQ         $0x3ddb7cdfd9d7bdbb, AX // 1e-10
+	MOVQ         AX, X6
+	VBROADCASTSD X6, Y6
+	VXORPD       Y7, Y7, Y7
+	TESTQ        CX, CX
+	JE           ffdone
+
+ffgroup:
 	VXORPD Y0, Y0, Y0
-	MOVQ   SI, R9                        // &pt[0·fpad + i]
-	MOVQ   DX, R10                       // &w[0]
-	MOVQ   R8, R11                       // terms left
+	MOVQ   SI, R10                       // &pt[t·fpad + i]
+	MOVQ   R8, R11                       // &w[t]
+	MOVQ   R9, R12
 
-frterm:
-	VBROADCASTSD (R10), Y1
-	VMULPD       (R9), Y1, Y2
+ffterm:
+	VBROADCASTSD (R11), Y1
+	VMULPD       (R10), Y1, Y2
 	VADDPD       Y2, Y0, Y0
-	ADDQ         BX, R9
-	ADDQ         $8, R10
-	DECQ         R11
-	JNZ          frterm
+	ADDQ         DX, R10
+	ADDQ         $8, R11
+	DECQ         R12
+	JNZ          ffterm
 
-	VMOVUPD Y0, (DI)
-	ADDQ    $32, SI
-	ADDQ    $32, DI
-	DECQ    CX
-	JNZ     frcol
+	VCMPPD       $0, Y7, Y0, Y1          // acc == 0
+	VBLENDVPD    Y1, Y6, Y0, Y0          // 1e-10 where zero
+	VEXTRACTF128 $1, Y0, X1
+	VMOVSD       X0, (DI)
+	VMOVHPD      X0, (DI)(BX*1)
+	VMOVSD       X1, (DI)(BX*2)
+	VMOVHPD      X1, (DI)(R13*1)
+	ADDQ         $32, SI
+	LEAQ         (DI)(BX*4), DI
+	DECQ         CX
+	JNZ          ffgroup
 
-frdone:
+ffdone:
 	VZEROUPPER
 	RET
 

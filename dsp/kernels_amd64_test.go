@@ -39,22 +39,37 @@ func TestAssemblyMatchesGo(t *testing.T) {
 			}
 		}
 	}
-	for _, fpad := range []int{4, 8, 52, 100} {
-		for _, taps := range []int{1, 2, 7} {
-			pt := make([]float64, (taps+3)*fpad)
-			for i := range pt {
-				pt[i] = rnd.ExpFloat64() * 1e6
+	for _, frames := range []int{1, 4, 7, 99} {
+		for _, h := range []int{3, 9, 129} {
+			fpad := (frames + 3) / 4 * 4
+			power := make([]float64, frames*h)
+			for i := range power {
+				power[i] = rnd.ExpFloat64() * 1e6
+				if rnd.IntN(10) == 0 {
+					power[i] = 0
+				}
 			}
-			w := make([]float64, taps)
-			for i := range w {
-				w[i] = rnd.Float64()
+			pt := make([]float64, h*fpad)
+			transposeFrames(pt, power, frames, h, fpad)
+			for i := range frames {
+				for k := range h {
+					if pt[k*fpad+i] != power[i*h+k] {
+						t.Fatalf("transpose frames=%d h=%d: (%d,%d) wrong", frames, h, i, k)
+					}
+				}
 			}
-			a, g := make([]float64, fpad), make([]float64, fpad)
-			filterRows(a, pt, fpad, 2, w)
-			filterRowsGo(g, pt[2*fpad:(2+taps)*fpad], fpad, w)
-			for i := range a {
-				if math.Float64bits(a[i]) != math.Float64bits(g[i]) {
-					t.Fatalf("filter rows fpad=%d taps=%d i=%d: %v, Go %v", fpad, taps, i, a[i], g[i])
+			for _, taps := range []int{1, 2, min(7, h-1)} {
+				w := make([]float64, taps)
+				for i := range w {
+					w[i] = rnd.Float64()
+				}
+				a, g := make([]float64, 3*frames), make([]float64, 3*frames)
+				filterFrames(a, 3, pt, fpad, frames, 1, w)
+				filterFramesGo(g, 3, pt[fpad:(1+taps)*fpad], fpad, 0, frames, w)
+				for i := range a {
+					if math.Float64bits(a[i]) != math.Float64bits(g[i]) {
+						t.Fatalf("filter frames=%d taps=%d i=%d: %v, Go %v", frames, taps, i, a[i], g[i])
+					}
 				}
 			}
 		}

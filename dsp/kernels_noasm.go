@@ -4,6 +4,9 @@ package dsp
 
 const useAVX = false
 
-func preEmphasisAVX(y, x []float64)                          { panic("dsp: no assembly") }
-func filterRowsAVX(out, pt []float64, fpad int, w []float64) { panic("dsp: no assembly") }
-func nonFiniteAVX(x []float64) float64                       { panic("dsp: no assembly") }
+func preEmphasisAVX(y, x []float64)                               { panic("dsp: no assembly") }
+func transposeAVX(pt, power []float64, groups, bins, h, fpad int) { panic("dsp: no assembly") }
+func filterFramesAVX(dst []float64, stride int, pt []float64, fpad, groups int, w []float64) {
+	panic("dsp: no assembly")
+}
+func nonFiniteAVX(x []float64) float64 { panic("dsp: no assembly") }
