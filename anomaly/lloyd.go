@@ -9,9 +9,10 @@ import (
 )
 
 // This file is the k-means engine shared by the K-means block and the GMM initialisation:
-// greedy k-means++ seeding and Lloyd iterations, computed with Hamerly's bounds (which give
-// Lloyd's assignments while skipping most distance computations) and, for the first
-// assignment, distances as one matrix product ‖x‖² − 2x·c + ‖c‖². The semantics follow
+// greedy k-means++ seeding and Lloyd iterations, computed with Hamerly's bounds (G. Hamerly,
+// "Making k-means even faster", SDM 2010), which give Lloyd's assignments while skipping
+// most distance computations. The k-means++ candidates and the first assignment compute
+// distances as matrix products, ‖x‖² − 2x·c + ‖c‖², like scikit-learn. The semantics follow
 // scikit-learn's KMeans (algorithm "lloyd"): the same convergence tests, the same relocation
 // of empty clusters, a final assignment when stopped by the tolerance, and inertia as the sum
 // of squared distances to the assigned centres.
@@ -63,7 +64,6 @@ type kmeansResult struct {
 	labels  []int32
 	inertia float64
 	iters   int
-	init    int // index of the initialisation that won
 }
 
 // kmeansFit runs inits seeded initialisations (concurrently when there are several) and
@@ -91,7 +91,6 @@ func kmeansFit(ctx context.Context, p *kmeansProblem, inits int, seed uint64) (*
 			best = i
 		}
 	}
-	results[best].init = best
 	return results[best], nil
 }
 
