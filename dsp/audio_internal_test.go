@@ -24,6 +24,9 @@ func TestDBQuantizer(t *testing.T) {
 		}
 		for k := 1; k <= 256; k++ {
 			e := q.thr[k]
+			check(e * (1 + 1e-12))
+			check(e * (1 + 3e-9))
+			check(e * (1 - 3e-9))
 			check(e)
 			check(math.Nextafter(e, 0))
 			check(math.Nextafter(e, math.Inf(1)))

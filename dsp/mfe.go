@@ -205,28 +205,63 @@ var levelValues = func() (v [256]float64) {
 // 4: q = round_half_even(256·D) with D = clip((10·log10(E) - nf)/(12 - nf),
 // 0, 1). The result 256 becomes 0 when the caller stores it as uint8, as
 // Edge Impulse's block does.
+//
+// Levels are equal steps in decibels, so they are found without a
+// logarithm: thr[q] is the energy at which the level reaches q, from the
+// exact decibel boundary (q - 0.5)/256. For positive float64 values the bit
+// pattern grows with the value, so the top 18 bits (exponent and six
+// mantissa bits) cut the energy axis into slots of 1/64 octave, less than
+// one level wide for noise floors up to -20 dB. Each slot between thr[1]
+// and thr[256] records its level at the start and the one threshold inside
+// it, if any: the level of an energy is then one table read and one
+// comparison. Energies within 1e-9 (relative) of a threshold, where
+// rounding in the reference computation could decide, and slots holding
+// several thresholds, use the reference computation.
 type dbQuantizer struct {
-	nf float64
-	// level ≈ scale·log2(E) - offset + 0.5, the first guess of fastLevel
-	scale, offset float64
-	// thr[q] is the energy at which the level reaches q (1 <= q <= 256),
-	// from the exact decibel boundary (q - 0.5)/256; thr[0] = 0 and
-	// thr[257] = +Inf are sentinels.
-	thr [258]float64
+	nf   float64
+	thr  [258]float64 // thr[0] = 0 and thr[257] = +Inf are sentinels
+	base uint64       // top bits of thr[1]: slot 0
+	tab  []dbSlot
 }
+
+type dbSlot struct {
+	lo, hi float64 // the nearest threshold at or below the slot start, and the one inside the slot (+Inf if none)
+	k      int32   // level at the slot start; -1 if the slot holds several thresholds
+}
+
+// dbSlotShift keeps the exponent and six mantissa bits of an energy.
+const dbSlotShift = 46
 
 func newDBQuantizer(nf float64) *dbQuantizer {
 	q := &dbQuantizer{nf: nf}
-	// 256·(10·log10(2)·log2(E) - nf)/(12 - nf), rounded: truncating
-	// scale·lg - offset + 0.5 after adding 1 keeps the argument positive
-	// for the energies the blocks produce; the comparisons fix the rest.
-	q.scale = 256 * 10 * math.Log10(2) / (12 - nf)
-	q.offset = 256*nf/(12-nf) + 0.5
 	for k := 1; k <= 256; k++ {
 		db := nf + (float64(k)-0.5)/256*(12-nf)
 		q.thr[k] = math.Pow(10, db/10)
 	}
 	q.thr[257] = math.Inf(1)
+	q.base = math.Float64bits(q.thr[1]) >> dbSlotShift
+	top := math.Float64bits(q.thr[256]) >> dbSlotShift
+	q.tab = make([]dbSlot, top-q.base+1)
+	k := 0 // thresholds at or below the slot start
+	for s := range q.tab {
+		start := math.Float64frombits((q.base + uint64(s)) << dbSlotShift)
+		end := math.Float64frombits((q.base + uint64(s) + 1) << dbSlotShift)
+		for k < 256 && q.thr[k+1] <= start {
+			k++
+		}
+		n := 0
+		for j := k + 1; j <= 256 && q.thr[j] < end; j++ {
+			n++
+		}
+		slot := dbSlot{lo: q.thr[k], hi: q.thr[k+1], k: int32(k)}
+		if n > 1 {
+			slot.k = -1
+		}
+		if n == 0 {
+			slot.hi = math.Inf(1)
+		}
+		q.tab[s] = slot
+	}
 	return q
 }
 
@@ -238,45 +273,33 @@ func (q *dbQuantizer) level(e float64) int {
 	return int(math.RoundToEven(256 * d))
 }
 
-// fastLevel returns level(e) without a logarithm for positive e: log2(e)
-// from the binary exponent and a table of log2(1 + j/256) for the top eight
-// mantissa bits (within 0.006 octave, a fraction of one level) gives a
-// first guess, which comparisons with the thresholds move to the right
-// level. Energies within 1e-9 (relative) of a threshold, where rounding in
-// the reference computation could decide, fall back to level.
+// fastLevel returns level(e), from the slot table where it can.
 func (q *dbQuantizer) fastLevel(e float64) int {
-	if !(e > 1e-300 && e < 1e300) {
-		return q.level(e)
-	}
-	bits := int64(math.Float64bits(e))
-	lg := float64(bits>>52-1023) + log2Mantissa[bits>>44&255]
-	k := int(q.scale*lg-q.offset) + 1
-	if k < 0 {
-		k = 0
-	} else if k > 256 {
-		k = 256
-	}
-	thr := &q.thr
-	for e >= thr[k+1] {
-		k++
-	}
-	for k > 0 && e < thr[k] {
-		k--
-	}
 	const band = 1e-9
-	if e-thr[k] < band*e || thr[k+1]-e < band*e {
+	if !(e > 0) {
 		return q.level(e)
+	}
+	s := math.Float64bits(e)>>dbSlotShift - q.base
+	if s >= uint64(len(q.tab)) {
+		// Below thr[1] (s wrapped around) or at or above thr[256].
+		if e < q.thr[1]*(1-band) {
+			return 0
+		}
+		if e > q.thr[256]*(1+band) {
+			return 256
+		}
+		return q.level(e)
+	}
+	slot := &q.tab[s]
+	k := int(slot.k)
+	if k < 0 || e-slot.lo < band*e || math.Abs(slot.hi-e) < band*e {
+		return q.level(e)
+	}
+	if e >= slot.hi {
+		k++
 	}
 	return k
 }
-
-// log2Mantissa[j] is log2(1 + j/256).
-var log2Mantissa = func() (t [256]float64) {
-	for j := range t {
-		t[j] = math.Log2(1 + float64(j)/256)
-	}
-	return t
-}()
 
 // NumFeatures returns frames·num_filters.
 func (b *MFE) NumFeatures() int { return len(b.energy) }
