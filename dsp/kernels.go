@@ -108,3 +108,21 @@ func nonFiniteGo(x []float64) float64 {
 	}
 	return a0 + a1 + a2 + a3
 }
+
+// subScaled sets y[i] = a[i] - c·b[i] (the product rounded before the
+// subtraction); y, a and b have the same length.
+func subScaled(y, a, b []float64, c float64) {
+	n := 0
+	if useAVX && len(y) >= 4 {
+		n = len(y) / 4 * 4
+		subScaledAVX(y[:n], a[:n], b[:n], c)
+	}
+	subScaledGo(y[n:], a[n:], b[n:], c)
+}
+
+func subScaledGo(y, a, b []float64, c float64) {
+	a, b = a[:len(y)], b[:len(y)]
+	for i, v := range a {
+		y[i] = v - float64(c*b[i])
+	}
+}

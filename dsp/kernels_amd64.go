@@ -31,3 +31,8 @@ func filterFramesAVX(dst []float64, stride int, pt []float64, fpad, groups int, 
 //
 //go:noescape
 func nonFiniteAVX(x []float64) float64
+
+// subScaledAVX is subScaledGo for len(y) a multiple of 4.
+//
+//go:noescape
+func subScaledAVX(y, a, b []float64, c float64)

@@ -190,3 +190,28 @@ nfdone:
 	MOVSD        X0, ret+24(FP)
 	VZEROUPPER
 	RET
+
+// func subScaledAVX(y, a, b []float64, c float64)
+TEXT ·subScaledAVX(SB), NOSPLIT, $0-80
+	MOVQ         y_base+0(FP), DI
+	MOVQ         y_len+8(FP), CX
+	MOVQ         a_base+24(FP), SI
+	MOVQ         b_base+48(FP), DX
+	VBROADCASTSD c+72(FP), Y3
+	SHRQ         $2, CX
+	JE           ssdone
+
+ssloop:
+	VMULPD  (DX), Y3, Y1
+	VMOVUPD (SI), Y0
+	VSUBPD  Y1, Y0, Y0
+	VMOVUPD Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     ssloop
+
+ssdone:
+	VZEROUPPER
+	RET

@@ -28,6 +28,15 @@ func TestAssemblyMatchesGo(t *testing.T) {
 				t.Fatalf("pre-emphasis n=%d t=%d: %v, Go %v", n, i, a[i], g[i])
 			}
 		}
+		c := rnd.Float64()
+		sa, sg := make([]float64, n-1), make([]float64, n-1)
+		subScaled(sa, x[1:], x[:n-1], c)
+		subScaledGo(sg, x[1:], x[:n-1], c)
+		for i := range sa {
+			if math.Float64bits(sa[i]) != math.Float64bits(sg[i]) {
+				t.Fatalf("subScaled n=%d i=%d: %v, Go %v", n, i, sa[i], sg[i])
+			}
+		}
 		if nonFinite(x) != 0 {
 			t.Fatalf("finite values reported as non-finite")
 		}

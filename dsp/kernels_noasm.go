@@ -9,4 +9,5 @@ func transposeAVX(pt, power []float64, groups, bins, h, fpad int) { panic("dsp: 
 func filterFramesAVX(dst []float64, stride int, pt []float64, fpad, groups int, w []float64) {
 	panic("dsp: no assembly")
 }
-func nonFiniteAVX(x []float64) float64 { panic("dsp: no assembly") }
+func nonFiniteAVX(x []float64) float64          { panic("dsp: no assembly") }
+func subScaledAVX(y, a, b []float64, c float64) { panic("dsp: no assembly") }

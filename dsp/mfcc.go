@@ -161,15 +161,8 @@ func (b *MFCC) AppendFeatures(dst, window []float64) ([]float64, error) {
 	cof := b.cfg.PreCof
 	shift := b.cfg.PreShift % n
 	y := b.x[:n]
-	cur, prev, tail := window[shift:], window[:n-shift], y[shift:]
-	prev = prev[:len(cur)]
-	tail = tail[:len(cur)]
-	for t, v := range cur {
-		tail[t] = v - float64(cof*prev[t])
-	}
-	for t := range shift {
-		y[t] = window[t] - float64(cof*window[t-shift+n])
-	}
+	subScaled(y[shift:], window[shift:], window[:n-shift], cof)
+	subScaled(y[:shift], window[:shift], window[n-shift:], cof)
 	h := b.cfg.FFTLength/2 + 1
 	m := b.cfg.NumFilters
 	powerFrames(b.power, b.plan, b.x, b.fr)
@@ -179,11 +172,13 @@ func (b *MFCC) AppendFeatures(dst, window []float64) ([]float64, error) {
 			b.logE[j] = math.Log(e)
 		}
 		out := b.cepstra[i*b.ncep : (i+1)*b.ncep]
+		logE := b.logE[:m]
 		for k := range out {
 			row := b.dct[k*m : (k+1)*m]
+			row = row[:len(logE)]
 			var s float64
-			for j, c := range row {
-				s += c * b.logE[j]
+			for j, v := range logE {
+				s += row[j] * v
 			}
 			out[k] = s
 		}
