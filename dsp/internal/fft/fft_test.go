@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"testing"
 
+	godsp "github.com/mjibson/go-dsp/fft"
 	"gonum.org/v1/gonum/dsp/fourier"
 )
 
@@ -126,6 +127,24 @@ func BenchmarkGonum(b *testing.B) {
 			dst := make([]complex128, n/2+1)
 			for b.Loop() {
 				p.Coefficients(dst, x)
+			}
+		})
+	}
+}
+
+// BenchmarkGoDSP measures go-dsp's FFTReal on the same lengths, for the
+// comparison in the package documentation (it allocates and starts
+// goroutines on every call).
+func BenchmarkGoDSP(b *testing.B) {
+	for _, n := range []int{128, 256, 512} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			x := make([]float64, n)
+			for i := range x {
+				x[i] = math.Sin(float64(i))
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				godsp.FFTReal(x)
 			}
 		})
 	}
