@@ -1,9 +1,7 @@
 package metrics
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
+	"github.com/tinyimpulse/tinyimpulse/internal/eischema"
 	"strings"
 	"testing"
 )
@@ -69,28 +67,14 @@ var schemaTypes = map[string]string{
 }
 
 // TestStudioSchema type-checks the golden JSON documents against Edge
-// Impulse's published API types with ../shared/tools/ei-schema-check. It
-// skips when the shared folder, node or npm is absent, or in -short mode.
+// Impulse's published API types (see internal/eischema; it skips without
+// ../shared/tools, node or npm, or in -short mode).
 func TestStudioSchema(t *testing.T) {
-	if testing.Short() {
-		t.Skip("schema check runs the TypeScript compiler; skipped in -short mode")
-	}
-	tool := filepath.Join("..", "..", "shared", "tools", "ei-schema-check")
-	if _, err := os.Stat(tool); err != nil {
-		t.Skipf("no %s: %v", tool, err)
-	}
-	for _, bin := range []string{"node", "npm"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			t.Skipf("ei-schema-check needs %s", bin)
-		}
-	}
-	if len(schemaTypes) != len(studioDocs(t)) {
+	docs := studioDocs(t)
+	if len(schemaTypes) != len(docs) {
 		t.Fatal("schemaTypes and studioDocs disagree")
 	}
 	for name, typ := range schemaTypes {
-		out, err := exec.Command(tool, filepath.Join("..", "testdata", "metrics", name), typ).CombinedOutput()
-		if err != nil {
-			t.Errorf("%s as %s: %v\n%s", name, typ, err, out)
-		}
+		eischema.Check(t, docs[name], typ)
 	}
 }
