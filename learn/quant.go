@@ -59,11 +59,14 @@ type qlayer struct {
 	exp            []int64 // softmax: exp(−scale·d) in Q24 for d = 0..255
 	src            int     // index of the float layer it comes from
 	relu           bool
+	wf             []float32 // the int8 weights as float32, when sums stay exact (see convExact)
 }
 
 type qscratch struct {
 	a, b []int8
 	acc  []int32
+	xf   []float32 // conv input minus its zero point, as float32
+	accf []float32
 }
 
 // Features returns the number of input features per window.
@@ -311,6 +314,12 @@ func (ql *qlayer) finish() {
 	switch ql.kind {
 	case qConv, qAffine:
 		cout := ql.out.c
+		if k := ql.kh * ql.kw * ql.in.c; ql.kind == qConv && cout%8 == 0 && k*255*127 < 1<<24 {
+			ql.wf = make([]float32, len(ql.w))
+			for i, v := range ql.w {
+				ql.wf[i] = float32(v)
+			}
+		}
 		ql.mult, ql.shift = make([]int32, cout), make([]int32, cout)
 		for o := range cout {
 			ql.mult[o], ql.shift[o] = quantizeMultiplier(ql.inQ.Scale * ql.wScale[o] / ql.outQ.Scale)
@@ -414,7 +423,8 @@ func (q *Int8Network) ClassifyInt8(dst, x []int8) error {
 func (q *Int8Network) scratch() *qscratch {
 	sc, _ := q.pool.Get().(*qscratch)
 	if sc == nil {
-		sc = &qscratch{a: make([]int8, q.maxSize), b: make([]int8, q.maxSize), acc: make([]int32, max(q.maxC, 1))}
+		sc = &qscratch{a: make([]int8, q.maxSize), b: make([]int8, q.maxSize), acc: make([]int32, max(q.maxC, 1)),
+			xf: make([]float32, q.maxSize), accf: make([]float32, max(q.maxC, 1))}
 	}
 	return sc
 }
@@ -427,7 +437,11 @@ func (q *Int8Network) run(sc *qscratch) []int8 {
 		x, y := a[:l.in.size()], b[:l.out.size()]
 		switch l.kind {
 		case qConv:
-			l.conv(x, y, sc.acc)
+			if l.wf != nil {
+				l.convExact(x, y, sc)
+			} else {
+				l.conv(x, y, sc.acc)
+			}
 		case qPool:
 			poolInt8(x, y, l.in.h, l.in.w, l.in.c, l.in.rank == 2)
 		case qAffine:
@@ -468,6 +482,38 @@ func (l *qlayer) conv(x, y []int8, acc []int32) {
 			yr := y[(oy*w+ox)*cout : (oy*w+ox)*cout+cout]
 			for o, v := range acc {
 				yr[o] = l.requant(v, o)
+			}
+		}
+	}
+}
+
+// convExact computes the same integer accumulators as conv with the float32
+// kernels: every product (x − zp)·w is an integer of magnitude ≤ 255·127 and
+// every partial sum of at most k = kh·kw·cin of them stays below 2^24 (finish
+// only sets wf when k·255·127 < 2^24), so float32 represents all of them
+// exactly and the result is bit-identical to integer arithmetic.
+func (l *qlayer) convExact(x, y []int8, sc *qscratch) {
+	h, w, cin, cout := l.in.h, l.in.w, l.in.c, l.out.c
+	kh, kw := l.kh, l.kw
+	padH, padW := (kh-1)/2, (kw-1)/2
+	zp := l.inQ.ZeroPoint
+	xf := sc.xf[:len(x)]
+	for i, v := range x {
+		xf[i] = float32(int32(v) - zp)
+	}
+	accf := sc.accf[:cout]
+	for oy := range h {
+		dylo, dyhi := max(0, padH-oy), min(kh, h+padH-oy)
+		for ox := range w {
+			jlo, jhi := max(0, padW-ox), min(kw, w+padW-ox)
+			clear(accf)
+			for dy := dylo; dy < dyhi; dy++ {
+				row := (oy+dy-padH)*w + ox - padW
+				axpyRows(accf, xf[(row+jlo)*cin:(row+jhi)*cin], l.wf[(dy*kw+jlo)*cin*cout:(dy*kw+jhi)*cin*cout])
+			}
+			yr := y[(oy*w+ox)*cout : (oy*w+ox)*cout+cout]
+			for o, v := range accf {
+				yr[o] = l.requant(l.bias[o]+int32(v), o)
 			}
 		}
 	}
