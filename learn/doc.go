@@ -26,6 +26,9 @@
 // the validation windows —, int8 input and output, softmax output scale 1/256 and
 // zero point −128). The resulting [Int8Network] runs integer-only, requantising
 // with fixed-point multipliers and shifts as TFLite Micro's reference kernels do.
+// (Convolutions whose partial sums stay below 2^24 accumulate on the float32 SIMD
+// kernels, where every such sum is exact; the results are bit-identical to
+// integer arithmetic.)
 //
 // [Predict] evaluates a [Network] or [Int8Network] on rows of a matrix and returns
 // float64 outputs for the metrics. [Network.Ops] and [Int8Network.Ops] describe the

@@ -9,6 +9,10 @@ regression output) computed by PyTorch in float64 with Keras semantics
 (channels-last flatten, 'same' padding, MaxPooling 2/2 'same' = ceil_mode, BN
 epsilon 1e-3, dropout off at inference).
 
+For the spectrogram kinds (mfcc, mfe, spectrogram) "width" here is the number
+of values per frame and "height" the number of frames; the Go test swaps them
+into Edge Impulse's order (learn.Input.Width = frames).
+
 Run: /usr/bin/python3 testdata/learn/torch_forward.py > testdata/learn/torch_forward.json
 """
 import json, sys
