@@ -159,7 +159,7 @@ func timeSeries(t *testing.T, name, block string, windowMs, strideMs float64) *e
 		}
 		y := slices.Index(labels, s.label)
 		for start := 0; start+win <= rows; start += stride {
-			f, err := blk.AppendFeatures(nil, v[start*axes:(start+win)*axes])
+			f, err := blk.AppendFeatures(make([]float64, 0, blk.NumFeatures()), v[start*axes:(start+win)*axes])
 			if err != nil {
 				t.Fatalf("%s: %v", s.path, err)
 			}
@@ -200,7 +200,7 @@ func digits(t *testing.T) *evalSet {
 			b := int(math.Round(float64(v) * 255 / 16))
 			px[i] = float64(b<<16 | b<<8 | b)
 		}
-		feats, err := blk.AppendFeatures(nil, px)
+		feats, err := blk.AppendFeatures(make([]float64, 0, blk.NumFeatures()), px)
 		if err != nil {
 			t.Fatal(err)
 		}
