@@ -186,9 +186,27 @@ func (b *MFE) AppendFeatures(dst, window []float64) ([]float64, error) {
 		}
 		return dst, nil
 	}
+	// fastLevel, inlined: the common case is one table read and one
+	// comparison.
 	q := b.quant
-	for _, e := range b.energy {
-		dst = append(dst, levelValues[q.fastLevel(e)&255])
+	tab, base := q.tab, q.base
+	n0 := len(dst)
+	dst = growFloat(dst, len(b.energy))[:n0+len(b.energy)]
+	out := dst[n0:]
+	for i, e := range b.energy {
+		k := -1
+		if s := math.Float64bits(e)>>dbSlotShift - base; s < uint64(len(tab)) {
+			slot := &tab[s]
+			if d := slot.hi - e; slot.k >= 0 && e-slot.lo >= dbBand*e && d >= dbBand*e {
+				k = int(slot.k)
+			} else if slot.k >= 0 && d <= -dbBand*e {
+				k = int(slot.k) + 1
+			}
+		}
+		if k < 0 {
+			k = q.fastLevel(e)
+		}
+		out[i] = levelValues[k&255]
 	}
 	return dst, nil
 }
@@ -273,9 +291,13 @@ func (q *dbQuantizer) level(e float64) int {
 	return int(math.RoundToEven(256 * d))
 }
 
+// dbBand is the relative distance from a threshold within which the
+// reference computation decides the level.
+const dbBand = 1e-9
+
 // fastLevel returns level(e), from the slot table where it can.
 func (q *dbQuantizer) fastLevel(e float64) int {
-	const band = 1e-9
+	const band = dbBand
 	if !(e > 0) {
 		return q.level(e)
 	}
