@@ -96,22 +96,15 @@ func deinterleaveGo(re, im, x []float64) {
 	}
 }
 
-// untangle computes the power |X[k]|²·scale of the real transform for
+// untangleGo computes the power |X[k]|²·scale of the real transform for
 // k = 1..m/2 and m-k from the packed transform Z, stored bit-reversed in
-// re, im (Z[k] at rev[k]): with E = (Z[k] + conj Z[m-k])/2 and
-// O = (Z[k] - conj Z[m-k])/(2i), X[k] = E + w^k·O and X[m-k] =
+// re, im (Z[k] at rev[k], Z[m-k] at revM[k]): with E = (Z[k] + conj Z[m-k])/2
+// and O = (Z[k] - conj Z[m-k])/(2i), X[k] = E + w^k·O and X[m-k] =
 // conj(E - w^k·O), w = exp(-2πi/n).
-func untangle(dst, re, im []float64, rev, revM []int32, wr, wi []float64, scale float64) {
-	if useAVX2 && len(re) >= 8 {
-		untangleAVX(dst, re, im, rev, revM, wr, wi, scale)
-		return
-	}
-	untangleGo(dst, re, im, rev, revM, wr, wi, scale)
-}
-
-// untangleGo is the reference for untangleAVX, which computes the same
-// values for four k at a time; at k = m/2 both stores hit dst[m/2], the
-// second one last.
+//
+// It is the reference for untangleAVX, which computes the same values for
+// four k at a time from the spectrum in natural order; at k = m/2 both
+// stores hit dst[m/2], the second one last.
 func untangleGo(dst, re, im []float64, rev, revM []int32, wr, wi []float64, scale float64) {
 	m := len(re)
 	for k := 1; k <= m/2; k++ {

@@ -27,10 +27,11 @@ func radix2AVX(re, im []float64, s int, tw []float64)
 //go:noescape
 func deinterleaveAVX(re, im, x []float64)
 
-// untangleAVX is untangleGo for len(re) >= 8 (a power of two).
+// untangleAVX is untangleGo for len(re) >= 8 (a power of two), with the
+// spectrum in natural order in re, im.
 //
 //go:noescape
-func untangleAVX(dst, re, im []float64, rev, revM []int32, wr, wi []float64, scale float64)
+func untangleAVX(dst, re, im, wr, wi []float64, scale float64)
 
 // dft4AVX is dft4 for len(re) a multiple of 16: four blocks at a time,
 // transposed so that the butterflies run across the blocks.

@@ -201,43 +201,37 @@ didone:
 	VZEROUPPER
 	RET
 
-// func untangleAVX(dst, re, im []float64, rev, revM []int32, wr, wi []float64, scale float64)
+// func untangleAVX(dst, re, im, wr, wi []float64, scale float64)
 //
-// untangleGo for k = 1..m/2, four k at a time: Z[k] and Z[m-k] are
-// gathered through rev and revM; the m-k results are reversed and stored
-// below dst[m-k].
-TEXT ·untangleAVX(SB), NOSPLIT, $0-176
+// untangleGo for k = 1..m/2, four k at a time, with Z in natural order:
+// Z[k..k+3] is a plain load, Z[m-k-3..m-k] a plain load reversed; the m-k
+// results are reversed and stored below dst[m-k].
+TEXT ·untangleAVX(SB), NOSPLIT, $0-128
 	MOVQ         dst_base+0(FP), AX
 	MOVQ         re_base+24(FP), SI
 	MOVQ         re_len+32(FP), CX
 	MOVQ         im_base+48(FP), DX
-	MOVQ         rev_base+72(FP), R8
-	MOVQ         revM_base+96(FP), R9
-	MOVQ         wr_base+120(FP), R10
-	MOVQ         wi_base+144(FP), R11
-	VBROADCASTSD scale+168(FP), Y14
+	MOVQ         wr_base+72(FP), R10
+	MOVQ         wi_base+96(FP), R11
+	VBROADCASTSD scale+120(FP), Y14
 	MOVQ         $0x3fe0000000000000, BX   // 0.5
 	MOVQ         BX, X13
 	VBROADCASTSD X13, Y13
 	LEAQ         -32(AX)(CX*8), BX         // &dst[m-4]
+	LEAQ         -32(SI)(CX*8), R8         // &re[m-4]
+	LEAQ         -32(DX)(CX*8), R9         // &im[m-4]
 	ADDQ         $8, AX                    // &dst[1]
-	ADDQ         $4, R8                    // &rev[1]
-	ADDQ         $4, R9
+	ADDQ         $8, SI                    // &re[1]
+	ADDQ         $8, DX                    // &im[1]
 	ADDQ         $8, R10
 	ADDQ         $8, R11
 	SHRQ         $3, CX                    // (m/2)/4 iterations
 
 utloop:
-	VMOVDQU    (R8), X0
-	VMOVDQU    (R9), X1
-	VPCMPEQD   Y2, Y2, Y2
-	VGATHERDPD Y2, (SI)(X0*8), Y3          // zkr
-	VPCMPEQD   Y2, Y2, Y2
-	VGATHERDPD Y2, (DX)(X0*8), Y4          // zki
-	VPCMPEQD   Y2, Y2, Y2
-	VGATHERDPD Y2, (SI)(X1*8), Y5          // zmr
-	VPCMPEQD   Y2, Y2, Y2
-	VGATHERDPD Y2, (DX)(X1*8), Y6          // zmi
+	VMOVUPD    (SI), Y3                    // zkr
+	VMOVUPD    (DX), Y4                    // zki
+	VPERMPD    $0x1b, (R8), Y5             // zmr
+	VPERMPD    $0x1b, (R9), Y6             // zmi
 	VADDPD     Y5, Y3, Y7
 	VMULPD     Y13, Y7, Y7                 // er = (zkr+zmr)·0.5
 	VSUBPD     Y6, Y4, Y8
@@ -271,8 +265,10 @@ utloop:
 	VMOVUPD    Y7, (BX)
 	ADDQ       $32, AX
 	SUBQ       $32, BX
-	ADDQ       $16, R8
-	ADDQ       $16, R9
+	ADDQ       $32, SI
+	ADDQ       $32, DX
+	SUBQ       $32, R8
+	SUBQ       $32, R9
 	ADDQ       $32, R10
 	ADDQ       $32, R11
 	DECQ       CX

@@ -7,10 +7,8 @@ const (
 	useAVX2 = false
 )
 
-func radix4AVX(re, im []float64, s int, tw []float64) { panic("fft: no assembly") }
-func radix2AVX(re, im []float64, s int, tw []float64) { panic("fft: no assembly") }
-func deinterleaveAVX(re, im, x []float64)             { panic("fft: no assembly") }
-func untangleAVX(dst, re, im []float64, rev, revM []int32, wr, wi []float64, scale float64) {
-	panic("fft: no assembly")
-}
-func dft4AVX(re, im []float64) { panic("fft: no assembly") }
+func radix4AVX(re, im []float64, s int, tw []float64)          { panic("fft: no assembly") }
+func radix2AVX(re, im []float64, s int, tw []float64)          { panic("fft: no assembly") }
+func deinterleaveAVX(re, im, x []float64)                      { panic("fft: no assembly") }
+func untangleAVX(dst, re, im, wr, wi []float64, scale float64) { panic("fft: no assembly") }
+func dft4AVX(re, im []float64)                                 { panic("fft: no assembly") }
