@@ -1,0 +1,308 @@
+package impulse
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/tinyimpulse/tinyimpulse/impulse/internal/cbor"
+)
+
+// acquisition is the part of Edge Impulse's data acquisition format
+// (JSON or CBOR) that a sample needs.
+type acquisition struct {
+	alg                    string
+	deviceName, deviceType string
+	intervalMs             float64
+	hasInterval            bool
+	sensors                []Sensor
+	values                 []float64 // interleaved
+	rows                   int
+}
+
+// sample validates the payload and returns it as a time-series sample.
+func (a *acquisition) sample() (*Sample, error) {
+	switch strings.ToUpper(a.alg) {
+	case "", "NONE", "HS256":
+	default:
+		return nil, formatError("protected.alg %q is not HS256 or none", a.alg)
+	}
+	if !a.hasInterval {
+		return nil, formatError("payload.interval_ms is missing")
+	}
+	if !(a.intervalMs > 0) || math.IsInf(a.intervalMs, 0) {
+		return nil, formatError("payload.interval_ms is %v, want a positive number", a.intervalMs)
+	}
+	if len(a.sensors) == 0 {
+		return nil, formatError("payload.sensors is missing or empty")
+	}
+	seen := make(map[string]bool, len(a.sensors))
+	for i, s := range a.sensors {
+		if s.Name == "" {
+			return nil, formatError("payload.sensors[%d] has no name", i)
+		}
+		if seen[s.Name] {
+			return nil, formatError("payload.sensors: duplicate sensor name %q", s.Name)
+		}
+		seen[s.Name] = true
+	}
+	if a.rows == 0 {
+		return nil, formatError("payload.values is empty")
+	}
+	for i, v := range a.values {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, formatError("payload.values[%d][%d] is %v", i/len(a.sensors), i%len(a.sensors), v)
+		}
+	}
+	return &Sample{DeviceName: a.deviceName, DeviceType: a.deviceType, IntervalMs: a.intervalMs,
+		Sensors: a.sensors, Values: a.values}, nil
+}
+
+// jsonAcquisition mirrors the JSON form.
+type jsonAcquisition struct {
+	Protected *struct {
+		Ver string `json:"ver"`
+		Alg string `json:"alg"`
+	} `json:"protected"`
+	Signature json.RawMessage `json:"signature"`
+	Payload   *struct {
+		DeviceName string          `json:"device_name"`
+		DeviceType string          `json:"device_type"`
+		IntervalMs *float64        `json:"interval_ms"`
+		Sensors    []Sensor        `json:"sensors"`
+		Values     json.RawMessage `json:"values"`
+	} `json:"payload"`
+}
+
+// decodeAcquisitionJSON parses a data acquisition JSON file.
+func decodeAcquisitionJSON(data []byte) (*Sample, error) {
+	var j jsonAcquisition
+	if err := json.Unmarshal(data, &j); err != nil {
+		return nil, formatError("not a data acquisition JSON file: %s", jsonErrorText(data, err))
+	}
+	if j.Payload == nil {
+		return nil, formatError("no payload object")
+	}
+	a := acquisition{deviceName: j.Payload.DeviceName, deviceType: j.Payload.DeviceType, sensors: j.Payload.Sensors}
+	if j.Protected != nil {
+		a.alg = j.Protected.Alg
+	}
+	if j.Payload.IntervalMs != nil {
+		a.intervalMs, a.hasInterval = *j.Payload.IntervalMs, true
+	}
+	if err := a.jsonValues(j.Payload.Values); err != nil {
+		return nil, err
+	}
+	return a.sample()
+}
+
+// jsonValues reads payload.values: one array per value with one number per
+// sensor, or, for a single sensor, a flat array of numbers.
+func (a *acquisition) jsonValues(raw json.RawMessage) error {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return formatError("payload.values is missing")
+	}
+	k := len(a.sensors)
+	var rows [][]float64
+	if err := json.Unmarshal(raw, &rows); err == nil {
+		if k == 0 {
+			return formatError("payload.sensors is missing or empty")
+		}
+		a.values = make([]float64, 0, len(rows)*k)
+		for i, r := range rows {
+			if len(r) != k {
+				return formatError("payload.values[%d] has %d values, want %d (one per sensor)", i, len(r), k)
+			}
+			a.values = append(a.values, r...)
+		}
+		a.rows = len(rows)
+		return nil
+	}
+	var flat []float64
+	if err := json.Unmarshal(raw, &flat); err == nil {
+		if k != 1 {
+			return formatError("payload.values is a flat array but there are %d sensors", k)
+		}
+		a.values, a.rows = flat, len(flat)
+		return nil
+	}
+	if bytes.Contains(raw, []byte(`"`)) {
+		return formatError("payload.values holds strings (references to attachments), which are not supported")
+	}
+	return formatError("payload.values is not an array of numbers or of arrays of numbers")
+}
+
+// jsonErrorText describes a JSON decoding error with its line.
+func jsonErrorText(data []byte, err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		if int(se.Offset) >= len(bytes.TrimRight(data, " \t\r\n")) {
+			return "truncated: " + err.Error()
+		}
+		line := 1 + bytes.Count(data[:int(se.Offset)], []byte("\n"))
+		return fmt.Sprintf("line %d: %v", line, err)
+	}
+	var ue *json.UnmarshalTypeError
+	if errors.As(err, &ue) {
+		return fmt.Sprintf("%s: got JSON %s, want %v", ue.Field, ue.Value, ue.Type)
+	}
+	return err.Error()
+}
+
+// binaryRefs are the element types of the binary payload variant.
+var binaryRefs = map[string]int{"i8": 1, "u8": 1, "i16": 2, "u16": 2, "i32": 4, "u32": 4, "f32": 4}
+
+// decodeAcquisitionCBOR parses a data acquisition CBOR file, including the
+// binary-payload variant ("values": ["Ref-Binary-i16"] followed by the
+// little-endian values after the CBOR header).
+func decodeAcquisitionCBOR(data []byte) (*Sample, error) {
+	v, n, err := cbor.Decode(data)
+	if err != nil {
+		if errors.Is(err, cbor.ErrTruncated) {
+			return nil, formatError("truncated CBOR: %v", err)
+		}
+		return nil, formatError("malformed CBOR: %v", err)
+	}
+	top, ok := v.(map[string]any)
+	if !ok {
+		return nil, formatError("CBOR data item is not a map")
+	}
+	payload, ok := top["payload"].(map[string]any)
+	if !ok {
+		return nil, formatError("no payload map")
+	}
+	var a acquisition
+	if p, ok := top["protected"].(map[string]any); ok {
+		a.alg, _ = p["alg"].(string)
+	}
+	a.deviceName, _ = payload["device_name"].(string)
+	a.deviceType, _ = payload["device_type"].(string)
+	if iv, ok := payload["interval_ms"]; ok {
+		f, isNum := iv.(float64)
+		if !isNum {
+			return nil, formatError("payload.interval_ms is not a number")
+		}
+		a.intervalMs, a.hasInterval = f, true
+	}
+	sensors, _ := payload["sensors"].([]any)
+	for i, s := range sensors {
+		m, ok := s.(map[string]any)
+		if !ok {
+			return nil, formatError("payload.sensors[%d] is not a map", i)
+		}
+		name, _ := m["name"].(string)
+		units, _ := m["units"].(string)
+		a.sensors = append(a.sensors, Sensor{Name: name, Units: units})
+	}
+	values, ok := payload["values"].([]any)
+	if !ok {
+		return nil, formatError("payload.values is missing or not an array")
+	}
+	trailer := data[n:]
+	if ref, isRef := binaryRef(values); isRef {
+		if err := a.binaryValues(ref, trailer); err != nil {
+			return nil, err
+		}
+		return a.sample()
+	}
+	if len(trailer) > 0 {
+		return nil, formatError("%d bytes after the CBOR data item", len(trailer))
+	}
+	if err := a.treeValues(values); err != nil {
+		return nil, err
+	}
+	return a.sample()
+}
+
+// binaryRef recognises ["Ref-Binary-<type>"] (any case, padded with
+// spaces).
+func binaryRef(values []any) (string, bool) {
+	if len(values) != 1 {
+		return "", false
+	}
+	s, ok := values[0].(string)
+	if !ok {
+		return "", false
+	}
+	s = strings.ToLower(strings.TrimRight(s, " "))
+	if !strings.HasPrefix(s, "ref-binary-") {
+		return "", false
+	}
+	return strings.TrimPrefix(s, "ref-binary-"), true
+}
+
+func (a *acquisition) binaryValues(ref string, b []byte) error {
+	size, ok := binaryRefs[ref]
+	if !ok {
+		return formatError("unknown binary payload type %q (want i8, u8, i16, u16, i32, u32 or f32)", ref)
+	}
+	if len(a.sensors) != 1 {
+		return formatError("binary payload with %d sensors; it needs exactly one", len(a.sensors))
+	}
+	if len(b)%size != 0 {
+		return formatError("binary payload of %d bytes is not a whole number of %s values (truncated?)", len(b), ref)
+	}
+	n := len(b) / size
+	a.values, a.rows = make([]float64, n), n
+	for i := range a.values {
+		p := b[i*size:]
+		switch ref {
+		case "i8":
+			a.values[i] = float64(int8(p[0]))
+		case "u8":
+			a.values[i] = float64(p[0])
+		case "i16":
+			a.values[i] = float64(int16(binary.LittleEndian.Uint16(p)))
+		case "u16":
+			a.values[i] = float64(binary.LittleEndian.Uint16(p))
+		case "i32":
+			a.values[i] = float64(int32(binary.LittleEndian.Uint32(p)))
+		case "u32":
+			a.values[i] = float64(binary.LittleEndian.Uint32(p))
+		case "f32":
+			a.values[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(p)))
+		}
+	}
+	return nil
+}
+
+// treeValues reads decoded CBOR values: arrays of numbers, or numbers for a
+// single sensor.
+func (a *acquisition) treeValues(values []any) error {
+	k := len(a.sensors)
+	if k == 0 {
+		return formatError("payload.sensors is missing or empty")
+	}
+	a.values = make([]float64, 0, len(values)*k)
+	for i, row := range values {
+		switch r := row.(type) {
+		case float64:
+			if k != 1 {
+				return formatError("payload.values[%d] is a number but there are %d sensors", i, k)
+			}
+			a.values = append(a.values, r)
+		case []any:
+			if len(r) != k {
+				return formatError("payload.values[%d] has %d values, want %d (one per sensor)", i, len(r), k)
+			}
+			for j, x := range r {
+				f, ok := x.(float64)
+				if !ok {
+					return formatError("payload.values[%d][%d] is not a number", i, j)
+				}
+				a.values = append(a.values, f)
+			}
+		case string:
+			return formatError("payload.values[%d] is a string (a reference to an attachment), which is not supported", i)
+		default:
+			return formatError("payload.values[%d] is not a number or an array", i)
+		}
+	}
+	a.rows = len(values)
+	return nil
+}
