@@ -99,6 +99,104 @@ func powerFrames(dst []float64, plan *fft.Real, x []float64, fr framing) {
 	}
 }
 
+// audioFront is what the spectrogram, MFE and MFCC blocks share: the
+// validated input and framing, the FFT plan, the mel filterbank (MFE and
+// MFCC) and the buffers of one window.
+type audioFront struct {
+	in     Input
+	fr     framing
+	plan   *fft.Real
+	h      int      // power spectrum bins per frame, fft_length/2+1
+	bank   *melBank // nil for the spectrogram
+	fbs    filterbankScratch
+	x      []float64 // the pre-processed signal
+	power  []float64 // frames × h
+	energy []float64 // frames × filters
+}
+
+// audioParams are the settings newAudioFront validates and uses.
+type audioParams struct {
+	block, label             string // "mfcc" and "MFCC", as the messages name them
+	version                  int
+	frameLength, frameStride float64
+	fftLength                int
+	filters                  int // 0: no filterbank
+	lowHz, highHz            int
+	minFrameSamples          int // frame length and stride must cover this many samples (spectrogram: 4)
+}
+
+// newAudioFront validates the parameters the audio blocks share, in Edge
+// Impulse's order (filter count, FFT length, one axis, non-empty input,
+// framing, filterbank), and allocates the buffers.
+func newAudioFront(p audioParams, in Input) (audioFront, error) {
+	var a audioFront
+	if p.filters != 0 || p.block != "spectrogram" {
+		if p.filters < 2 {
+			return a, &ConfigError{Block: p.block, Param: "num_filters", Value: p.filters, Reason: "Filter number should be at least 2"}
+		}
+		if p.filters > maxFilters {
+			return a, &ConfigError{Block: p.block, Param: "num_filters", Value: p.filters, Reason: fmt.Sprintf("more than %d filters", maxFilters)}
+		}
+	}
+	if err := checkFFTLength(p.block, "fft_length", p.fftLength); err != nil {
+		return a, err
+	}
+	if in.Axes != 1 {
+		one := p.label // "create one MFCC block", but "create one spectrogram block"
+		if p.block == "spectrogram" {
+			one = p.block
+		}
+		return a, &ConfigError{Block: p.block, Param: "axes", Value: in.Axes,
+			Reason: fmt.Sprintf("%s blocks only support a single axis, create one %s block per axis under **Create impulse**", p.label, one)}
+	}
+	if err := checkTimeInput(p.block, in); err != nil {
+		return a, err
+	}
+	if min := float64(p.minFrameSamples) / in.FrequencyHz; p.minFrameSamples > 0 {
+		if p.frameLength < min {
+			return a, &ConfigError{Block: p.block, Param: "frame_length", Value: p.frameLength, Reason: fmt.Sprintf("Frame length should be at least %d samples", p.minFrameSamples)}
+		}
+		if p.frameStride < min {
+			return a, &ConfigError{Block: p.block, Param: "frame_stride", Value: p.frameStride, Reason: fmt.Sprintf("Frame stride should be at least %d samples", p.minFrameSamples)}
+		}
+	}
+	fr, err := audioFraming(p.block, p.version, in.Samples, in.FrequencyHz, p.frameLength, p.frameStride)
+	if err != nil {
+		return a, err
+	}
+	a = audioFront{in: in, fr: fr, h: p.fftLength/2 + 1, x: make([]float64, in.Samples)}
+	if p.filters > 0 {
+		if a.bank, err = melFilterbank(p.block, p.filters, p.fftLength, in.FrequencyHz, p.lowHz, p.highHz, p.version <= 3); err != nil {
+			return a, err
+		}
+		a.fbs = newFilterbankScratch(fr.count, a.h, p.filters)
+		a.energy = make([]float64, fr.count*p.filters)
+	}
+	if a.plan, err = fft.NewReal(p.fftLength); err != nil {
+		return a, &ConfigError{Block: p.block, Param: "fft_length", Value: p.fftLength, Reason: err.Error()}
+	}
+	a.power = make([]float64, fr.count*a.h)
+	return a, nil
+}
+
+// spectrum computes the power spectrum of every frame of x into a.power
+// and, with a filterbank, the mel energies into a.energy.
+func (a *audioFront) spectrum(x []float64) {
+	powerFrames(a.power, a.plan, x, a.fr)
+	if a.bank != nil {
+		applyFilterbank(a.energy, a.power, a.h, a.fr.count, a.bank, a.fbs)
+	}
+}
+
+// cost assembles the cost figures of the audio blocks.
+func (a *audioFront) cost(block string, cepstra, features int) Cost {
+	filters := 0
+	if a.bank != nil {
+		filters = a.bank.filters()
+	}
+	return audioCost(block, a.in, a.fr, a.plan.Len(), filters, cepstra, features)
+}
+
 // melBank is a triangular mel filterbank stored sparsely: filter i has
 // weights w[off[i]:off[i+1]] for FFT bins lo[i], lo[i]+1, ... (only the
 // non-zero ones; each bin feeds at most two filters).

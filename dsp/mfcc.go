@@ -1,9 +1,8 @@
 package dsp
 
 import (
+	"fmt"
 	"math"
-
-	"github.com/tinyimpulse/tinyimpulse/dsp/internal/fft"
 )
 
 // MFCCConfig holds the parameters of Edge Impulse's "mfcc" (Audio MFCC)
@@ -64,18 +63,11 @@ func (c *MFCCConfig) setParams(p map[string]any) error {
 // is not rescaled. Features are frame by frame, min(num_cepstral,
 // num_filters) each.
 type MFCC struct {
+	audioFront
 	cfg     MFCCConfig
-	in      Input
-	fr      framing
-	plan    *fft.Real
-	bank    *melBank
-	fbs     filterbankScratch
 	ncep    int       // coefficients kept per frame
 	dct     []float64 // ncep × num_filters
 	norm    *cmvnw
-	x       []float64
-	power   []float64
-	energy  []float64
 	logE    []float64
 	cepstra []float64
 }
@@ -90,45 +82,21 @@ func NewMFCC(cfg MFCCConfig, in Input) (*MFCC, error) {
 	if v < 1 || v > 4 {
 		return nil, &ConfigError{Block: name, Param: "implementationVersion", Value: v, Reason: "implementation_version should be between 1 and 4"}
 	}
-	if cfg.NumFilters < 2 {
-		return nil, &ConfigError{Block: name, Param: "num_filters", Value: cfg.NumFilters, Reason: "Filter number should be at least 2"}
-	}
-	if cfg.NumFilters > maxFilters {
-		return nil, &ConfigError{Block: name, Param: "num_filters", Value: cfg.NumFilters, Reason: "too many filters"}
-	}
 	if cfg.NumCepstral < 1 || cfg.NumCepstral > maxFilters {
-		return nil, &ConfigError{Block: name, Param: "num_cepstral", Value: cfg.NumCepstral, Reason: "must be at least 1"}
+		return nil, &ConfigError{Block: name, Param: "num_cepstral", Value: cfg.NumCepstral, Reason: fmt.Sprintf("must be between 1 and %d", maxFilters)}
 	}
-	if err := checkFFTLength(name, "fft_length", cfg.FFTLength); err != nil {
-		return nil, err
-	}
-	if in.Axes != 1 {
-		return nil, &ConfigError{Block: name, Param: "axes", Value: in.Axes, Reason: "MFCC blocks only support a single axis, create one MFCC block per axis under **Create impulse**"}
-	}
-	if err := checkTimeInput(name, in); err != nil {
+	front, err := newAudioFront(audioParams{block: name, label: "MFCC", version: v,
+		frameLength: cfg.FrameLength, frameStride: cfg.FrameStride, fftLength: cfg.FFTLength,
+		filters: cfg.NumFilters, lowHz: cfg.LowFrequency, highHz: cfg.HighFrequency}, in)
+	if err != nil {
 		return nil, err
 	}
 	if cfg.PreShift <= 0 {
 		return nil, &ConfigError{Block: name, Param: "pre_shift", Value: cfg.PreShift, Reason: "Shift cannot be zero, or less than 0.  To disable pre emphasis, set coefficient to 0"}
 	}
-	fr, err := audioFraming(name, v, in.Samples, in.FrequencyHz, cfg.FrameLength, cfg.FrameStride)
-	if err != nil {
-		return nil, err
-	}
-	bank, err := melFilterbank(name, cfg.NumFilters, cfg.FFTLength, in.FrequencyHz, cfg.LowFrequency, cfg.HighFrequency, v <= 3)
-	if err != nil {
-		return nil, err
-	}
 	m := cfg.NumFilters
-	b := &MFCC{cfg: cfg, in: in, fr: fr, bank: bank, ncep: min(cfg.NumCepstral, m),
-		x:      make([]float64, in.Samples),
-		power:  make([]float64, fr.count*(cfg.FFTLength/2+1)),
-		energy: make([]float64, fr.count*m),
-		logE:   make([]float64, m)}
-	b.fbs = newFilterbankScratch(fr.count, cfg.FFTLength/2+1, cfg.NumFilters)
-	if b.plan, err = fft.NewReal(cfg.FFTLength); err != nil {
-		return nil, &ConfigError{Block: name, Param: "fft_length", Value: cfg.FFTLength, Reason: err.Error()}
-	}
+	fr := front.fr
+	b := &MFCC{audioFront: front, cfg: cfg, ncep: min(cfg.NumCepstral, m), logE: make([]float64, m)}
 	b.cepstra = make([]float64, fr.count*b.ncep)
 	// Orthonormal DCT-II: C[k] = s_k Σ_j v[j] cos(πk(2j+1)/(2M)).
 	b.dct = make([]float64, b.ncep*m)
@@ -163,10 +131,9 @@ func (b *MFCC) AppendFeatures(dst, window []float64) ([]float64, error) {
 	y := b.x[:n]
 	subScaled(y[shift:], window[shift:], window[:n-shift], cof)
 	subScaled(y[:shift], window[:shift], window[n-shift:], cof)
-	h := b.cfg.FFTLength/2 + 1
+	h := b.h
 	m := b.cfg.NumFilters
-	powerFrames(b.power, b.plan, b.x, b.fr)
-	applyFilterbank(b.energy, b.power, h, b.fr.count, b.bank, b.fbs)
+	b.spectrum(b.x)
 	for i := range b.fr.count {
 		for j, e := range b.energy[i*m : (i+1)*m] {
 			b.logE[j] = math.Log(e)
@@ -215,5 +182,5 @@ func (b *MFCC) Labels() []string { return nil }
 
 // Cost returns the framing, FFT, filterbank and DCT figures of one window.
 func (b *MFCC) Cost() Cost {
-	return audioCost("mfcc", b.in, b.fr, b.cfg.FFTLength, b.cfg.NumFilters, b.ncep, b.NumFeatures())
+	return b.cost("mfcc", b.ncep, b.NumFeatures())
 }

@@ -2,8 +2,6 @@ package dsp
 
 import (
 	"math"
-
-	"github.com/tinyimpulse/tinyimpulse/dsp/internal/fft"
 )
 
 // MFEConfig holds the parameters of Edge Impulse's "mfe" (Audio MFE)
@@ -60,17 +58,10 @@ func (c *MFEConfig) setParams(p map[string]any) error {
 // the linear energies with sliding mean normalisation and min-max scaling.
 // Features are frame by frame, num_filters each.
 type MFE struct {
-	cfg    MFEConfig
-	in     Input
-	fr     framing
-	plan   *fft.Real
-	bank   *melBank
-	fbs    filterbankScratch
-	norm   *cmvnw
-	x      []float64
-	power  []float64
-	energy []float64
-	quant  *dbQuantizer
+	audioFront
+	cfg   MFEConfig
+	norm  *cmvnw       // versions 1 and 2
+	quant *dbQuantizer // versions 3 and 4
 }
 
 // NewMFE returns an MFE block for windows described by in.
@@ -83,37 +74,14 @@ func NewMFE(cfg MFEConfig, in Input) (*MFE, error) {
 	if v < 1 || v > 4 {
 		return nil, &ConfigError{Block: name, Param: "implementationVersion", Value: v, Reason: "implementation_version should be less than 5"}
 	}
-	if cfg.NumFilters < 2 {
-		return nil, &ConfigError{Block: name, Param: "num_filters", Value: cfg.NumFilters, Reason: "Filter number should be at least 2"}
-	}
-	if cfg.NumFilters > maxFilters {
-		return nil, &ConfigError{Block: name, Param: "num_filters", Value: cfg.NumFilters, Reason: "too many filters"}
-	}
-	if err := checkFFTLength(name, "fft_length", cfg.FFTLength); err != nil {
-		return nil, err
-	}
-	if in.Axes != 1 {
-		return nil, &ConfigError{Block: name, Param: "axes", Value: in.Axes, Reason: "MFE blocks only support a single axis, create one MFE block per axis under **Create impulse**"}
-	}
-	if err := checkTimeInput(name, in); err != nil {
-		return nil, err
-	}
-	fr, err := audioFraming(name, v, in.Samples, in.FrequencyHz, cfg.FrameLength, cfg.FrameStride)
+	front, err := newAudioFront(audioParams{block: name, label: "MFE", version: v,
+		frameLength: cfg.FrameLength, frameStride: cfg.FrameStride, fftLength: cfg.FFTLength,
+		filters: cfg.NumFilters, lowHz: cfg.LowFrequency, highHz: cfg.HighFrequency}, in)
 	if err != nil {
 		return nil, err
 	}
-	bank, err := melFilterbank(name, cfg.NumFilters, cfg.FFTLength, in.FrequencyHz, cfg.LowFrequency, cfg.HighFrequency, v <= 3)
-	if err != nil {
-		return nil, err
-	}
-	b := &MFE{cfg: cfg, in: in, fr: fr, bank: bank,
-		x:      make([]float64, in.Samples),
-		power:  make([]float64, fr.count*(cfg.FFTLength/2+1)),
-		energy: make([]float64, fr.count*cfg.NumFilters)}
-	b.fbs = newFilterbankScratch(fr.count, cfg.FFTLength/2+1, cfg.NumFilters)
-	if b.plan, err = fft.NewReal(cfg.FFTLength); err != nil {
-		return nil, &ConfigError{Block: name, Param: "fft_length", Value: cfg.FFTLength, Reason: err.Error()}
-	}
+	fr := front.fr
+	b := &MFE{audioFront: front, cfg: cfg}
 	if v <= 2 {
 		if err := checkWinSize(name, cfg.WinSize); err != nil {
 			return nil, err
@@ -161,9 +129,7 @@ func (b *MFE) AppendFeatures(dst, window []float64) ([]float64, error) {
 		b.x[0] = float64(float32(window[0]*inv32768) - float32(preCof32*float32(window[n-1]*inv32768)))
 		x = b.x
 	}
-	h := b.cfg.FFTLength/2 + 1
-	powerFrames(b.power, b.plan, x, b.fr)
-	applyFilterbank(b.energy, b.power, h, b.fr.count, b.bank, b.fbs)
+	b.spectrum(x)
 	if v <= 2 {
 		n0 := len(dst)
 		dst = growFloat(dst, len(b.energy))[:n0+len(b.energy)]
@@ -336,5 +302,5 @@ func (b *MFE) Labels() []string { return nil }
 
 // Cost returns the framing, FFT and filterbank figures of one window.
 func (b *MFE) Cost() Cost {
-	return audioCost("mfe", b.in, b.fr, b.cfg.FFTLength, b.cfg.NumFilters, 0, b.NumFeatures())
+	return b.cost("mfe", 0, b.NumFeatures())
 }

@@ -2,8 +2,6 @@ package dsp
 
 import (
 	"math"
-
-	"github.com/tinyimpulse/tinyimpulse/dsp/internal/fft"
 )
 
 // SpectrogramConfig holds the parameters of Edge Impulse's "spectrogram"
@@ -52,12 +50,8 @@ func (c *SpectrogramConfig) setParams(p map[string]any) error {
 // the whole window (versions 1, 2) or in decibels above a noise floor
 // (versions 3, 4). Features are frame by frame, n/2+1 bins each.
 type Spectrogram struct {
-	cfg   SpectrogramConfig
-	in    Input
-	fr    framing
-	plan  *fft.Real
-	x     []float64
-	power []float64
+	audioFront
+	cfg SpectrogramConfig
 }
 
 // NewSpectrogram returns a spectrogram block for windows described by in.
@@ -70,32 +64,13 @@ func NewSpectrogram(cfg SpectrogramConfig, in Input) (*Spectrogram, error) {
 	if v < 1 || v > 4 {
 		return nil, &ConfigError{Block: name, Param: "implementationVersion", Value: v, Reason: "implementation_version should be <= 4"}
 	}
-	if err := checkFFTLength(name, "fft_length", cfg.FFTLength); err != nil {
-		return nil, err
-	}
-	if in.Axes != 1 {
-		return nil, &ConfigError{Block: name, Param: "axes", Value: in.Axes, Reason: "Spectrogram blocks only support a single axis, create one spectrogram block per axis under **Create impulse**"}
-	}
-	if err := checkTimeInput(name, in); err != nil {
-		return nil, err
-	}
-	if cfg.FrameLength < 4/in.FrequencyHz {
-		return nil, &ConfigError{Block: name, Param: "frame_length", Value: cfg.FrameLength, Reason: "Frame length should be at least 4 samples"}
-	}
-	if cfg.FrameStride < 4/in.FrequencyHz {
-		return nil, &ConfigError{Block: name, Param: "frame_stride", Value: cfg.FrameStride, Reason: "Frame stride should be at least 4 samples"}
-	}
-	fr, err := audioFraming(name, v, in.Samples, in.FrequencyHz, cfg.FrameLength, cfg.FrameStride)
+	front, err := newAudioFront(audioParams{block: name, label: "Spectrogram", version: v,
+		frameLength: cfg.FrameLength, frameStride: cfg.FrameStride, fftLength: cfg.FFTLength,
+		minFrameSamples: 4}, in)
 	if err != nil {
 		return nil, err
 	}
-	plan, err := fft.NewReal(cfg.FFTLength)
-	if err != nil {
-		return nil, &ConfigError{Block: name, Param: "fft_length", Value: cfg.FFTLength, Reason: err.Error()}
-	}
-	return &Spectrogram{cfg: cfg, in: in, fr: fr, plan: plan,
-		x:     make([]float64, in.Samples),
-		power: make([]float64, fr.count*(cfg.FFTLength/2+1))}, nil
+	return &Spectrogram{audioFront: front, cfg: cfg}, nil
 }
 
 // AppendFeatures appends the spectrogram of one window to dst.
@@ -118,7 +93,7 @@ func (b *Spectrogram) AppendFeatures(dst, window []float64) ([]float64, error) {
 			}
 		}
 	}
-	powerFrames(b.power, b.plan, x, b.fr)
+	b.spectrum(x)
 	p := b.power
 	if v <= 2 {
 		lo, hi := p[0], p[0]
@@ -165,8 +140,7 @@ func (b *Spectrogram) Labels() []string { return nil }
 
 // Cost returns the framing and FFT figures of one window.
 func (b *Spectrogram) Cost() Cost {
-	n := b.cfg.FFTLength
-	return audioCost("spectrogram", b.in, b.fr, n, 0, 0, b.NumFeatures())
+	return b.cost("spectrogram", 0, b.NumFeatures())
 }
 
 // audioCost assembles the cost figures shared by the audio blocks.
