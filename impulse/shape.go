@@ -1,0 +1,503 @@
+package impulse
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/tinyimpulse/tinyimpulse/anomaly"
+	"github.com/tinyimpulse/tinyimpulse/dsp"
+	"github.com/tinyimpulse/tinyimpulse/learn"
+)
+
+// dspShape is a DSP block built for the impulse's window shape.
+type dspShape struct {
+	block DSPBlock
+	in    dsp.Input
+	proto dsp.Block // for Output, Labels, NumFeatures and Cost
+}
+
+// windowSamples returns the samples per axis of a time-series window,
+// round(windowSizeMs·frequencyHz/1000).
+func windowSamples(in *InputBlock) int {
+	return round(float64(in.WindowSizeMs) * in.FrequencyHz / 1000)
+}
+
+// strideSamples returns a stride in samples, at least 1.
+func strideSamples(ms int, f float64) int { return max(1, round(float64(ms)*f/1000)) }
+
+// dspInput returns the input shape of the DSP block b.
+func (d *Definition) dspInput(b *DSPBlock) dsp.Input {
+	in := &d.Impulse.InputBlocks[0]
+	if in.Type == InputImage {
+		return dsp.Input{Width: in.ImageWidth, Height: in.ImageHeight, Samples: in.ImageWidth * in.ImageHeight}
+	}
+	return dsp.Input{FrequencyHz: in.FrequencyHz, Axes: len(b.Axes), Samples: windowSamples(in)}
+}
+
+// build constructs every DSP block for the window shape, reporting the
+// configurations the blocks refuse, then checks the learn blocks against the
+// feature counts and fills in their defaults.
+func (d *Definition) build(w *walker) {
+	in := &d.Impulse.InputBlocks[0]
+	if in.Type == InputTimeSeries && windowSamples(in) < 1 {
+		w.add("impulse.inputBlocks[0].windowSizeMs", "a window of %d ms at %v Hz holds no sample", in.WindowSizeMs, in.FrequencyHz)
+		return
+	}
+	shapes := make(map[int]*dspShape, len(d.Impulse.DSPBlocks))
+	for i := range d.Impulse.DSPBlocks {
+		b := d.Impulse.DSPBlocks[i]
+		di := d.dspInput(&b)
+		blk, err := dsp.New(b.Type, b.ImplementationVersion, d.DSP[b.ID], di)
+		if err != nil {
+			reportDSPError(w, b.ID, index("impulse.dspBlocks", i), err)
+			continue
+		}
+		d.Impulse.DSPBlocks[i].ValuesPerAxis = blk.NumFeatures() / max(1, di.Axes)
+		if in.Type == InputImage {
+			d.Impulse.DSPBlocks[i].ValuesPerAxis = blk.NumFeatures()
+		}
+		shapes[b.ID] = &dspShape{block: d.Impulse.DSPBlocks[i], in: di, proto: blk}
+	}
+	if len(shapes) != len(d.Impulse.DSPBlocks) {
+		return
+	}
+	d.shapes = shapes
+	for _, lb := range d.Impulse.LearnBlocks {
+		p := d.Learn[lb.ID]
+		path := child("learn", strconv.Itoa(lb.ID))
+		switch {
+		case p.Keras != nil:
+			d.fillKeras(lb, p.Keras)
+		case p.Anomaly != nil:
+			n := d.NumFeatures(lb.ID)
+			for i, a := range p.Anomaly.Axes {
+				if a >= n {
+					w.add(index(child(path, "axes"), i), "feature %d does not exist: the learn block's DSP blocks produce %d features", a, n)
+				}
+			}
+			if len(p.Anomaly.Axes) == 0 {
+				p.Anomaly.Axes = make([]int, n)
+				for i := range p.Anomaly.Axes {
+					p.Anomaly.Axes[i] = i
+				}
+			}
+			if p.Anomaly.ClusterCount == 0 {
+				p.Anomaly.ClusterCount = anomaly.DefaultClusterCount
+				if lb.Type == LearnAnomalyGMM {
+					p.Anomaly.ClusterCount = anomaly.DefaultComponents
+				}
+			}
+			if p.Anomaly.MinimumConfidenceRating == nil && lb.Type == LearnAnomaly {
+				r := anomaly.DefaultKMeansThreshold
+				p.Anomaly.MinimumConfidenceRating = &r
+			}
+		}
+	}
+	if len(w.problems) > 0 {
+		d.shapes = nil
+	}
+}
+
+// reportDSPError turns a DSP block's configuration error into a problem at
+// dsp.<id>.<param>.
+func reportDSPError(w *walker, id int, blockPath string, err error) {
+	var ce *dsp.ConfigError
+	if !errors.As(err, &ce) {
+		w.add(blockPath, "%v", err)
+		return
+	}
+	path := child("dsp", strconv.Itoa(id))
+	if ce.Param != "" {
+		path = child(path, ce.Param)
+	}
+	msg := ce.Reason
+	if ce.Value != nil {
+		msg += fmt.Sprintf(" (value %v)", ce.Value)
+	}
+	w.add(path, "%s", msg)
+}
+
+// fillKeras sets the unset settings of a Keras block to Studio's defaults
+// for its input.
+func (d *Definition) fillKeras(lb LearnBlock, k *KerasParams) {
+	def := learn.DefaultConfig(d.learnInput(lb))
+	k.Mode = cmp(k.Mode, def.Mode)
+	k.SelectedModelType = cmp(k.SelectedModelType, def.SelectedModelType)
+	if k.MinimumConfidenceRating == nil && lb.Type == LearnKeras {
+		r := def.MinimumConfidenceRating
+		k.MinimumConfidenceRating = &r
+	}
+	if !k.hasLayers {
+		k.VisualLayers, k.hasLayers = def.VisualLayers, true
+	}
+	k.TrainingCycles = cmpInt(k.TrainingCycles, def.TrainingCycles)
+	if k.LearningRate == 0 {
+		k.LearningRate = def.LearningRate
+	}
+	k.BatchSize = cmpInt(k.BatchSize, def.DefaultBatchSize)
+	if k.TrainTestSplit == nil {
+		s := 0.2
+		k.TrainTestSplit = &s
+	}
+	if k.AutoClassWeights == nil {
+		f := false
+		k.AutoClassWeights = &f
+	}
+}
+
+// learnInput returns the shape of a learn block's input as the learn package
+// reads it: a single MFCC, MFE or spectrogram block gives frames of values,
+// a single image block an image, anything else a flat vector.
+func (d *Definition) learnInput(lb LearnBlock) learn.Input {
+	n := d.NumFeatures(lb.ID)
+	if len(lb.DSP) == 1 {
+		s := d.shapes[lb.DSP[0]]
+		out := s.proto.Output()
+		h := out.Shape.Height
+		switch s.block.Type {
+		case "image":
+			wd := int(out.Shape.Width)
+			if max(out.Shape.Frames, 1) == 1 && wd*h*out.Shape.Channels == n {
+				return learn.Input{Kind: learn.InputImage, Width: wd, Height: h, Channels: out.Shape.Channels}
+			}
+		case "mfcc", "mfe", "spectrogram":
+			kind := map[string]learn.InputKind{"mfcc": learn.InputMFCC, "mfe": learn.InputMFE, "spectrogram": learn.InputSpectrogram}[s.block.Type]
+			if h > 0 && n%h == 0 {
+				return learn.Input{Kind: kind, Width: n / h, Height: h}
+			}
+		}
+	}
+	return learn.Input{Kind: learn.InputFlat, Width: n}
+}
+
+func (d *Definition) learnBlock(id int) (LearnBlock, error) {
+	for _, lb := range d.Impulse.LearnBlocks {
+		if lb.ID == id {
+			return lb, nil
+		}
+	}
+	return LearnBlock{}, fmt.Errorf("impulse: no learn block with id %d", id)
+}
+
+// mustBeReady panics unless the DSP blocks are built.
+func (d *Definition) mustBeReady() {
+	if d.shapes == nil {
+		panic("impulse: definition is not resolved (call Resolve with the dataset first)")
+	}
+}
+
+// NumFeatures returns the length of a learn block's feature vector: the sum
+// of its DSP blocks' feature counts. It panics if the definition is not
+// Ready or resolved, and returns 0 for an unknown block.
+func (d *Definition) NumFeatures(learnID int) int {
+	d.mustBeReady()
+	lb, err := d.learnBlock(learnID)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, id := range lb.DSP {
+		n += d.shapes[id].proto.NumFeatures()
+	}
+	return n
+}
+
+// LearnInput returns the shape of a learn block's features as the learn
+// package reads them.
+func (d *Definition) LearnInput(learnID int) (learn.Input, error) {
+	d.mustBeReady()
+	lb, err := d.learnBlock(learnID)
+	if err != nil {
+		return learn.Input{}, err
+	}
+	return d.learnInput(lb), nil
+}
+
+// KerasConfig returns the training settings of a keras or keras-regression
+// block, with Studio's defaults for its input, and the shape of its input.
+func (d *Definition) KerasConfig(learnID int) (learn.Config, learn.Input, error) {
+	d.mustBeReady()
+	lb, err := d.learnBlock(learnID)
+	if err != nil {
+		return learn.Config{}, learn.Input{}, err
+	}
+	p := d.Learn[learnID]
+	if p == nil || p.Keras == nil {
+		return learn.Config{}, learn.Input{}, fmt.Errorf("impulse: learn block %d is a %q block, not a keras block", learnID, lb.Type)
+	}
+	return p.Keras.Config(), d.learnInput(lb), nil
+}
+
+// KMeansConfig returns the settings of an anomaly (K-means) block.
+func (d *Definition) KMeansConfig(learnID int) (anomaly.KMeansConfig, error) {
+	p, err := d.anomalyParams(learnID, LearnAnomaly)
+	if err != nil {
+		return anomaly.KMeansConfig{}, err
+	}
+	c := anomaly.KMeansConfig{Axes: p.Axes, ClusterCount: p.ClusterCount, Thresholds: p.Thresholds}
+	if p.MinimumConfidenceRating != nil {
+		c.MinimumConfidenceRating = *p.MinimumConfidenceRating
+		if c.MinimumConfidenceRating == 0 && !hasThreshold(p.Thresholds) {
+			c.Thresholds = append(slices.Clone(c.Thresholds), BlockThreshold{Key: anomaly.ThresholdKey, Value: 0})
+		}
+	}
+	return c, nil
+}
+
+// GMMConfig returns the settings of an anomaly-gmm block.
+func (d *Definition) GMMConfig(learnID int) (anomaly.GMMConfig, error) {
+	p, err := d.anomalyParams(learnID, LearnAnomalyGMM)
+	if err != nil {
+		return anomaly.GMMConfig{}, err
+	}
+	c := anomaly.GMMConfig{Axes: p.Axes, ClusterCount: p.ClusterCount, Thresholds: p.Thresholds}
+	if p.MinimumConfidenceRating != nil {
+		c.MinimumConfidenceRating = *p.MinimumConfidenceRating
+		if c.MinimumConfidenceRating == 0 && !hasThreshold(p.Thresholds) {
+			c.Thresholds = append(slices.Clone(c.Thresholds), BlockThreshold{Key: anomaly.ThresholdKey, Value: 0})
+		}
+	}
+	return c, nil
+}
+
+func hasThreshold(t []BlockThreshold) bool {
+	return slices.ContainsFunc(t, func(x BlockThreshold) bool { return x.Key == anomaly.ThresholdKey })
+}
+
+func (d *Definition) anomalyParams(learnID int, typ string) (*AnomalyParams, error) {
+	d.mustBeReady()
+	lb, err := d.learnBlock(learnID)
+	if err != nil {
+		return nil, err
+	}
+	if lb.Type != typ {
+		return nil, fmt.Errorf("impulse: learn block %d is a %q block, not %q", learnID, lb.Type, typ)
+	}
+	return d.Learn[learnID].Anomaly, nil
+}
+
+// FeatureLabels returns the labels of a DSP block's features with their axis
+// names ("accX RMS", "accY Spectral Power 0.49 - 1.46 Hz"), or nil for blocks
+// without labels (raw, image, spectrogram, MFE, MFCC).
+func (d *Definition) FeatureLabels(dspID int) []string {
+	d.mustBeReady()
+	s := d.shapes[dspID]
+	if s == nil {
+		return nil
+	}
+	return featureLabels(s)
+}
+
+func featureLabels(s *dspShape) []string {
+	labels := s.proto.Labels()
+	if len(labels) == 0 {
+		return nil
+	}
+	axes := s.block.Axes
+	n := s.proto.NumFeatures()
+	var main, lf []string
+	for _, l := range labels {
+		if s.block.Type == "spectral-analysis" && strings.HasSuffix(l, " LF") {
+			lf = append(lf, l)
+		} else {
+			main = append(main, l)
+		}
+	}
+	if (len(main)+len(lf))*len(axes) != n {
+		return nil
+	}
+	out := make([]string, 0, n)
+	for _, part := range [][]string{main, lf} {
+		for _, a := range axes {
+			for _, l := range part {
+				out = append(out, a+" "+l)
+			}
+		}
+	}
+	return out
+}
+
+// LearnFeatureLabels returns a label for every feature of a learn block, in
+// the concatenated order: the DSP blocks' feature labels, or "<block name>
+// <index>" for blocks without labels.
+func (d *Definition) LearnFeatureLabels(learnID int) []string {
+	d.mustBeReady()
+	lb, err := d.learnBlock(learnID)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, id := range lb.DSP {
+		s := d.shapes[id]
+		if l := featureLabels(s); l != nil {
+			out = append(out, l...)
+			continue
+		}
+		for i := range s.proto.NumFeatures() {
+			out = append(out, s.block.Name+" "+strconv.Itoa(i))
+		}
+	}
+	return out
+}
+
+// checkParamNames validates DSP parameters by name and type when the window
+// shape is not known yet (the full check runs in Resolve).
+func (d *Definition) checkParamNames(w *walker) {
+	for i, b := range d.Impulse.DSPBlocks {
+		p := d.DSP[b.ID]
+		if len(p) == 0 || b.Type == "" {
+			continue
+		}
+		cfg := configFor(b.Type)
+		data, err := json.Marshal(map[string]any(p))
+		if err == nil {
+			err = json.Unmarshal(data, cfg)
+		}
+		if err != nil {
+			reportDSPError(w, b.ID, index("impulse.dspBlocks", i), err)
+		}
+	}
+}
+
+// configFor returns a pointer to the dsp configuration type of a block.
+func configFor(typ string) any {
+	switch typ {
+	case "raw":
+		return new(dsp.RawConfig)
+	case "flatten":
+		return new(dsp.FlattenConfig)
+	case "image":
+		return new(dsp.ImageConfig)
+	case "spectral-analysis":
+		return new(dsp.SpectralConfig)
+	case "spectrogram":
+		return new(dsp.SpectrogramConfig)
+	case "mfe":
+		return new(dsp.MFEConfig)
+	case "mfcc":
+		return new(dsp.MFCCConfig)
+	}
+	return nil
+}
+
+// Resolve completes the definition from a dataset, as Studio does when an
+// impulse is created: a time-series input block without frequencyHz gets the
+// most common sampling frequency of the training samples (all samples when
+// there are none), one without axes the axes of the first such sample, and
+// DSP blocks without axes the input block's axes. It then checks the
+// definition against the data — every sample must be of the input block's
+// kind and have its axes — builds every block for the window shape and fills
+// in the learn blocks' defaults, and reports every problem in a
+// *DefinitionError.
+func (d *Definition) Resolve(ds *Dataset) error {
+	w := new(walker)
+	if len(d.Impulse.InputBlocks) != 1 {
+		w.add("impulse.inputBlocks", "must hold exactly one input block")
+		return w.err("")
+	}
+	in := &d.Impulse.InputBlocks[0]
+	const path = "impulse.inputBlocks[0]"
+	if len(ds.Samples) == 0 {
+		w.add("", "the dataset has no samples")
+		return w.err("")
+	}
+	ref := ds.Category(CategoryTraining)
+	if len(ref) == 0 {
+		ref = ds.Samples
+	}
+	switch in.Type {
+	case InputTimeSeries:
+		var images []*Sample
+		for _, s := range ds.Samples {
+			if s.Image != nil {
+				images = append(images, s)
+			}
+		}
+		if len(images) > 0 {
+			w.add(child(path, "type"), "the input block is time-series but %d samples are images (first: %s)", len(images), images[0].Path)
+			return w.err("")
+		}
+		if len(in.Axes) == 0 {
+			in.Axes = ref[0].sensorNames()
+		}
+		for i, a := range in.Axes {
+			var missing []*Sample
+			for _, s := range ds.Samples {
+				if s.Axis(a) < 0 {
+					missing = append(missing, s)
+				}
+			}
+			if len(missing) > 0 {
+				w.add(index(child(path, "axes"), i), "the data has no axis %q in %d samples (first: %s, whose axes are %s)",
+					a, len(missing), missing[0].Path, strings.Join(missing[0].sensorNames(), ", "))
+			}
+		}
+		if in.FrequencyHz == 0 {
+			in.FrequencyHz = commonFrequency(ref)
+		}
+		for i := range d.Impulse.DSPBlocks {
+			b := &d.Impulse.DSPBlocks[i]
+			if len(b.Axes) == 0 {
+				b.Axes = slices.Clone(in.Axes)
+			}
+			for j, a := range b.Axes {
+				if !slices.Contains(in.Axes, a) {
+					w.add(index(child(index("impulse.dspBlocks", i), "axes"), j), "axis %q is not one of the input block's axes (%s)", a, strings.Join(in.Axes, ", "))
+				}
+			}
+		}
+	case InputImage:
+		var series []*Sample
+		for _, s := range ds.Samples {
+			if s.Image == nil {
+				series = append(series, s)
+			}
+		}
+		if len(series) > 0 {
+			w.add(child(path, "type"), "the input block is image but %d samples are time series (first: %s)", len(series), series[0].Path)
+		}
+	default:
+		w.add(child(path, "type"), "input block type %q is not supported", in.Type)
+	}
+	if len(w.problems) == 0 {
+		d.build(w)
+	}
+	return w.err("")
+}
+
+func (s *Sample) sensorNames() []string {
+	out := make([]string, len(s.Sensors))
+	for i, x := range s.Sensors {
+		out[i] = x.Name
+	}
+	return out
+}
+
+// commonFrequency returns the most common sampling frequency of the samples
+// (the first one on ties), rounded to 9 significant digits.
+func commonFrequency(samples []*Sample) float64 {
+	count := map[float64]int{}
+	best, bestN := 0.0, 0
+	for _, s := range samples {
+		f := s.FrequencyHz()
+		if f <= 0 {
+			continue
+		}
+		f, _ = strconv.ParseFloat(strconv.FormatFloat(f, 'g', 9, 64), 64)
+		count[f]++
+		if count[f] > bestN {
+			best, bestN = f, count[f]
+		}
+	}
+	return best
+}
+
+// sameFrequency reports whether a sample's frequency equals the impulse's
+// within a relative 1e-6 (interval_ms values such as 9.615384615384615 are
+// rounded decimals).
+func sameFrequency(a, b float64) bool { return math.Abs(a-b) <= 1e-6*math.Max(a, b) }
