@@ -108,11 +108,11 @@ func (a *acquisition) jsonValues(raw json.RawMessage) error {
 		return formatError("payload.values is missing")
 	}
 	k := len(a.sensors)
+	if k == 0 {
+		return formatError("payload.sensors is missing or empty")
+	}
 	var rows [][]float64
 	if err := json.Unmarshal(raw, &rows); err == nil {
-		if k == 0 {
-			return formatError("payload.sensors is missing or empty")
-		}
 		a.values = make([]float64, 0, len(rows)*k)
 		for i, r := range rows {
 			if len(r) != k {

@@ -78,7 +78,11 @@ func decodeCSV(data []byte) (*Sample, error) {
 	if rows < 2 {
 		return nil, formatError("CSV has %d data rows; at least 2 are needed to derive the interval", rows)
 	}
-	return &Sample{IntervalMs: (last - first) / float64(rows-1), Sensors: sensors, Values: values}, nil
+	interval := (last - first) / float64(rows-1)
+	if math.IsInf(interval, 0) || !(interval > 0) {
+		return nil, formatError("CSV timestamps from %v to %v give no usable interval", first, last)
+	}
+	return &Sample{IntervalMs: interval, Sensors: sensors, Values: values}, nil
 }
 
 func parseCell(s string) (float64, error) {
