@@ -2,9 +2,9 @@ package impulse
 
 import (
 	"encoding/json"
+	"errors"
 	"image"
 	"image/color"
-	"errors"
 	"reflect"
 	"slices"
 	"strings"
@@ -161,29 +161,29 @@ func TestDefinitionProblems(t *testing.T) {
 		t.Fatalf("error %v is not a *DefinitionError", err)
 	}
 	want := map[string]string{
-		"impulse.inputBlocks[0].windowSizeMs":                      "must be >= 1",
-		"impulse.inputBlocks[0].frequencyHz":                       "must be a number",
-		"impulse.inputBlocks[0].imageWidth":                        "applies only to image input blocks",
-		"impulse.inputBlocks[0].labelingMethodMultiLabel.labels":   "is required",
-		"impulse.dspBlocks[0].type":                                `unknown processing block type "spectral"`,
-		"impulse.dspBlocks[1].axes[1]":                             `duplicate "audio"`,
-		"impulse.dspBlocks[2].id":                                  "duplicate block id 1",
-		"impulse.dspBlocks[2].type":                                "need an image input block",
-		"impulse.learnBlocks[0].dsp[1]":                            "no DSP block with id 9",
-		"impulse.learnBlocks[1].type":                              "not supported",
-		"impulse.learnBlocks[2].dsp":                               "is required",
-		"impulse.color":                                            "unknown field",
-		"dsp.8":                                                    "no DSP block with id 8",
-		"dsp.x":                                                    "not a block id",
-		"learn.4.visualLayers[1].dropoutRate":                      "must be in [0, 1)",
-		"learn.4.visualLayers[2].kernelSize":                       "must be >= 1",
-		"learn.4.visualLayers[3].type":                             `unknown layer type "lstm"`,
-		"learn.4.learningRate":                                     "must be in (0, 1]",
-		"learn.4.batchSize":                                        "must be >= 1",
-		"learn.4.mode":                                             "expert mode is not supported",
-		"learn.4.unknownThing":                                     "unknown field",
-		"learn.6.axes[1]":                                          "duplicate 1",
-		"learn.6.clusterCount":                                     "must be >= 1",
+		"impulse.inputBlocks[0].windowSizeMs":                    "must be >= 1",
+		"impulse.inputBlocks[0].frequencyHz":                     "must be a number",
+		"impulse.inputBlocks[0].imageWidth":                      "applies only to image input blocks",
+		"impulse.inputBlocks[0].labelingMethodMultiLabel.labels": "is required",
+		"impulse.dspBlocks[0].type":                              `unknown processing block type "spectral"`,
+		"impulse.dspBlocks[1].axes[1]":                           `duplicate "audio"`,
+		"impulse.dspBlocks[2].id":                                "duplicate block id 1",
+		"impulse.dspBlocks[2].type":                              "need an image input block",
+		"impulse.learnBlocks[0].dsp[1]":                          "no DSP block with id 9",
+		"impulse.learnBlocks[1].type":                            "not supported",
+		"impulse.learnBlocks[2].dsp":                             "is required",
+		"impulse.color":                                          "unknown field",
+		"dsp.8":                                                  "no DSP block with id 8",
+		"dsp.x":                                                  "not a block id",
+		"learn.4.visualLayers[1].dropoutRate":                    "must be in [0, 1)",
+		"learn.4.visualLayers[2].kernelSize":                     "must be >= 1",
+		"learn.4.visualLayers[3].type":                           `unknown layer type "lstm"`,
+		"learn.4.learningRate":                                   "must be in (0, 1]",
+		"learn.4.batchSize":                                      "must be >= 1",
+		"learn.4.mode":                                           "expert mode is not supported",
+		"learn.4.unknownThing":                                   "unknown field",
+		"learn.6.axes[1]":                                        "duplicate 1",
+		"learn.6.clusterCount":                                   "must be >= 1",
 	}
 	got := map[string]string{}
 	for _, p := range de.Problems {
