@@ -62,79 +62,13 @@ func (a *acquisition) sample() (*Sample, error) {
 		Sensors: a.sensors, Values: a.values}, nil
 }
 
-// jsonAcquisition mirrors the JSON form.
-type jsonAcquisition struct {
-	Protected *struct {
-		Ver string `json:"ver"`
-		Alg string `json:"alg"`
-	} `json:"protected"`
-	Signature json.RawMessage `json:"signature"`
-	Payload   *struct {
-		DeviceName string          `json:"device_name"`
-		DeviceType string          `json:"device_type"`
-		IntervalMs *float64        `json:"interval_ms"`
-		Sensors    []Sensor        `json:"sensors"`
-		Values     json.RawMessage `json:"values"`
-	} `json:"payload"`
-}
-
 // decodeAcquisitionJSON parses a data acquisition JSON file.
 func decodeAcquisitionJSON(data []byte) (*Sample, error) {
-	var j jsonAcquisition
-	if err := json.Unmarshal(data, &j); err != nil {
-		return nil, formatError("not a data acquisition JSON file: %s", jsonErrorText(data, err))
-	}
-	if j.Payload == nil {
-		return nil, formatError("no payload object")
-	}
-	a := acquisition{deviceName: j.Payload.DeviceName, deviceType: j.Payload.DeviceType, sensors: j.Payload.Sensors}
-	if j.Protected != nil {
-		a.alg = j.Protected.Alg
-	}
-	if j.Payload.IntervalMs != nil {
-		a.intervalMs, a.hasInterval = *j.Payload.IntervalMs, true
-	}
-	if err := a.jsonValues(j.Payload.Values); err != nil {
+	a, err := parseAcquisitionJSON(data)
+	if err != nil {
 		return nil, err
 	}
 	return a.sample()
-}
-
-// jsonValues reads payload.values: one array per value with one number per
-// sensor, or, for a single sensor, a flat array of numbers.
-func (a *acquisition) jsonValues(raw json.RawMessage) error {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
-		return formatError("payload.values is missing")
-	}
-	k := len(a.sensors)
-	if k == 0 {
-		return formatError("payload.sensors is missing or empty")
-	}
-	var rows [][]float64
-	if err := json.Unmarshal(raw, &rows); err == nil {
-		a.values = make([]float64, 0, len(rows)*k)
-		for i, r := range rows {
-			if len(r) != k {
-				return formatError("payload.values[%d] has %d values, want %d (one per sensor)", i, len(r), k)
-			}
-			a.values = append(a.values, r...)
-		}
-		a.rows = len(rows)
-		return nil
-	}
-	var flat []float64
-	if err := json.Unmarshal(raw, &flat); err == nil {
-		if k != 1 {
-			return formatError("payload.values is a flat array but there are %d sensors", k)
-		}
-		a.values, a.rows = flat, len(flat)
-		return nil
-	}
-	if bytes.Contains(raw, []byte(`"`)) {
-		return formatError("payload.values holds strings (references to attachments), which are not supported")
-	}
-	return formatError("payload.values is not an array of numbers or of arrays of numbers")
 }
 
 // jsonErrorText describes a JSON decoding error with its line.

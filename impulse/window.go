@@ -272,6 +272,20 @@ func resample(dst, x []float64, k, n, m int, step float64) []float64 {
 // resampled to the impulse's frequency.
 func (p *Processor) Resampled() bool { return p.cur != nil && p.resampled }
 
+// identity reports whether the block reads all k axes of the sample in the
+// sample's order.
+func (b *procBlock) identity(k int) bool {
+	if len(b.axes) != k {
+		return false
+	}
+	for i, c := range b.axes {
+		if c != i {
+			return false
+		}
+	}
+	return true
+}
+
 // window fills the block's input for window w from the prepared sample.
 func (p *Processor) window(b *procBlock, w Window) []float64 {
 	if p.in.Type == InputImage {
@@ -284,14 +298,25 @@ func (p *Processor) window(b *procBlock, w Window) []float64 {
 	}
 	win := p.win[:need]
 	k := len(p.cur.Sensors)
-	valid := min(p.n, p.gridLen-w.start)
-	for t := range valid {
-		row := p.grid[(w.start+t)*k:]
-		for a, c := range b.axes {
-			win[t*na+a] = row[c]
+	valid := max(0, min(p.n, p.gridLen-w.start))
+	src := p.grid[w.start*k : (w.start+valid)*k]
+	switch {
+	case b.identity(k):
+		copy(win, src)
+	case na == 1:
+		c := b.axes[0]
+		for t := range valid {
+			win[t] = src[t*k+c]
+		}
+	default:
+		for t := range valid {
+			row := src[t*k : t*k+k]
+			for a, c := range b.axes {
+				win[t*na+a] = row[c]
+			}
 		}
 	}
-	clear(win[max(valid, 0)*na:])
+	clear(win[valid*na:])
 	return win
 }
 

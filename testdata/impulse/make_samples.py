@@ -133,3 +133,37 @@ ref = {"pillow": PIL.__version__, "input": {"width": 7, "height": 5, "pixels": [
 with open(os.path.join(HERE, "resize_pillow.json"), "w") as f:
     json.dump(ref, f, indent=1)
     f.write("\n")
+
+# A small dataset in Edge Impulse's export layout: info.labels at the root,
+# with a multi-label sample (structured labels by value index, inclusive).
+ds = os.path.join(OUT, "dataset")
+for sub in ("training", "testing"):
+    os.makedirs(os.path.join(ds, sub), exist_ok=True)
+
+
+def series(values, interval=10):
+    return json.dumps({"protected": {"ver": "v1", "alg": "none"}, "signature": "0" * 64,
+                       "payload": {"device_type": "HANDMADE", "interval_ms": interval,
+                                   "sensors": [{"name": "accX", "units": "m/s2"}, {"name": "accY", "units": "m/s2"}],
+                                   "values": values}})
+
+
+with open(os.path.join(ds, "training", "idle.1.json"), "w") as f:
+    f.write(series([[0, 1]] * 30))
+with open(os.path.join(ds, "training", "wave.1.json"), "w") as f:
+    f.write(series([[i % 4, -(i % 4)] for i in range(30)]))
+with open(os.path.join(ds, "training", "mixed.1.json"), "w") as f:
+    f.write(series([[0, 1]] * 15 + [[i % 4, -(i % 4)] for i in range(15)]))
+with open(os.path.join(ds, "testing", "wave.2.json"), "w") as f:
+    f.write(series([[i % 3, 0] for i in range(60)], interval=20))
+info = {"version": 1, "files": [
+    {"path": "training/idle.1.json", "name": "idle.1", "category": "training", "label": {"type": "label", "label": "idle"}},
+    {"path": "training/wave.1.json", "name": "wave.1", "category": "training", "label": {"type": "label", "label": "wave"}},
+    {"path": "training/mixed.1.json", "name": "mixed.1", "category": "training",
+     "label": {"type": "multi-label", "labels": [{"label": "idle", "startIndex": 0, "endIndex": 14},
+                                                 {"label": "wave", "startIndex": 15, "endIndex": 29}]}},
+    {"path": "testing/wave.2.json", "name": "wave.2", "category": "testing", "label": {"type": "label", "label": "wave"}},
+]}
+with open(os.path.join(ds, "info.labels"), "w") as f:
+    json.dump(info, f, indent=1)
+    f.write("\n")

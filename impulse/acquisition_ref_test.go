@@ -1,0 +1,149 @@
+package impulse
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"unicode/utf8"
+)
+
+// jsonAcquisition mirrors the JSON form.
+type jsonAcquisition struct {
+	Protected *struct {
+		Ver string `json:"ver"`
+		Alg string `json:"alg"`
+	} `json:"protected"`
+	Signature json.RawMessage `json:"signature"`
+	Payload   *struct {
+		DeviceName string          `json:"device_name"`
+		DeviceType string          `json:"device_type"`
+		IntervalMs *float64        `json:"interval_ms"`
+		Sensors    []Sensor        `json:"sensors"`
+		Values     json.RawMessage `json:"values"`
+	} `json:"payload"`
+}
+
+// decodeAcquisitionJSONReference is the encoding/json reading of a data
+// acquisition JSON file that the one-pass parser is checked against.
+func decodeAcquisitionJSONReference(data []byte) (*Sample, error) {
+	var j jsonAcquisition
+	if err := json.Unmarshal(data, &j); err != nil {
+		return nil, formatError("not a data acquisition JSON file: %s", jsonErrorText(data, err))
+	}
+	if j.Payload == nil {
+		return nil, formatError("no payload object")
+	}
+	a := acquisition{deviceName: j.Payload.DeviceName, deviceType: j.Payload.DeviceType, sensors: j.Payload.Sensors}
+	if j.Protected != nil {
+		a.alg = j.Protected.Alg
+	}
+	if j.Payload.IntervalMs != nil {
+		a.intervalMs, a.hasInterval = *j.Payload.IntervalMs, true
+	}
+	if err := a.jsonValues(j.Payload.Values); err != nil {
+		return nil, err
+	}
+	return a.sample()
+}
+
+// jsonValues reads payload.values: one array per value with one number per
+// sensor, or, for a single sensor, a flat array of numbers.
+func (a *acquisition) jsonValues(raw json.RawMessage) error {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return formatError("payload.values is missing")
+	}
+	k := len(a.sensors)
+	if k == 0 {
+		return formatError("payload.sensors is missing or empty")
+	}
+	var rows [][]float64
+	if err := json.Unmarshal(raw, &rows); err == nil {
+		a.values = make([]float64, 0, len(rows)*k)
+		for i, r := range rows {
+			if len(r) != k {
+				return formatError("payload.values[%d] has %d values, want %d (one per sensor)", i, len(r), k)
+			}
+			a.values = append(a.values, r...)
+		}
+		a.rows = len(rows)
+		return nil
+	}
+	var flat []float64
+	if err := json.Unmarshal(raw, &flat); err == nil {
+		if k != 1 {
+			return formatError("payload.values is a flat array but there are %d sensors", k)
+		}
+		a.values, a.rows = flat, len(flat)
+		return nil
+	}
+	if bytes.Contains(raw, []byte(`"`)) {
+		return formatError("payload.values holds strings (references to attachments), which are not supported")
+	}
+	return formatError("payload.values is not an array of numbers or of arrays of numbers")
+}
+
+
+// sameAsReference checks the one-pass JSON parser against encoding/json's
+// reading: both accept or both refuse, and accepted documents give the same
+// sample. Documents with null (which encoding/json turns into 0 inside
+// payload.values, where the one-pass parser refuses it) and invalid UTF-8
+// are only required to be refused or accepted consistently when the
+// one-pass parser accepts them.
+func sameAsReference(t *testing.T, data []byte) {
+	t.Helper()
+	fast, errFast := decodeAcquisitionJSON(data)
+	ref, errRef := decodeAcquisitionJSONReference(data)
+	quirky := bytes.Contains(data, []byte("null")) || !utf8.Valid(data) || bytes.Contains(data, []byte(`\u`))
+	switch {
+	case errFast == nil && errRef != nil:
+		t.Fatalf("one-pass parser accepts what encoding/json refuses (%v): %q", errRef, data)
+	case errFast != nil && errRef == nil && !quirky:
+		t.Fatalf("one-pass parser refuses (%v) what encoding/json accepts: %q", errFast, data)
+	case errFast == nil:
+		if fast.IntervalMs != ref.IntervalMs || fast.DeviceName != ref.DeviceName || fast.DeviceType != ref.DeviceType ||
+			!slices.Equal(fast.Sensors, ref.Sensors) || !slices.Equal(fast.Values, ref.Values) {
+			t.Fatalf("samples differ for %q:\none-pass  %+v\nreference %+v", data, fast, ref)
+		}
+	}
+}
+
+func TestJSONParserMatchesEncodingJSON(t *testing.T) {
+	t.Parallel()
+	docs := []string{
+		`{"payload":{"interval_ms":10,"sensors":[{"name":"x"}],"values":[1,2.5e3,-0.25]}}`,
+		`{"PAYLOAD":{"Interval_MS":10,"SENSORS":[{"NAME":"x","Units":"g"}],"Values":[[1],[2]]}}`,
+		`{"payload":{"interval_ms":10,"sensors":[{"name":"a\"b\\u00e9\ud83d\ude00"}],"values":[1]}}`,
+		`{"payload":{"interval_ms":1,"sensors":[{"name":"x"}],"values":[1]},"payload":{"device_type":"d","values":[2]}}`,
+		`{"payload":{"interval_ms":1,"sensors":[{"name":"x"}],"values":[1]},"extra":[{"a":[true,false,null,"x"]}]}`,
+		` {"protected":{"ver":"v1","alg":"HS256","iat":1},"signature":"ab","payload":{"interval_ms":1e1,"sensors":[{"name":"x"},{"name":"y"}],"values":[[1,2],[3,4]]}} `,
+		`{"payload":{"interval_ms":10,"sensors":[{"name":"x"}],"values":[1e400]}}`,
+		`{"payload":{"interval_ms":10,"sensors":[{"name":"x"}],"values":[01]}}`,
+		`{"payload":{"interval_ms":10,"sensors":[{"name":"x"}],"values":[1.]}}`,
+		`{"payload":{"interval_ms":10,"sensors":[{"name":"x"}],"values":[[1],2]}}`,
+		`{"payload":{"interval_ms":10,"sensors":[{"name":"x"}],"values":[1,]}}`,
+		`{"payload":{"interval_ms":10,"sensors":[{"name":"x\ty"}],"values":[1]}}`,
+		`{"payload":{"interval_ms":"10","sensors":[{"name":"x"}],"values":[1]}}`,
+		`{"payload":{"device_name":5,"interval_ms":10,"sensors":[{"name":"x"}],"values":[1]}}`,
+		`{"payload":[],"values":[1]}`,
+		`{"payload":{"interval_ms":10,"sensors":{"name":"x"},"values":[1]}}`,
+		`{"protected":5,"payload":{"interval_ms":10,"sensors":[{"name":"x"}],"values":[1]}}`,
+		`{"payload":{"interval_ms":10,"sensors":[{"name":"x"}],"values":[1]}}}`,
+	}
+	for _, d := range docs {
+		sameAsReference(t, []byte(d))
+	}
+}
+
+// FuzzJSONParser compares the one-pass parser with encoding/json's reading.
+func FuzzJSONParser(f *testing.F) {
+	for _, n := range []string{"acc.json", "signed.json"} {
+		b, _ := os.ReadFile(filepath.Join(samplesDir, n))
+		f.Add(b)
+	}
+	f.Add([]byte(`{"PAYLOAD":{"Interval_MS":10,"SENSORS":[{"NAME":"x","Units":"g"}],"Values":[[1],[2]]}}`))
+	f.Fuzz(func(t *testing.T, data []byte) { sameAsReference(t, data) })
+}

@@ -1,0 +1,122 @@
+// Package impulse is the impulse model of an Edge Impulse Studio project:
+// the impulse definition and Studio's JSON types, datasets in Edge
+// Impulse's export layout, the input blocks (time-series windowing with
+// resampling and multi-label labelling, image resizing) and feature
+// generation through the dsp package's processing blocks.
+//
+// It is the package that ties dsp, learn, anomaly and metrics together; the
+// training job, classification and model testing build on what is here.
+//
+// # Overview
+//
+// A typical run reads a dataset and a definition, completes the definition
+// from the data, and computes the features of the training samples:
+//
+//	ds, err := impulse.LoadDataset("datasets/gestures")
+//	def, err := impulse.LoadDefinition("impulse.json")
+//	err = def.Resolve(ds)
+//	feats, err := def.GenerateFeatures(ctx, ds.Category(impulse.CategoryTraining), nil)
+//	X, err := feats.Learn(learnBlockID) // one row per window, feats.Y its class
+//	cfgs, err := feats.DSPBlockConfigs() // Studio's dspBlockConfigs entries
+//
+// A Processor does the same for one sample at a time (Windows, then
+// AppendFeatures or AppendLearnFeatures per window), as live classification
+// needs.
+//
+// # Definitions
+//
+// A definition is the JSON of architecture.md: Studio's CreateImpulseRequest
+// under "impulse", each DSP block's parameters (parameters.json names, values
+// as JSON values or strings) under "dsp", and each learn block's
+// SetKerasParameterRequest or StartTrainingRequestAnomaly under "learn", both
+// keyed by block id. ParseDefinition checks it all at once and reports every
+// problem with its JSON path; Resolve checks it against a dataset. Omitted
+// settings take Studio's defaults:
+//
+//   - a time-series input block: 1000 ms windows, a stride of 500 ms (at
+//     most the window), the same stride in classification mode, zero
+//     padding on, end-of-window labelling; its frequencyHz is the most
+//     common frequency of the training samples and its axes those of the
+//     first training sample (Resolve);
+//   - an image input block: 96×96, squash, Lanczos-3, crop anchor
+//     middle-center;
+//   - a DSP block: the latest implementation version, the input block's
+//     axes, each parameter's default (dsp package);
+//   - a keras block: learn.DefaultConfig for its input (dense 20 → 10 for
+//     flat features, the convolutional stack for MFCC, MFE, spectrogram and
+//     image inputs), batch size 32, validation split 0.2, minimum confidence
+//     0.6, int8;
+//   - an anomaly block: every feature, 32 clusters (GMM: 5 components), a
+//     threshold of 0.3 (GMM: computed from the training data);
+//   - names and titles as Studio shows them ("Time series", "Spectral
+//     features", "NN Classifier", …).
+//
+// The window-size, stride, zero-padding and image defaults are this
+// project's reading of Studio's impulse form, which the API does not
+// document.
+//
+// # Datasets
+//
+// LoadDataset reads an info.labels file at the dataset root (or in
+// training/ and testing/), JSON or its NDJSON export form, with every label
+// kind: single labels, multi-label samples (structured labels by inclusive
+// value index, which must cover every value once), key-value labels and
+// unlabelled samples. Without info.labels, training/ and testing/ hold files
+// named <label>.<anything>.<ext>. Sample files are data acquisition JSON or
+// CBOR (signed or not, including the binary-payload variant), CSV with a
+// timestamp column in milliseconds, 16-bit PCM mono WAV, PNG and JPEG.
+// Samples are numbered 1, 2, … in dataset order; that number is the sample
+// id of feature rows and of Studio's JSON.
+//
+// # Windows
+//
+// Time series are cut on the impulse's sampling grid (impulse-model.md
+// §2.1.1). A sample recorded at another frequency is first resampled by
+// linear interpolation to round(N·f/fs) values. A window holds n =
+// round(windowSizeMs·f/1000) values per axis; windows start every
+// round(stride·f/1000) values (at least one), as long as they fit; a sample
+// shorter than one window gives one window padded with zeros, or none
+// without padding. Window k starts at round(k·stride·1000/f) ms and ends
+// windowSizeMs later. A multi-label sample's window takes the label at its
+// last value, or the label the input block's labelingMethodMultiLabel picks
+// (most frequent, first seen on ties). Images give one window each, resized
+// as the input block says (see the resize modes' constants).
+//
+// # Data layout
+//
+// Sample.Values is interleaved by value: x0, y0, z0, x1, … in the order of
+// Sample.Sensors. A DSP block receives its own axes, in its order, in the
+// same interleaved form (dsp's window layout); images arrive as packed
+// 0xRRGGBB pixels. Features are one row per window of a *mat.Dense per DSP
+// block, rows in sample order and then window order whatever the number of
+// workers; a learn block's features are its DSP blocks' features
+// concatenated in the order of its dsp list, as Studio and the SDK
+// concatenate them.
+//
+// # Errors
+//
+// A definition with problems gives a *DefinitionError listing every problem
+// with its JSON path ("learn.4.visualLayers[2].kernelSize: must be >= 1, not
+// 0"); its Error is one line. Files that cannot be read or parsed give a
+// *FileError naming the file, wrapping ErrFormat for malformed or truncated
+// contents; LoadDataset joins the errors of up to ten files. Errors of
+// processing blocks keep their dsp type (*dsp.ConfigError, dsp.ErrInput)
+// behind the sample and window they concern. Malformed input never makes
+// the package panic. The accessors of a Definition that need the window
+// shape (NumFeatures, LearnInput, KerasConfig, FeatureLabels, …) panic, with
+// an "impulse: " prefix, when called before the definition is Ready.
+//
+// # Concurrency
+//
+// A Definition is not modified after ParseDefinition and Resolve, so its
+// methods, including GenerateFeatures, may run concurrently; Resolve must
+// not. GenerateFeatures runs FeatureOptions.Workers goroutines, each with
+// its own processing blocks. A Processor holds blocks and buffers and is for
+// one goroutine. Datasets and samples are read-only once loaded.
+//
+// # Security considerations
+//
+// info.labels paths must stay inside the dataset folder. Images larger than
+// 64 megapixels are refused before they are decoded, and CBOR lengths are
+// checked against the data before anything is allocated.
+package impulse
