@@ -86,7 +86,6 @@ func (a *acquisition) jsonValues(raw json.RawMessage) error {
 	return formatError("payload.values is not an array of numbers or of arrays of numbers")
 }
 
-
 // sameAsReference checks the one-pass JSON parser against encoding/json's
 // reading: both accept or both refuse, and accepted documents give the same
 // sample. Documents with null (which encoding/json turns into 0 inside
