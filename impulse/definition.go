@@ -198,7 +198,7 @@ func LoadDefinition(file string) (*Definition, error) {
 }
 
 // MarshalJSON writes the definition in the form ParseDefinition reads.
-func (d *Definition) MarshalJSON() ([]byte, error) {
+func (d Definition) MarshalJSON() ([]byte, error) {
 	doc := struct {
 		Impulse Impulse              `json:"impulse"`
 		DSP     map[int]DSPParams    `json:"dsp"`

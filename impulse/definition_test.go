@@ -295,6 +295,17 @@ func TestResolve(t *testing.T) {
 	if _, err := d.NewProcessor(); err == nil {
 		t.Fatal("NewProcessor before Resolve: no error")
 	}
+	if _, _, err := d.KerasConfig(4); err == nil {
+		t.Fatal("KerasConfig before Resolve: no error")
+	}
+	func() {
+		defer func() {
+			if r, _ := recover().(string); !strings.HasPrefix(r, "impulse: ") {
+				t.Errorf("NumFeatures before Resolve: panic %q, want one prefixed \"impulse: \"", r)
+			}
+		}()
+		d.NumFeatures(4)
+	}()
 	ds := &Dataset{Samples: []*Sample{
 		series(1, "a", CategoryTesting, 20, []string{"x", "y", "z"}, 10),
 		series(2, "b", CategoryTraining, 10, []string{"y", "x"}, 10),

@@ -102,9 +102,10 @@
 // contents; LoadDataset joins the errors of up to ten files. Errors of
 // processing blocks keep their dsp type (*dsp.ConfigError, dsp.ErrInput)
 // behind the sample and window they concern. Malformed input never makes
-// the package panic. The accessors of a Definition that need the window
-// shape (NumFeatures, LearnInput, KerasConfig, FeatureLabels, …) panic, with
-// an "impulse: " prefix, when called before the definition is Ready.
+// the package panic. Methods of a Definition that need the window shape
+// return an error before the definition is Ready, except NumFeatures,
+// FeatureLabels and LearnFeatureLabels, which panic (with an "impulse: "
+// prefix): calling them first is a caller's mistake.
 //
 // # Concurrency
 //

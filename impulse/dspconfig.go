@@ -3,7 +3,6 @@ package impulse
 import (
 	"encoding/json"
 	"slices"
-	"strconv"
 
 	"github.com/tinyimpulse/tinyimpulse/dsp"
 )
@@ -154,6 +153,3 @@ func dspGroups(b *DSPBlock, params DSPParams) ([]DSPGroup, map[string]string, er
 	}
 	return groups, values, nil
 }
-
-// formatFloat formats a number as Studio's strings do.
-func formatFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }

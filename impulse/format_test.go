@@ -1,6 +1,7 @@
 package impulse
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -41,6 +42,7 @@ func TestDecodeSampleFormats(t *testing.T) {
 		{"acc.json", 10, accSensors, acc, "HANDMADE"},
 		{"acc.cbor", 10, accSensors, acc, "HANDMADE"},
 		{"signed.json", 20, []Sensor{{"temp", "Cel"}}, []float64{0.5, -1.25, 3}, "HANDMADE"},
+		{"signed.cbor", 20, []Sensor{{"temp", "Cel"}}, []float64{0.5, -1.25, 3}, "HANDMADE"},
 		{"audio-binary.cbor", 0.0625, []Sensor{{"audio", "wav"}}, []float64{0, 1000, -1000, 32767, -32768, 1, -1}, "HANDMADE"},
 		{"acc.csv", 10, []Sensor{{Name: "accX"}, {Name: "accY"}}, []float64{1.5, -2, 2.5, -3, 3.5, -4, 4.5, -5}, ""},
 		{"tone.wav", 0.125, []Sensor{{"audio", "wav"}}, []float64{0, 100, -100, 32767, -32768, 1, -1, 0}, ""},
@@ -64,24 +66,31 @@ func TestDecodeSampleFormats(t *testing.T) {
 	}
 }
 
-// The signed sample's signature is a real HS256 one: recompute it the way
-// the data acquisition format defines it.
+// The signed samples' signatures are real HS256 ones: recompute them the way
+// the data acquisition format defines it (HMAC-SHA256 of the document with
+// 64 '0' characters in place of the signature).
 func TestSignedSampleSignature(t *testing.T) {
 	t.Parallel()
 	var doc map[string]any
-	data := readSample(t, "signed.json")
-	if err := json.Unmarshal(data, &doc); err != nil {
+	if err := json.Unmarshal(readSample(t, "signed.json"), &doc); err != nil {
 		t.Fatal(err)
 	}
 	sig := doc["signature"].(string)
-	zeroed := strings.Replace(string(data), sig, strings.Repeat("0", 64), 1)
-	mac := hmac.New(sha256.New, []byte("tinyimpulse-test-key"))
-	mac.Write([]byte(zeroed))
-	if got := hex.EncodeToString(mac.Sum(nil)); got != sig {
-		t.Fatalf("fixture signature %s, recomputed %s", sig, got)
-	}
-	if s, err := DecodeSample("signed.json", data); err != nil || s.DeviceName != "ac:87:a3:0a:2d:1b" {
-		t.Fatalf("signed sample: %v, %v", s, err)
+	for _, name := range []string{"signed.json", "signed.cbor"} {
+		data := readSample(t, name)
+		if name == "signed.cbor" {
+			s := bytes.Index(data, []byte("signature"))
+			sig = string(data[s+len("signature")+2 : s+len("signature")+2+64])
+		}
+		zeroed := bytes.Replace(data, []byte(sig), bytes.Repeat([]byte("0"), 64), 1)
+		mac := hmac.New(sha256.New, []byte("tinyimpulse-test-key"))
+		mac.Write(zeroed)
+		if got := hex.EncodeToString(mac.Sum(nil)); got != sig {
+			t.Errorf("%s: fixture signature %s, recomputed %s", name, sig, got)
+		}
+		if s, err := DecodeSample(name, data); err != nil || s.DeviceName != "ac:87:a3:0a:2d:1b" {
+			t.Errorf("%s: %v, %v", name, s, err)
+		}
 	}
 }
 
@@ -135,7 +144,7 @@ func abs(x int) int {
 // the few prefixes that are themselves complete files, a valid sample).
 func TestTruncatedSamples(t *testing.T) {
 	t.Parallel()
-	for _, name := range []string{"acc.json", "acc.cbor", "signed.json", "audio-binary.cbor", "acc.csv", "tone.wav", "rgb.png", "solid.jpg"} {
+	for _, name := range []string{"acc.json", "acc.cbor", "signed.json", "signed.cbor", "audio-binary.cbor", "acc.csv", "tone.wav", "rgb.png", "solid.jpg"} {
 		data := readSample(t, name)
 		for n := 0; n < len(data); n++ {
 			s, err := DecodeSample(name, data[:n])

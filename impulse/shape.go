@@ -184,16 +184,20 @@ func (d *Definition) learnBlock(id int) (LearnBlock, error) {
 	return LearnBlock{}, fmt.Errorf("impulse: no learn block with id %d", id)
 }
 
+// errNotResolved is returned by the accessors that need the window shape
+// before the definition is Ready.
+var errNotResolved = errors.New("impulse: definition is not resolved: its input frequency or axes are unknown (call Resolve with the dataset)")
+
 // mustBeReady panics unless the DSP blocks are built.
 func (d *Definition) mustBeReady() {
 	if d.shapes == nil {
-		panic("impulse: definition is not resolved (call Resolve with the dataset first)")
+		panic(errNotResolved.Error())
 	}
 }
 
 // NumFeatures returns the length of a learn block's feature vector: the sum
-// of its DSP blocks' feature counts. It panics if the definition is not
-// Ready or resolved, and returns 0 for an unknown block.
+// of its DSP blocks' feature counts, or 0 for an unknown block. It panics if
+// the definition is not Ready.
 func (d *Definition) NumFeatures(learnID int) int {
 	d.mustBeReady()
 	lb, err := d.learnBlock(learnID)
@@ -210,7 +214,9 @@ func (d *Definition) NumFeatures(learnID int) int {
 // LearnInput returns the shape of a learn block's features as the learn
 // package reads them.
 func (d *Definition) LearnInput(learnID int) (learn.Input, error) {
-	d.mustBeReady()
+	if d.shapes == nil {
+		return learn.Input{}, errNotResolved
+	}
 	lb, err := d.learnBlock(learnID)
 	if err != nil {
 		return learn.Input{}, err
@@ -221,7 +227,9 @@ func (d *Definition) LearnInput(learnID int) (learn.Input, error) {
 // KerasConfig returns the training settings of a keras or keras-regression
 // block, with Studio's defaults for its input, and the shape of its input.
 func (d *Definition) KerasConfig(learnID int) (learn.Config, learn.Input, error) {
-	d.mustBeReady()
+	if d.shapes == nil {
+		return learn.Config{}, learn.Input{}, errNotResolved
+	}
 	lb, err := d.learnBlock(learnID)
 	if err != nil {
 		return learn.Config{}, learn.Input{}, err
@@ -270,7 +278,9 @@ func hasThreshold(t []BlockThreshold) bool {
 }
 
 func (d *Definition) anomalyParams(learnID int, typ string) (*AnomalyParams, error) {
-	d.mustBeReady()
+	if d.shapes == nil {
+		return nil, errNotResolved
+	}
 	lb, err := d.learnBlock(learnID)
 	if err != nil {
 		return nil, err
@@ -283,7 +293,8 @@ func (d *Definition) anomalyParams(learnID int, typ string) (*AnomalyParams, err
 
 // FeatureLabels returns the labels of a DSP block's features with their axis
 // names ("accX RMS", "accY Spectral Power 0.49 - 1.46 Hz"), or nil for blocks
-// without labels (raw, image, spectrogram, MFE, MFCC).
+// without labels (raw, image, spectrogram, MFE, MFCC). It panics if the
+// definition is not Ready.
 func (d *Definition) FeatureLabels(dspID int) []string {
 	d.mustBeReady()
 	s := d.shapes[dspID]
@@ -324,7 +335,8 @@ func featureLabels(s *dspShape) []string {
 
 // LearnFeatureLabels returns a label for every feature of a learn block, in
 // the concatenated order: the DSP blocks' feature labels, or "<block name>
-// <index>" for blocks without labels.
+// <index>" for blocks without labels. It panics if the definition is not
+// Ready.
 func (d *Definition) LearnFeatureLabels(learnID int) []string {
 	d.mustBeReady()
 	lb, err := d.learnBlock(learnID)

@@ -67,7 +67,7 @@ type procBlock struct {
 // (Resolve it with the dataset first when it is not).
 func (d *Definition) NewProcessor() (*Processor, error) {
 	if d.shapes == nil {
-		return nil, fmt.Errorf("impulse: definition is not resolved: its input frequency or axes are unknown (call Resolve with the dataset)")
+		return nil, errNotResolved
 	}
 	p := &Processor{def: d, in: &d.Impulse.InputBlocks[0], blocks: map[int]*procBlock{}}
 	if p.in.Type == InputTimeSeries {

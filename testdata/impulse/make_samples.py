@@ -82,6 +82,11 @@ signed = {
 signed["signature"] = hmac.new(key, json.dumps(signed).encode(), hashlib.sha256).hexdigest()
 write("signed.json", json.dumps(signed))
 
+# Signed CBOR (HS256): the same rule on the CBOR encoding.
+signed_cbor = dict(signed, signature="0" * 64)
+signed_cbor["signature"] = hmac.new(key, cbor(signed_cbor), hashlib.sha256).hexdigest()
+write("signed.cbor", cbor(signed_cbor))
+
 # Binary-payload CBOR: definite maps with "values" last, an indefinite array
 # holding "Ref-BINARY-i16" padded with spaces so that the payload starts at a
 # multiple of 4 bytes, the break byte, then little-endian int16 values.
