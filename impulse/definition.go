@@ -468,8 +468,8 @@ func readInputBlock(w *walker, path string, v any) InputBlock {
 		b.ResizeMode = cmp(b.ResizeMode, ResizeSquash)
 		b.ResizeMethod = cmp(b.ResizeMethod, ResizeLanczos3)
 		b.CropAnchor = cmp(b.CropAnchor, defaultCropAnchor)
-		if b.ImageWidth > 8192 || b.ImageHeight > 8192 {
-			w.add(path, "images of %d×%d pixels are larger than 8192×8192", b.ImageWidth, b.ImageHeight)
+		if b.ImageWidth*b.ImageHeight > 4096*4096 {
+			w.add(path, "images of %d×%d pixels are larger than 4096×4096", b.ImageWidth, b.ImageHeight)
 		}
 	default:
 		o.ignore(timeKeys...)

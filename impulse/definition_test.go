@@ -363,3 +363,31 @@ func smallImage() *image.RGBA {
 	}
 	return img
 }
+
+// FuzzParseDefinition checks that no definition makes the parser panic and
+// that an accepted definition survives a round trip.
+func FuzzParseDefinition(f *testing.F) {
+	f.Add([]byte(gesturesDef))
+	f.Add([]byte(`{"impulse": {"inputBlocks": [{"id": 1, "type": "image"}], "dspBlocks": [{"id": 2, "type": "image"}],
+	  "learnBlocks": [{"id": 3, "type": "keras", "dsp": [2]}]}, "learn": {"3": {"visualLayers": []}}}`))
+	f.Add([]byte(`{"impulse": {"inputBlocks": [{"id": 1, "type": "time-series", "windowSizeMs": 1000, "frequencyHz": 16000, "axes": ["audio"]}],
+	  "dspBlocks": [{"id": 2, "type": "mfcc"}], "learnBlocks": [{"id": 3, "type": "keras", "dsp": [2]}, {"id": 4, "type": "anomaly-gmm", "dsp": [2]}]},
+	  "dsp": {"2": {"num_cepstral": "13"}}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, err := ParseDefinition(data)
+		if err != nil {
+			var de *DefinitionError
+			if !errors.As(err, &de) || len(de.Problems) == 0 {
+				t.Fatalf("error %v is not a *DefinitionError with problems", err)
+			}
+			return
+		}
+		b, err := json.Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ParseDefinition(b); err != nil {
+			t.Fatalf("re-parsing %s: %v", b, err)
+		}
+	})
+}

@@ -14,6 +14,9 @@ import (
 	"github.com/tinyimpulse/tinyimpulse/learn"
 )
 
+// maxWindowValues bounds the values of one window (128 MB as float64).
+const maxWindowValues = 1 << 24
+
 // dspShape is a DSP block built for the impulse's window shape.
 type dspShape struct {
 	block DSPBlock
@@ -47,6 +50,14 @@ func (d *Definition) build(w *walker) {
 	if in.Type == InputTimeSeries && windowSamples(in) < 1 {
 		w.add("impulse.inputBlocks[0].windowSizeMs", "a window of %d ms at %v Hz holds no sample", in.WindowSizeMs, in.FrequencyHz)
 		return
+	}
+	if in.Type == InputTimeSeries {
+		for i, b := range d.Impulse.DSPBlocks {
+			if n := windowSamples(in) * len(b.Axes); n > maxWindowValues {
+				w.add(index("impulse.dspBlocks", i), "a window of %d ms at %v Hz holds %d values, more than %d", in.WindowSizeMs, in.FrequencyHz, n, maxWindowValues)
+				return
+			}
+		}
 	}
 	shapes := make(map[int]*dspShape, len(d.Impulse.DSPBlocks))
 	for i := range d.Impulse.DSPBlocks {
