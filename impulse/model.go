@@ -194,15 +194,15 @@ const (
 )
 
 type manifest struct {
-	Format     string             `json:"format"`
-	Version    int                `json:"version"`
-	Created    time.Time          `json:"created"`
-	Seed       uint64             `json:"seed"`
-	Targets    []string           `json:"targets,omitempty"`
-	Definition json.RawMessage    `json:"definition"`
-	DSP        []DSPBlockConfig   `json:"dspBlockConfigs"`
-	Keras      []manifestKeras    `json:"keras"`
-	Anomalies  []manifestAnomaly  `json:"anomalies"`
+	Format     string            `json:"format"`
+	Version    int               `json:"version"`
+	Created    time.Time         `json:"created"`
+	Seed       uint64            `json:"seed"`
+	Targets    []string          `json:"targets,omitempty"`
+	Definition json.RawMessage   `json:"definition"`
+	DSP        []DSPBlockConfig  `json:"dspBlockConfigs"`
+	Keras      []manifestKeras   `json:"keras"`
+	Anomalies  []manifestAnomaly `json:"anomalies"`
 }
 
 type manifestKeras struct {
