@@ -1,0 +1,204 @@
+package impulse_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tinyimpulse/tinyimpulse/impulse"
+	"github.com/tinyimpulse/tinyimpulse/internal/eischema"
+)
+
+var trainTime = time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
+
+func gestures(t *testing.T) (*impulse.Definition, *impulse.Dataset) {
+	t.Helper()
+	def, err := impulse.LoadDefinition("../testdata/impulses/gestures.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := impulse.LoadDataset("../testdata/gestures")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return def, ds
+}
+
+// TestTrainGestures trains the gestures impulse (spectral analysis, a
+// classifier and K-means) on the project's synthetic gestures and checks the
+// job's log and events, the results, the JSON against Edge Impulse's types,
+// and model testing on the held-out recordings.
+func TestTrainGestures(t *testing.T) {
+	def, ds := gestures(t)
+	var events []impulse.Event
+	m, err := impulse.Train(context.Background(), def, ds, impulse.TrainOptions{Seed: 3, JobID: 7, Created: trainTime,
+		Events: func(e impulse.Event) { events = append(events, e) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log strings.Builder
+	for _, e := range events[:len(events)-1] {
+		if e.Type != impulse.EventData || e.JobID != 7 {
+			t.Fatalf("event %+v", e)
+		}
+		log.WriteString(e.Data)
+	}
+	if last := events[len(events)-1]; last.Type != impulse.EventFinished || !last.Success {
+		t.Errorf("last event %+v, want a successful job-finished", last)
+	}
+	for _, want := range []string{"Training on 435 inputs, validating on 109 inputs", "Epoch 30/30", " - val_accuracy: ",
+		"Saving best performing model", "Converting TensorFlow Lite int8 quantized model", "Job completed"} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("log lacks %q", want)
+		}
+	}
+
+	d := m.Detailed()
+	if len(d.Impulses) != 1 || len(d.Impulses[0].LearnBlockKerasConfigs) != 1 || len(d.Impulses[0].LearnBlockAnomalyConfigs) != 1 {
+		t.Fatalf("detailed impulse has the wrong blocks: %+v", d)
+	}
+	k := d.Impulses[0].LearnBlockKerasConfigs[0]
+	md := k.Metadata
+	if k.Config.Shape != "(39,)" || len(md.ModelValidationMetrics) != 2 || md.RecommendedModelType != "int8" {
+		t.Errorf("keras config %q, %d metric sets, recommended %q", k.Config.Shape, len(md.ModelValidationMetrics), md.RecommendedModelType)
+	}
+	for _, mm := range md.ModelValidationMetrics {
+		if mm.Accuracy == nil || *mm.Accuracy < 0.95 {
+			t.Errorf("%s validation accuracy %v, want at least 0.95 on these well separated gestures", mm.Type, mm.Accuracy)
+		}
+		if len(mm.ConfusionMatrix) != 4 || len(mm.OnDevicePerformance) == 0 || !mm.OnDevicePerformance[0].HasPerformance {
+			t.Errorf("%s: confusion %v, performance %+v", mm.Type, mm.ConfusionMatrix, mm.OnDevicePerformance)
+		}
+	}
+	eischema.Check(t, d, "GetAllDetailedImpulsesResponse")
+
+	rep, err := m.Test(context.Background(), ds.Category(impulse.CategoryTesting), impulse.TestOptions{Created: trainTime})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acc := rep.Summary.Accuracy(); acc < 0.85 {
+		t.Errorf("model testing accuracy %.3f, want at least 0.85", acc)
+	}
+	if !rep.HasAnomalyAUC || rep.AnomalyAUC < 0.95 {
+		t.Errorf("anomaly AUC %v (%v), want at least 0.95: the shake recordings are far from every gesture", rep.AnomalyAUC, rep.HasAnomalyAUC)
+	}
+	eischema.Check(t, rep.Response(), "ClassifyJobResponse")
+
+	est, err := m.Estimate("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tab bytes.Buffer
+	if err := est.WriteTable(&tab); err != nil || !strings.Contains(tab.String(), "NN int8") {
+		t.Errorf("estimate table: %v\n%s", err, tab.String())
+	}
+}
+
+// TestTrainDeterministic checks that the same seed gives the same models and
+// the same JSON, byte for byte, and that a saved model classifies exactly
+// as the trained one.
+func TestTrainDeterministic(t *testing.T) {
+	var outs [2][]byte
+	var dirs [2]string
+	for i := range outs {
+		def, ds := gestures(t)
+		m, err := impulse.Train(context.Background(), def, ds, impulse.TrainOptions{Seed: 11, Created: trainTime})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if outs[i], err = json.Marshal(m.Detailed()); err != nil {
+			t.Fatal(err)
+		}
+		dirs[i] = filepath.Join(t.TempDir(), "model")
+		if err := m.Save(dirs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(outs[0], outs[1]) {
+		t.Fatal("two trainings with the same seed gave different impulses-detailed JSON")
+	}
+	entries, _ := os.ReadDir(dirs[0])
+	for _, e := range entries {
+		a, _ := os.ReadFile(filepath.Join(dirs[0], e.Name()))
+		b, _ := os.ReadFile(filepath.Join(dirs[1], e.Name()))
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s differs between the two trainings", e.Name())
+		}
+	}
+
+	// Saved and loaded, the model classifies exactly as before.
+	def, ds := gestures(t)
+	m, err := impulse.Train(context.Background(), def, ds, impulse.TrainOptions{Seed: 11, Created: trainTime})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := impulse.LoadModel(dirs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := ds.Category(impulse.CategoryTesting)[0]
+	c1, _ := m.NewClassifier()
+	c2, _ := loaded.NewClassifier()
+	r1, err1 := c1.Classify(s, impulse.ClassificationWindows)
+	r2, err2 := c2.Classify(s, impulse.ClassificationWindows)
+	if err1 != nil || err2 != nil || len(r1) == 0 || len(r1) != len(r2) {
+		t.Fatalf("classify: %v, %v, %d and %d windows", err1, err2, len(r1), len(r2))
+	}
+	for i := range r1 {
+		if r1[i].Result != r2[i].Result || *r1[i].Anomaly != *r2[i].Anomaly || r1[i].Classification[r1[i].Result] != r2[i].Classification[r2[i].Result] {
+			t.Fatalf("window %d: trained %+v, loaded %+v", i, r1[i], r2[i])
+		}
+	}
+}
+
+// TestTrainCancelled cancels a job during training: it must stop, log
+// "Terminated by user", report failure and return no model.
+func TestTrainCancelled(t *testing.T) {
+	def, ds := gestures(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var log strings.Builder
+	var finished *impulse.Event
+	m, err := impulse.Train(ctx, def, ds, impulse.TrainOptions{Seed: 3, Events: func(e impulse.Event) {
+		if e.Type == impulse.EventFinished {
+			finished = &e
+			return
+		}
+		log.WriteString(e.Data)
+		if strings.HasPrefix(e.Data, "Epoch 2/") {
+			cancel()
+		}
+	}})
+	if m != nil || !errors.Is(err, context.Canceled) {
+		t.Fatalf("got model %v, error %v; want no model and context.Canceled", m != nil, err)
+	}
+	if !strings.Contains(log.String(), "Terminated by user") || finished == nil || finished.Success {
+		t.Errorf("log %q, finished %+v", log.String(), finished)
+	}
+}
+
+// TestTrainBadData checks the errors for data a job cannot use.
+func TestTrainBadData(t *testing.T) {
+	def, ds := gestures(t)
+	var single []*impulse.Sample
+	for _, s := range ds.Samples {
+		if s.Label == "idle" {
+			single = append(single, s)
+		}
+	}
+	_, err := impulse.Train(context.Background(), def, &impulse.Dataset{Dir: "one-class", Samples: single}, impulse.TrainOptions{})
+	if !errors.Is(err, impulse.ErrDataset) || !strings.Contains(err.Error(), "single class") {
+		t.Errorf("single class: %v", err)
+	}
+	def, _ = gestures(t)
+	_, err = impulse.Train(context.Background(), def, &impulse.Dataset{Dir: "testing-only", Samples: ds.Category(impulse.CategoryTesting)}, impulse.TrainOptions{})
+	if !errors.Is(err, impulse.ErrDataset) || !strings.Contains(err.Error(), "no training samples") {
+		t.Errorf("no training samples: %v", err)
+	}
+}
