@@ -28,10 +28,16 @@ func (m *Model) Estimate(target string) (*metrics.DeviceSummary, error) {
 		sum.DSP = append(sum.DSP, p)
 	}
 	for _, k := range m.keras {
-		for _, v := range []struct {
+		// The selected model type first: the summary's totals use it.
+		type variant struct {
 			net   *metrics.Network
 			dtype metrics.DType
-		}{{metricsNetwork(k.int8.Ops(), metrics.Int8), metrics.Int8}, {metricsNetwork(k.float.Ops(), metrics.Float32), metrics.Float32}} {
+		}
+		vs := []variant{{metricsNetwork(k.int8.Ops(), metrics.Int8), metrics.Int8}, {metricsNetwork(k.float.Ops(), metrics.Float32), metrics.Float32}}
+		if k.variant == "float32" {
+			vs[0], vs[1] = vs[1], vs[0]
+		}
+		for _, v := range vs {
 			p, err := metrics.ProfileNetwork(v.net, cfg)
 			if err != nil {
 				return nil, fmt.Errorf("impulse: learn block %d (%s): %w", k.block.ID, v.dtype, err)

@@ -61,8 +61,6 @@ func Train(ctx context.Context, def *Definition, ds *Dataset, opt TrainOptions) 
 	defer func() {
 		if err != nil && ctx.Err() != nil {
 			log.printf("Terminated by user")
-		} else if err != nil {
-			log.printf("ERR: %v", err)
 		}
 		log.finish(err == nil)
 	}()

@@ -4,12 +4,30 @@
 // Usage:
 //
 //	impulse features < request.json
+//	impulse train --impulse FILE --data DIR --out DIR [--seed N] [--json-progress] [--target ID]
+//	impulse test --model DIR --data DIR [--json FILE]
+//	impulse classify --model DIR FILE...
+//	impulse estimate --model DIR [--target ID] [--json]
 //
 // features reads one processing-block call as JSON on standard input, in
 // the format of Edge Impulse's DSP reference vectors (block,
 // implementation_version, params, sampling_freq, axes, input), and writes
 // {"features": [...], "output_shape": {...}, "labels": [...]} to standard
 // output.
+//
+// train trains every learn block of the impulse on the dataset's training
+// samples and writes the trained impulse to the --out folder, with Studio's
+// impulses-detailed response in impulses-detailed.json. Progress goes to
+// standard error as Studio's training log, or with --json-progress as one
+// JSON event per line ({"event":"job-data",...}, then
+// {"event":"job-finished",...}). SIGINT or SIGTERM cancels the job: it
+// prints "Terminated by user", exits with status 1 and leaves the --out
+// folder as it was.
+//
+// test runs model testing on the dataset's testing samples and prints the
+// summary table; --json writes Studio's ClassifyJobResponse. classify prints
+// one JSON line per window of each sample file. estimate prints the
+// on-device latency, RAM and ROM of every block.
 //
 // Errors in the input or configuration exit with status 1 and one line
 // "impulse: <what is wrong>" on standard error; usage errors exit with
@@ -33,6 +51,10 @@ const usage = `usage: impulse <command> [arguments]
 
 commands:
   features    compute one processing block's features (JSON on stdin)
+  train       train an impulse: --impulse FILE --data DIR --out DIR [--seed N] [--json-progress]
+  test        model testing: --model DIR --data DIR [--json FILE]
+  classify    classify sample files: --model DIR FILE...
+  estimate    on-device estimates: --model DIR [--target ID|list] [--json]
 `
 
 func main() {
@@ -41,11 +63,17 @@ func main() {
 
 // run executes one command and returns the process exit status.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	err := dispatch(args, stdin, stdout)
+	err := dispatch(args, stdin, stdout, stderr)
 	if err == nil {
 		return 0
 	}
-	msg := strings.ReplaceAll(err.Error(), "\n", " ")
+	if errors.Is(err, errTerminated) {
+		// The job's log has said "Terminated by user".
+		return 1
+	}
+	// Package errors carry their package's prefix; "impulse: impulse: ..."
+	// would say it twice.
+	msg := strings.TrimPrefix(strings.ReplaceAll(err.Error(), "\n", " "), "impulse: ")
 	fmt.Fprintf(stderr, "impulse: %s\n", msg)
 	var ue usageError
 	if errors.As(err, &ue) {
@@ -55,13 +83,21 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return 1
 }
 
-func dispatch(args []string, stdin io.Reader, stdout io.Writer) error {
+func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return usageError{"no command given"}
 	}
 	switch args[0] {
 	case "features":
 		return features(args[1:], stdin, stdout)
+	case "train":
+		return train(args[1:], stdout, stderr)
+	case "test":
+		return test(args[1:], stdout)
+	case "classify":
+		return classify(args[1:], stdout)
+	case "estimate":
+		return estimate(args[1:], stdout)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -1,0 +1,206 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/tinyimpulse/tinyimpulse/internal/eischema"
+)
+
+// TestMain lets the tests run the command as a separate process (for
+// signals and exit codes): with IMPULSE_TEST_MAIN=1 the test binary is the
+// impulse command.
+func TestMain(m *testing.M) {
+	if os.Getenv("IMPULSE_TEST_MAIN") == "1" {
+		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+func command(args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "IMPULSE_TEST_MAIN=1")
+	return cmd
+}
+
+const (
+	gesturesImpulse = "../../testdata/impulses/gestures.json"
+	gesturesData    = "../../testdata/gestures"
+)
+
+// TestTrainTestClassifyEstimate runs the commands in turn on the synthetic
+// gestures: train writes the model and Studio's JSON, test prints the
+// model-testing table and writes a ClassifyJobResponse, classify prints one
+// JSON line per window, estimate prints the on-device table.
+func TestTrainTestClassifyEstimate(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "model")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"train", "--impulse", gesturesImpulse, "--data", gesturesData, "--out", out, "--json-progress"}, nil, &stdout, &stderr); code != 0 {
+		t.Fatalf("train: exit %d: %s", code, stderr.String())
+	}
+	// Every progress line is a job event; the last says the job succeeded.
+	sc := bufio.NewScanner(&stderr)
+	var last map[string]any
+	lines := 0
+	for sc.Scan() {
+		last = nil
+		if err := json.Unmarshal(sc.Bytes(), &last); err != nil || (last["event"] != "job-data" && last["event"] != "job-finished") {
+			t.Fatalf("progress line %q is not a job event", sc.Text())
+		}
+		lines++
+	}
+	if last["event"] != "job-finished" || last["success"] != true || lines < 30 {
+		t.Errorf("%d events, last %v", lines, last)
+	}
+	detailed, err := os.ReadFile(filepath.Join(out, "impulses-detailed.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var resp any
+	if err := json.Unmarshal(detailed, &resp); err != nil {
+		t.Fatal(err)
+	}
+	eischema.Check(t, resp, "GetAllDetailedImpulsesResponse")
+
+	stdout.Reset()
+	stderr.Reset()
+	jsonFile := filepath.Join(t.TempDir(), "test.json")
+	if code := run([]string{"test", "--model", out, "--data", gesturesData, "--json", jsonFile}, nil, &stdout, &stderr); code != 0 {
+		t.Fatalf("test: exit %d: %s", code, stderr.String())
+	}
+	for _, want := range []string{"uncertain", "anomaly", "Accuracy", "Weighted F1", "Anomaly ROC AUC"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("test output lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	var job any
+	data, _ := os.ReadFile(jsonFile)
+	if err := json.Unmarshal(data, &job); err != nil {
+		t.Fatal(err)
+	}
+	eischema.Check(t, job, "ClassifyJobResponse")
+
+	stdout.Reset()
+	sample := filepath.Join(gesturesData, "testing", "circle.s08.json")
+	if code := run([]string{"classify", "--model", out, sample}, nil, &stdout, &stderr); code != 0 {
+		t.Fatalf("classify: exit %d: %s", code, stderr.String())
+	}
+	rows := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	// 6 s at a 240 ms stride with 2 s windows: 17 windows.
+	if len(rows) != 17 {
+		t.Errorf("classify printed %d lines, want 17", len(rows))
+	}
+	var r struct {
+		Sample         string             `json:"sample"`
+		StartMs        *int               `json:"startMs"`
+		EndMs          *int               `json:"endMs"`
+		Classification map[string]float64 `json:"classification"`
+		Anomaly        *float64           `json:"anomaly"`
+		Result         string             `json:"result"`
+		Timing         map[string]int64   `json:"timing"`
+	}
+	if err := json.Unmarshal([]byte(rows[0]), &r); err != nil || r.Sample != sample || len(r.Classification) != 4 ||
+		r.StartMs == nil || r.EndMs == nil || *r.EndMs-*r.StartMs != 2000 || r.Anomaly == nil || r.Result != "circle" || len(r.Timing) != 3 {
+		t.Errorf("classify line %s: %+v (%v)", rows[0], r, err)
+	}
+
+	stdout.Reset()
+	if code := run([]string{"estimate", "--model", out}, nil, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "NN int8") {
+		t.Errorf("estimate: exit %d:\n%s%s", code, stdout.String(), stderr.String())
+	}
+	stdout.Reset()
+	if code := run([]string{"estimate", "--model", out, "--target", "nope"}, nil, &stdout, &stderr); code != 1 {
+		t.Errorf("estimate with an unknown target: exit %d", code)
+	}
+}
+
+// TestTrainInterrupted sends SIGINT to a training job: it must print
+// "Terminated by user", exit 1 and leave no output folder.
+func TestTrainInterrupted(t *testing.T) {
+	def, err := os.ReadFile(gesturesImpulse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := filepath.Join(t.TempDir(), "long.json")
+	os.WriteFile(long, bytes.Replace(def, []byte(`"trainingCycles": 30`), []byte(`"trainingCycles": 1000000`), 1), 0o644)
+	out := filepath.Join(t.TempDir(), "model")
+	cmd := command("train", "--impulse", long, "--data", gesturesData, "--out", out)
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var log strings.Builder
+	sc := bufio.NewScanner(stderr)
+	sent := false
+	for sc.Scan() {
+		log.WriteString(sc.Text() + "\n")
+		if !sent && strings.HasPrefix(sc.Text(), "Epoch 20/") {
+			cmd.Process.Signal(syscall.SIGINT)
+			sent = true
+		}
+	}
+	err = cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("exit: %v", err)
+	}
+	if !strings.HasSuffix(log.String(), "Terminated by user\n") {
+		t.Errorf("log ends %q", log.String()[max(0, log.Len()-200):])
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("output folder exists after the interrupted job: %v", err)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(out))
+	for _, e := range entries {
+		if strings.Contains(e.Name(), "model") {
+			t.Errorf("left %s behind", e.Name())
+		}
+	}
+}
+
+// TestTrainBadInputs checks that bad inputs give one error line and exit 1.
+func TestTrainBadInputs(t *testing.T) {
+	dir := t.TempDir()
+	def, _ := os.ReadFile(gesturesImpulse)
+	missing := filepath.Join(dir, "missing-dsp.json")
+	os.WriteFile(missing, bytes.Replace(def, []byte(`"dsp": [2] },`), []byte(`"dsp": [9] },`), 1), 0o644)
+	withAxes := filepath.Join(dir, "axes.json")
+	os.WriteFile(withAxes, bytes.Replace(def, []byte(`"input": 1,`), []byte(`"input": 1, "axes": ["accX", "accY", "accZ"],`), 1), 0o644)
+	oneClass := filepath.Join(dir, "one-class")
+	os.MkdirAll(filepath.Join(oneClass, "training"), 0o755)
+	files, _ := filepath.Glob(filepath.Join(gesturesData, "training", "idle.*"))
+	for _, f := range files {
+		data, _ := os.ReadFile(f)
+		os.WriteFile(filepath.Join(oneClass, "training", filepath.Base(f)), data, 0o644)
+	}
+	out := filepath.Join(dir, "out")
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"definition naming a missing DSP block", []string{"--impulse", missing, "--data", gesturesData}, "no DSP block with id 9"},
+		{"dataset folder that does not exist", []string{"--impulse", gesturesImpulse, "--data", filepath.Join(dir, "nowhere")}, "nowhere"},
+		{"WAV where accelerometer data is expected", []string{"--impulse", withAxes, "--data", "../../testdata/keywords"}, `axis "accX"`},
+		{"single-class training set", []string{"--impulse", gesturesImpulse, "--data", oneClass}, "single class"},
+		{"malformed definition", []string{"--impulse", "../../testdata/gestures/info.labels", "--data", gesturesData}, "info.labels"},
+	}
+	for _, c := range cases {
+		var stdout, stderr bytes.Buffer
+		code := run(append([]string{"train", "--out", out}, c.args...), nil, &stdout, &stderr)
+		lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+		last := lines[len(lines)-1]
+		if code != 1 || !strings.HasPrefix(last, "impulse: ") || !strings.Contains(last, c.want) || strings.HasPrefix(last, "impulse: impulse:") {
+			t.Errorf("%s: exit %d, stderr %q; want exit 1 and a line mentioning %q", c.name, code, stderr.String(), c.want)
+		}
+		if _, err := os.Stat(out); !os.IsNotExist(err) {
+			t.Errorf("%s: wrote %s", c.name, out)
+		}
+	}
+}
