@@ -202,3 +202,43 @@ func TestTrainBadData(t *testing.T) {
 		t.Errorf("no training samples: %v", err)
 	}
 }
+
+// TestTrainConcurrentJobs runs two jobs at once in one process: they share
+// nothing, so each gives exactly what it gives alone.
+func TestTrainConcurrentJobs(t *testing.T) {
+	alone := func(seed uint64) []byte {
+		def, ds := gestures(t)
+		m, err := impulse.Train(context.Background(), def, ds, impulse.TrainOptions{Seed: seed, Created: trainTime})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(m.Detailed())
+		return b
+	}
+	want := [2][]byte{alone(1), alone(2)}
+	var got [2][]byte
+	errs := make(chan error, 2)
+	for i := range got {
+		go func() {
+			def, ds := gestures(t)
+			m, err := impulse.Train(context.Background(), def, ds, impulse.TrainOptions{Seed: uint64(i + 1), JobID: i + 1, Created: trainTime})
+			if err == nil {
+				got[i], err = json.Marshal(m.Detailed())
+			}
+			errs <- err
+		}()
+	}
+	for range got {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range got {
+		if !bytes.Equal(got[i], want[i]) {
+			t.Errorf("job %d run alongside another differs from the same job alone", i+1)
+		}
+	}
+	if bytes.Equal(want[0], want[1]) {
+		t.Error("seeds 1 and 2 gave the same impulse")
+	}
+}
