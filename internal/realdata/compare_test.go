@@ -1,0 +1,286 @@
+package realdata
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tinyimpulse/tinyimpulse/impulse"
+)
+
+// reference is testdata/realdata/reference.json, written by reference.py.
+type reference struct {
+	Seeds    []int             `json:"seeds"`
+	Versions map[string]any    `json:"versions"`
+	Datasets []referenceResult `json:"datasets"`
+}
+
+type referenceResult struct {
+	Dataset      string             `json:"dataset"`
+	TrainWindows int                `json:"trainWindows"`
+	TestWindows  int                `json:"testWindows"`
+	Median       map[string]float64 `json:"median"`
+}
+
+func readReference(t *testing.T) *reference {
+	t.Helper()
+	data, err := os.ReadFile(referenceFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r reference
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatalf("%s: %v", referenceFile, err)
+	}
+	if len(r.Seeds) == 0 {
+		t.Fatalf("%s lists no seeds", referenceFile)
+	}
+	return &r
+}
+
+// run is one training and model testing of an impulse with one seed.
+type run struct {
+	seed uint64
+	// accuracy is Studio's model-testing accuracy (uncertain below
+	// min_score, anomaly above the anomaly threshold, both wrong) with the
+	// selected model type (int8) and with the float32 network.
+	accuracy, accuracyF32 float64
+	// noAnomaly leaves the anomaly block's verdict out; argmax also the
+	// min_score rule (float32 where noted).
+	noAnomaly, argmax, argmaxF32 float64
+	weightedF1                   float64
+	auc                          float64
+	hasAUC                       bool
+	flagged                      int // windows the anomaly block calls anomalous
+	train                        time.Duration
+	testWindows                  int
+}
+
+// trainAndTest trains the impulse with one seed and tests it on the
+// testing category, with the selected model type and with float32.
+func trainAndTest(t *testing.T, def *impulse.Definition, ds *impulse.Dataset, seed uint64) run {
+	t.Helper()
+	ctx := context.Background()
+	start := time.Now()
+	m, err := impulse.Train(ctx, def, ds, impulse.TrainOptions{Seed: seed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := run{seed: seed, train: time.Since(start)}
+	test := ds.Category(impulse.CategoryTesting)
+	rep, err := m.Test(ctx, test, impulse.TestOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, bad := rep.Summary.Total()
+	r.testWindows = good + bad
+	r.accuracy = rep.Summary.Accuracy()
+	r.weightedF1 = rep.Classification.Report.WeightedAvg.F1
+	r.auc, r.hasAUC = rep.AnomalyAUC, rep.HasAnomalyAUC
+	minScore := minimumConfidence(t, def)
+	r.noAnomaly, r.argmax, r.flagged = classifierAccuracy(rep, m.Labels(), minScore)
+
+	f32, err := float32Model(t, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep32, err := f32.Test(ctx, test, impulse.TestOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.accuracyF32 = rep32.Summary.Accuracy()
+	_, r.argmaxF32, _ = classifierAccuracy(rep32, m.Labels(), minScore)
+	return r
+}
+
+// minimumConfidence is the first classifier's min_score.
+func minimumConfidence(t *testing.T, def *impulse.Definition) float64 {
+	for _, lb := range def.Impulse.LearnBlocks {
+		if lb.Type == impulse.LearnKeras {
+			cfg, _, err := def.KerasConfig(lb.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return cfg.MinimumConfidenceRating
+		}
+	}
+	t.Fatal("the impulse has no classifier")
+	return 0
+}
+
+// classifierAccuracy recomputes the accuracy of the classifier alone from
+// the windows' scores: with the min_score rule and without (argmax), over
+// the windows whose label the model knows; flagged counts the windows the
+// anomaly block turned into "anomaly".
+func classifierAccuracy(rep *impulse.TestReport, labels []string, minScore float64) (withMinScore, argmax float64, flagged int) {
+	var n, good, goodArgmax int
+	for _, w := range rep.Windows {
+		if w.Result == impulse.ResultAnomaly {
+			flagged++
+		}
+		if !slices.Contains(labels, w.Expected) {
+			continue
+		}
+		n++
+		best := labels[0]
+		for _, l := range labels {
+			if w.Classification[l] > w.Classification[best] {
+				best = l
+			}
+		}
+		if best == w.Expected {
+			goodArgmax++
+			if w.Classification[best] >= minScore {
+				good++
+			}
+		}
+	}
+	return float64(good) / float64(n), float64(goodArgmax) / float64(n), flagged
+}
+
+// float32Model returns the model with its networks' float32 variant
+// selected. impulse offers no option for it (Studio's model testing has a
+// model-type switch), so the saved form's variant is changed and the model
+// read back.
+func float32Model(t *testing.T, m *impulse.Model) (*impulse.Model, error) {
+	dir := filepath.Join(t.TempDir(), "model")
+	if err := m.Save(dir); err != nil {
+		return nil, err
+	}
+	file := filepath.Join(dir, "impulse.json")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	var man map[string]json.RawMessage
+	if err := json.Unmarshal(data, &man); err != nil {
+		return nil, err
+	}
+	var keras []map[string]json.RawMessage
+	if err := json.Unmarshal(man["keras"], &keras); err != nil {
+		return nil, err
+	}
+	for _, k := range keras {
+		k["variant"] = json.RawMessage(`"float32"`)
+	}
+	if man["keras"], err = json.Marshal(keras); err != nil {
+		return nil, err
+	}
+	if data, err = json.Marshal(man); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		return nil, err
+	}
+	return impulse.LoadModel(dir)
+}
+
+// seeds are the reference's seeds, or 1..REALDATA_SEEDS.
+func seeds(t *testing.T, ref *reference) []uint64 {
+	var out []uint64
+	if s := os.Getenv("REALDATA_SEEDS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			t.Fatalf("REALDATA_SEEDS=%q: want a positive number of seeds", s)
+		}
+		for i := 1; i <= n; i++ {
+			out = append(out, uint64(i))
+		}
+		return out
+	}
+	for _, s := range ref.Seeds {
+		out = append(out, uint64(s))
+	}
+	return out
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+func medianOf(runs []run, f func(run) float64) float64 {
+	v := make([]float64, len(runs))
+	for i, r := range runs {
+		v[i] = f(r)
+	}
+	return median(v)
+}
+
+// TestAgainstReference trains every dataset's impulse with the reference's
+// seeds and requires Go's median test accuracy (Studio's model testing,
+// the selected int8 model and the float32 one) to be at least the PyTorch +
+// scikit-learn pipeline's median (reference.json) less one test window:
+// a test set of N windows measures accuracy in steps of 1/N, and a median
+// over a handful of seeds moves by a step or more from one seed set to the
+// next.
+func TestAgainstReference(t *testing.T) {
+	names := datasetNames(t)
+	ref := readReference(t)
+	byName := map[string]referenceResult{}
+	for _, r := range ref.Datasets {
+		byName[r.Dataset] = r
+	}
+	var table bytes.Buffer
+	fmt.Fprintf(&table, "%-20s %6s %6s | %-32s | %-22s | %s\n", "", "", "", "Go (median)", "PyTorch+sklearn (median)", "")
+	fmt.Fprintf(&table, "%-20s %6s %6s | %7s %7s %7s %7s %6s | %7s %7s %6s | %s\n",
+		"dataset", "train", "test", "acc", "acc f32", "argmax", "wF1", "time", "acc", "argmax", "time", "AUC Go/ref")
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			rr, ok := byName[name]
+			if !ok {
+				t.Fatalf("%s has no reference figures: export its features and run testdata/realdata/reference.py (see testdata/realdata/README.md)", name)
+			}
+			def, ds := load(t, name)
+			var runs []run
+			for _, s := range seeds(t, ref) {
+				runs = append(runs, trainAndTest(t, def, ds, s))
+			}
+			n := runs[0].testWindows
+			if n != rr.TestWindows {
+				t.Errorf("%d test windows, the reference tested %d: reference.json is out of date", n, rr.TestWindows)
+			}
+			acc := medianOf(runs, func(r run) float64 { return r.accuracy })
+			acc32 := medianOf(runs, func(r run) float64 { return r.accuracyF32 })
+			step := 1 / float64(n)
+			want := rr.Median["accuracy"] - step - 1e-9
+			if acc < want {
+				t.Errorf("median test accuracy (int8) %.4f is below the reference's %.4f by more than one of %d test windows", acc, rr.Median["accuracy"], n)
+			}
+			if acc32 < want {
+				t.Errorf("median test accuracy (float32) %.4f is below the reference's %.4f by more than one of %d test windows", acc32, rr.Median["accuracy"], n)
+			}
+			auc := "-"
+			if runs[0].hasAUC {
+				auc = fmt.Sprintf("%.3f/%.3f", medianOf(runs, func(r run) float64 { return r.auc }), rr.Median["anomalyAUC"])
+			}
+			fmt.Fprintf(&table, "%-20s %6d %6d | %7.4f %7.4f %7.4f %7.4f %5.2fs | %7.4f %7.4f %5.1fs | %s\n", name,
+				rr.TrainWindows, n, acc, acc32,
+				medianOf(runs, func(r run) float64 { return r.argmax }),
+				medianOf(runs, func(r run) float64 { return r.weightedF1 }),
+				medianOf(runs, func(r run) float64 { return r.train.Seconds() }),
+				rr.Median["accuracy"], rr.Median["accuracyArgmax"], rr.Median["trainSeconds"], auc)
+			var per []string
+			for _, r := range runs {
+				per = append(per, fmt.Sprintf("%d:%.3f/%.3f", r.seed, r.accuracy, r.argmax))
+			}
+			t.Logf("per seed (accuracy/argmax): %s; anomalies flagged (median) %v", strings.Join(per, " "),
+				medianOf(runs, func(r run) float64 { return float64(r.flagged) }))
+		})
+	}
+	t.Logf("seeds %v\n%s", seeds(t, ref), table.String())
+
+}

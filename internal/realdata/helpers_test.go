@@ -1,0 +1,60 @@
+package realdata
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/tinyimpulse/tinyimpulse/impulse"
+)
+
+// Paths relative to this package's folder: the repository root is ../..,
+// the shared datasets are ../shared/datasets from the root.
+var (
+	sharedDatasets = filepath.Join("..", "..", "..", "shared", "datasets")
+	impulsesDir    = filepath.Join("..", "..", "testdata", "impulses")
+	referenceFile  = filepath.Join("..", "..", "testdata", "realdata", "reference.json")
+)
+
+// datasetNames lists the datasets of ../shared/datasets (every folder with
+// a training/ folder), skipping the test when there are none.
+func datasetNames(t *testing.T) []string {
+	t.Helper()
+	entries, err := os.ReadDir(sharedDatasets)
+	if err != nil {
+		t.Skipf("../shared/datasets is absent (%v): nothing to check", err)
+	}
+	var names []string
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		if fi, err := os.Stat(filepath.Join(sharedDatasets, e.Name(), "training")); err == nil && fi.IsDir() {
+			names = append(names, e.Name())
+		}
+	}
+	if len(names) == 0 {
+		t.Skipf("no dataset in %s", sharedDatasets)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// load reads a dataset and its impulse definition, resolved against it.
+func load(t *testing.T, name string) (*impulse.Definition, *impulse.Dataset) {
+	t.Helper()
+	file := filepath.Join(impulsesDir, name+".json")
+	def, err := impulse.LoadDefinition(file)
+	if err != nil {
+		t.Fatalf("dataset %s has no usable impulse definition: %v", name, err)
+	}
+	ds, err := impulse.LoadDataset(filepath.Join(sharedDatasets, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := def.Resolve(ds); err != nil {
+		t.Fatal(err)
+	}
+	return def, ds
+}
