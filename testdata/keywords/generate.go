@@ -108,9 +108,9 @@ func writeWAV(path string, x []float64) error {
 func main() {
 	rnd := rand.New(rand.NewPCG(16000, 1))
 	for _, label := range []string{"up", "down", "stop", "noise"} {
-		for i := range 16 {
+		for i := range 32 {
 			category := "training"
-			if i >= 12 {
+			if i >= 24 {
 				category = "testing"
 			}
 			if err := os.MkdirAll(category, 0o755); err != nil {
