@@ -1,0 +1,238 @@
+package run
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tinyimpulse/tinyimpulse/impulse"
+	"github.com/tinyimpulse/tinyimpulse/metrics"
+)
+
+// jobLog is the beginning of a training job's log as impulse.Train sends
+// it, one event per log line and one per epoch.
+var jobLog = []impulse.Event{
+	{Type: impulse.EventData, Data: "Job started\n"},
+	{Type: impulse.EventData, Data: "Generating features OK (544 windows)\n"},
+	{Type: impulse.EventData, Data: "\n"},
+	{Type: impulse.EventData, Data: "Epoch 1/30\n14/14 - 0s - loss: 1.6677 - accuracy: 0.2506 - val_loss: 1.2671 - val_accuracy: 0.3303\n"},
+	{Type: impulse.EventData, Data: "Epoch 2/30\n14/14 - 0s - loss: 1.1580 - accuracy: 0.5080 - val_loss: 0.8948 - val_accuracy: 0.7523\n"},
+	{Type: impulse.EventData, Data: "Saving best performing model... (based on validation loss; epoch 2)\n"},
+	{Type: impulse.EventFinished, Success: true},
+}
+
+func TestProgressPlain(t *testing.T) {
+	var b strings.Builder
+	p := newProgress(&b, false)
+	for _, e := range jobLog {
+		p.event(e)
+	}
+	p.done()
+	want := `Job started
+Generating features OK (544 windows)
+Epoch 1/30  loss 1.6677  acc 0.2506  val_loss 1.2671  val_acc 0.3303
+Epoch 2/30  loss 1.1580  acc 0.5080  val_loss 0.8948  val_acc 0.7523
+Saving best performing model... (based on validation loss; epoch 2)
+`
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+	if len(p.bestEpochs) != 1 || p.bestEpochs[0] != 2 {
+		t.Errorf("best epochs %v, want [2]", p.bestEpochs)
+	}
+}
+
+func TestProgressTerminal(t *testing.T) {
+	var b strings.Builder
+	p := newProgress(&b, true)
+	p.event(impulse.Event{Type: impulse.EventData, Data: "Generating features OK (544 windows)\n"})
+	p.event(impulse.Event{Type: impulse.EventData, Data: "Job done\n"})
+	long := strings.Repeat("x", 100)
+	p.event(impulse.Event{Type: impulse.EventData, Data: long + "\n"})
+	p.done()
+	// The shorter line is padded over the longer one; the long one is cut
+	// to 79 columns; done blanks the last one and returns to the start.
+	want := "\rGenerating features OK (544 windows)" +
+		"\rJob done" + strings.Repeat(" ", 36-8) +
+		"\r" + strings.Repeat("x", 78) + "…" +
+		"\r" + strings.Repeat(" ", 79) + "\r"
+	if b.String() != want {
+		t.Errorf("got  %q\nwant %q", b.String(), want)
+	}
+	if strings.Contains(b.String(), "\n") {
+		t.Error("the terminal progress wrote a newline")
+	}
+}
+
+func TestBoxed(t *testing.T) {
+	got := boxed(table{left: 1, header: []string{"class", "n"}, rows: [][]string{{"a", "7"}, {"long", "123"}}})
+	want := `+-------+-----+
+| class |   n |
++-------+-----+
+| a     |   7 |
+| long  | 123 |
++-------+-----+
+`
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestWriteFitted(t *testing.T) {
+	wide := func(w io.Writer) error {
+		_, err := io.WriteString(w, "Title line\n+---+\n| "+strings.Repeat("y", 90)+" |\n+---+\nNote one\nNote two\n")
+		return err
+	}
+	tooWide := func() table { return table{header: []string{strings.Repeat("z", 85)}} }
+	fits := func() table { return table{header: []string{"ok"}, rows: [][]string{{"1"}}} }
+	var b strings.Builder
+	if err := writeFitted(&b, wide, tooWide, fits); err != nil {
+		t.Fatal(err)
+	}
+	want := "Title line\n+----+\n| ok |\n+----+\n|  1 |\n+----+\nNote one\nNote two\n"
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+
+	narrow := func(w io.Writer) error { _, err := io.WriteString(w, "T\n+-+\n|a|\n+-+\n"); return err }
+	b.Reset()
+	if err := writeFitted(&b, narrow, fits); err != nil || b.String() != "T\n+-+\n|a|\n+-+\n" {
+		t.Errorf("a table that fits was changed: %q, %v", b.String(), err)
+	}
+
+	failing := func(io.Writer) error { return errors.New("broken") }
+	if err := writeFitted(&b, failing, fits); err == nil || err.Error() != "broken" {
+		t.Errorf("error %v, want the renderer's", err)
+	}
+}
+
+// TestWriteClassificationWide checks the compact layouts of a confusion
+// matrix too wide for metrics' table: ten classes, class 0 has one window
+// predicted as 1. Class 0: precision 1, recall 9/10, F1 = 2·0.9/1.9 =
+// 0.947; class 1: precision 10/11, recall 1, F1 = 20/21 = 0.952.
+func TestWriteClassificationWide(t *testing.T) {
+	labels := []string{"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}
+	var actual, predicted []int
+	for c := range labels {
+		for i := range 10 {
+			actual = append(actual, c)
+			if c == 0 && i == 0 {
+				predicted = append(predicted, 1)
+			} else {
+				predicted = append(predicted, c)
+			}
+		}
+	}
+	conf, err := metrics.NewConfusion(labels, actual, predicted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := metrics.NewClassificationReport(actual, predicted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := writeClassification(&b, &metrics.Classification{Confusion: conf, Report: rep}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if w := width(out); w > maxWidth {
+		t.Errorf("%d columns wide:\n%s", w, out)
+	}
+	for _, want := range []string{
+		"Confusion matrix (100 windows; rows actual, columns predicted)\n",
+		"| actual  | 1 |  2 |  3 |  4 |  5 |  6 |  7 |  8 |  9 | 10 |   F1 |\n",
+		"| 1 zero  | 9 |  1 |  0 |  0 |  0 |  0 |  0 |  0 |  0 |  0 | 0.95 |\n",
+		"| 2 one   | 0 | 10 |  0 |  0 |  0 |  0 |  0 |  0 |  0 |  0 | 0.95 |\n",
+		"Accuracy 99.0%",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestWrap(t *testing.T) {
+	got := wrap("  key  ", strings.Repeat("word ", 20))
+	lines := strings.Split(got, "\n")
+	if len(lines) != 2 || lines[0] != "  key  "+strings.TrimSpace(strings.Repeat("word ", 14)) ||
+		lines[1] != "       "+strings.TrimSpace(strings.Repeat("word ", 6)) {
+		t.Errorf("got\n%s", got)
+	}
+}
+
+func TestNormalOnly(t *testing.T) {
+	ds := &impulse.Dataset{Dir: "d", Samples: []*impulse.Sample{
+		{ID: 1, Category: impulse.CategoryTraining, Label: "ok"},
+		{ID: 2, Category: impulse.CategoryTraining, Label: "worn"},
+		{ID: 3, Category: impulse.CategoryTesting, Label: "ok"},
+		{ID: 4, Category: impulse.CategoryTesting, Label: "worn"},
+	}}
+	got, err := normalOnly(ds, "ok")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ category, label string }{
+		{impulse.CategoryTraining, "ok"}, {impulse.CategorySplit, "worn"},
+		{impulse.CategoryTesting, "ok"}, {impulse.CategoryTesting, "anomaly"},
+	}
+	for i, s := range got.Samples {
+		if s.ID != i+1 || s.Category != want[i].category || s.Label != want[i].label {
+			t.Errorf("sample %d: id %d, %s %q; want %s %q", i, s.ID, s.Category, s.Label, want[i].category, want[i].label)
+		}
+	}
+	if ds.Samples[1].Category != impulse.CategoryTraining || ds.Samples[3].Label != "worn" {
+		t.Error("normalOnly changed the original dataset")
+	}
+	if _, err := normalOnly(ds, "new"); err == nil || !strings.Contains(err.Error(), `"new"`) {
+		t.Errorf("error %v for a label no training sample has", err)
+	}
+}
+
+// TestRunErrors checks that bad flags give errors naming what is wrong.
+func TestRunErrors(t *testing.T) {
+	ex := Example{Name: "gestures", Title: "Gestures", Definition: "testdata/impulses/gestures.json", Data: "testdata/gestures"}
+	missing := filepath.Join(t.TempDir(), "nowhere")
+	cases := []struct {
+		name string
+		opt  Options
+		want string
+	}{
+		{"missing dataset", Options{Data: missing, Out: "-"}, "nowhere"},
+		{"missing definition", Options{Impulse: missing + ".json", Out: "-"}, "nowhere.json"},
+		{"unknown target", Options{Target: "abacus", Out: "-"}, "abacus"},
+		{"unknown normal label", Options{Normal: "quiet", Out: "-"}, `"quiet"`},
+	}
+	for _, c := range cases {
+		_, err := Run(context.Background(), ex, c.opt, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one mentioning %s", c.name, err, c.want)
+		}
+	}
+
+	// A folder that holds something other than a saved model is not
+	// overwritten.
+	out := t.TempDir()
+	os.WriteFile(filepath.Join(out, "notes.txt"), []byte("mine"), 0o644)
+	if _, err := Run(context.Background(), ex, Options{Out: out}, io.Discard); err == nil {
+		t.Error("Run overwrote a folder that holds no saved model")
+	}
+	if data, err := os.ReadFile(filepath.Join(out, "notes.txt")); err != nil || string(data) != "mine" {
+		t.Errorf("notes.txt: %q, %v", data, err)
+	}
+}
+
+// TestRunCancelled checks that a cancelled context stops the job with the
+// context's error.
+func TestRunCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	ex := Example{Name: "gestures", Title: "Gestures", Definition: "testdata/impulses/gestures.json", Data: "testdata/gestures"}
+	if _, err := Run(ctx, ex, Options{Out: "-"}, io.Discard); !errors.Is(err, context.Canceled) {
+		t.Errorf("error %v, want context.Canceled", err)
+	}
+}
