@@ -3,21 +3,29 @@
 
 The Go test, run with LEARN_EVAL_EXPORT=DIR, writes one JSON file per dataset
 with the features computed by package dsp (Studio's default processing block),
-the labels, the Go training/validation split and the Studio configuration it
-trained with, and for each of the seeds 1..N it trained with: the
-training/validation split and the initial weights (the untrained network,
-learn.New with that seed, in learn's file format). This script trains the same architecture (built from the same
-visual layers, Keras semantics: Glorot-uniform kernels and zero biases, ReLU,
-L1(1e-5) activity regulariser on hidden dense layers, 'same' padding, 2/2
-max pooling with ceil mode, MaxNorm(1) on conv2d kernels, dropout, batch norm
-eps 1e-3 momentum 0.99, softmax cross-entropy, Adam(lr, 0.9, 0.999, eps 1e-7),
-batch size, epochs, best epoch by validation loss; a full reshuffle every epoch)
-on each of those splits from the same initial weights (PyTorch's own shuffling
-and dropout, seeded with the seed number), and reports the validation accuracy
-of the best-epoch model per seed and their median.
+the labels and the Studio configuration it trained with, and for each of the
+seeds 1..N it trained with: the training/validation split (the training rows in
+the order the split left them) and the initial weights (the untrained network,
+learn.New with that seed, in learn's file format). This script trains the same
+architecture on each of those splits from the same initial weights, with Keras
+semantics as Studio's generated script has them: Glorot-uniform kernels and zero
+biases, ReLU, L1(1e-5) activity regulariser on hidden dense layers, 'same'
+padding, 2/2 max pooling with ceil mode, MaxNorm(1) on conv2d kernels, dropout,
+batch norm eps 1e-3 momentum 0.99, softmax cross-entropy, Adam(lr, 0.9, 0.999,
+eps 1e-7) in Keras' form (epsilon added to sqrt(v), see KerasAdam), the batch
+size and epochs of the configuration, the training set reshuffled every epoch
+through tf.data's shuffle buffer of 4 batches (see buffer_shuffle), and the
+epoch with the lowest validation loss (activity regularisation included) kept.
+Only the shuffling and dropout draws (seeded with the seed number) and
+floating-point details differ from Go. It reports the validation accuracy of
+the best-epoch model per seed, their median and mean.
 
-  go test -run StudioDefaults ./learn/internal/evaltest  with LEARN_EVAL_EXPORT=/tmp/learn-eval
+  mkdir /tmp/learn-eval
+  LEARN_EVAL_SEEDS=61 LEARN_EVAL_EXPORT=/tmp/learn-eval \
+      go test -count=1 -v -timeout 60m -run StudioDefaults ./learn/internal/evaltest
   /usr/bin/python3 testdata/learn/eval_torch.py /tmp/learn-eval > testdata/learn/eval_torch.json
+
+(The output must not go into /tmp/learn-eval: every *.json there is read as an export.)
 """
 import base64, glob, json, statistics, struct, sys
 import numpy as np
@@ -150,20 +158,67 @@ def load_init(net, blob):
                 p.copy_(torch.tensor(np.ascontiguousarray(a)).reshape(p.shape))
 
 
+def buffer_shuffle(order, buffer, rng):
+    """The order tf.data's Dataset.shuffle(buffer) yields order in: a buffer holds
+    the next `buffer` elements and each output is a uniformly chosen element of the
+    buffer, replaced by the next input (Studio shuffles its training set this way,
+    with a buffer of 4 batches, afresh every epoch, over the split's order)."""
+    n = len(order)
+    buf = list(order[:buffer])
+    nxt = min(buffer, n)
+    out = []
+    while buf:
+        i = int(rng.integers(len(buf)))
+        out.append(buf[i])
+        if nxt < n:
+            buf[i] = order[nxt]
+            nxt += 1
+        else:
+            buf[i] = buf[-1]
+            buf.pop()
+    return out
+
+
+class KerasAdam:
+    """Adam as Keras applies it (epsilon added to sqrt(v), not to sqrt(v_hat)):
+    a_t = lr*sqrt(1-b2^t)/(1-b1^t), m += (g-m)(1-b1), v += (g^2-v)(1-b2),
+    w -= a_t*m/(sqrt(v)+eps)."""
+
+    def __init__(self, params, lr, b1=0.9, b2=0.999, eps=1e-7):
+        self.params = [p for p in params]
+        self.lr, self.b1, self.b2, self.eps, self.t = lr, b1, b2, eps, 0
+        self.m = [torch.zeros_like(p) for p in self.params]
+        self.v = [torch.zeros_like(p) for p in self.params]
+
+    def zero_grad(self):
+        for p in self.params:
+            p.grad = None
+
+    @torch.no_grad()
+    def step(self):
+        self.t += 1
+        a = self.lr * (1 - self.b2 ** self.t) ** 0.5 / (1 - self.b1 ** self.t)
+        for p, m, v in zip(self.params, self.m, self.v):
+            g = p.grad
+            m.add_((g - m) * (1 - self.b1))
+            v.add_((g * g - v) * (1 - self.b2))
+            p.sub_(a * m / (v.sqrt() + self.eps))
+
+
 def run(d, X, y, split):
     seed = split["seed"]
     torch.manual_seed(seed)
-    np.random.seed(seed)
+    rng = np.random.default_rng(seed)
     cfg = d["config"]
-    tr, va = torch.tensor(split["train"]), torch.tensor(split["validation"])
+    tr, va = split["train"], torch.tensor(split["validation"])
     net = Net(cfg["visualLayers"], d["input"], len(d["labels"]))
     load_init(net, base64.b64decode(split["init"]))
-    opt = torch.optim.Adam(net.parameters(), lr=cfg["learningRate"], betas=(0.9, 0.999), eps=1e-7)
+    opt = KerasAdam(net.parameters(), lr=cfg["learningRate"])
     bs = cfg["batchSize"]
     best, best_acc = float("inf"), 0.0
     for epoch in range(cfg["trainingCycles"]):
         net.train()
-        perm = tr[torch.randperm(len(tr))]
+        perm = torch.tensor(buffer_shuffle(tr, 4 * bs, rng))
         for i in range(0, len(perm), bs):
             idx = perm[i:i + bs]
             logits, reg = net(X[idx])
@@ -176,7 +231,7 @@ def run(d, X, y, split):
         with torch.no_grad():
             logits, reg = net(X[va])
             vl = (F.cross_entropy(logits, y[va], reduction="sum") + 1e-5 * reg).item() / len(va)
-            acc = (logits.argmax(1) == y[va]).float().mean().item()
+            acc = int((logits.argmax(1) == y[va]).sum()) / len(va)
         if vl < best:
             best, best_acc = vl, acc
     return best_acc
@@ -189,6 +244,7 @@ for path in sorted(glob.glob(sys.argv[1] + "/*.json")):
     y = torch.tensor(d["y"])
     accs = [run(d, X, y, s) for s in d["splits"]]
     results.append({"dataset": d["dataset"], "val_accuracy": accs, "median_val_accuracy": statistics.median(accs),
+                    "mean_val_accuracy": statistics.fmean(accs),
                     "windows": len(d["y"]), "features": len(d["x"][0]),
                     "validation_windows": len(d["splits"][0]["validation"])})
     print(results[-1], file=sys.stderr)
