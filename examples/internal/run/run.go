@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 
@@ -78,10 +79,10 @@ func Main(ex Example) {
 	opt := Options{Seed: 3}
 	fs.StringVar(&opt.Data, "data", "", "dataset `folder` in Edge Impulse's export layout (default "+ex.Data+")")
 	fs.StringVar(&opt.Impulse, "impulse", "", "impulse definition `file` (default "+ex.Definition+")")
-	fs.StringVar(&opt.Out, "out", "", "`folder` for the trained model and its JSON (default "+
-		filepath.Join(os.TempDir(), "tinyimpulse-"+ex.Name)+"; - for none)")
+	fs.StringVar(&opt.Out, "out", "", "`folder` for the trained model and its JSON, - for none\n(default "+
+		filepath.Join(os.TempDir(), "tinyimpulse-"+ex.Name)+")")
 	fs.Uint64Var(&opt.Seed, "seed", opt.Seed, "`seed` of the training job")
-	fs.StringVar(&opt.Target, "target", metrics.DefaultTarget, "`device` of the on-device estimates")
+	fs.StringVar(&opt.Target, "target", metrics.DefaultTarget, "`device` of the on-device estimates (an Edge Impulse\nprofiling target id)")
 	if ex.NormalFlag {
 		fs.StringVar(&opt.Normal, "normal", "", "train on the samples with this `label` only and count testing\n"+
 			"samples with any other label as anomalies")
@@ -104,9 +105,10 @@ func Main(ex Example) {
 	opt.Terminal = isTerminal(os.Stdout)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	_, err := Run(ctx, ex, opt, os.Stdout)
+	interrupted := ctx.Err() != nil
 	stop()
 	if err != nil {
-		if ctx.Err() != nil {
+		if interrupted {
 			err = errors.New("interrupted")
 		}
 		fmt.Fprintf(os.Stderr, "%s: %v\n", ex.Name, err)
@@ -129,7 +131,11 @@ func Run(ctx context.Context, ex Example, opt Options, w io.Writer) (*Result, er
 	}
 	target, err := metrics.LookupTarget(opt.Target)
 	if err != nil {
-		return nil, err
+		var ids []string
+		for _, t := range metrics.Targets() {
+			ids = append(ids, t.ID)
+		}
+		return nil, fmt.Errorf("%w (known targets: %s)", err, strings.Join(ids, ", "))
 	}
 
 	def, err := impulse.LoadDefinition(defFile)
@@ -178,11 +184,12 @@ func Run(ctx context.Context, ex Example, opt Options, w io.Writer) (*Result, er
 		s.printf("\nNo testing samples in %s: model testing skipped.\n", displayPath(dataDir))
 	}
 
-	est, err := m.Estimate(target.ID)
-	if err != nil {
-		return nil, err
+	if est, err := m.Estimate(target.ID); err != nil {
+		// Linux-class and NPU targets have no estimates; the run goes on.
+		s.printf("\n%s\n", wrap("No on-device estimate: ", err.Error()))
+	} else {
+		s.estimate(est)
 	}
-	s.estimate(est)
 
 	if out != "-" {
 		if err := save(m, resp, out); err != nil {
