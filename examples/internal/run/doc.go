@@ -38,8 +38,10 @@
 //
 // # Errors
 //
-// Run returns the first error of loading, training, testing or saving,
-// unchanged (the impulse package's errors name the file, field or value).
-// Main prints it on one line prefixed with the program name and exits with
-// status 1, or 2 for a usage error.
+// Run returns the first error of loading, training, testing or saving as
+// the impulse package gives it (naming the file, field or value); an
+// unknown -target also lists the known ones. A target without on-device
+// estimates (Linux-class and NPU targets) is not an error: the run says so
+// and goes on. Main prints the error on one line prefixed with the program
+// name and exits with status 1, or 2 for a usage error.
 package run
