@@ -35,6 +35,47 @@ func (m *Model) Definition() *Definition { return m.def }
 // Created returns the time the model was trained.
 func (m *Model) Created() time.Time { return m.created }
 
+// Validation returns the validation metrics of a classifier learn block for
+// one model type ("int8" or "float32"; "" means the block's selected type),
+// for its table (metrics.Classification.WriteTable).
+func (m *Model) Validation(learnID int, variant string) (*metrics.Classification, error) {
+	k, err := m.kerasBlock(learnID)
+	if err != nil {
+		return nil, err
+	}
+	if k.regression {
+		return nil, fmt.Errorf("impulse: learn block %d is a regression model", learnID)
+	}
+	if variant == "" {
+		variant = k.variant
+	}
+	for _, mm := range k.metadata.ModelValidationMetrics {
+		if mm.Type == variant {
+			return mm.Classification(k.classes)
+		}
+	}
+	return nil, fmt.Errorf("impulse: learn block %d has no %q model", learnID, variant)
+}
+
+// BestEpoch returns the 1-based epoch whose weights a neural network learn
+// block kept (the one with the lowest validation loss).
+func (m *Model) BestEpoch(learnID int) (int, error) {
+	k, err := m.kerasBlock(learnID)
+	if err != nil {
+		return 0, err
+	}
+	return k.bestEpoch, nil
+}
+
+func (m *Model) kerasBlock(id int) (*kerasBlock, error) {
+	for _, k := range m.keras {
+		if k.block.ID == id {
+			return k, nil
+		}
+	}
+	return nil, fmt.Errorf("impulse: no trained neural network learn block with id %d", id)
+}
+
 // Labels returns the classes of the first classifier, or nil when the
 // impulse has none.
 func (m *Model) Labels() []string {
@@ -211,6 +252,7 @@ type manifestKeras struct {
 	Regression bool               `json:"regression"`
 	Variant    string             `json:"variant"`
 	Threshold  float64            `json:"threshold"`
+	BestEpoch  int                `json:"bestEpoch"`
 	Float32    string             `json:"float32"`
 	Int8       string             `json:"int8"`
 	Config     KerasConfig        `json:"config"`
@@ -286,7 +328,7 @@ func (m *Model) writeFiles(dir string) error {
 	}
 	for _, k := range m.keras {
 		mk := manifestKeras{ID: k.block.ID, Classes: k.classes, Regression: k.regression, Variant: k.variant,
-			Threshold: k.threshold, Config: k.config, Metadata: k.metadata,
+			Threshold: k.threshold, BestEpoch: k.bestEpoch, Config: k.config, Metadata: k.metadata,
 			Float32: fmt.Sprintf("learn-%d-float32.bin", k.block.ID), Int8: fmt.Sprintf("learn-%d-int8.bin", k.block.ID)}
 		for name, bm := range map[string]interface{ MarshalBinary() ([]byte, error) }{mk.Float32: k.float, mk.Int8: k.int8} {
 			data, err := bm.MarshalBinary()
@@ -379,7 +421,7 @@ func LoadModel(dir string) (*Model, error) {
 			return nil, bad("keras block %d is not in the definition", mk.ID)
 		}
 		kb := &kerasBlock{block: lb, classes: mk.Classes, regression: mk.Regression, variant: mk.Variant,
-			threshold: mk.Threshold, config: mk.Config, metadata: mk.Metadata}
+			threshold: mk.Threshold, bestEpoch: mk.BestEpoch, config: mk.Config, metadata: mk.Metadata}
 		fd, err := read(mk.Float32)
 		if err != nil {
 			return nil, err

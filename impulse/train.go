@@ -124,6 +124,7 @@ type kerasBlock struct {
 	regression bool
 	variant    string  // the model type classification uses: "int8" or "float32"
 	threshold  float64 // min_score (classification) or max_abs_error (regression)
+	bestEpoch  int     // the epoch whose weights the network holds
 	float      *learn.Network
 	int8       *learn.Int8Network
 	config     KerasConfig
@@ -229,7 +230,7 @@ func trainKeras(ctx context.Context, log *jobLog, def *Definition, lb LearnBlock
 	log.printf("Finished training")
 	log.printf("")
 	log.printf("Saving best performing model... (based on validation loss; epoch %d)", res.BestEpoch)
-	kb.float = res.Network
+	kb.float, kb.bestEpoch = res.Network, res.BestEpoch
 	log.printf("Converting TensorFlow Lite float32 model...")
 	log.printf("Converting TensorFlow Lite int8 quantized model...")
 	calib := res.Validation

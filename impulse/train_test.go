@@ -242,3 +242,37 @@ func TestTrainConcurrentJobs(t *testing.T) {
 		t.Error("seeds 1 and 2 gave the same impulse")
 	}
 }
+
+// TestModelValidation checks the accessors a program uses to print the
+// validation results of a trained (or loaded) impulse.
+func TestModelValidation(t *testing.T) {
+	def, ds := gestures(t)
+	m, err := impulse.Train(context.Background(), def, ds, impulse.TrainOptions{Seed: 3, Created: trainTime})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "m")
+	if err := m.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := impulse.LoadModel(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mm := range []*impulse.Model{m, loaded} {
+		c, err := mm.Validation(3, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := *m.Detailed().Impulses[0].LearnBlockKerasConfigs[0].Metadata.ModelValidationMetrics[1].Accuracy
+		if c.Report.Accuracy != want || c.Confusion.Total() != 109 {
+			t.Errorf("int8 validation accuracy %v over %d windows, want %v over 109", c.Report.Accuracy, c.Confusion.Total(), want)
+		}
+		if e, err := mm.BestEpoch(3); err != nil || e < 1 || e > 30 {
+			t.Errorf("best epoch %d, %v", e, err)
+		}
+	}
+	if _, err := m.Validation(4, ""); err == nil {
+		t.Error("the anomaly block has no validation metrics")
+	}
+}

@@ -3,8 +3,10 @@ package metrics
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"gonum.org/v1/gonum/mat"
 	"os"
 	"path/filepath"
 	"sort"
@@ -141,7 +143,7 @@ func TestCalibrationReport(t *testing.T) {
 		rows = append(rows, []string{string(f.DType), f.Class, f.Formula, n, mean, mx})
 	}
 	if err := writeTable(&b, "Per-op Cortex-M4 instruction models (fitted on device-calibration-qemu-perop.csv; n = 0: not measured, spec estimate)",
-		3, []string{"dtype", "class", "instructions", "n", "mean err", "max err"}, rows); err != nil {
+		nil, layout{left: 3, header: []string{"dtype", "class", "instructions", "n", "mean err", "max err"}, rows: rows}); err != nil {
 		t.Fatal(err)
 	}
 	nets := mlperfModels(t)
@@ -162,8 +164,8 @@ func TestCalibrationReport(t *testing.T) {
 			fmt.Sprintf("%+.1f%%", 100*rel(float64(p.FlatbufferBytes), float64(m.tfliteBytes)))})
 	}
 	b.WriteString("\n")
-	if err := writeTable(&b, "MLPerf Tiny models vs TFLM on QEMU Cortex-M4 (device-calibration-qemu-models.csv)", 1,
-		[]string{"model", "head", "measured", "arena", "measured min", "err", "insn", "measured", "err", ".tflite err"}, rows); err != nil {
+	if err := writeTable(&b, "MLPerf Tiny models vs TFLM on QEMU Cortex-M4 (device-calibration-qemu-models.csv)", nil,
+		layout{left: 1, header: []string{"model", "head", "measured", "arena", "measured min", "err", "insn", "measured", "err", ".tflite err"}, rows: rows}); err != nil {
 		t.Fatal(err)
 	}
 	rows = nil
@@ -179,8 +181,8 @@ func TestCalibrationReport(t *testing.T) {
 		errs[fw] = append(errs[fw], e)
 	}
 	b.WriteString("\n")
-	if err := writeTable(&b, "Held-out MLPerf Tiny latencies, ms (device-calibration-mlperf.csv; the bar applies to microTVM + CMSIS-NN)", 6,
-		[]string{"ver", "board", "core", "MHz", "framework", "model", "published", "estimate", "err"}, rows); err != nil {
+	if err := writeTable(&b, "Held-out MLPerf Tiny latencies, ms (device-calibration-mlperf.csv; the bar applies to microTVM + CMSIS-NN)", nil,
+		layout{left: 6, header: []string{"ver", "board", "core", "MHz", "framework", "model", "published", "estimate", "err"}, rows: rows}); err != nil {
 		t.Fatal(err)
 	}
 	rows = nil
@@ -195,7 +197,7 @@ func TestCalibrationReport(t *testing.T) {
 		rows = append(rows, []string{fw, itoa(len(e)), fmt.Sprintf("%+.1f%%", 100*e[len(e)/2]), fmt.Sprintf("%+.1f%%", 100*e[0]), fmt.Sprintf("%+.1f%%", 100*e[len(e)-1])})
 	}
 	b.WriteString("\n")
-	if err := writeTable(&b, "Estimate vs published, by framework", 1, []string{"framework", "rows", "median", "min", "max"}, rows); err != nil {
+	if err := writeTable(&b, "Estimate vs published, by framework", nil, layout{left: 1, header: []string{"framework", "rows", "median", "min", "max"}, rows: rows}); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "calibration_report.golden", b.Bytes())
@@ -210,5 +212,87 @@ func TestStudioJSONGolden(t *testing.T) {
 			t.Fatal(err)
 		}
 		golden(t, name, append(b, '\n'))
+	}
+}
+
+// TestTablesFitTerminal checks that the confusion-matrix and model-testing
+// tables fit an 80-column terminal whatever the number and length of the
+// labels, falling back to narrower layouts, and keep the full layout when
+// it fits.
+func TestTablesFitTerminal(t *testing.T) {
+	for _, labels := range [][]string{
+		{"idle", "wave"},
+		{"circle", "flick", "idle", "updown"},
+		strings.Fields("0 1 2 3 4 5 6 7 8 9"),
+		strings.Fields("background_noise unknown_word yes no up down left right"),
+	} {
+		n := len(labels)
+		var actual, pred []int
+		for i := range 5 * n {
+			actual = append(actual, i%n)
+			pred = append(pred, (i+i/n)%n)
+		}
+		scores := mat.NewDense(len(actual), n, nil)
+		for i, p := range pred {
+			for j := range n {
+				scores.Set(i, j, 0.1)
+			}
+			scores.Set(i, p, 1)
+		}
+		c, err := EvaluateClassification(labels, actual, scores)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		if err := c.WriteTable(&b); err != nil {
+			t.Fatal(err)
+		}
+		checkWidth(t, []byte(b.String()), TableWidth)
+		if n == 2 && !strings.Contains(b.String(), "precision |") {
+			t.Errorf("two classes fit with every column, but the table is:\n%s", b.String())
+		}
+		exp := make([]string, len(actual))
+		res := make([]string, len(actual))
+		for i := range actual {
+			exp[i], res[i] = labels[actual[i]], labels[pred[i]]
+		}
+		res[0] = Uncertain
+		s, err := NewTestSummary(labels, true, append(exp, Anomaly), append(res, Anomaly))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Reset()
+		if err := s.WriteTable(&b); err != nil {
+			t.Fatal(err)
+		}
+		checkWidth(t, []byte(b.String()), TableWidth)
+	}
+}
+
+// TestModelMetricsClassification checks that a classifier's metrics survive
+// the trip through Studio's JSON: the rebuilt Classification writes the
+// same table.
+func TestModelMetricsClassification(t *testing.T) {
+	c := threeClass(t)
+	data, err := json.Marshal(c.ModelMetrics("int8"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mm ModelMetrics
+	if err := json.Unmarshal(data, &mm); err != nil {
+		t.Fatal(err)
+	}
+	back, err := mm.Classification(c.Confusion.Labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a, b strings.Builder
+	c.WriteTable(&a)
+	back.WriteTable(&b)
+	if a.String() != b.String() {
+		t.Errorf("rebuilt table differs:\n%s\nwant\n%s", b.String(), a.String())
+	}
+	if _, err := mm.Classification([]string{"a", "b"}); !errors.Is(err, ErrLength) {
+		t.Errorf("wrong label count: %v", err)
 	}
 }

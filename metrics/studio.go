@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 )
@@ -88,6 +89,38 @@ func (c *Classification) ModelMetrics(variant string) ModelMetrics {
 		IsSupportedOnMcu:    true,
 		AdditionalMetrics:   c.AdditionalMetrics(),
 	}
+}
+
+// Classification rebuilds a classifier's metrics from Studio's
+// KerasModelMetadataMetrics (for example of a saved model), so that its
+// table can be written: the confusion matrix, report, loss and ROC AUC.
+// Predicted, which Studio does not keep, is nil. It returns an error
+// wrapping ErrLength when the confusion matrix is not len(labels) square,
+// and ErrValue for a regression model's metrics (no confusion matrix).
+func (m ModelMetrics) Classification(labels []string) (*Classification, error) {
+	n := len(labels)
+	if len(m.ConfusionMatrix) == 0 {
+		return nil, fmt.Errorf("metrics: %s metrics have no confusion matrix (regression?): %w", m.Type, ErrValue)
+	}
+	if len(m.ConfusionMatrix) != n {
+		return nil, fmt.Errorf("metrics: %s confusion matrix has %d rows for %d labels: %w", m.Type, len(m.ConfusionMatrix), n, ErrLength)
+	}
+	conf := &Confusion{Labels: labels, Counts: make([]int, n*n)}
+	for i, row := range m.ConfusionMatrix {
+		if len(row) != n {
+			return nil, fmt.Errorf("metrics: %s confusion matrix row %d has %d columns for %d labels: %w", m.Type, i, len(row), n, ErrLength)
+		}
+		for j, v := range row {
+			conf.Counts[i*n+j] = int(v)
+		}
+	}
+	c := &Classification{Confusion: conf, Report: m.Report, Loss: m.Loss}
+	for _, am := range m.AdditionalMetrics {
+		if am.Name == MetricROCAUC {
+			c.ROCAUC, c.HasROCAUC = am.FullPrecisionValue, true
+		}
+	}
+	return c, nil
 }
 
 // ModelMetrics returns the regression metrics as Studio's

@@ -172,5 +172,5 @@ func LookupTarget(id string) (Target, error) {
 			return t, nil
 		}
 	}
-	return Target{}, fmt.Errorf("metrics: target %q: %w", id, ErrUnknownTarget)
+	return Target{}, fmt.Errorf("target %q: %w", id, ErrUnknownTarget)
 }

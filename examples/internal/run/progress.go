@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/tinyimpulse/tinyimpulse/impulse"
@@ -22,9 +21,6 @@ type progress struct {
 	shown int
 	// epoch is the last "N/M" seen.
 	epoch string
-	// bestEpochs lists the epoch kept by each network, as the job's
-	// "Saving best performing model" lines report them.
-	bestEpochs []int
 }
 
 // statusWidth bounds the status line, so that it never wraps on an
@@ -35,10 +31,7 @@ func newProgress(w io.Writer, terminal bool) *progress {
 	return &progress{w: w, terminal: terminal}
 }
 
-var (
-	epochLine = regexp.MustCompile(`^Epoch (\d+/\d+)$`)
-	bestEpoch = regexp.MustCompile(`^Saving best performing model.*epoch (\d+)\)$`)
-)
+var epochLine = regexp.MustCompile(`^Epoch (\d+/\d+)$`)
 
 // event handles one event of the job.
 func (p *progress) event(e impulse.Event) {
@@ -55,11 +48,6 @@ func (p *progress) event(e impulse.Event) {
 			p.show(epochStatus(p.epoch, line))
 			p.epoch = ""
 		default:
-			if m := bestEpoch.FindStringSubmatch(line); m != nil {
-				if n, err := strconv.Atoi(m[1]); err == nil {
-					p.bestEpochs = append(p.bestEpochs, n)
-				}
-			}
 			p.show(line)
 		}
 	}

@@ -166,7 +166,7 @@ func Run(ctx context.Context, ex Example, opt Options, w io.Writer) (*Result, er
 		return nil, err
 	}
 	res := &Result{Model: m, TrainTime: time.Since(t0)}
-	s.m, s.bestEpochs = m, p.bestEpochs
+	s.m = m
 	s.training(res.TrainTime)
 	s.validation()
 	s.anomalyBlocks()

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/tinyimpulse/tinyimpulse/impulse"
-	"github.com/tinyimpulse/tinyimpulse/metrics"
 )
 
 // jobLog is the beginning of a training job's log as impulse.Train sends
@@ -41,9 +40,6 @@ Saving best performing model... (based on validation loss; epoch 2)
 	if b.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
 	}
-	if len(p.bestEpochs) != 1 || p.bestEpochs[0] != 2 {
-		t.Errorf("best epochs %v, want [2]", p.bestEpochs)
-	}
 }
 
 func TestProgressTerminal(t *testing.T) {
@@ -65,94 +61,6 @@ func TestProgressTerminal(t *testing.T) {
 	}
 	if strings.Contains(b.String(), "\n") {
 		t.Error("the terminal progress wrote a newline")
-	}
-}
-
-func TestBoxed(t *testing.T) {
-	got := boxed(table{left: 1, header: []string{"class", "n"}, rows: [][]string{{"a", "7"}, {"long", "123"}}})
-	want := `+-------+-----+
-| class |   n |
-+-------+-----+
-| a     |   7 |
-| long  | 123 |
-+-------+-----+
-`
-	if got != want {
-		t.Errorf("got\n%s\nwant\n%s", got, want)
-	}
-}
-
-func TestWriteFitted(t *testing.T) {
-	wide := func(w io.Writer) error {
-		_, err := io.WriteString(w, "Title line\n+---+\n| "+strings.Repeat("y", 90)+" |\n+---+\nNote one\nNote two\n")
-		return err
-	}
-	tooWide := func() table { return table{header: []string{strings.Repeat("z", 85)}} }
-	fits := func() table { return table{header: []string{"ok"}, rows: [][]string{{"1"}}} }
-	var b strings.Builder
-	if err := writeFitted(&b, wide, tooWide, fits); err != nil {
-		t.Fatal(err)
-	}
-	want := "Title line\n+----+\n| ok |\n+----+\n|  1 |\n+----+\nNote one\nNote two\n"
-	if b.String() != want {
-		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
-	}
-
-	narrow := func(w io.Writer) error { _, err := io.WriteString(w, "T\n+-+\n|a|\n+-+\n"); return err }
-	b.Reset()
-	if err := writeFitted(&b, narrow, fits); err != nil || b.String() != "T\n+-+\n|a|\n+-+\n" {
-		t.Errorf("a table that fits was changed: %q, %v", b.String(), err)
-	}
-
-	failing := func(io.Writer) error { return errors.New("broken") }
-	if err := writeFitted(&b, failing, fits); err == nil || err.Error() != "broken" {
-		t.Errorf("error %v, want the renderer's", err)
-	}
-}
-
-// TestWriteClassificationWide checks the compact layouts of a confusion
-// matrix too wide for metrics' table: ten classes, class 0 has one window
-// predicted as 1. Class 0: precision 1, recall 9/10, F1 = 2·0.9/1.9 =
-// 0.947; class 1: precision 10/11, recall 1, F1 = 20/21 = 0.952.
-func TestWriteClassificationWide(t *testing.T) {
-	labels := []string{"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}
-	var actual, predicted []int
-	for c := range labels {
-		for i := range 10 {
-			actual = append(actual, c)
-			if c == 0 && i == 0 {
-				predicted = append(predicted, 1)
-			} else {
-				predicted = append(predicted, c)
-			}
-		}
-	}
-	conf, err := metrics.NewConfusion(labels, actual, predicted)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := metrics.NewClassificationReport(actual, predicted)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b strings.Builder
-	if err := writeClassification(&b, &metrics.Classification{Confusion: conf, Report: rep}); err != nil {
-		t.Fatal(err)
-	}
-	out := b.String()
-	if w := width(out); w > maxWidth {
-		t.Errorf("%d columns wide:\n%s", w, out)
-	}
-	for _, want := range []string{
-		"Confusion matrix (100 windows; rows actual, columns predicted)\n",
-		"| actual  | 1 |  2 |  3 |  4 |  5 |  6 |  7 |  8 |  9 | 10 |   F1 |\n",
-		"| 1 zero  | 9 |  1 |  0 |  0 |  0 |  0 |  0 |  0 |  0 |  0 | 0.95 |\n",
-		"| 2 one   | 0 | 10 |  0 |  0 |  0 |  0 |  0 |  0 |  0 |  0 | 0.95 |\n",
-		"Accuracy 99.0%",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
-		}
 	}
 }
 

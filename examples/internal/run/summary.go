@@ -18,15 +18,14 @@ import (
 // summary prints the sections of a run's output. The first write error is
 // kept in err and ends the printing.
 type summary struct {
-	w          io.Writer
-	ex         Example
-	def        *impulse.Definition
-	ds         *impulse.Dataset
-	opt        Options
-	target     metrics.Target
-	m          *impulse.Model
-	bestEpochs []int
-	err        error
+	w      io.Writer
+	ex     Example
+	def    *impulse.Definition
+	ds     *impulse.Dataset
+	opt    Options
+	target metrics.Target
+	m      *impulse.Model
+	err    error
 }
 
 func (s *summary) printf(format string, args ...any) {
@@ -42,21 +41,21 @@ func (s *summary) write(f func(io.Writer) error) {
 	}
 }
 
-// item prints "  key  text", wrapping text at maxWidth with its
+// item prints "  key  text", wrapping text at metrics.TableWidth with its
 // continuation lines aligned under its start.
 func (s *summary) item(key, text string) {
 	indent := fmt.Sprintf("  %-9s", key)
 	s.printf("%s\n", wrap(indent, text))
 }
 
-// wrap prefixes text with indent and wraps it at maxWidth at spaces.
+// wrap prefixes text with indent and wraps it at metrics.TableWidth at spaces.
 func wrap(indent, text string) string {
 	pad := strings.Repeat(" ", len(indent))
 	var b strings.Builder
 	line := indent
 	empty := true
 	for word := range strings.FieldsSeq(text) {
-		if !empty && len(line)+1+len(word) > maxWidth {
+		if !empty && len(line)+1+len(word) > metrics.TableWidth {
 			b.WriteString(line + "\n")
 			line, empty = pad, true
 		}
@@ -215,21 +214,15 @@ func seconds(d time.Duration) string {
 // of both variants.
 func (s *summary) validation() {
 	det := s.m.Detailed().Impulses[0]
-	for i, k := range det.LearnBlockKerasConfigs {
+	for _, k := range det.LearnBlockKerasConfigs {
 		md := k.Metadata
 		if md == nil || len(md.ModelValidationMetrics) == 0 {
 			continue
 		}
 		name := blockName(det.Impulse, k.BlockID)
-		selected := md.ModelValidationMetrics[0]
-		for _, mm := range md.ModelValidationMetrics {
-			if mm.Type == k.Config.SelectedModelType {
-				selected = mm
-			}
-		}
 		best := ""
-		if i < len(s.bestEpochs) {
-			best = fmt.Sprintf(", weights of epoch %d of %d", s.bestEpochs[i], k.Config.TrainingCycles)
+		if e, err := s.m.BestEpoch(k.BlockID); err == nil {
+			best = fmt.Sprintf(", weights of epoch %d of %d", e, k.Config.TrainingCycles)
 		}
 		if md.Mode == "regression" {
 			s.printf("\n%s, validation set%s:\n", name, best)
@@ -238,9 +231,13 @@ func (s *summary) validation() {
 			}
 			continue
 		}
-		c := validationClassification(md.ClassNames, selected)
-		s.printf("\n%s, validation set, %s model%s:\n", name, selected.Type, best)
-		s.write(func(w io.Writer) error { return writeClassification(w, c) })
+		c, err := s.m.Validation(k.BlockID, "")
+		if err != nil {
+			s.err = err
+			return
+		}
+		s.printf("\n%s, validation set, %s model%s:\n", name, k.Config.SelectedModelType, best)
+		s.write(c.WriteTable)
 		var acc []string
 		for _, t := range []string{"int8", "float32"} {
 			for _, mm := range md.ModelValidationMetrics {
@@ -251,27 +248,6 @@ func (s *summary) validation() {
 		}
 		s.printf("%s\n", wrap("Validation accuracy: ", strings.Join(acc, ", ")))
 	}
-}
-
-// validationClassification rebuilds the metrics of one model variant from
-// Studio's KerasModelMetadataMetrics, for its table.
-func validationClassification(labels []string, mm metrics.ModelMetrics) *metrics.Classification {
-	n := len(labels)
-	conf := &metrics.Confusion{Labels: labels, Counts: make([]int, n*n)}
-	for i, row := range mm.ConfusionMatrix {
-		for j, v := range row {
-			if i < n && j < n {
-				conf.Counts[i*n+j] = int(v)
-			}
-		}
-	}
-	c := &metrics.Classification{Confusion: conf, Report: mm.Report, Loss: mm.Loss}
-	for _, am := range mm.AdditionalMetrics {
-		if am.Name == metrics.MetricROCAUC {
-			c.ROCAUC, c.HasROCAUC = am.FullPrecisionValue, true
-		}
-	}
-	return c
 }
 
 func blockName(im impulse.Impulse, id int) string {
@@ -308,7 +284,7 @@ func (s *summary) anomalyBlocks() {
 // testing prints model testing.
 func (s *summary) testing(r *impulse.TestReport) {
 	s.printf("\n")
-	s.write(func(w io.Writer) error { return writeTesting(w, r) })
+	s.write(r.WriteTable)
 }
 
 // estimate prints the on-device estimates.
