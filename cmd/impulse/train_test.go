@@ -170,8 +170,6 @@ func TestTrainBadInputs(t *testing.T) {
 	def, _ := os.ReadFile(gesturesImpulse)
 	missing := filepath.Join(dir, "missing-dsp.json")
 	os.WriteFile(missing, bytes.Replace(def, []byte(`"dsp": [2] },`), []byte(`"dsp": [9] },`), 1), 0o644)
-	withAxes := filepath.Join(dir, "axes.json")
-	os.WriteFile(withAxes, bytes.Replace(def, []byte(`"input": 1,`), []byte(`"input": 1, "axes": ["accX", "accY", "accZ"],`), 1), 0o644)
 	oneClass := filepath.Join(dir, "one-class")
 	os.MkdirAll(filepath.Join(oneClass, "training"), 0o755)
 	files, _ := filepath.Glob(filepath.Join(gesturesData, "training", "idle.*"))
@@ -187,7 +185,7 @@ func TestTrainBadInputs(t *testing.T) {
 	}{
 		{"definition naming a missing DSP block", []string{"--impulse", missing, "--data", gesturesData}, "no DSP block with id 9"},
 		{"dataset folder that does not exist", []string{"--impulse", gesturesImpulse, "--data", filepath.Join(dir, "nowhere")}, "nowhere"},
-		{"WAV where accelerometer data is expected", []string{"--impulse", withAxes, "--data", "../../testdata/keywords"}, `axis "accX"`},
+		{"WAV where accelerometer data is expected", []string{"--impulse", gesturesImpulse, "--data", "../../testdata/keywords"}, `axis "accX"`},
 		{"single-class training set", []string{"--impulse", gesturesImpulse, "--data", oneClass}, "single class"},
 		{"malformed definition", []string{"--impulse", "../../testdata/gestures/info.labels", "--data", gesturesData}, "info.labels"},
 	}
