@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -24,10 +25,22 @@ type reference struct {
 }
 
 type referenceResult struct {
-	Dataset      string             `json:"dataset"`
-	TrainWindows int                `json:"trainWindows"`
-	TestWindows  int                `json:"testWindows"`
-	Median       map[string]float64 `json:"median"`
+	Dataset      string               `json:"dataset"`
+	TrainWindows int                  `json:"trainWindows"`
+	TestWindows  int                  `json:"testWindows"`
+	Median       map[string]float64   `json:"median"`
+	Runs         []map[string]float64 `json:"runs"`
+}
+
+// accuracies returns the reference's test accuracy of every seed.
+func (r referenceResult) accuracies() []float64 {
+	var out []float64
+	for _, run := range r.Runs {
+		if a, ok := run["accuracy"]; ok {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 func readReference(t *testing.T) *reference {
@@ -212,21 +225,50 @@ func median(v []float64) float64 {
 	return (s[n/2-1] + s[n/2]) / 2
 }
 
-func medianOf(runs []run, f func(run) float64) float64 {
+func values(runs []run, f func(run) float64) []float64 {
 	v := make([]float64, len(runs))
 	for i, r := range runs {
 		v[i] = f(r)
 	}
-	return median(v)
+	return v
+}
+
+func medianOf(runs []run, f func(run) float64) float64 { return median(values(runs, f)) }
+
+// medianSE is the standard error of the median of v, √(π/2)·s/√n for
+// normally distributed values with sample standard deviation s.
+func medianSE(v []float64) float64 {
+	n := float64(len(v))
+	if n < 2 {
+		return 0
+	}
+	var m, ss float64
+	for _, x := range v {
+		m += x
+	}
+	m /= n
+	for _, x := range v {
+		ss += (x - m) * (x - m)
+	}
+	return math.Sqrt(math.Pi/2) * math.Sqrt(ss/(n-1)) / math.Sqrt(n)
+}
+
+// tolerance is how far Go's median may lie below the reference's: one
+// test window (the resolution of the measurement), or, where the seed-to-seed
+// spread of the two pipelines is larger, 1.645 standard errors of the
+// difference of the two medians (a one-sided test at 5 %: a deficit within it
+// is not evidence that Go is worse, only that the seeds fell differently).
+func tolerance(goAcc, refAcc []float64, windows int) float64 {
+	return max(1/float64(windows), 1.645*math.Hypot(medianSE(goAcc), medianSE(refAcc)))
 }
 
 // TestAgainstReference trains every dataset's impulse with the reference's
-// seeds and requires Go's median test accuracy (Studio's model testing,
-// the selected int8 model and the float32 one) to be at least the PyTorch +
-// scikit-learn pipeline's median (reference.json) less one test window:
-// a test set of N windows measures accuracy in steps of 1/N, and a median
-// over a handful of seeds moves by a step or more from one seed set to the
-// next.
+// seeds and requires Go's median test accuracy (Studio's model testing, with
+// the selected int8 model and with the float32 one) to be at least the
+// PyTorch + scikit-learn pipeline's median (reference.json) less a tolerance:
+// one test window (a test set of N windows measures accuracy in steps of
+// 1/N), or, where larger, what the seed-to-seed spread of both pipelines
+// makes indistinguishable (see tolerance). Both margins are printed.
 func TestAgainstReference(t *testing.T) {
 	names := datasetNames(t)
 	ref := readReference(t)
@@ -235,9 +277,9 @@ func TestAgainstReference(t *testing.T) {
 		byName[r.Dataset] = r
 	}
 	var table bytes.Buffer
-	fmt.Fprintf(&table, "%-20s %6s %6s | %-32s | %-22s | %s\n", "", "", "", "Go (median)", "PyTorch+sklearn (median)", "")
-	fmt.Fprintf(&table, "%-20s %6s %6s | %7s %7s %7s %7s %6s | %7s %7s %6s | %s\n",
-		"dataset", "train", "test", "acc", "acc f32", "argmax", "wF1", "time", "acc", "argmax", "time", "AUC Go/ref")
+	fmt.Fprintf(&table, "%-20s %5s %5s | %-46s | %-22s | %s\n", "", "", "", "Go (median over seeds)", "PyTorch+sklearn", "Go - ref, in test windows")
+	fmt.Fprintf(&table, "%-20s %5s %5s | %7s %7s %7s %7s %6s %7s | %7s %7s %6s | %6s %6s %6s\n",
+		"dataset", "train", "test", "acc", "acc f32", "argmax", "wF1", "time", "flagged", "acc", "argmax", "time", "int8", "f32", "tol")
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
 			rr, ok := byName[name]
@@ -253,34 +295,38 @@ func TestAgainstReference(t *testing.T) {
 			if n != rr.TestWindows {
 				t.Errorf("%d test windows, the reference tested %d: reference.json is out of date", n, rr.TestWindows)
 			}
-			acc := medianOf(runs, func(r run) float64 { return r.accuracy })
-			acc32 := medianOf(runs, func(r run) float64 { return r.accuracyF32 })
-			step := 1 / float64(n)
-			want := rr.Median["accuracy"] - step - 1e-9
-			if acc < want {
-				t.Errorf("median test accuracy (int8) %.4f is below the reference's %.4f by more than one of %d test windows", acc, rr.Median["accuracy"], n)
+			accs := values(runs, func(r run) float64 { return r.accuracy })
+			accs32 := values(runs, func(r run) float64 { return r.accuracyF32 })
+			acc, acc32, refAcc := median(accs), median(accs32), rr.Median["accuracy"]
+			tol := tolerance(accs, rr.accuracies(), n)
+			tol32 := tolerance(accs32, rr.accuracies(), n)
+			for _, c := range []struct {
+				variant string
+				acc     float64
+				tol     float64
+			}{{"int8", acc, tol}, {"float32", acc32, tol32}} {
+				if c.acc < refAcc-c.tol-1e-9 {
+					t.Errorf("median test accuracy (%s) %.4f is below the reference's %.4f by %.1f of %d test windows, more than the tolerance of %.1f",
+						c.variant, c.acc, refAcc, (refAcc-c.acc)*float64(n), n, c.tol*float64(n))
+				}
 			}
-			if acc32 < want {
-				t.Errorf("median test accuracy (float32) %.4f is below the reference's %.4f by more than one of %d test windows", acc32, rr.Median["accuracy"], n)
-			}
-			auc := "-"
-			if runs[0].hasAUC {
-				auc = fmt.Sprintf("%.3f/%.3f", medianOf(runs, func(r run) float64 { return r.auc }), rr.Median["anomalyAUC"])
-			}
-			fmt.Fprintf(&table, "%-20s %6d %6d | %7.4f %7.4f %7.4f %7.4f %5.2fs | %7.4f %7.4f %5.1fs | %s\n", name,
+			fmt.Fprintf(&table, "%-20s %5d %5d | %7.4f %7.4f %7.4f %7.4f %5.2fs %7.0f | %7.4f %7.4f %5.2fs | %+6.1f %+6.1f %6.1f\n", name,
 				rr.TrainWindows, n, acc, acc32,
 				medianOf(runs, func(r run) float64 { return r.argmax }),
 				medianOf(runs, func(r run) float64 { return r.weightedF1 }),
 				medianOf(runs, func(r run) float64 { return r.train.Seconds() }),
-				rr.Median["accuracy"], rr.Median["accuracyArgmax"], rr.Median["trainSeconds"], auc)
+				medianOf(runs, func(r run) float64 { return float64(r.flagged) }),
+				refAcc, rr.Median["accuracyArgmax"], rr.Median["trainSeconds"],
+				(acc-refAcc)*float64(n), (acc32-refAcc)*float64(n), max(tol, tol32)*float64(n))
 			var per []string
 			for _, r := range runs {
 				per = append(per, fmt.Sprintf("%d:%.3f/%.3f", r.seed, r.accuracy, r.argmax))
 			}
-			t.Logf("per seed (accuracy/argmax): %s; anomalies flagged (median) %v", strings.Join(per, " "),
-				medianOf(runs, func(r run) float64 { return float64(r.flagged) }))
+			t.Logf("per seed (accuracy/argmax): %s", strings.Join(per, " "))
+			if runs[0].hasAUC {
+				t.Logf("anomaly AUC: Go %.4f, reference %.4f", medianOf(runs, func(r run) float64 { return r.auc }), rr.Median["anomalyAUC"])
+			}
 		})
 	}
-	t.Logf("seeds %v\n%s", seeds(t, ref), table.String())
-
+	t.Logf("seeds %v; acc: Studio's model-testing accuracy (uncertain below min_score 0.6 and anomaly above the K-means threshold count as wrong), int8 unless noted; argmax: the classifier's top class; flagged: test windows the anomaly block calls anomalous\n%s", seeds(t, ref), table.String())
 }

@@ -68,6 +68,7 @@ from sklearn.mixture import GaussianMixture
 from sklearn.model_selection import train_test_split
 
 torch.set_num_threads(2)  # the machine's two cores, as Go uses them
+VERBOSE = os.environ.get("REALDATA_VERBOSE") == "1"  # Keras-style epoch lines on stderr
 
 # ---------------------------------------------------------------------------
 # Studio's defaults (learn-blocks.md A.1, A.4, C, D), derived from the
@@ -301,10 +302,13 @@ def train_network(cfg, shape, X, y, n_classes, seed):
     for epoch in range(int(cfg["trainingCycles"])):
         net.train()
         order = torch.tensor(buffer_shuffle(list(tr), 4 * bs, rng))
+        loss_sum, correct = 0.0, 0
         for i in range(0, len(order), bs):
             idx = order[i:i + bs]
             logits, reg = net(X[idx])
             loss = F.cross_entropy(logits, y[idx], weight=weights) + 1e-5 * reg / len(idx)
+            loss_sum += loss.item() * len(idx)
+            correct += int((logits.argmax(1) == y[idx]).sum())
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -316,6 +320,10 @@ def train_network(cfg, shape, X, y, n_classes, seed):
             vi = torch.tensor(va)
             logits, reg = net(X[vi])
             vl = (F.cross_entropy(logits, y[vi], reduction="sum") + 1e-5 * reg).item() / len(va)
+            vacc = int((logits.argmax(1) == y[vi]).sum()) / len(va)
+        if VERBOSE:
+            print(f"Epoch {epoch + 1}/{cfg['trainingCycles']} - loss: {loss_sum / len(order):.4f} - accuracy: "
+                  f"{correct / len(order):.4f} - val_loss: {vl:.4f} - val_accuracy: {vacc:.4f}", file=sys.stderr)
         if vl < best:
             best, best_epoch = vl, epoch + 1
             best_state = {k: v.clone() for k, v in net.state_dict().items()}
