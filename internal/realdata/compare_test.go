@@ -107,6 +107,9 @@ func trainAndTest(t *testing.T, def *impulse.Definition, ds *impulse.Dataset, se
 	if err != nil {
 		t.Fatal(err)
 	}
+	if rep.Summary == nil || rep.Classification == nil {
+		t.Fatal("the impulse has no classifier: only classification impulses have a reference (reference.py)")
+	}
 	good, bad := rep.Summary.Total()
 	r.testWindows = good + bad
 	r.accuracy = rep.Summary.Accuracy()
