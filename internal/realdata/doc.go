@@ -10,10 +10,10 @@
 //
 // # Running
 //
-//	go test ./internal/realdata/                          # 3 seeds, the comparison table
-//	REALDATA_SEEDS=5 go test -timeout 30m ./internal/realdata/
+//	go test -v ./internal/realdata/             # the reference's seeds (1..25), prints the table
+//	REALDATA_SEEDS=60 go test -v -timeout 30m ./internal/realdata/   # more seeds on the Go side
 //	REALDATA_EXPORT=/tmp/realdata go test -run Export ./internal/realdata/
-//	/usr/bin/python3 testdata/realdata/reference.py /tmp/realdata > testdata/realdata/reference.json
+//	/usr/bin/python3 testdata/realdata/reference.py /tmp/realdata --seeds 25 > testdata/realdata/reference.json
 //
 // testdata/realdata/README.md explains the reference pipeline and records
 // the table.
