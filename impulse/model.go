@@ -35,6 +35,31 @@ func (m *Model) Definition() *Definition { return m.def }
 // Created returns the time the model was trained.
 func (m *Model) Created() time.Time { return m.created }
 
+// WithModelType returns the model with every neural network learn block
+// classifying with the given model type: "int8" (Studio's default) or
+// "float32", as the model-type switch of Studio's model testing and live
+// classification does; "" returns m itself. The two models share their
+// networks, which neither changes, so both stay usable at once.
+func (m *Model) WithModelType(modelType string) (*Model, error) {
+	if modelType == "" {
+		return m, nil
+	}
+	if modelType != "int8" && modelType != "float32" {
+		return nil, fmt.Errorf("impulse: model type %q: must be int8 or float32", modelType)
+	}
+	c := *m
+	c.keras = make([]*kerasBlock, len(m.keras))
+	for i, k := range m.keras {
+		if modelType == "int8" && k.int8 == nil {
+			return nil, fmt.Errorf("impulse: learn block %d (%s) has no int8 model", k.block.ID, k.block.Name)
+		}
+		kc := *k
+		kc.variant = modelType
+		c.keras[i] = &kc
+	}
+	return &c, nil
+}
+
 // Validation returns the validation metrics of a classifier learn block for
 // one model type ("int8" or "float32"; "" means the block's selected type),
 // for its table (metrics.Classification.WriteTable).

@@ -25,6 +25,10 @@ type TestOptions struct {
 	// Created is the time the report records for its samples; the zero time
 	// means now.
 	Created time.Time
+	// ModelType is the model type the networks classify with: "int8",
+	// "float32", or "" for each learn block's selected type (see
+	// Model.WithModelType).
+	ModelType string
 }
 
 // TestReport is the outcome of model testing: every window of every sample
@@ -62,6 +66,10 @@ type TestReport struct {
 func (m *Model) Test(ctx context.Context, samples []*Sample, opt TestOptions) (*TestReport, error) {
 	if len(samples) == 0 {
 		return nil, fmt.Errorf("%w: no samples to test", ErrDataset)
+	}
+	m, err := m.WithModelType(opt.ModelType)
+	if err != nil {
+		return nil, err
 	}
 	created := opt.Created
 	if created.IsZero() {

@@ -276,3 +276,67 @@ func TestModelValidation(t *testing.T) {
 		t.Error("the anomaly block has no validation metrics")
 	}
 }
+
+// TestModelType checks that model testing switches between the int8 and
+// float32 networks as asked, and that the switch leaves the model as it was.
+func TestModelType(t *testing.T) {
+	def, ds := gestures(t)
+	m, err := impulse.Train(context.Background(), def, ds, impulse.TrainOptions{Seed: 3, Created: trainTime})
+	if err != nil {
+		t.Fatal(err)
+	}
+	samples := ds.Category(impulse.CategoryTesting)
+	run := func(modelType string) []impulse.WindowResult {
+		t.Helper()
+		rep, err := m.Test(context.Background(), samples, impulse.TestOptions{Created: trainTime, ModelType: modelType})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep.Windows
+	}
+	selected, int8, float32 := run(""), run("int8"), run("float32")
+	if len(int8) != 255 || len(float32) != len(int8) {
+		t.Fatalf("%d int8 and %d float32 windows, want 255", len(int8), len(float32))
+	}
+	changed := 0
+	for i := range int8 {
+		a, b := int8[i], float32[i]
+		if !equalScores(selected[i].Classification, a.Classification) {
+			t.Fatalf("window %d: the selected type (int8) gave %v, int8 %v", i, selected[i].Classification, a.Classification)
+		}
+		if *a.Anomaly != *b.Anomaly {
+			t.Errorf("window %d: anomaly score %v with int8, %v with float32; the anomaly block has one model", i, *a.Anomaly, *b.Anomaly)
+		}
+		for label, p := range a.Classification {
+			// The int8 output is quantised in steps of 1/256; with the
+			// quantised input and weights the two stay within a few steps.
+			if d := p - b.Classification[label]; d > 0.05 || d < -0.05 {
+				t.Errorf("window %d %s: int8 %.4f, float32 %.4f", i, label, p, b.Classification[label])
+			}
+		}
+		if !equalScores(a.Classification, b.Classification) {
+			changed++
+		}
+	}
+	if changed == 0 {
+		t.Error("float32 gave the int8 scores on every window: the model type was not switched")
+	}
+	if again := run(""); !equalScores(again[0].Classification, selected[0].Classification) {
+		t.Error("switching the model type changed the model")
+	}
+	if _, err := m.Test(context.Background(), samples, impulse.TestOptions{ModelType: "float16"}); err == nil || !strings.Contains(err.Error(), `"float16"`) {
+		t.Errorf("model type float16: error %v, want one naming it", err)
+	}
+}
+
+func equalScores(a, b map[string]float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}

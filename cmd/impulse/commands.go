@@ -115,6 +115,7 @@ func test(args []string, stdout io.Writer) error {
 	modelDir := fs.String("model", "", "trained impulse folder (impulse train --out)")
 	dataDir := fs.String("data", "", "dataset folder; its testing samples are classified")
 	jsonFile := fs.String("json", "", "write Studio's model-testing result (ClassifyJobResponse) to this file")
+	modelType := fs.String("model-type", "", "classify with the int8 or float32 networks (default: each block's selected type)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -138,7 +139,7 @@ func test(args []string, stdout io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	rep, err := m.Test(ctx, samples, impulse.TestOptions{})
+	rep, err := m.Test(ctx, samples, impulse.TestOptions{ModelType: *modelType})
 	if err != nil {
 		return err
 	}
@@ -161,6 +162,7 @@ func test(args []string, stdout io.Writer) error {
 func classify(args []string, stdout io.Writer) error {
 	fs := newFlags("classify")
 	modelDir := fs.String("model", "", "trained impulse folder (impulse train --out)")
+	modelType := fs.String("model-type", "", "classify with the int8 or float32 networks (default: each block's selected type)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -172,6 +174,9 @@ func classify(args []string, stdout io.Writer) error {
 	}
 	m, err := impulse.LoadModel(*modelDir)
 	if err != nil {
+		return err
+	}
+	if m, err = m.WithModelType(*modelType); err != nil {
 		return err
 	}
 	c, err := m.NewClassifier()

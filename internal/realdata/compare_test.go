@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -118,11 +117,7 @@ func trainAndTest(t *testing.T, def *impulse.Definition, ds *impulse.Dataset, se
 	minScore := minimumConfidence(t, def)
 	r.noAnomaly, r.argmax, r.flagged = classifierAccuracy(rep, m.Labels(), minScore)
 
-	f32, err := float32Model(t, m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep32, err := f32.Test(ctx, test, impulse.TestOptions{})
+	rep32, err := m.Test(ctx, test, impulse.TestOptions{ModelType: "float32"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,43 +169,6 @@ func classifierAccuracy(rep *impulse.TestReport, labels []string, minScore float
 		}
 	}
 	return float64(good) / float64(n), float64(goodArgmax) / float64(n), flagged
-}
-
-// float32Model returns the model with its networks' float32 variant
-// selected. impulse offers no option for it (Studio's model testing has a
-// model-type switch), so the saved form's variant is changed and the model
-// read back.
-func float32Model(t *testing.T, m *impulse.Model) (*impulse.Model, error) {
-	dir := filepath.Join(t.TempDir(), "model")
-	if err := m.Save(dir); err != nil {
-		return nil, err
-	}
-	file := filepath.Join(dir, "impulse.json")
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, err
-	}
-	var man map[string]json.RawMessage
-	if err := json.Unmarshal(data, &man); err != nil {
-		return nil, err
-	}
-	var keras []map[string]json.RawMessage
-	if err := json.Unmarshal(man["keras"], &keras); err != nil {
-		return nil, err
-	}
-	for _, k := range keras {
-		k["variant"] = json.RawMessage(`"float32"`)
-	}
-	if man["keras"], err = json.Marshal(keras); err != nil {
-		return nil, err
-	}
-	if data, err = json.Marshal(man); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(file, data, 0o644); err != nil {
-		return nil, err
-	}
-	return impulse.LoadModel(dir)
 }
 
 // seeds are the reference's seeds, or 1..REALDATA_SEEDS.
