@@ -111,6 +111,32 @@ func TestTrainTestClassifyEstimate(t *testing.T) {
 		t.Errorf("classify line %s: %+v (%v)", rows[0], r, err)
 	}
 
+	// The float32 networks give scores of their own; an unknown type is refused.
+	scores := func(lines []string) string {
+		var all []map[string]float64
+		for _, l := range lines {
+			var r struct{ Classification map[string]float64 }
+			if err := json.Unmarshal([]byte(l), &r); err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, r.Classification)
+		}
+		b, _ := json.Marshal(all)
+		return string(b)
+	}
+	int8Scores := scores(rows)
+	stdout.Reset()
+	if code := run([]string{"classify", "--model", out, "--model-type", "float32", sample}, nil, &stdout, &stderr); code != 0 {
+		t.Fatalf("classify --model-type float32: exit %d: %s", code, stderr.String())
+	}
+	if f32 := strings.Split(strings.TrimSpace(stdout.String()), "\n"); len(f32) != 17 || scores(f32) == int8Scores {
+		t.Errorf("classify --model-type float32 printed %d lines; same scores as int8: %v", len(f32), scores(f32) == int8Scores)
+	}
+	stderr.Reset()
+	if code := run([]string{"test", "--model", out, "--data", gesturesData, "--model-type", "int4"}, nil, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), `"int4"`) {
+		t.Errorf("test --model-type int4: exit %d: %s", code, stderr.String())
+	}
+
 	stdout.Reset()
 	if code := run([]string{"estimate", "--model", out}, nil, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "NN int8") {
 		t.Errorf("estimate: exit %d:\n%s%s", code, stdout.String(), stderr.String())
