@@ -1,7 +1,7 @@
 package dsp
 
 import (
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -31,52 +31,35 @@ func normalizeType(t string) string { return strings.ReplaceAll(t, "_", "-") }
 // strings. Omitted parameters take Studio's defaults; unknown ones are an
 // error. version is the implementation version, 0 for the latest.
 func New(blockType string, version int, params map[string]any, in Input) (Block, error) {
-	t := normalizeType(blockType)
-	switch t {
+	switch normalizeType(blockType) {
 	case "raw":
-		c := RawConfig{ImplementationVersion: version}
-		if err := c.setParams(params); err != nil {
-			return nil, err
-		}
-		return NewRaw(c, in)
+		return build(RawConfig{ImplementationVersion: version}, (*RawConfig).setParams, params, NewRaw, in)
 	case "flatten":
-		c := FlattenConfig{ImplementationVersion: version}
-		if err := c.setParams(params); err != nil {
-			return nil, err
-		}
-		return NewFlatten(c, in)
+		return build(FlattenConfig{ImplementationVersion: version}, (*FlattenConfig).setParams, params, NewFlatten, in)
 	case "image":
-		c := ImageConfig{ImplementationVersion: version}
-		if err := c.setParams(params); err != nil {
-			return nil, err
-		}
-		return NewImage(c, in)
+		return build(ImageConfig{ImplementationVersion: version}, (*ImageConfig).setParams, params, NewImage, in)
 	case "spectral-analysis":
-		c := SpectralConfig{ImplementationVersion: version}
-		if err := c.setParams(params); err != nil {
-			return nil, err
-		}
-		return NewSpectral(c, in)
+		return build(SpectralConfig{ImplementationVersion: version}, (*SpectralConfig).setParams, params, NewSpectral, in)
 	case "spectrogram":
-		c := SpectrogramConfig{ImplementationVersion: version}
-		if err := c.setParams(params); err != nil {
-			return nil, err
-		}
-		return NewSpectrogram(c, in)
+		return build(SpectrogramConfig{ImplementationVersion: version}, (*SpectrogramConfig).setParams, params, NewSpectrogram, in)
 	case "mfe":
-		c := MFEConfig{ImplementationVersion: version}
-		if err := c.setParams(params); err != nil {
-			return nil, err
-		}
-		return NewMFE(c, in)
+		return build(MFEConfig{ImplementationVersion: version}, (*MFEConfig).setParams, params, NewMFE, in)
 	case "mfcc":
-		c := MFCCConfig{ImplementationVersion: version}
-		if err := c.setParams(params); err != nil {
-			return nil, err
-		}
-		return NewMFCC(c, in)
+		return build(MFCCConfig{ImplementationVersion: version}, (*MFCCConfig).setParams, params, NewMFCC, in)
 	}
-	known := append([]string(nil), BlockTypes...)
-	sort.Strings(known)
+	known := slices.Sorted(slices.Values(BlockTypes))
 	return nil, &ConfigError{Block: blockType, Reason: "unknown processing block type (known: " + strings.Join(known, ", ") + ")"}
+}
+
+// build reads params into c and builds the block from it. On error the
+// Block is nil, not a nil *B wrapped in a non-nil interface.
+func build[C any, B Block](c C, set func(*C, map[string]any) error, params map[string]any, newBlock func(C, Input) (B, error), in Input) (Block, error) {
+	if err := set(&c, params); err != nil {
+		return nil, err
+	}
+	b, err := newBlock(c, in)
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
 }

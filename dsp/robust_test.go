@@ -131,7 +131,10 @@ func TestBadConfigurations(t *testing.T) {
 		{"image without size", "image", 1, nil, dsp.Input{Samples: 4}, "width/height"},
 	}
 	for _, c := range cases {
-		_, err := dsp.New(c.block, c.version, c.params, c.in)
+		blk, err := dsp.New(c.block, c.version, c.params, c.in)
+		if blk != nil {
+			t.Errorf("%s: New returned a non-nil Block (%T) with its error", c.name, blk)
+		}
 		var ce *dsp.ConfigError
 		if !errors.As(err, &ce) {
 			t.Errorf("%s: error %v, want a *dsp.ConfigError", c.name, err)
