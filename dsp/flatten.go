@@ -25,11 +25,7 @@ func DefaultFlattenConfig() FlattenConfig {
 
 // UnmarshalJSON reads Studio's parameters, starting from the defaults.
 func (c *FlattenConfig) UnmarshalJSON(b []byte) error {
-	p, err := decodeParams("flatten", b)
-	if err != nil {
-		return err
-	}
-	return c.setParams(p)
+	return unmarshalParams("flatten", b, c.setParams)
 }
 
 func (c *FlattenConfig) setParams(p map[string]any) error {
@@ -64,11 +60,8 @@ var flattenStats = [...]string{"Average", "Minimum", "Maximum", "RMS", "Stdev", 
 
 // NewFlatten returns a flatten block for windows described by in.
 func NewFlatten(cfg FlattenConfig, in Input) (*Flatten, error) {
-	if cfg.ImplementationVersion == 0 {
-		cfg.ImplementationVersion = 1
-	}
-	if cfg.ImplementationVersion != 1 {
-		return nil, &ConfigError{Block: "flatten", Param: "implementationVersion", Value: cfg.ImplementationVersion, Reason: "implementation_version should be 1"}
+	if err := resolveVersion("flatten", &cfg.ImplementationVersion, "implementation_version should be 1"); err != nil {
+		return nil, err
 	}
 	if err := checkTimeInput("flatten", in); err != nil {
 		return nil, err

@@ -19,11 +19,7 @@ func DefaultImageConfig() ImageConfig { return ImageConfig{Channels: "RGB"} }
 
 // UnmarshalJSON reads Studio's parameters, starting from the defaults.
 func (c *ImageConfig) UnmarshalJSON(b []byte) error {
-	p, err := decodeParams("image", b)
-	if err != nil {
-		return err
-	}
-	return c.setParams(p)
+	return unmarshalParams("image", b, c.setParams)
 }
 
 func (c *ImageConfig) setParams(p map[string]any) error {
@@ -71,11 +67,8 @@ func init() {
 // frame in.Width × in.Height. in.Samples must be a positive multiple of
 // Width·Height.
 func NewImage(cfg ImageConfig, in Input) (*Image, error) {
-	if cfg.ImplementationVersion == 0 {
-		cfg.ImplementationVersion = 1
-	}
-	if cfg.ImplementationVersion != 1 {
-		return nil, &ConfigError{Block: "image", Param: "implementationVersion", Value: cfg.ImplementationVersion, Reason: "implementation_version should be 1"}
+	if err := resolveVersion("image", &cfg.ImplementationVersion, "implementation_version should be 1"); err != nil {
+		return nil, err
 	}
 	b := &Image{cfg: cfg, in: in}
 	switch cfg.Channels {

@@ -31,11 +31,7 @@ func DefaultMFCCConfig() MFCCConfig {
 
 // UnmarshalJSON reads Studio's parameters, starting from the defaults.
 func (c *MFCCConfig) UnmarshalJSON(b []byte) error {
-	p, err := decodeParams("mfcc", b)
-	if err != nil {
-		return err
-	}
-	return c.setParams(p)
+	return unmarshalParams("mfcc", b, c.setParams)
 }
 
 func (c *MFCCConfig) setParams(p map[string]any) error {
@@ -75,13 +71,10 @@ type MFCC struct {
 // NewMFCC returns an MFCC block for windows described by in.
 func NewMFCC(cfg MFCCConfig, in Input) (*MFCC, error) {
 	const name = "mfcc"
-	if cfg.ImplementationVersion == 0 {
-		cfg.ImplementationVersion = 4
+	if err := resolveVersion(name, &cfg.ImplementationVersion, "implementation_version should be between 1 and 4"); err != nil {
+		return nil, err
 	}
 	v := cfg.ImplementationVersion
-	if v < 1 || v > 4 {
-		return nil, &ConfigError{Block: name, Param: "implementationVersion", Value: v, Reason: "implementation_version should be between 1 and 4"}
-	}
 	if cfg.NumCepstral < 1 || cfg.NumCepstral > maxFilters {
 		return nil, &ConfigError{Block: name, Param: "num_cepstral", Value: cfg.NumCepstral, Reason: fmt.Sprintf("must be between 1 and %d", maxFilters)}
 	}

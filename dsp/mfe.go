@@ -27,11 +27,7 @@ func DefaultMFEConfig() MFEConfig {
 
 // UnmarshalJSON reads Studio's parameters, starting from the defaults.
 func (c *MFEConfig) UnmarshalJSON(b []byte) error {
-	p, err := decodeParams("mfe", b)
-	if err != nil {
-		return err
-	}
-	return c.setParams(p)
+	return unmarshalParams("mfe", b, c.setParams)
 }
 
 func (c *MFEConfig) setParams(p map[string]any) error {
@@ -67,13 +63,10 @@ type MFE struct {
 // NewMFE returns an MFE block for windows described by in.
 func NewMFE(cfg MFEConfig, in Input) (*MFE, error) {
 	const name = "mfe"
-	if cfg.ImplementationVersion == 0 {
-		cfg.ImplementationVersion = 4
+	if err := resolveVersion(name, &cfg.ImplementationVersion, "implementation_version should be less than 5"); err != nil {
+		return nil, err
 	}
 	v := cfg.ImplementationVersion
-	if v < 1 || v > 4 {
-		return nil, &ConfigError{Block: name, Param: "implementationVersion", Value: v, Reason: "implementation_version should be less than 5"}
-	}
 	front, err := newAudioFront(audioParams{block: name, label: "MFE", version: v,
 		frameLength: cfg.FrameLength, frameStride: cfg.FrameStride, fftLength: cfg.FFTLength,
 		filters: cfg.NumFilters, lowHz: cfg.LowFrequency, highHz: cfg.HighFrequency}, in)

@@ -21,6 +21,20 @@ func LatestVersion(blockType string) int {
 	return 0
 }
 
+// resolveVersion replaces a version of 0 by the block type's latest and
+// refuses versions the block does not have, with reason (Edge Impulse's
+// message).
+func resolveVersion(block string, v *int, reason string) error {
+	latest := LatestVersion(block)
+	if *v == 0 {
+		*v = latest
+	}
+	if *v < 1 || *v > latest {
+		return &ConfigError{Block: block, Param: "implementationVersion", Value: *v, Reason: reason}
+	}
+	return nil
+}
+
 // normalizeType maps the Python module name spectral_analysis to the
 // impulse type spectral-analysis.
 func normalizeType(t string) string { return strings.ReplaceAll(t, "_", "-") }

@@ -185,6 +185,16 @@ func decodeParams(block string, data []byte) (map[string]any, error) {
 	return p, nil
 }
 
+// unmarshalParams decodes a JSON object of block parameters and hands it to
+// a config's setParams.
+func unmarshalParams(block string, data []byte, set func(map[string]any) error) error {
+	p, err := decodeParams(block, data)
+	if err != nil {
+		return err
+	}
+	return set(p)
+}
+
 // pyFloat formats v as Python's str(float) does: the shortest decimal that
 // round-trips, with at least one digit after the point, switching to
 // exponent notation below 1e-4 and from 1e16 on.

@@ -13,11 +13,7 @@ func DefaultRawConfig() RawConfig { return RawConfig{ScaleAxes: 1} }
 
 // UnmarshalJSON reads Studio's parameters, starting from the defaults.
 func (c *RawConfig) UnmarshalJSON(b []byte) error {
-	p, err := decodeParams("raw", b)
-	if err != nil {
-		return err
-	}
-	return c.setParams(p)
+	return unmarshalParams("raw", b, c.setParams)
 }
 
 func (c *RawConfig) setParams(p map[string]any) error {
@@ -38,11 +34,8 @@ type Raw struct {
 
 // NewRaw returns a raw block for windows described by in.
 func NewRaw(cfg RawConfig, in Input) (*Raw, error) {
-	if cfg.ImplementationVersion == 0 {
-		cfg.ImplementationVersion = 1
-	}
-	if cfg.ImplementationVersion != 1 {
-		return nil, &ConfigError{Block: "raw", Param: "implementationVersion", Value: cfg.ImplementationVersion, Reason: "implementation_version should be 1"}
+	if err := resolveVersion("raw", &cfg.ImplementationVersion, "implementation_version should be 1"); err != nil {
+		return nil, err
 	}
 	if err := checkTimeInput("raw", in); err != nil {
 		return nil, err

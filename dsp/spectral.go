@@ -42,11 +42,7 @@ func DefaultSpectralConfig() SpectralConfig {
 
 // UnmarshalJSON reads Studio's parameters, starting from the defaults.
 func (c *SpectralConfig) UnmarshalJSON(b []byte) error {
-	p, err := decodeParams("spectral-analysis", b)
-	if err != nil {
-		return err
-	}
-	return c.setParams(p)
+	return unmarshalParams("spectral-analysis", b, c.setParams)
 }
 
 func (c *SpectralConfig) setParams(p map[string]any) error {
@@ -134,13 +130,10 @@ func NewSpectral(cfg SpectralConfig, in Input) (*Spectral, error) {
 	fail := func(param string, v any, reason string) (*Spectral, error) {
 		return nil, &ConfigError{Block: name, Param: param, Value: v, Reason: reason}
 	}
-	if cfg.ImplementationVersion == 0 {
-		cfg.ImplementationVersion = 4
+	if err := resolveVersion(name, &cfg.ImplementationVersion, "implementation_version should be 1, 2, 3 or 4"); err != nil {
+		return nil, err
 	}
 	v := cfg.ImplementationVersion
-	if v < 1 || v > 4 {
-		return fail("implementationVersion", v, "implementation_version should be 1, 2, 3 or 4")
-	}
 	if err := checkFFTLength(name, "fft-length", cfg.FFTLength); err != nil {
 		return nil, err
 	}

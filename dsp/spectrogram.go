@@ -25,11 +25,7 @@ func DefaultSpectrogramConfig() SpectrogramConfig {
 
 // UnmarshalJSON reads Studio's parameters, starting from the defaults.
 func (c *SpectrogramConfig) UnmarshalJSON(b []byte) error {
-	p, err := decodeParams("spectrogram", b)
-	if err != nil {
-		return err
-	}
-	return c.setParams(p)
+	return unmarshalParams("spectrogram", b, c.setParams)
 }
 
 func (c *SpectrogramConfig) setParams(p map[string]any) error {
@@ -57,13 +53,10 @@ type Spectrogram struct {
 // NewSpectrogram returns a spectrogram block for windows described by in.
 func NewSpectrogram(cfg SpectrogramConfig, in Input) (*Spectrogram, error) {
 	const name = "spectrogram"
-	if cfg.ImplementationVersion == 0 {
-		cfg.ImplementationVersion = 4
+	if err := resolveVersion(name, &cfg.ImplementationVersion, "implementation_version should be <= 4"); err != nil {
+		return nil, err
 	}
 	v := cfg.ImplementationVersion
-	if v < 1 || v > 4 {
-		return nil, &ConfigError{Block: name, Param: "implementationVersion", Value: v, Reason: "implementation_version should be <= 4"}
-	}
 	front, err := newAudioFront(audioParams{block: name, label: "Spectrogram", version: v,
 		frameLength: cfg.FrameLength, frameStride: cfg.FrameStride, fftLength: cfg.FFTLength,
 		minFrameSamples: 4}, in)
