@@ -117,11 +117,28 @@ func (in Input) validate() error {
 	if in.Kind == InputImage && in.Channels < 0 {
 		return fmt.Errorf("learn: input channels %d must be positive", in.Channels)
 	}
-	if in.Features() > 1<<24 {
-		return fmt.Errorf("learn: input has %d features, more than %d", in.Features(), 1<<24)
+	// Bound the product factor by factor: Features would overflow (and turn
+	// negative or zero) for large enough dimensions.
+	dims := [3]int{in.Width, 1, 1}
+	if in.Kind != InputFlat {
+		dims[1] = in.Height
+	}
+	if in.Kind == InputImage {
+		dims[2] = max(in.Channels, 1)
+	}
+	f := 1
+	for _, d := range dims {
+		if d > maxFeatures/f {
+			return fmt.Errorf("learn: input %d×%d×%d has more than %d features", dims[0], dims[1], dims[2], maxFeatures)
+		}
+		f *= d
 	}
 	return nil
 }
+
+// maxFeatures is the largest number of features per window (and of values in
+// any layer's output) a network may have.
+const maxFeatures = 1 << 24
 
 // DefaultConfig returns the network and hyper-parameters Studio proposes for an
 // input of this kind: dense 20 → dense 10 for flat features (30 epochs, learning

@@ -191,7 +191,7 @@ func buildLimit(cfg Config, in Input, outputs int, regression bool, limit int) (
 			}
 			add(layer{kind: kPool2D, name: name("max_pooling2d"), in: cur, out: shape{3, (cur.h + 1) / 2, (cur.w + 1) / 2, cur.c}})
 		}
-		if cur.size() > 1<<24 {
+		if cur.size() > maxFeatures {
 			return nil, fmt.Errorf("%s: output has %d values per window", where, cur.size())
 		}
 	}

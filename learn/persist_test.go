@@ -151,3 +151,31 @@ func TestClassifyDoesNotAllocate(t *testing.T) {
 		}
 	}
 }
+
+// TestHugeInputRejected: input dimensions whose product overflows int are an
+// error, from New and from a (well-formed, checksummed) file, not a panic.
+func TestHugeInputRejected(t *testing.T) {
+	t.Parallel()
+	for _, in := range []Input{
+		{Kind: InputMFCC, Width: 1 << 62, Height: 3},                     // product wraps negative
+		{Kind: InputImage, Width: 1 << 32, Height: 1 << 32, Channels: 1}, // product wraps to 0
+		{Kind: InputImage, Width: 1 << 12, Height: 1 << 12, Channels: 2}, // 2^25 features
+	} {
+		if _, err := New(Config{}, in, []string{"a", "b"}, false, 1); err == nil {
+			t.Errorf("New accepted input %+v", in)
+		}
+		h := header(nil, in, 2, false, []string{"a", "b"})
+		for kind, load := range map[uint32]func([]byte) error{
+			kindFloat32: func(b []byte) error { _, err := UnmarshalNetwork(b); return err },
+			kindInt8:    func(b []byte) error { _, err := UnmarshalInt8Network(b); return err },
+		} {
+			b, err := marshal(kind, h, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := load(b); !errors.Is(err, ErrFormat) {
+				t.Errorf("kind %d file with input %+v: error %v, want ErrFormat", kind, in, err)
+			}
+		}
+	}
+}
