@@ -319,7 +319,9 @@ func applyFilterbank(dst, power []float64, h, frames int, bank *melBank, sc filt
 // values in a window are equal: there the reference's sequential sums
 // leave an exact residue (often zero) that the normalisation then divides
 // by a near-zero spread, so those windows (digital silence, win_size 1, a
-// single frame) are computed exactly as the reference does.
+// single frame) are computed exactly as the reference does. That costs
+// win additions, so its result is kept per column: in a column of equal
+// values (digital silence) every row repeats it.
 type cmvnw struct {
 	rows, cols, win int
 	prefix          []float64 // (2·rows+1) × cols prefix sums of one period
@@ -327,7 +329,8 @@ type cmvnw struct {
 	ext             []float64 // one period of the symmetric extension
 	run             []int32   // per extension row and column: length of the run of equal values from there
 	y               []float32
-	spans           []span // per row: the window as periods and prefix rows
+	spans           []span    // per row: the window as periods and prefix rows
+	constV, constR  []float64 // per column: the last value of an all-equal window and its statistic
 }
 
 // span expresses the window of one row as q·period + P[b] - P[a], starting
@@ -337,14 +340,30 @@ type span struct {
 	a, b int
 }
 
-func newCMVNW(rows, cols, win int) *cmvnw {
+// maxWinSize bounds win_size: a window of equal values is summed one row
+// at a time, as the reference sums it.
+const maxWinSize = 1<<16 - 1
+
+// newCMVNW validates the normalisation window win, which speechpy asserts
+// is odd, and prepares the normalisation of rows × cols values.
+func newCMVNW(block string, rows, cols, win int) (*cmvnw, error) {
+	switch {
+	case win%2 == 0:
+		return nil, &ConfigError{Block: block, Param: "win_size", Value: win, Reason: "Windows size must be odd!"}
+	case win < 1:
+		return nil, &ConfigError{Block: block, Param: "win_size", Value: win, Reason: "window size must be positive"}
+	case win > maxWinSize:
+		return nil, &ConfigError{Block: block, Param: "win_size", Value: win, Reason: fmt.Sprintf("window size must be at most %d frames", maxWinSize)}
+	}
 	c := &cmvnw{rows: rows, cols: cols, win: win,
 		prefix:  make([]float64, (2*rows+1)*cols),
 		prefix2: make([]float64, (2*rows+1)*cols),
 		ext:     make([]float64, 2*rows*cols),
 		run:     make([]int32, 2*rows*cols),
 		y:       make([]float32, rows*cols),
-		spans:   make([]span, rows)}
+		spans:   make([]span, rows),
+		constV:  make([]float64, cols),
+		constR:  make([]float64, cols)}
 	period := 2 * rows
 	p := (win - 1) / 2
 	for i := range rows {
@@ -352,7 +371,7 @@ func newCMVNW(rows, cols, win int) *cmvnw {
 		qlo, qhi := floorDiv(lo, period), floorDiv(hi, period)
 		c.spans[i] = span{q: float64(qhi - qlo), a: lo - qlo*period, b: hi - qhi*period}
 	}
-	return c
+	return c, nil
 }
 
 // extend fills c.ext with one period of the symmetric extension of v
@@ -469,11 +488,19 @@ func constStd32(v float32, w int) float32 {
 	return float32(math.Sqrt(float64(s2 / float32(w))))
 }
 
+// forgetConst clears the per-column results of all-equal windows.
+func (c *cmvnw) forgetConst() {
+	for j := range c.constV {
+		c.constV[j] = math.NaN()
+	}
+}
+
 // apply normalises x and writes the float32 result, widened to float64, to
 // dst (rows × cols).
 func (c *cmvnw) apply(dst, x []float64, variance bool) {
 	t, cols, w := c.rows, c.cols, c.win
 	sums := c.prefix2[:cols] // free until the variance pass
+	c.forgetConst()
 	c.extend(x)
 	c.prefixSums(c.prefix, nil)
 	for i := range t {
@@ -485,7 +512,10 @@ func (c *cmvnw) apply(dst, x []float64, variance bool) {
 		for j, v := range row {
 			if int(run[j]) >= w {
 				// Every value in the window equals the first one.
-				y[j] = float32(v - constMean64(c.ext[a*cols+j], w))
+				if e := c.ext[a*cols+j]; e != c.constV[j] {
+					c.constV[j], c.constR[j] = e, constMean64(e, w)
+				}
+				y[j] = float32(v - c.constR[j])
 				continue
 			}
 			y[j] = float32(v - sums[j]/float64(w))
@@ -498,6 +528,7 @@ func (c *cmvnw) apply(dst, x []float64, variance bool) {
 		return
 	}
 	// Second pass over the float32 mean-subtracted values.
+	c.forgetConst()
 	yw := dst[:t*cols]
 	for i, v := range c.y {
 		yw[i] = float64(v)
@@ -516,7 +547,10 @@ func (c *cmvnw) apply(dst, x []float64, variance bool) {
 		for j, v := range y {
 			var sd float32
 			if int(run[j]) >= w {
-				sd = constStd32(float32(c.ext[sp.a*cols+j]), w)
+				if e := c.ext[sp.a*cols+j]; e != c.constV[j] {
+					c.constV[j], c.constR[j] = e, float64(constStd32(float32(e), w))
+				}
+				sd = float32(c.constR[j])
 			} else {
 				m := (sp.q*total[j] + pb[j] - pa[j]) / float64(w)
 				m2 := (sp.q*total2[j] + pb2[j] - pa2[j]) / float64(w)

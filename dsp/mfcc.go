@@ -103,10 +103,9 @@ func NewMFCC(cfg MFCCConfig, in Input) (*MFCC, error) {
 		}
 	}
 	if cfg.WinSize > 0 {
-		if err := checkWinSize(name, cfg.WinSize); err != nil {
+		if b.norm, err = newCMVNW(name, fr.count, b.ncep, cfg.WinSize); err != nil {
 			return nil, err
 		}
-		b.norm = newCMVNW(fr.count, b.ncep, cfg.WinSize)
 	}
 	return b, nil
 }

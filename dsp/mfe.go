@@ -76,10 +76,9 @@ func NewMFE(cfg MFEConfig, in Input) (*MFE, error) {
 	fr := front.fr
 	b := &MFE{audioFront: front, cfg: cfg}
 	if v <= 2 {
-		if err := checkWinSize(name, cfg.WinSize); err != nil {
+		if b.norm, err = newCMVNW(name, fr.count, cfg.NumFilters, cfg.WinSize); err != nil {
 			return nil, err
 		}
-		b.norm = newCMVNW(fr.count, cfg.NumFilters, cfg.WinSize)
 	} else {
 		if cfg.NoiseFloorDB >= 12 {
 			return nil, &ConfigError{Block: name, Param: "noise_floor_db", Value: cfg.NoiseFloorDB, Reason: "noise floor must be below 12 dB"}
@@ -92,20 +91,6 @@ func NewMFE(cfg MFEConfig, in Input) (*MFE, error) {
 // maxFilters bounds num_filters (and num_cepstral) against absurd
 // configurations.
 const maxFilters = 4096
-
-// checkWinSize validates a sliding-normalisation window, which speechpy
-// asserts is odd.
-func checkWinSize(block string, w int) error {
-	switch {
-	case w%2 == 0:
-		return &ConfigError{Block: block, Param: "win_size", Value: w, Reason: "Windows size must be odd!"}
-	case w < 1:
-		return &ConfigError{Block: block, Param: "win_size", Value: w, Reason: "window size must be positive"}
-	case w > maxSamples:
-		return &ConfigError{Block: block, Param: "win_size", Value: w, Reason: "window size is too large"}
-	}
-	return nil
-}
 
 // AppendFeatures appends the mel energies of one window to dst.
 func (b *MFE) AppendFeatures(dst, window []float64) ([]float64, error) {

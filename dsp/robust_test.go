@@ -116,6 +116,7 @@ func TestBadConfigurations(t *testing.T) {
 		{"zero stride", "mfe", 4, map[string]any{"frame_stride": 0}, audio, "frame_stride"},
 		{"negative frame", "spectrogram", 4, map[string]any{"frame_length": -0.02}, audio, "frame_length"},
 		{"even win_size", "mfcc", 4, map[string]any{"win_size": 100}, audio, "win_size"},
+		{"huge win_size", "mfcc", 4, map[string]any{"win_size": 1<<16 + 1}, audio, "win_size"},
 		{"zero pre_shift", "mfcc", 4, map[string]any{"pre_shift": 0}, audio, "pre_shift"},
 		{"one filter", "mfe", 4, map[string]any{"num_filters": 1}, audio, "num_filters"},
 		{"cutoff above Nyquist", "spectral-analysis", 4, map[string]any{"filter-type": "low", "filter-cutoff": 40}, accel, "filter-cutoff"},
