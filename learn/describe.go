@@ -27,16 +27,10 @@ type Op struct {
 }
 
 // Ops lists the float32 network's operators in execution order.
-func (n *Network) Ops() []Op { return describeOps(n, false) }
+func (n *Network) Ops() []Op { return describeOps(n.layers, false) }
 
 // Ops lists the int8 network's operators in execution order.
-func (q *Int8Network) Ops() []Op {
-	n, err := buildLimit(Config{VisualLayers: q.vis}, q.in, q.Outputs(), q.regression, 1<<30)
-	if err != nil {
-		panic("learn: int8 network without a valid float layout: " + err.Error())
-	}
-	return describeOps(n, true)
-}
+func (q *Int8Network) Ops() []Op { return describeOps(q.float, true) }
 
 func batched(s shape, four bool) []int {
 	switch {
@@ -50,15 +44,15 @@ func batched(s shape, four bool) []int {
 	return []int{1, s.c}
 }
 
-func describeOps(n *Network, int8 bool) []Op {
+func describeOps(layers []layer, int8 bool) []Op {
 	dt, wb, bb := "float32", 4, 4
 	if int8 {
 		dt, wb = "int8", 1
 	}
 	var ops []Op
 	expanded := false // a (steps, channels) tensor currently held as 1×steps×channels 4-D
-	for i := range n.layers {
-		l := &n.layers[i]
+	for i := range layers {
+		l := &layers[i]
 		oneD := l.kind == kConv1D || l.kind == kPool1D
 		inFour := oneD
 		switch {

@@ -44,3 +44,35 @@ func TestOpsKWS(t *testing.T) {
 		t.Errorf("layers: %s\nwant     %s", strings.Join(names, " "), wantL)
 	}
 }
+
+// TestOpsInt8: the int8 network lists the float network's operators with int8
+// data (1-byte weights, per-channel scales), before and after saving.
+func TestOpsInt8(t *testing.T) {
+	t.Parallel()
+	net, q, _ := trainedPair(t)
+	b, err := q.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q2, err := UnmarshalInt8Network(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fo, qo := net.Ops(), q.Ops()
+	if len(fo) != len(qo) {
+		t.Fatalf("%d int8 ops, %d float32 ops", len(qo), len(fo))
+	}
+	for i, f := range fo {
+		want := f
+		want.DType, want.WeightBytes = "int8", f.WeightBytes/4
+		if f.WeightBytes > 0 && f.Kind != "MUL" && f.Kind != "ADD" {
+			want.Channels = f.Output[len(f.Output)-1]
+		}
+		if got := qo[i]; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("op %d: %+v, want %+v", i, got, want)
+		}
+	}
+	if fmt.Sprint(q2.Ops()) != fmt.Sprint(qo) {
+		t.Errorf("ops after loading:\n%+v\nbefore:\n%+v", q2.Ops(), qo)
+	}
+}

@@ -215,7 +215,7 @@ func UnmarshalInt8Network(data []byte) (*Int8Network, error) {
 	if err != nil {
 		return nil, err
 	}
-	q := &Int8Network{in: n.in, regression: n.regression, labels: n.labels, vis: n.vis, layers: int8Layout(n)}
+	q := &Int8Network{in: n.in, regression: n.regression, labels: n.labels, vis: n.vis, float: n.layers, layers: int8Layout(n.layers)}
 	if h.InputQuant == nil || !h.InputQuant.valid() {
 		return nil, fmt.Errorf("%w: missing or invalid input quantisation", ErrFormat)
 	}

@@ -20,6 +20,7 @@ type Int8Network struct {
 	regression bool
 	labels     []string
 	vis        []VisualLayer // the enabled visual layers it was built from
+	float      []layer       // the float network's layers (for Ops; their parameters are not kept)
 	layers     []qlayer
 	input      QuantParams // input tensor
 	output     QuantParams // output tensor (softmax: 1/256, −128)
@@ -238,8 +239,8 @@ func Quantize(ctx context.Context, n *Network, X mat.Matrix, rows []int) (*Int8N
 			a, b = b, a
 		}
 	}
-	q := &Int8Network{in: n.in, regression: n.regression, labels: append([]string(nil), n.labels...), vis: n.vis}
-	q.layers = int8Layout(n)
+	q := &Int8Network{in: n.in, regression: n.regression, labels: append([]string(nil), n.labels...), vis: n.vis,
+		float: n.layers, layers: int8Layout(n.layers)}
 	cur := asymmetric(lo[0], hi[0])
 	q.input = cur
 	for i := range q.layers {
@@ -275,13 +276,14 @@ func Quantize(ctx context.Context, n *Network, X mat.Matrix, rows []int) (*Int8N
 	return q, nil
 }
 
-// int8Layout returns the integer ops of n without their parameters: reshape,
-// flatten and dropout disappear, a dense layer becomes a 1×1 convolution over a
-// 1×1 map, and a softmax op follows a classification output.
-func int8Layout(n *Network) []qlayer {
+// int8Layout returns the integer ops of a float network's layers without their
+// parameters: reshape, flatten and dropout disappear, a dense layer becomes a
+// 1×1 convolution over a 1×1 map, and a softmax op follows a classification
+// output.
+func int8Layout(layers []layer) []qlayer {
 	var qs []qlayer
-	for i := range n.layers {
-		l := &n.layers[i]
+	for i := range layers {
+		l := &layers[i]
 		ql := qlayer{src: i, in: l.in, out: l.out, relu: l.act == actReLU}
 		switch l.kind {
 		case kReshape, kDropout:
