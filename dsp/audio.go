@@ -164,6 +164,10 @@ func newAudioFront(p audioParams, in Input) (audioFront, error) {
 	if err != nil {
 		return a, err
 	}
+	if bins := p.fftLength/2 + 1; fr.count*bins > maxSamples {
+		return a, &ConfigError{Block: p.block, Param: "fft_length", Value: p.fftLength,
+			Reason: fmt.Sprintf("%d frames of %d power bins are more than %d values", fr.count, bins, maxSamples)}
+	}
 	a = audioFront{in: in, fr: fr, h: p.fftLength/2 + 1, x: make([]float64, in.Samples)}
 	if p.filters > 0 {
 		if a.bank, err = melFilterbank(p.block, p.filters, p.fftLength, in.FrequencyHz, p.lowHz, p.highHz, p.version <= 3); err != nil {

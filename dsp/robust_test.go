@@ -107,6 +107,7 @@ func TestBadConfigurations(t *testing.T) {
 		{"FFT zero", "spectrogram", 4, map[string]any{"fft_length": 0}, audio, "fft_length"},
 		{"FFT negative", "spectral-analysis", 4, map[string]any{"fft-length": -16}, accel, "fft-length"},
 		{"FFT huge", "mfcc", 4, map[string]any{"fft_length": 1 << 30}, audio, "fft_length"},
+		{"FFT huge for the frame count", "mfe", 4, map[string]any{"fft_length": 1 << 20, "frame_stride": 0.002}, audio, "fft_length"},
 		{"fractional int", "mfcc", 4, map[string]any{"num_filters": 32.5}, audio, "num_filters"},
 		{"two axes for MFCC", "mfcc", 4, nil, dsp.Input{FrequencyHz: 16000, Axes: 2, Samples: 8000}, "axes"},
 		{"high frequency above Nyquist", "mfcc", 4, map[string]any{"high_frequency": 9000}, audio, "high_frequency"},
