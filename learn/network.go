@@ -320,8 +320,24 @@ func (n *Network) forward(buf []float32, nb int) []float32 {
 	return x[:nb*n.Outputs()]
 }
 
-// forward computes the inference-mode output of l for nb windows.
+// forward computes the inference-mode output of l for nb windows, activation
+// included.
 func (l *layer) forward(p, st, x, y []float32, nb int) {
+	l.apply(p, st, x, y, nil, nb)
+	switch l.act {
+	case actReLU:
+		relu(y)
+	case actSoftmax:
+		for i := 0; i < len(y); i += l.out.c {
+			softmax(y[i : i+l.out.c])
+		}
+	}
+}
+
+// apply computes the output of l for nb windows before its activation, in
+// inference mode: batch normalisation with its moving statistics, dropout as
+// the identity. When idx is not nil, max pooling records its argmax there.
+func (l *layer) apply(p, st, x, y []float32, idx []int32, nb int) {
 	switch l.kind {
 	case kDense:
 		denseForward(p[l.w:l.w+l.wn], p[l.b:l.b+l.bn], x, y, nb, l.in.c, l.out.c)
@@ -330,9 +346,9 @@ func (l *layer) forward(p, st, x, y []float32, nb int) {
 	case kConv2D:
 		convForward(p[l.w:l.w+l.wn], p[l.b:l.b+l.bn], x, y, nb, l.in.h, l.in.w, l.in.c, l.out.c, l.k, l.k)
 	case kPool1D:
-		pool2DForward(x, y, nil, nb, 1, l.in.w, l.in.c)
+		pool2DForward(x, y, idx, nb, 1, l.in.w, l.in.c)
 	case kPool2D:
-		pool2DForward(x, y, nil, nb, l.in.h, l.in.w, l.in.c)
+		pool2DForward(x, y, idx, nb, l.in.h, l.in.w, l.in.c)
 	case kBatchNorm:
 		c := l.out.c
 		g, b := p[l.w:l.w+c], p[l.b:l.b+c]
@@ -345,22 +361,6 @@ func (l *layer) forward(p, st, x, y []float32, nb int) {
 		}
 	case kReshape, kDropout:
 		copy(y, x)
-	}
-	applyActivation(l.act, y, l.out.c)
-}
-
-func applyActivation(a activation, y []float32, c int) {
-	switch a {
-	case actReLU:
-		for i, v := range y {
-			if v < 0 {
-				y[i] = 0
-			}
-		}
-	case actSoftmax:
-		for i := 0; i < len(y); i += c {
-			softmax(y[i : i+c])
-		}
 	}
 }
 

@@ -225,16 +225,16 @@ func Quantize(ctx context.Context, n *Network, X mat.Matrix, rows []int) (*Int8N
 		}
 		track(0, a[:c])
 		for i := range n.layers {
-			l := n.layers[i]
+			l := &n.layers[i]
 			if l.view() {
 				lo[i+1], hi[i+1] = math.NaN(), math.NaN() // same tensor as the input
 				continue
 			}
-			if l.act == actSoftmax {
-				l.act = actLinear // calibrate the logits
-			}
 			y := b[:l.out.size()]
-			l.forward(n.params, n.state, a[:l.in.size()], y, 1)
+			l.apply(n.params, n.state, a[:l.in.size()], y, nil, 1)
+			if l.act == actReLU { // a softmax output calibrates its logits
+				relu(y)
+			}
 			track(i+1, y)
 			a, b = b, a
 		}

@@ -199,16 +199,6 @@ func (t *trainer) forward(nb int, train bool) float64 {
 		l := &n.layers[i]
 		x, y := t.acts[i][:nb*l.in.size()], t.acts[i+1][:nb*l.out.size()]
 		switch l.kind {
-		case kDense:
-			denseForward(p[l.w:l.w+l.wn], p[l.b:l.b+l.bn], x, y, nb, l.in.c, l.out.c)
-		case kConv1D:
-			convForward(p[l.w:l.w+l.wn], p[l.b:l.b+l.bn], x, y, nb, 1, l.in.w, l.in.c, l.out.c, 1, l.k)
-		case kConv2D:
-			convForward(p[l.w:l.w+l.wn], p[l.b:l.b+l.bn], x, y, nb, l.in.h, l.in.w, l.in.c, l.out.c, l.k, l.k)
-		case kPool1D:
-			pool2DForward(x, y, t.idx[i], nb, 1, l.in.w, l.in.c)
-		case kPool2D:
-			pool2DForward(x, y, t.idx[i], nb, l.in.h, l.in.w, l.in.c)
 		case kDropout:
 			if !train || l.rate == 0 {
 				copy(y, x)
@@ -246,9 +236,11 @@ func (t *trainer) forward(nb int, train bool) float64 {
 			if train {
 				t.bnForwardTrain(i, x, y)
 			} else {
-				l.forward(p, st, x, y, nb)
+				l.apply(p, st, x, y, nil, nb)
 			}
-		case kReshape:
+		case kReshape: // acts[i+1] is acts[i]
+		default:
+			l.apply(p, st, x, y, t.idx[i], nb)
 		}
 		if l.act == actReLU {
 			relu(y)
