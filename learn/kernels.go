@@ -245,27 +245,21 @@ func convBackward(wt, dwt, db, x, dz, dx []float32, nb, h, w, cin, cout, kh, kw 
 	}
 }
 
-// pool2DForward is MaxPooling2D(pool 2, strides 2, padding 'same') over an (h, w, c)
-// input; with h = 1 it is MaxPooling1D. When idx != nil it records, for every
-// output, the index (within its window's input) of the maximum (the first one on ties).
-func pool2DForward(x, y []float32, idx []int32, nb, h, w, c int) {
-	oh, ow := (h+1)/2, (w+1)/2
+// maxPool is MaxPooling2D(pool 2, strides 2, padding 'same') over an (h, w, c)
+// input, float32 or int8 (whose scale pooling keeps); with h = 1 it is
+// MaxPooling1D. When idx != nil it records, for every output, the index
+// (within its window's input) of the maximum (the first one on ties).
+func maxPool[T float32 | int8](x, y []T, idx []int32, nb, h, w, c int) {
 	if h == 1 {
-		oh = 1
-	}
-	inS, outS := h*w*c, oh*ow*c
-	if h == 1 {
-		pool1D(x, y, idx, nb, w, c)
+		maxPool1D(x, y, idx, nb, w, c)
 		return
 	}
+	oh, ow := (h+1)/2, (w+1)/2
+	inS, outS := h*w*c, oh*ow*c
 	for s := range nb {
 		xs, ys := x[s*inS:s*inS+inS], y[s*outS:s*outS+outS]
 		for oy := range oh {
-			y0 := oy * 2
-			y1 := min(y0+2, h)
-			if h == 1 {
-				y0, y1 = 0, 1
-			}
+			y0, y1 := oy*2, min(oy*2+2, h)
 			for ox := range ow {
 				x0, x1 := ox*2, min(ox*2+2, w)
 				o := (oy*ow + ox) * c
@@ -301,8 +295,8 @@ func pool2DBackward(dy, dx []float32, idx []int32, nb, inS, outS int) {
 	}
 }
 
-// pool1D is pool2DForward for h = 1: windows of 2 steps (1 at an odd end).
-func pool1D(x, y []float32, idx []int32, nb, w, c int) {
+// maxPool1D is maxPool for h = 1: windows of 2 steps (1 at an odd end).
+func maxPool1D[T float32 | int8](x, y []T, idx []int32, nb, w, c int) {
 	ow := (w + 1) / 2
 	inS, outS := w*c, ow*c
 	for s := range nb {

@@ -346,9 +346,9 @@ func (l *layer) apply(p, st, x, y []float32, idx []int32, nb int) {
 	case kConv2D:
 		convForward(p[l.w:l.w+l.wn], p[l.b:l.b+l.bn], x, y, nb, l.in.h, l.in.w, l.in.c, l.out.c, l.k, l.k)
 	case kPool1D:
-		pool2DForward(x, y, idx, nb, 1, l.in.w, l.in.c)
+		maxPool(x, y, idx, nb, 1, l.in.w, l.in.c)
 	case kPool2D:
-		pool2DForward(x, y, idx, nb, l.in.h, l.in.w, l.in.c)
+		maxPool(x, y, idx, nb, l.in.h, l.in.w, l.in.c)
 	case kBatchNorm:
 		c := l.out.c
 		g, b := p[l.w:l.w+c], p[l.b:l.b+c]

@@ -445,7 +445,7 @@ func (q *Int8Network) run(sc *qscratch) []int8 {
 				l.conv(x, y, sc.acc)
 			}
 		case qPool:
-			poolInt8(x, y, l.in.h, l.in.w, l.in.c, l.in.rank == 2)
+			maxPool(x, y, nil, 1, l.in.h, l.in.w, l.in.c)
 		case qAffine:
 			l.affine(x, y)
 		case qSoftmax:
@@ -547,32 +547,6 @@ func (l *qlayer) softmax(x, y []int8) {
 		e := l.exp[int32(m)-int32(v)]
 		p := (e*512 + sum) / (2 * sum) // round(256·e/sum)
 		y[j] = int8(min(127, p-128))
-	}
-}
-
-// poolInt8 is max pooling 2/2 'same' on int8 values (the scale is unchanged).
-func poolInt8(x, y []int8, h, w, c int, oneD bool) {
-	oh, ow := (h+1)/2, (w+1)/2
-	if oneD {
-		oh = 1
-	}
-	for oy := range oh {
-		y0, y1 := oy*2, min(oy*2+2, h)
-		if oneD {
-			y0, y1 = 0, 1
-		}
-		for ox := range ow {
-			x0, x1 := ox*2, min(ox*2+2, w)
-			for ch := range c {
-				bv := int8(-128)
-				for iy := y0; iy < y1; iy++ {
-					for ix := x0; ix < x1; ix++ {
-						bv = max(bv, x[(iy*w+ix)*c+ch])
-					}
-				}
-				y[(oy*ow+ox)*c+ch] = bv
-			}
-		}
 	}
 }
 
