@@ -173,18 +173,15 @@ func greedyPlan(bufs []buffer) (offsets []int, head int) {
 
 // arenaPlan is the TFLM memory layout of a network on one core family.
 type arenaPlan struct {
-	bufs          []buffer // planned tensors, then scratch buffers
-	tensorBufs    int      // number of planned tensors in bufs
-	tensorIDs     []int    // activation tensor id of each planned tensor
-	head          int      // greedy head with scratch buffers
-	headNoScratch int
-	scratch       int // Σ scratch bytes (aligned)
-	persist       int // Σ op persistent bytes
-	tail          int // persistent tail at the end of AllocateTensors
-	arena         int // arena size the interpreter needs (§3.6)
-	tensors, ops  int
-	scopes        int   // number of scopes (ops + 1)
-	live          []int // live bytes per scope
+	bufs         []buffer // planned tensors, then scratch buffers
+	tensorBufs   int      // number of planned tensors in bufs
+	tensorIDs    []int    // activation tensor id of each planned tensor
+	head         int      // greedy head with scratch buffers
+	persist      int      // Σ op persistent bytes
+	tail         int      // persistent tail at the end of AllocateTensors
+	arena        int      // arena size the interpreter needs (§3.6)
+	tensors, ops int
+	live         []int // live bytes per scope (ops + 2 scopes)
 }
 
 // lifetimes returns [first, last] scope of every activation tensor
@@ -219,20 +216,17 @@ func planArena(g *graph, core coreParams) arenaPlan {
 		p.tensorIDs = append(p.tensorIDs, id)
 	}
 	p.tensorBufs = len(p.bufs)
-	_, p.headNoScratch = greedyPlan(p.bufs)
 	for k := range g.ops {
 		o := &g.ops[k]
 		if s := scratchBytes(o, g.dtype, core.scratch); s > 0 {
 			p.bufs = append(p.bufs, buffer{align(s, arenaAlign), k + 1, k + 1})
-			p.scratch += align(s, arenaAlign)
 		}
 		p.persist += opPersist(o, g.dtype)
 	}
 	_, p.head = greedyPlan(p.bufs)
 	p.tensors = g.tensorCount()
 	p.ops = len(g.ops)
-	p.scopes = len(g.ops) + 2
-	p.live = make([]int, p.scopes)
+	p.live = make([]int, len(g.ops)+2)
 	for _, b := range p.bufs {
 		for s := b.first; s <= b.last; s++ {
 			p.live[s] += b.size

@@ -187,7 +187,6 @@ var classOrder = []opClass{classConv1x1, classConvKxK, classDepthwise, classDens
 // perOpRow is one row of device-calibration-qemu-perop.csv.
 type perOpRow struct {
 	model string
-	index int
 	op    opInfo
 	dtype DType
 	insn  float64
@@ -234,7 +233,7 @@ func readPerOp() ([]perOpRow, error) {
 	prevOut := map[string]int{}
 	for _, r := range recs {
 		d := DType(r["dtype"])
-		p := perOpRow{model: r["model"], index: atoi(r["op_index"]), dtype: d, insn: atof(r["instructions_m4_gcc12_O2"])}
+		p := perOpRow{model: r["model"], dtype: d, insn: atof(r["instructions_m4_gcc12_O2"])}
 		o := &p.op
 		o.Kind = OpKind(r["op"])
 		o.kh, o.kw, o.sh, o.sw = 1, 1, 1, 1

@@ -100,7 +100,6 @@ type Op struct {
 // opInfo is an op with everything derived from the network.
 type opInfo struct {
 	Op
-	index      int
 	in         []int // activation tensor ids
 	inShape    []int
 	kh, kw     int
@@ -183,7 +182,7 @@ func analyze(n *Network) (*graph, error) {
 				return nil, fmt.Errorf("metrics: %s: input tensor %d is not the network input or an earlier op's output: %w", name, t, ErrNetwork)
 			}
 		}
-		o := opInfo{Op: op, index: k, in: slices.Clone(in), inShape: g.shapes[in[0]]}
+		o := opInfo{Op: op, in: slices.Clone(in), inShape: g.shapes[in[0]]}
 		o.kh, o.kw = orOne(op.KernelH), orOne(op.KernelW)
 		o.sh, o.sw = orOne(op.StrideH), orOne(op.StrideW)
 		o.inElems = prod(o.inShape)
