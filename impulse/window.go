@@ -86,6 +86,34 @@ func (d *Definition) NewProcessor() (*Processor, error) {
 	return p, nil
 }
 
+// check returns an error for a sample the input block cannot cut: one of
+// the other kind, an empty image, or a time series without values, whose
+// interval is not a positive number, or which resampling would make longer
+// than both its own values and the largest window (maxWindowValues).
+// Dataset files never give such samples; samples built by hand may.
+func (p *Processor) check(s *Sample) error {
+	if p.in.Type == InputImage {
+		if s.Image == nil {
+			return fmt.Errorf("impulse: sample %s is not an image", s.Path)
+		}
+		if s.Image.Bounds().Empty() {
+			return fmt.Errorf("impulse: sample %s: the image is empty", s.Path)
+		}
+		return nil
+	}
+	if s.Image != nil || s.Len() == 0 {
+		return fmt.Errorf("impulse: sample %s is not a time series", s.Path)
+	}
+	fs := s.FrequencyHz()
+	if !(fs > 0) || math.IsInf(fs, 0) {
+		return fmt.Errorf("impulse: sample %s: interval of %v ms, want a positive number", s.Path, s.IntervalMs)
+	}
+	if n := float64(s.Len()) * p.in.FrequencyHz / fs * float64(len(s.Sensors)); n > float64(max(len(s.Values), maxWindowValues)) {
+		return fmt.Errorf("impulse: sample %s: resampled from %v Hz to %v Hz it would hold %.4g values", s.Path, fs, p.in.FrequencyHz, n)
+	}
+	return nil
+}
+
 // gridLength returns the number of values of s on the impulse's sampling
 // grid: s.Len() at the impulse's frequency, else round(Len·f/fs).
 func (p *Processor) gridLength(s *Sample) int {
@@ -113,14 +141,11 @@ func (p *Processor) sourceIndex(s *Sample, j int) int {
 // values fill at least one window; a shorter sample gives one zero-padded
 // window when padZeros is set and none otherwise. An image gives one window.
 func (p *Processor) Windows(dst []Window, s *Sample, mode WindowMode) ([]Window, error) {
-	if p.in.Type == InputImage {
-		if s.Image == nil {
-			return dst, fmt.Errorf("impulse: sample %s is not an image", s.Path)
-		}
-		return append(dst, Window{SampleID: s.ID, Label: s.Label}), nil
+	if err := p.check(s); err != nil {
+		return dst, err
 	}
-	if s.Image != nil || s.Len() == 0 {
-		return dst, fmt.Errorf("impulse: sample %s is not a time series", s.Path)
+	if p.in.Type == InputImage {
+		return append(dst, Window{SampleID: s.ID, Label: s.Label}), nil
 	}
 	inc := p.in.WindowIncreaseMs
 	if mode == ClassificationWindows {
@@ -213,16 +238,13 @@ func (p *Processor) prepare(s *Sample) error {
 		return nil
 	}
 	p.cur = nil
+	if err := p.check(s); err != nil {
+		return err
+	}
 	if p.in.Type == InputImage {
-		if s.Image == nil {
-			return fmt.Errorf("impulse: sample %s is not an image", s.Path)
-		}
 		p.pixels = resizeImage(p.pixels[:0], s.Image, p.in.ImageWidth, p.in.ImageHeight, p.in.ResizeMode, p.in.ResizeMethod, p.in.CropAnchor)
 		p.cur = s
 		return nil
-	}
-	if s.Len() == 0 {
-		return fmt.Errorf("impulse: sample %s is not a time series", s.Path)
 	}
 	for _, b := range p.order {
 		for i, a := range b.shape.block.Axes {

@@ -2,7 +2,10 @@ package impulse
 
 import (
 	"fmt"
+	"image"
+	"math"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -174,6 +177,47 @@ func TestResampling(t *testing.T) {
 	ws, _ := p.Windows(nil, s, TrainingWindows)
 	if _, err := p.AppendFeatures(nil, s, ws[0], 2); err != nil || p.Resampled() {
 		t.Errorf("104 Hz sample resampled: %v", err)
+	}
+}
+
+// Samples built by hand that no dataset file gives (an empty image, a
+// time series with a zero, NaN or infinite interval, or one that resampling
+// would blow up) get an error from Windows and AppendFeatures, not a panic
+// or a huge allocation.
+func TestUnusableSamples(t *testing.T) {
+	t.Parallel()
+	ts := rawDef(t, 1000, 500, 100, `"a"`, `"a"`, true, "")
+	img := mustParse(t, `{"impulse": {"inputBlocks": [{"id": 1, "type": "image", "imageWidth": 2, "imageHeight": 2, "resizeMethod": "nearest"}],
+	  "dspBlocks": [{"id": 2, "type": "image"}], "learnBlocks": [{"id": 3, "type": "keras", "dsp": [2]}]}}`)
+	cases := []struct {
+		name string
+		def  *Definition
+		s    *Sample
+	}{
+		{"empty image", img, &Sample{ID: 1, Path: "e.png", Image: image.NewRGBA(image.Rect(0, 0, 3, 0))}},
+		{"zero interval", ts, series(1, "zero", "", 50, []string{"a"}, 0)},
+		{"negative interval", ts, series(1, "neg", "", 50, []string{"a"}, -10)},
+		{"NaN interval", ts, series(1, "nan", "", 50, []string{"a"}, math.NaN())},
+		{"infinite interval", ts, series(1, "inf", "", 50, []string{"a"}, math.Inf(1))},
+		// 100 values 1000 s apart: 10⁷ values per axis at 100 Hz.
+		{"huge upsampling", ts, series(1, "slow", "", 100, []string{"a", "b"}, 1e6)},
+	}
+	for _, c := range cases {
+		p, err := c.def.NewProcessor()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ws, err := p.Windows(nil, c.s, ClassificationWindows); err == nil || len(ws) != 0 || !strings.Contains(err.Error(), c.s.Path) {
+			t.Errorf("%s: Windows gave %d windows, error %v; want an error naming %s", c.name, len(ws), err, c.s.Path)
+		}
+		if _, err := p.AppendFeatures(nil, c.s, Window{SampleID: 1}, 2); err == nil {
+			t.Errorf("%s: AppendFeatures gave no error", c.name)
+		}
+	}
+	// The bound leaves ordinary resampling alone: 50 Hz to 100 Hz.
+	p, _ := ts.NewProcessor()
+	if ws, err := p.Windows(nil, series(1, "ok", "", 100, []string{"a"}, 20), TrainingWindows); err != nil || len(ws) != 3 {
+		t.Errorf("50 Hz sample: %d windows, %v; want 3", len(ws), err)
 	}
 }
 
