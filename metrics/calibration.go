@@ -192,11 +192,6 @@ type perOpRow struct {
 	insn  float64
 }
 
-var (
-	reConv  = regexp.MustCompile(`^k(\d+)x(\d+) s(\d+) cin(\d+) cout(\d+) out(\d+)x(\d+)$`)
-	reDense = regexp.MustCompile(`^(\d+)->(\d+)$`)
-)
-
 func readCSV(name string, data []byte) ([]map[string]string, error) {
 	recs, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
 	if err != nil {
@@ -229,6 +224,10 @@ func readPerOp() ([]perOpRow, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Compiled here, not at package start-up: this runs once, inside
+	// fittedLatency.
+	reConv := regexp.MustCompile(`^k(\d+)x(\d+) s(\d+) cin(\d+) cout(\d+) out(\d+)x(\d+)$`)
+	reDense := regexp.MustCompile(`^(\d+)->(\d+)$`)
 	var rows []perOpRow
 	prevOut := map[string]int{}
 	for _, r := range recs {
@@ -299,7 +298,14 @@ var fitSpecs = map[opClass]fitSpec{
 	classSoftmax: {func(o *opInfo, _ DType, y float64) (float64, []float64) {
 		return y, []float64{float64(o.outElems)}
 	}, []int{termConst, termOutElems}},
+	// Reshape copies bytes, whatever their type.
+	classReshape: {func(o *opInfo, d DType, y float64) (float64, []float64) {
+		return y, []float64{float64(o.outElems * d.bytes())}
+	}, []int{termConst, termOutBytes}},
 }
+
+// pooledFits are the classes fitted once on the ops of both dtypes.
+var pooledFits = map[opClass]bool{classReshape: true}
 
 // defaultFits are device-estimates.md §5.2's estimates for classes without
 // (enough) measurements, in basis coefficients.
@@ -318,36 +324,37 @@ func fitLatency() (*latencyModel, error) {
 		return nil, err
 	}
 	m := &latencyModel{fits: map[DType]map[opClass]*LatencyFit{}, overhead: map[DType]float64{}}
+	// Rows by dtype and class; dtype "" holds both dtypes, for pooled fits.
+	type group struct {
+		d DType
+		c opClass
+	}
+	byGroup := map[group][]perOpRow{}
+	for _, r := range rows {
+		c := classOf(&r.op)
+		byGroup[group{r.dtype, c}] = append(byGroup[group{r.dtype, c}], r)
+		byGroup[group{"", c}] = append(byGroup[group{"", c}], r)
+	}
+	pooled := map[opClass]*LatencyFit{}
 	for _, d := range []DType{Int8, Float32} {
 		m.fits[d] = map[opClass]*LatencyFit{}
-		byClass := map[opClass][]perOpRow{}
-		for _, r := range rows {
-			if r.dtype == d {
-				c := classOf(&r.op)
-				byClass[c] = append(byClass[c], r)
-			}
-		}
 		for _, c := range classOrder {
 			f := &LatencyFit{DType: d, Class: string(c)}
 			spec, ok := fitSpecs[c]
-			obs := byClass[c]
+			obs := byGroup[group{d, c}]
+			if pooledFits[c] {
+				obs = byGroup[group{"", c}]
+			}
 			switch {
-			case c == classReshape && len(obs) >= 2:
-				// Reshape copies bytes; fit on both dtypes' rows together.
-				var all []perOpRow
-				for _, r := range rows {
-					if classOf(&r.op) == classReshape {
-						all = append(all, r)
-					}
-				}
-				if err := fitClass(f, all, fitSpec{func(o *opInfo, d DType, y float64) (float64, []float64) {
-					return y, []float64{float64(o.outElems * d.bytes())}
-				}, []int{termConst, termOutBytes}}); err != nil {
-					return nil, err
-				}
+			case pooled[c] != nil:
+				*f = *pooled[c]
+				f.DType = d
 			case ok && len(obs) >= 2 && len(obs) >= len(spec.terms):
 				if err := fitClass(f, obs, spec); err != nil {
 					return nil, err
+				}
+				if pooledFits[c] {
+					pooled[c] = f
 				}
 			default:
 				f.coef = defaultFits[c]

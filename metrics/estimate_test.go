@@ -357,3 +357,19 @@ func TestConv1DBatchNorm(t *testing.T) {
 		t.Error("RAM optimisation applied to a 1-row model")
 	}
 }
+
+// TestLatencyFittedOnce checks that the instruction models are fitted on
+// first use only: later calls reuse them without allocating.
+func TestLatencyFittedOnce(t *testing.T) {
+	first, err := fittedLatency()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(10, func() {
+		if m, _ := fittedLatency(); m != first {
+			t.Fatal("instruction models refitted")
+		}
+	}); n != 0 {
+		t.Errorf("fittedLatency allocates %v times per call after the first", n)
+	}
+}
