@@ -32,8 +32,7 @@ type Real struct {
 	rev    []int32 // bit-reversal permutation of 0..m-1
 	revM   []int32 // revM[k] = rev[(m-k) mod m], for untangling
 	passes []pass
-	post   []complex128 // exp(-2πi k/n), k <= m/2, for untangling
-	postRe []float64    // the same, split
+	postRe []float64 // exp(-2πi k/n), k <= m/2, for untangling, split
 	postIm []float64
 	re, im []float64 // scratch, length m
 	nre    []float64 // the spectrum in natural order, for the AVX untangling
@@ -99,13 +98,10 @@ func NewReal(n int) (*Real, error) {
 		}
 		r.passes = append(r.passes, p)
 	}
-	r.post = make([]complex128, m/2+1)
 	r.postRe = make([]float64, m/2+1)
 	r.postIm = make([]float64, m/2+1)
-	for k := range r.post {
-		sn, c := math.Sincos(-2 * math.Pi * float64(k) / float64(n))
-		r.post[k] = complex(c, sn)
-		r.postRe[k], r.postIm[k] = c, sn
+	for k := range r.postRe {
+		r.postIm[k], r.postRe[k] = math.Sincos(-2 * math.Pi * float64(k) / float64(n))
 	}
 	r.revM = make([]int32, m)
 	for k := range m {
@@ -168,17 +164,16 @@ func dft4(re, im []float64) {
 // O = (Z[k] - conj Z[m-k])/(2i), X[k] = E + w^k·O and X[m-k] =
 // conj(E - w^k·O), w = exp(-2πi/n).
 func (r *Real) pair(k int) (xk, xmk complex128) {
-	m := r.m
-	a, b := r.rev[k], r.rev[(m-k)%m]
+	a, b := r.rev[k], r.revM[k]
 	zkr, zki := r.re[a], r.im[a]
 	zmr, zmi := r.re[b], r.im[b]
 	er := (zkr + zmr) * 0.5
 	ei := (zki - zmi) * 0.5
 	or := (zki + zmi) * 0.5
-	oi := -(zkr - zmr) * 0.5
-	w := r.post[k]
-	tr := float64(real(w)*or) - float64(imag(w)*oi)
-	ti := float64(real(w)*oi) + float64(imag(w)*or)
+	oi := (zmr - zkr) * 0.5
+	wr, wi := r.postRe[k], r.postIm[k]
+	tr := float64(wr*or) - float64(wi*oi)
+	ti := float64(wr*oi) + float64(wi*or)
 	return complex(er+tr, ei+ti), complex(er-tr, -(ei - ti))
 }
 
