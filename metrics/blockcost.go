@@ -92,13 +92,9 @@ func log2(n int) float64 { return math.Log2(float64(n)) }
 // It returns an error wrapping [ErrValue] for missing or negative sizes and
 // the errors of [ProfileNetwork] for the target.
 func ProfileDSP(b DSPBlock, c ProfileConfig) (BlockProfile, error) {
-	t, _, err := c.target()
+	p, core, err := newBlockProfile(c, b.Name, string(b.Kind))
 	if err != nil {
-		return BlockProfile{}, err
-	}
-	p := BlockProfile{Name: b.Name, Target: t}
-	if p.Name == "" {
-		p.Name = string(b.Kind)
+		return p, err
 	}
 	for _, v := range []int{b.Axes, b.Samples, b.FFTLength, b.Frames, b.FrameLength, b.Filters, b.Coefficients, b.Features, b.OutputPixels, b.Channels} {
 		if v < 0 {
@@ -187,15 +183,32 @@ func ProfileDSP(b DSPBlock, c ProfileConfig) (BlockProfile, error) {
 	default:
 		return p, fmt.Errorf("metrics: ProfileDSP: unknown block kind %q: %w", b.Kind, ErrValue)
 	}
-	p.Cycles = cycles * floatScale(t.Core)
-	p.LatencyMs = p.Cycles / (t.ClockMHz * 1000)
+	p.setCycles(cycles)
 	p.RAM = ram + c.SDKRAMOverhead
-	p.ROM = int(float64(rom)*cores[t.Core].rom + 0.5)
+	p.ROM = int(float64(rom)*core.rom + 0.5)
 	return p, nil
 }
 
-// floatScale converts Cortex-M4 float cycles to the core's.
-func floatScale(c Core) float64 { return c.Factor(Float32) / CortexM4.Factor(Float32) }
+// newBlockProfile returns the estimate of a processing or anomaly block
+// named name (kind when "") on the target of c, to be filled in, with the
+// target's core.
+func newBlockProfile(c ProfileConfig, name, kind string) (BlockProfile, coreParams, error) {
+	t, core, err := c.target()
+	if err != nil {
+		return BlockProfile{}, core, err
+	}
+	if name == "" {
+		name = kind
+	}
+	return BlockProfile{Name: name, Target: t}, core, nil
+}
+
+// setCycles sets the cycles and latency from the block's Cortex-M4 float
+// cycle count, converted to the target's core.
+func (p *BlockProfile) setCycles(m4 float64) {
+	p.Cycles = m4 * p.Target.Core.Factor(Float32) / CortexM4.Factor(Float32)
+	p.LatencyMs = p.Target.millis(p.Cycles)
+}
 
 // AnomalyKind names an anomaly block.
 type AnomalyKind string
@@ -223,13 +236,9 @@ type AnomalyBlock struct {
 // buffers: the feature vector, one value per cluster and, for GMM, a
 // centred copy of the features (4·(F + K) + 64, or 4·(2F + C) + 64).
 func ProfileAnomaly(a AnomalyBlock, c ProfileConfig) (BlockProfile, error) {
-	t, _, err := c.target()
+	p, _, err := newBlockProfile(c, a.Name, string(a.Kind))
 	if err != nil {
-		return BlockProfile{}, err
-	}
-	p := BlockProfile{Name: a.Name, Target: t}
-	if p.Name == "" {
-		p.Name = string(a.Kind)
+		return p, err
 	}
 	if a.Clusters <= 0 || a.Features <= 0 {
 		return p, fmt.Errorf("metrics: ProfileAnomaly: clusters=%d features=%d, want > 0: %w", a.Clusters, a.Features, ErrValue)
@@ -248,8 +257,7 @@ func ProfileAnomaly(a AnomalyBlock, c ProfileConfig) (BlockProfile, error) {
 	default:
 		return p, fmt.Errorf("metrics: ProfileAnomaly: unknown block kind %q: %w", a.Kind, ErrValue)
 	}
-	p.Cycles = cycles * floatScale(t.Core)
-	p.LatencyMs = p.Cycles / (t.ClockMHz * 1000)
+	p.setCycles(cycles)
 	p.RAM += c.SDKRAMOverhead
 	return p, nil
 }

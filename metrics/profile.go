@@ -36,15 +36,6 @@ func (c ProfileConfig) target() (Target, coreParams, error) {
 	if err != nil {
 		return t, coreParams{}, err
 	}
-	if c.RAMBytes > 0 {
-		t.RAMBytes = c.RAMBytes
-	}
-	if c.ROMBytes > 0 {
-		t.ROMBytes = c.ROMBytes
-	}
-	if c.ClockMHz > 0 && !math.IsInf(c.ClockMHz, 0) {
-		t.ClockMHz = c.ClockMHz
-	}
 	for _, v := range []float64{c.ClockMHz, c.CoreFactor, c.OptLevelFactor, c.EONRAMFactor} {
 		if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
 			return t, coreParams{}, fmt.Errorf("metrics: ProfileConfig factor %v: %w", v, ErrValue)
@@ -52,6 +43,15 @@ func (c ProfileConfig) target() (Target, coreParams, error) {
 	}
 	if c.RAMBytes < 0 || c.ROMBytes < 0 || c.SDKRAMOverhead < 0 || c.TensorNameBytes < 0 {
 		return t, coreParams{}, fmt.Errorf("metrics: ProfileConfig: negative byte count: %w", ErrValue)
+	}
+	if c.RAMBytes > 0 {
+		t.RAMBytes = c.RAMBytes
+	}
+	if c.ROMBytes > 0 {
+		t.ROMBytes = c.ROMBytes
+	}
+	if c.ClockMHz > 0 {
+		t.ClockMHz = c.ClockMHz
 	}
 	return t, cores[t.Core], nil
 }
@@ -157,7 +157,6 @@ func ProfileNetwork(n *Network, c ProfileConfig) (*Profile, error) {
 
 	// Latency (§5.1–5.3).
 	f := c.factor(t.Core, g.dtype)
-	mhz := t.ClockMHz
 	for i := range g.ops {
 		o := &g.ops[i]
 		insn := lm.fits[g.dtype][classOf(o)].insn(o.basis(g.dtype)) + lm.overhead[g.dtype]
@@ -167,7 +166,7 @@ func ProfileNetwork(n *Network, c ProfileConfig) (*Profile, error) {
 		p.MACs += o.macs
 		p.Cycles += op.Cycles
 	}
-	p.LatencyMs = p.Cycles / (mhz * 1000)
+	p.LatencyMs = t.millis(p.Cycles)
 
 	// TFLite Micro (§3.6, §4.3).
 	static := interpreterBytes + resolverSlot*types
@@ -206,7 +205,7 @@ func ProfileNetwork(n *Network, c ProfileConfig) (*Profile, error) {
 		for k, h := range ro.halo {
 			extra += p.Ops[k].Cycles * (h - 1)
 		}
-		p.RAMOptimizedLatencyMs = (p.Cycles + extra) / (mhz * 1000)
+		p.RAMOptimizedLatencyMs = t.millis(p.Cycles + extra)
 	}
 	// Budgets (§6): the EON deployment must fit.
 	p.Fits = true

@@ -92,6 +92,10 @@ type Target struct {
 	HasPerformance bool `json:"hasPerformance"`
 }
 
+// millis returns the time cycles take at the target's clock, in
+// milliseconds.
+func (t Target) millis(cycles float64) float64 { return cycles / (t.ClockMHz * 1000) }
+
 // DefaultTarget is the id of Studio's default profiling target.
 const DefaultTarget = "cortex-m4f-80mhz"
 
