@@ -68,3 +68,22 @@ func TestMFEQuantisedExactly(t *testing.T) {
 		}
 	}
 }
+
+// TestPyFloat checks pyFloat against Python 3's str(float).
+func TestPyFloat(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		v    float64
+		want string
+	}{
+		{2, "2.0"}, {0.1, "0.1"}, {29.3, "29.3"}, {0.0001, "0.0001"}, {math.Copysign(0, -1), "-0.0"}, {0, "0.0"},
+		{1e15, "1000000000000000.0"}, {123.456, "123.456"}, {1e-5, "1e-05"}, {1.5e-7, "1.5e-07"}, {1e16, "1e+16"},
+		{1.2345e16, "1.2345e+16"}, {-3e-300, "-3e-300"}, {5e-324, "5e-324"}, {math.MaxFloat64, "1.7976931348623157e+308"},
+		{0.00012345, "0.00012345"}, {9999999999999998, "9999999999999998.0"}, {math.Inf(1), "inf"}, {math.Inf(-1), "-inf"},
+		{math.NaN(), "nan"}, {0.30000000000000004, "0.30000000000000004"}, {1.0 / 3, "0.3333333333333333"},
+	} {
+		if got := pyFloat(c.v); got != c.want {
+			t.Errorf("pyFloat(%v) = %q, want %q", c.v, got, c.want)
+		}
+	}
+}

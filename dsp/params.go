@@ -213,20 +213,11 @@ func pyFloat(v float64) string {
 		}
 		return "0.0"
 	}
-	exp := int(math.Floor(math.Log10(math.Abs(v))))
-	// Log10 can be off by one near powers of ten; the shortest digits decide.
+	// The exponent of the shortest round-trip digits decides the notation;
+	// Go's exponent form (at least two exponent digits) is Python's.
 	s := strconv.FormatFloat(v, 'e', -1, 64)
-	if i := strings.LastIndexByte(s, 'e'); i >= 0 {
-		exp, _ = strconv.Atoi(s[i+1:])
-	}
-	if exp < -4 || exp >= 16 {
-		mant, e, _ := strings.Cut(s, "e")
-		sign := e[0]
-		digits := strings.TrimLeft(e[1:], "0")
-		if len(digits) < 2 {
-			digits = strings.Repeat("0", 2-len(digits)) + digits
-		}
-		return mant + "e" + string(sign) + digits
+	if exp, _ := strconv.Atoi(s[strings.LastIndexByte(s, 'e')+1:]); exp < -4 || exp >= 16 {
+		return s
 	}
 	f := strconv.FormatFloat(v, 'f', -1, 64)
 	if !strings.ContainsRune(f, '.') {

@@ -79,11 +79,6 @@ func resolution[T float]() T {
 	return T(1e-15)
 }
 
-// moments holds the statistics scipy.stats computes from central moments.
-type moments[T float] struct {
-	skew, kurtosis T
-}
-
 // centralMoments returns scipy's (< 1.9) skew and Fisher kurtosis of a,
 // with bias, computed in the precision of T: m_k = mean((a - mean(a))^k),
 // skew = m3/m2^1.5, kurtosis = m4/m2² - 3, each moment a separate pass
