@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"slices"
 )
 
 // ImageConfig holds the parameters of Edge Impulse's "image" block.
@@ -101,7 +102,7 @@ func (b *Image) AppendFeatures(dst, window []float64) ([]float64, error) {
 		return dst, fmt.Errorf("%w: image: window has %d pixels, want %d (%d frames of %dx%d)", ErrInput, len(window), b.in.Samples, b.frames, b.in.Width, b.in.Height)
 	}
 	n0 := len(dst)
-	dst = growFloat(dst, b.NumFeatures())
+	dst = slices.Grow(dst, b.NumFeatures())
 	for i, v := range window {
 		// The range test also rejects NaN.
 		if !(v >= 0 && v < 1<<32) || v != math.Trunc(v) {
@@ -126,7 +127,7 @@ func (b *Image) AppendImage(dst []float64, img image.Image) ([]float64, error) {
 	if r.Dx() != b.in.Width || r.Dy() != b.in.Height || b.frames != 1 {
 		return dst, fmt.Errorf("%w: image: got a %dx%d image, want one %dx%d frame", ErrInput, r.Dx(), r.Dy(), b.in.Width, b.in.Height)
 	}
-	dst = growFloat(dst, b.NumFeatures())
+	dst = slices.Grow(dst, b.NumFeatures())
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		for x := r.Min.X; x < r.Max.X; x++ {
 			cr, cg, cb, _ := img.At(x, y).RGBA()
@@ -165,14 +166,4 @@ func (b *Image) Cost() Cost {
 	n := b.NumFeatures()
 	return Cost{Block: "image", Samples: b.in.Samples, Pixels: b.in.Samples, Channels: b.channels(), Features: n,
 		Ops: int64(3 * n), WorkingBytes: n}
-}
-
-// growFloat makes room for n more values in dst, allocating at most once.
-func growFloat(dst []float64, n int) []float64 {
-	if cap(dst)-len(dst) < n {
-		nd := make([]float64, len(dst), len(dst)+n)
-		copy(nd, dst)
-		return nd
-	}
-	return dst
 }

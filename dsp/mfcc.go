@@ -3,6 +3,7 @@ package dsp
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // MFCCConfig holds the parameters of Edge Impulse's "mfcc" (Audio MFCC)
@@ -152,7 +153,7 @@ func (b *MFCC) AppendFeatures(dst, window []float64) ([]float64, error) {
 		return append(dst, b.cepstra...), nil
 	}
 	n0 := len(dst)
-	dst = growFloat(dst, len(b.cepstra))[:n0+len(b.cepstra)]
+	dst = slices.Grow(dst, len(b.cepstra))[:n0+len(b.cepstra)]
 	b.norm.apply(dst[n0:], b.cepstra, true)
 	return dst, nil
 }

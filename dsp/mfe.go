@@ -2,6 +2,7 @@ package dsp
 
 import (
 	"math"
+	"slices"
 )
 
 // MFEConfig holds the parameters of Edge Impulse's "mfe" (Audio MFE)
@@ -110,7 +111,7 @@ func (b *MFE) AppendFeatures(dst, window []float64) ([]float64, error) {
 	b.spectrum(x)
 	if v <= 2 {
 		n0 := len(dst)
-		dst = growFloat(dst, len(b.energy))[:n0+len(b.energy)]
+		dst = slices.Grow(dst, len(b.energy))[:n0+len(b.energy)]
 		out := dst[n0:]
 		b.norm.apply(out, b.energy, false)
 		lo, hi := float32(out[0]), float32(out[0])
@@ -135,7 +136,7 @@ func (b *MFE) AppendFeatures(dst, window []float64) ([]float64, error) {
 	q := b.quant
 	tab, base := q.tab, q.base
 	n0 := len(dst)
-	dst = growFloat(dst, len(b.energy))[:n0+len(b.energy)]
+	dst = slices.Grow(dst, len(b.energy))[:n0+len(b.energy)]
 	out := dst[n0:]
 	for i, e := range b.energy {
 		k := -1

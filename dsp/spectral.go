@@ -3,6 +3,7 @@ package dsp
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -297,7 +298,7 @@ func (b *Spectral) AppendFeatures(dst, window []float64) ([]float64, error) {
 	if err := checkWindow("spectral-analysis", window, b.in.Len()); err != nil {
 		return dst, err
 	}
-	dst = growFloat(dst, b.NumFeatures())
+	dst = slices.Grow(dst, b.NumFeatures())
 	b.lfF = b.lfF[:0]
 	for ax := range b.in.Axes {
 		x32, x64 := b.prepare(window, ax)
