@@ -1,6 +1,7 @@
 package dsp_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"math"
@@ -146,5 +147,27 @@ func TestReferenceErrorsAreConfigErrors(t *testing.T) {
 		if !errors.As(err, &ce) {
 			t.Errorf("%s: error %v is not a *dsp.ConfigError", c.ID, err)
 		}
+	}
+}
+
+// TestEmbeddedWavelets checks that the wavelet table embedded in the
+// package (wavelets.json, which go:embed cannot take from testdata) is the
+// one recorded with the reference vectors, and that it lists the 50
+// wavelets Studio offers.
+func TestEmbeddedWavelets(t *testing.T) {
+	t.Parallel()
+	embedded, err := os.ReadFile("wavelets.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recorded, err := os.ReadFile("../testdata/dsp/wavelet_filters.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(embedded, recorded) {
+		t.Error("dsp/wavelets.json differs from testdata/dsp/wavelet_filters.json")
+	}
+	if n := len(dsp.WaveletNames()); n != 50 {
+		t.Errorf("%d wavelets, want 50", n)
 	}
 }

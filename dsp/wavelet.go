@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sync"
@@ -16,37 +17,27 @@ import (
 //go:embed wavelets.json
 var waveletJSON []byte
 
-var (
-	waveletOnce    sync.Once
-	waveletFilters map[string]struct{ DecLo, DecHi []float64 }
-)
+// waveletFilter is one wavelet's decomposition filter pair.
+type waveletFilter struct {
+	DecLo []float64 `json:"dec_lo"`
+	DecHi []float64 `json:"dec_hi"`
+}
 
-func loadWavelets() {
+// waveletFilters decodes the embedded table on first use.
+var waveletFilters = sync.OnceValue(func() map[string]waveletFilter {
 	var f struct {
-		Wavelets map[string]struct {
-			DecLo []float64 `json:"dec_lo"`
-			DecHi []float64 `json:"dec_hi"`
-		} `json:"wavelets"`
+		Wavelets map[string]waveletFilter `json:"wavelets"`
 	}
 	if err := json.Unmarshal(waveletJSON, &f); err != nil {
 		panic("dsp: embedded wavelet table is corrupt: " + err.Error())
 	}
-	waveletFilters = make(map[string]struct{ DecLo, DecHi []float64 }, len(f.Wavelets))
-	for k, v := range f.Wavelets {
-		waveletFilters[k] = struct{ DecLo, DecHi []float64 }{v.DecLo, v.DecHi}
-	}
-}
+	return f.Wavelets
+})
 
 // WaveletNames returns the names of the wavelets the spectral block
 // accepts, sorted.
 func WaveletNames() []string {
-	waveletOnce.Do(loadWavelets)
-	names := make([]string, 0, len(waveletFilters))
-	for k := range waveletFilters {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	return names
+	return slices.Sorted(maps.Keys(waveletFilters()))
 }
 
 // wavelet is a multilevel discrete wavelet transform plan.
@@ -65,8 +56,7 @@ var waveletStatNames = [waveletStats]string{"entropy", "zcross", "mcross", "n5",
 // initWavelet prepares the wavelet features of versions 3 and 4.
 func (b *Spectral) initWavelet() error {
 	cfg := b.cfg
-	waveletOnce.Do(loadWavelets)
-	f, ok := waveletFilters[cfg.Wavelet]
+	f, ok := waveletFilters()[cfg.Wavelet]
 	if !ok {
 		return &ConfigError{Block: "spectral-analysis", Param: "wavelet", Value: cfg.Wavelet, Reason: "unknown wavelet"}
 	}
