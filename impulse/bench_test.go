@@ -111,3 +111,36 @@ func BenchmarkFeatures(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkClassifyWindow measures classification of one window of the
+// gestures impulse (spectral analysis, the int8 classifier and K-means),
+// with the Classifier reused as a live classifier would.
+func BenchmarkClassifyWindow(b *testing.B) {
+	def, err := LoadDefinition("../testdata/impulses/gestures.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ds, err := LoadDataset("../testdata/gestures")
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := Train(context.Background(), def, ds, TrainOptions{Seed: 3})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := m.NewClassifier()
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := ds.Category(CategoryTesting)[0]
+	wins, err := c.proc.Windows(nil, s, ClassificationWindows)
+	if err != nil || len(wins) == 0 {
+		b.Fatalf("%d windows, %v", len(wins), err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.ClassifyWindow(s, wins[0]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -46,6 +46,33 @@ type WindowResult struct {
 	// score is above the anomaly threshold; a regression's value otherwise.
 	Result string `json:"result"`
 	Timing Timing `json:"timing"`
+
+	// The outputs of the learn blocks after the first of each kind, which
+	// do not decide Result but which Studio's model testing lists per block
+	// (TestReport.Response): every further neural network's scores (or
+	// {"value": v}) and every further anomaly block's score.
+	moreScores  []map[string]float64
+	moreAnomaly []float64
+}
+
+// networkResult returns the outcome of the i-th neural network learn block
+// as Studio's per-window result: its scores, or {"value": v}.
+func (r *WindowResult) networkResult(i int) map[string]float64 {
+	switch {
+	case i > 0:
+		return r.moreScores[i-1]
+	case r.Value != nil:
+		return map[string]float64{"value": *r.Value}
+	}
+	return r.Classification
+}
+
+// anomalyScore returns the score of the i-th anomaly learn block.
+func (r *WindowResult) anomalyScore(i int) float64 {
+	if i > 0 {
+		return r.moreAnomaly[i-1]
+	}
+	return *r.Anomaly
 }
 
 // Classifier classifies the windows of samples with a trained model. It
@@ -113,6 +140,8 @@ func (c *Classifier) ClassifyWindow(s *Sample, w Window) (WindowResult, error) {
 		}
 		return c.x
 	}
+	// Every learn block runs, as on a device (and in the timing); the first
+	// network and the first anomaly block decide the result.
 	for i, k := range c.m.keras {
 		t := time.Now()
 		var err error
@@ -121,37 +150,39 @@ func (c *Classifier) ClassifyWindow(s *Sample, w Window) (WindowResult, error) {
 			return r, fmt.Errorf("%s at %d ms: learn block %d: %w", s.Name, w.StartMs, k.block.ID, err)
 		}
 		r.Timing.ClassificationUs += time.Since(t).Microseconds()
-		if i > 0 {
-			continue // the first network decides the result
-		}
-		if k.regression {
+		switch {
+		case i > 0 && k.regression:
+			r.moreScores = append(r.moreScores, map[string]float64{"value": c.out[0]})
+		case i > 0:
+			r.moreScores = append(r.moreScores, k.scores(c.out))
+		case k.regression:
 			v := c.out[0]
 			r.Value = &v
 			r.Result = strconv.FormatFloat(v, 'g', 6, 64)
-			continue
-		}
-		r.Classification = make(map[string]float64, len(k.classes))
-		best := 0
-		for j, v := range c.out {
-			r.Classification[k.classes[j]] = v
-			if v > c.out[best] {
-				best = j
+		default:
+			r.Classification = k.scores(c.out)
+			best := 0
+			for j, v := range c.out {
+				if v > c.out[best] {
+					best = j
+				}
 			}
-		}
-		r.Result = k.classes[best]
-		if c.out[best] < k.threshold {
-			r.Result = ResultUncertain
+			r.Result = k.classes[best]
+			if c.out[best] < k.threshold {
+				r.Result = ResultUncertain
+			}
 		}
 	}
 	for i, a := range c.m.anomalies {
 		t := time.Now()
 		v := a.model.Score(learnFeatures(a.block))
 		r.Timing.AnomalyUs += time.Since(t).Microseconds()
-		if i > 0 {
-			continue
-		}
 		if math.IsNaN(v) {
-			return r, fmt.Errorf("%s at %d ms: anomaly score is NaN", s.Name, w.StartMs)
+			return r, fmt.Errorf("%s at %d ms: learn block %d: anomaly score is NaN", s.Name, w.StartMs, a.block.ID)
+		}
+		if i > 0 {
+			r.moreAnomaly = append(r.moreAnomaly, v)
+			continue
 		}
 		r.Anomaly = &v
 		if len(c.m.keras) == 0 {
@@ -162,4 +193,13 @@ func (c *Classifier) ClassifyWindow(s *Sample, w Window) (WindowResult, error) {
 		}
 	}
 	return r, nil
+}
+
+// scores maps a classifier's outputs to its classes.
+func (k *kerasBlock) scores(out []float64) map[string]float64 {
+	m := make(map[string]float64, len(k.classes))
+	for j, v := range out {
+		m[k.classes[j]] = v
+	}
+	return m
 }

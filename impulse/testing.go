@@ -413,38 +413,28 @@ func (r *TestReport) Response() ClassifyJobResponse {
 		wins := r.perSmp[i]
 		mr := ModelResult{SampleID: s.ID, Sample: studioSample(s, r.created)}
 		expected := structuredLabels(s)
-		for _, k := range m.keras {
+		mr.Classifications = []SampleClassification{}
+		for i, k := range m.keras {
 			sc := SampleClassification{LearnBlock: k.block, MinimumConfidenceRating: k.threshold, ExpectedLabels: expected,
-				Thresholds: k.metadata.Thresholds, IntervalMs: s.IntervalMs, FrequencyHz: freq, ResultCount: len(wins)}
-			for _, w := range wins {
-				if k.regression {
-					sc.Result = append(sc.Result, map[string]float64{"value": *w.Value})
-				} else {
-					sc.Result = append(sc.Result, w.Classification)
-				}
+				Thresholds: k.metadata.Thresholds, IntervalMs: s.IntervalMs, FrequencyHz: freq, ResultCount: len(wins),
+				Result: make([]map[string]float64, len(wins))}
+			for j := range wins {
+				sc.Result[j] = wins[j].networkResult(i)
 			}
 			mr.Classifications = append(mr.Classifications, sc)
 		}
-		for _, a := range m.anomalies {
-			md := a.config.Metadata
+		for i, a := range m.anomalies {
 			var th []BlockThreshold
-			if md != nil {
+			if md := a.config.Metadata; md != nil {
 				th = md.Thresholds
 			}
 			sc := SampleClassification{LearnBlock: a.block, MinimumConfidenceRating: a.model.Threshold(), ExpectedLabels: expected,
-				Thresholds: th, IntervalMs: s.IntervalMs, FrequencyHz: freq, ResultCount: len(wins)}
-			for _, w := range wins {
-				sc.Result = append(sc.Result, map[string]float64{ResultAnomaly: *w.Anomaly})
+				Thresholds: th, IntervalMs: s.IntervalMs, FrequencyHz: freq, ResultCount: len(wins),
+				Result: make([]map[string]float64, len(wins))}
+			for j := range wins {
+				sc.Result[j] = map[string]float64{ResultAnomaly: wins[j].anomalyScore(i)}
 			}
 			mr.Classifications = append(mr.Classifications, sc)
-		}
-		for _, sc := range mr.Classifications {
-			if sc.Result == nil {
-				sc.Result = []map[string]float64{}
-			}
-		}
-		if mr.Classifications == nil {
-			mr.Classifications = []SampleClassification{}
 		}
 		resp.Result = append(resp.Result, mr)
 		for _, w := range wins {

@@ -340,3 +340,95 @@ func equalScores(a, b map[string]float64) bool {
 	}
 	return true
 }
+
+// TestResponseEveryLearnBlock trains an impulse with two classifiers and two
+// anomaly blocks: model testing's response lists every block with its own
+// results (the first of each kind decides the window's result), which must
+// equal what the same blocks give when they come first; a sample too short
+// for a window is listed with empty results.
+func TestResponseEveryLearnBlock(t *testing.T) {
+	t.Parallel()
+	blocks := []string{
+		`{"id": 3, "type": "keras", "name": "NN 30", "dsp": [2]}`,
+		`{"id": 5, "type": "keras", "name": "NN 8", "dsp": [2]}`,
+		`{"id": 4, "type": "anomaly", "name": "K-means 32", "dsp": [2]}`,
+		`{"id": 6, "type": "anomaly", "name": "K-means 4", "dsp": [2]}`,
+	}
+	def := func(order ...int) *impulse.Definition {
+		var lb []string
+		for _, i := range order {
+			lb = append(lb, blocks[i])
+		}
+		d, err := impulse.ParseDefinition([]byte(`{"impulse": {
+		  "inputBlocks": [{"id": 1, "type": "time-series", "windowSizeMs": 2000, "windowIncreaseMs": 240, "padZeros": false}],
+		  "dspBlocks": [{"id": 2, "type": "spectral-analysis", "axes": ["accX", "accY", "accZ"]}],
+		  "learnBlocks": [` + strings.Join(lb, ",") + `]},
+		  "dsp": {"2": {"fft-length": 16}},
+		  "learn": {"3": {"trainingCycles": 30}, "5": {"trainingCycles": 8}, "4": {"clusterCount": 32}, "6": {"clusterCount": 4}}}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	_, ds := gestures(t)
+	test := func(d *impulse.Definition, samples []*impulse.Sample) *impulse.TestReport {
+		t.Helper()
+		m, err := impulse.Train(context.Background(), d, ds, impulse.TrainOptions{Seed: 3, Created: trainTime})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := m.Test(context.Background(), samples, impulse.TestOptions{Created: trainTime})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	samples := ds.Category(impulse.CategoryTesting)[:3]
+	short := *samples[0]
+	short.Values = short.Values[:3*len(short.Sensors)]
+	both := test(def(0, 1, 2, 3), append(samples, &short))
+	swapped := test(def(1, 0, 3, 2), samples)
+
+	resp := both.Response()
+	differ := 0
+	row := 0
+	for i, mr := range resp.Result[:len(samples)] {
+		if len(mr.Classifications) != 4 {
+			t.Fatalf("sample %d: %d learn blocks in the response, want 4", i, len(mr.Classifications))
+		}
+		for j, sc := range mr.Classifications {
+			if want := []int{3, 5, 4, 6}[j]; sc.LearnBlock.ID != want {
+				t.Fatalf("sample %d: block %d is learn block %d, want %d", i, j, sc.LearnBlock.ID, want)
+			}
+		}
+		for j := range mr.Classifications[0].Result {
+			w, sw := both.Windows[row+j], swapped.Windows[row+j]
+			first, second := mr.Classifications[0].Result[j], mr.Classifications[1].Result[j]
+			if !equalScores(first, w.Classification) || !equalScores(second, sw.Classification) {
+				t.Fatalf("sample %d window %d: networks gave %v and %v, want %v (block 3) and %v (block 5 alone first)",
+					i, j, first, second, w.Classification, sw.Classification)
+			}
+			if !equalScores(first, second) {
+				differ++
+			}
+			a1, a2 := mr.Classifications[2].Result[j][impulse.ResultAnomaly], mr.Classifications[3].Result[j][impulse.ResultAnomaly]
+			if a1 != *w.Anomaly || a2 != *sw.Anomaly || a1 == a2 {
+				t.Fatalf("sample %d window %d: anomaly scores %v and %v, want %v (block 4) and %v (block 6 alone first), which differ",
+					i, j, a1, a2, *w.Anomaly, *sw.Anomaly)
+			}
+		}
+		row += len(mr.Classifications[0].Result)
+	}
+	if row != len(both.Windows) || row == 0 {
+		t.Fatalf("%d windows in the response, %d in the report", row, len(both.Windows))
+	}
+	if differ == 0 {
+		t.Error("the two networks gave the same scores on every window: the test cannot tell them apart")
+	}
+	last := resp.Result[len(samples)]
+	for _, sc := range last.Classifications {
+		if sc.Result == nil || len(sc.Result) != 0 || sc.ResultCount != 0 {
+			t.Errorf("short sample, block %d: result %v (nil %v), want empty", sc.LearnBlock.ID, sc.Result, sc.Result == nil)
+		}
+	}
+}
