@@ -84,100 +84,87 @@ type ConfigError struct {
 
 func (e *ConfigError) Error() string { return "anomaly: " + e.Field + ": " + e.Reason }
 
-// kmeansSettings is a KMeansConfig with the defaults filled in and checked.
-type kmeansSettings struct {
-	axes      []int
-	k         int
-	threshold float64
-	inits     int
-	maxIter   int
-	tol       float64
+// settings is a block configuration with the defaults filled in and checked, for feature
+// vectors of a given width.
+type settings struct {
+	features     int
+	axes         []int
+	k            int // clusters or components
+	threshold    float64
+	thresholdSet bool // false when none is configured: K-means then has DefaultKMeansThreshold, GMM computes its own
+	maxIter      int
+	tol          float64
+	inits        int     // K-means only
+	reg          float64 // GMM only
 }
 
-func (c KMeansConfig) settings(features int) (kmeansSettings, error) {
-	s := kmeansSettings{k: c.ClusterCount, inits: c.Inits, maxIter: c.MaxIterations, tol: c.Tolerance}
-	var err error
+func (c KMeansConfig) settings(features int) (s settings, err error) {
+	s.features = features
 	if s.axes, err = checkAxes(c.Axes, features); err != nil {
 		return s, err
 	}
-	if s.k == 0 {
-		s.k = DefaultClusterCount
-	}
-	if s.k < 0 {
-		return s, &ConfigError{"clusterCount", fmt.Sprintf("%d is negative", s.k)}
-	}
-	if s.inits == 0 {
-		s.inits = 10
-	}
-	if s.inits < 0 {
-		return s, &ConfigError{"inits", fmt.Sprintf("%d is negative", s.inits)}
-	}
-	if s.maxIter == 0 {
-		s.maxIter = 300
-	}
-	if s.maxIter < 0 {
-		return s, &ConfigError{"maxIterations", fmt.Sprintf("%d is negative", s.maxIter)}
-	}
-	if s.tol == 0 {
-		s.tol = 1e-4
-	}
-	if !(s.tol > 0) || math.IsInf(s.tol, 0) {
-		return s, &ConfigError{"tolerance", fmt.Sprintf("%v is not a positive number", s.tol)}
-	}
-	thr, set, err := threshold(c.MinimumConfidenceRating, c.Thresholds)
-	if err != nil {
+	if s.k, err = count("clusterCount", c.ClusterCount, DefaultClusterCount); err != nil {
 		return s, err
 	}
-	s.threshold = DefaultKMeansThreshold
-	if set {
-		s.threshold = thr
+	if s.inits, err = count("inits", c.Inits, 10); err != nil {
+		return s, err
+	}
+	if s.maxIter, err = count("maxIterations", c.MaxIterations, 300); err != nil {
+		return s, err
+	}
+	if s.tol, err = positive("tolerance", c.Tolerance, 1e-4); err != nil {
+		return s, err
+	}
+	if s.threshold, s.thresholdSet, err = threshold(c.MinimumConfidenceRating, c.Thresholds); err != nil {
+		return s, err
+	}
+	if !s.thresholdSet {
+		s.threshold = DefaultKMeansThreshold
 	}
 	return s, nil
 }
 
-// gmmSettings is a GMMConfig with the defaults filled in and checked.
-type gmmSettings struct {
-	axes         []int
-	k            int
-	threshold    float64
-	thresholdSet bool
-	maxIter      int
-	tol          float64
-	reg          float64
-}
-
-func (c GMMConfig) settings(features int) (gmmSettings, error) {
-	s := gmmSettings{k: c.ClusterCount, maxIter: c.MaxIterations, tol: c.Tolerance, reg: c.RegCovar}
-	var err error
+func (c GMMConfig) settings(features int) (s settings, err error) {
+	s.features = features
 	if s.axes, err = checkAxes(c.Axes, features); err != nil {
 		return s, err
 	}
-	if s.k == 0 {
-		s.k = DefaultComponents
+	if s.k, err = count("clusterCount", c.ClusterCount, DefaultComponents); err != nil {
+		return s, err
 	}
-	if s.k < 0 {
-		return s, &ConfigError{"clusterCount", fmt.Sprintf("%d is negative", s.k)}
+	if s.maxIter, err = count("maxIterations", c.MaxIterations, 100); err != nil {
+		return s, err
 	}
-	if s.maxIter == 0 {
-		s.maxIter = 100
+	if s.tol, err = positive("tolerance", c.Tolerance, 1e-3); err != nil {
+		return s, err
 	}
-	if s.maxIter < 0 {
-		return s, &ConfigError{"maxIterations", fmt.Sprintf("%d is negative", s.maxIter)}
-	}
-	if s.tol == 0 {
-		s.tol = 1e-3
-	}
-	if !(s.tol > 0) || math.IsInf(s.tol, 0) {
-		return s, &ConfigError{"tolerance", fmt.Sprintf("%v is not a positive number", s.tol)}
-	}
-	if s.reg == 0 {
-		s.reg = 1e-6
-	}
-	if !(s.reg > 0) || math.IsInf(s.reg, 0) {
-		return s, &ConfigError{"regCovar", fmt.Sprintf("%v is not a positive number", s.reg)}
+	if s.reg, err = positive("regCovar", c.RegCovar, 1e-6); err != nil {
+		return s, err
 	}
 	s.threshold, s.thresholdSet, err = threshold(c.MinimumConfidenceRating, c.Thresholds)
 	return s, err
+}
+
+// count returns v, or def when v is 0; a negative v is an error for field.
+func count(field string, v, def int) (int, error) {
+	switch {
+	case v == 0:
+		return def, nil
+	case v < 0:
+		return 0, &ConfigError{field, fmt.Sprintf("%d is negative", v)}
+	}
+	return v, nil
+}
+
+// positive returns v, or def when v is 0; v must otherwise be a positive finite number.
+func positive(field string, v, def float64) (float64, error) {
+	if v == 0 {
+		return def, nil
+	}
+	if !(v > 0) || math.IsInf(v, 0) {
+		return 0, &ConfigError{field, fmt.Sprintf("%v is not a positive number", v)}
+	}
+	return v, nil
 }
 
 // threshold resolves the anomaly threshold of a training request: a min_anomaly_score entry

@@ -11,6 +11,10 @@ import (
 // ErrNoData is returned when there is nothing to train on: no windows or no features.
 var ErrNoData = errors.New("anomaly: no training data")
 
+// ErrTooFewWindows is returned when there are fewer training windows than clusters or
+// components.
+var ErrTooFewWindows = errors.New("anomaly: fewer training windows than clusters")
+
 // DataError reports a training value that cannot be used.
 type DataError struct {
 	Row, Col int // position in the feature matrix given to Fit
@@ -30,6 +34,25 @@ type dataset struct {
 }
 
 func padded(m int) int { return (m + 3) &^ 3 }
+
+// trainingData is the start of both fits: it checks that X holds data, resolves the
+// configuration for X's width with settingsFor, checks that X has at least k windows (unit
+// names k in the error) and copies the selected columns.
+func trainingData(X *mat.Dense, settingsFor func(features int) (settings, error), unit string) (settings, *dataset, error) {
+	if X == nil || X.IsEmpty() {
+		return settings{}, nil, fmt.Errorf("%w: empty feature matrix", ErrNoData)
+	}
+	n, features := X.Dims()
+	s, err := settingsFor(features)
+	if err != nil {
+		return s, nil, err
+	}
+	if n < s.k {
+		return s, nil, fmt.Errorf("%w: %d windows for %d %s", ErrTooFewWindows, n, s.k, unit)
+	}
+	d, err := selectAxes(X, s.axes)
+	return s, d, err
+}
 
 // selectAxes copies the columns axes of X into a dataset, checking that every value is finite.
 func selectAxes(X *mat.Dense, axes []int) (*dataset, error) {

@@ -54,21 +54,7 @@ type GMM struct {
 // even after regularisation, or the context's error if ctx is done first. Not converging
 // within cfg.MaxIterations is not an error; see [GMM.Converged].
 func FitGMM(ctx context.Context, cfg GMMConfig, X *mat.Dense, seed uint64) (*GMM, error) {
-	n, features, err := dims(X)
-	if err != nil {
-		return nil, err
-	}
-	s, err := cfg.settings(features)
-	if err != nil {
-		return nil, err
-	}
-	if s.k < 1 {
-		return nil, &ConfigError{"clusterCount", "must be at least 1"}
-	}
-	if n < s.k {
-		return nil, fmt.Errorf("%w: %d windows for %d components", ErrTooFewWindows, n, s.k)
-	}
-	d, err := selectAxes(X, s.axes)
+	s, d, err := trainingData(X, cfg.settings, "components")
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +71,7 @@ func FitGMM(ctx context.Context, cfg GMMConfig, X *mat.Dense, seed uint64) (*GMM
 	if err != nil {
 		return nil, err
 	}
-	g, err := newGMM(features, s.axes, shift, em)
+	g, err := newGMM(s.features, s.axes, shift, em)
 	if err != nil {
 		return nil, err
 	}

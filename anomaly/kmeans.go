@@ -2,17 +2,12 @@ package anomaly
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"time"
 
 	"gonum.org/v1/gonum/mat"
 )
-
-// ErrTooFewWindows is returned when there are fewer training windows than clusters or
-// components.
-var ErrTooFewWindows = errors.New("anomaly: fewer training windows than clusters")
 
 // noCluster is the score of a window when no cluster is closer: Edge Impulse's SDK starts
 // its minimum at 1000, which also caps the K-means score.
@@ -55,31 +50,16 @@ type KMeans struct {
 // non-finite value in the selected columns ([DataError]), no data ([ErrNoData]), fewer
 // windows than clusters ([ErrTooFewWindows]), or the context's error if ctx is done first.
 func FitKMeans(ctx context.Context, cfg KMeansConfig, X *mat.Dense, seed uint64) (*KMeans, error) {
-	n, features, err := dims(X)
-	if err != nil {
-		return nil, err
-	}
-	s, err := cfg.settings(features)
-	if err != nil {
-		return nil, err
-	}
-	if s.k < 1 {
-		return nil, &ConfigError{"clusterCount", "must be at least 1"}
-	}
-	if n < s.k {
-		return nil, fmt.Errorf("%w: %d windows for clusterCount %d", ErrTooFewWindows, n, s.k)
-	}
-	d, err := selectAxes(X, s.axes)
+	s, d, err := trainingData(X, cfg.settings, "clusters")
 	if err != nil {
 		return nil, err
 	}
 	mean, scale := standardise(d)
-	p := newKmeansProblem(d, s.k, s.maxIter, s.tol)
-	res, err := kmeansFit(ctx, p, s.inits, seed)
+	res, err := kmeansFit(ctx, newKmeansProblem(d, s.k, s.maxIter, s.tol), s.inits, seed)
 	if err != nil {
 		return nil, err
 	}
-	return newKMeans(features, s.axes, s.threshold, d, mean, scale, res), nil
+	return newKMeans(s.features, s.axes, s.threshold, d, mean, scale, res), nil
 }
 
 // standardise scales the columns of d to zero mean and unit variance in place and returns
@@ -120,15 +100,6 @@ func newKMeans(features int, axes []int, threshold float64, d *dataset, mean, sc
 	}
 	km.pad()
 	return km
-}
-
-// dims checks that X holds data and returns its shape.
-func dims(X *mat.Dense) (n, features int, err error) {
-	if X == nil || X.IsEmpty() {
-		return 0, 0, fmt.Errorf("%w: empty feature matrix", ErrNoData)
-	}
-	n, features = X.Dims()
-	return n, features, nil
 }
 
 // Score returns the anomaly score of one window's feature vector x (the learn block's
