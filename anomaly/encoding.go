@@ -135,11 +135,14 @@ func (g *GMM) MarshalBinary() ([]byte, error) {
 // Load decodes a model saved by MarshalBinary, returning a *KMeans or a *GMM. Corrupt,
 // truncated or inconsistent data gives an error wrapping [ErrFormat].
 func Load(data []byte) (Model, error) {
-	kind, _, err := checkFrame(data)
+	kind, payload, err := checkFrame(data)
 	if err != nil {
 		return nil, err
 	}
-	var m Model
+	var m interface {
+		Model
+		decode(r *reader) error
+	}
 	switch kind {
 	case kindKMeans:
 		m = new(KMeans)
@@ -148,7 +151,7 @@ func Load(data []byte) (Model, error) {
 	default:
 		return nil, formatErr("unknown model kind %d", kind)
 	}
-	if err := m.UnmarshalBinary(data); err != nil {
+	if err := m.decode(&reader{b: payload}); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -173,6 +176,19 @@ func checkFrame(data []byte) (kind uint8, payload []byte, err error) {
 		return 0, nil, formatErr("checksum mismatch (corrupt or truncated)")
 	}
 	return data[len(magic)+2], body[headerLen:], nil
+}
+
+// openFrame validates data with checkFrame and returns a reader on its payload, which must
+// be of the given kind (what names it in the error).
+func openFrame(data []byte, want uint8, what string) (*reader, error) {
+	kind, payload, err := checkFrame(data)
+	if err != nil {
+		return nil, err
+	}
+	if kind != want {
+		return nil, formatErr("model kind %d is not %s", kind, what)
+	}
+	return &reader{b: payload}, nil
 }
 
 type reader struct {
@@ -229,7 +245,7 @@ func (r *reader) f64s(name string, n int) []float64 {
 }
 
 // dims reads features, m and k and checks that the payload has exactly the length they
-// imply (fixed bytes plus perRow·m + perK·k + perKM·k·m + perKMM·k·m·m floats), before
+// imply (fixed bytes plus perM·m + perK·k + perKM·k·m + perKMM·k·m·m floats), before
 // anything is allocated.
 func (r *reader) dims(fixed, perM, perK, perKM, perKMM int) (features, m, k int) {
 	features, m, k = r.u32(), r.u32(), r.u32()
@@ -262,14 +278,15 @@ func (r *reader) axes(m, features int) []int {
 // UnmarshalBinary decodes a K-means model saved by MarshalBinary. On error the receiver is
 // unchanged.
 func (km *KMeans) UnmarshalBinary(data []byte) error {
-	kind, payload, err := checkFrame(data)
+	r, err := openFrame(data, kindKMeans, "K-means")
 	if err != nil {
 		return err
 	}
-	if kind != kindKMeans {
-		return formatErr("model kind %d is not K-means", kind)
-	}
-	r := &reader{b: payload}
+	return km.decode(r)
+}
+
+// decode reads a K-means payload into km, which is unchanged on error.
+func (km *KMeans) decode(r *reader) error {
 	features, m, k := r.dims(8+8+4, 2, 1, 1, 0)
 	if r.err != nil {
 		return r.err
@@ -303,14 +320,15 @@ func (km *KMeans) UnmarshalBinary(data []byte) error {
 
 // UnmarshalBinary decodes a GMM saved by MarshalBinary. On error the receiver is unchanged.
 func (g *GMM) UnmarshalBinary(data []byte) error {
-	kind, payload, err := checkFrame(data)
+	r, err := openFrame(data, kindGMM, "GMM")
 	if err != nil {
 		return err
 	}
-	if kind != kindGMM {
-		return formatErr("model kind %d is not GMM", kind)
-	}
-	r := &reader{b: payload}
+	return g.decode(r)
+}
+
+// decode reads a GMM payload into g, which is unchanged on error.
+func (g *GMM) decode(r *reader) error {
 	features, m, k := r.dims(5*8+4+1, 0, 1, 1, 1)
 	if r.err != nil {
 		return r.err
