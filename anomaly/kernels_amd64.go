@@ -2,14 +2,11 @@
 
 package anomaly
 
+import "golang.org/x/sys/cpu"
+
 // Assembly kernels (kernels_amd64.s) for CPUs with AVX2 and FMA. Each has a pure-Go
-// reference that the tests compare it with: sqDistGo, distsGo and gonum's Dgemm.
-
-//go:noescape
-func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
-
-//go:noescape
-func xgetbv0() (eax, edx uint32)
+// reference that the tests compare it with: sqDist, distsGo, triQuadGo, scaledDiffGo and
+// gonum's Dgemm.
 
 // sqDistAVX returns Σ_{i<n} (x[i]−y[i])²; n is a multiple of 4.
 //
@@ -51,24 +48,7 @@ func prefetchRow(p *float64)
 
 // useAsm reports whether the CPU and the operating system support AVX2 and FMA. Tests turn
 // it off to run the pure-Go paths.
-var useAsm = hasAVX2FMA()
-
-func hasAVX2FMA() bool {
-	maxLeaf, _, _, _ := cpuid(0, 0)
-	if maxLeaf < 7 {
-		return false
-	}
-	_, _, ecx1, _ := cpuid(1, 0)
-	const fma, osxsave, avx = 1 << 12, 1 << 27, 1 << 28
-	if ecx1&(fma|osxsave|avx) != fma|osxsave|avx {
-		return false
-	}
-	if xcr0, _ := xgetbv0(); xcr0&6 != 6 { // XMM and YMM state enabled by the OS
-		return false
-	}
-	_, ebx7, _, _ := cpuid(7, 0)
-	return ebx7&(1<<5) != 0 // AVX2
-}
+var useAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 // gemmAsm computes c[i*ldc+j] += Σ_{t<depth} a[i*ars+t*ats]·b[t*ldb+j] for i < rows,
 // j < cols, rows and cols multiples of 4, with the 4×8 and 4×4 kernels. When upper is true
