@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"testing"
+
+	"gonum.org/v1/gonum/mat"
 )
 
 var benchSeed = flag.Uint64("benchseed", 0, "seed of the first fit in the fit benchmarks")
@@ -12,52 +14,43 @@ var benchSeed = flag.Uint64("benchseed", 0, "seed of the first fit in the fit be
 // The scikit-learn figures to compare with come from testdata/anomaly/bench_sklearn.py on
 // the same data (benchData) and settings; see testdata/anomaly/README.md.
 
-func BenchmarkFitKMeans(b *testing.B) {
+// benchFit times fit on benchData(n, 33) for n = 5,000 and 50,000 (sub-benchmarks
+// "n=<n>/<name>"), each call with the next seed from -benchseed on.
+func benchFit(b *testing.B, name string, fit func(x *mat.Dense, seed uint64) error) {
 	for _, n := range []int{5000, 50000} {
 		x := benchData(n, 33)
-		b.Run(fmt.Sprintf("n=%d/k=32", n), func(b *testing.B) {
+		b.Run(fmt.Sprintf("n=%d/%s", n, name), func(b *testing.B) {
 			b.ReportAllocs()
 			seed := *benchSeed
 			for b.Loop() {
-				if _, err := FitKMeans(context.Background(), KMeansConfig{ClusterCount: 32}, x, seed); err != nil {
+				if err := fit(x, seed); err != nil {
 					b.Fatal(err)
 				}
 				seed++
 			}
 		})
 	}
+}
+
+func BenchmarkFitKMeans(b *testing.B) {
+	benchFit(b, "k=32", func(x *mat.Dense, seed uint64) error {
+		_, err := FitKMeans(context.Background(), KMeansConfig{ClusterCount: 32}, x, seed)
+		return err
+	})
 }
 
 func BenchmarkFitKMeansSingleInit(b *testing.B) {
-	for _, n := range []int{5000, 50000} {
-		x := benchData(n, 33)
-		b.Run(fmt.Sprintf("n=%d/k=32", n), func(b *testing.B) {
-			b.ReportAllocs()
-			seed := *benchSeed
-			for b.Loop() {
-				if _, err := FitKMeans(context.Background(), KMeansConfig{ClusterCount: 32, Inits: 1}, x, seed); err != nil {
-					b.Fatal(err)
-				}
-				seed++
-			}
-		})
-	}
+	benchFit(b, "k=32", func(x *mat.Dense, seed uint64) error {
+		_, err := FitKMeans(context.Background(), KMeansConfig{ClusterCount: 32, Inits: 1}, x, seed)
+		return err
+	})
 }
 
 func BenchmarkFitGMM(b *testing.B) {
-	for _, n := range []int{5000, 50000} {
-		x := benchData(n, 33)
-		b.Run(fmt.Sprintf("n=%d/components=8", n), func(b *testing.B) {
-			b.ReportAllocs()
-			seed := *benchSeed
-			for b.Loop() {
-				if _, err := FitGMM(context.Background(), GMMConfig{ClusterCount: 8}, x, seed); err != nil {
-					b.Fatal(err)
-				}
-				seed++
-			}
-		})
-	}
+	benchFit(b, "components=8", func(x *mat.Dense, seed uint64) error {
+		_, err := FitGMM(context.Background(), GMMConfig{ClusterCount: 8}, x, seed)
+		return err
+	})
 }
 
 func BenchmarkScore(b *testing.B) {
@@ -92,8 +85,14 @@ func BenchmarkScore(b *testing.B) {
 func BenchmarkEMIteration(b *testing.B) {
 	for _, n := range []int{5000, 50000} {
 		x := benchData(n, 33)
-		axes, _ := checkAxes(nil, 33)
-		d, _ := selectAxes(x, axes)
+		axes, err := checkAxes(nil, 33)
+		if err != nil {
+			b.Fatal(err)
+		}
+		d, err := selectAxes(x, axes)
+		if err != nil {
+			b.Fatal(err)
+		}
 		shift, _ := d.meanVar()
 		d.shift(shift, nil)
 		km, err := kmeansFit(context.Background(), newKmeansProblem(d, 8, 300, 1e-4), 1, 1)
@@ -105,6 +104,7 @@ func BenchmarkEMIteration(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
 			for b.Loop() {
 				parallel(1, em.nBlocks, func(w, blk int) { em.eStep(w, blk, nil) })
 				if err := em.mStep(false); err != nil {

@@ -3,7 +3,6 @@ package anomaly
 import (
 	"bytes"
 	"context"
-	"errors"
 	"math"
 	"runtime"
 	"testing"
@@ -42,14 +41,7 @@ func TestFitGMMErrors(t *testing.T) {
 			t.Errorf("%s: no error", tc.name)
 			continue
 		}
-		var ok bool
-		switch target := tc.target.(type) {
-		case error:
-			ok = errors.Is(err, target)
-		default:
-			ok = errors.As(err, target)
-		}
-		if !ok {
+		if !isError(err, tc.target) {
 			t.Errorf("%s: error %q is not a %T", tc.name, err, tc.target)
 		}
 	}
@@ -138,7 +130,10 @@ func TestFitGMMDeterministic(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, _ := g.MarshalBinary()
+		b, err := g.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
 		return b
 	}
 	a := fit(9)
@@ -202,24 +197,23 @@ func TestGMMThreshold(t *testing.T) {
 		ll[i] = g.LogLikelihood(x.RawRowView(i))
 	}
 	// numpy's percentile(ll, 99) by hand: position 0.99·399 = 395.01 in the sorted values.
-	s := append([]float64(nil), ll...)
-	for i := range s {
-		for j := i + 1; j < len(s); j++ {
-			if s[j] < s[i] {
-				s[i], s[j] = s[j], s[i]
-			}
-		}
-	}
+	s := sorted(ll)
 	p99 := s[395] + 0.01*(s[396]-s[395])
 	if want := math.Max(0.1, p99); !near(g.DefaultThreshold(), want, 1e-9) || g.Threshold() != g.DefaultThreshold() {
 		t.Errorf("default threshold %v (threshold %v), want %v", g.DefaultThreshold(), g.Threshold(), want)
 	}
-	g2, _ := FitGMM(context.Background(), GMMConfig{ClusterCount: 2, MinimumConfidenceRating: 4}, x, 1)
+	g2, err := FitGMM(context.Background(), GMMConfig{ClusterCount: 2, MinimumConfidenceRating: 4}, x, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if g2.Threshold() != 4 {
 		t.Errorf("configured threshold %v, want 4", g2.Threshold())
 	}
-	g3, _ := FitGMM(context.Background(), GMMConfig{ClusterCount: 2, MinimumConfidenceRating: 4,
+	g3, err := FitGMM(context.Background(), GMMConfig{ClusterCount: 2, MinimumConfidenceRating: 4,
 		Thresholds: []Threshold{{Key: "other", Value: 9}, {Key: ThresholdKey, Value: 0}}}, x, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if g3.Threshold() != 0 {
 		t.Errorf("threshold from the thresholds list %v, want 0", g3.Threshold())
 	}

@@ -2,9 +2,11 @@ package anomaly
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -79,7 +81,7 @@ func dense(rows [][]float64) *mat.Dense {
 	return x
 }
 
-// close reports whether got and want agree to within tol, relative to max(1, |want|).
+// near reports whether got and want agree to within tol, relative to max(1, |want|).
 func near(got, want, tol float64) bool {
 	return math.Abs(got-want) <= tol*math.Max(1, math.Abs(want))
 }
@@ -94,6 +96,22 @@ func nearSlice(got, want []float64, tol float64) bool {
 		}
 	}
 	return true
+}
+
+// isError reports whether err matches target: errors.Is for an error target, errors.As for
+// a pointer to an error type.
+func isError(err error, target any) bool {
+	if e, ok := target.(error); ok {
+		return errors.Is(err, e)
+	}
+	return errors.As(err, target)
+}
+
+// sorted returns a sorted copy of v.
+func sorted(v []float64) []float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s
 }
 
 func flatten(rows [][]float64) []float64 {

@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
-	"github.com/tinyimpulse/tinyimpulse/internal/eischema"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/tinyimpulse/tinyimpulse/internal/eischema"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden JSON files in testdata/anomaly")
@@ -103,7 +104,10 @@ func TestJSONGolden(t *testing.T) {
 func TestJSONFieldNames(t *testing.T) {
 	km, g := goldenModels(t)
 	keys := func(v any) map[string]bool {
-		b, _ := json.Marshal(v)
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
 		var m map[string]any
 		if err := json.Unmarshal(b, &m); err != nil {
 			t.Fatal(err)
@@ -129,7 +133,10 @@ func TestJSONFieldNames(t *testing.T) {
 	want("GMM AnomalyModelMetadata", keys(g.Metadata(time.Time{})), "created", "scale", "mean", "clusters", "axes",
 		"defaultMinimumConfidenceRating", "availableModelTypes", "recommendedModelType", "hasTrainedModel", "thresholds")
 	want("AnomalyGmmMetadata", keys(g.GMMMetadata()), "means", "covariances", "weights")
-	c, _ := km.BlockConfig("a", []string{"a", "b", "c"}, Dependencies{})
+	c, err := km.BlockConfig("a", []string{"a", "b", "c"}, Dependencies{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	want("AnomalyConfig", keys(c), "dependencies", "name", "axes", "trained", "clusterCount", "selectedAxes",
 		"minimumConfidenceRating", "thresholds")
 	want("BlockThreshold", keys(c.Thresholds[0]), "key", "description", "helpText", "value")
@@ -165,7 +172,10 @@ func TestThresholdUnmarshal(t *testing.T) {
 // ../shared/tools, node or npm).
 func TestSchemaCheck(t *testing.T) {
 	km, g := goldenModels(t)
-	c, _ := km.BlockConfig("Anomaly detection", []string{"a", "b", "c"}, Dependencies{})
+	c, err := km.BlockConfig("Anomaly detection", []string{"a", "b", "c"}, Dependencies{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	created := time.Date(2026, 11, 22, 7, 0, 0, 0, time.UTC)
 	for _, doc := range []struct {
 		typ string

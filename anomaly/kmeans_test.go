@@ -42,14 +42,7 @@ func TestFitKMeansErrors(t *testing.T) {
 			t.Errorf("%s: no error", tc.name)
 			continue
 		}
-		var ok bool
-		switch target := tc.target.(type) {
-		case error:
-			ok = errors.Is(err, target)
-		default:
-			ok = errors.As(err, target)
-		}
-		if !ok {
+		if !isError(err, tc.target) {
 			t.Errorf("%s: error %q is not a %T", tc.name, err, tc.target)
 		}
 	}
@@ -71,7 +64,10 @@ func TestFitKMeansDeterministic(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, _ := km.MarshalBinary()
+		b, err := km.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
 		return b
 	}
 	a := fit(42)
@@ -120,14 +116,7 @@ func TestKMeansInertiaVsScikitLearn(t *testing.T) {
 }
 
 func median(v []float64) float64 {
-	s := append([]float64(nil), v...)
-	for i := range s {
-		for j := i + 1; j < len(s); j++ {
-			if s[j] < s[i] {
-				s[i], s[j] = s[j], s[i]
-			}
-		}
-	}
+	s := sorted(v)
 	if len(s)%2 == 1 {
 		return s[len(s)/2]
 	}
@@ -254,8 +243,14 @@ func TestScoreAllocatesNothing(t *testing.T) {
 
 func TestScorePanicsOnWrongLength(t *testing.T) {
 	x := benchData(50, 3)
-	km, _ := FitKMeans(context.Background(), KMeansConfig{ClusterCount: 2}, x, 1)
-	g, _ := FitGMM(context.Background(), GMMConfig{ClusterCount: 2}, x, 1)
+	km, err := FitKMeans(context.Background(), KMeansConfig{ClusterCount: 2}, x, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := FitGMM(context.Background(), GMMConfig{ClusterCount: 2}, x, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for name, m := range map[string]Model{"KMeans": km, "GMM": g} {
 		if !panics(func() { m.Score([]float64{1, 2}) }) {
 			t.Errorf("%s.Score with 2 features does not panic", name)

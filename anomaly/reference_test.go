@@ -43,7 +43,10 @@ func TestKMeansMatchesScikitLearn(t *testing.T) {
 	var ref lloydRef
 	readJSON(t, "kmeans_lloyd.json", &ref)
 	X := dense(ref.X)
-	axes, _ := checkAxes(nil, len(ref.X[0]))
+	axes, err := checkAxes(nil, len(ref.X[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, workers := range []int{1, 2} {
 		d, err := selectAxes(X, axes)
 		if err != nil {
@@ -116,10 +119,16 @@ func TestGMMMatchesScikitLearn(t *testing.T) {
 	var ref gmmRef
 	readJSON(t, "gmm_em.json", &ref)
 	X := dense(ref.X)
-	axes, _ := checkAxes(nil, len(ref.X[0]))
+	axes, err := checkAxes(nil, len(ref.X[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, run := range ref.Runs {
 		for _, workers := range []int{1, 2} {
-			d, _ := selectAxes(X, axes)
+			d, err := selectAxes(X, axes)
+			if err != nil {
+				t.Fatal(err)
+			}
 			shift, _ := d.meanVar()
 			d.shift(shift, nil)
 			em := newEMState(d, ref.K, 1e-6, workers)

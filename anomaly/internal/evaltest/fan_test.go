@@ -19,7 +19,7 @@ import (
 // cooler fan with weights on its blades in three configurations. wconf3 vibrates like a
 // balanced fan; wconf1 and wconf2 are unbalanced from about 50 % speed up. Both anomaly
 // blocks are trained on the wconf3 training windows only, on Edge Impulse's spectral
-// analysis features (dsp, Studio's defaults: 33 features for 3 axes), and the test windows
+// analysis features (dsp, Studio's defaults: 39 features for 3 axes), and the test windows
 // of all three configurations are scored; wconf1/wconf2 are the positives of the ROC.
 
 const (
