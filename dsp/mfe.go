@@ -151,18 +151,10 @@ func (b *MFE) AppendFeatures(dst, window []float64) ([]float64, error) {
 		if k < 0 {
 			k = q.fastLevel(e)
 		}
-		out[i] = levelValues[k&255]
+		out[i] = float64(k&255) / 256 // exact; level 256 wraps to 0
 	}
 	return dst, nil
 }
-
-// levelValues[k] is k/256, the feature value of quantisation level k.
-var levelValues = func() (v [256]float64) {
-	for k := range v {
-		v[k] = float64(k) / 256
-	}
-	return v
-}()
 
 // dbQuantizer maps filterbank energies to the levels of MFE versions 3 and
 // 4: q = round_half_even(256·D) with D = clip((10·log10(E) - nf)/(12 - nf),
