@@ -198,7 +198,22 @@ func (a *audioFront) cost(block string, cepstra, features int) Cost {
 	if a.bank != nil {
 		filters = a.bank.filters()
 	}
-	return audioCost(block, a.in, a.fr, a.plan.Len(), filters, cepstra, features)
+	fr, n, h := a.fr, a.plan.Len(), a.h
+	logn := int64(math.Log2(float64(n)) + 0.5)
+	ops := int64(fr.count) * (int64(fr.length) + 5*int64(n)/2*max(logn, 1) + 3*int64(h))
+	if filters > 0 {
+		ops += int64(fr.count) * (2*2*int64(h) + 20*int64(filters))
+	}
+	if cepstra > 0 {
+		ops += int64(fr.count) * 2 * int64(filters) * int64(cepstra)
+	}
+	work := 4*fr.count*max(filters, 1) + 4*fr.count + 4*(fr.length+h+2*n) + 4*features
+	if filters > 0 {
+		work += 4 * (filters + 2)
+	}
+	return Cost{Block: block, Axes: 1, Samples: a.in.Samples, FFTLength: n, FFTs: fr.count,
+		Frames: fr.count, FrameLength: fr.length, Filters: filters, Cepstra: cepstra,
+		Features: features, Ops: ops, WorkingBytes: work}
 }
 
 // melBank is a triangular mel filterbank stored sparsely: filter i has

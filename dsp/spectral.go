@@ -379,11 +379,7 @@ func fftFeatures[T float](dst []float64, b *Spectral, x, scratch []T, sel bandSe
 // spectrum appends the spectral statistics (when stats is set) and the
 // selected bins of the max-hold power spectrum of x.
 func (b *Spectral) spectrum(dst, x []float64, sel bandSel, stats bool) []float64 {
-	n := b.cfg.FFTLength
-	hop := n - n/2
-	if !b.cfg.DoFFTOverlap {
-		hop = n
-	}
+	n, hop := b.cfg.FFTLength, b.hop()
 	pmax := b.pmax
 	for start := 0; start <= len(x); start += hop {
 		seg := x[start:min(start+n, len(x))]
@@ -411,6 +407,16 @@ func (b *Spectral) spectrum(dst, x []float64, sel bandSel, stats bool) []float64
 		dst = append(dst, v)
 	}
 	return dst
+}
+
+// hop is the distance between the max-hold spectrum's FFT segments: half
+// a segment with do-fft-overlap, a whole one without.
+func (b *Spectral) hop() int {
+	n := b.cfg.FFTLength
+	if b.cfg.DoFFTOverlap {
+		return n - n/2
+	}
+	return n
 }
 
 // extraLowFreq appends the features of the signal decimated by 10
@@ -449,11 +455,7 @@ func (b *Spectral) Labels() []string { return b.labels }
 
 // Cost returns the filtering and FFT figures of one window.
 func (b *Spectral) Cost() Cost {
-	n := b.cfg.FFTLength
-	hop := n - n/2
-	if !b.cfg.DoFFTOverlap {
-		hop = n
-	}
+	n, hop := b.cfg.FFTLength, b.hop()
 	ffts := 0
 	if b.wave == nil {
 		ffts = b.nEff/hop + 1
