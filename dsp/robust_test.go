@@ -3,10 +3,12 @@ package dsp_test
 import (
 	"encoding/json"
 	"errors"
+	"image"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/tinyimpulse/tinyimpulse/dsp"
@@ -347,4 +349,47 @@ func FuzzBlocks(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestAppendImage checks that AppendImage gives the features of the same
+// pixels packed as 0xRRGGBB, for an image whose bounds do not start at the
+// origin, and refuses an image of the wrong size.
+func TestAppendImage(t *testing.T) {
+	t.Parallel()
+	rnd := rand.New(rand.NewPCG(8, 8))
+	full := image.NewRGBA(image.Rect(0, 0, 7, 6))
+	for i := range full.Pix {
+		full.Pix[i] = uint8(rnd.UintN(256))
+		if i%4 == 3 {
+			full.Pix[i] = 255
+		}
+	}
+	img := full.SubImage(image.Rect(2, 1, 7, 5)).(*image.RGBA) // 5×4, origin (2, 1)
+	var packed []float64
+	for y := 1; y < 5; y++ {
+		for x := 2; x < 7; x++ {
+			c := full.RGBAAt(x, y)
+			packed = append(packed, float64(uint32(c.R)<<16|uint32(c.G)<<8|uint32(c.B)))
+		}
+	}
+	for _, ch := range []string{"RGB", "Grayscale"} {
+		b, err := dsp.NewImage(dsp.ImageConfig{Channels: ch}, dsp.Input{Width: 5, Height: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := b.AppendFeatures(nil, packed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := b.AppendImage([]float64{-1}, img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[0] != -1 || !slices.Equal(got[1:], want) {
+			t.Errorf("%s: AppendImage gives %v, AppendFeatures %v", ch, got, want)
+		}
+		if got, err := b.AppendImage([]float64{-1}, full); !errors.Is(err, dsp.ErrInput) || len(got) != 1 {
+			t.Errorf("%s: a 7×6 image for a 5×4 block: %d values, error %v", ch, len(got), err)
+		}
+	}
 }
