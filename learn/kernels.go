@@ -180,7 +180,8 @@ func denseBackward(w, dw, db, x, dz, dx []float32, nb, in, out int) {
 }
 
 // convForward is a stride-1 convolution with Keras 'same' padding of an (h, w, cin)
-// input with a (kh, kw, cin, cout) kernel; conv1d is the case h = kh = 1.
+// input with a (kh, kw, cin, cout) kernel; conv1d is the case h = kh = 1. A nil
+// b is a zero bias.
 func convForward(wt, b, x, y []float32, nb, h, w, cin, cout, kh, kw int) {
 	padH, padW := (kh-1)/2, (kw-1)/2
 	inS, outS := h*w*cin, h*w*cout
@@ -191,7 +192,11 @@ func convForward(wt, b, x, y []float32, nb, h, w, cin, cout, kh, kw int) {
 			for ox := range w {
 				jlo, jhi := max(0, padW-ox), min(kw, w+padW-ox)
 				yr := ys[(oy*w+ox)*cout : (oy*w+ox)*cout+cout]
-				copy(yr, b)
+				if b == nil {
+					clear(yr)
+				} else {
+					copy(yr, b)
+				}
 				for dy := dylo; dy < dyhi; dy++ {
 					row := (oy+dy-padH)*w + ox - padW
 					seg := xs[(row+jlo)*cin : (row+jhi)*cin]

@@ -67,7 +67,7 @@ type qscratch struct {
 	a, b []int8
 	acc  []int32
 	xf   []float32 // conv input minus its zero point, as float32
-	accf []float32
+	yf   []float32 // convExact's accumulators
 }
 
 // Features returns the number of input features per window.
@@ -426,7 +426,7 @@ func (q *Int8Network) scratch() *qscratch {
 	sc, _ := q.pool.Get().(*qscratch)
 	if sc == nil {
 		sc = &qscratch{a: make([]int8, q.maxSize), b: make([]int8, q.maxSize), acc: make([]int32, max(q.maxC, 1)),
-			xf: make([]float32, q.maxSize), accf: make([]float32, max(q.maxC, 1))}
+			xf: make([]float32, q.maxSize), yf: make([]float32, q.maxSize)}
 	}
 	return sc
 }
@@ -490,33 +490,22 @@ func (l *qlayer) conv(x, y []int8, acc []int32) {
 }
 
 // convExact computes the same integer accumulators as conv with the float32
-// kernels: every product (x − zp)·w is an integer of magnitude ≤ 255·127 and
-// every partial sum of at most k = kh·kw·cin of them stays below 2^24 (finish
-// only sets wf when k·255·127 < 2^24), so float32 represents all of them
-// exactly and the result is bit-identical to integer arithmetic.
+// convolution (convForward, zero bias): every product (x − zp)·w is an integer
+// of magnitude ≤ 255·127 and every partial sum of at most k = kh·kw·cin of them
+// stays below 2^24 (finish only sets wf when k·255·127 < 2^24), so float32
+// represents all of them exactly and the result is bit-identical to integer
+// arithmetic.
 func (l *qlayer) convExact(x, y []int8, sc *qscratch) {
-	h, w, cin, cout := l.in.h, l.in.w, l.in.c, l.out.c
-	kh, kw := l.kh, l.kw
-	padH, padW := (kh-1)/2, (kw-1)/2
+	cout := l.out.c
 	zp := l.inQ.ZeroPoint
-	xf := sc.xf[:len(x)]
+	xf, yf := sc.xf[:len(x)], sc.yf[:len(y)]
 	for i, v := range x {
 		xf[i] = float32(int32(v) - zp)
 	}
-	accf := sc.accf[:cout]
-	for oy := range h {
-		dylo, dyhi := max(0, padH-oy), min(kh, h+padH-oy)
-		for ox := range w {
-			jlo, jhi := max(0, padW-ox), min(kw, w+padW-ox)
-			clear(accf)
-			for dy := dylo; dy < dyhi; dy++ {
-				row := (oy+dy-padH)*w + ox - padW
-				axpyRows(accf, xf[(row+jlo)*cin:(row+jhi)*cin], l.wf[(dy*kw+jlo)*cin*cout:(dy*kw+jhi)*cin*cout])
-			}
-			yr := y[(oy*w+ox)*cout : (oy*w+ox)*cout+cout]
-			for o, v := range accf {
-				yr[o] = l.requant(l.bias[o]+int32(v), o)
-			}
+	convForward(l.wf, nil, xf, yf, 1, l.in.h, l.in.w, l.in.c, cout, l.kh, l.kw)
+	for p := 0; p < len(yf); p += cout {
+		for o, v := range yf[p : p+cout] {
+			y[p+o] = l.requant(l.bias[o]+int32(v), o)
 		}
 	}
 }
