@@ -1,6 +1,7 @@
 package impulse
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tinyimpulse/tinyimpulse/dsp"
 	"github.com/tinyimpulse/tinyimpulse/learn"
@@ -224,9 +226,8 @@ func (d *Definition) UnmarshalJSON(data []byte) error {
 	top := w.obj("", tree)
 	if v, ok := top.get("impulse"); ok {
 		nd.readImpulse(w, v)
-	} else {
-		w.add("impulse", "is required")
 	}
+	top.required("impulse")
 	if v, ok := top.get("dsp"); ok {
 		nd.readDSPParams(w, v)
 	}
@@ -314,13 +315,9 @@ var supportedLearnTypes = []string{LearnKeras, LearnKerasRegression, LearnAnomal
 func (d *Definition) readImpulse(w *walker, v any) {
 	o := w.obj("impulse", v)
 	im := &d.Impulse
-	if _, ok := o.get("id"); ok {
-		im.ID, _ = o.integer("id", 1)
-	}
-	im.Name, _ = o.str("name", false)
-	if im.Name == "" {
-		im.Name = "Impulse #1"
-	}
+	im.ID, _ = o.integer("id", 1)
+	im.Name, _ = o.str("name")
+	im.Name = cmp.Or(im.Name, "Impulse #1")
 	im.Type = "default"
 	if t, ok := o.enum("type", "default", "BYOM", "VLM"); ok && t != "default" {
 		w.add("impulse.type", "%q impulses are not supported by this library", t)
@@ -343,9 +340,8 @@ func (d *Definition) readImpulse(w *walker, v any) {
 			}
 			im.InputBlocks = append(im.InputBlocks, b)
 		}
-	} else {
-		w.add("impulse.inputBlocks", "is required")
 	}
+	o.required("inputBlocks")
 	var in *InputBlock
 	if len(im.InputBlocks) == 1 {
 		in = &im.InputBlocks[0]
@@ -383,37 +379,20 @@ func (d *Definition) readImpulse(w *walker, v any) {
 func readInputBlock(w *walker, path string, v any) InputBlock {
 	o := w.obj(path, v)
 	var b InputBlock
-	if id, ok := o.integer("id", 1); ok {
-		b.ID = id
-	} else if !o.has("id") {
-		w.add(child(path, "id"), "is required")
-	}
+	b.ID = o.blockID()
 	b.Type, _ = o.enum("type", InputTimeSeries, InputImage, InputFeatures)
-	switch b.Type {
-	case "":
-		if !o.has("type") {
-			w.add(child(path, "type"), "is required")
-		}
-	case InputFeatures:
+	o.required("type")
+	if b.Type == InputFeatures {
 		w.add(child(path, "type"), "%q input blocks are not supported by this library", b.Type)
 	}
-	b.Name, _ = o.str("name", false)
-	b.Title, _ = o.str("title", false)
-	if n, ok := inputNames[b.Type]; ok {
-		b.Name = cmp(b.Name, n[0])
-		b.Title = cmp(b.Title, n[1])
-	}
+	b.Name, b.Title = o.names(inputNames[b.Type])
 	b.Axes, _ = o.strList("axes")
-	b.CreatedBy, _ = o.str("createdBy", false)
-	b.CreatedAt = o.timestamp("createdAt")
+	b.CreatedBy, b.CreatedAt = o.created()
 	if s, ok := o.get("datasetSubset"); ok {
 		so := w.obj(child(path, "datasetSubset"), s)
 		var sub DatasetSubset
-		if p, ok := so.rangeNum("includePercentage", 0, 100, true, false); ok {
-			sub.IncludePercentage = p
-		} else if !so.has("includePercentage") {
-			w.add(child(so.path, "includePercentage"), "is required")
-		}
+		sub.IncludePercentage, _ = so.rangeNum("includePercentage", 0, 100, true, false)
+		so.required("includePercentage")
 		if seed, ok := so.integer("seed", 0); ok {
 			sub.Seed = &seed
 		}
@@ -463,11 +442,11 @@ func readInputBlock(w *walker, path string, v any) InputBlock {
 		b.ResizeMethod, _ = o.enum("resizeMethod", ResizeLanczos3, ResizeNearest)
 		b.CropAnchor, _ = o.enum("cropAnchor", "top-left", "top-center", "top-right", "middle-left",
 			"middle-center", "middle-right", "bottom-left", "bottom-center", "bottom-right")
-		b.ImageWidth = cmpInt(b.ImageWidth, DefaultImageSize)
-		b.ImageHeight = cmpInt(b.ImageHeight, DefaultImageSize)
-		b.ResizeMode = cmp(b.ResizeMode, ResizeSquash)
-		b.ResizeMethod = cmp(b.ResizeMethod, ResizeLanczos3)
-		b.CropAnchor = cmp(b.CropAnchor, defaultCropAnchor)
+		b.ImageWidth = cmp.Or(b.ImageWidth, DefaultImageSize)
+		b.ImageHeight = cmp.Or(b.ImageHeight, DefaultImageSize)
+		b.ResizeMode = cmp.Or(b.ResizeMode, ResizeSquash)
+		b.ResizeMethod = cmp.Or(b.ResizeMethod, ResizeLanczos3)
+		b.CropAnchor = cmp.Or(b.CropAnchor, defaultCropAnchor)
 		if b.ImageWidth*b.ImageHeight > 4096*4096 {
 			w.add(path, "images of %d×%d pixels are larger than 4096×4096", b.ImageWidth, b.ImageHeight)
 		}
@@ -483,9 +462,7 @@ func readLabelingMethod(w *walker, path string, v any) *LabelingMethod {
 	o := w.obj(path, v)
 	var m LabelingMethod
 	m.Type, _ = o.enum("type", LabelEndOfWindow, LabelAnywhereInWindow, LabelAnywhereInWindowMinPercentage, LabelMajorityInWindow)
-	if m.Type == "" && !o.has("type") {
-		w.add(child(path, "type"), "is required")
-	}
+	o.required("type")
 	m.Labels, _ = o.strList("labels")
 	if p, ok := o.rangeNum("minPercentage", 0, 100, true, false); ok {
 		m.MinPercentage = &p
@@ -506,13 +483,8 @@ func readLabelingMethod(w *walker, path string, v any) *LabelingMethod {
 func readDSPBlock(w *walker, path string, v any, in *InputBlock) DSPBlock {
 	o := w.obj(path, v)
 	var b DSPBlock
-	if id, ok := o.integer("id", 1); ok {
-		b.ID = id
-	} else if !o.has("id") {
-		w.add(child(path, "id"), "is required")
-	}
-	typ, ok := o.str("type", true)
-	if ok {
+	b.ID = o.blockID()
+	if typ, ok := o.str("type"); ok {
 		if dsp.LatestVersion(typ) == 0 {
 			known := slices.Clone(dsp.BlockTypes)
 			sort.Strings(known)
@@ -521,15 +493,10 @@ func readDSPBlock(w *walker, path string, v any, in *InputBlock) DSPBlock {
 			b.Type = typ
 		}
 	}
-	b.Name, _ = o.str("name", false)
-	b.Title, _ = o.str("title", false)
-	if n, ok := blockNames[b.Type]; ok {
-		b.Name = cmp(b.Name, n[0])
-		b.Title = cmp(b.Title, n[1])
-	}
+	o.required("type")
+	b.Name, b.Title = o.names(blockNames[b.Type])
 	b.Axes, _ = o.strList("axes")
-	b.CreatedBy, _ = o.str("createdBy", false)
-	b.CreatedAt = o.timestamp("createdAt")
+	b.CreatedBy, b.CreatedAt = o.created()
 	o.ignore("valuesPerAxis")
 	o.unsupported("organization", "customUrl", "namedAxes")
 	if ver, ok := o.integer("implementationVersion", 0); ok && ver > 0 {
@@ -575,12 +542,8 @@ func readDSPBlock(w *walker, path string, v any, in *InputBlock) DSPBlock {
 func readLearnBlock(w *walker, path string, v any, dspBlocks []DSPBlock) LearnBlock {
 	o := w.obj(path, v)
 	var b LearnBlock
-	if id, ok := o.integer("id", 1); ok {
-		b.ID = id
-	} else if !o.has("id") {
-		w.add(child(path, "id"), "is required")
-	}
-	if typ, ok := o.str("type", true); ok {
+	b.ID = o.blockID()
+	if typ, ok := o.str("type"); ok {
 		switch {
 		case slices.Contains(supportedLearnTypes, typ):
 			b.Type = typ
@@ -590,14 +553,9 @@ func readLearnBlock(w *walker, path string, v any, dspBlocks []DSPBlock) LearnBl
 			w.add(child(path, "type"), "unknown learn block type %q (supported: %s)", typ, strings.Join(supportedLearnTypes, ", "))
 		}
 	}
-	b.Name, _ = o.str("name", false)
-	b.Title, _ = o.str("title", false)
-	if n, ok := blockNames[b.Type]; ok {
-		b.Name = cmp(b.Name, n[0])
-		b.Title = cmp(b.Title, n[1])
-	}
-	b.CreatedBy, _ = o.str("createdBy", false)
-	b.CreatedAt = o.timestamp("createdAt")
+	o.required("type")
+	b.Name, b.Title = o.names(blockNames[b.Type])
+	b.CreatedBy, b.CreatedAt = o.created()
 	b.TrainingProcessor, _ = o.enum("trainingProcessor", "cpu", "gpu")
 	if ids, ok := o.intList("dsp", 1); ok {
 		if len(ids) == 0 {
@@ -609,9 +567,8 @@ func readLearnBlock(w *walker, path string, v any, dspBlocks []DSPBlock) LearnBl
 			}
 		}
 		b.DSP = ids
-	} else if !o.has("dsp") {
-		w.add(child(path, "dsp"), "is required")
 	}
+	o.required("dsp")
 	o.end()
 	return b
 }
@@ -711,7 +668,7 @@ func readKerasParams(w *walker, path string, v any) *KerasParams {
 		}
 		k.SelectedModelType = t
 	}
-	k.Script, _ = o.str("script", false)
+	k.Script, _ = o.str("script")
 	if a, ok := o.list("visualLayers"); ok {
 		k.hasLayers = true
 		k.VisualLayers = make([]learn.VisualLayer, 0, len(a))
@@ -751,7 +708,7 @@ func readKerasParams(w *walker, path string, v any) *KerasParams {
 		ao.ignore("warping", "freqMasking", "timeMasking", "gaussianNoise")
 		ao.end()
 	}
-	if s, ok := o.str("customValidationMetadataKey", false); ok && s != "" {
+	if s, ok := o.str("customValidationMetadataKey"); ok && s != "" {
 		w.add(child(path, "customValidationMetadataKey"), "splitting by a metadata key is not supported by this library")
 	}
 	if c, ok := o.get("customParameters"); ok {
@@ -777,7 +734,7 @@ var layerTypes = []string{learn.LayerDense, learn.LayerConv1D, learn.LayerConv2D
 func readVisualLayer(w *walker, path string, v any) learn.VisualLayer {
 	o := w.obj(path, v)
 	var l learn.VisualLayer
-	if t, ok := o.str("type", true); ok {
+	if t, ok := o.str("type"); ok {
 		if slices.Contains(layerTypes, t) {
 			l.Type = t
 		} else if strings.HasPrefix(t, "transfer_") || strings.HasPrefix(t, "fomo_") || strings.HasPrefix(t, "object_") {
@@ -786,6 +743,7 @@ func readVisualLayer(w *walker, path string, v any) learn.VisualLayer {
 			w.add(child(path, "type"), "unknown layer type %q (known: %s)", t, strings.Join(layerTypes, ", "))
 		}
 	}
+	o.required("type")
 	l.Neurons, _ = o.integer("neurons", 1)
 	l.KernelSize, _ = o.integer("kernelSize", 1)
 	if r, ok := o.rangeNum("dropoutRate", 0, 1, false, true); ok {
@@ -846,18 +804,25 @@ func readAnomalyParams(w *walker, path string, v any) *AnomalyParams {
 	return a
 }
 
-func cmp(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
+// blockID reads a block's id, which is required.
+func (o *object) blockID() int {
+	id, _ := o.integer("id", 1)
+	o.required("id")
+	return id
 }
 
-func cmpInt(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
+// names reads a block's name and title, which default to Studio's for the
+// block type (def; none for an unknown type).
+func (o *object) names(def [2]string) (name, title string) {
+	name, _ = o.str("name")
+	title, _ = o.str("title")
+	return cmp.Or(name, def[0]), cmp.Or(title, def[1])
+}
+
+// created reads a block's read-only createdBy and createdAt.
+func (o *object) created() (string, *time.Time) {
+	by, _ := o.str("createdBy")
+	return by, o.timestamp("createdAt")
 }
 
 // round returns the nearest integer, halves away from zero.

@@ -132,6 +132,17 @@ func (o *object) get(key string) (any, bool) {
 
 func (o *object) has(key string) bool { _, ok := o.get(key); return ok }
 
+// required reports a field as required when it is absent (or null), and
+// returns whether it is present. Readers call it after reading the field, so
+// that a field is reported once: as missing, or as having a wrong value.
+func (o *object) required(key string) bool {
+	if o.has(key) {
+		return true
+	}
+	o.w.add(child(o.path, key), "is required")
+	return false
+}
+
 // ignore marks fields that are read-only or informational.
 func (o *object) ignore(keys ...string) {
 	for _, k := range keys {
@@ -162,12 +173,9 @@ func (o *object) end() {
 	}
 }
 
-func (o *object) str(key string, required bool) (string, bool) {
+func (o *object) str(key string) (string, bool) {
 	v, ok := o.get(key)
 	if !ok {
-		if required {
-			o.w.add(child(o.path, key), "is required")
-		}
 		return "", false
 	}
 	s, isStr := v.(string)
@@ -180,7 +188,7 @@ func (o *object) str(key string, required bool) (string, bool) {
 
 // enum reads a string that must be one of values.
 func (o *object) enum(key string, values ...string) (string, bool) {
-	s, ok := o.str(key, false)
+	s, ok := o.str(key)
 	if ok && !slices.Contains(values, s) {
 		o.w.add(child(o.path, key), "must be one of %s, not %q", strings.Join(quoteAll(values), ", "), s)
 		return "", false
@@ -343,7 +351,7 @@ func (o *object) intList(key string, lo int) ([]int, bool) {
 }
 
 func (o *object) timestamp(key string) *time.Time {
-	s, ok := o.str(key, false)
+	s, ok := o.str(key)
 	if !ok {
 		return nil
 	}

@@ -1,6 +1,7 @@
 package impulse
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -137,8 +138,8 @@ func reportDSPError(w *walker, id int, blockPath string, err error) {
 // for its input.
 func (d *Definition) fillKeras(lb LearnBlock, k *KerasParams) {
 	def := learn.DefaultConfig(d.learnInput(lb))
-	k.Mode = cmp(k.Mode, def.Mode)
-	k.SelectedModelType = cmp(k.SelectedModelType, def.SelectedModelType)
+	k.Mode = cmp.Or(k.Mode, def.Mode)
+	k.SelectedModelType = cmp.Or(k.SelectedModelType, def.SelectedModelType)
 	if k.MinimumConfidenceRating == nil && lb.Type == LearnKeras {
 		r := def.MinimumConfidenceRating
 		k.MinimumConfidenceRating = &r
@@ -146,11 +147,9 @@ func (d *Definition) fillKeras(lb LearnBlock, k *KerasParams) {
 	if !k.hasLayers {
 		k.VisualLayers, k.hasLayers = def.VisualLayers, true
 	}
-	k.TrainingCycles = cmpInt(k.TrainingCycles, def.TrainingCycles)
-	if k.LearningRate == 0 {
-		k.LearningRate = def.LearningRate
-	}
-	k.BatchSize = cmpInt(k.BatchSize, def.DefaultBatchSize)
+	k.TrainingCycles = cmp.Or(k.TrainingCycles, def.TrainingCycles)
+	k.LearningRate = cmp.Or(k.LearningRate, def.LearningRate)
+	k.BatchSize = cmp.Or(k.BatchSize, def.DefaultBatchSize)
 	if k.TrainTestSplit == nil {
 		s := 0.2
 		k.TrainTestSplit = &s
