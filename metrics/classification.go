@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -42,52 +43,25 @@ func NewClassificationReport(actual, predicted []int) (ClassificationReport, err
 	if len(predicted) != len(actual) {
 		return r, fmt.Errorf("metrics: NewClassificationReport: len(actual)=%d, len(predicted)=%d: %w", len(actual), len(predicted), ErrLength)
 	}
-	seen := map[int]int{}
+	index := map[int]int{} // class → its position in r.Classes
 	for _, y := range [2][]int{actual, predicted} {
 		for i, v := range y {
 			if v < 0 {
 				return r, fmt.Errorf("metrics: NewClassificationReport: class index [%d]=%d: %w", i, v, ErrValue)
 			}
-			seen[v] = 0
+			index[v] = 0
 		}
 	}
-	for v := range seen {
-		r.Classes = append(r.Classes, v)
+	classes := slices.Sorted(maps.Keys(index))
+	for i, v := range classes {
+		index[v] = i
 	}
-	sort.Ints(r.Classes)
-	for i, v := range r.Classes {
-		seen[v] = i
-	}
-	c := len(r.Classes)
-	tp, act, pred := make([]int, c), make([]int, c), make([]int, c)
-	good := 0
+	c := len(classes)
+	t := tally{counts: make([]int, c*c), rows: c, cols: c}
 	for k, a := range actual {
-		ia, ip := seen[a], seen[predicted[k]]
-		act[ia]++
-		pred[ip]++
-		if ia == ip {
-			tp[ia]++
-			good++
-		}
+		t.counts[index[a]*c+index[predicted[k]]]++
 	}
-	n := len(actual)
-	r.PerClass = make([]ClassScores, c)
-	var macro, weighted [3]float64
-	for i := range r.Classes {
-		s := scores(tp[i], act[i], pred[i])
-		r.PerClass[i] = s
-		w := float64(s.Support)
-		macro[0] += s.Precision
-		macro[1] += s.Recall
-		macro[2] += s.F1
-		weighted[0] += w * s.Precision
-		weighted[1] += w * s.Recall
-		weighted[2] += w * s.F1
-	}
-	r.Accuracy = float64(good) / float64(n)
-	r.MacroAvg = ClassScores{macro[0] / float64(c), macro[1] / float64(c), macro[2] / float64(c), n}
-	r.WeightedAvg = ClassScores{weighted[0] / float64(n), weighted[1] / float64(n), weighted[2] / float64(n), n}
-	return r, nil
+	return t.report(classes), nil
 }
 
 // MarshalJSON writes the report as scikit-learn's dictionary.
@@ -383,9 +357,7 @@ func EvaluateClassification(labels []string, actual []int, scores mat.Matrix) (*
 	if out.Confusion, err = NewConfusion(labels, actual, out.Predicted); err != nil {
 		return nil, err
 	}
-	if out.Report, err = NewClassificationReport(actual, out.Predicted); err != nil {
-		return nil, err
-	}
+	out.Report = out.Confusion.tally().report(nil)
 	out.Loss = logLoss(actual, p)
 	if c == 2 {
 		pos := make([]bool, len(actual))

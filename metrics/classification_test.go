@@ -297,3 +297,24 @@ func TestAdditionalMetrics(t *testing.T) {
 		t.Errorf("formatted values %q %q", m[1].Value, m[2].Value)
 	}
 }
+
+// TestClassificationReportSparse checks a report of class indices that are
+// not 0…C−1, with a class only predicted. Hand-derived: class 0 (actual 1,
+// predicted 0, right 0), class 5 (2, 2, 1), class 7 (0, 1, 0).
+func TestClassificationReportSparse(t *testing.T) {
+	r, err := NewClassificationReport([]int{5, 0, 5}, []int{5, 5, 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(r.Classes, []int{0, 5, 7}) {
+		t.Fatalf("classes %v, want [0 5 7]", r.Classes)
+	}
+	sameScores(t, "0", r.PerClass[0], ClassScores{0, 0, 0, 1})
+	sameScores(t, "5", r.PerClass[1], ClassScores{0.5, 0.5, 0.5, 2})
+	sameScores(t, "7", r.PerClass[2], ClassScores{0, 0, 0, 0})
+	sameScores(t, "macro avg", r.MacroAvg, ClassScores{1.0 / 6, 1.0 / 6, 1.0 / 6, 3})
+	sameScores(t, "weighted avg", r.WeightedAvg, ClassScores{1.0 / 3, 1.0 / 3, 1.0 / 3, 3})
+	if !close(r.Accuracy, 1.0/3) {
+		t.Errorf("accuracy %v, want 1/3", r.Accuracy)
+	}
+}

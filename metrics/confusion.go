@@ -74,26 +74,99 @@ func (m *Confusion) Total() int {
 
 // Accuracy returns the fraction of windows on the diagonal, or 0 for an
 // empty matrix.
-func (m *Confusion) Accuracy() float64 {
-	c := len(m.Labels)
-	good := 0
-	for i := 0; i < c; i++ {
-		good += m.Counts[i*c+i]
-	}
-	return ratio(float64(good), float64(m.Total()))
-}
+func (m *Confusion) Accuracy() float64 { return m.tally().accuracy() }
 
 // BalancedAccuracy returns the mean recall over the classes that occur as
 // actual classes, as scikit-learn's balanced_accuracy_score.
-func (m *Confusion) BalancedAccuracy() float64 {
-	sum, n := 0.0, 0
-	for _, s := range m.PerClass() {
-		if s.Support > 0 {
-			sum += s.Recall
-			n++
+func (m *Confusion) BalancedAccuracy() float64 { return m.tally().balancedAccuracy() }
+
+func (m *Confusion) tally() tally { return tally{m.Counts, len(m.Labels), len(m.Labels)} }
+
+// tally is a row-major matrix of window counts, rows × cols, with the
+// expected class in rows and the result in columns, where row i's own
+// class is column i: square for a [Confusion], with extra result columns
+// for a [TestSummary]. A window in its row's own column is good.
+type tally struct {
+	counts     []int
+	rows, cols int
+}
+
+// row returns the good and the total windows of row i.
+func (t tally) row(i int) (good, total int) {
+	for _, v := range t.counts[i*t.cols : (i+1)*t.cols] {
+		total += v
+	}
+	return t.counts[i*t.cols+i], total
+}
+
+// col returns the windows with result j.
+func (t tally) col(j int) int {
+	n := 0
+	for i := range t.rows {
+		n += t.counts[i*t.cols+j]
+	}
+	return n
+}
+
+// accuracy returns the fraction of good windows, or 0 when there are none.
+func (t tally) accuracy() float64 {
+	good, total := 0, 0
+	for i := range t.rows {
+		g, n := t.row(i)
+		good += g
+		total += n
+	}
+	return ratio(float64(good), float64(total))
+}
+
+// balancedAccuracy returns the mean over the rows with windows of their
+// fraction of good windows (the recall of their class).
+func (t tally) balancedAccuracy() float64 {
+	sum, rows := 0.0, 0
+	for i := range t.rows {
+		if g, n := t.row(i); n > 0 {
+			sum += float64(g) / float64(n)
+			rows++
 		}
 	}
-	return ratio(sum, float64(n))
+	return ratio(sum, float64(rows))
+}
+
+// report returns the classification report of a square tally, over the
+// classes that occur as an actual or a predicted class; class k is
+// numbered ids[k] in the report, or k when ids is nil.
+func (t tally) report(ids []int) ClassificationReport {
+	r := ClassificationReport{Classes: make([]int, 0, t.rows), PerClass: make([]ClassScores, 0, t.rows)}
+	good, n := 0, 0
+	var macro, weighted [3]float64
+	for k := range t.rows {
+		tp, actual := t.row(k)
+		predicted := t.col(k)
+		good += tp
+		n += actual
+		if actual == 0 && predicted == 0 {
+			continue
+		}
+		s := scores(tp, actual, predicted)
+		id := k
+		if ids != nil {
+			id = ids[k]
+		}
+		r.Classes = append(r.Classes, id)
+		r.PerClass = append(r.PerClass, s)
+		w := float64(s.Support)
+		macro[0] += s.Precision
+		macro[1] += s.Recall
+		macro[2] += s.F1
+		weighted[0] += w * s.Precision
+		weighted[1] += w * s.Recall
+		weighted[2] += w * s.F1
+	}
+	c, fn := float64(len(r.Classes)), float64(n)
+	r.Accuracy = ratio(float64(good), fn)
+	r.MacroAvg = ClassScores{ratio(macro[0], c), ratio(macro[1], c), ratio(macro[2], c), n}
+	r.WeightedAvg = ClassScores{ratio(weighted[0], fn), ratio(weighted[1], fn), ratio(weighted[2], fn), n}
+	return r
 }
 
 // ClassScores holds the precision, recall, F1 score and support of one class
@@ -110,16 +183,11 @@ type ClassScores struct {
 // PerClass returns the scores of every class in label order. Undefined
 // ratios (0/0) are 0, as scikit-learn's zero_division=0.
 func (m *Confusion) PerClass() []ClassScores {
-	c := len(m.Labels)
-	out := make([]ClassScores, c)
-	for k := 0; k < c; k++ {
-		tp := m.Counts[k*c+k]
-		actual, predicted := 0, 0
-		for j := 0; j < c; j++ {
-			actual += m.Counts[k*c+j]
-			predicted += m.Counts[j*c+k]
-		}
-		out[k] = scores(tp, actual, predicted)
+	t := m.tally()
+	out := make([]ClassScores, t.rows)
+	for k := range out {
+		tp, actual := t.row(k)
+		out[k] = scores(tp, actual, t.col(k))
 	}
 	return out
 }

@@ -91,20 +91,16 @@ type TestClass struct {
 
 // PerClass returns the good and bad counts of every row label.
 func (s *TestSummary) PerClass() []TestClass {
+	t := s.tally()
 	out := make([]TestClass, len(s.Rows))
-	nc := len(s.Columns)
 	for i, l := range s.Rows {
-		out[i].Label = l
-		for j := 0; j < nc; j++ {
-			if i == j {
-				out[i].Good += s.Counts[i*nc+j]
-			} else {
-				out[i].Bad += s.Counts[i*nc+j]
-			}
-		}
+		good, total := t.row(i)
+		out[i] = TestClass{Label: l, Good: good, Bad: total - good}
 	}
 	return out
 }
+
+func (s *TestSummary) tally() tally { return tally{s.Counts, len(s.Rows), len(s.Columns)} }
 
 // Total returns the good and bad window counts over all rows.
 func (s *TestSummary) Total() (good, bad int) {
@@ -116,24 +112,12 @@ func (s *TestSummary) Total() (good, bad int) {
 }
 
 // Accuracy returns good/(good+bad), or 0 when every window was ignored.
-func (s *TestSummary) Accuracy() float64 {
-	g, b := s.Total()
-	return ratio(float64(g), float64(g+b))
-}
+func (s *TestSummary) Accuracy() float64 { return s.tally().accuracy() }
 
 // BalancedAccuracy returns the mean over expected labels that occur of the
 // fraction of their windows that are good, as scikit-learn's
 // balanced_accuracy_score of the expected labels against the results.
-func (s *TestSummary) BalancedAccuracy() float64 {
-	sum, n := 0.0, 0
-	for _, c := range s.PerClass() {
-		if c.Good+c.Bad > 0 {
-			sum += float64(c.Good) / float64(c.Good+c.Bad)
-			n++
-		}
-	}
-	return ratio(sum, float64(n))
-}
+func (s *TestSummary) BalancedAccuracy() float64 { return s.tally().balancedAccuracy() }
 
 // AnomalyAccuracy returns, with an anomaly block, the fraction of windows
 // expected [Anomaly] that were flagged as anomalous (ok is false when there
@@ -142,12 +126,11 @@ func (s *TestSummary) AnomalyAccuracy() (acc float64, ok bool) {
 	if !s.WithAnomaly {
 		return 0, false
 	}
-	i := len(s.Rows) - 1
-	c := s.PerClass()[i]
-	if c.Good+c.Bad == 0 {
+	good, total := s.tally().row(len(s.Rows) - 1)
+	if total == 0 {
 		return 0, false
 	}
-	return float64(c.Good) / float64(c.Good+c.Bad), true
+	return float64(good) / float64(total), true
 }
 
 // NoAnomalyAccuracy returns, with an anomaly block, the fraction of windows
@@ -158,14 +141,13 @@ func (s *TestSummary) NoAnomalyAccuracy() (acc float64, ok bool) {
 	if !s.WithAnomaly {
 		return 0, false
 	}
-	nc := len(s.Columns)
+	t := s.tally()
 	a := len(s.Rows) - 1 // the anomaly column
 	n, flagged := 0, 0
-	for i := 0; i < len(s.Labels); i++ {
-		for j := 0; j < nc; j++ {
-			n += s.Counts[i*nc+j]
-		}
-		flagged += s.Counts[i*nc+a]
+	for i := range s.Labels {
+		_, total := t.row(i)
+		n += total
+		flagged += s.Counts[i*t.cols+a]
 	}
 	if n == 0 {
 		return 0, false
