@@ -127,11 +127,7 @@ func (d *Definition) GenerateFeatures(ctx context.Context, samples []*Sample, op
 		return f, nil
 	}
 
-	workers := opt.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	workers = min(workers, len(used))
+	workers := workerCount(opt.Workers, len(used))
 	f.Stats.Workers = workers
 	procs := []*Processor{p0}
 	for len(procs) < workers {
@@ -141,58 +137,79 @@ func (d *Definition) GenerateFeatures(ctx context.Context, samples []*Sample, op
 		}
 		procs = append(procs, p)
 	}
-	errs := make([]error, len(used))
-	var (
-		next      atomic.Int64
-		stop      atomic.Bool
-		resampled atomic.Bool
-		mu        sync.Mutex
-		wg        sync.WaitGroup
-	)
-	for wk := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			p := procs[wk]
-			var tWin, tDSP time.Duration
-			defer func() {
-				mu.Lock()
-				f.Stats.Windowing += tWin
-				f.Stats.DSP += tDSP
-				mu.Unlock()
-			}()
-			for !stop.Load() {
-				i := int(next.Add(1) - 1)
-				if i >= len(used) {
-					return
-				}
-				if err := ctx.Err(); err != nil {
-					stop.Store(true)
-					return
-				}
-				if err := f.sampleFeatures(ctx, p, used[i], firstRow[i], firstRow[i+1], &tWin, &tDSP); err != nil {
-					errs[i] = err
-					stop.Store(true)
-					return
-				}
-				if p.Resampled() {
-					resampled.Store(true)
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	tWin := make([]time.Duration, workers)
+	tDSP := make([]time.Duration, workers)
+	var resampled atomic.Bool
+	err = forEach(ctx, len(used), workers, func(wk, i int) error {
+		p := procs[wk]
+		var win, dsp time.Duration
+		err := f.sampleFeatures(ctx, p, used[i], firstRow[i], firstRow[i+1], &win, &dsp)
+		tWin[wk] += win
+		tDSP[wk] += dsp
+		if err != nil {
+			return err
+		}
+		if p.Resampled() {
+			resampled.Store(true)
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
+	for wk := range workers {
+		f.Stats.Windowing += tWin[wk]
+		f.Stats.DSP += tDSP[wk]
 	}
 	f.resampled = resampled.Load()
 	f.Stats.Elapsed = time.Since(begin)
 	return f, nil
+}
+
+// workerCount returns the goroutines to run for n items: workers, or one
+// per core when workers ≤ 0, and at most n.
+func workerCount(workers, n int) int {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	return min(workers, n)
+}
+
+// forEach calls do(w, i) for i = 0 … n−1 on workers goroutines, w being the
+// calling goroutine's number (0 … workers−1) for its own state. It stops
+// handing out indices once ctx is cancelled or a call fails, and returns
+// ctx's error, or else the error of the lowest failing index whatever the
+// scheduling: every lower index was handed out before it and has run.
+func forEach(ctx context.Context, n, workers int, do func(w, i int) error) error {
+	errs := make([]error, n)
+	var (
+		next atomic.Int64
+		stop atomic.Bool
+		wg   sync.WaitGroup
+	)
+	for w := range workers {
+		wg.Go(func() {
+			for !stop.Load() {
+				i := int(next.Add(1) - 1)
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				if errs[i] = do(w, i); errs[i] != nil {
+					stop.Store(true)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // sampleFeatures computes the rows lo…hi−1, the windows of s.

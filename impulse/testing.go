@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"runtime"
 	"strings"
-	"sync"
 	"time"
 
 	"gonum.org/v1/gonum/mat"
@@ -76,53 +74,19 @@ func (m *Model) Test(ctx context.Context, samples []*Sample, opt TestOptions) (*
 		created = time.Now().UTC()
 	}
 	r := &TestReport{m: m, samples: samples, perSmp: make([][]WindowResult, len(samples)), created: created.Truncate(time.Millisecond)}
-	workers := opt.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	workers = min(workers, len(samples))
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-		next     int
-	)
-	for range workers {
-		c, err := m.NewClassifier()
-		if err != nil {
+	cs := make([]*Classifier, workerCount(opt.Workers, len(samples)))
+	for w := range cs {
+		if cs[w], err = m.NewClassifier(); err != nil {
 			return nil, err
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				mu.Lock()
-				i := next
-				next++
-				stop := firstErr != nil || i >= len(samples)
-				mu.Unlock()
-				if stop {
-					return
-				}
-				if err := ctx.Err(); err != nil {
-					mu.Lock()
-					firstErr = err
-					mu.Unlock()
-					return
-				}
-				res, err := c.Classify(samples[i], ClassificationWindows)
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-				r.perSmp[i] = res
-				mu.Unlock()
-			}
-		}()
 	}
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
+	err = forEach(ctx, len(samples), len(cs), func(w, i int) error {
+		var err error
+		r.perSmp[i], err = cs[w].Classify(samples[i], ClassificationWindows)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	for _, res := range r.perSmp {
 		r.Windows = append(r.Windows, res...)

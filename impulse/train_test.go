@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -430,5 +431,37 @@ func TestResponseEveryLearnBlock(t *testing.T) {
 		if sc.Result == nil || len(sc.Result) != 0 || sc.ResultCount != 0 {
 			t.Errorf("short sample, block %d: result %v (nil %v), want empty", sc.LearnBlock.ID, sc.Result, sc.Result == nil)
 		}
+	}
+}
+
+// TestModelTestErrors checks that model testing reports the first failing
+// sample in sample order whatever the number of workers, and cancellation.
+func TestModelTestErrors(t *testing.T) {
+	t.Parallel()
+	def, ds := gestures(t)
+	m, err := impulse.Train(context.Background(), def, ds, impulse.TrainOptions{Seed: 3, Created: trainTime})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var samples []*impulse.Sample
+	for i, s := range ds.Category(impulse.CategoryTesting)[:12] {
+		c := *s
+		if i == 5 || i == 9 {
+			// Without accZ: the DSP block cannot read the sample.
+			c.Sensors = slices.Clone(s.Sensors)
+			c.Sensors[2].Name = "gyrZ"
+		}
+		samples = append(samples, &c)
+	}
+	for _, workers := range []int{1, 2, 4, 12} {
+		_, err := m.Test(context.Background(), samples, impulse.TestOptions{Workers: workers})
+		if err == nil || !strings.Contains(err.Error(), samples[5].Path) || !strings.Contains(err.Error(), `no axis "accZ"`) {
+			t.Errorf("%d workers: error %v, want one about %s", workers, err, samples[5].Path)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if rep, err := m.Test(ctx, samples[:4], impulse.TestOptions{}); rep != nil || !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: report %v, error %v; want context.Canceled", rep != nil, err)
 	}
 }
