@@ -218,16 +218,25 @@ func New(cfg Config, in Input, labels []string, regression bool, seed uint64) (*
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	outputs := len(labels)
-	if regression {
-		if len(labels) > 1 {
-			return nil, fmt.Errorf("learn: regression takes one target name, got %d labels", len(labels))
-		}
-		outputs = 1
-	} else if outputs < 2 {
-		return nil, fmt.Errorf("learn: classification needs at least 2 classes, got %d labels", len(labels))
+	outputs, err := outputsFor(labels, regression)
+	if err != nil {
+		return nil, err
 	}
 	return newNetwork(cfg, in, labels, outputs, regression, seed)
+}
+
+// outputsFor returns the number of network outputs for labels: one per class,
+// at least 2 (classification), or 1 with at most one target name (regression).
+func outputsFor(labels []string, regression bool) (int, error) {
+	switch {
+	case regression && len(labels) > 1:
+		return 0, fmt.Errorf("learn: regression takes one target name, got %d labels", len(labels))
+	case regression:
+		return 1, nil
+	case len(labels) < 2:
+		return 0, fmt.Errorf("learn: classification needs at least 2 classes, got %d labels", len(labels))
+	}
+	return len(labels), nil
 }
 
 func newNetwork(cfg Config, in Input, labels []string, outputs int, regression bool, seed uint64) (*Network, error) {
@@ -271,16 +280,14 @@ func (d Dataset) check(features int, regression bool) (int, error) {
 				return 0, fmt.Errorf("%w: target %d is %v", ErrNotFinite, i, v)
 			}
 		}
-		if len(d.Labels) > 1 {
-			return 0, fmt.Errorf("learn: regression takes one target name, got %d labels", len(d.Labels))
-		}
-		return 1, nil
+		return outputsFor(d.Labels, true)
 	}
 	if len(d.Y) != r {
 		return 0, fmt.Errorf("learn: %d labels for %d windows", len(d.Y), r)
 	}
-	if len(d.Labels) < 2 {
-		return 0, fmt.Errorf("learn: classification needs at least 2 classes, got %d labels", len(d.Labels))
+	outputs, err := outputsFor(d.Labels, false)
+	if err != nil {
+		return 0, err
 	}
 	seen := make([]bool, len(d.Labels))
 	present := 0
@@ -296,7 +303,7 @@ func (d Dataset) check(features int, regression bool) (int, error) {
 	if present < 2 {
 		return 0, fmt.Errorf("learn: the data holds a single class (%q); classification needs at least 2", d.Labels[d.Y[0]])
 	}
-	return len(d.Labels), nil
+	return outputs, nil
 }
 
 // split shuffles 0..n−1 and holds out the first ceil(frac·n) as validation,
