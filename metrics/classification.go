@@ -120,7 +120,7 @@ func (r *ClassificationReport) UnmarshalJSON(data []byte) error {
 			err = json.Unmarshal(v, &r.WeightedAvg)
 		default:
 			c, cerr := strconv.Atoi(k)
-			if cerr != nil || c < 0 {
+			if cerr != nil || c < 0 || strconv.Itoa(c) != k { // "1", not "01" or "+1"
 				return fmt.Errorf("metrics: classification report key %q: %w", k, ErrValue)
 			}
 			r.Classes = append(r.Classes, c)

@@ -260,6 +260,12 @@ func TestBadInputErrors(t *testing.T) {
 		{"testing reserved label", err2(NewTestSummary([]string{"uncertain"}, false, []string{"a"}, []string{"uncertain"})), ErrValue},
 		{"anomaly AUC NaN", err2(AnomalyAUC([]string{"anomaly", "x"}, []float64{1, nan})), ErrValue},
 		{"anomaly metrics NaN threshold", err2(AnomalyMetrics([]string{"anomaly", "x"}, []float64{1, 0}, nan)), ErrValue},
+		{"saved confusion negative", err2(ModelMetrics{ConfusionMatrix: [][]float64{{1, -1}, {0, 2}}}.Classification(two)), ErrValue},
+		{"saved confusion fraction", err2(ModelMetrics{ConfusionMatrix: [][]float64{{1, 0.5}, {0, 2}}}.Classification(two)), ErrValue},
+		{"saved confusion NaN", err2(ModelMetrics{ConfusionMatrix: [][]float64{{1, 0}, {nan, 2}}}.Classification(two)), ErrValue},
+		{"saved confusion huge", err2(ModelMetrics{ConfusionMatrix: [][]float64{{1e300, 0}, {0, 2}}}.Classification(two)), ErrValue},
+		{"report key 01", json.Unmarshal([]byte(`{"1":{"support":1},"01":{"support":2}}`), new(ClassificationReport)), ErrValue},
+		{"report key +1", json.Unmarshal([]byte(`{"+1":{"support":1}}`), new(ClassificationReport)), ErrValue},
 	}
 	for _, c := range cases {
 		if !errors.Is(c.err, c.want) {

@@ -42,6 +42,7 @@ func TestProfileErrors(t *testing.T) {
 		want error
 	}{
 		{"unknown target", good, ProfileConfig{Target: "pdp-11"}, ErrUnknownTarget},
+		{"nil network", nil, ProfileConfig{}, ErrNetwork},
 		{"no performance", good, ProfileConfig{Target: "raspberry-pi-4"}, ErrUndefined},
 		{"negative factor", good, ProfileConfig{CoreFactor: -1}, ErrValue},
 		{"NaN clock", good, ProfileConfig{ClockMHz: math.NaN()}, ErrValue},
@@ -63,6 +64,9 @@ func TestProfileErrors(t *testing.T) {
 		if _, err := ProfileNetwork(c.net, c.cfg); !errors.Is(err, c.want) {
 			t.Errorf("%s: got %v, want %v", c.name, err, c.want)
 		}
+	}
+	if _, err := (*Network)(nil).MACs(); !errors.Is(err, ErrNetwork) {
+		t.Errorf("MACs of a nil network: %v", err)
 	}
 	if _, err := ProfileDSP(DSPBlock{Kind: DSPMFCC}, ProfileConfig{}); !errors.Is(err, ErrValue) {
 		t.Errorf("MFCC without frames: %v", err)

@@ -137,6 +137,9 @@ func orOne(v int) int {
 // analyze validates the network and derives per-op figures
 // (device-estimates.md §2).
 func analyze(n *Network) (*graph, error) {
+	if n == nil {
+		return nil, fmt.Errorf("metrics: nil network: %w", ErrNetwork)
+	}
 	g := &graph{dtype: n.DType}
 	if g.dtype == "" {
 		g.dtype = Int8

@@ -3,6 +3,7 @@ package metrics
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 )
 
@@ -96,7 +97,8 @@ func (c *Classification) ModelMetrics(variant string) ModelMetrics {
 // table can be written: the confusion matrix, report, loss and ROC AUC.
 // Predicted, which Studio does not keep, is nil. It returns an error
 // wrapping ErrLength when the confusion matrix is not len(labels) square,
-// and ErrValue for a regression model's metrics (no confusion matrix).
+// and ErrValue for a regression model's metrics (no confusion matrix) or a
+// count that is not a whole number in [0, 2³¹).
 func (m ModelMetrics) Classification(labels []string) (*Classification, error) {
 	n := len(labels)
 	if len(m.ConfusionMatrix) == 0 {
@@ -105,12 +107,15 @@ func (m ModelMetrics) Classification(labels []string) (*Classification, error) {
 	if len(m.ConfusionMatrix) != n {
 		return nil, fmt.Errorf("metrics: %s confusion matrix has %d rows for %d labels: %w", m.Type, len(m.ConfusionMatrix), n, ErrLength)
 	}
-	conf := &Confusion{Labels: labels, Counts: make([]int, n*n)}
+	conf := &Confusion{Labels: slices.Clone(labels), Counts: make([]int, n*n)}
 	for i, row := range m.ConfusionMatrix {
 		if len(row) != n {
 			return nil, fmt.Errorf("metrics: %s confusion matrix row %d has %d columns for %d labels: %w", m.Type, i, len(row), n, ErrLength)
 		}
 		for j, v := range row {
+			if !(v >= 0 && v <= math.MaxInt32 && v == math.Trunc(v)) {
+				return nil, fmt.Errorf("metrics: %s confusion matrix [%d][%d]=%v: %w", m.Type, i, j, v, ErrValue)
+			}
 			conf.Counts[i*n+j] = int(v)
 		}
 	}
