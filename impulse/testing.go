@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -118,17 +119,18 @@ func (r *TestReport) summarise() error {
 	}
 	switch {
 	case kb != nil && kb.regression:
-		var sum float64
-		n := 0
+		var actual, pred []float64
 		for _, w := range r.Windows {
-			if y, ok := parseTarget(w.Expected); ok && w.Value != nil {
-				d := *w.Value - y
-				sum += d * d
-				n++
+			if y, ok := parseTarget(w.Expected); ok {
+				actual, pred = append(actual, y), append(pred, *w.Value)
 			}
 		}
-		if n > 0 {
-			r.MSE = sum / float64(n)
+		if len(actual) > 0 {
+			reg, err := metrics.EvaluateRegression(actual, pred)
+			if err != nil {
+				return err
+			}
+			r.MSE = reg.MSE
 		}
 	case kb != nil:
 		s, err := metrics.NewTestSummary(kb.classes, ab != nil, expected, results)
@@ -153,10 +155,11 @@ func (r *TestReport) summarise() error {
 		}
 		if len(actual) > 0 {
 			c, err := metrics.EvaluateClassification(kb.classes, actual, mat.NewDense(len(actual), len(kb.classes), scores))
-			if err == nil {
-				r.Classification = c
-				r.extra = append(r.extra, metrics.LearnBlockMetrics{LearnBlockID: kb.block.ID, LearnBlockName: kb.block.Name, AdditionalMetrics: c.AdditionalMetrics()})
+			if err != nil {
+				return err
 			}
+			r.Classification = c
+			r.extra = append(r.extra, metrics.LearnBlockMetrics{LearnBlockID: kb.block.ID, LearnBlockName: kb.block.Name, AdditionalMetrics: c.AdditionalMetrics()})
 		}
 	default:
 		// An anomaly block alone: windows are "anomaly" or "no anomaly".
@@ -178,19 +181,26 @@ func (r *TestReport) summarise() error {
 		for i, w := range r.Windows {
 			scores[i] = *w.Anomaly
 		}
-		if auc, err := metrics.AnomalyAUC(expected, scores); err == nil {
-			r.AnomalyAUC, r.HasAnomalyAUC = auc, true
+		// The metrics hold the AUC unless it is undefined (one kind of
+		// window only).
+		am, err := metrics.AnomalyMetrics(expected, scores, ab.model.Threshold())
+		if err != nil {
+			return err
 		}
-		if am, err := metrics.AnomalyMetrics(expected, scores, ab.model.Threshold()); err == nil {
-			r.extra = append(r.extra, metrics.LearnBlockMetrics{LearnBlockID: ab.block.ID, LearnBlockName: ab.block.Name, AdditionalMetrics: am})
+		for _, a := range am {
+			if a.Name == metrics.MetricROCAUC {
+				r.AnomalyAUC, r.HasAnomalyAUC = a.FullPrecisionValue, true
+			}
 		}
+		r.extra = append(r.extra, metrics.LearnBlockMetrics{LearnBlockID: ab.block.ID, LearnBlockName: ab.block.Name, AdditionalMetrics: am})
 	}
 	return nil
 }
 
+// parseTarget reads a regression label: a finite number, with white space
+// around it allowed.
 func parseTarget(s string) (float64, bool) {
-	var v float64
-	_, err := fmt.Sscan(strings.TrimSpace(s), &v)
+	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 	return v, err == nil && !math.IsNaN(v) && !math.IsInf(v, 0)
 }
 

@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"gonum.org/v1/gonum/mat"
@@ -183,8 +182,8 @@ func trainKeras(ctx context.Context, log *jobLog, def *Definition, lb LearnBlock
 	if regression {
 		d.Targets = make([]float64, len(rows))
 		for i, r := range rows {
-			v, err := strconv.ParseFloat(strings.TrimSpace(feats.Classes[feats.Y[r]]), 64)
-			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			v, ok := parseTarget(feats.Classes[feats.Y[r]])
+			if !ok {
 				return nil, fmt.Errorf("%w: label %q is not a number: Your dataset contains non-numeric labels. Cannot train regression model.", ErrDataset, feats.Classes[feats.Y[r]])
 			}
 			d.Targets[i] = v

@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -463,5 +465,58 @@ func TestModelTestErrors(t *testing.T) {
 	cancel()
 	if rep, err := m.Test(ctx, samples[:4], impulse.TestOptions{}); rep != nil || !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: report %v, error %v; want context.Canceled", rep != nil, err)
+	}
+}
+
+// TestTrainRegression trains a regression network on the gestures, labelled
+// 0…3 (with white space around some labels), and checks model testing's
+// mean squared error against the windows' values and the response's
+// {"value": v} results.
+func TestTrainRegression(t *testing.T) {
+	t.Parallel()
+	_, ds := gestures(t)
+	values := map[string]string{"idle": "0", "updown": " 1", "circle": "2 ", "flick": "3"}
+	relabelled := &impulse.Dataset{Dir: ds.Dir}
+	for _, s := range ds.Samples {
+		c := *s
+		c.Label = values[s.Label]
+		relabelled.Samples = append(relabelled.Samples, &c)
+	}
+	def, err := impulse.ParseDefinition([]byte(`{"impulse": {
+	  "inputBlocks": [{"id": 1, "type": "time-series", "windowSizeMs": 2000, "windowIncreaseMs": 240, "padZeros": false}],
+	  "dspBlocks": [{"id": 2, "type": "spectral-analysis", "axes": ["accX", "accY", "accZ"]}],
+	  "learnBlocks": [{"id": 3, "type": "keras-regression", "dsp": [2]}]},
+	  "dsp": {"2": {"fft-length": 16}}, "learn": {"3": {"trainingCycles": 10}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := impulse.Train(context.Background(), def, relabelled, impulse.TrainOptions{Seed: 3, Created: trainTime})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := m.Test(context.Background(), relabelled.Category(impulse.CategoryTesting), impulse.TestOptions{Created: trainTime})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	n := 0
+	for _, w := range rep.Windows {
+		y, err := strconv.ParseFloat(strings.TrimSpace(w.Expected), 64)
+		if err != nil {
+			continue // the shake recordings have no number
+		}
+		d := *w.Value - y
+		sum += d * d
+		n++
+	}
+	if want := sum / float64(n); n == 0 || rep.Summary != nil || math.Abs(rep.MSE-want) > 1e-12 {
+		t.Errorf("MSE %v over the numbered windows, want %v over %d; summary %v", rep.MSE, want, n, rep.Summary)
+	}
+	resp := rep.Response()
+	if got := resp.Result[0].Classifications[0].Result[0]["value"]; got != *rep.Windows[0].Value {
+		t.Errorf("response value %v, want %v", got, *rep.Windows[0].Value)
+	}
+	if resp.Accuracy.MSEScore == nil || *resp.Accuracy.MSEScore != rep.MSE {
+		t.Errorf("response mseScore %v, want %v", resp.Accuracy.MSEScore, rep.MSE)
 	}
 }
