@@ -85,6 +85,23 @@ func checkFFTLength(block, param string, n int) error {
 	return nil
 }
 
+// dbScale is the decibel scale of the spectrogram and MFE blocks from
+// version 3 on: the power e in decibels, 10·log10(max(e, 1e-30)), mapped
+// from the noise floor nf (0) to 12 dB (1), unclipped.
+func dbScale(e, nf float64) float64 {
+	d := 10 * math.Log10(math.Max(e, 1e-30))
+	return (d - nf) / (12 - nf)
+}
+
+// checkNoiseFloor refuses a noise floor at or above 12 dB, where dbScale
+// divides by zero or turns the scale upside down.
+func checkNoiseFloor(block string, nf int) error {
+	if nf >= 12 {
+		return &ConfigError{Block: block, Param: "noise_floor_db", Value: nf, Reason: "noise floor must be below 12 dB"}
+	}
+	return nil
+}
+
 // powerFrames computes the power spectrum |DFT_n(frame)|²/n of every frame
 // of x into dst (frames × (n/2+1), row-major). Frames longer than n are
 // truncated to their first n samples, shorter ones zero-padded.

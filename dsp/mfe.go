@@ -81,8 +81,8 @@ func NewMFE(cfg MFEConfig, in Input) (*MFE, error) {
 			return nil, err
 		}
 	} else {
-		if cfg.NoiseFloorDB >= 12 {
-			return nil, &ConfigError{Block: name, Param: "noise_floor_db", Value: cfg.NoiseFloorDB, Reason: "noise floor must be below 12 dB"}
+		if err := checkNoiseFloor(name, cfg.NoiseFloorDB); err != nil {
+			return nil, err
 		}
 		b.quant = newDBQuantizer(float64(cfg.NoiseFloorDB))
 	}
@@ -222,9 +222,7 @@ func newDBQuantizer(nf float64) *dbQuantizer {
 
 // level is the reference computation, with a logarithm.
 func (q *dbQuantizer) level(e float64) int {
-	d := 10 * math.Log10(math.Max(e, 1e-30))
-	d = (d - q.nf) / (12 - q.nf)
-	d = min(max(d, 0), 1)
+	d := min(max(dbScale(e, q.nf), 0), 1)
 	return int(math.RoundToEven(256 * d))
 }
 

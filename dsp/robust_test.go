@@ -122,6 +122,8 @@ func TestBadConfigurations(t *testing.T) {
 		{"huge win_size", "mfcc", 4, map[string]any{"win_size": 1<<16 + 1}, audio, "win_size"},
 		{"zero pre_shift", "mfcc", 4, map[string]any{"pre_shift": 0}, audio, "pre_shift"},
 		{"one filter", "mfe", 4, map[string]any{"num_filters": 1}, audio, "num_filters"},
+		{"noise floor 12 dB", "spectrogram", 4, map[string]any{"noise_floor_db": 12}, audio, "noise_floor_db"},
+		{"noise floor above 12 dB", "mfe", 3, map[string]any{"noise_floor_db": 20, "fft_length": 512}, audio, "noise_floor_db"},
 		{"cutoff above Nyquist", "spectral-analysis", 4, map[string]any{"filter-type": "low", "filter-cutoff": 40}, accel, "filter-cutoff"},
 		{"odd order", "spectral-analysis", 4, map[string]any{"filter-type": "high", "filter-order": 3}, accel, "filter-order"},
 		{"order 10", "spectral-analysis", 4, map[string]any{"filter-type": "high", "filter-order": 10}, accel, "filter-order"},
@@ -293,7 +295,7 @@ func FuzzBlocks(f *testing.F) {
 			set("low_frequency", 0, 20, 300, 5000)
 			set("high_frequency", 0, 4000, 7600, 20000)
 			set("win_size", 0, 1, 3, 101, 4, -1)
-			set("noise_floor_db", -52, -100, 0, 11)
+			set("noise_floor_db", -52, -100, 0, 11, 12)
 			set("pre_cof", 0.0, 0.98, 1.5)
 			set("pre_shift", 1, 2, 0, 100000)
 			if typ == "spectrogram" {

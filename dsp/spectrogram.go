@@ -63,6 +63,11 @@ func NewSpectrogram(cfg SpectrogramConfig, in Input) (*Spectrogram, error) {
 	if err != nil {
 		return nil, err
 	}
+	if v >= 3 {
+		if err := checkNoiseFloor(name, cfg.NoiseFloorDB); err != nil {
+			return nil, err
+		}
+	}
 	return &Spectrogram{audioFront: front, cfg: cfg}, nil
 }
 
@@ -106,8 +111,7 @@ func (b *Spectrogram) AppendFeatures(dst, window []float64) ([]float64, error) {
 	}
 	nf := float64(b.cfg.NoiseFloorDB)
 	for _, e := range p {
-		d := 10 * math.Log10(math.Max(e, 1e-30))
-		d = (d - nf) / (12 - nf)
+		d := dbScale(e, nf)
 		if d < 0 {
 			d = 0
 		}
