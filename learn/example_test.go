@@ -52,7 +52,11 @@ func ExampleTrain() {
 	fmt.Printf("trained on %d, validated on %d windows\n", len(res.Train), len(res.Validation))
 	fmt.Printf("validation accuracy %.2f\n", last.ValAccuracy)
 
-	p, _ := res.Network.Classify(nil, d.X.RawRowView(1))
+	p, err := res.Network.Classify(nil, d.X.RawRowView(1))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Printf("window 1 is %q\n", res.Network.Labels()[argmax(p)])
 	// Output:
 	// trained on 160, validated on 40 windows
@@ -63,13 +67,21 @@ func ExampleTrain() {
 func ExampleQuantize() {
 	d := twoClusters(200)
 	in := learn.Input{Kind: learn.InputFlat, Width: 10}
-	res, _ := learn.Train(context.Background(), learn.DefaultConfig(in), in, d, learn.Options{Seed: 3})
+	res, err := learn.Train(context.Background(), learn.DefaultConfig(in), in, d, learn.Options{Seed: 3})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	q, err := learn.Quantize(context.Background(), res.Network, d.X, res.Validation)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	probs, _ := learn.Predict(context.Background(), q, d.X, res.Validation)
+	probs, err := learn.Predict(context.Background(), q, d.X, res.Validation)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	correct := 0
 	for i, r := range res.Validation {
 		if argmax(probs.RawRowView(i)) == d.Y[r] {
@@ -87,7 +99,11 @@ func ExampleNetwork_Ops() {
 	in := learn.Input{Kind: learn.InputFlat, Width: 10}
 	cfg := learn.DefaultConfig(in)
 	cfg.TrainingCycles = 1
-	res, _ := learn.Train(context.Background(), cfg, in, d, learn.Options{Seed: 3})
+	res, err := learn.Train(context.Background(), cfg, in, d, learn.Options{Seed: 3})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	for _, op := range res.Network.Ops() {
 		fmt.Println(op.Kind, op.Input, op.Output, op.Activation, op.MACs, op.WeightBytes+op.BiasBytes)
 	}

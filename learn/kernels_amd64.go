@@ -9,12 +9,12 @@ import "golang.org/x/sys/cpu"
 // bit-identical results.
 var useAVX = cpu.X86.HasAVX
 
-// axpy8 adds Σ_t x[t]·w[t·ldw : t·ldw+8] to y[0:8]; see axpy8Go.
+// axpy8 adds Σ_t x[t]·w[t·ldw : t·ldw+8] to y[0:8]; axpyRowsGo is its reference.
 //
 //go:noescape
 func axpy8(y *float32, x []float32, w *float32, ldw int)
 
-// axpy16 is axpy8 for 16 columns; see axpy16Go.
+// axpy16 is axpy8 for 16 columns; axpyRowsGo is its reference.
 //
 //go:noescape
 func axpy16(y *float32, x []float32, w *float32, ldw int)

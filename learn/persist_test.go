@@ -108,20 +108,22 @@ func FuzzUnmarshal(f *testing.F) {
 	})
 }
 
+// check loads data as either network type; whatever loads must classify a
+// window and describe its operators.
 func check(t *testing.T, data []byte) {
-	{
-		if n, err := UnmarshalNetwork(data); err == nil {
-			x := make([]float64, n.Features())
-			if _, err := n.Classify(nil, x); err != nil {
-				t.Fatal(err)
-			}
+	if n, err := UnmarshalNetwork(data); err == nil {
+		x := make([]float64, n.Features())
+		if _, err := n.Classify(nil, x); err != nil {
+			t.Fatal(err)
 		}
-		if q, err := UnmarshalInt8Network(data); err == nil {
-			x := make([]float64, q.Features())
-			if _, err := q.Classify(nil, x); err != nil {
-				t.Fatal(err)
-			}
+		n.Ops()
+	}
+	if q, err := UnmarshalInt8Network(data); err == nil {
+		x := make([]float64, q.Features())
+		if _, err := q.Classify(nil, x); err != nil {
+			t.Fatal(err)
 		}
+		q.Ops()
 	}
 }
 
