@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"math"
@@ -142,7 +143,7 @@ func TestClassificationAgainstSklearn(t *testing.T) {
 // jsonKeys returns the top-level keys of a JSON object in document order.
 func jsonKeys(t *testing.T, b []byte) []string {
 	t.Helper()
-	d := json.NewDecoder(bytesReader(b))
+	d := json.NewDecoder(bytes.NewReader(b))
 	if _, err := d.Token(); err != nil {
 		t.Fatal(err)
 	}
@@ -289,13 +290,15 @@ func TestAdditionalMetrics(t *testing.T) {
 	}
 	// Hand-derived: predictions 0,1,2,0 ⇒ recall a 1, b 1, c 1/2; precision
 	// a 1/2, b 1, c 1; weighted (by support 1,1,2) precision 0.875, recall
-	// 0.75; F1 a 2/3, b 1, c 2/3 ⇒ weighted 0.75.
-	want := []float64{-1, 0.875, 0.75, 0.75}
+	// 0.75; F1 a 2/3, b 1, c 2/3 ⇒ weighted 0.75. One-vs-rest ROC AUC: in
+	// every column each window of the class scores above every other
+	// window (a: .8 > .6,.2,.1; b: .7 > .2,.2,.1; c: .7,.2 > .1,.1) ⇒ 1.
+	want := []float64{1, 0.875, 0.75, 0.75}
 	for i, a := range m {
 		if a.Name != names[i] {
 			t.Errorf("metric %d named %q, want %q", i, a.Name, names[i])
 		}
-		if want[i] >= 0 && !close(a.FullPrecisionValue, want[i]) {
+		if !close(a.FullPrecisionValue, want[i]) {
 			t.Errorf("%s = %v, want %v", a.Name, a.FullPrecisionValue, want[i])
 		}
 	}

@@ -29,9 +29,14 @@ func TestGreedyPlanHand(t *testing.T) {
 func TestProfileErrors(t *testing.T) {
 	good := mlperfModels(t)["ad-int8"]
 	bad := func(mod func(n *Network)) *Network {
-		b, _ := json.Marshal(good)
+		b, err := json.Marshal(good)
+		if err != nil {
+			t.Fatal(err)
+		}
 		var n Network
-		json.Unmarshal(b, &n)
+		if err := json.Unmarshal(b, &n); err != nil {
+			t.Fatal(err)
+		}
 		mod(&n)
 		return &n
 	}
@@ -257,7 +262,9 @@ func TestPerformanceJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	var m map[string]any
-	json.Unmarshal(b, &m)
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
 	if m["hasPerformance"] != false || m["eon_ram_optimized"] != nil || m["profilingError"] != nil || m["customMetrics"] != nil {
 		t.Errorf("no-performance entry: %s", b)
 	}

@@ -6,12 +6,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"gonum.org/v1/gonum/mat"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/gonum/mat"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in ../testdata/metrics")
@@ -287,8 +288,12 @@ func TestModelMetricsClassification(t *testing.T) {
 		t.Fatal(err)
 	}
 	var a, b strings.Builder
-	c.WriteTable(&a)
-	back.WriteTable(&b)
+	if err := c.WriteTable(&a); err != nil {
+		t.Fatal(err)
+	}
+	if err := back.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
 	if a.String() != b.String() {
 		t.Errorf("rebuilt table differs:\n%s\nwant\n%s", b.String(), a.String())
 	}

@@ -26,12 +26,10 @@ func mlperfModels(t testing.TB) map[string]*Network {
 // measured arena figures of device-calibration-qemu-models.csv.
 type measuredModel struct {
 	key                 string // mlperf_models.json key
-	csvName             string
 	dtype               DType
-	macs                float64
 	tfliteBytes         int
 	arenaUsed, arenaMin int
-	head, tail          int // 0 when not measured
+	head                int // 0 when not measured
 	insnO2              float64
 }
 
@@ -49,10 +47,10 @@ func measuredModels(t testing.TB) []measuredModel {
 			r["tflm_arena_min_bytes"] = r["tflm_arena_used_bytes"]
 		}
 		out = append(out, measuredModel{
-			key: keys[r["model"]], csvName: r["model"], dtype: DType(r["dtype"]), macs: atof(r["macs"]),
+			key: keys[r["model"]], dtype: DType(r["dtype"]),
 			tfliteBytes: atoi(r["tflite_bytes"]), arenaUsed: atoi(r["tflm_arena_used_bytes"]),
 			arenaMin: atoi(r["tflm_arena_min_bytes"]), head: atoi(r["arena_head_bytes"]),
-			tail: atoi(r["arena_tail_bytes"]), insnO2: atof(r["instructions_invoke_O2"]),
+			insnO2: atof(r["instructions_invoke_O2"]),
 		})
 	}
 	return out
@@ -121,6 +119,7 @@ func rel(got, want float64) float64 { return got/want - 1 }
 // arena TFLM accepts (QEMU Cortex-M4, device-calibration-qemu-models.csv).
 func TestMLPerfArena(t *testing.T) {
 	nets := mlperfModels(t)
+	res := tailResiduals(t, nets)
 	for _, m := range measuredModels(t) {
 		g, err := analyze(nets[m.key])
 		if err != nil {
@@ -134,7 +133,7 @@ func TestMLPerfArena(t *testing.T) {
 			t.Errorf("%s: arena %d, measured minimum %d (%+.2f%%)", m.key, plan.arena, m.arenaMin, 100*e)
 		}
 		// Leave-one-out: the tail constant recomputed without this model.
-		loo := plan.arena + looShift(t, nets, m.key)
+		loo := plan.arena + looShift(res, m.key)
 		if e := rel(float64(loo), float64(m.arenaMin)); math.Abs(e) > 0.01 {
 			t.Errorf("%s: leave-one-out arena %d, measured minimum %d (%+.2f%%)", m.key, loo, m.arenaMin, 100*e)
 		}
@@ -158,9 +157,8 @@ func tailResiduals(t testing.TB, nets map[string]*Network) map[string]int {
 
 // looShift returns how much the arena of model key would move if tailFixed
 // were fitted on the other six models only (an upper bound: the arena is
-// aligned and may be bound by the planning temp).
-func looShift(t testing.TB, nets map[string]*Network, key string) int {
-	res := tailResiduals(t, nets)
+// aligned and may be bound by the planning temp), given the tail residuals.
+func looShift(res map[string]int, key string) int {
 	sum, n := 0, 0
 	for k, r := range res {
 		if k != key {

@@ -1,9 +1,10 @@
 package metrics
 
 import (
-	"github.com/tinyimpulse/tinyimpulse/internal/eischema"
 	"strings"
 	"testing"
+
+	"github.com/tinyimpulse/tinyimpulse/internal/eischema"
 )
 
 // studioDocs returns the JSON documents this package produces, each wrapped
