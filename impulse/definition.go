@@ -48,6 +48,7 @@ type Definition struct {
 	Learn map[int]*LearnParams
 
 	shapes map[int]*dspShape // built DSP blocks, once Ready
+	file   string            // the file LoadDefinition read, named by Resolve's errors
 }
 
 // DSPParams are the parameters of one DSP block (the config of Studio's
@@ -192,11 +193,15 @@ func LoadDefinition(file string) (*Definition, error) {
 		return nil, &FileError{Path: file, Err: err}
 	}
 	d, err := ParseDefinition(data)
-	var de *DefinitionError
-	if errors.As(err, &de) {
-		de.File = file
+	if err != nil {
+		var de *DefinitionError
+		if errors.As(err, &de) {
+			de.File = file
+		}
+		return nil, err
 	}
-	return d, err
+	d.file = file
+	return d, nil
 }
 
 // MarshalJSON writes the definition in the form ParseDefinition reads.
@@ -235,11 +240,7 @@ func (d *Definition) UnmarshalJSON(data []byte) error {
 		nd.readLearnParams(w, v)
 	}
 	top.end()
-	for _, lb := range nd.Impulse.LearnBlocks {
-		if nd.Learn[lb.ID] == nil && lb.ID > 0 {
-			nd.Learn[lb.ID] = defaultLearnParams(lb.Type)
-		}
-	}
+	nd.fillLearnDefaults()
 	if len(w.problems) == 0 && nd.Ready() {
 		nd.build(w)
 	} else if len(w.problems) == 0 {
@@ -252,14 +253,25 @@ func (d *Definition) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-func defaultLearnParams(typ string) *LearnParams {
-	switch typ {
-	case LearnKeras, LearnKerasRegression:
-		return &LearnParams{Keras: &KerasParams{}}
-	case LearnAnomaly, LearnAnomalyGMM:
-		return &LearnParams{Anomaly: &AnomalyParams{}}
+// fillLearnDefaults gives every learn block without an entry in Learn one
+// with Studio's defaults.
+func (d *Definition) fillLearnDefaults() {
+	if d.Learn == nil {
+		d.Learn = map[int]*LearnParams{}
 	}
-	return &LearnParams{}
+	for _, lb := range d.Impulse.LearnBlocks {
+		if d.Learn[lb.ID] != nil || lb.ID <= 0 {
+			continue
+		}
+		switch lb.Type {
+		case LearnKeras, LearnKerasRegression:
+			d.Learn[lb.ID] = &LearnParams{Keras: &KerasParams{}}
+		case LearnAnomaly, LearnAnomalyGMM:
+			d.Learn[lb.ID] = &LearnParams{Anomaly: &AnomalyParams{}}
+		default:
+			d.Learn[lb.ID] = &LearnParams{}
+		}
+	}
 }
 
 // Ready reports whether everything feature generation needs is known: for a
@@ -486,8 +498,7 @@ func readDSPBlock(w *walker, path string, v any, in *InputBlock) DSPBlock {
 	b.ID = o.blockID()
 	if typ, ok := o.str("type"); ok {
 		if dsp.LatestVersion(typ) == 0 {
-			known := slices.Clone(dsp.BlockTypes)
-			sort.Strings(known)
+			known := slices.Sorted(slices.Values(dsp.BlockTypes))
 			w.add(child(path, "type"), "unknown processing block type %q (known: %s)", typ, strings.Join(known, ", "))
 		} else {
 			b.Type = typ
@@ -523,16 +534,8 @@ func readDSPBlock(w *walker, path string, v any, in *InputBlock) DSPBlock {
 		if in.Type == InputImage && len(b.Axes) == 0 {
 			b.Axes = []string{"image"}
 		}
-		if in.Type == InputTimeSeries {
-			if len(b.Axes) == 0 {
-				b.Axes = slices.Clone(in.Axes)
-			} else if len(in.Axes) > 0 {
-				for i, a := range b.Axes {
-					if !slices.Contains(in.Axes, a) {
-						w.add(index(child(path, "axes"), i), "axis %q is not one of the input block's axes (%s)", a, strings.Join(in.Axes, ", "))
-					}
-				}
-			}
+		if in.Type == InputTimeSeries && len(in.Axes) > 0 {
+			b.inheritAxes(w, path, in.Axes)
 		}
 	}
 	o.end()

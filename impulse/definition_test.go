@@ -5,6 +5,8 @@ import (
 	"errors"
 	"image"
 	"image/color"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -336,6 +338,49 @@ func TestResolve(t *testing.T) {
 	img := &Dataset{Samples: []*Sample{{ID: 1, Path: "i.png", Image: smallImage()}}}
 	if err := d2.Resolve(img); err == nil || !strings.Contains(err.Error(), "samples are images") {
 		t.Errorf("image in a time-series dataset: %v", err)
+	}
+}
+
+// Resolve's problems name the file LoadDefinition read.
+func TestResolveNamesFile(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "def.json")
+	if err := os.WriteFile(file, []byte(`{"impulse": {"inputBlocks": [{"id": 1, "type": "time-series", "axes": ["x", "w"]}],
+	  "dspBlocks": [{"id": 2, "type": "raw"}], "learnBlocks": [{"id": 4, "type": "keras", "dsp": [2]}]}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err := LoadDefinition(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = d.Resolve(&Dataset{Samples: []*Sample{series(1, "a", CategoryTraining, 20, []string{"x"}, 10)}})
+	var de *DefinitionError
+	if !errors.As(err, &de) || de.File != file || !strings.HasPrefix(err.Error(), "impulse: "+file+": impulse.inputBlocks[0].axes[1]: ") {
+		t.Errorf("Resolve error %v, want a *DefinitionError naming %s", err, file)
+	}
+}
+
+// Learn is an exported map: Resolve gives a learn block that lost its entry
+// the defaults again, and the anomaly accessors refuse (rather than
+// dereference) a block whose entry holds no anomaly parameters.
+func TestResolveMissingLearnParams(t *testing.T) {
+	t.Parallel()
+	d := mustParse(t, `{"impulse": {"inputBlocks": [{"id": 1, "type": "time-series", "windowSizeMs": 100}],
+	  "dspBlocks": [{"id": 2, "type": "raw"}], "learnBlocks": [{"id": 3, "type": "keras", "dsp": [2]}, {"id": 4, "type": "anomaly", "dsp": [2]}]}}`)
+	delete(d.Learn, 3)
+	d.Learn[4] = nil
+	if err := d.Resolve(&Dataset{Samples: []*Sample{series(1, "a", CategoryTraining, 20, []string{"x"}, 10)}}); err != nil {
+		t.Fatal(err)
+	}
+	if cfg, _, err := d.KerasConfig(3); err != nil || cfg.TrainingCycles == 0 {
+		t.Errorf("KerasConfig after Resolve: %+v, %v; want Studio's defaults", cfg, err)
+	}
+	if km, err := d.KMeansConfig(4); err != nil || km.ClusterCount == 0 {
+		t.Errorf("KMeansConfig after Resolve: %+v, %v; want Studio's defaults", km, err)
+	}
+	d.Learn[4] = &LearnParams{}
+	if _, err := d.KMeansConfig(4); err == nil {
+		t.Error("KMeansConfig of a block without anomaly parameters: no error")
 	}
 }
 

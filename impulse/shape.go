@@ -257,13 +257,8 @@ func (d *Definition) KMeansConfig(learnID int) (anomaly.KMeansConfig, error) {
 	if err != nil {
 		return anomaly.KMeansConfig{}, err
 	}
-	c := anomaly.KMeansConfig{Axes: p.Axes, ClusterCount: p.ClusterCount, Thresholds: p.Thresholds}
-	if p.MinimumConfidenceRating != nil {
-		c.MinimumConfidenceRating = *p.MinimumConfidenceRating
-		if c.MinimumConfidenceRating == 0 && !hasThreshold(p.Thresholds) {
-			c.Thresholds = append(slices.Clone(c.Thresholds), BlockThreshold{Key: anomaly.ThresholdKey, Value: 0})
-		}
-	}
+	c := anomaly.KMeansConfig{Axes: p.Axes, ClusterCount: p.ClusterCount}
+	c.MinimumConfidenceRating, c.Thresholds = p.threshold()
 	return c, nil
 }
 
@@ -273,18 +268,24 @@ func (d *Definition) GMMConfig(learnID int) (anomaly.GMMConfig, error) {
 	if err != nil {
 		return anomaly.GMMConfig{}, err
 	}
-	c := anomaly.GMMConfig{Axes: p.Axes, ClusterCount: p.ClusterCount, Thresholds: p.Thresholds}
-	if p.MinimumConfidenceRating != nil {
-		c.MinimumConfidenceRating = *p.MinimumConfidenceRating
-		if c.MinimumConfidenceRating == 0 && !hasThreshold(p.Thresholds) {
-			c.Thresholds = append(slices.Clone(c.Thresholds), BlockThreshold{Key: anomaly.ThresholdKey, Value: 0})
-		}
-	}
+	c := anomaly.GMMConfig{Axes: p.Axes, ClusterCount: p.ClusterCount}
+	c.MinimumConfidenceRating, c.Thresholds = p.threshold()
 	return c, nil
 }
 
-func hasThreshold(t []BlockThreshold) bool {
-	return slices.ContainsFunc(t, func(x BlockThreshold) bool { return x.Key == anomaly.ThresholdKey })
+// threshold returns the block's minimum confidence rating and thresholds as
+// the anomaly package reads them, where a rating of 0 means the default: an
+// explicit rating of 0 becomes a min_anomaly_score threshold of 0 unless the
+// thresholds already hold one.
+func (p *AnomalyParams) threshold() (float64, []BlockThreshold) {
+	if p.MinimumConfidenceRating == nil {
+		return 0, p.Thresholds
+	}
+	r := *p.MinimumConfidenceRating
+	if r == 0 && !slices.ContainsFunc(p.Thresholds, func(x BlockThreshold) bool { return x.Key == anomaly.ThresholdKey }) {
+		return r, append(slices.Clone(p.Thresholds), BlockThreshold{Key: anomaly.ThresholdKey, Value: 0})
+	}
+	return r, p.Thresholds
 }
 
 func (d *Definition) anomalyParams(learnID int, typ string) (*AnomalyParams, error) {
@@ -298,7 +299,11 @@ func (d *Definition) anomalyParams(learnID int, typ string) (*AnomalyParams, err
 	if lb.Type != typ {
 		return nil, fmt.Errorf("impulse: learn block %d is a %q block, not %q", learnID, lb.Type, typ)
 	}
-	return d.Learn[learnID].Anomaly, nil
+	p := d.Learn[learnID]
+	if p == nil || p.Anomaly == nil {
+		return nil, fmt.Errorf("impulse: learn block %d has no anomaly parameters in Definition.Learn", learnID)
+	}
+	return p.Anomaly, nil
 }
 
 // FeatureLabels returns the labels of a DSP block's features with their axis
@@ -414,19 +419,21 @@ func configFor(typ string) any {
 // DSP blocks without axes the input block's axes. It then checks the
 // definition against the data — every sample must be of the input block's
 // kind and have its axes — builds every block for the window shape and fills
-// in the learn blocks' defaults, and reports every problem in a
-// *DefinitionError.
+// in the learn blocks' defaults (giving blocks without an entry in Learn one),
+// and reports every problem in a *DefinitionError, whose File is the file
+// LoadDefinition read.
 func (d *Definition) Resolve(ds *Dataset) error {
 	w := new(walker)
+	d.fillLearnDefaults()
 	if len(d.Impulse.InputBlocks) != 1 {
 		w.add("impulse.inputBlocks", "must hold exactly one input block")
-		return w.err("")
+		return w.err(d.file)
 	}
 	in := &d.Impulse.InputBlocks[0]
 	const path = "impulse.inputBlocks[0]"
 	if len(ds.Samples) == 0 {
 		w.add("", "the dataset has no samples")
-		return w.err("")
+		return w.err(d.file)
 	}
 	ref := ds.Category(CategoryTraining)
 	if len(ref) == 0 {
@@ -442,7 +449,7 @@ func (d *Definition) Resolve(ds *Dataset) error {
 		}
 		if len(images) > 0 {
 			w.add(child(path, "type"), "the input block is time-series but %d samples are images (first: %s)", len(images), images[0].Path)
-			return w.err("")
+			return w.err(d.file)
 		}
 		if len(in.Axes) == 0 {
 			in.Axes = ref[0].sensorNames()
@@ -463,15 +470,7 @@ func (d *Definition) Resolve(ds *Dataset) error {
 			in.FrequencyHz = commonFrequency(ref)
 		}
 		for i := range d.Impulse.DSPBlocks {
-			b := &d.Impulse.DSPBlocks[i]
-			if len(b.Axes) == 0 {
-				b.Axes = slices.Clone(in.Axes)
-			}
-			for j, a := range b.Axes {
-				if !slices.Contains(in.Axes, a) {
-					w.add(index(child(index("impulse.dspBlocks", i), "axes"), j), "axis %q is not one of the input block's axes (%s)", a, strings.Join(in.Axes, ", "))
-				}
-			}
+			d.Impulse.DSPBlocks[i].inheritAxes(w, index("impulse.dspBlocks", i), in.Axes)
 		}
 	case InputImage:
 		var series []*Sample
@@ -489,7 +488,21 @@ func (d *Definition) Resolve(ds *Dataset) error {
 	if len(w.problems) == 0 {
 		d.build(w)
 	}
-	return w.err("")
+	return w.err(d.file)
+}
+
+// inheritAxes gives a DSP block of a time-series impulse the input block's
+// axes when it names none, and reports the axes it names that the input block
+// does not have; path is the block's.
+func (b *DSPBlock) inheritAxes(w *walker, path string, inAxes []string) {
+	if len(b.Axes) == 0 {
+		b.Axes = slices.Clone(inAxes)
+	}
+	for i, a := range b.Axes {
+		if !slices.Contains(inAxes, a) {
+			w.add(index(child(path, "axes"), i), "axis %q is not one of the input block's axes (%s)", a, strings.Join(inAxes, ", "))
+		}
+	}
 }
 
 func (s *Sample) sensorNames() []string {
