@@ -95,7 +95,6 @@ func f2(v float64) string  { return strconv.FormatFloat(v, 'f', 2, 64) }
 func pct(v float64) string { return strconv.FormatFloat(100*v, 'f', 1, 64) + "%" }
 func itoa(v int) string    { return strconv.Itoa(v) }
 func ms(v float64) string  { return strconv.Itoa(LatencyMillis(v)) + " ms" }
-func bytesK(n int) string  { return kb(n) }
 
 // WriteTable writes the confusion matrix (rows actual, columns predicted,
 // under the predicted labels) with every class's precision, recall, F1
@@ -260,7 +259,7 @@ func (d *DeviceSummary) WriteTable(w io.Writer) error {
 	var rows [][]string
 	totalMs, totalRAM, totalROM := 0.0, 0, 0
 	for _, b := range d.DSP {
-		rows = append(rows, []string{b.Name, "DSP", ms(b.LatencyMs), bytesK(b.RAM), bytesK(b.ROM), ""})
+		rows = append(rows, []string{b.Name, "DSP", ms(b.LatencyMs), kb(b.RAM), kb(b.ROM), ""})
 		totalMs += b.LatencyMs
 		totalRAM = max(totalRAM, b.RAM)
 		totalROM += b.ROM
@@ -268,11 +267,11 @@ func (d *DeviceSummary) WriteTable(w io.Writer) error {
 	for i, p := range d.NN {
 		name := "NN " + string(p.DType)
 		rows = append(rows,
-			[]string{name, "TFLite Micro", ms(p.LatencyMs), bytesK(p.TFLite.RAM), bytesK(p.TFLite.ROM), bytesK(p.TFLite.Arena)},
-			[]string{name, "EON", ms(p.LatencyMs), bytesK(p.EON.RAM), bytesK(p.EON.ROM), bytesK(p.EON.Arena)})
+			[]string{name, "TFLite Micro", ms(p.LatencyMs), kb(p.TFLite.RAM), kb(p.TFLite.ROM), kb(p.TFLite.Arena)},
+			[]string{name, "EON", ms(p.LatencyMs), kb(p.EON.RAM), kb(p.EON.ROM), kb(p.EON.Arena)})
 		if p.RAMOptimized {
-			rows = append(rows, []string{name, "EON RAM-opt.", ms(p.RAMOptimizedLatencyMs), bytesK(p.EONRAMOptimized.RAM),
-				bytesK(p.EONRAMOptimized.ROM), bytesK(p.EONRAMOptimized.Arena)})
+			rows = append(rows, []string{name, "EON RAM-opt.", ms(p.RAMOptimizedLatencyMs), kb(p.EONRAMOptimized.RAM),
+				kb(p.EONRAMOptimized.ROM), kb(p.EONRAMOptimized.Arena)})
 		}
 		if i == 0 {
 			totalMs += p.LatencyMs
@@ -281,12 +280,12 @@ func (d *DeviceSummary) WriteTable(w io.Writer) error {
 		}
 	}
 	for _, b := range d.Anomaly {
-		rows = append(rows, []string{b.Name, "anomaly", ms(b.LatencyMs), bytesK(b.RAM), bytesK(b.ROM), ""})
+		rows = append(rows, []string{b.Name, "anomaly", ms(b.LatencyMs), kb(b.RAM), kb(b.ROM), ""})
 		totalMs += b.LatencyMs
 		totalRAM = max(totalRAM, b.RAM)
 		totalROM += b.ROM
 	}
-	notes := []string{fmt.Sprintf("Total (EON): %s, peak RAM %s, ROM %s; target %s", ms(totalMs), bytesK(totalRAM), bytesK(totalROM), d.Target.ID)}
+	notes := []string{fmt.Sprintf("Total (EON): %s, peak RAM %s, ROM %s; target %s", ms(totalMs), kb(totalRAM), kb(totalROM), d.Target.ID)}
 	for _, p := range d.NN {
 		if !p.Fits {
 			notes = append(notes, "Does not fit: "+p.FitError)
