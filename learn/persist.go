@@ -230,6 +230,12 @@ func UnmarshalInt8Network(data []byte) (*Int8Network, error) {
 			return nil, fmt.Errorf("%w: op %d has invalid quantisation", ErrFormat, i)
 		}
 		ql.inQ, ql.outQ = cur, QuantParams{f.Scale, f.ZeroPoint}
+		switch {
+		case ql.kind == qPool && ql.outQ != ql.inQ:
+			return nil, fmt.Errorf("%w: op %d (max pooling) changes the quantisation %+v to %+v", ErrFormat, i, ql.inQ, ql.outQ)
+		case ql.kind == qSoftmax && ql.outQ != softmaxQuant:
+			return nil, fmt.Errorf("%w: op %d (softmax) has output quantisation %+v, want %+v", ErrFormat, i, ql.outQ, softmaxQuant)
+		}
 		if ql.kind == qConv || ql.kind == qAffine {
 			l := &n.layers[ql.src]
 			nw, cout := l.wn, l.out.c

@@ -181,3 +181,40 @@ func TestHugeInputRejected(t *testing.T) {
 		}
 	}
 }
+
+// TestInt8FileFixedQuantisation: a well-formed file whose max pooling op
+// rescales its tensor, or whose softmax output is not (1/256, −128), is
+// rejected (the integer kernels ignore both, so the outputs would be
+// de-quantised wrongly).
+func TestInt8FileFixedQuantisation(t *testing.T) {
+	t.Parallel()
+	d := blobs(60, 12, 3, 1.5, 9)
+	cfg := Config{TrainingCycles: 1, VisualLayers: []VisualLayer{{Type: "reshape", Columns: 4}, {Type: "conv1d", Neurons: 8}, {Type: "flatten"}}}
+	res, err := Train(context.Background(), cfg, Input{Kind: InputMFE, Width: 3, Height: 4}, d, Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := Quantize(context.Background(), res.Network, d.X, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := q.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []qkind{qPool, qSoftmax} {
+		h, payload, err := unmarshal(data, kindInt8)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(q.layers, func(l qlayer) bool { return l.kind == k })
+		h.Ops[i].Scale *= 2
+		b, err := marshal(kindInt8, h, payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := UnmarshalInt8Network(b); !errors.Is(err, ErrFormat) {
+			t.Errorf("op kind %d with a changed scale: error %v, want ErrFormat", k, err)
+		}
+	}
+}

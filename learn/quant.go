@@ -35,6 +35,9 @@ type QuantParams struct {
 	ZeroPoint int32
 }
 
+// softmaxQuant is the fixed quantisation of TFLite's int8 softmax output.
+var softmaxQuant = QuantParams{Scale: 1.0 / 256, ZeroPoint: -128}
+
 type qkind uint8
 
 const (
@@ -251,7 +254,7 @@ func Quantize(ctx context.Context, n *Network, X mat.Matrix, rows []int) (*Int8N
 		case qPool:
 			ql.outQ = cur
 		case qSoftmax:
-			ql.outQ = QuantParams{Scale: 1.0 / 256, ZeroPoint: -128}
+			ql.outQ = softmaxQuant
 		default:
 			ql.outQ = asymmetric(lo[ql.src+1], hi[ql.src+1])
 			cout := l.out.c
