@@ -159,22 +159,11 @@ func dft4(re, im []float64) {
 	}
 }
 
-// pair returns X[k] and X[m-k] of the real transform from the packed
-// complex transform Z: with E = (Z[k] + conj Z[m-k])/2 and
-// O = (Z[k] - conj Z[m-k])/(2i), X[k] = E + w^k·O and X[m-k] =
-// conj(E - w^k·O), w = exp(-2πi/n).
+// pair returns X[k] and X[m-k] of the real transform (see untangle).
 func (r *Real) pair(k int) (xk, xmk complex128) {
 	a, b := r.rev[k], r.revM[k]
-	zkr, zki := r.re[a], r.im[a]
-	zmr, zmi := r.re[b], r.im[b]
-	er := (zkr + zmr) * 0.5
-	ei := (zki - zmi) * 0.5
-	or := (zki + zmi) * 0.5
-	oi := (zmr - zkr) * 0.5
-	wr, wi := r.postRe[k], r.postIm[k]
-	tr := float64(wr*or) - float64(wi*oi)
-	ti := float64(wr*oi) + float64(wi*or)
-	return complex(er+tr, ei+ti), complex(er-tr, -(ei - ti))
+	ar, ai, br, bi := untangle(r.re[a], r.im[a], r.re[b], r.im[b], r.postRe[k], r.postIm[k])
+	return complex(ar, ai), complex(br, -bi)
 }
 
 // Coefficients stores the n/2+1 coefficients of the real DFT of x in dst,

@@ -96,11 +96,24 @@ func deinterleaveGo(re, im, x []float64) {
 	}
 }
 
+// untangle returns X[k] = (ar, ai) and conj X[m-k] = (br, bi) of the real
+// transform from Z[k] = (zkr, zki) and Z[m-k] = (zmr, zmi) of the packed
+// complex transform: with E = (Z[k] + conj Z[m-k])/2 and
+// O = (Z[k] - conj Z[m-k])/(2i), X[k] = E + w^k·O and X[m-k] =
+// conj(E - w^k·O), w^k = (wr, wi) = exp(-2πik/n).
+func untangle(zkr, zki, zmr, zmi, wr, wi float64) (ar, ai, br, bi float64) {
+	er := (zkr + zmr) * 0.5
+	ei := (zki - zmi) * 0.5
+	or := (zki + zmi) * 0.5
+	oi := (zmr - zkr) * 0.5
+	tr := float64(wr*or) - float64(wi*oi)
+	ti := float64(wr*oi) + float64(wi*or)
+	return er + tr, ei + ti, er - tr, ei - ti
+}
+
 // untangleGo computes the power |X[k]|²·scale of the real transform for
 // k = 1..m/2 and m-k from the packed transform Z, stored bit-reversed in
-// re, im (Z[k] at rev[k], Z[m-k] at revM[k]): with E = (Z[k] + conj Z[m-k])/2
-// and O = (Z[k] - conj Z[m-k])/(2i), X[k] = E + w^k·O and X[m-k] =
-// conj(E - w^k·O), w = exp(-2πi/n).
+// re, im (Z[k] at rev[k], Z[m-k] at revM[k]).
 //
 // It is the reference for untangleAVX, which computes the same values for
 // four k at a time from the spectrum in natural order; at k = m/2 both
@@ -109,16 +122,7 @@ func untangleGo(dst, re, im []float64, rev, revM []int32, wr, wi []float64, scal
 	m := len(re)
 	for k := 1; k <= m/2; k++ {
 		a, b := rev[k], revM[k]
-		zkr, zki := re[a], im[a]
-		zmr, zmi := re[b], im[b]
-		er := (zkr + zmr) * 0.5
-		ei := (zki - zmi) * 0.5
-		or := (zki + zmi) * 0.5
-		oi := (zmr - zkr) * 0.5
-		tr := float64(wr[k]*or) - float64(wi[k]*oi)
-		ti := float64(wr[k]*oi) + float64(wi[k]*or)
-		ar, ai := er+tr, ei+ti
-		br, bi := er-tr, ei-ti
+		ar, ai, br, bi := untangle(re[a], im[a], re[b], im[b], wr[k], wi[k])
 		dst[k] = (float64(ar*ar) + float64(ai*ai)) * scale
 		dst[m-k] = (float64(br*br) + float64(bi*bi)) * scale
 	}
