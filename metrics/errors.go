@@ -1,9 +1,6 @@
 package metrics
 
-import (
-	"errors"
-	"fmt"
-)
+import "errors"
 
 // Sentinel errors. Functions wrap them with the name of the offending
 // argument and value; test for them with [errors.Is].
@@ -24,9 +21,3 @@ var (
 	// ErrNetwork is returned for a malformed network description.
 	ErrNetwork = errors.New("metrics: invalid network")
 )
-
-func isUndefined(err error) bool { return errors.Is(err, ErrUndefined) }
-
-func errValue(name string, v any) error {
-	return fmt.Errorf("metrics: %s=%v: %w", name, v, ErrValue)
-}

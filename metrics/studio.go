@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -183,11 +184,11 @@ func AnomalyMetrics(expected []string, scores []float64, threshold float64) ([]A
 	switch {
 	case err == nil:
 		out = append(out, NewAdditionalMetric(MetricROCAUC, auc))
-	case !isUndefined(err):
+	case !errors.Is(err, ErrUndefined):
 		return nil, err
 	}
 	if math.IsNaN(threshold) {
-		return nil, errValue("threshold", threshold)
+		return nil, fmt.Errorf("metrics: AnomalyMetrics: threshold %v: %w", threshold, ErrValue)
 	}
 	actual := make([]int, len(expected))
 	pred := make([]int, len(expected))
