@@ -1,7 +1,7 @@
 package impulse
 
 import (
-	"bytes"
+	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -331,11 +331,15 @@ func (m *Model) Save(dir string) error {
 	}
 	if err := os.Rename(tmp, dir); err != nil {
 		if old != "" {
-			os.Rename(old, dir)
+			if rerr := os.Rename(old, dir); rerr != nil {
+				return errors.Join(err, fmt.Errorf("impulse: the previous model is left in %s: %w", old, rerr))
+			}
 		}
 		return err
 	}
 	if old != "" {
+		// The new model is in place; a leftover copy of the old one is
+		// only clutter.
 		os.RemoveAll(old)
 	}
 	return nil
@@ -355,12 +359,15 @@ func (m *Model) writeFiles(dir string) error {
 		mk := manifestKeras{ID: k.block.ID, Classes: k.classes, Regression: k.regression, Variant: k.variant,
 			Threshold: k.threshold, BestEpoch: k.bestEpoch, Config: k.config, Metadata: k.metadata,
 			Float32: fmt.Sprintf("learn-%d-float32.bin", k.block.ID), Int8: fmt.Sprintf("learn-%d-int8.bin", k.block.ID)}
-		for name, bm := range map[string]interface{ MarshalBinary() ([]byte, error) }{mk.Float32: k.float, mk.Int8: k.int8} {
-			data, err := bm.MarshalBinary()
+		for _, f := range []struct {
+			name string
+			net  encoding.BinaryMarshaler
+		}{{mk.Float32, k.float}, {mk.Int8, k.int8}} {
+			data, err := f.net.MarshalBinary()
 			if err != nil {
 				return err
 			}
-			if err := write(name, data); err != nil {
+			if err := write(f.name, data); err != nil {
 				return err
 			}
 		}
@@ -418,8 +425,7 @@ func LoadModel(dir string) (*Model, error) {
 		return nil, err
 	}
 	var man manifest
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&man); err != nil {
+	if err := json.Unmarshal(data, &man); err != nil {
 		return nil, bad("%s: %v", manifestFile, err)
 	}
 	if man.Format != modelFormat {
@@ -461,11 +467,23 @@ func LoadModel(dir string) (*Model, error) {
 		if kb.int8, err = learn.UnmarshalInt8Network(qd); err != nil {
 			return nil, bad("%s: %v", mk.Int8, err)
 		}
-		if n := def.NumFeatures(mk.ID); kb.float.Shape().Features() != n {
-			return nil, bad("keras block %d reads %d features, the definition gives %d", mk.ID, kb.float.Shape().Features(), n)
+		n := def.NumFeatures(mk.ID)
+		for _, p := range []learn.Predictor{kb.float, kb.int8} {
+			if p.Features() != n {
+				return nil, bad("keras block %d reads %d features, the definition gives %d", mk.ID, p.Features(), n)
+			}
+			if p.Outputs() != len(kb.classes) {
+				return nil, bad("keras block %d has %d classes for %d network outputs", mk.ID, len(kb.classes), p.Outputs())
+			}
 		}
-		if len(kb.classes) == 0 {
-			return nil, bad("keras block %d has no classes", mk.ID)
+		if kb.float.Regression() != kb.regression || kb.int8.Regression() != kb.regression {
+			return nil, bad("keras block %d: regression is %v, its networks say otherwise", mk.ID, kb.regression)
+		}
+		if kb.variant != "int8" && kb.variant != "float32" {
+			return nil, bad("keras block %d: model type %q, want int8 or float32", mk.ID, kb.variant)
+		}
+		if len(kb.metadata.ModelValidationMetrics) == 0 {
+			return nil, bad("keras block %d has no validation metrics", mk.ID)
 		}
 		m.keras = append(m.keras, kb)
 	}

@@ -126,10 +126,16 @@ func TestTrainDeterministic(t *testing.T) {
 	if !bytes.Equal(outs[0], outs[1]) {
 		t.Fatal("two trainings with the same seed gave different impulses-detailed JSON")
 	}
-	entries, _ := os.ReadDir(dirs[0])
+	entries, err := os.ReadDir(dirs[0])
+	if err != nil || len(entries) != 5 {
+		t.Fatalf("saved model holds %d files (%v), want 5: manifest, impulses-detailed, two networks, anomaly", len(entries), err)
+	}
 	for _, e := range entries {
-		a, _ := os.ReadFile(filepath.Join(dirs[0], e.Name()))
-		b, _ := os.ReadFile(filepath.Join(dirs[1], e.Name()))
+		a, err1 := os.ReadFile(filepath.Join(dirs[0], e.Name()))
+		b, err2 := os.ReadFile(filepath.Join(dirs[1], e.Name()))
+		if err1 != nil || err2 != nil {
+			t.Fatal(errors.Join(err1, err2))
+		}
 		if !bytes.Equal(a, b) {
 			t.Errorf("%s differs between the two trainings", e.Name())
 		}
@@ -518,5 +524,77 @@ func TestTrainRegression(t *testing.T) {
 	}
 	if resp.Accuracy.MSEScore == nil || *resp.Accuracy.MSEScore != rep.MSE {
 		t.Errorf("response mseScore %v, want %v", resp.Accuracy.MSEScore, rep.MSE)
+	}
+}
+
+// TestLoadModelErrors damages a saved model in turn in each way LoadModel
+// must notice: every one gives an error wrapping ErrModel, never a model
+// that panics later (classes fewer than the network's outputs, no
+// validation metrics, an unknown model type).
+func TestLoadModelErrors(t *testing.T) {
+	t.Parallel()
+	def, ds := gestures(t)
+	m, err := impulse.Train(context.Background(), def, ds, impulse.TrainOptions{Seed: 3, Created: trainTime})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "model")
+	if err := m.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	type manifest = map[string]any
+	keras := func(man manifest) manifest { return man["keras"].([]any)[0].(manifest) }
+	cases := []struct {
+		name   string
+		damage func(man manifest, dir string) error
+	}{
+		{"format", func(man manifest, _ string) error { man["format"] = "other"; return nil }},
+		{"version", func(man manifest, _ string) error { man["version"] = 99; return nil }},
+		{"file outside", func(man manifest, _ string) error { keras(man)["float32"] = "../impulse.json"; return nil }},
+		{"missing file", func(_ manifest, dir string) error { return os.Remove(filepath.Join(dir, "learn-3-int8.bin")) }},
+		{"truncated network", func(_ manifest, dir string) error {
+			return os.WriteFile(filepath.Join(dir, "learn-3-float32.bin"), []byte("tinyimpulse"), 0o644)
+		}},
+		{"unknown block", func(man manifest, _ string) error { keras(man)["id"] = 9; return nil }},
+		{"fewer classes", func(man manifest, _ string) error {
+			k := keras(man)
+			k["classes"] = k["classes"].([]any)[1:]
+			return nil
+		}},
+		{"no metrics", func(man manifest, _ string) error {
+			keras(man)["metadata"].(manifest)["modelValidationMetrics"] = []any{}
+			return nil
+		}},
+		{"model type", func(man manifest, _ string) error { keras(man)["variant"] = "float16"; return nil }},
+		{"regression flag", func(man manifest, _ string) error { keras(man)["regression"] = true; return nil }},
+	}
+	for _, c := range cases {
+		bad := filepath.Join(t.TempDir(), "model")
+		if err := os.CopyFS(bad, os.DirFS(dir)); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(filepath.Join(bad, "impulse.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var man manifest
+		if err := json.Unmarshal(data, &man); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.damage(man, bad); err != nil {
+			t.Fatal(err)
+		}
+		if data, err = json.Marshal(man); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(bad, "impulse.json"), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := impulse.LoadModel(bad); got != nil || !errors.Is(err, impulse.ErrModel) {
+			t.Errorf("%s: model %v, error %v; want an error wrapping ErrModel", c.name, got != nil, err)
+		}
+	}
+	if _, err := impulse.LoadModel(filepath.Join(t.TempDir(), "none")); !errors.Is(err, impulse.ErrModel) {
+		t.Errorf("missing folder: error %v", err)
 	}
 }
