@@ -178,6 +178,8 @@ func TestLabelFromFileName(t *testing.T) {
 	for name, want := range map[string]string{
 		"idle.01.cbor": "idle", "unknown.bed_4c7c95de_nohash_0.wav": "unknown", "0.0010.png": "0",
 		"training/up-down.3.json": "up-down", "my label.x.csv": "my label", ".hidden": "", "a_b.c": "a_b",
+		// \s is [\t\n\f\r ]: no vertical tab, no Unicode space or letter.
+		"a\tb.wav": "a\tb", "a\r\n\fb.c": "a\r\n\fb", "x\vy.wav": "x", "a\u00a0b.wav": "a", "é.wav": "", "": "", "noext": "noext",
 	} {
 		if got := LabelFromFileName(name); got != want {
 			t.Errorf("LabelFromFileName(%q) = %q, want %q", name, got, want)

@@ -1,12 +1,13 @@
 package impulse
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"image"
 	"path"
 	"path/filepath"
-	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -166,12 +167,8 @@ func (s *Sample) setLabels(r []LabelRange) error {
 	if s.Image != nil {
 		n = 1
 	}
-	sorted := append([]LabelRange(nil), r...)
-	for i := 1; i < len(sorted); i++ {
-		for j := i; j > 0 && sorted[j].StartIndex < sorted[j-1].StartIndex; j-- {
-			sorted[j], sorted[j-1] = sorted[j-1], sorted[j]
-		}
-	}
+	sorted := slices.Clone(r)
+	slices.SortStableFunc(sorted, func(a, b LabelRange) int { return cmp.Compare(a.StartIndex, b.StartIndex) })
 	next := 0
 	for _, x := range sorted {
 		switch {
@@ -195,16 +192,20 @@ func (s *Sample) setLabels(r []LabelRange) error {
 	return nil
 }
 
-// labelFromName is Studio's label inference from a file name: the leading run
-// of letters, digits, white space, '-' and '_' ("idle.01.cbor" → "idle").
-var labelFromName = regexp.MustCompile(`^[a-zA-Z0-9\s_-]+`)
-
 // LabelFromFileName returns the label Edge Impulse infers from a file name
 // without info.labels: the leading run of ASCII letters, digits, white space,
 // '-' and '_' of the base name ("idle.01.cbor" → "idle",
 // "unknown.bed_4c7c95de_nohash_0.wav" → "unknown"), or "" if there is none.
 func LabelFromFileName(name string) string {
-	return labelFromName.FindString(path.Base(filepath.ToSlash(name)))
+	b := path.Base(filepath.ToSlash(name))
+	// Studio's ^[a-zA-Z0-9\s_-]+, where \s is [\t\n\f\r ].
+	i := strings.IndexFunc(b, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("_- \t\n\f\r", r))
+	})
+	if i < 0 {
+		return b
+	}
+	return b[:i]
 }
 
 // sampleName returns a file's base name without its extension.
