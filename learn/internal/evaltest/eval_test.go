@@ -1,15 +1,14 @@
 // Package evaltest evaluates learn on the real datasets in ../shared/datasets
 // with Studio's default processing blocks (from package dsp) and Studio's
 // default networks, and compares with PyTorch (testdata/learn/eval_torch.py).
-// It holds tests only: learn itself never imports dsp.
+// It reads the sample files with package impulse. It holds tests only: learn
+// itself never imports dsp or impulse.
 package evaltest
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -20,6 +19,7 @@ import (
 	"testing"
 
 	"github.com/tinyimpulse/tinyimpulse/dsp"
+	"github.com/tinyimpulse/tinyimpulse/impulse"
 	"github.com/tinyimpulse/tinyimpulse/learn"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat"
@@ -43,9 +43,10 @@ type sample struct {
 	path, label string
 }
 
-func trainingSamples(t *testing.T, dir string) ([]sample, []string) {
+// readCSV returns the records of a CSV file after its header line.
+func readCSV(t *testing.T, path string) [][]string {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, "labels.csv"))
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,9 +55,14 @@ func trainingSamples(t *testing.T, dir string) ([]sample, []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return rows[1:]
+}
+
+func trainingSamples(t *testing.T, dir string) ([]sample, []string) {
+	t.Helper()
 	var out []sample
 	var labels []string
-	for _, r := range rows[1:] {
+	for _, r := range readCSV(t, filepath.Join(dir, "labels.csv")) {
 		if r[2] != "training" {
 			continue
 		}
@@ -67,54 +73,6 @@ func trainingSamples(t *testing.T, dir string) ([]sample, []string) {
 	}
 	slices.Sort(labels) // Studio orders classes alphabetically
 	return out, labels
-}
-
-// readAcquisition returns the interleaved values and the interval of an Edge
-// Impulse data-acquisition JSON file.
-func readAcquisition(path string) ([]float64, int, float64, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, 0, 0, err
-	}
-	var f struct {
-		Payload struct {
-			IntervalMs float64     `json:"interval_ms"`
-			Values     [][]float64 `json:"values"`
-		} `json:"payload"`
-	}
-	if err := json.Unmarshal(b, &f); err != nil {
-		return nil, 0, 0, err
-	}
-	var v []float64
-	for _, r := range f.Payload.Values {
-		v = append(v, r...)
-	}
-	return v, len(f.Payload.Values[0]), f.Payload.IntervalMs, nil
-}
-
-// readWAV returns the 16-bit PCM samples of a mono WAV file as floats (raw int16 values).
-func readWAV(path string) ([]float64, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	if len(b) < 12 || string(b[:4]) != "RIFF" || string(b[8:12]) != "WAVE" {
-		return nil, errors.New("not a WAV file")
-	}
-	for p := 12; p+8 <= len(b); {
-		id, n := string(b[p:p+4]), int(binary.LittleEndian.Uint32(b[p+4:]))
-		p += 8
-		if id == "data" {
-			d := b[p:min(p+n, len(b))]
-			out := make([]float64, len(d)/2)
-			for i := range out {
-				out[i] = float64(int16(binary.LittleEndian.Uint16(d[2*i:])))
-			}
-			return out, nil
-		}
-		p += n + n%2
-	}
-	return nil, errors.New("no data chunk")
 }
 
 func learnInput(block string, b dsp.Block) learn.Input {
@@ -137,17 +95,11 @@ func timeSeries(t *testing.T, name, block string, windowMs, strideMs float64) *e
 	es := &evalSet{name: name + "/" + block, block: block, labels: labels}
 	var blk dsp.Block
 	for _, s := range samples {
-		var v []float64
-		axes, interval := 1, 1000.0/16000
-		var err error
-		if filepath.Ext(s.path) == ".wav" {
-			v, err = readWAV(s.path)
-		} else {
-			v, axes, interval, err = readAcquisition(s.path)
-		}
+		smp, err := impulse.ReadSample(s.path)
 		if err != nil {
-			t.Fatalf("%s: %v", s.path, err)
+			t.Fatal(err)
 		}
+		v, axes, interval := smp.Values, len(smp.Sensors), smp.IntervalMs
 		rows := len(v) / axes
 		win, stride := rows, rows
 		if windowMs > 0 {
@@ -176,15 +128,7 @@ func timeSeries(t *testing.T, name, block string, windowMs, strideMs float64) *e
 // digits reads digits-8x8 from its CSV (values 0..16, stored in the PNGs as
 // round(v·255/16)) through the grayscale image block.
 func digits(t *testing.T) *evalSet {
-	f, err := os.Open(filepath.Join(datasets, "digits-8x8", "digits.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := readCSV(t, filepath.Join(datasets, "digits-8x8", "digits.csv"))
 	blk, err := dsp.New("image", 0, map[string]any{"channels": "Grayscale"}, dsp.Input{Samples: 64, Width: 8, Height: 8})
 	if err != nil {
 		t.Fatal(err)
@@ -194,20 +138,26 @@ func digits(t *testing.T) *evalSet {
 		es.labels = append(es.labels, strconv.Itoa(d))
 	}
 	px := make([]float64, 64)
-	for _, r := range rows[1:] {
+	atoi := func(s string) int {
+		v, err := strconv.Atoi(s)
+		if err != nil {
+			t.Fatalf("digits.csv: %v", err)
+		}
+		return v
+	}
+	for _, r := range rows {
 		if r[2] != "training" {
 			continue
 		}
 		for i := range px {
-			v, _ := strconv.Atoi(r[3+i])
-			b := int(math.Round(float64(v) * 255 / 16))
+			b := int(math.Round(float64(atoi(r[3+i])) * 255 / 16))
 			px[i] = float64(b<<16 | b<<8 | b)
 		}
 		feats, err := blk.AppendFeatures(make([]float64, 0, blk.NumFeatures()), px)
 		if err != nil {
 			t.Fatal(err)
 		}
-		lab, _ := strconv.Atoi(r[1])
+		lab := atoi(r[1])
 		es.X = append(es.X, feats)
 		es.y = append(es.y, lab)
 	}
