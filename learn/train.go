@@ -139,7 +139,7 @@ func Train(ctx context.Context, cfg Config, in Input, d Dataset, opt Options) (*
 	}
 
 	t := newTrainer(net, cfg.BatchSize, opt.Seed)
-	t.xs, t.nf, t.y, t.targets, t.sw = xs, nf, d.Y, d.Targets, sw
+	t.trainData = trainData{xs: xs, nf: nf, y: d.Y, targets: d.Targets, sw: sw}
 	if parallel(net) {
 		t.startPeer(opt.Seed)
 		defer t.stop()

@@ -23,14 +23,17 @@ type trainer struct {
 	// fixMask makes dropout reuse its last mask (gradient checks).
 	fixMask bool
 	peer    *peer // computes half of every batch on another goroutine
+	trainData
+	rows []int // rows of the current batch
+}
 
-	// data
+// trainData is the data set a trainer (and its peer) draws batches from.
+type trainData struct {
 	xs      []float32 // all windows, row-major
-	nf      int
-	y       []int
-	targets []float64
+	nf      int       // features per window
+	y       []int     // classes (classification)
+	targets []float64 // targets (regression)
 	sw      []float64 // sample weights
-	rows    []int     // rows of the current batch
 }
 
 func newTrainer(n *Network, batch int, seed uint64) *trainer {
@@ -151,7 +154,7 @@ func parallel(n *Network) bool {
 func (t *trainer) startPeer(seed uint64) {
 	p := newTrainer(t.net, (t.nb+1)/2, seed)
 	p.drop = newRand(seed, 5)
-	p.xs, p.nf, p.y, p.targets, p.sw = t.xs, t.nf, t.y, t.targets, t.sw
+	p.trainData = t.trainData
 	t.peer = &peer{t: p, req: make(chan peerReq), res: make(chan peerRes)}
 	go func(pp *peer) {
 		for r := range pp.req {
