@@ -30,6 +30,34 @@ func command(args ...string) *exec.Cmd {
 	return cmd
 }
 
+// writeFile writes a fixture, failing the test when it cannot.
+func writeFile(t *testing.T, name string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(name, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// readFile reads a fixture, failing the test when it cannot.
+func readFile(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// replaceOnce returns data with old replaced by new, failing the test when
+// old is not there (the fixture changed and the test would check nothing).
+func replaceOnce(t *testing.T, data []byte, old, new string) []byte {
+	t.Helper()
+	if !bytes.Contains(data, []byte(old)) {
+		t.Fatalf("fixture lacks %q", old)
+	}
+	return bytes.Replace(data, []byte(old), []byte(new), 1)
+}
+
 const (
 	gesturesImpulse = "../../testdata/impulses/gestures.json"
 	gesturesData    = "../../testdata/gestures"
@@ -81,8 +109,7 @@ func TestTrainTestClassifyEstimate(t *testing.T) {
 		}
 	}
 	var job any
-	data, _ := os.ReadFile(jsonFile)
-	if err := json.Unmarshal(data, &job); err != nil {
+	if err := json.Unmarshal(readFile(t, jsonFile), &job); err != nil {
 		t.Fatal(err)
 	}
 	eischema.Check(t, job, "ClassifyJobResponse")
@@ -150,15 +177,14 @@ func TestTrainTestClassifyEstimate(t *testing.T) {
 // TestTrainInterrupted sends SIGINT to a training job: it must print
 // "Terminated by user", exit 1 and leave no output folder.
 func TestTrainInterrupted(t *testing.T) {
-	def, err := os.ReadFile(gesturesImpulse)
+	long := filepath.Join(t.TempDir(), "long.json")
+	writeFile(t, long, replaceOnce(t, readFile(t, gesturesImpulse), `"trainingCycles": 30`, `"trainingCycles": 1000000`))
+	out := filepath.Join(t.TempDir(), "model")
+	cmd := command("train", "--impulse", long, "--data", gesturesData, "--out", out)
+	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	long := filepath.Join(t.TempDir(), "long.json")
-	os.WriteFile(long, bytes.Replace(def, []byte(`"trainingCycles": 30`), []byte(`"trainingCycles": 1000000`), 1), 0o644)
-	out := filepath.Join(t.TempDir(), "model")
-	cmd := command("train", "--impulse", long, "--data", gesturesData, "--out", out)
-	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +194,9 @@ func TestTrainInterrupted(t *testing.T) {
 	for sc.Scan() {
 		log.WriteString(sc.Text() + "\n")
 		if !sent && strings.HasPrefix(sc.Text(), "Epoch 20/") {
-			cmd.Process.Signal(syscall.SIGINT)
+			if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+				t.Fatal(err)
+			}
 			sent = true
 		}
 	}
@@ -182,7 +210,10 @@ func TestTrainInterrupted(t *testing.T) {
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Errorf("output folder exists after the interrupted job: %v", err)
 	}
-	entries, _ := os.ReadDir(filepath.Dir(out))
+	entries, err := os.ReadDir(filepath.Dir(out))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, e := range entries {
 		if strings.Contains(e.Name(), "model") {
 			t.Errorf("left %s behind", e.Name())
@@ -193,15 +224,18 @@ func TestTrainInterrupted(t *testing.T) {
 // TestTrainBadInputs checks that bad inputs give one error line and exit 1.
 func TestTrainBadInputs(t *testing.T) {
 	dir := t.TempDir()
-	def, _ := os.ReadFile(gesturesImpulse)
 	missing := filepath.Join(dir, "missing-dsp.json")
-	os.WriteFile(missing, bytes.Replace(def, []byte(`"dsp": [2] },`), []byte(`"dsp": [9] },`), 1), 0o644)
+	writeFile(t, missing, replaceOnce(t, readFile(t, gesturesImpulse), `"dsp": [2] },`, `"dsp": [9] },`))
 	oneClass := filepath.Join(dir, "one-class")
-	os.MkdirAll(filepath.Join(oneClass, "training"), 0o755)
-	files, _ := filepath.Glob(filepath.Join(gesturesData, "training", "idle.*"))
+	if err := os.MkdirAll(filepath.Join(oneClass, "training"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join(gesturesData, "training", "idle.*"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no idle training samples in %s: %v", gesturesData, err)
+	}
 	for _, f := range files {
-		data, _ := os.ReadFile(f)
-		os.WriteFile(filepath.Join(oneClass, "training", filepath.Base(f)), data, 0o644)
+		writeFile(t, filepath.Join(oneClass, "training", filepath.Base(f)), readFile(t, f))
 	}
 	out := filepath.Join(dir, "out")
 	cases := []struct {
