@@ -25,11 +25,25 @@ func newFlags(name string) *flag.FlagSet {
 	return fs
 }
 
-func parseFlags(fs *flag.FlagSet, args []string) error {
+// parseFlags parses args into fs and requires the named flags.
+func parseFlags(fs *flag.FlagSet, args []string, names ...string) error {
 	if err := fs.Parse(args); err != nil {
 		return usageError{fmt.Sprintf("%s: %v", fs.Name(), err)}
 	}
+	return required(fs, names...)
+}
+
+// noArgs refuses positional arguments after the flags.
+func noArgs(fs *flag.FlagSet) error {
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))}
+	}
 	return nil
+}
+
+// unknownTarget is the error for a --target that names no device.
+func unknownTarget(id string) error {
+	return fmt.Errorf("--target %q: unknown target (impulse estimate --target list shows them)", id)
 }
 
 func required(fs *flag.FlagSet, names ...string) error {
@@ -56,14 +70,11 @@ func train(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 3, "random seed (Studio uses 3)")
 	jsonProgress := fs.Bool("json-progress", false, "write progress as JSON events, one per line")
 	target := fs.String("target", "", "default device target of the estimates (see impulse estimate)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, "impulse", "data", "out"); err != nil {
 		return err
 	}
-	if err := required(fs, "impulse", "data", "out"); err != nil {
+	if err := noArgs(fs); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("train: unexpected argument %q", fs.Arg(0))}
 	}
 	def, err := impulse.LoadDefinition(*defFile)
 	if err != nil {
@@ -77,7 +88,7 @@ func train(args []string, stdout, stderr io.Writer) error {
 	if *target != "" {
 		t, err := metrics.LookupTarget(*target)
 		if err != nil {
-			return fmt.Errorf("--target %q: %v", *target, err)
+			return unknownTarget(*target)
 		}
 		targets = []string{t.ID}
 	}
@@ -116,14 +127,11 @@ func test(args []string, stdout io.Writer) error {
 	dataDir := fs.String("data", "", "dataset folder; its testing samples are classified")
 	jsonFile := fs.String("json", "", "write Studio's model-testing result (ClassifyJobResponse) to this file")
 	modelType := fs.String("model-type", "", "classify with the int8 or float32 networks (default: each block's selected type)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, "model", "data"); err != nil {
 		return err
 	}
-	if err := required(fs, "model", "data"); err != nil {
+	if err := noArgs(fs); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("test: unexpected argument %q", fs.Arg(0))}
 	}
 	m, err := impulse.LoadModel(*modelDir)
 	if err != nil {
@@ -163,10 +171,7 @@ func classify(args []string, stdout io.Writer) error {
 	fs := newFlags("classify")
 	modelDir := fs.String("model", "", "trained impulse folder (impulse train --out)")
 	modelType := fs.String("model-type", "", "classify with the int8 or float32 networks (default: each block's selected type)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := required(fs, "model"); err != nil {
+	if err := parseFlags(fs, args, "model"); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
@@ -212,6 +217,9 @@ func estimate(args []string, stdout io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	if *target == "list" {
 		for _, t := range metrics.Targets() {
 			if t.HasPerformance {
@@ -230,7 +238,7 @@ func estimate(args []string, stdout io.Writer) error {
 	sum, err := m.Estimate(*target)
 	if err != nil {
 		if errors.Is(err, metrics.ErrUnknownTarget) {
-			return fmt.Errorf("--target %q: unknown target (impulse estimate --target list shows them)", *target)
+			return unknownTarget(*target)
 		}
 		return err
 	}

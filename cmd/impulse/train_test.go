@@ -172,6 +172,11 @@ func TestTrainTestClassifyEstimate(t *testing.T) {
 	if code := run([]string{"estimate", "--model", out, "--target", "nope"}, nil, &stdout, &stderr); code != 1 {
 		t.Errorf("estimate with an unknown target: exit %d", code)
 	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := run([]string{"estimate", "--model", out, "extra"}, nil, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), `unexpected argument "extra"`) {
+		t.Errorf("estimate with an extra argument: exit %d, stderr %q", code, stderr.String())
+	}
 }
 
 // TestTrainInterrupted sends SIGINT to a training job: it must print
@@ -248,6 +253,7 @@ func TestTrainBadInputs(t *testing.T) {
 		{"WAV where accelerometer data is expected", []string{"--impulse", gesturesImpulse, "--data", "../../testdata/keywords"}, `axis "accX"`},
 		{"single-class training set", []string{"--impulse", gesturesImpulse, "--data", oneClass}, "single class"},
 		{"malformed definition", []string{"--impulse", "../../testdata/gestures/info.labels", "--data", gesturesData}, "info.labels"},
+		{"unknown target", []string{"--impulse", gesturesImpulse, "--data", gesturesData, "--target", "nope"}, `--target "nope": unknown target`},
 	}
 	for _, c := range cases {
 		var stdout, stderr bytes.Buffer
