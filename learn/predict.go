@@ -19,26 +19,18 @@ type Predictor interface {
 // of outputs per window: softmax probabilities (de-quantised for int8) or the
 // regression value. It checks ctx every 256 windows.
 func Predict(ctx context.Context, p Predictor, X mat.Matrix, rows []int) (*mat.Dense, error) {
-	r, c := X.Dims()
-	if c != p.Features() {
-		return nil, fmt.Errorf("%w: matrix has %d columns, network takes %d", ErrShape, c, p.Features())
-	}
-	if rows == nil {
-		rows = make([]int, r)
-		for i := range rows {
-			rows[i] = i
-		}
+	rows, err := selectRows(X, p.Features(), rows)
+	if err != nil {
+		return nil, err
 	}
 	if len(rows) == 0 {
 		return nil, fmt.Errorf("learn: no windows to predict")
 	}
+	_, c := X.Dims()
 	out := mat.NewDense(len(rows), p.Outputs(), nil)
 	x := make([]float64, c)
 	done := ctx.Done()
 	for i, ri := range rows {
-		if ri < 0 || ri >= r {
-			return nil, fmt.Errorf("learn: row %d out of range [0, %d)", ri, r)
-		}
 		if i%256 == 0 {
 			select {
 			case <-done:
@@ -57,4 +49,25 @@ func Predict(ctx context.Context, p Predictor, X mat.Matrix, rows []int) (*mat.D
 		}
 	}
 	return out, nil
+}
+
+// selectRows checks that X has one column per feature and returns rows, each
+// checked to be a row of X, or all of X's rows when rows is nil.
+func selectRows(X mat.Matrix, features int, rows []int) ([]int, error) {
+	r, c := X.Dims()
+	if c != features {
+		return nil, fmt.Errorf("%w: matrix has %d columns, network takes %d", ErrShape, c, features)
+	}
+	if rows == nil {
+		rows = make([]int, r)
+		for i := range rows {
+			rows[i] = i
+		}
+	}
+	for _, ri := range rows {
+		if ri < 0 || ri >= r {
+			return nil, fmt.Errorf("learn: row %d out of range [0, %d)", ri, r)
+		}
+	}
+	return rows, nil
 }

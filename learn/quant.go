@@ -180,19 +180,14 @@ var ErrNoCalibration = errors.New("learn: quantisation needs at least one repres
 // Batch normalisation becomes a per-channel integer affine op; the softmax output
 // has the fixed scale 1/256 and zero point −128.
 func Quantize(ctx context.Context, n *Network, X mat.Matrix, rows []int) (*Int8Network, error) {
-	r, c := X.Dims()
-	if c != n.Features() {
-		return nil, fmt.Errorf("%w: matrix has %d columns, network takes %d", ErrShape, c, n.Features())
-	}
-	if rows == nil {
-		rows = make([]int, r)
-		for i := range rows {
-			rows[i] = i
-		}
+	rows, err := selectRows(X, n.Features(), rows)
+	if err != nil {
+		return nil, err
 	}
 	if len(rows) == 0 {
 		return nil, ErrNoCalibration
 	}
+	c := n.Features()
 	L := len(n.layers)
 	lo, hi := make([]float64, L+1), make([]float64, L+1)
 	for i := range lo {
@@ -208,9 +203,6 @@ func Quantize(ctx context.Context, n *Network, X mat.Matrix, rows []int) (*Int8N
 		}
 	}
 	for k, ri := range rows {
-		if ri < 0 || ri >= r {
-			return nil, fmt.Errorf("learn: row %d out of range [0, %d)", ri, r)
-		}
 		if k%256 == 0 {
 			select {
 			case <-done:

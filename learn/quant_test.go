@@ -2,8 +2,11 @@ package learn
 
 import (
 	"context"
+	"errors"
 	"math"
 	"testing"
+
+	"gonum.org/v1/gonum/mat"
 )
 
 // Hand-derived from the gemmlowp/TFLite definitions: q = round(frac·2^31),
@@ -110,4 +113,37 @@ func argmax(v []float64) int {
 		}
 	}
 	return b
+}
+
+// TestPredictQuantizeRows: a row index outside X, a matrix of the wrong width
+// and an empty row list are errors for Predict and Quantize alike.
+func TestPredictQuantizeRows(t *testing.T) {
+	t.Parallel()
+	d := blobs(20, 4, 2, 1, 1)
+	in := Input{Kind: InputFlat, Width: 4}
+	net, err := New(DefaultConfig(in), in, d.Labels, false, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wide := mat.NewDense(3, 5, nil)
+	ctx := context.Background()
+	for _, c := range []struct {
+		name string
+		X    mat.Matrix
+		rows []int
+		want error
+	}{
+		{"row -1", d.X, []int{0, -1}, nil},
+		{"row 20", d.X, []int{20}, nil},
+		{"columns", wide, nil, ErrShape},
+		{"no rows", d.X, []int{}, nil},
+	} {
+		_, errP := Predict(ctx, net, c.X, c.rows)
+		_, errQ := Quantize(ctx, net, c.X, c.rows)
+		for _, err := range []error{errP, errQ} {
+			if err == nil || (c.want != nil && !errors.Is(err, c.want)) {
+				t.Errorf("%s: error %v, want one (%v)", c.name, err, c.want)
+			}
+		}
+	}
 }
