@@ -29,18 +29,14 @@ func (m *Model) Estimate(target string) (*metrics.DeviceSummary, error) {
 	}
 	for _, k := range m.keras {
 		// The selected model type first: the summary's totals use it.
-		type variant struct {
-			net   *metrics.Network
-			dtype metrics.DType
-		}
-		vs := []variant{{metricsNetwork(k.int8.Ops(), metrics.Int8), metrics.Int8}, {metricsNetwork(k.float.Ops(), metrics.Float32), metrics.Float32}}
+		nets := []*metrics.Network{metricsNetwork(k.int8.Ops(), metrics.Int8), metricsNetwork(k.float.Ops(), metrics.Float32)}
 		if k.variant == "float32" {
-			vs[0], vs[1] = vs[1], vs[0]
+			nets[0], nets[1] = nets[1], nets[0]
 		}
-		for _, v := range vs {
-			p, err := metrics.ProfileNetwork(v.net, cfg)
+		for _, n := range nets {
+			p, err := metrics.ProfileNetwork(n, cfg)
 			if err != nil {
-				return nil, fmt.Errorf("impulse: learn block %d (%s): %w", k.block.ID, v.dtype, err)
+				return nil, fmt.Errorf("impulse: learn block %d (%s): %w", k.block.ID, n.DType, err)
 			}
 			sum.NN = append(sum.NN, p)
 		}

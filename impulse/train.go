@@ -210,11 +210,8 @@ func trainKeras(ctx context.Context, log *jobLog, def *Definition, lb LearnBlock
 	}
 
 	cfg = cfg.WithDefaults()
-	split := 0.2
-	if cfg.TrainTestSplit != nil {
-		split = *cfg.TrainTestSplit
-	}
-	nVal := int(math.Ceil(split * float64(len(rows))))
+	// The validation windows learn.Train holds out.
+	nVal := int(math.Ceil(*cfg.TrainTestSplit * float64(len(rows))))
 	log.printf("Splitting data into training and validation sets...")
 	log.printf("Splitting data into training and validation sets OK")
 	log.printf("")
@@ -299,7 +296,7 @@ func trainKeras(ctx context.Context, log *jobLog, def *Definition, lb LearnBlock
 		ImageInputScaling:      "0..1",
 		Thresholds:             thresholds,
 	}
-	kb.config = kerasConfig(def, lb, cfg, in, feats, len(rows), kb, thresholds)
+	kb.config = kerasConfig(def, lb, cfg, in, feats, kb, thresholds)
 	return kb, nil
 }
 
@@ -342,6 +339,10 @@ func predictions(ctx context.Context, p learn.Predictor, X *mat.Dense, d learn.D
 	if err != nil {
 		return nil, err
 	}
+	var best []int
+	if d.Targets == nil {
+		best = metrics.Argmax(nil, out)
+	}
 	preds := make([]metrics.Prediction, len(explore))
 	for i, x := range explore {
 		w := feats.Windows[rows[x]]
@@ -352,14 +353,7 @@ func predictions(ctx context.Context, p learn.Predictor, X *mat.Dense, d learn.D
 			pr.Prediction = strconv.FormatFloat(v, 'g', 6, 64)
 			ok = math.Abs(v-d.Targets[x]) <= kb.threshold
 		} else {
-			row := out.RawRowView(i)
-			best := 0
-			for j, s := range row {
-				if s > row[best] {
-					best = j
-				}
-			}
-			pr.Prediction = d.Labels[best]
+			pr.Prediction = d.Labels[best[i]]
 			ok = pr.Prediction == pr.Label
 		}
 		pr.PredictionCorrect = &ok
@@ -368,13 +362,10 @@ func predictions(ctx context.Context, p learn.Predictor, X *mat.Dense, d learn.D
 	return preds, nil
 }
 
-// kerasConfig assembles Studio's KerasConfig of a trained block.
-func kerasConfig(def *Definition, lb LearnBlock, cfg learn.Config, in learn.Input, feats *Features, windows int, kb *kerasBlock, thresholds []BlockThreshold) KerasConfig {
-	split := 0.2
-	if cfg.TrainTestSplit != nil {
-		split = *cfg.TrainTestSplit
-	}
-	weights := cfg.AutoClassWeights
+// kerasConfig assembles Studio's KerasConfig of a trained block from its
+// configuration with defaults (learn.Config.WithDefaults).
+func kerasConfig(def *Definition, lb LearnBlock, cfg learn.Config, in learn.Input, feats *Features, kb *kerasBlock, thresholds []BlockThreshold) KerasConfig {
+	split, weights := *cfg.TrainTestSplit, cfg.AutoClassWeights
 	return KerasConfig{
 		Dependencies:            dependencies(def, lb, feats, kb.classes),
 		Trained:                 true,
