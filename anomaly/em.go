@@ -33,6 +33,7 @@ type emState struct {
 
 	lse  []float64 // nBlocks: Σ log p(x) per block
 	nk   []float64 // nBlocks × Kp
+	nkK  []float64 // K: component sizes, summed over the blocks by mStep
 	msum []float64 // nBlocks × Kp × str
 	csum []float64 // nBlocks × K × str × str
 
@@ -56,6 +57,7 @@ func newEMState(d *dataset, K int, reg float64, workers int) *emState {
 	s.resp = make([]float64, padded(d.n)*s.Kp)
 	s.lse = make([]float64, s.nBlocks)
 	s.nk = make([]float64, s.nBlocks*s.Kp)
+	s.nkK = make([]float64, K)
 	s.msum = make([]float64, s.nBlocks*s.Kp*str)
 	s.csum = make([]float64, s.nBlocks*K*str*str)
 	s.scratch = make([]emScratch, min(workers, s.nBlocks))
@@ -169,7 +171,8 @@ func (s *emState) scatter(w, b int) {
 // nk/Σnk), means, covariances and their precision Cholesky factors.
 func (s *emState) mStep(init bool) error {
 	d, str, m, K, Kp := s.d, s.d.str, s.d.m, s.K, s.Kp
-	nk := make([]float64, K)
+	nk := s.nkK
+	clear(nk)
 	clear(s.means)
 	for b := 0; b < s.nBlocks; b++ {
 		for k := 0; k < K; k++ {

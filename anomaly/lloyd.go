@@ -118,6 +118,7 @@ type kmState struct {
 
 	sums    []float64 // nBlocks × k × str partial sums of the rows of each cluster
 	counts  []float64 // nBlocks × k
+	weight  []float64 // k: cluster sizes, summed over the blocks by update
 	changed []int     // nBlocks
 	prods   [][]float64
 	lists   [][]int32 // per worker: rows whose bounds fail
@@ -140,6 +141,7 @@ func newKmState(p *kmeansProblem, workers int) *kmState {
 	s.lower = make([]float64, d.n)
 	s.sums = make([]float64, s.nBlocks*s.k*d.str)
 	s.counts = make([]float64, s.nBlocks*s.k)
+	s.weight = make([]float64, s.k)
 	s.changed = make([]int, s.nBlocks)
 	s.prods = make([][]float64, min(workers, s.nBlocks))
 	s.lists = make([][]int32, len(s.prods))
@@ -420,7 +422,8 @@ func (s *kmState) accumulate(b, lo, hi int) {
 func (s *kmState) update(dst, old []float64) float64 {
 	d, k, str := s.d, s.k, s.d.str
 	clear(dst)
-	weight := make([]float64, k)
+	weight := s.weight
+	clear(weight)
 	for b := 0; b < s.nBlocks; b++ {
 		sums := s.sums[b*k*str : (b+1)*k*str]
 		for j, v := range sums {
