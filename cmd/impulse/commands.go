@@ -198,6 +198,11 @@ func classify(args []string, stdout io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("%s: %v", file, err)
 		}
+		if len(res) == 0 {
+			// Without padZeros a sample shorter than the input block's
+			// window gives none; saying nothing would look like success.
+			return fmt.Errorf("%s: no window to classify: the sample is shorter than the impulse's window", file)
+		}
 		for _, r := range res {
 			r.Sample = file
 			if err := enc.Encode(r); err != nil {

@@ -164,6 +164,26 @@ func TestTrainTestClassifyEstimate(t *testing.T) {
 		t.Errorf("test --model-type int4: exit %d: %s", code, stderr.String())
 	}
 
+	// A sample shorter than the 2 s window gives no window: an error, not
+	// an empty answer.
+	var short map[string]any
+	if err := json.Unmarshal(readFile(t, sample), &short); err != nil {
+		t.Fatal(err)
+	}
+	payload := short["payload"].(map[string]any)
+	payload["values"] = payload["values"].([]any)[:50]
+	shortData, err := json.Marshal(short)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shortFile := filepath.Join(t.TempDir(), "circle.short.json")
+	writeFile(t, shortFile, shortData)
+	stdout.Reset()
+	stderr.Reset()
+	if code := run([]string{"classify", "--model", out, shortFile}, nil, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "no window") {
+		t.Errorf("classify of a sample shorter than the window: exit %d, stderr %q", code, stderr.String())
+	}
+
 	stdout.Reset()
 	if code := run([]string{"estimate", "--model", out}, nil, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "NN int8") {
 		t.Errorf("estimate: exit %d:\n%s%s", code, stdout.String(), stderr.String())
