@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
-	"strconv"
 
 	"github.com/tinyimpulse/tinyimpulse/dsp"
 )
@@ -47,22 +45,11 @@ func features(args []string, stdin io.Reader, stdout io.Writer) error {
 	if labels == nil {
 		labels = []string{}
 	}
-	w := bufio.NewWriter(stdout)
-	// Features are written with the shortest representation that round
-	// trips, so the output carries the float64 values exactly.
-	w.WriteString(`{"features":[`)
-	for i, v := range feats {
-		if i > 0 {
-			w.WriteByte(',')
-		}
-		w.WriteString(strconv.FormatFloat(v, 'g', -1, 64))
-	}
-	w.WriteString(`],"output_shape":`)
-	out, _ := json.Marshal(blk.Output())
-	w.Write(out)
-	w.WriteString(`,"labels":`)
-	lb, _ := json.Marshal(labels)
-	w.Write(lb)
-	w.WriteString("}\n")
-	return w.Flush()
+	// encoding/json writes float64 values in their shortest form that
+	// round trips, so the output carries the features exactly.
+	return json.NewEncoder(stdout).Encode(struct {
+		Features    []float64        `json:"features"`
+		OutputShape dsp.OutputConfig `json:"output_shape"`
+		Labels      []string         `json:"labels"`
+	}{feats, blk.Output(), labels})
 }
