@@ -109,10 +109,10 @@ func (b *MFE) AppendFeatures(dst, window []float64) ([]float64, error) {
 		x = b.x
 	}
 	b.spectrum(x)
+	n0 := len(dst)
+	dst = slices.Grow(dst, len(b.energy))[:n0+len(b.energy)]
+	out := dst[n0:]
 	if v <= 2 {
-		n0 := len(dst)
-		dst = slices.Grow(dst, len(b.energy))[:n0+len(b.energy)]
-		out := dst[n0:]
 		b.norm.apply(out, b.energy, false)
 		lo, hi := float32(out[0]), float32(out[0])
 		for _, e := range out {
@@ -131,23 +131,9 @@ func (b *MFE) AppendFeatures(dst, window []float64) ([]float64, error) {
 		}
 		return dst, nil
 	}
-	// fastLevel, inlined: the common case is one table read and one
-	// comparison.
 	q := b.quant
-	tab, base := q.tab, q.base
-	n0 := len(dst)
-	dst = slices.Grow(dst, len(b.energy))[:n0+len(b.energy)]
-	out := dst[n0:]
 	for i, e := range b.energy {
-		k := -1
-		if s := math.Float64bits(e)>>dbSlotShift - base; s < uint64(len(tab)) {
-			slot := &tab[s]
-			if d := slot.hi - e; slot.k >= 0 && e-slot.lo >= dbBand*e && d >= dbBand*e {
-				k = int(slot.k)
-			} else if slot.k >= 0 && d <= -dbBand*e {
-				k = int(slot.k) + 1
-			}
-		}
+		k := q.tableLevel(e) // inlined: one table read and one comparison
 		if k < 0 {
 			k = q.fastLevel(e)
 		}
@@ -230,32 +216,39 @@ func (q *dbQuantizer) level(e float64) int {
 // reference computation decides the level.
 const dbBand = 1e-9
 
-// fastLevel returns level(e), from the slot table where it can.
-func (q *dbQuantizer) fastLevel(e float64) int {
-	const band = dbBand
-	if !(e > 0) {
-		return q.level(e)
-	}
+// tableLevel returns the level of e from its slot, or -1 when the slot
+// cannot decide: e outside the table, within dbBand of a threshold, or in
+// a slot holding several thresholds. It is small enough to be inlined.
+func (q *dbQuantizer) tableLevel(e float64) int {
 	s := math.Float64bits(e)>>dbSlotShift - q.base
 	if s >= uint64(len(q.tab)) {
-		// Below thr[1] (s wrapped around) or at or above thr[256].
-		if e < q.thr[1]*(1-band) {
-			return 0
-		}
-		if e > q.thr[256]*(1+band) {
-			return 256
-		}
-		return q.level(e)
+		return -1
 	}
 	slot := &q.tab[s]
-	k := int(slot.k)
-	if k < 0 || e-slot.lo < band*e || math.Abs(slot.hi-e) < band*e {
-		return q.level(e)
+	d := slot.hi - e
+	switch {
+	case slot.k < 0:
+	case e-slot.lo >= dbBand*e && d >= dbBand*e:
+		return int(slot.k)
+	case d <= -dbBand*e:
+		return int(slot.k) + 1
 	}
-	if e >= slot.hi {
-		k++
+	return -1
+}
+
+// fastLevel returns level(e), from the slot table where it can.
+func (q *dbQuantizer) fastLevel(e float64) int {
+	if k := q.tableLevel(e); k >= 0 {
+		return k
 	}
-	return k
+	// Below thr[1] (e's slot wraps around) or above thr[256].
+	switch {
+	case e > 0 && e < q.thr[1]*(1-dbBand):
+		return 0
+	case e > q.thr[256]*(1+dbBand):
+		return 256
+	}
+	return q.level(e)
 }
 
 // NumFeatures returns frames·num_filters.
