@@ -169,11 +169,11 @@ func newAudioFront(p audioParams, in Input) (audioFront, error) {
 	if err := checkTimeInput(p.block, in); err != nil {
 		return a, err
 	}
-	if min := float64(p.minFrameSamples) / in.FrequencyHz; p.minFrameSamples > 0 {
-		if p.frameLength < min {
+	if least := float64(p.minFrameSamples) / in.FrequencyHz; p.minFrameSamples > 0 {
+		if p.frameLength < least {
 			return a, &ConfigError{Block: p.block, Param: "frame_length", Value: p.frameLength, Reason: fmt.Sprintf("Frame length should be at least %d samples", p.minFrameSamples)}
 		}
-		if p.frameStride < min {
+		if p.frameStride < least {
 			return a, &ConfigError{Block: p.block, Param: "frame_stride", Value: p.frameStride, Reason: fmt.Sprintf("Frame stride should be at least %d samples", p.minFrameSamples)}
 		}
 	}

@@ -64,7 +64,7 @@ func (r *Request) UnmarshalJSON(b []byte) error {
 	case raw.Axes[0] == '[':
 		var names []json.RawMessage
 		if err := json.Unmarshal(raw.Axes, &names); err != nil {
-			return fmt.Errorf("axes: %v", err)
+			return fmt.Errorf("axes: %w", err)
 		}
 		r.Axes = len(names)
 	default:
