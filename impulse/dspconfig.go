@@ -96,12 +96,12 @@ var dspParamSpecs = map[string][]paramSpec{
 // over the defaults).
 func configValues(typ string, params DSPParams) (map[string]string, error) {
 	cfg := configFor(typ)
-	data, err := json.Marshal(map[string]any(params))
-	if err != nil {
-		return nil, err
-	}
-	if params == nil {
-		data = []byte("{}")
+	data := []byte("{}")
+	if params != nil {
+		var err error
+		if data, err = json.Marshal(map[string]any(params)); err != nil {
+			return nil, err
+		}
 	}
 	if err := json.Unmarshal(data, cfg); err != nil {
 		return nil, err

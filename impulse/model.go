@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -125,15 +126,15 @@ func (m *Model) Detailed() DetailedImpulsesResponse {
 	}
 	// createdAt is left out: it is optional, and the published TypeScript
 	// types want a Date, which JSON cannot hold.
-	im.InputBlocks = slicesClone(im.InputBlocks)
+	im.InputBlocks = slices.Clone(im.InputBlocks)
 	for i := range im.InputBlocks {
 		im.InputBlocks[i].CreatedBy = "createImpulse"
 	}
-	im.DSPBlocks = slicesClone(im.DSPBlocks)
+	im.DSPBlocks = slices.Clone(im.DSPBlocks)
 	for i := range im.DSPBlocks {
 		im.DSPBlocks[i].CreatedBy = "createImpulse"
 	}
-	im.LearnBlocks = slicesClone(im.LearnBlocks)
+	im.LearnBlocks = slices.Clone(im.LearnBlocks)
 	for i := range im.LearnBlocks {
 		im.LearnBlocks[i].CreatedBy = "createImpulse"
 	}
@@ -160,8 +161,6 @@ func (m *Model) Detailed() DetailedImpulsesResponse {
 	return DetailedImpulsesResponse{Success: true, Impulses: []DetailedImpulse{d},
 		MetricKeysByCategory: metricKeys, ExtraTableColumns: []string{}}
 }
-
-func slicesClone[T any](s []T) []T { return append([]T(nil), s...) }
 
 // The metrics of the impulses-detailed response. Studio's own names are
 // not public (impulse-model.md §1); these are the project's, stable.

@@ -3,6 +3,7 @@ package impulse
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/tinyimpulse/tinyimpulse/dsp"
 )
@@ -207,7 +208,7 @@ func (p *Processor) windowLabel(s *Sample, first, last int) string {
 	best := -1
 	for i, l := range labels {
 		if method != LabelMajorityInWindow {
-			if !contains(targets, l) || (method == LabelAnywhereInWindowMinPercentage && counts[i] < minCount) {
+			if !slices.Contains(targets, l) || (method == LabelAnywhereInWindowMinPercentage && counts[i] < minCount) {
 				continue
 			}
 		}
@@ -219,15 +220,6 @@ func (p *Processor) windowLabel(s *Sample, first, last int) string {
 		return end
 	}
 	return labels[best]
-}
-
-func contains(s []string, x string) bool {
-	for _, v := range s {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 // prepare puts s on the impulse's grid (resampling by linear interpolation
