@@ -1,11 +1,12 @@
 // Package impulse is the impulse model of an Edge Impulse Studio project:
 // the impulse definition and Studio's JSON types, datasets in Edge
 // Impulse's export layout, the input blocks (time-series windowing with
-// resampling and multi-label labelling, image resizing) and feature
-// generation through the dsp package's processing blocks.
+// resampling and multi-label labelling, image resizing), feature
+// generation through the dsp package's processing blocks, and on top of
+// them Studio's training job, model testing, classification and on-device
+// estimates.
 //
-// It is the package that ties dsp, learn, anomaly and metrics together; the
-// training job, classification and model testing build on what is here.
+// It is the package that ties dsp, learn, anomaly and metrics together.
 //
 // # Overview
 //
@@ -22,6 +23,23 @@
 // A Processor does the same for one sample at a time (Windows, then
 // AppendFeatures or AppendLearnFeatures per window), as live classification
 // needs.
+//
+// # Training, testing and classification
+//
+// [Train] runs Studio's training job: features of the training samples,
+// then every learn block in turn (a neural network trained, quantised to
+// int8 and evaluated on its validation windows with on-device estimates; an
+// anomaly block fitted), with the job's log sent as Studio's socket events
+// ([Event]). It returns a [Model], whose Detailed method gives Studio's
+// impulses-detailed response, Save and [LoadModel] keep it on disk, and
+// Estimate gives the estimates of one target. [Model.Test] is Studio's
+// model testing: every window of the samples, cut with the classification
+// stride, classified into a [TestReport] (figures, a table for people and
+// Studio's ClassifyJobResponse). A [Classifier] classifies one sample or
+// window at a time. Every learn block runs on every window; the first
+// neural network and the first anomaly block decide the window's result
+// (a label, [ResultUncertain] below the network's minimum confidence,
+// [ResultAnomaly] above the anomaly threshold).
 //
 // # Definitions
 //
@@ -101,7 +119,10 @@
 // *FileError naming the file, wrapping ErrFormat for malformed or truncated
 // contents; LoadDataset joins the errors of up to ten files. Errors of
 // processing blocks keep their dsp type (*dsp.ConfigError, dsp.ErrInput)
-// behind the sample and window they concern. Malformed input never makes
+// behind the sample and window they concern. Data a job cannot use (no
+// training samples, a single class, non-numeric regression labels) wraps
+// [ErrDataset], a saved model that cannot be read [ErrModel]; a cancelled
+// job returns its context's error. Malformed input never makes
 // the package panic. Methods of a Definition that need the window shape
 // return an error before the definition is Ready, except NumFeatures,
 // FeatureLabels and LearnFeatureLabels, which panic (with an "impulse: "
@@ -113,7 +134,9 @@
 // methods, including GenerateFeatures, may run concurrently; Resolve must
 // not. GenerateFeatures runs FeatureOptions.Workers goroutines, each with
 // its own processing blocks. A Processor holds blocks and buffers and is for
-// one goroutine. Datasets and samples are read-only once loaded.
+// one goroutine. Datasets and samples are read-only once loaded. Train calls
+// share nothing and may run at once. A Model is immutable; a Classifier,
+// like a Processor, is for one goroutine (Model.Test makes one per worker).
 //
 // # Security considerations
 //
