@@ -30,6 +30,9 @@ func (p *jsonScanner) fail(format string, args ...any) {
 	}
 }
 
+// truncated reports that the input ends inside a value.
+func (p *jsonScanner) truncated() { p.fail("truncated: unexpected end of JSON input") }
+
 func (p *jsonScanner) ws() {
 	for p.i < len(p.s) {
 		switch p.s[p.i] {
@@ -53,7 +56,7 @@ func (p *jsonScanner) peek() byte {
 func (p *jsonScanner) expect(c byte) bool {
 	if p.peek() != c {
 		if p.i >= len(p.s) {
-			p.fail("truncated: unexpected end of JSON input")
+			p.truncated()
 		} else {
 			p.fail("want %q, found %q", c, p.s[p.i])
 		}
@@ -70,7 +73,7 @@ func (p *jsonScanner) literal(word string) bool {
 		return true
 	}
 	if strings.HasPrefix(word, p.s[p.i:]) {
-		p.fail("truncated: unexpected end of JSON input")
+		p.truncated()
 	} else {
 		p.fail("invalid literal")
 	}
@@ -88,58 +91,46 @@ func (p *jsonScanner) null() bool {
 // number consumes a JSON number and returns its text.
 func (p *jsonScanner) number() (string, bool) {
 	p.ws()
-	start := p.i
 	s := p.s
-	i := p.i
-	if i < len(s) && s[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(s) && s[i] == '0':
-		i++
-	case i < len(s) && s[i] >= '1' && s[i] <= '9':
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-	default:
-		p.i = i
-		p.numberError()
-		return "", false
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
+	start, i := p.i, p.i
+	digits := func() int { // the number of digits at i, which it skips
 		d := i
 		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
 			i++
 		}
-		if i == d {
-			p.i = i
-			p.numberError()
-			return "", false
-		}
+		return i - d
 	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	ok := i < len(s) && s[i] == '0'
+	if ok {
+		i++ // no digits after a leading zero
+	} else {
+		ok = digits() > 0
+	}
+	if ok && i < len(s) && s[i] == '.' {
+		i++
+		ok = digits() > 0
+	}
+	if ok && i < len(s) && (s[i] == 'e' || s[i] == 'E') {
 		i++
 		if i < len(s) && (s[i] == '+' || s[i] == '-') {
 			i++
 		}
-		d := i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		if i == d {
-			p.i = i
-			p.numberError()
-			return "", false
-		}
+		ok = digits() > 0
 	}
 	p.i = i
+	if !ok {
+		p.numberError()
+		return "", false
+	}
 	return s[start:i], true
 }
 
 func (p *jsonScanner) numberError() {
 	if p.i >= len(p.s) {
-		p.fail("truncated: unexpected end of JSON input")
+		p.truncated()
 	} else {
 		p.fail("invalid number")
 	}
@@ -183,7 +174,7 @@ func (p *jsonScanner) str() (string, bool) {
 	for {
 		if i >= len(s) {
 			p.i = i
-			p.fail("truncated: unexpected end of JSON input")
+			p.truncated()
 			return "", false
 		}
 		c := s[i]
@@ -198,7 +189,7 @@ func (p *jsonScanner) str() (string, bool) {
 		case c == '\\':
 			if i+1 >= len(s) {
 				p.i = len(s)
-				p.fail("truncated: unexpected end of JSON input")
+				p.truncated()
 				return "", false
 			}
 			e := s[i+1]
@@ -221,7 +212,7 @@ func (p *jsonScanner) str() (string, bool) {
 				if !ok {
 					p.i = i
 					if len(s)-i < 4 {
-						p.fail("truncated: unexpected end of JSON input")
+						p.truncated()
 					} else {
 						p.fail("invalid \\u escape")
 					}
@@ -295,7 +286,7 @@ func (p *jsonScanner) skip(depth int) {
 	case 'n':
 		p.literal("null")
 	case 0:
-		p.fail("truncated: unexpected end of JSON input")
+		p.truncated()
 	default:
 		p.number()
 	}
