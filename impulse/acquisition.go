@@ -1,11 +1,8 @@
 package impulse
 
 import (
-	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"math"
 	"strings"
 
@@ -69,23 +66,6 @@ func decodeAcquisitionJSON(data []byte) (*Sample, error) {
 		return nil, err
 	}
 	return a.sample()
-}
-
-// jsonErrorText describes a JSON decoding error with its line.
-func jsonErrorText(data []byte, err error) string {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		if int(se.Offset) >= len(bytes.TrimRight(data, " \t\r\n")) {
-			return "truncated: " + err.Error()
-		}
-		line := 1 + bytes.Count(data[:int(se.Offset)], []byte("\n"))
-		return fmt.Sprintf("line %d: %v", line, err)
-	}
-	var ue *json.UnmarshalTypeError
-	if errors.As(err, &ue) {
-		return fmt.Sprintf("%s: got JSON %s, want %v", ue.Field, ue.Value, ue.Type)
-	}
-	return err.Error()
 }
 
 // binaryRefs are the element types of the binary payload variant.

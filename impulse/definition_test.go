@@ -247,10 +247,26 @@ func TestDefinitionDSPErrors(t *testing.T) {
 
 func TestDefinitionNotJSON(t *testing.T) {
 	t.Parallel()
-	for _, s := range []string{``, `{`, `{"impulse": {}} {}`, `[]`} {
-		if _, err := ParseDefinition([]byte(s)); err == nil {
-			t.Errorf("%q: no error", s)
+	cases := []struct{ doc, want string }{
+		{``, "not valid JSON: empty"},
+		{" \n", "not valid JSON: empty"},
+		{`{`, "not valid JSON: truncated"},
+		{"{\n\"impulse\": x}", "not valid JSON: line 2: invalid character 'x'"},
+		// A valid definition followed by anything is refused.
+		{gesturesDef + ` {}`, "not valid JSON: trailing data"},
+		{gesturesDef + ` x`, "not valid JSON: trailing data"},
+		{gesturesDef + `}`, "not valid JSON: trailing data"},
+		{`[]`, "must be an object, not an array"},
+	}
+	for _, c := range cases {
+		_, err := ParseDefinition([]byte(c.doc))
+		var de *DefinitionError
+		if !errors.As(err, &de) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%.40q…: error %v, want a *DefinitionError containing %q", c.doc, err, c.want)
 		}
+	}
+	if _, err := ParseDefinition([]byte(gesturesDef + " \n\t")); err != nil {
+		t.Errorf("trailing white space: %v", err)
 	}
 }
 

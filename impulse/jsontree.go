@@ -3,7 +3,9 @@ package impulse
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 	"strconv"
@@ -71,10 +73,33 @@ func decodeTree(data []byte) (any, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, err
 	}
-	if _, err := dec.Token(); err == nil {
-		return nil, fmt.Errorf("trailing data after the JSON value")
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("trailing data after the JSON value")
 	}
 	return v, nil
+}
+
+// jsonErrorText describes a JSON decoding error with its line.
+func jsonErrorText(data []byte, err error) string {
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF): // from a json.Decoder
+		return "truncated: unexpected end of JSON input"
+	case errors.Is(err, io.EOF):
+		return "empty: no JSON value"
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		if int(se.Offset) >= len(bytes.TrimRight(data, " \t\r\n")) {
+			return "truncated: " + err.Error()
+		}
+		line := 1 + bytes.Count(data[:int(se.Offset)], []byte("\n"))
+		return fmt.Sprintf("line %d: %v", line, err)
+	}
+	var ue *json.UnmarshalTypeError
+	if errors.As(err, &ue) {
+		return fmt.Sprintf("%s: got JSON %s, want %v", ue.Field, ue.Value, ue.Type)
+	}
+	return err.Error()
 }
 
 func child(path, key string) string {
