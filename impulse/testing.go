@@ -213,16 +213,17 @@ func (r *TestReport) WriteTable(w io.Writer) error {
 			return err
 		}
 	}
+	var err error
 	if r.Classification != nil {
-		fmt.Fprintf(w, "Weighted F1 score (windows of known classes): %.3f\n", r.Classification.Report.WeightedAvg.F1)
+		_, err = fmt.Fprintf(w, "Weighted F1 score (windows of known classes): %.3f\n", r.Classification.Report.WeightedAvg.F1)
 	}
-	if r.HasAnomalyAUC {
-		fmt.Fprintf(w, "Anomaly ROC AUC (windows labelled %q as positives): %.3f\n", ResultAnomaly, r.AnomalyAUC)
+	if r.HasAnomalyAUC && err == nil {
+		_, err = fmt.Fprintf(w, "Anomaly ROC AUC (windows labelled %q as positives): %.3f\n", ResultAnomaly, r.AnomalyAUC)
 	}
-	if len(r.m.keras) > 0 && r.m.keras[0].regression {
-		fmt.Fprintf(w, "Mean squared error: %.6g over %d windows\n", r.MSE, len(r.Windows))
+	if len(r.m.keras) > 0 && r.m.keras[0].regression && err == nil {
+		_, err = fmt.Fprintf(w, "Mean squared error: %.6g over %d windows\n", r.MSE, len(r.Windows))
 	}
-	return nil
+	return err
 }
 
 // ClassifyJobResponse is Studio's ClassifyJobResponse, the result of model

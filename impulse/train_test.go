@@ -525,7 +525,18 @@ func TestTrainRegression(t *testing.T) {
 	if resp.Accuracy.MSEScore == nil || *resp.Accuracy.MSEScore != rep.MSE {
 		t.Errorf("response mseScore %v, want %v", resp.Accuracy.MSEScore, rep.MSE)
 	}
+	var tab strings.Builder
+	if err := rep.WriteTable(&tab); err != nil || !strings.Contains(tab.String(), "Mean squared error: ") {
+		t.Errorf("table %q, %v", tab.String(), err)
+	}
+	if err := rep.WriteTable(failingWriter{}); err == nil {
+		t.Error("WriteTable to a failing writer: no error")
+	}
 }
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
 
 // TestLoadModelErrors damages a saved model in turn in each way LoadModel
 // must notice: every one gives an error wrapping ErrModel, never a model
