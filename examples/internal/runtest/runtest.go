@@ -8,6 +8,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,6 +57,9 @@ func Train(t *testing.T, ex run.Example, opt run.Options) (*run.Result, string) 
 	if len(detailed.Impulses) != 1 || !detailed.Impulses[0].Complete {
 		t.Errorf("%s: %d impulses, want one complete impulse", impulse.DetailedFile, len(detailed.Impulses))
 	}
+	if res.Test == nil {
+		t.Fatalf("%s: no model testing (the dataset has no testing samples)", ex.Name)
+	}
 	var mt impulse.ClassifyJobResponse
 	readJSON(t, filepath.Join(opt.Out, "model-testing.json"), &mt)
 	if !mt.Success || len(mt.Result) != len(res.Test.Response().Result) {
@@ -99,13 +104,18 @@ func ValidationAccuracy(t *testing.T, m *impulse.Model) map[string]float64 {
 }
 
 // SharedDataset returns the path of a dataset in ../shared/datasets
-// (relative to the repository root) from an example's folder, or skips the
-// test when it is not there.
+// (relative to the repository root) from an example's folder. It skips the
+// test when ../shared/datasets is absent, and fails it when the folder is
+// there without the dataset.
 func SharedDataset(t *testing.T, name string) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "datasets", name)
+	shared := filepath.Join("..", "..", "..", "shared", "datasets")
+	if _, err := os.Stat(shared); errors.Is(err, fs.ErrNotExist) {
+		t.Skipf("%s is not there (the shared datasets live next to the repository)", shared)
+	}
+	dir := filepath.Join(shared, name)
 	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("%s is not there (the shared datasets live next to the repository): %v", dir, err)
+		t.Fatalf("dataset %s: %v", name, err)
 	}
 	return dir
 }
