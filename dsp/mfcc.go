@@ -17,7 +17,7 @@ type MFCCConfig struct {
 	FrameStride   float64 `json:"frame_stride"`   // seconds (default 0.02)
 	NumFilters    int     `json:"num_filters"`    // mel filters, at least 2 (default 32)
 	FFTLength     int     `json:"fft_length"`     // power of two (default 256)
-	WinSize       int     `json:"win_size"`       // odd normalisation window in frames; <= 0 disables it (default 101)
+	WinSize       int     `json:"win_size"`       // odd normalisation window in frames, at most 65535; <= 0 disables it (default 101)
 	LowFrequency  int     `json:"low_frequency"`  // Hz (default 0)
 	HighFrequency int     `json:"high_frequency"` // Hz; 0 means half the sampling frequency (default 0)
 	PreCof        float64 `json:"pre_cof"`        // pre-emphasis coefficient; 0 disables it (default 0.98)

@@ -17,8 +17,8 @@ type MFEConfig struct {
 	FFTLength     int     `json:"fft_length"`     // power of two (default 256)
 	LowFrequency  int     `json:"low_frequency"`  // Hz (default 0)
 	HighFrequency int     `json:"high_frequency"` // Hz; 0 means half the sampling frequency (default 0)
-	WinSize       int     `json:"win_size"`       // odd normalisation window in frames, versions 1 and 2 (default 101)
-	NoiseFloorDB  int     `json:"noise_floor_db"` // versions 3 and 4 (default -52)
+	WinSize       int     `json:"win_size"`       // odd normalisation window in frames, at most 65535, versions 1 and 2 (default 101)
+	NoiseFloorDB  int     `json:"noise_floor_db"` // dB, below 12, versions 3 and 4 (default -52)
 }
 
 // DefaultMFEConfig returns Studio's defaults for the MFE block.

@@ -13,7 +13,7 @@ type SpectrogramConfig struct {
 	FrameLength  float64 `json:"frame_length"`   // seconds (default 0.02)
 	FrameStride  float64 `json:"frame_stride"`   // seconds (default 0.01)
 	FFTLength    int     `json:"fft_length"`     // power of two (default 128)
-	NoiseFloorDB int     `json:"noise_floor_db"` // versions 3 and 4 (default -52)
+	NoiseFloorDB int     `json:"noise_floor_db"` // dB, below 12, versions 3 and 4 (default -52)
 	ShowAxes     bool    `json:"show_axes"`      // display only; ignored (default true)
 }
 
