@@ -1,6 +1,8 @@
 package eischema
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -23,5 +25,29 @@ func TestUnexpected(t *testing.T) {
 	got := unexpected(out, doc)
 	if len(got) != 2 {
 		t.Fatalf("unexpected = %q, want the non-RFC 3339 date and the unknown property", got)
+	}
+}
+
+// recorder is a testing.TB that records Errorf instead of failing; Skip,
+// Fatal and TempDir go to the real test.
+type recorder struct {
+	testing.TB
+	errors []string
+}
+
+func (r *recorder) Helper() {}
+
+func (r *recorder) Errorf(format string, args ...any) {
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+
+// TestCheckRejects runs the checker on a document with a field the API type
+// does not have: Check must report it, or TestCheck could pass with a
+// checker that accepts anything.
+func TestCheckRejects(t *testing.T) {
+	r := &recorder{TB: t}
+	Check(r, map[string]any{"latency": 12, "ram": 4096, "flops": 1}, "DspPerformance")
+	if len(r.errors) != 1 || !strings.Contains(r.errors[0], "flops") {
+		t.Errorf("Check reported %q, want one error mentioning the unknown field flops", r.errors)
 	}
 }
