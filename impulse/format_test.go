@@ -18,7 +18,7 @@ import (
 // samplesDir holds the hand-made files of testdata/impulse/make_samples.py.
 var samplesDir = filepath.Join("..", "testdata", "impulse", "samples")
 
-func readSample(t *testing.T, name string) []byte {
+func readSample(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(samplesDir, name))
 	if err != nil {
@@ -251,29 +251,25 @@ func fuzzSample(t *testing.T, name string, data []byte) {
 
 func FuzzDecodeJSON(f *testing.F) {
 	for _, n := range []string{"acc.json", "signed.json"} {
-		b, _ := os.ReadFile(filepath.Join(samplesDir, n))
-		f.Add(b)
+		f.Add(readSample(f, n))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzSample(t, "f.json", data) })
 }
 
 func FuzzDecodeCBOR(f *testing.F) {
 	for _, n := range []string{"acc.cbor", "audio-binary.cbor"} {
-		b, _ := os.ReadFile(filepath.Join(samplesDir, n))
-		f.Add(b)
+		f.Add(readSample(f, n))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzSample(t, "f.cbor", data) })
 }
 
 func FuzzDecodeCSV(f *testing.F) {
-	b, _ := os.ReadFile(filepath.Join(samplesDir, "acc.csv"))
-	f.Add(b)
+	f.Add(readSample(f, "acc.csv"))
 	f.Add([]byte("timestamp,a\n0,1\n1e300,2\n"))
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzSample(t, "f.csv", data) })
 }
 
 func FuzzDecodeWAV(f *testing.F) {
-	b, _ := os.ReadFile(filepath.Join(samplesDir, "tone.wav"))
-	f.Add(b)
+	f.Add(readSample(f, "tone.wav"))
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzSample(t, "f.wav", data) })
 }
