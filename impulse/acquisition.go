@@ -3,6 +3,7 @@ package impulse
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 
@@ -90,28 +91,45 @@ func decodeAcquisitionCBOR(data []byte) (*Sample, error) {
 	if !ok {
 		return nil, formatError("no payload map")
 	}
+	// Fields of the wrong type are errors and null ones unset, as in JSON.
 	var a acquisition
 	if p, ok := top["protected"].(map[string]any); ok {
-		a.alg, _ = p["alg"].(string)
+		if err := cborString(&a.alg, p, "alg", "protected.alg"); err != nil {
+			return nil, err
+		}
+	} else if top["protected"] != nil {
+		return nil, formatError("protected is not a map")
 	}
-	a.deviceName, _ = payload["device_name"].(string)
-	a.deviceType, _ = payload["device_type"].(string)
-	if iv, ok := payload["interval_ms"]; ok {
+	if err := cborString(&a.deviceName, payload, "device_name", "payload.device_name"); err != nil {
+		return nil, err
+	}
+	if err := cborString(&a.deviceType, payload, "device_type", "payload.device_type"); err != nil {
+		return nil, err
+	}
+	if iv := payload["interval_ms"]; iv != nil {
 		f, isNum := iv.(float64)
 		if !isNum {
 			return nil, formatError("payload.interval_ms is not a number")
 		}
 		a.intervalMs, a.hasInterval = f, true
 	}
-	sensors, _ := payload["sensors"].([]any)
+	sensors, ok := payload["sensors"].([]any)
+	if !ok && payload["sensors"] != nil {
+		return nil, formatError("payload.sensors is not an array")
+	}
 	for i, s := range sensors {
 		m, ok := s.(map[string]any)
 		if !ok {
 			return nil, formatError("payload.sensors[%d] is not a map", i)
 		}
-		name, _ := m["name"].(string)
-		units, _ := m["units"].(string)
-		a.sensors = append(a.sensors, Sensor{Name: name, Units: units})
+		var x Sensor
+		if err := cborString(&x.Name, m, "name", fmt.Sprintf("payload.sensors[%d].name", i)); err != nil {
+			return nil, err
+		}
+		if err := cborString(&x.Units, m, "units", fmt.Sprintf("payload.sensors[%d].units", i)); err != nil {
+			return nil, err
+		}
+		a.sensors = append(a.sensors, x)
 	}
 	values, ok := payload["values"].([]any)
 	if !ok {
@@ -131,6 +149,19 @@ func decodeAcquisitionCBOR(data []byte) (*Sample, error) {
 		return nil, err
 	}
 	return a.sample()
+}
+
+// cborString sets *dst to the text field key of m, leaving it unchanged when
+// the field is absent or null; path names the field in errors.
+func cborString(dst *string, m map[string]any, key, path string) error {
+	switch v := m[key].(type) {
+	case nil:
+	case string:
+		*dst = v
+	default:
+		return formatError("%s is not a text string", path)
+	}
+	return nil
 }
 
 // binaryRef recognises ["Ref-Binary-<type>"] (any case, padded with

@@ -210,6 +210,11 @@ func TestMalformedSamples(t *testing.T) {
 		{"a.cbor", "\xa1\x67payload\xa3\x6binterval_ms\x0a\x67sensors\x81\xa1\x64name\x61x\x66values\x81\x01\x00", "1 bytes after"},
 		{"a.cbor", "\xa1\x67payload\xa3\x6binterval_ms\x0a\x67sensors\x81\xa1\x64name\x61x\x66values\x81\x6eRef-Binary-q16", "unknown binary payload type"},
 		{"a.cbor", "\xa1\x67payload\xa3\x6binterval_ms\x0a\x67sensors\x81\xa1\x64name\x61x\x66values\x81\x6eRef-Binary-i16\x01\x02\x03", "not a whole number"},
+		// Wrong types are named (and null is unset) as in JSON.
+		{"a.cbor", "\xa1\x67payload\xa3\x6binterval_ms\x0a\x67sensors\x81\xa1\x64name\x05\x66values\x81\x01", "payload.sensors[0].name is not a text string"},
+		{"a.cbor", "\xa1\x67payload\xa3\x6binterval_ms\x0a\x67sensors\xa0\x66values\x81\x01", "payload.sensors is not an array"},
+		{"a.cbor", "\xa2\x69protected\xa1\x63alg\x01\x67payload\xa3\x6binterval_ms\x0a\x67sensors\x81\xa1\x64name\x61x\x66values\x81\x01", "protected.alg is not a text string"},
+		{"a.cbor", "\xa1\x67payload\xa3\x6binterval_ms\xf6\x67sensors\x81\xa1\x64name\x61x\x66values\x81\x01", "payload.interval_ms is missing"},
 		{"a.csv", "", "empty CSV"},
 		{"a.csv", "time,x\n0,1\n", "at least 2 are needed"},
 		{"a.csv", "ts,x\n0,1\n1,2\n", `first column is "ts"`},

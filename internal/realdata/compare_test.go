@@ -42,6 +42,28 @@ func (r referenceResult) accuracies() []float64 {
 	return out
 }
 
+// problems returns what would keep the comparison from covering every
+// dataset in names: a dataset without reference figures, figures for a
+// dataset that is not there, and figures without a test accuracy for every
+// seed, their median or the number of test windows.
+func (r *reference) problems(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if !slices.ContainsFunc(r.Datasets, func(d referenceResult) bool { return d.Dataset == n }) {
+			out = append(out, n+": no reference figures; export its features and run testdata/realdata/reference.py (see testdata/realdata/README.md)")
+		}
+	}
+	for _, d := range r.Datasets {
+		if !slices.Contains(names, d.Dataset) {
+			out = append(out, d.Dataset+": reference figures, but no such folder in "+sharedDatasets)
+		}
+		if _, ok := d.Median["accuracy"]; !ok || len(d.Runs) != len(r.Seeds) || len(d.accuracies()) != len(d.Runs) || d.TestWindows <= 0 {
+			out = append(out, fmt.Sprintf("%s: the reference figures lack the median accuracy, an accuracy for each of the %d seeds or the test window count", d.Dataset, len(r.Seeds)))
+		}
+	}
+	return out
+}
+
 func readReference(t *testing.T) *reference {
 	t.Helper()
 	data, err := os.ReadFile(referenceFile)
@@ -247,6 +269,9 @@ func tolerance(goAcc, refAcc []float64, windows int) float64 {
 func TestAgainstReference(t *testing.T) {
 	names := datasetNames(t)
 	ref := readReference(t)
+	if p := ref.problems(names); len(p) > 0 {
+		t.Fatalf("%s does not cover the datasets:\n%s", referenceFile, strings.Join(p, "\n"))
+	}
 	byName := map[string]referenceResult{}
 	for _, r := range ref.Datasets {
 		byName[r.Dataset] = r
@@ -257,10 +282,7 @@ func TestAgainstReference(t *testing.T) {
 		"dataset", "train", "test", "acc", "acc f32", "argmax", "wF1", "fit", "job", "flagged", "acc", "argmax", "time", "int8", "f32", "tol")
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
-			rr, ok := byName[name]
-			if !ok {
-				t.Fatalf("%s has no reference figures: export its features and run testdata/realdata/reference.py (see testdata/realdata/README.md)", name)
-			}
+			rr := byName[name]
 			def, ds := load(t, name)
 			var runs []run
 			for _, s := range seeds(t, ref) {
@@ -280,7 +302,7 @@ func TestAgainstReference(t *testing.T) {
 				acc     float64
 				tol     float64
 			}{{"int8", acc, tol}, {"float32", acc32, tol32}} {
-				if c.acc < refAcc-c.tol-1e-9 {
+				if !(c.acc >= refAcc-c.tol-1e-9) { // a NaN accuracy fails too
 					t.Errorf("median test accuracy (%s) %.4f is below the reference's %.4f by %.1f of %d test windows, more than the tolerance of %.1f",
 						c.variant, c.acc, refAcc, (refAcc-c.acc)*float64(n), n, c.tol*float64(n))
 				}
@@ -305,4 +327,41 @@ func TestAgainstReference(t *testing.T) {
 		})
 	}
 	t.Logf("seeds %v; acc: Studio's model-testing accuracy (uncertain below min_score 0.6 and anomaly above the K-means threshold count as wrong), int8 unless noted; argmax: the classifier's top class; fit: network and anomaly training; job: all of impulse.Train; flagged: test windows the anomaly block calls anomalous\n%s", seeds(t, ref), table.String())
+}
+
+// TestReferenceProblems checks that reference figures which do not cover
+// the shared datasets are caught before anything is trained.
+func TestReferenceProblems(t *testing.T) {
+	full := referenceResult{Dataset: "a", TestWindows: 10, Median: map[string]float64{"accuracy": 0.5},
+		Runs: []map[string]float64{{"accuracy": 0.4}, {"accuracy": 0.6}}}
+	ref := &reference{Seeds: []int{1, 2}, Datasets: []referenceResult{full}}
+	if p := ref.problems([]string{"a"}); len(p) != 0 {
+		t.Errorf("complete figures: %q", p)
+	}
+	noMedian := full
+	noMedian.Median = map[string]float64{"accuracyArgmax": 0.5}
+	oneRun := full
+	oneRun.Runs = full.Runs[:1]
+	noAccuracy := full
+	noAccuracy.Runs = []map[string]float64{{"accuracy": 0.4}, {"weightedF1": 0.6}}
+	noWindows := full
+	noWindows.TestWindows = 0
+	for _, c := range []struct {
+		name  string
+		ref   []referenceResult
+		names []string
+		want  string
+	}{
+		{"dataset without figures", []referenceResult{full}, []string{"a", "b"}, "b: no reference figures"},
+		{"figures without dataset", []referenceResult{full}, nil, "a: reference figures, but no such folder"},
+		{"no median accuracy", []referenceResult{noMedian}, []string{"a"}, "lack the median accuracy"},
+		{"fewer runs than seeds", []referenceResult{oneRun}, []string{"a"}, "lack the median accuracy"},
+		{"a run without accuracy", []referenceResult{noAccuracy}, []string{"a"}, "lack the median accuracy"},
+		{"no test windows", []referenceResult{noWindows}, []string{"a"}, "lack the median accuracy"},
+	} {
+		r := &reference{Seeds: ref.Seeds, Datasets: c.ref}
+		if p := r.problems(c.names); len(p) != 1 || !strings.Contains(p[0], c.want) {
+			t.Errorf("%s: problems %q, want one mentioning %q", c.name, p, c.want)
+		}
+	}
 }

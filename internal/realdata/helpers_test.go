@@ -1,9 +1,10 @@
 package realdata
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"testing"
 
 	"github.com/tinyimpulse/tinyimpulse/impulse"
@@ -17,28 +18,29 @@ var (
 	referenceFile  = filepath.Join("..", "..", "testdata", "realdata", "reference.json")
 )
 
-// datasetNames lists the datasets of ../shared/datasets (every folder with
-// a training/ folder), skipping the test when there are none.
+// datasetNames lists the datasets of ../shared/datasets: every folder (the
+// shared datasets' convention is one dataset per folder, each with
+// training/ and testing/). It skips the test only when ../shared/datasets
+// is absent; a folder that is there but empty fails it.
 func datasetNames(t *testing.T) []string {
 	t.Helper()
 	entries, err := os.ReadDir(sharedDatasets)
-	if err != nil {
+	if errors.Is(err, fs.ErrNotExist) {
 		t.Skipf("../shared/datasets is absent (%v): nothing to check", err)
+	}
+	if err != nil {
+		t.Fatal(err)
 	}
 	var names []string
 	for _, e := range entries {
-		if !e.IsDir() {
-			continue
-		}
-		if fi, err := os.Stat(filepath.Join(sharedDatasets, e.Name(), "training")); err == nil && fi.IsDir() {
+		if e.IsDir() {
 			names = append(names, e.Name())
 		}
 	}
 	if len(names) == 0 {
-		t.Skipf("no dataset in %s", sharedDatasets)
+		t.Fatalf("%s holds no dataset folder", sharedDatasets)
 	}
-	slices.Sort(names)
-	return names
+	return names // os.ReadDir sorts by name
 }
 
 // load reads a dataset and its impulse definition, resolved against it.
