@@ -8,6 +8,9 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/tinyimpulse/tinyimpulse/dataset"
+	"github.com/tinyimpulse/tinyimpulse/internal/testenv"
 )
 
 // benchCases are the feature generations of the benchmark: Studio's
@@ -22,7 +25,7 @@ var benchCases = []struct{ name, dataset, def string }{
 	  "dspBlocks": [{"id": 2, "type": "mfcc"}], "learnBlocks": [{"id": 3, "type": "keras", "dsp": [2]}]}}`},
 }
 
-func datasetBytes(b *testing.B, ds *Dataset) int64 {
+func datasetBytes(b *testing.B, ds *dataset.Dataset) int64 {
 	var n int64
 	for _, s := range ds.Samples {
 		st, err := os.Stat(filepath.Join(ds.Dir, filepath.FromSlash(s.Path)))
@@ -41,8 +44,8 @@ func datasetBytes(b *testing.B, ds *Dataset) int64 {
 func BenchmarkFeatures(b *testing.B) {
 	ctx := context.Background()
 	for _, c := range benchCases {
-		dir := sharedDataset(b, c.dataset)
-		ds, err := LoadDataset(dir)
+		dir := testenv.SharedDataset(b, c.dataset)
+		ds, err := dataset.Load(dir)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -57,7 +60,7 @@ func BenchmarkFeatures(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(datasetBytes(b, ds))
 			for b.Loop() {
-				if _, err := LoadDataset(dir); err != nil {
+				if _, err := dataset.Load(dir); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -85,7 +88,7 @@ func BenchmarkFeatures(b *testing.B) {
 			windows := 0
 			for b.Loop() {
 				t0 := time.Now()
-				d2, err := LoadDataset(dir)
+				d2, err := dataset.Load(dir)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -120,7 +123,7 @@ func BenchmarkClassifyWindow(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ds, err := LoadDataset("../testdata/gestures")
+	ds, err := dataset.Load("../testdata/gestures")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -132,7 +135,7 @@ func BenchmarkClassifyWindow(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s := ds.Category(CategoryTesting)[0]
+	s := ds.Category(dataset.CategoryTesting)[0]
 	wins, err := c.proc.Windows(nil, s, ClassificationWindows)
 	if err != nil || len(wins) == 0 {
 		b.Fatalf("%d windows, %v", len(wins), err)

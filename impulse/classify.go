@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/tinyimpulse/tinyimpulse/dataset"
 )
 
 // Results of a window besides the model's labels.
@@ -100,7 +102,7 @@ func (m *Model) NewClassifier() (*Classifier, error) {
 // Classify classifies every window of the sample, cut with the given stride
 // (ClassificationWindows is how Studio's model testing and live
 // classification cut long samples: continuous classification).
-func (c *Classifier) Classify(s *Sample, mode WindowMode) ([]WindowResult, error) {
+func (c *Classifier) Classify(s *dataset.Sample, mode WindowMode) ([]WindowResult, error) {
 	wins, err := c.proc.Windows(c.wins[:0], s, mode)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.Name, err)
@@ -118,7 +120,7 @@ func (c *Classifier) Classify(s *Sample, mode WindowMode) ([]WindowResult, error
 }
 
 // ClassifyWindow classifies one window of a sample.
-func (c *Classifier) ClassifyWindow(s *Sample, w Window) (WindowResult, error) {
+func (c *Classifier) ClassifyWindow(s *dataset.Sample, w Window) (WindowResult, error) {
 	r := WindowResult{Sample: s.Name, SampleID: s.ID, StartMs: w.StartMs, EndMs: w.EndMs, Expected: w.Label}
 	t0 := time.Now()
 	// Each DSP block runs once per window, whichever learn blocks read it.

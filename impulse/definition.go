@@ -13,7 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/dsp"
+	"github.com/tinyimpulse/tinyimpulse/internal/jsonerr"
 	"github.com/tinyimpulse/tinyimpulse/learn"
 )
 
@@ -190,7 +192,7 @@ func ParseDefinition(data []byte) (*Definition, error) {
 func LoadDefinition(file string) (*Definition, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return nil, &FileError{Path: file, Err: err}
+		return nil, &dataset.FileError{Path: file, Err: err}
 	}
 	d, err := ParseDefinition(data)
 	if err != nil {
@@ -224,7 +226,7 @@ func (d Definition) MarshalJSON() ([]byte, error) {
 func (d *Definition) UnmarshalJSON(data []byte) error {
 	tree, err := decodeTree(data)
 	if err != nil {
-		return &DefinitionError{Problems: []Problem{{Message: "not valid JSON: " + jsonErrorText(data, err)}}}
+		return &DefinitionError{Problems: []Problem{{Message: "not valid JSON: " + jsonerr.Text(data, err)}}}
 	}
 	w := new(walker)
 	nd := Definition{DSP: map[int]DSPParams{}, Learn: map[int]*LearnParams{}}

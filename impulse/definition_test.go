@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/learn"
 )
 
@@ -324,11 +325,11 @@ func TestResolve(t *testing.T) {
 		}()
 		d.NumFeatures(4)
 	}()
-	ds := &Dataset{Samples: []*Sample{
-		series(1, "a", CategoryTesting, 20, []string{"x", "y", "z"}, 10),
-		series(2, "b", CategoryTraining, 10, []string{"y", "x"}, 10),
-		series(3, "c", CategoryTraining, 10, []string{"x", "y"}, 10),
-		series(4, "d", CategoryTraining, 20, []string{"x", "y"}, 10),
+	ds := &dataset.Dataset{Samples: []*dataset.Sample{
+		series(1, "a", dataset.CategoryTesting, 20, []string{"x", "y", "z"}, 10),
+		series(2, "b", dataset.CategoryTraining, 10, []string{"y", "x"}, 10),
+		series(3, "c", dataset.CategoryTraining, 10, []string{"x", "y"}, 10),
+		series(4, "d", dataset.CategoryTraining, 20, []string{"x", "y"}, 10),
 	}}
 	if err := d.Resolve(ds); err != nil {
 		t.Fatal(err)
@@ -351,7 +352,7 @@ func TestResolve(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `impulse.inputBlocks[0].axes[1]: the data has no axis "w" in 4 samples (first: a.json`) {
 		t.Errorf("missing axis: %v", err)
 	}
-	img := &Dataset{Samples: []*Sample{{ID: 1, Path: "i.png", Image: smallImage()}}}
+	img := &dataset.Dataset{Samples: []*dataset.Sample{{ID: 1, Path: "i.png", Image: smallImage()}}}
 	if err := d2.Resolve(img); err == nil || !strings.Contains(err.Error(), "samples are images") {
 		t.Errorf("image in a time-series dataset: %v", err)
 	}
@@ -369,7 +370,7 @@ func TestResolveNamesFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = d.Resolve(&Dataset{Samples: []*Sample{series(1, "a", CategoryTraining, 20, []string{"x"}, 10)}})
+	err = d.Resolve(&dataset.Dataset{Samples: []*dataset.Sample{series(1, "a", dataset.CategoryTraining, 20, []string{"x"}, 10)}})
 	var de *DefinitionError
 	if !errors.As(err, &de) || de.File != file || !strings.HasPrefix(err.Error(), "impulse: "+file+": impulse.inputBlocks[0].axes[1]: ") {
 		t.Errorf("Resolve error %v, want a *DefinitionError naming %s", err, file)
@@ -385,7 +386,7 @@ func TestResolveMissingLearnParams(t *testing.T) {
 	  "dspBlocks": [{"id": 2, "type": "raw"}], "learnBlocks": [{"id": 3, "type": "keras", "dsp": [2]}, {"id": 4, "type": "anomaly", "dsp": [2]}]}}`)
 	delete(d.Learn, 3)
 	d.Learn[4] = nil
-	if err := d.Resolve(&Dataset{Samples: []*Sample{series(1, "a", CategoryTraining, 20, []string{"x"}, 10)}}); err != nil {
+	if err := d.Resolve(&dataset.Dataset{Samples: []*dataset.Sample{series(1, "a", dataset.CategoryTraining, 20, []string{"x"}, 10)}}); err != nil {
 		t.Fatal(err)
 	}
 	if cfg, _, err := d.KerasConfig(3); err != nil || cfg.TrainingCycles == 0 {
@@ -401,10 +402,10 @@ func TestResolveMissingLearnParams(t *testing.T) {
 }
 
 // series returns a time series sample whose values are 1000·axis + value index.
-func series(id int, name, category string, n int, axes []string, intervalMs float64) *Sample {
-	s := &Sample{ID: id, Name: name, Path: name + ".json", Category: category, Label: name, IntervalMs: intervalMs}
+func series(id int, name, category string, n int, axes []string, intervalMs float64) *dataset.Sample {
+	s := &dataset.Sample{ID: id, Name: name, Path: name + ".json", Category: category, Label: name, IntervalMs: intervalMs}
 	for _, a := range axes {
-		s.Sensors = append(s.Sensors, Sensor{Name: a})
+		s.Sensors = append(s.Sensors, dataset.Sensor{Name: a})
 	}
 	for i := range n {
 		for j := range axes {

@@ -13,10 +13,10 @@
 // A typical run reads a dataset and a definition, completes the definition
 // from the data, and computes the features of the training samples:
 //
-//	ds, err := impulse.LoadDataset("datasets/gestures")
+//	ds, err := dataset.Load("datasets/gestures")
 //	def, err := impulse.LoadDefinition("impulse.json")
 //	err = def.Resolve(ds)
-//	feats, err := def.GenerateFeatures(ctx, ds.Category(impulse.CategoryTraining), nil)
+//	feats, err := def.GenerateFeatures(ctx, ds.Category(dataset.CategoryTraining), nil)
 //	X, err := feats.Learn(learnBlockID) // one row per window, feats.Y its class
 //	cfgs, err := feats.DSPBlockConfigs() // Studio's dspBlockConfigs entries
 //
@@ -75,16 +75,8 @@
 //
 // # Datasets
 //
-// LoadDataset reads an info.labels file at the dataset root (or in
-// training/ and testing/), JSON or its NDJSON export form, with every label
-// kind: single labels, multi-label samples (structured labels by inclusive
-// value index, which must cover every value once), key-value labels and
-// unlabelled samples. Without info.labels, training/ and testing/ hold files
-// named <label>.<anything>.<ext>. Sample files are data acquisition JSON or
-// CBOR (signed or not, including the binary-payload variant), CSV with a
-// timestamp column in milliseconds, 16-bit PCM mono WAV, PNG and JPEG.
-// Samples are numbered 1, 2, … in dataset order; that number is the sample
-// id of feature rows and of Studio's JSON.
+// Samples and datasets come from package dataset (Edge Impulse's sample
+// formats and export layout); this package cuts them into windows.
 //
 // # Windows
 //
@@ -116,7 +108,7 @@
 // A definition with problems gives a *DefinitionError listing every problem
 // with its JSON path ("learn.4.visualLayers[2].kernelSize: must be >= 1, not
 // 0"); its Error is one line. Files that cannot be read or parsed give a
-// *FileError naming the file, wrapping ErrFormat for malformed or truncated
+// *FileError naming the file, wrapping dataset.ErrFormat for malformed or truncated
 // contents; LoadDataset joins the errors of up to ten files. Errors of
 // processing blocks keep their dsp type (*dsp.ConfigError, dsp.ErrInput)
 // behind the sample and window they concern. Data a job cannot use (no

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/impulse"
 )
 
@@ -17,7 +18,7 @@ var exampleDataset = filepath.Join("..", "testdata", "impulse", "samples", "data
 // 3 is idle for its first 15 values and waves (accX 0, 1, 2, 3, …) after:
 // each 10-value window takes the label of its last value.
 func Example() {
-	ds, err := impulse.LoadDataset(exampleDataset)
+	ds, err := dataset.Load(exampleDataset)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -41,7 +42,7 @@ func Example() {
 	}
 	in := def.Impulse.InputBlocks[0]
 	fmt.Printf("input: %v Hz, axes %v\n", in.FrequencyHz, in.Axes)
-	feats, err := def.GenerateFeatures(context.Background(), ds.Category(impulse.CategoryTraining), nil)
+	feats, err := def.GenerateFeatures(context.Background(), ds.Category(dataset.CategoryTraining), nil)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -92,7 +93,7 @@ func ExampleParseDefinition_problems() {
 // to the impulse's 100 Hz by linear interpolation: 120 values, so 500 ms
 // windows every 250 ms give ⌊(120 − 50)/25⌋ + 1 = 3 windows.
 func ExampleProcessor() {
-	ds, err := impulse.LoadDataset(exampleDataset)
+	ds, err := dataset.Load(exampleDataset)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -111,7 +112,7 @@ func ExampleProcessor() {
 		fmt.Println(err)
 		return
 	}
-	s := ds.Category(impulse.CategoryTesting)[0]
+	s := ds.Category(dataset.CategoryTesting)[0]
 	windows, err := p.Windows(nil, s, impulse.ClassificationWindows)
 	if err != nil {
 		fmt.Println(err)
@@ -153,7 +154,7 @@ func ExampleTrain() {
 		fmt.Println(err)
 		return
 	}
-	ds, err := impulse.LoadDataset("../testdata/gestures")
+	ds, err := dataset.Load("../testdata/gestures")
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -164,7 +165,7 @@ func ExampleTrain() {
 		return
 	}
 	fmt.Println("classes:", m.Labels())
-	rep, err := m.Test(context.Background(), ds.Category(impulse.CategoryTesting), impulse.TestOptions{})
+	rep, err := m.Test(context.Background(), ds.Category(dataset.CategoryTesting), impulse.TestOptions{})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -178,7 +179,7 @@ func ExampleTrain() {
 		return
 	}
 	for _, name := range []string{"testing/idle.s08.json", "testing/anomaly.s00.json"} {
-		s := ds.Samples[slices.IndexFunc(ds.Samples, func(s *impulse.Sample) bool { return s.Path == name })]
+		s := ds.Samples[slices.IndexFunc(ds.Samples, func(s *dataset.Sample) bool { return s.Path == name })]
 		res, err := c.Classify(s, impulse.ClassificationWindows)
 		if err != nil {
 			fmt.Println(err)

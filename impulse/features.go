@@ -12,6 +12,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/metrics"
 )
 
@@ -68,7 +69,7 @@ type FeatureStats struct {
 // Cancelling ctx stops the work between windows and returns ctx's error.
 // Any other error (a sample without one of the DSP blocks' axes, a window
 // a block refuses) is the one of the first failing sample in sample order.
-func (d *Definition) GenerateFeatures(ctx context.Context, samples []*Sample, opt *FeatureOptions) (*Features, error) {
+func (d *Definition) GenerateFeatures(ctx context.Context, samples []*dataset.Sample, opt *FeatureOptions) (*Features, error) {
 	if opt == nil {
 		opt = &FeatureOptions{}
 	}
@@ -83,7 +84,7 @@ func (d *Definition) GenerateFeatures(ctx context.Context, samples []*Sample, op
 	}
 	// Cut the windows (cheap: no values are touched) to lay out the rows.
 	in := &d.Impulse.InputBlocks[0]
-	var used []*Sample
+	var used []*dataset.Sample
 	var firstRow []int
 	for _, s := range samples {
 		if !inSubset(in.DatasetSubset, s.ID) {
@@ -213,7 +214,7 @@ func forEach(ctx context.Context, n, workers int, do func(w, i int) error) error
 }
 
 // sampleFeatures computes the rows lo…hi−1, the windows of s.
-func (f *Features) sampleFeatures(ctx context.Context, p *Processor, s *Sample, lo, hi int, tWin, tDSP *time.Duration) error {
+func (f *Features) sampleFeatures(ctx context.Context, p *Processor, s *dataset.Sample, lo, hi int, tWin, tDSP *time.Duration) error {
 	t0 := time.Now()
 	if err := p.prepare(s); err != nil {
 		return err

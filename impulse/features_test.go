@@ -10,18 +10,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/dsp"
+	"github.com/tinyimpulse/tinyimpulse/internal/testenv"
 )
 
 // synthSamples returns n three-axis samples of varying length (some shorter
 // than a window, some at another frequency) with noisy sines.
-func synthSamples(n int, seed uint64) []*Sample {
+func synthSamples(n int, seed uint64) []*dataset.Sample {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	labels := []string{"idle", "wave", "snake"}
-	var out []*Sample
+	var out []*dataset.Sample
 	for i := range n {
-		s := &Sample{ID: i + 1, Name: "s" + string(rune('a'+i%26)), Category: CategoryTraining, Label: labels[i%3], IntervalMs: 10,
-			Sensors: []Sensor{{Name: "accX"}, {Name: "accY"}, {Name: "accZ"}}}
+		s := &dataset.Sample{ID: i + 1, Name: "s" + string(rune('a'+i%26)), Category: dataset.CategoryTraining, Label: labels[i%3], IntervalMs: 10,
+			Sensors: []dataset.Sensor{{Name: "accX"}, {Name: "accY"}, {Name: "accZ"}}}
 		s.Path = s.Name + ".json"
 		if i%7 == 3 {
 			s.IntervalMs = 20 // 50 Hz: resampled
@@ -82,7 +84,7 @@ func TestGenerateFeaturesDeterministic(t *testing.T) {
 func TestGenerateFeaturesMatchBlocks(t *testing.T) {
 	t.Parallel()
 	d := synth(t, false)
-	var samples []*Sample
+	var samples []*dataset.Sample
 	for _, s := range synthSamples(30, 2) {
 		if s.IntervalMs == 10 {
 			samples = append(samples, s)
@@ -94,7 +96,7 @@ func TestGenerateFeaturesMatchBlocks(t *testing.T) {
 	}
 	spectral, _ := dsp.New("spectral-analysis", 0, map[string]any{"fft-length": "32"}, dsp.Input{FrequencyHz: 100, Axes: 3, Samples: 100})
 	flatten, _ := dsp.New("flatten", 0, map[string]any{"kurtosis": false}, dsp.Input{FrequencyHz: 100, Axes: 2, Samples: 100})
-	byID := map[int]*Sample{}
+	byID := map[int]*dataset.Sample{}
 	for _, s := range samples {
 		byID[s.ID] = s
 	}
@@ -176,7 +178,7 @@ func TestGenerateFeaturesErrors(t *testing.T) {
 		t.Errorf("cancelled: error %v", err)
 	}
 	// No windows at all.
-	f, err := synth(t, false).GenerateFeatures(context.Background(), []*Sample{series(1, "short", "", 10, []string{"accX", "accY", "accZ"}, 10)}, nil)
+	f, err := synth(t, false).GenerateFeatures(context.Background(), []*dataset.Sample{series(1, "short", "", 10, []string{"accX", "accY", "accZ"}, 10)}, nil)
 	if err != nil || len(f.Windows) != 0 || f.DSP(2) != nil {
 		t.Errorf("no windows: %v, %d windows", err, len(f.Windows))
 	}
@@ -290,8 +292,8 @@ func TestImageFeatures(t *testing.T) {
 	t.Parallel()
 	d := mustParse(t, `{"impulse": {"inputBlocks": [{"id": 1, "type": "image", "imageWidth": 2, "imageHeight": 2, "resizeMode": "fit-short", "resizeMethod": "nearest"}],
 	  "dspBlocks": [{"id": 2, "type": "image"}], "learnBlocks": [{"id": 3, "type": "keras", "dsp": [2]}]}}`)
-	s := &Sample{ID: 1, Path: "i.png", Label: "cat", Image: smallImage()}
-	f, err := d.GenerateFeatures(context.Background(), []*Sample{s}, nil)
+	s := &dataset.Sample{ID: 1, Path: "i.png", Label: "cat", Image: smallImage()}
+	f, err := d.GenerateFeatures(context.Background(), []*dataset.Sample{s}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,11 +306,74 @@ func TestImageFeatures(t *testing.T) {
 	if got := f.DSP(2).RawRowView(0); !approxEqual(got, want, 1e-15) || f.Windows[0] != (Window{SampleID: 1, Label: "cat"}) {
 		t.Errorf("image features %v, want %v; window %+v", got, want, f.Windows[0])
 	}
-	if _, err := d.GenerateFeatures(context.Background(), []*Sample{series(2, "ts", "", 10, []string{"a"}, 10)}, nil); err == nil {
+	if _, err := d.GenerateFeatures(context.Background(), []*dataset.Sample{series(2, "ts", "", 10, []string{"a"}, 10)}, nil); err == nil {
 		t.Error("time series through an image impulse: no error")
 	}
 	cfgs, err := f.DSPBlockConfigs()
 	if err != nil || cfgs[0].Metadata.OutputConfig.Shape.Channels != 3 || cfgs[0].Metadata.WindowSizeMs != 0 {
 		t.Errorf("image metadata %+v, %v", cfgs[0].Metadata, err)
+	}
+}
+
+// A typical impulse runs on every shipped dataset: the definition resolves
+// against the data and every training window gets finite features.
+func TestSharedDatasetsFeatures(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		dataset, def string
+		perSample    int // windows per sample, 0 to skip the check
+		features     int
+	}{
+		{"digits-8x8", `{"impulse": {"inputBlocks": [{"id": 1, "type": "image", "imageWidth": 8, "imageHeight": 8}],
+		  "dspBlocks": [{"id": 2, "type": "image"}], "learnBlocks": [{"id": 3, "type": "keras", "dsp": [2]}]},
+		  "dsp": {"2": {"channels": "Grayscale"}}}`, 1, 64},
+		// 1000 values at the placeholder 10 ms: ⌊(1000 − 100)/50⌋ + 1 = 19 windows.
+		{"fan-unbalance", `{"impulse": {"inputBlocks": [{"id": 1, "type": "time-series", "windowSizeMs": 1000, "windowIncreaseMs": 500}],
+		  "dspBlocks": [{"id": 2, "type": "spectral-analysis"}], "learnBlocks": [{"id": 3, "type": "anomaly", "dsp": [2]}]}}`, 19, 3 * 13},
+		{"gestures-magic-wand", `{"impulse": {"inputBlocks": [{"id": 1, "type": "time-series", "windowSizeMs": 1000}],
+		  "dspBlocks": [{"id": 2, "type": "spectral-analysis", "axes": ["accX", "accY", "accZ"]}, {"id": 3, "type": "flatten", "axes": ["gyrX", "gyrY", "gyrZ"]}],
+		  "learnBlocks": [{"id": 4, "type": "keras", "dsp": [2, 3]}]}}`, 1, 3*13 + 3*7},
+		// 1040 values at 104 Hz, 208-value windows every 8 values: 105 windows.
+		{"gestures-continuous", `{"impulse": {"inputBlocks": [{"id": 1, "type": "time-series", "windowSizeMs": 2000, "windowIncreaseMs": 80}],
+		  "dspBlocks": [{"id": 2, "type": "spectral-analysis"}], "learnBlocks": [{"id": 3, "type": "keras", "dsp": [2]}, {"id": 4, "type": "anomaly-gmm", "dsp": [2]}]}}`, 105, 3 * 13},
+		// MFE defaults on 1 s at 16 kHz: 99 frames of 40 filters.
+		{"kws-speech-commands", `{"impulse": {"inputBlocks": [{"id": 1, "type": "time-series", "windowSizeMs": 1000}],
+		  "dspBlocks": [{"id": 2, "type": "mfe"}], "learnBlocks": [{"id": 3, "type": "keras", "dsp": [2]}]}}`, 1, 99 * 40},
+	}
+	for _, c := range cases {
+		ds, err := dataset.Load(testenv.SharedDataset(t, c.dataset))
+		if err != nil {
+			t.Fatal(err)
+		}
+		def, err := ParseDefinition([]byte(c.def))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := def.Resolve(ds); err != nil {
+			t.Errorf("%s: %v", c.dataset, err)
+			continue
+		}
+		train := ds.Category(dataset.CategoryTraining)
+		f, err := def.GenerateFeatures(context.Background(), train, nil)
+		if err != nil {
+			t.Errorf("%s: %v", c.dataset, err)
+			continue
+		}
+		lb := def.Impulse.LearnBlocks[0]
+		X, err := f.Learn(lb.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, cols := X.Dims()
+		if cols != c.features || rows != len(train)*c.perSample || !slices.Equal(f.Classes, dataset.Labels(train)) {
+			t.Errorf("%s: %d windows × %d features, classes %v; want %d × %d, %v", c.dataset, rows, cols, f.Classes,
+				len(train)*c.perSample, c.features, dataset.Labels(train))
+		}
+		for _, v := range X.RawMatrix().Data {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				t.Errorf("%s: non-finite feature", c.dataset)
+				break
+			}
+		}
 	}
 }

@@ -79,29 +79,6 @@ func decodeTree(data []byte) (any, error) {
 	return v, nil
 }
 
-// jsonErrorText describes a JSON decoding error with its line.
-func jsonErrorText(data []byte, err error) string {
-	switch {
-	case errors.Is(err, io.ErrUnexpectedEOF): // from a json.Decoder
-		return "truncated: unexpected end of JSON input"
-	case errors.Is(err, io.EOF):
-		return "empty: no JSON value"
-	}
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		if int(se.Offset) >= len(bytes.TrimRight(data, " \t\r\n")) {
-			return "truncated: " + err.Error()
-		}
-		line := 1 + bytes.Count(data[:int(se.Offset)], []byte("\n"))
-		return fmt.Sprintf("line %d: %v", line, err)
-	}
-	var ue *json.UnmarshalTypeError
-	if errors.As(err, &ue) {
-		return fmt.Sprintf("%s: got JSON %s, want %v", ue.Field, ue.Value, ue.Type)
-	}
-	return err.Error()
-}
-
 func child(path, key string) string {
 	if path == "" {
 		return key

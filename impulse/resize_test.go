@@ -153,3 +153,10 @@ func TestLanczosProperties(t *testing.T) {
 		t.Errorf("Lanczos at the same size changed the image")
 	}
 }
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/tinyimpulse/tinyimpulse/anomaly"
+	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/dsp"
 	"github.com/tinyimpulse/tinyimpulse/learn"
 )
@@ -422,7 +423,7 @@ func configFor(typ string) any {
 // in the learn blocks' defaults (giving blocks without an entry in Learn one),
 // and reports every problem in a *DefinitionError, whose File is the file
 // LoadDefinition read.
-func (d *Definition) Resolve(ds *Dataset) error {
+func (d *Definition) Resolve(ds *dataset.Dataset) error {
 	w := new(walker)
 	d.fillLearnDefaults()
 	if len(d.Impulse.InputBlocks) != 1 {
@@ -435,13 +436,13 @@ func (d *Definition) Resolve(ds *Dataset) error {
 		w.add("", "the dataset has no samples")
 		return w.err(d.file)
 	}
-	ref := ds.Category(CategoryTraining)
+	ref := ds.Category(dataset.CategoryTraining)
 	if len(ref) == 0 {
 		ref = ds.Samples
 	}
 	switch in.Type {
 	case InputTimeSeries:
-		var images []*Sample
+		var images []*dataset.Sample
 		for _, s := range ds.Samples {
 			if s.Image != nil {
 				images = append(images, s)
@@ -452,10 +453,10 @@ func (d *Definition) Resolve(ds *Dataset) error {
 			return w.err(d.file)
 		}
 		if len(in.Axes) == 0 {
-			in.Axes = ref[0].sensorNames()
+			in.Axes = sensorNames(ref[0])
 		}
 		for i, a := range in.Axes {
-			var missing []*Sample
+			var missing []*dataset.Sample
 			for _, s := range ds.Samples {
 				if s.Axis(a) < 0 {
 					missing = append(missing, s)
@@ -463,7 +464,7 @@ func (d *Definition) Resolve(ds *Dataset) error {
 			}
 			if len(missing) > 0 {
 				w.add(index(child(path, "axes"), i), "the data has no axis %q in %d samples (first: %s, whose axes are %s)",
-					a, len(missing), missing[0].Path, strings.Join(missing[0].sensorNames(), ", "))
+					a, len(missing), missing[0].Path, strings.Join(sensorNames(missing[0]), ", "))
 			}
 		}
 		if in.FrequencyHz == 0 {
@@ -473,7 +474,7 @@ func (d *Definition) Resolve(ds *Dataset) error {
 			d.Impulse.DSPBlocks[i].inheritAxes(w, index("impulse.dspBlocks", i), in.Axes)
 		}
 	case InputImage:
-		var series []*Sample
+		var series []*dataset.Sample
 		for _, s := range ds.Samples {
 			if s.Image == nil {
 				series = append(series, s)
@@ -505,7 +506,7 @@ func (b *DSPBlock) inheritAxes(w *walker, path string, inAxes []string) {
 	}
 }
 
-func (s *Sample) sensorNames() []string {
+func sensorNames(s *dataset.Sample) []string {
 	out := make([]string, len(s.Sensors))
 	for i, x := range s.Sensors {
 		out[i] = x.Name
@@ -515,7 +516,7 @@ func (s *Sample) sensorNames() []string {
 
 // commonFrequency returns the most common sampling frequency of the samples
 // (the first one on ties), rounded to 9 significant digits.
-func commonFrequency(samples []*Sample) float64 {
+func commonFrequency(samples []*dataset.Sample) float64 {
 	count := map[float64]int{}
 	best, bestN := 0.0, 0
 	for _, s := range samples {

@@ -14,6 +14,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/metrics"
 )
 
@@ -50,7 +51,7 @@ type TestReport struct {
 	MSE float64
 
 	m       *Model
-	samples []*Sample
+	samples []*dataset.Sample
 	perSmp  [][]WindowResult
 	created time.Time
 	extra   []metrics.LearnBlockMetrics
@@ -62,7 +63,7 @@ type TestReport struct {
 // classifier's min_score, anomaly above the anomaly block's threshold).
 // Windows whose expected label the model does not know are kept in Windows
 // but left out of every figure, as in Studio.
-func (m *Model) Test(ctx context.Context, samples []*Sample, opt TestOptions) (*TestReport, error) {
+func (m *Model) Test(ctx context.Context, samples []*dataset.Sample, opt TestOptions) (*TestReport, error) {
 	if len(samples) == 0 {
 		return nil, fmt.Errorf("%w: no samples to test", ErrDataset)
 	}
@@ -272,36 +273,36 @@ type StructuredLabel struct {
 // StudioSample is the part of Studio's Sample this project can fill from a
 // dataset file.
 type StudioSample struct {
-	ID                  int               `json:"id"`
-	Filename            string            `json:"filename"`
-	SignatureValidate   bool              `json:"signatureValidate"`
-	Created             time.Time         `json:"created"`
-	LastModified        time.Time         `json:"lastModified"`
-	Category            string            `json:"category"`
-	ColdstorageFilename string            `json:"coldstorageFilename"`
-	Label               string            `json:"label"`
-	IntervalMs          float64           `json:"intervalMs"`
-	Frequency           float64           `json:"frequency"`
-	OriginalIntervalMs  float64           `json:"originalIntervalMs"`
-	OriginalFrequency   float64           `json:"originalFrequency"`
-	DeviceName          string            `json:"deviceName,omitempty"`
-	DeviceType          string            `json:"deviceType"`
-	Sensors             []StudioSensor    `json:"sensors"`
-	ValuesCount         int               `json:"valuesCount"`
-	TotalLengthMs       float64           `json:"totalLengthMs"`
-	Added               time.Time         `json:"added"`
-	BoundingBoxes       []BoundingBox     `json:"boundingBoxes"`
-	BoundingBoxesType   string            `json:"boundingBoxesType"`
-	ChartType           string            `json:"chartType"`
-	IsDisabled          bool              `json:"isDisabled"`
-	IsProcessing        bool              `json:"isProcessing"`
-	ProcessingError     bool              `json:"processingError"`
-	IsCropped           bool              `json:"isCropped"`
-	Metadata            map[string]string `json:"metadata,omitempty"`
-	ProjectID           int               `json:"projectId"`
-	SHA256Hash          string            `json:"sha256Hash"`
-	StructuredLabels    []StructuredLabel `json:"structuredLabels,omitempty"`
-	Datastreams         []any             `json:"datastreams"`
+	ID                  int                   `json:"id"`
+	Filename            string                `json:"filename"`
+	SignatureValidate   bool                  `json:"signatureValidate"`
+	Created             time.Time             `json:"created"`
+	LastModified        time.Time             `json:"lastModified"`
+	Category            string                `json:"category"`
+	ColdstorageFilename string                `json:"coldstorageFilename"`
+	Label               string                `json:"label"`
+	IntervalMs          float64               `json:"intervalMs"`
+	Frequency           float64               `json:"frequency"`
+	OriginalIntervalMs  float64               `json:"originalIntervalMs"`
+	OriginalFrequency   float64               `json:"originalFrequency"`
+	DeviceName          string                `json:"deviceName,omitempty"`
+	DeviceType          string                `json:"deviceType"`
+	Sensors             []StudioSensor        `json:"sensors"`
+	ValuesCount         int                   `json:"valuesCount"`
+	TotalLengthMs       float64               `json:"totalLengthMs"`
+	Added               time.Time             `json:"added"`
+	BoundingBoxes       []dataset.BoundingBox `json:"boundingBoxes"`
+	BoundingBoxesType   string                `json:"boundingBoxesType"`
+	ChartType           string                `json:"chartType"`
+	IsDisabled          bool                  `json:"isDisabled"`
+	IsProcessing        bool                  `json:"isProcessing"`
+	ProcessingError     bool                  `json:"processingError"`
+	IsCropped           bool                  `json:"isCropped"`
+	Metadata            map[string]string     `json:"metadata,omitempty"`
+	ProjectID           int                   `json:"projectId"`
+	SHA256Hash          string                `json:"sha256Hash"`
+	StructuredLabels    []StructuredLabel     `json:"structuredLabels,omitempty"`
+	Datastreams         []any                 `json:"datastreams"`
 }
 
 // StudioSensor is Studio's Sensor.
@@ -314,7 +315,7 @@ type StudioSensor struct {
 // studioSample describes a dataset sample as Studio's Sample. Its hash is
 // the SHA-256 of the sample's values (float64, little-endian) or, for an
 // image, of its pixels.
-func studioSample(s *Sample, created time.Time) StudioSample {
+func studioSample(s *dataset.Sample, created time.Time) StudioSample {
 	h := sha256.New()
 	var b [8]byte
 	for _, v := range s.Values {
@@ -323,7 +324,7 @@ func studioSample(s *Sample, created time.Time) StudioSample {
 	}
 	ss := StudioSample{ID: s.ID, Filename: s.Path, Created: created, LastModified: created, Added: created,
 		Category: s.Category, ColdstorageFilename: s.Path, Label: s.Label, DeviceName: s.DeviceName, DeviceType: s.DeviceType,
-		Sensors: []StudioSensor{}, BoundingBoxes: []BoundingBox{}, BoundingBoxesType: "object_detection", ChartType: "chart",
+		Sensors: []StudioSensor{}, BoundingBoxes: []dataset.BoundingBox{}, BoundingBoxesType: "object_detection", ChartType: "chart",
 		Metadata: s.Metadata, ProjectID: 1, Datastreams: []any{}, StructuredLabels: structuredLabels(s)}
 	if ss.DeviceType == "" {
 		ss.DeviceType = "unknown"
@@ -353,7 +354,7 @@ func studioSample(s *Sample, created time.Time) StudioSample {
 }
 
 // structuredLabels returns a sample's labels as value ranges.
-func structuredLabels(s *Sample) []StructuredLabel {
+func structuredLabels(s *dataset.Sample) []StructuredLabel {
 	if len(s.Labels) > 0 {
 		out := make([]StructuredLabel, len(s.Labels))
 		for i, l := range s.Labels {

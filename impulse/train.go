@@ -13,6 +13,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/tinyimpulse/tinyimpulse/anomaly"
+	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/learn"
 	"github.com/tinyimpulse/tinyimpulse/metrics"
 )
@@ -55,7 +56,7 @@ var ErrDataset = errors.New("impulse: unusable dataset")
 // stops the job at the next batch or iteration; Train then logs
 // "Terminated by user" and returns ctx's error and no model. Two Train
 // calls share nothing.
-func Train(ctx context.Context, def *Definition, ds *Dataset, opt TrainOptions) (m *Model, err error) {
+func Train(ctx context.Context, def *Definition, ds *dataset.Dataset, opt TrainOptions) (m *Model, err error) {
 	log := &jobLog{jobID: opt.JobID, events: opt.Events}
 	defer func() {
 		if err != nil && ctx.Err() != nil {
@@ -73,7 +74,7 @@ func Train(ctx context.Context, def *Definition, ds *Dataset, opt TrainOptions) 
 			return nil, err
 		}
 	}
-	train := ds.Category(CategoryTraining)
+	train := ds.Category(dataset.CategoryTraining)
 	if len(train) == 0 {
 		return nil, fmt.Errorf("%w: %s has no training samples", ErrDataset, ds.Dir)
 	}

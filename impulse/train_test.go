@@ -14,19 +14,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/impulse"
 	"github.com/tinyimpulse/tinyimpulse/internal/eischema"
 )
 
 var trainTime = time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
 
-func gestures(t *testing.T) (*impulse.Definition, *impulse.Dataset) {
+func gestures(t *testing.T) (*impulse.Definition, *dataset.Dataset) {
 	t.Helper()
 	def, err := impulse.LoadDefinition("../testdata/impulses/gestures.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ds, err := impulse.LoadDataset("../testdata/gestures")
+	ds, err := dataset.Load("../testdata/gestures")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +82,7 @@ func TestTrainGestures(t *testing.T) {
 	}
 	eischema.Check(t, d, "GetAllDetailedImpulsesResponse")
 
-	rep, err := m.Test(context.Background(), ds.Category(impulse.CategoryTesting), impulse.TestOptions{Created: trainTime})
+	rep, err := m.Test(context.Background(), ds.Category(dataset.CategoryTesting), impulse.TestOptions{Created: trainTime})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +152,7 @@ func TestTrainDeterministic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := ds.Category(impulse.CategoryTesting)[0]
+	s := ds.Category(dataset.CategoryTesting)[0]
 	c1, _ := m.NewClassifier()
 	c2, _ := loaded.NewClassifier()
 	r1, err1 := c1.Classify(s, impulse.ClassificationWindows)
@@ -195,18 +196,18 @@ func TestTrainCancelled(t *testing.T) {
 // TestTrainBadData checks the errors for data a job cannot use.
 func TestTrainBadData(t *testing.T) {
 	def, ds := gestures(t)
-	var single []*impulse.Sample
+	var single []*dataset.Sample
 	for _, s := range ds.Samples {
 		if s.Label == "idle" {
 			single = append(single, s)
 		}
 	}
-	_, err := impulse.Train(context.Background(), def, &impulse.Dataset{Dir: "one-class", Samples: single}, impulse.TrainOptions{})
+	_, err := impulse.Train(context.Background(), def, &dataset.Dataset{Dir: "one-class", Samples: single}, impulse.TrainOptions{})
 	if !errors.Is(err, impulse.ErrDataset) || !strings.Contains(err.Error(), "single class") {
 		t.Errorf("single class: %v", err)
 	}
 	def, _ = gestures(t)
-	_, err = impulse.Train(context.Background(), def, &impulse.Dataset{Dir: "testing-only", Samples: ds.Category(impulse.CategoryTesting)}, impulse.TrainOptions{})
+	_, err = impulse.Train(context.Background(), def, &dataset.Dataset{Dir: "testing-only", Samples: ds.Category(dataset.CategoryTesting)}, impulse.TrainOptions{})
 	if !errors.Is(err, impulse.ErrDataset) || !strings.Contains(err.Error(), "no training samples") {
 		t.Errorf("no training samples: %v", err)
 	}
@@ -294,7 +295,7 @@ func TestModelType(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	samples := ds.Category(impulse.CategoryTesting)
+	samples := ds.Category(dataset.CategoryTesting)
 	run := func(modelType string) []impulse.WindowResult {
 		t.Helper()
 		rep, err := m.Test(context.Background(), samples, impulse.TestOptions{Created: trainTime, ModelType: modelType})
@@ -380,7 +381,7 @@ func TestResponseEveryLearnBlock(t *testing.T) {
 		return d
 	}
 	_, ds := gestures(t)
-	test := func(d *impulse.Definition, samples []*impulse.Sample) *impulse.TestReport {
+	test := func(d *impulse.Definition, samples []*dataset.Sample) *impulse.TestReport {
 		t.Helper()
 		m, err := impulse.Train(context.Background(), d, ds, impulse.TrainOptions{Seed: 3, Created: trainTime})
 		if err != nil {
@@ -392,7 +393,7 @@ func TestResponseEveryLearnBlock(t *testing.T) {
 		}
 		return rep
 	}
-	samples := ds.Category(impulse.CategoryTesting)[:3]
+	samples := ds.Category(dataset.CategoryTesting)[:3]
 	short := *samples[0]
 	short.Values = short.Values[:3*len(short.Sensors)]
 	both := test(def(0, 1, 2, 3), append(samples, &short))
@@ -451,8 +452,8 @@ func TestModelTestErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var samples []*impulse.Sample
-	for i, s := range ds.Category(impulse.CategoryTesting)[:12] {
+	var samples []*dataset.Sample
+	for i, s := range ds.Category(dataset.CategoryTesting)[:12] {
 		c := *s
 		if i == 5 || i == 9 {
 			// Without accZ: the DSP block cannot read the sample.
@@ -482,7 +483,7 @@ func TestTrainRegression(t *testing.T) {
 	t.Parallel()
 	_, ds := gestures(t)
 	values := map[string]string{"idle": "0", "updown": " 1", "circle": "2 ", "flick": "3"}
-	relabelled := &impulse.Dataset{Dir: ds.Dir}
+	relabelled := &dataset.Dataset{Dir: ds.Dir}
 	for _, s := range ds.Samples {
 		c := *s
 		c.Label = values[s.Label]
@@ -500,7 +501,7 @@ func TestTrainRegression(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := m.Test(context.Background(), relabelled.Category(impulse.CategoryTesting), impulse.TestOptions{Created: trainTime})
+	rep, err := m.Test(context.Background(), relabelled.Category(dataset.CategoryTesting), impulse.TestOptions{Created: trainTime})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/dsp"
 )
 
@@ -48,7 +49,7 @@ type Processor struct {
 
 	// The prepared sample: values on the impulse's grid (time series) or
 	// resized pixels (image).
-	cur       *Sample
+	cur       *dataset.Sample
 	grid      []float64 // the sample's values, or rbuf
 	rbuf      []float64
 	gridLen   int
@@ -92,7 +93,7 @@ func (d *Definition) NewProcessor() (*Processor, error) {
 // interval is not a positive number, or which resampling would make longer
 // than both its own values and the largest window (maxWindowValues).
 // Dataset files never give such samples; samples built by hand may.
-func (p *Processor) check(s *Sample) error {
+func (p *Processor) check(s *dataset.Sample) error {
 	if p.in.Type == InputImage {
 		if s.Image == nil {
 			return fmt.Errorf("impulse: sample %s is not an image", s.Path)
@@ -117,7 +118,7 @@ func (p *Processor) check(s *Sample) error {
 
 // gridLength returns the number of values of s on the impulse's sampling
 // grid: s.Len() at the impulse's frequency, else round(Len·f/fs).
-func (p *Processor) gridLength(s *Sample) int {
+func (p *Processor) gridLength(s *dataset.Sample) int {
 	fs := s.FrequencyHz()
 	if sameFrequency(fs, p.in.FrequencyHz) {
 		return s.Len()
@@ -126,7 +127,7 @@ func (p *Processor) gridLength(s *Sample) int {
 }
 
 // sourceIndex maps a grid index to the nearest value index of s.
-func (p *Processor) sourceIndex(s *Sample, j int) int {
+func (p *Processor) sourceIndex(s *dataset.Sample, j int) int {
 	fs := s.FrequencyHz()
 	if sameFrequency(fs, p.in.FrequencyHz) {
 		return j
@@ -141,7 +142,7 @@ func (p *Processor) sourceIndex(s *Sample, j int) int {
 // one), windows start at k·stride for k = 0 … ⌊(N−n)/stride⌋ when the N
 // values fill at least one window; a shorter sample gives one zero-padded
 // window when padZeros is set and none otherwise. An image gives one window.
-func (p *Processor) Windows(dst []Window, s *Sample, mode WindowMode) ([]Window, error) {
+func (p *Processor) Windows(dst []Window, s *dataset.Sample, mode WindowMode) ([]Window, error) {
 	if err := p.check(s); err != nil {
 		return dst, err
 	}
@@ -174,7 +175,7 @@ func (p *Processor) Windows(dst []Window, s *Sample, mode WindowMode) ([]Window,
 
 // windowLabel returns the label of the window covering grid values
 // first…last of s (impulse-model.md §2.1.1).
-func (p *Processor) windowLabel(s *Sample, first, last int) string {
+func (p *Processor) windowLabel(s *dataset.Sample, first, last int) string {
 	if len(s.Labels) == 0 {
 		return s.Label
 	}
@@ -225,7 +226,7 @@ func (p *Processor) windowLabel(s *Sample, first, last int) string {
 // prepare puts s on the impulse's grid (resampling by linear interpolation
 // when its frequency differs) or resizes its image, and maps the DSP
 // blocks' axes to its sensors.
-func (p *Processor) prepare(s *Sample) error {
+func (p *Processor) prepare(s *dataset.Sample) error {
 	if p.cur == s {
 		return nil
 	}
@@ -336,7 +337,7 @@ func (p *Processor) window(b *procBlock, w Window) []float64 {
 
 // AppendFeatures appends the features of DSP block dspID for window w of s
 // (a window Windows returned for s) and returns the extended slice.
-func (p *Processor) AppendFeatures(dst []float64, s *Sample, w Window, dspID int) ([]float64, error) {
+func (p *Processor) AppendFeatures(dst []float64, s *dataset.Sample, w Window, dspID int) ([]float64, error) {
 	b := p.blocks[dspID]
 	if b == nil {
 		return dst, fmt.Errorf("impulse: no DSP block with id %d", dspID)
@@ -353,7 +354,7 @@ func (p *Processor) AppendFeatures(dst []float64, s *Sample, w Window, dspID int
 
 // AppendLearnFeatures appends the features a learn block reads for window w
 // of s: the features of its DSP blocks, concatenated in its order.
-func (p *Processor) AppendLearnFeatures(dst []float64, s *Sample, w Window, learnID int) ([]float64, error) {
+func (p *Processor) AppendLearnFeatures(dst []float64, s *dataset.Sample, w Window, learnID int) ([]float64, error) {
 	lb, err := p.def.learnBlock(learnID)
 	if err != nil {
 		return dst, err

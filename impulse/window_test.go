@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tinyimpulse/tinyimpulse/dataset"
 )
 
 // rawDef returns a definition with one raw block (whose features are the
@@ -50,7 +52,7 @@ func TestWindowCounts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := series(7, "s", CategoryTraining, c.values, []string{"a"}, c.intervalMs)
+		s := series(7, "s", dataset.CategoryTraining, c.values, []string{"a"}, c.intervalMs)
 		ws, err := p.Windows(nil, s, c.mode)
 		if err != nil {
 			t.Fatal(err)
@@ -192,9 +194,9 @@ func TestUnusableSamples(t *testing.T) {
 	cases := []struct {
 		name string
 		def  *Definition
-		s    *Sample
+		s    *dataset.Sample
 	}{
-		{"empty image", img, &Sample{ID: 1, Path: "e.png", Image: image.NewRGBA(image.Rect(0, 0, 3, 0))}},
+		{"empty image", img, &dataset.Sample{ID: 1, Path: "e.png", Image: image.NewRGBA(image.Rect(0, 0, 3, 0))}},
 		{"zero interval", ts, series(1, "zero", "", 50, []string{"a"}, 0)},
 		{"negative interval", ts, series(1, "neg", "", 50, []string{"a"}, -10)},
 		{"NaN interval", ts, series(1, "nan", "", 50, []string{"a"}, math.NaN())},
@@ -237,23 +239,23 @@ func approxEqual(a, b []float64, tol float64) bool {
 // hand from the structured labels.
 func TestMultiLabelWindows(t *testing.T) {
 	t.Parallel()
-	mk := func(ranges ...LabelRange) *Sample {
+	mk := func(ranges ...dataset.LabelRange) *dataset.Sample {
 		s := series(1, "m", "", 10, []string{"a"}, 10)
 		s.Label = ""
-		if err := s.setLabels(ranges); err != nil {
+		if err := s.SetLabels(ranges); err != nil {
 			t.Fatal(err)
 		}
 		return s
 	}
 	// Values 0-3 a, 4-5 b, 6-9 c; windows of 5 values: [0, 4] and [5, 9].
-	abc := mk(LabelRange{"c", 6, 9}, LabelRange{"a", 0, 3}, LabelRange{"b", 4, 5})
+	abc := mk(dataset.LabelRange{Label: "c", StartIndex: 6, EndIndex: 9}, dataset.LabelRange{Label: "a", StartIndex: 0, EndIndex: 3}, dataset.LabelRange{Label: "b", StartIndex: 4, EndIndex: 5})
 	// Values 0-1 b, 2-9 a.
-	ba := mk(LabelRange{"b", 0, 1}, LabelRange{"a", 2, 9})
+	ba := mk(dataset.LabelRange{Label: "b", StartIndex: 0, EndIndex: 1}, dataset.LabelRange{Label: "a", StartIndex: 2, EndIndex: 9})
 	// Values 0-1 x, 2-3 y, 4-9 z; windows [0, 4], [5, 9]: the first has x 2, y 2, z 1.
-	tie := mk(LabelRange{"x", 0, 1}, LabelRange{"y", 2, 3}, LabelRange{"z", 4, 9})
+	tie := mk(dataset.LabelRange{Label: "x", StartIndex: 0, EndIndex: 1}, dataset.LabelRange{Label: "y", StartIndex: 2, EndIndex: 3}, dataset.LabelRange{Label: "z", StartIndex: 4, EndIndex: 9})
 	cases := []struct {
 		method string
-		sample *Sample
+		sample *dataset.Sample
 		want   []string
 	}{
 		{``, abc, []string{"b", "c"}},
@@ -282,35 +284,5 @@ func TestMultiLabelWindows(t *testing.T) {
 		if !slices.Equal(got, c.want) {
 			t.Errorf("%s on %v: labels %v, want %v", c.method, c.sample.Labels, got, c.want)
 		}
-	}
-}
-
-func TestStructuredLabelChecks(t *testing.T) {
-	t.Parallel()
-	cases := [][]LabelRange{
-		{{"a", 0, 4}, {"b", 6, 9}}, // gap
-		{{"a", 0, 5}, {"b", 5, 9}}, // overlap
-		{{"a", 0, 10}},             // beyond the end
-		{{"a", 0, 3}},              // not covering the end
-		{{"a", 3, 2}, {"b", 0, 9}}, // reversed
-		{{"", 0, 9}},               // no label
-	}
-	for _, r := range cases {
-		s := series(1, "m", "", 10, []string{"a"}, 10)
-		if err := s.setLabels(r); err == nil {
-			t.Errorf("%v: no error", r)
-		}
-	}
-	s := series(1, "m", "", 10, []string{"a"}, 10)
-	if err := s.setLabels([]LabelRange{{"b", 5, 9}, {"a", 0, 4}}); err != nil {
-		t.Fatal(err)
-	}
-	for i, want := range []string{"a", "a", "a", "a", "a", "b", "b", "b", "b", "b"} {
-		if got := s.LabelAt(i); got != want {
-			t.Errorf("LabelAt(%d) = %q, want %q", i, got, want)
-		}
-	}
-	if s.LabelAt(10) != "" {
-		t.Error("LabelAt past the end is not empty")
 	}
 }

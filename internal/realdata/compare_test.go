@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/impulse"
 )
 
@@ -104,7 +105,7 @@ type run struct {
 
 // trainAndTest trains the impulse with one seed and tests it on the
 // testing category, with the selected model type and with float32.
-func trainAndTest(t *testing.T, def *impulse.Definition, ds *impulse.Dataset, seed uint64) run {
+func trainAndTest(t *testing.T, def *impulse.Definition, ds *dataset.Dataset, seed uint64) run {
 	t.Helper()
 	ctx := context.Background()
 	var fit time.Duration
@@ -123,7 +124,7 @@ func trainAndTest(t *testing.T, def *impulse.Definition, ds *impulse.Dataset, se
 		t.Fatal(err)
 	}
 	r := run{seed: seed, train: time.Since(start), fit: fit}
-	test := ds.Category(impulse.CategoryTesting)
+	test := ds.Category(dataset.CategoryTesting)
 	rep, err := m.Test(ctx, test, impulse.TestOptions{})
 	if err != nil {
 		t.Fatal(err)

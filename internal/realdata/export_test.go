@@ -11,6 +11,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/impulse"
 	"github.com/tinyimpulse/tinyimpulse/learn"
 )
@@ -89,11 +90,11 @@ func exportDataset(t *testing.T, name string) *export {
 	if err != nil {
 		t.Fatal(err)
 	}
-	train, err := def.GenerateFeatures(ctx, ds.Category(impulse.CategoryTraining), &impulse.FeatureOptions{Mode: impulse.TrainingWindows})
+	train, err := def.GenerateFeatures(ctx, ds.Category(dataset.CategoryTraining), &impulse.FeatureOptions{Mode: impulse.TrainingWindows})
 	if err != nil {
 		t.Fatal(err)
 	}
-	test, err := def.GenerateFeatures(ctx, ds.Category(impulse.CategoryTesting), &impulse.FeatureOptions{Mode: impulse.ClassificationWindows})
+	test, err := def.GenerateFeatures(ctx, ds.Category(dataset.CategoryTesting), &impulse.FeatureOptions{Mode: impulse.ClassificationWindows})
 	if err != nil {
 		t.Fatal(err)
 	}

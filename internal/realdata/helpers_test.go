@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/impulse"
 )
 
@@ -44,14 +45,14 @@ func datasetNames(t *testing.T) []string {
 }
 
 // load reads a dataset and its impulse definition, resolved against it.
-func load(t *testing.T, name string) (*impulse.Definition, *impulse.Dataset) {
+func load(t *testing.T, name string) (*impulse.Definition, *dataset.Dataset) {
 	t.Helper()
 	file := filepath.Join(impulsesDir, name+".json")
 	def, err := impulse.LoadDefinition(file)
 	if err != nil {
 		t.Fatalf("dataset %s has no usable impulse definition: %v", name, err)
 	}
-	ds, err := impulse.LoadDataset(filepath.Join(sharedDatasets, name))
+	ds, err := dataset.Load(filepath.Join(sharedDatasets, name))
 	if err != nil {
 		t.Fatal(err)
 	}

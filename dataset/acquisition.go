@@ -1,4 +1,4 @@
-package impulse
+package dataset
 
 import (
 	"encoding/binary"
@@ -7,7 +7,7 @@ import (
 	"math"
 	"strings"
 
-	"github.com/tinyimpulse/tinyimpulse/impulse/internal/cbor"
+	"github.com/tinyimpulse/tinyimpulse/dataset/internal/cbor"
 )
 
 // acquisition is the part of Edge Impulse's data acquisition format

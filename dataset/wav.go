@@ -1,4 +1,4 @@
-package impulse
+package dataset
 
 import (
 	"encoding/binary"

@@ -1,4 +1,4 @@
-package impulse
+package dataset
 
 import (
 	"bufio"
@@ -15,6 +15,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/tinyimpulse/tinyimpulse/internal/jsonerr"
 )
 
 // Dataset is a set of samples in Edge Impulse's export layout.
@@ -121,7 +123,7 @@ type entry struct {
 // info.labels, training/ and testing/ hold files named <label>.<anything>.<ext>
 // (see LabelFromFileName). Files are parsed in parallel; a file that cannot be
 // read or parsed gives a *FileError naming it.
-func LoadDataset(dir string) (*Dataset, error) {
+func Load(dir string) (*Dataset, error) {
 	var entries []entry
 	root := filepath.Join(dir, "info.labels")
 	switch data, err := os.ReadFile(root); {
@@ -141,13 +143,13 @@ func LoadDataset(dir string) (*Dataset, error) {
 			entries = append(entries, e...)
 		}
 		if !found {
-			return nil, fmt.Errorf("impulse: dataset %s has no info.labels and no training/ or testing/ folder", dir)
+			return nil, fmt.Errorf("dataset: %s has no info.labels and no training/ or testing/ folder", dir)
 		}
 	default:
 		return nil, &FileError{Path: root, Err: err}
 	}
 	if len(entries) == 0 {
-		return nil, fmt.Errorf("impulse: dataset %s has no samples", dir)
+		return nil, fmt.Errorf("dataset: %s has no samples", dir)
 	}
 	seen := make(map[string]bool, len(entries))
 	for _, e := range entries {
@@ -234,7 +236,7 @@ func parseInfoLabels(data []byte, sub, name string) ([]entry, error) {
 			}
 			var f infoFile
 			if err := json.Unmarshal(item.Item, &f); err != nil {
-				return nil, &FileError{Path: name, Err: formatError("line %d: %s", line, jsonErrorText(item.Item, err))}
+				return nil, &FileError{Path: name, Err: formatError("line %d: %s", line, jsonerr.Text(item.Item, err))}
 			}
 			files = append(files, f)
 		}
@@ -247,7 +249,7 @@ func parseInfoLabels(data []byte, sub, name string) ([]entry, error) {
 			Files   []infoFile `json:"files"`
 		}
 		if err := json.Unmarshal(data, &doc); err != nil {
-			return nil, &FileError{Path: name, Err: formatError("%s", jsonErrorText(data, err))}
+			return nil, &FileError{Path: name, Err: formatError("%s", jsonerr.Text(data, err))}
 		}
 		if doc.Version != 0 && doc.Version != 1 {
 			return nil, &FileError{Path: name, Err: formatError("version %d is not supported (want 1)", doc.Version)}
@@ -355,7 +357,7 @@ func loadEntries(dir string, entries []entry) ([]*Sample, error) {
 		}
 	}
 	if len(bad) > maxReportedErrors {
-		bad = append(bad[:maxReportedErrors], fmt.Errorf("impulse: and %d more files with errors", len(bad)-maxReportedErrors))
+		bad = append(bad[:maxReportedErrors], fmt.Errorf("dataset: and %d more files with errors", len(bad)-maxReportedErrors))
 	}
 	if len(bad) > 0 {
 		return nil, errors.Join(bad...)
@@ -378,7 +380,7 @@ func loadEntry(dir string, e *entry) (*Sample, error) {
 	s.Name, s.Category, s.Label = e.name, e.category, e.label
 	s.KeyValues, s.Metadata, s.BoundingBoxes = e.kv, e.metadata, e.boxes
 	if len(e.ranges) > 0 {
-		if err := s.setLabels(e.ranges); err != nil {
+		if err := s.SetLabels(e.ranges); err != nil {
 			return nil, &FileError{Path: e.path, Err: fmt.Errorf("%s: %w", e.infoFile, err)}
 		}
 	}

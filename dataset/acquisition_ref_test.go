@@ -1,4 +1,4 @@
-package impulse
+package dataset
 
 import (
 	"bytes"
@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/tinyimpulse/tinyimpulse/internal/jsonerr"
 )
 
 // jsonAcquisition mirrors the JSON form.
@@ -29,7 +31,7 @@ type jsonAcquisition struct {
 func decodeAcquisitionJSONReference(data []byte) (*Sample, error) {
 	var j jsonAcquisition
 	if err := json.Unmarshal(data, &j); err != nil {
-		return nil, formatError("not a data acquisition JSON file: %s", jsonErrorText(data, err))
+		return nil, formatError("not a data acquisition JSON file: %s", jsonerr.Text(data, err))
 	}
 	if j.Payload == nil {
 		return nil, formatError("no payload object")

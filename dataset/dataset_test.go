@@ -1,28 +1,16 @@
-package impulse
+package dataset
 
 import (
-	"context"
 	"encoding/csv"
 	"errors"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tinyimpulse/tinyimpulse/internal/testenv"
 )
-
-// sharedDatasets is ../shared/datasets relative to the repository root.
-var sharedDatasets = filepath.Join("..", "..", "shared", "datasets")
-
-func sharedDataset(t testing.TB, name string) string {
-	t.Helper()
-	dir := filepath.Join(sharedDatasets, name)
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("dataset %s not available (%v); it lives in ../shared/datasets", name, err)
-	}
-	return dir
-}
 
 // writeFiles creates files under dir; values are contents, or "@name" to copy
 // a hand-made sample.
@@ -61,7 +49,7 @@ func TestLoadDatasetInfoLabels(t *testing.T) {
 		"info.labels": infoLabels, "training/walk.1.json": "@acc.json", "training/x.cbor": "@acc.cbor",
 		"testing/t.csv": "@acc.csv", "testing/kv.wav": "@tone.wav", "testing/pic.png": "@rgb.png",
 	})
-	ds, err := LoadDataset(dir)
+	ds, err := Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +89,7 @@ func TestLoadDatasetLayouts(t *testing.T) {
 			`{"__key":"files","__item":{"path":"testing/b.json","category":"testing","label":{"type":"label","label":"down"}}}` + "\n",
 		"training/a.json": "@acc.json", "testing/b.json": "@acc.json",
 	})
-	ds, err := LoadDataset(dir)
+	ds, err := Load(dir)
 	if err != nil || len(ds.Samples) != 2 || ds.Samples[1].Label != "down" || ds.Samples[1].Category != CategoryTesting {
 		t.Errorf("NDJSON info.labels: %v, %v", ds, err)
 	}
@@ -112,7 +100,7 @@ func TestLoadDatasetLayouts(t *testing.T) {
 		"training/z.json":      "@acc.json",
 		"testing/right.2.json": "@acc.json", "testing/idle.1.json": "@acc.json", "testing/.DS_Store": "x",
 	})
-	ds, err = LoadDataset(dir)
+	ds, err = Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +140,7 @@ func TestLoadDatasetErrors(t *testing.T) {
 	for _, c := range cases {
 		dir := t.TempDir()
 		writeFiles(t, dir, c.files)
-		_, err := LoadDataset(dir)
+		_, err := Load(dir)
 		if err == nil {
 			t.Errorf("%s: no error", c.name)
 			continue
@@ -166,7 +154,7 @@ func TestLoadDatasetErrors(t *testing.T) {
 	// Joined errors keep their types.
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{"training/a.1.json": "{"})
-	_, err := LoadDataset(dir)
+	_, err := Load(dir)
 	var fe *FileError
 	if !errors.As(err, &fe) || fe.Path != "training/a.1.json" || !errors.Is(err, ErrFormat) {
 		t.Errorf("error %v: not a *FileError wrapping ErrFormat", err)
@@ -192,8 +180,8 @@ func TestLabelFromFileName(t *testing.T) {
 func TestSharedDatasets(t *testing.T) {
 	t.Parallel()
 	for _, name := range []string{"digits-8x8", "fan-unbalance", "gestures-continuous", "gestures-magic-wand", "kws-speech-commands"} {
-		dir := sharedDataset(t, name)
-		ds, err := LoadDataset(dir)
+		dir := testenv.SharedDataset(t, name)
+		ds, err := Load(dir)
 		if err != nil {
 			t.Errorf("%s: %v", name, err)
 			continue
@@ -221,69 +209,6 @@ func TestSharedDatasets(t *testing.T) {
 			}
 			if s.Image == nil && (s.Len() == 0 || s.IntervalMs <= 0) {
 				t.Errorf("%s: %s has no values", name, s.Path)
-				break
-			}
-		}
-	}
-}
-
-// A typical impulse runs on every shipped dataset: the definition resolves
-// against the data and every training window gets finite features.
-func TestSharedDatasetsFeatures(t *testing.T) {
-	t.Parallel()
-	cases := []struct {
-		dataset, def string
-		perSample    int // windows per sample, 0 to skip the check
-		features     int
-	}{
-		{"digits-8x8", `{"impulse": {"inputBlocks": [{"id": 1, "type": "image", "imageWidth": 8, "imageHeight": 8}],
-		  "dspBlocks": [{"id": 2, "type": "image"}], "learnBlocks": [{"id": 3, "type": "keras", "dsp": [2]}]},
-		  "dsp": {"2": {"channels": "Grayscale"}}}`, 1, 64},
-		// 1000 values at the placeholder 10 ms: ⌊(1000 − 100)/50⌋ + 1 = 19 windows.
-		{"fan-unbalance", `{"impulse": {"inputBlocks": [{"id": 1, "type": "time-series", "windowSizeMs": 1000, "windowIncreaseMs": 500}],
-		  "dspBlocks": [{"id": 2, "type": "spectral-analysis"}], "learnBlocks": [{"id": 3, "type": "anomaly", "dsp": [2]}]}}`, 19, 3 * 13},
-		{"gestures-magic-wand", `{"impulse": {"inputBlocks": [{"id": 1, "type": "time-series", "windowSizeMs": 1000}],
-		  "dspBlocks": [{"id": 2, "type": "spectral-analysis", "axes": ["accX", "accY", "accZ"]}, {"id": 3, "type": "flatten", "axes": ["gyrX", "gyrY", "gyrZ"]}],
-		  "learnBlocks": [{"id": 4, "type": "keras", "dsp": [2, 3]}]}}`, 1, 3*13 + 3*7},
-		// 1040 values at 104 Hz, 208-value windows every 8 values: 105 windows.
-		{"gestures-continuous", `{"impulse": {"inputBlocks": [{"id": 1, "type": "time-series", "windowSizeMs": 2000, "windowIncreaseMs": 80}],
-		  "dspBlocks": [{"id": 2, "type": "spectral-analysis"}], "learnBlocks": [{"id": 3, "type": "keras", "dsp": [2]}, {"id": 4, "type": "anomaly-gmm", "dsp": [2]}]}}`, 105, 3 * 13},
-		// MFE defaults on 1 s at 16 kHz: 99 frames of 40 filters.
-		{"kws-speech-commands", `{"impulse": {"inputBlocks": [{"id": 1, "type": "time-series", "windowSizeMs": 1000}],
-		  "dspBlocks": [{"id": 2, "type": "mfe"}], "learnBlocks": [{"id": 3, "type": "keras", "dsp": [2]}]}}`, 1, 99 * 40},
-	}
-	for _, c := range cases {
-		ds, err := LoadDataset(sharedDataset(t, c.dataset))
-		if err != nil {
-			t.Fatal(err)
-		}
-		def, err := ParseDefinition([]byte(c.def))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := def.Resolve(ds); err != nil {
-			t.Errorf("%s: %v", c.dataset, err)
-			continue
-		}
-		train := ds.Category(CategoryTraining)
-		f, err := def.GenerateFeatures(context.Background(), train, nil)
-		if err != nil {
-			t.Errorf("%s: %v", c.dataset, err)
-			continue
-		}
-		lb := def.Impulse.LearnBlocks[0]
-		X, err := f.Learn(lb.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rows, cols := X.Dims()
-		if cols != c.features || rows != len(train)*c.perSample || !slices.Equal(f.Classes, Labels(train)) {
-			t.Errorf("%s: %d windows × %d features, classes %v; want %d × %d, %v", c.dataset, rows, cols, f.Classes,
-				len(train)*c.perSample, c.features, Labels(train))
-		}
-		for _, v := range X.RawMatrix().Data {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				t.Errorf("%s: non-finite feature", c.dataset)
 				break
 			}
 		}

@@ -1,4 +1,4 @@
-package impulse
+package dataset
 
 import (
 	"cmp"
@@ -13,7 +13,7 @@ import (
 
 // ErrFormat is wrapped by every error about a malformed or truncated sample
 // or label file.
-var ErrFormat = errors.New("impulse: malformed file")
+var ErrFormat = errors.New("dataset: malformed file")
 
 // FileError reports a problem with one file of a dataset: a sample that
 // cannot be read or parsed, or an inconsistent info.labels entry. Path is the
@@ -23,7 +23,7 @@ type FileError struct {
 	Err  error
 }
 
-func (e *FileError) Error() string { return "impulse: " + e.Path + ": " + e.Err.Error() }
+func (e *FileError) Error() string { return "dataset: " + e.Path + ": " + e.Err.Error() }
 
 // Unwrap returns the underlying error.
 func (e *FileError) Unwrap() error { return e.Err }
@@ -159,10 +159,11 @@ func (s *Sample) LabelAt(i int) string {
 	return ""
 }
 
-// setLabels checks structured labels against the sample's length: every value
+// SetLabels sets the structured labels of a multi-label sample (Labels),
+// after checking them against the sample's length: every value
 // index 0…Len()−1 must be covered exactly once. The ranges are sorted by
 // position.
-func (s *Sample) setLabels(r []LabelRange) error {
+func (s *Sample) SetLabels(r []LabelRange) error {
 	n := s.Len()
 	if s.Image != nil {
 		n = 1

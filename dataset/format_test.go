@@ -1,4 +1,4 @@
-package impulse
+package dataset
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"image"
 	"math"
 	"os"
 	"path/filepath"
@@ -100,7 +101,7 @@ func TestDecodeImages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	px := resizeImage(nil, s.Image, 4, 2, ResizeSquash, ResizeNearest, "")
+	px := packed(t, s.Image, 4, 2)
 	for y := range 2 {
 		for x := range 4 {
 			want := float64((10*x+100*y)<<16 | (20+x)<<8 | (200 - y))
@@ -113,7 +114,7 @@ func TestDecodeImages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	px = resizeImage(nil, g.Image, 3, 3, ResizeSquash, ResizeNearest, "")
+	px = packed(t, g.Image, 3, 3)
 	for i, v := range px {
 		y := 30 * i
 		if want := float64(y<<16 | y<<8 | y); v != want {
@@ -124,13 +125,30 @@ func TestDecodeImages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	px = resizeImage(nil, j.Image, 8, 8, ResizeSquash, ResizeNearest, "")
+	px = packed(t, j.Image, 8, 8)
 	for _, v := range px {
 		r, gg, b := int(v)>>16, int(v)>>8&255, int(v)&255
 		if abs(r-200) > 3 || abs(gg-40) > 3 || abs(b-90) > 3 {
 			t.Fatalf("solid.jpg pixel (%d,%d,%d), want about (200,40,90)", r, gg, b)
 		}
 	}
+}
+
+// packed returns the pixels of a w×h image as 0xRRGGBB values, row by row.
+func packed(t *testing.T, img image.Image, w, h int) []float64 {
+	t.Helper()
+	if b := img.Bounds(); b.Dx() != w || b.Dy() != h {
+		t.Fatalf("image is %d×%d, want %d×%d", b.Dx(), b.Dy(), w, h)
+	}
+	var out []float64
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			out = append(out, float64(int(r>>8)<<16|int(g>>8)<<8|int(bl>>8)))
+		}
+	}
+	return out
 }
 
 func abs(x int) int {

@@ -1,0 +1,43 @@
+// Package dataset reads Edge Impulse's sample formats and datasets in its
+// export layout. It imports no other package of the project: everything
+// that turns samples into windows and features lives in package impulse.
+//
+// # Overview
+//
+// [Load] reads a dataset folder. An info.labels file at its root (or in
+// training/ and testing/), JSON or its NDJSON export form, names the files,
+// their categories and labels, with every label kind: single labels,
+// multi-label samples (structured labels by inclusive value index, which
+// must cover every value once), key-value labels and unlabelled samples.
+// Without info.labels, training/ and testing/ hold files named
+// <label>.<anything>.<ext> ([LabelFromFileName]).
+//
+// [DecodeSample] and [ReadSample] read one sample file, chosen by its
+// extension: data acquisition JSON or CBOR (signed or not, including the
+// binary-payload variant), CSV with a timestamp column in milliseconds,
+// 16-bit PCM mono WAV, PNG and JPEG.
+//
+// # Data layout
+//
+// Samples are numbered 1, 2, … in dataset order (Sample.ID); that number is
+// the sample id of feature rows and of Studio's JSON. A time series is
+// interleaved by value: Values holds x0, y0, z0, x1, … in the order of
+// Sensors. An image sample holds its decoded picture in Image.
+//
+// # Errors
+//
+// Files that cannot be read or parsed give a *[FileError] naming the file,
+// wrapping [ErrFormat] for malformed or truncated contents; Load joins the
+// errors of up to ten files. Malformed input never makes the package panic.
+//
+// # Concurrency
+//
+// Load reads files in parallel. Datasets and samples are read-only once
+// loaded and may be shared by any number of goroutines.
+//
+// # Security considerations
+//
+// info.labels paths must stay inside the dataset folder. Images larger than
+// 64 megapixels are refused before they are decoded, and CBOR lengths are
+// checked against the data before anything is allocated.
+package dataset

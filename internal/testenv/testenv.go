@@ -1,0 +1,54 @@
+// Package testenv finds what the project's tests read outside their own
+// folder: the repository's testdata and the shared datasets that live beside
+// the repository (../shared/datasets from its root).
+//
+// # Errors
+//
+// SharedDataset skips the calling test when ../shared/datasets is absent (a
+// checkout without the shared folder) and fails it when the folder is there
+// without the dataset asked for, so that a missing dataset is never mistaken
+// for a passing test.
+package testenv
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+)
+
+// Root returns the repository's root folder (the one holding go.mod).
+func Root() string {
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		panic("testenv: cannot find the source file")
+	}
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// Testdata returns the path of name in the repository's testdata folder.
+func Testdata(name ...string) string {
+	return filepath.Join(append([]string{Root(), "testdata"}, name...)...)
+}
+
+// SharedDatasets returns ../shared/datasets relative to the repository root.
+func SharedDatasets() string {
+	return filepath.Join(Root(), "..", "shared", "datasets")
+}
+
+// SharedDataset returns the folder of a shared dataset. It skips t when
+// ../shared/datasets is absent and fails it when the dataset is not there.
+func SharedDataset(t testing.TB, name string) string {
+	t.Helper()
+	shared := SharedDatasets()
+	if _, err := os.Stat(shared); errors.Is(err, fs.ErrNotExist) {
+		t.Skipf("%s is not there (the shared datasets live next to the repository)", shared)
+	}
+	dir := filepath.Join(shared, name)
+	if _, err := os.Stat(dir); err != nil {
+		t.Fatalf("dataset %s: %v", name, err)
+	}
+	return dir
+}
