@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/impulse"
 	"github.com/tinyimpulse/tinyimpulse/metrics"
 )
@@ -80,7 +81,7 @@ func train(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ds, err := impulse.LoadDataset(*dataDir)
+	ds, err := dataset.Load(*dataDir)
 	if err != nil {
 		return err
 	}
@@ -137,11 +138,11 @@ func test(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ds, err := impulse.LoadDataset(*dataDir)
+	ds, err := dataset.Load(*dataDir)
 	if err != nil {
 		return err
 	}
-	samples := ds.Category(impulse.CategoryTesting)
+	samples := ds.Category(dataset.CategoryTesting)
 	if len(samples) == 0 {
 		return fmt.Errorf("%s has no testing samples", *dataDir)
 	}
@@ -190,7 +191,7 @@ func classify(args []string, stdout io.Writer) error {
 	}
 	enc := json.NewEncoder(stdout)
 	for _, file := range fs.Args() {
-		s, err := impulse.ReadSample(file)
+		s, err := dataset.ReadSample(file)
 		if err != nil {
 			return err
 		}

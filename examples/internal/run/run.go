@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/impulse"
 	"github.com/tinyimpulse/tinyimpulse/metrics"
 )
@@ -142,7 +143,7 @@ func Run(ctx context.Context, ex Example, opt Options, w io.Writer) (*Result, er
 	if err != nil {
 		return nil, err
 	}
-	ds, err := impulse.LoadDataset(dataDir)
+	ds, err := dataset.Load(dataDir)
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +173,7 @@ func Run(ctx context.Context, ex Example, opt Options, w io.Writer) (*Result, er
 	s.anomalyBlocks()
 
 	var resp *impulse.ClassifyJobResponse
-	if testing := ds.Category(impulse.CategoryTesting); len(testing) > 0 {
+	if testing := ds.Category(dataset.CategoryTesting); len(testing) > 0 {
 		res.Test, err = m.Test(ctx, testing, impulse.TestOptions{})
 		if err != nil {
 			return nil, err
@@ -205,19 +206,19 @@ func Run(ctx context.Context, ex Example, opt Options, w io.Writer) (*Result, er
 // labelled normal stay in the training category (the others are moved out of
 // training and testing) and testing samples with another label are
 // relabelled impulse.ResultAnomaly. Sample IDs are kept.
-func normalOnly(ds *impulse.Dataset, normal string) (*impulse.Dataset, error) {
-	out := &impulse.Dataset{Dir: ds.Dir, Samples: make([]*impulse.Sample, len(ds.Samples))}
+func normalOnly(ds *dataset.Dataset, normal string) (*dataset.Dataset, error) {
+	out := &dataset.Dataset{Dir: ds.Dir, Samples: make([]*dataset.Sample, len(ds.Samples))}
 	var nTrain, nTest int
 	for i, s := range ds.Samples {
 		c := *s
 		switch s.Category {
-		case impulse.CategoryTraining:
+		case dataset.CategoryTraining:
 			if s.Label != normal {
-				c.Category = impulse.CategorySplit
+				c.Category = dataset.CategorySplit
 			} else {
 				nTrain++
 			}
-		case impulse.CategoryTesting:
+		case dataset.CategoryTesting:
 			if s.Label != normal {
 				c.Label, c.Labels = impulse.ResultAnomaly, nil
 			} else {
@@ -228,7 +229,7 @@ func normalOnly(ds *impulse.Dataset, normal string) (*impulse.Dataset, error) {
 	}
 	if nTrain == 0 {
 		return nil, fmt.Errorf("-normal %q: no training sample of %s has this label (labels: %v)",
-			normal, ds.Dir, impulse.Labels(ds.Category(impulse.CategoryTraining)))
+			normal, ds.Dir, dataset.Labels(ds.Category(dataset.CategoryTraining)))
 	}
 	return out, nil
 }

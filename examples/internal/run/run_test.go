@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/impulse"
 )
 
@@ -74,26 +75,26 @@ func TestWrap(t *testing.T) {
 }
 
 func TestNormalOnly(t *testing.T) {
-	ds := &impulse.Dataset{Dir: "d", Samples: []*impulse.Sample{
-		{ID: 1, Category: impulse.CategoryTraining, Label: "ok"},
-		{ID: 2, Category: impulse.CategoryTraining, Label: "worn"},
-		{ID: 3, Category: impulse.CategoryTesting, Label: "ok"},
-		{ID: 4, Category: impulse.CategoryTesting, Label: "worn"},
+	ds := &dataset.Dataset{Dir: "d", Samples: []*dataset.Sample{
+		{ID: 1, Category: dataset.CategoryTraining, Label: "ok"},
+		{ID: 2, Category: dataset.CategoryTraining, Label: "worn"},
+		{ID: 3, Category: dataset.CategoryTesting, Label: "ok"},
+		{ID: 4, Category: dataset.CategoryTesting, Label: "worn"},
 	}}
 	got, err := normalOnly(ds, "ok")
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []struct{ category, label string }{
-		{impulse.CategoryTraining, "ok"}, {impulse.CategorySplit, "worn"},
-		{impulse.CategoryTesting, "ok"}, {impulse.CategoryTesting, "anomaly"},
+		{dataset.CategoryTraining, "ok"}, {dataset.CategorySplit, "worn"},
+		{dataset.CategoryTesting, "ok"}, {dataset.CategoryTesting, "anomaly"},
 	}
 	for i, s := range got.Samples {
 		if s.ID != i+1 || s.Category != want[i].category || s.Label != want[i].label {
 			t.Errorf("sample %d: id %d, %s %q; want %s %q", i, s.ID, s.Category, s.Label, want[i].category, want[i].label)
 		}
 	}
-	if ds.Samples[1].Category != impulse.CategoryTraining || ds.Samples[3].Label != "worn" {
+	if ds.Samples[1].Category != dataset.CategoryTraining || ds.Samples[3].Label != "worn" {
 		t.Error("normalOnly changed the original dataset")
 	}
 	if _, err := normalOnly(ds, "new"); err == nil || !strings.Contains(err.Error(), `"new"`) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tinyimpulse/tinyimpulse/anomaly"
+	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/impulse"
 	"github.com/tinyimpulse/tinyimpulse/learn"
 	"github.com/tinyimpulse/tinyimpulse/metrics"
@@ -21,7 +22,7 @@ type summary struct {
 	w      io.Writer
 	ex     Example
 	def    *impulse.Definition
-	ds     *impulse.Dataset
+	ds     *dataset.Dataset
 	opt    Options
 	target metrics.Target
 	m      *impulse.Model
@@ -71,11 +72,11 @@ func wrap(indent, text string) string {
 
 // header describes the dataset and the impulse.
 func (s *summary) header(defFile, dataDir string) {
-	train := s.ds.Category(impulse.CategoryTraining)
-	test := s.ds.Category(impulse.CategoryTesting)
+	train := s.ds.Category(dataset.CategoryTraining)
+	test := s.ds.Category(dataset.CategoryTesting)
 	s.printf("%s\n", s.ex.Title)
 	data := fmt.Sprintf("%s: %d training samples (%s), %d testing samples", displayPath(dataDir), len(train),
-		strings.Join(impulse.Labels(train), ", "), len(test))
+		strings.Join(dataset.Labels(train), ", "), len(test))
 	if s.opt.Normal != "" {
 		data += fmt.Sprintf("; -normal %s: other labels are anomalies", s.opt.Normal)
 	}
@@ -194,7 +195,7 @@ func (s *summary) training(d time.Duration) {
 		}
 	}
 	s.printf("Trained in %s: %d windows of %d training samples.\n", seconds(d), windows,
-		len(s.ds.Category(impulse.CategoryTraining)))
+		len(s.ds.Category(dataset.CategoryTraining)))
 }
 
 // seconds formats a duration for people: "0.12 s", "3.4 s", "61 s".

@@ -18,8 +18,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/dsp"
-	"github.com/tinyimpulse/tinyimpulse/impulse"
 	"github.com/tinyimpulse/tinyimpulse/learn"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat"
@@ -95,7 +95,7 @@ func timeSeries(t *testing.T, name, block string, windowMs, strideMs float64) *e
 	es := &evalSet{name: name + "/" + block, block: block, labels: labels}
 	var blk dsp.Block
 	for _, s := range samples {
-		smp, err := impulse.ReadSample(s.path)
+		smp, err := dataset.ReadSample(s.path)
 		if err != nil {
 			t.Fatal(err)
 		}
