@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tinyimpulse/tinyimpulse/dataset"
+	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
 // Results of a window besides the model's labels.
@@ -134,7 +135,7 @@ func (c *Classifier) ClassifyWindow(s *dataset.Sample, w Window) (WindowResult, 
 		c.dspOff[b.ID] = [2]int{start, len(c.dsp)}
 	}
 	r.Timing.DSPUs = time.Since(t0).Microseconds()
-	learnFeatures := func(lb LearnBlock) []float64 {
+	learnFeatures := func(lb studio.LearnBlock) []float64 {
 		c.x = c.x[:0]
 		for _, id := range lb.DSP {
 			o := c.dspOff[id]

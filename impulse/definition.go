@@ -17,6 +17,7 @@ import (
 	"github.com/tinyimpulse/tinyimpulse/dsp"
 	"github.com/tinyimpulse/tinyimpulse/internal/jsonerr"
 	"github.com/tinyimpulse/tinyimpulse/learn"
+	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
 // Studio's defaults for settings a definition leaves out ([DECISION] where
@@ -40,7 +41,7 @@ const (
 // Definition is ready for feature generation once both the frequency and the
 // axes are known (Ready).
 type Definition struct {
-	Impulse Impulse
+	Impulse studio.Impulse
 	// DSP holds the parameters of each DSP block as given, by parameters.json
 	// name, with numbers and booleans as JSON values (json.Number, bool) or
 	// strings; omitted parameters take Studio's defaults.
@@ -171,11 +172,11 @@ func (k *KerasParams) Config() learn.Config {
 // StartTrainingRequestAnomaly. Axes index the learn block's concatenated
 // feature vector.
 type AnomalyParams struct {
-	Axes                    []int            `json:"axes"`
-	ClusterCount            int              `json:"clusterCount,omitempty"`
-	MinimumConfidenceRating *float64         `json:"minimumConfidenceRating,omitempty"`
-	SkipEmbeddingsAndMemory *bool            `json:"skipEmbeddingsAndMemory,omitempty"`
-	Thresholds              []BlockThreshold `json:"thresholds,omitempty"`
+	Axes                    []int                   `json:"axes"`
+	ClusterCount            int                     `json:"clusterCount,omitempty"`
+	MinimumConfidenceRating *float64                `json:"minimumConfidenceRating,omitempty"`
+	SkipEmbeddingsAndMemory *bool                   `json:"skipEmbeddingsAndMemory,omitempty"`
+	Thresholds              []studio.BlockThreshold `json:"thresholds,omitempty"`
 }
 
 // ParseDefinition reads an impulse definition and validates it, reporting
@@ -209,7 +210,7 @@ func LoadDefinition(file string) (*Definition, error) {
 // MarshalJSON writes the definition in the form ParseDefinition reads.
 func (d Definition) MarshalJSON() ([]byte, error) {
 	doc := struct {
-		Impulse Impulse              `json:"impulse"`
+		Impulse studio.Impulse       `json:"impulse"`
 		DSP     map[int]DSPParams    `json:"dsp"`
 		Learn   map[int]*LearnParams `json:"learn"`
 	}{d.Impulse, d.DSP, d.Learn}
@@ -266,9 +267,9 @@ func (d *Definition) fillLearnDefaults() {
 			continue
 		}
 		switch lb.Type {
-		case LearnKeras, LearnKerasRegression:
+		case studio.LearnKeras, studio.LearnKerasRegression:
 			d.Learn[lb.ID] = &LearnParams{Keras: &KerasParams{}}
-		case LearnAnomaly, LearnAnomalyGMM:
+		case studio.LearnAnomaly, studio.LearnAnomalyGMM:
 			d.Learn[lb.ID] = &LearnParams{Anomaly: &AnomalyParams{}}
 		default:
 			d.Learn[lb.ID] = &LearnParams{}
@@ -283,8 +284,8 @@ func (d *Definition) Ready() bool {
 		return false
 	}
 	in := d.Impulse.InputBlocks[0]
-	if in.Type != InputTimeSeries {
-		return in.Type == InputImage
+	if in.Type != studio.InputTimeSeries {
+		return in.Type == studio.InputImage
 	}
 	if in.FrequencyHz <= 0 || len(in.Axes) == 0 {
 		return false
@@ -299,23 +300,23 @@ func (d *Definition) Ready() bool {
 
 // inputNames holds the default names and titles of input blocks.
 var inputNames = map[string][2]string{
-	InputTimeSeries: {"Time series", "Time series data"},
-	InputImage:      {"Image data", "Image data"},
+	studio.InputTimeSeries: {"Time series", "Time series data"},
+	studio.InputImage:      {"Image data", "Image data"},
 }
 
 // blockNames holds the default names and titles per block type.
 var blockNames = map[string][2]string{
-	"raw":                {"Raw data", "Raw Data"},
-	"flatten":            {"Flatten", "Flatten"},
-	"image":              {"Image", "Image"},
-	"spectral-analysis":  {"Spectral features", "Spectral Analysis"},
-	"spectrogram":        {"Spectrogram", "Spectrogram"},
-	"mfe":                {"MFE", "Audio (MFE)"},
-	"mfcc":               {"MFCC", "Audio (MFCC)"},
-	LearnKeras:           {"NN Classifier", "Neural Network (Keras)"},
-	LearnKerasRegression: {"Regression", "Regression (Keras)"},
-	LearnAnomaly:         {"Anomaly detection", "Anomaly Detection (K-means)"},
-	LearnAnomalyGMM:      {"Anomaly detection", "Anomaly Detection (GMM)"},
+	"raw":                       {"Raw data", "Raw Data"},
+	"flatten":                   {"Flatten", "Flatten"},
+	"image":                     {"Image", "Image"},
+	"spectral-analysis":         {"Spectral features", "Spectral Analysis"},
+	"spectrogram":               {"Spectrogram", "Spectrogram"},
+	"mfe":                       {"MFE", "Audio (MFE)"},
+	"mfcc":                      {"MFCC", "Audio (MFCC)"},
+	studio.LearnKeras:           {"NN Classifier", "Neural Network (Keras)"},
+	studio.LearnKerasRegression: {"Regression", "Regression (Keras)"},
+	studio.LearnAnomaly:         {"Anomaly detection", "Anomaly Detection (K-means)"},
+	studio.LearnAnomalyGMM:      {"Anomaly detection", "Anomaly Detection (GMM)"},
 }
 
 // otherLearnTypes are Studio's learn block types this package does not
@@ -324,7 +325,7 @@ var otherLearnTypes = []string{"keras-transfer-image", "keras-transfer-kws", "ke
 	"keras-akida", "keras-akida-transfer-image", "keras-akida-object-detection", "keras-visual-anomaly",
 	"keras-freeform", "keras-anomaly", "vlm"}
 
-var supportedLearnTypes = []string{LearnKeras, LearnKerasRegression, LearnAnomaly, LearnAnomalyGMM}
+var supportedLearnTypes = []string{studio.LearnKeras, studio.LearnKerasRegression, studio.LearnAnomaly, studio.LearnAnomalyGMM}
 
 func (d *Definition) readImpulse(w *walker, v any) {
 	o := w.obj("impulse", v)
@@ -356,7 +357,7 @@ func (d *Definition) readImpulse(w *walker, v any) {
 		}
 	}
 	o.required("inputBlocks")
-	var in *InputBlock
+	var in *studio.InputBlock
 	if len(im.InputBlocks) == 1 {
 		in = &im.InputBlocks[0]
 	}
@@ -390,13 +391,13 @@ func (d *Definition) readImpulse(w *walker, v any) {
 	o.end()
 }
 
-func readInputBlock(w *walker, path string, v any) InputBlock {
+func readInputBlock(w *walker, path string, v any) studio.InputBlock {
 	o := w.obj(path, v)
-	var b InputBlock
+	var b studio.InputBlock
 	b.ID = o.blockID()
-	b.Type, _ = o.enum("type", InputTimeSeries, InputImage, InputFeatures)
+	b.Type, _ = o.enum("type", studio.InputTimeSeries, studio.InputImage, studio.InputFeatures)
 	o.required("type")
-	if b.Type == InputFeatures {
+	if b.Type == studio.InputFeatures {
 		w.add(child(path, "type"), "%q input blocks are not supported by this library", b.Type)
 	}
 	b.Name, b.Title = o.names(inputNames[b.Type])
@@ -404,7 +405,7 @@ func readInputBlock(w *walker, path string, v any) InputBlock {
 	b.CreatedBy, b.CreatedAt = o.created()
 	if s, ok := o.get("datasetSubset"); ok {
 		so := w.obj(child(path, "datasetSubset"), s)
-		var sub DatasetSubset
+		var sub studio.DatasetSubset
 		sub.IncludePercentage, _ = so.rangeNum("includePercentage", 0, 100, true, false)
 		so.required("includePercentage")
 		if seed, ok := so.integer("seed", 0); ok {
@@ -423,7 +424,7 @@ func readInputBlock(w *walker, path string, v any) InputBlock {
 		}
 	}
 	switch b.Type {
-	case InputTimeSeries:
+	case studio.InputTimeSeries:
 		misplaced(imageKeys, "image")
 		b.WindowSizeMs, _ = o.integer("windowSizeMs", 1)
 		b.WindowIncreaseMs, _ = o.integer("windowIncreaseMs", 1)
@@ -448,18 +449,18 @@ func readInputBlock(w *walker, path string, v any) InputBlock {
 		if b.ClassificationWindowIncreaseMs == 0 {
 			b.ClassificationWindowIncreaseMs = b.WindowIncreaseMs
 		}
-	case InputImage:
+	case studio.InputImage:
 		misplaced(timeKeys, "time-series")
 		b.ImageWidth, _ = o.integer("imageWidth", 1)
 		b.ImageHeight, _ = o.integer("imageHeight", 1)
-		b.ResizeMode, _ = o.enum("resizeMode", ResizeSquash, ResizeFitShort, ResizeFitLong, ResizeCrop)
-		b.ResizeMethod, _ = o.enum("resizeMethod", ResizeLanczos3, ResizeNearest)
+		b.ResizeMode, _ = o.enum("resizeMode", studio.ResizeSquash, studio.ResizeFitShort, studio.ResizeFitLong, studio.ResizeCrop)
+		b.ResizeMethod, _ = o.enum("resizeMethod", studio.ResizeLanczos3, studio.ResizeNearest)
 		b.CropAnchor, _ = o.enum("cropAnchor", "top-left", "top-center", "top-right", "middle-left",
 			"middle-center", "middle-right", "bottom-left", "bottom-center", "bottom-right")
 		b.ImageWidth = cmp.Or(b.ImageWidth, DefaultImageSize)
 		b.ImageHeight = cmp.Or(b.ImageHeight, DefaultImageSize)
-		b.ResizeMode = cmp.Or(b.ResizeMode, ResizeSquash)
-		b.ResizeMethod = cmp.Or(b.ResizeMethod, ResizeLanczos3)
+		b.ResizeMode = cmp.Or(b.ResizeMode, studio.ResizeSquash)
+		b.ResizeMethod = cmp.Or(b.ResizeMethod, studio.ResizeLanczos3)
 		b.CropAnchor = cmp.Or(b.CropAnchor, defaultCropAnchor)
 		if b.ImageWidth*b.ImageHeight > 4096*4096 {
 			w.add(path, "images of %d×%d pixels are larger than 4096×4096", b.ImageWidth, b.ImageHeight)
@@ -472,21 +473,21 @@ func readInputBlock(w *walker, path string, v any) InputBlock {
 	return b
 }
 
-func readLabelingMethod(w *walker, path string, v any) *LabelingMethod {
+func readLabelingMethod(w *walker, path string, v any) *studio.LabelingMethod {
 	o := w.obj(path, v)
-	var m LabelingMethod
-	m.Type, _ = o.enum("type", LabelEndOfWindow, LabelAnywhereInWindow, LabelAnywhereInWindowMinPercentage, LabelMajorityInWindow)
+	var m studio.LabelingMethod
+	m.Type, _ = o.enum("type", studio.LabelEndOfWindow, studio.LabelAnywhereInWindow, studio.LabelAnywhereInWindowMinPercentage, studio.LabelMajorityInWindow)
 	o.required("type")
 	m.Labels, _ = o.strList("labels")
 	if p, ok := o.rangeNum("minPercentage", 0, 100, true, false); ok {
 		m.MinPercentage = &p
 	}
 	switch m.Type {
-	case LabelAnywhereInWindow, LabelAnywhereInWindowMinPercentage:
+	case studio.LabelAnywhereInWindow, studio.LabelAnywhereInWindowMinPercentage:
 		if len(m.Labels) == 0 && !o.has("labels") {
 			w.add(child(path, "labels"), "is required for %q", m.Type)
 		}
-		if m.Type == LabelAnywhereInWindowMinPercentage && m.MinPercentage == nil && !o.has("minPercentage") {
+		if m.Type == studio.LabelAnywhereInWindowMinPercentage && m.MinPercentage == nil && !o.has("minPercentage") {
 			w.add(child(path, "minPercentage"), "is required for %q", m.Type)
 		}
 	}
@@ -494,9 +495,9 @@ func readLabelingMethod(w *walker, path string, v any) *LabelingMethod {
 	return &m
 }
 
-func readDSPBlock(w *walker, path string, v any, in *InputBlock) DSPBlock {
+func readDSPBlock(w *walker, path string, v any, in *studio.InputBlock) studio.DSPBlock {
 	o := w.obj(path, v)
-	var b DSPBlock
+	var b studio.DSPBlock
 	b.ID = o.blockID()
 	if typ, ok := o.str("type"); ok {
 		if dsp.LatestVersion(typ) == 0 {
@@ -528,25 +529,25 @@ func readDSPBlock(w *walker, path string, v any, in *InputBlock) DSPBlock {
 	}
 	if in != nil && b.Type != "" {
 		switch {
-		case in.Type == InputImage && b.Type != "image":
+		case in.Type == studio.InputImage && b.Type != "image":
 			w.add(child(path, "type"), "%q blocks need a time-series input block, not an image one", b.Type)
-		case in.Type == InputTimeSeries && b.Type == "image":
+		case in.Type == studio.InputTimeSeries && b.Type == "image":
 			w.add(child(path, "type"), "\"image\" blocks need an image input block")
 		}
-		if in.Type == InputImage && len(b.Axes) == 0 {
+		if in.Type == studio.InputImage && len(b.Axes) == 0 {
 			b.Axes = []string{"image"}
 		}
-		if in.Type == InputTimeSeries && len(in.Axes) > 0 {
-			b.inheritAxes(w, path, in.Axes)
+		if in.Type == studio.InputTimeSeries && len(in.Axes) > 0 {
+			inheritAxes(&b, w, path, in.Axes)
 		}
 	}
 	o.end()
 	return b
 }
 
-func readLearnBlock(w *walker, path string, v any, dspBlocks []DSPBlock) LearnBlock {
+func readLearnBlock(w *walker, path string, v any, dspBlocks []studio.DSPBlock) studio.LearnBlock {
 	o := w.obj(path, v)
-	var b LearnBlock
+	var b studio.LearnBlock
 	b.ID = o.blockID()
 	if typ, ok := o.str("type"); ok {
 		switch {
@@ -567,7 +568,7 @@ func readLearnBlock(w *walker, path string, v any, dspBlocks []DSPBlock) LearnBl
 			w.add(child(path, "dsp"), "must name at least one DSP block")
 		}
 		for i, id := range ids {
-			if !slices.ContainsFunc(dspBlocks, func(d DSPBlock) bool { return d.ID == id }) {
+			if !slices.ContainsFunc(dspBlocks, func(d studio.DSPBlock) bool { return d.ID == id }) {
 				w.add(index(child(path, "dsp"), i), "no DSP block with id %d", id)
 			}
 		}
@@ -597,7 +598,7 @@ func (d *Definition) readDSPParams(w *walker, v any) {
 		if !ok {
 			continue
 		}
-		if !slices.ContainsFunc(d.Impulse.DSPBlocks, func(b DSPBlock) bool { return b.ID == id }) {
+		if !slices.ContainsFunc(d.Impulse.DSPBlocks, func(b studio.DSPBlock) bool { return b.ID == id }) {
 			w.add(path, "no DSP block with id %d", id)
 			continue
 		}
@@ -641,15 +642,15 @@ func (d *Definition) readLearnParams(w *walker, v any) {
 		if !ok {
 			continue
 		}
-		i := slices.IndexFunc(d.Impulse.LearnBlocks, func(b LearnBlock) bool { return b.ID == id })
+		i := slices.IndexFunc(d.Impulse.LearnBlocks, func(b studio.LearnBlock) bool { return b.ID == id })
 		if i < 0 {
 			w.add(path, "no learn block with id %d", id)
 			continue
 		}
 		switch typ := d.Impulse.LearnBlocks[i].Type; typ {
-		case LearnKeras, LearnKerasRegression:
+		case studio.LearnKeras, studio.LearnKerasRegression:
 			d.Learn[id] = &LearnParams{Keras: readKerasParams(w, path, o.m[key])}
-		case LearnAnomaly, LearnAnomalyGMM:
+		case studio.LearnAnomaly, studio.LearnAnomalyGMM:
 			d.Learn[id] = &LearnParams{Anomaly: readAnomalyParams(w, path, o.m[key])}
 		}
 	}
@@ -793,7 +794,7 @@ func readAnomalyParams(w *walker, path string, v any) *AnomalyParams {
 		for i, x := range t {
 			p := index(child(path, "thresholds"), i)
 			b, err := json.Marshal(x)
-			var th BlockThreshold
+			var th studio.BlockThreshold
 			if _, isObj := x.(map[string]any); !isObj || err != nil {
 				w.add(p, "must be an object {key, description, helpText, value}")
 				continue

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/learn"
+	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
 // gesturesDef is a definition in the form of architecture.md, close to the
@@ -132,7 +133,7 @@ func TestDefaultArchitectures(t *testing.T) {
 		t.Errorf("image learn input %+v, config %+v", in, cfg)
 	}
 	ib := img.Impulse.InputBlocks[0]
-	if ib.ResizeMode != ResizeSquash || ib.ResizeMethod != ResizeLanczos3 || ib.CropAnchor != "middle-center" {
+	if ib.ResizeMode != studio.ResizeSquash || ib.ResizeMethod != studio.ResizeLanczos3 || ib.CropAnchor != "middle-center" {
 		t.Errorf("image input defaults %+v", ib)
 	}
 }

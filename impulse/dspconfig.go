@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/tinyimpulse/tinyimpulse/dsp"
+	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
 // paramSpec describes one parameter of a processing block as Studio lists it
@@ -15,14 +16,14 @@ type paramSpec struct {
 	group, name, param, typ string
 	options                 []string
 	versions                []int // nil: every version; empty: never shown
-	showIf                  *ShowIf
+	showIf                  *studio.ShowIf
 	optional                bool
 }
 
 var (
-	showIfFilter  = &ShowIf{Parameter: "filter-type", Operator: "neq", Value: "none"}
-	showIfFFT     = &ShowIf{Parameter: "analysis-type", Operator: "eq", Value: "FFT"}
-	showIfWavelet = &ShowIf{Parameter: "analysis-type", Operator: "eq", Value: "Wavelet"}
+	showIfFilter  = &studio.ShowIf{Parameter: "filter-type", Operator: "neq", Value: "none"}
+	showIfFFT     = &studio.ShowIf{Parameter: "analysis-type", Operator: "eq", Value: "FFT"}
+	showIfWavelet = &studio.ShowIf{Parameter: "analysis-type", Operator: "eq", Value: "Wavelet"}
 )
 
 var dspParamSpecs = map[string][]paramSpec{
@@ -124,7 +125,7 @@ func configValues(typ string, params DSPParams) (map[string]string, error) {
 // dspGroups returns Studio's parameter groups of a DSP block, with each
 // parameter's value and default, and the values as DSPMetadata.dspConfig
 // lists them.
-func dspGroups(b *DSPBlock, params DSPParams) ([]DSPGroup, map[string]string, error) {
+func dspGroups(b *studio.DSPBlock, params DSPParams) ([]studio.DSPGroup, map[string]string, error) {
 	defaults, err := configValues(b.Type, nil)
 	if err != nil {
 		return nil, nil, err
@@ -133,10 +134,10 @@ func dspGroups(b *DSPBlock, params DSPParams) ([]DSPGroup, map[string]string, er
 	if err != nil {
 		return nil, nil, err
 	}
-	var groups []DSPGroup
+	var groups []studio.DSPGroup
 	for _, s := range dspParamSpecs[b.Type] {
 		v := values[s.param]
-		item := DSPGroupItem{Name: s.name, Value: &v, DefaultValue: defaults[s.param], Type: s.typ, Param: s.param,
+		item := studio.DSPGroupItem{Name: s.name, Value: &v, DefaultValue: defaults[s.param], Type: s.typ, Param: s.param,
 			ShouldShow: s.versions == nil || slices.Contains(s.versions, b.ImplementationVersion),
 			ShowIf:     s.showIf, Required: !s.optional}
 		options := s.options
@@ -144,10 +145,10 @@ func dspGroups(b *DSPBlock, params DSPParams) ([]DSPGroup, map[string]string, er
 			options = dsp.WaveletNames()
 		}
 		for _, o := range options {
-			item.SelectOptions = append(item.SelectOptions, SelectOption{Value: o, Selected: o == v, OptionLabel: o})
+			item.SelectOptions = append(item.SelectOptions, studio.SelectOption{Value: o, Selected: o == v, OptionLabel: o})
 		}
 		if n := len(groups); n == 0 || groups[n-1].Group != s.group {
-			groups = append(groups, DSPGroup{Group: s.group})
+			groups = append(groups, studio.DSPGroup{Group: s.group})
 		}
 		groups[len(groups)-1].Items = append(groups[len(groups)-1].Items, item)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/tinyimpulse/tinyimpulse/metrics"
+	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
 // Estimate returns the on-device estimates of every block of the impulse on
@@ -46,7 +47,7 @@ func (m *Model) Estimate(target string) (*metrics.DeviceSummary, error) {
 		if md := a.config.Metadata; md != nil {
 			clusters = len(md.Clusters)
 		}
-		if a.block.Type == LearnAnomalyGMM {
+		if a.block.Type == studio.LearnAnomalyGMM {
 			kind = metrics.AnomalyGMM
 			if g := a.config.GMMMetadata; g != nil {
 				clusters = len(g.Weights)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/metrics"
+	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
 // FeatureOptions configures GenerateFeatures. The zero value uses every core
@@ -39,7 +40,7 @@ type Features struct {
 	Y       []int
 	// Included lists the samples that gave windows, with their window
 	// counts, in row order.
-	Included []IncludedSample
+	Included []studio.IncludedSample
 	// Stats says where the time went.
 	Stats FeatureStats
 
@@ -97,7 +98,7 @@ func (d *Definition) GenerateFeatures(ctx context.Context, samples []*dataset.Sa
 		if len(f.Windows) > n0 {
 			used = append(used, s)
 			firstRow = append(firstRow, n0)
-			f.Included = append(f.Included, IncludedSample{ID: s.ID, WindowCount: len(f.Windows) - n0})
+			f.Included = append(f.Included, studio.IncludedSample{ID: s.ID, WindowCount: len(f.Windows) - n0})
 		}
 	}
 	firstRow = append(firstRow, len(f.Windows))
@@ -249,7 +250,7 @@ func (f *Features) sampleFeatures(ctx context.Context, p *Processor, s *dataset.
 }
 
 // inSubset applies an input block's datasetSubset.
-func inSubset(sub *DatasetSubset, id int) bool {
+func inSubset(sub *studio.DatasetSubset, id int) bool {
 	if sub == nil {
 		return true
 	}
@@ -299,10 +300,10 @@ func (f *Features) Learn(learnID int) (*mat.Dense, error) {
 // configuration (parameter groups, feature labels, an on-device estimate on
 // Studio's default target) and the metadata of the generation (window and
 // feature counts, included samples, output shape).
-func (f *Features) DSPBlockConfigs() ([]DSPBlockConfig, error) {
+func (f *Features) DSPBlockConfigs() ([]studio.DSPBlockConfig, error) {
 	d := f.def
 	in := &d.Impulse.InputBlocks[0]
-	var out []DSPBlockConfig
+	var out []studio.DSPBlockConfig
 	for _, b := range d.Impulse.DSPBlocks {
 		s := d.shapes[b.ID]
 		groups, values, err := dspGroups(&b, d.DSP[b.ID])
@@ -310,19 +311,19 @@ func (f *Features) DSPBlockConfigs() ([]DSPBlockConfig, error) {
 			return nil, fmt.Errorf("impulse: DSP block %d: %w", b.ID, err)
 		}
 		labels := featureLabels(s)
-		info := DSPInfo{ID: b.ID, Name: b.Name, WindowLength: in.WindowSizeMs, Type: b.Type,
+		info := studio.DSPInfo{ID: b.ID, Name: b.Name, WindowLength: in.WindowSizeMs, Type: b.Type,
 			Classes:             slices.Clone(f.Classes),
-			Features:            DSPFeatures{Generated: len(f.Windows) > 0, Count: len(f.Windows), Labels: labels, Classes: slices.Clone(f.Classes)},
+			Features:            studio.DSPFeatures{Generated: len(f.Windows) > 0, Count: len(f.Windows), Labels: labels, Classes: slices.Clone(f.Classes)},
 			ExpectedWindowCount: len(f.Windows), InputAxes: slices.Clone(b.Axes),
 			CanCalculateFeatureImportance: false, NormalizeData: "none"}
 		if prof, err := metrics.ProfileDSP(dspCost(s), metrics.ProfileConfig{}); err == nil {
 			perf := prof.Performance()
 			info.Performance = &perf
 		}
-		md := &DSPMetadata{Created: f.created, Generated: true, DSPConfig: values, Labels: slices.Clone(f.Classes),
+		md := &studio.DSPMetadata{Created: f.created, Generated: true, DSPConfig: values, Labels: slices.Clone(f.Classes),
 			FeatureLabels: labels, WindowCount: len(f.Windows), FeatureCount: s.proto.NumFeatures(),
 			IncludedSamples: slices.Clone(f.Included), OutputConfig: s.proto.Output()}
-		if in.Type == InputTimeSeries {
+		if in.Type == studio.InputTimeSeries {
 			md.WindowSizeMs, md.Frequency = in.WindowSizeMs, in.FrequencyHz
 			md.WindowIncreaseMs = in.WindowIncreaseMs
 			if f.mode == ClassificationWindows {
@@ -333,7 +334,7 @@ func (f *Features) DSPBlockConfigs() ([]DSPBlockConfig, error) {
 				md.ResamplingAlgorithmVersion = 1
 			}
 		}
-		out = append(out, DSPBlockConfig{BlockID: b.ID, Config: DSPConfig{DSP: info, Config: groups}, Metadata: md})
+		out = append(out, studio.DSPBlockConfig{BlockID: b.ID, Config: studio.DSPConfig{DSP: info, Config: groups}, Metadata: md})
 	}
 	return out, nil
 }

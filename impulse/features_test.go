@@ -13,6 +13,7 @@ import (
 	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/dsp"
 	"github.com/tinyimpulse/tinyimpulse/internal/testenv"
+	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
 // synthSamples returns n three-axis samples of varying length (some shorter
@@ -242,7 +243,7 @@ func TestDSPBlockConfigs(t *testing.T) {
 	}
 	// Spectral parameters: value and default per item; version 4 shows the
 	// decimation ratio but not the version-1 peak settings.
-	items := map[string]DSPGroupItem{}
+	items := map[string]studio.DSPGroupItem{}
 	for _, g := range cfgs[0].Config.Config {
 		for _, it := range g.Items {
 			items[it.Param] = it

@@ -14,6 +14,7 @@ import (
 	"github.com/tinyimpulse/tinyimpulse/anomaly"
 	"github.com/tinyimpulse/tinyimpulse/learn"
 	"github.com/tinyimpulse/tinyimpulse/metrics"
+	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
 // Model is a trained impulse: its definition, the trained learn blocks and
@@ -24,7 +25,7 @@ type Model struct {
 	created    time.Time
 	seed       uint64
 	targets    []string
-	dspConfigs []DSPBlockConfig
+	dspConfigs []studio.DSPBlockConfig
 	keras      []*kerasBlock
 	anomalies  []*anomalyBlock
 }
@@ -116,7 +117,7 @@ func (m *Model) Labels() []string {
 // Detailed returns Studio's impulses-detailed response for the trained
 // impulse: one DetailedImpulse with the impulse, its metrics and every
 // block's configuration and metadata.
-func (m *Model) Detailed() DetailedImpulsesResponse {
+func (m *Model) Detailed() studio.DetailedImpulsesResponse {
 	im := m.def.Impulse
 	if im.ID == 0 {
 		im.ID = 1
@@ -138,48 +139,48 @@ func (m *Model) Detailed() DetailedImpulsesResponse {
 	for i := range im.LearnBlocks {
 		im.LearnBlocks[i].CreatedBy = "createImpulse"
 	}
-	d := DetailedImpulse{
+	d := studio.DetailedImpulse{
 		Impulse:                    im,
-		Metrics:                    []DetailedImpulseMetric{},
+		Metrics:                    []studio.DetailedImpulseMetric{},
 		DSPBlockConfigs:            m.dspConfigs,
-		LearnBlockKerasConfigs:     []KerasBlockConfig{},
-		LearnBlockAnomalyConfigs:   []AnomalyBlockConfig{},
-		PostProcessingBlockConfigs: []PostProcessingBlockConfig{},
+		LearnBlockKerasConfigs:     []studio.KerasBlockConfig{},
+		LearnBlockAnomalyConfigs:   []studio.AnomalyBlockConfig{},
+		PostProcessingBlockConfigs: []studio.PostProcessingBlockConfig{},
 		Configured:                 true,
 		Complete:                   true,
 		Tags:                       []string{},
 	}
 	for _, k := range m.keras {
 		md := k.metadata
-		d.LearnBlockKerasConfigs = append(d.LearnBlockKerasConfigs, KerasBlockConfig{BlockID: k.block.ID, Config: k.config, Metadata: &md})
+		d.LearnBlockKerasConfigs = append(d.LearnBlockKerasConfigs, studio.KerasBlockConfig{BlockID: k.block.ID, Config: k.config, Metadata: &md})
 		d.Metrics = append(d.Metrics, kerasMetrics(k)...)
 	}
 	for _, a := range m.anomalies {
 		d.LearnBlockAnomalyConfigs = append(d.LearnBlockAnomalyConfigs, a.config)
 	}
 	d.Metrics = append(d.Metrics, m.impulseMetrics()...)
-	return DetailedImpulsesResponse{Success: true, Impulses: []DetailedImpulse{d},
+	return studio.DetailedImpulsesResponse{Success: true, Impulses: []studio.DetailedImpulse{d},
 		MetricKeysByCategory: metricKeys, ExtraTableColumns: []string{}}
 }
 
 // The metrics of the impulses-detailed response. Studio's own names are
 // not public (impulse-model.md §1); these are the project's, stable.
-var metricKeys = []MetricKeys{
-	{Category: "learnBlockMetrics", MetricKeys: []MetricKey{
+var metricKeys = []studio.MetricKeys{
+	{Category: "learnBlockMetrics", MetricKeys: []studio.MetricKey{
 		{Name: "accuracy", Description: "Validation accuracy of the selected model type", Type: "core", ShowInTable: true},
 		{Name: "loss", Description: "Validation loss of the selected model type", Type: "core", ShowInTable: true},
 		{Name: "f1Score", Description: "Weighted average F1 score on the validation set", Type: "additional", ShowInTable: true},
 		{Name: "mse", Description: "Validation mean squared error (regression)", Type: "additional", ShowInTable: false},
 	}},
-	{Category: "impulseMetrics", MetricKeys: []MetricKey{
+	{Category: "impulseMetrics", MetricKeys: []studio.MetricKey{
 		{Name: "latencyMs", Description: "Estimated latency of one window on the default target (DSP, network and anomaly blocks)", Type: "core", ShowInTable: true},
 		{Name: "ramBytes", Description: "Estimated peak RAM on the default target (EON)", Type: "core", ShowInTable: true},
 		{Name: "romBytes", Description: "Estimated ROM on the default target (EON)", Type: "core", ShowInTable: true},
 	}},
 }
 
-func metric(name, category, typ, desc string, v float64, format string) DetailedImpulseMetric {
-	return DetailedImpulseMetric{Name: name, Type: typ, Category: category, Description: desc,
+func metric(name, category, typ, desc string, v float64, format string) studio.DetailedImpulseMetric {
+	return studio.DetailedImpulseMetric{Name: name, Type: typ, Category: category, Description: desc,
 		Value: strconv.FormatFloat(v, 'f', -1, 64), ValueForSorting: &v, ValueHint: format}
 }
 
@@ -193,10 +194,10 @@ func (k *kerasBlock) selected() metrics.ModelMetrics {
 	return k.metadata.ModelValidationMetrics[0]
 }
 
-func kerasMetrics(k *kerasBlock) []DetailedImpulseMetric {
+func kerasMetrics(k *kerasBlock) []studio.DetailedImpulseMetric {
 	mm := k.selected()
 	title := fmt.Sprintf("%s (%s)", k.block.Name, mm.Type)
-	var out []DetailedImpulseMetric
+	var out []studio.DetailedImpulseMetric
 	if mm.Accuracy != nil {
 		a := metric("accuracy", "learnBlockMetrics", "core", "Validation accuracy of "+title, *mm.Accuracy, "percentage")
 		a.Value = strconv.FormatFloat(*mm.Accuracy, 'f', 4, 64)
@@ -223,7 +224,7 @@ func kerasMetrics(k *kerasBlock) []DetailedImpulseMetric {
 // impulseMetrics sums the estimates of every block on the default target:
 // latency is additive, RAM is the largest block's (they run one after the
 // other), ROM is additive.
-func (m *Model) impulseMetrics() []DetailedImpulseMetric {
+func (m *Model) impulseMetrics() []studio.DetailedImpulseMetric {
 	var latency, ram, rom float64
 	for _, c := range m.dspConfigs {
 		if p := c.Config.DSP.Performance; p != nil {
@@ -240,7 +241,7 @@ func (m *Model) impulseMetrics() []DetailedImpulseMetric {
 			}
 		}
 	}
-	return []DetailedImpulseMetric{
+	return []studio.DetailedImpulseMetric{
 		metric("latencyMs", "impulseMetrics", "core", "Estimated latency per window on the default target (ms)", latency, ""),
 		metric("ramBytes", "impulseMetrics", "core", "Estimated peak RAM on the default target (bytes)", ram, ""),
 		metric("romBytes", "impulseMetrics", "core", "Estimated ROM on the default target (bytes)", rom, ""),
@@ -259,34 +260,34 @@ const (
 )
 
 type manifest struct {
-	Format     string            `json:"format"`
-	Version    int               `json:"version"`
-	Created    time.Time         `json:"created"`
-	Seed       uint64            `json:"seed"`
-	Targets    []string          `json:"targets,omitempty"`
-	Definition json.RawMessage   `json:"definition"`
-	DSP        []DSPBlockConfig  `json:"dspBlockConfigs"`
-	Keras      []manifestKeras   `json:"keras"`
-	Anomalies  []manifestAnomaly `json:"anomalies"`
+	Format     string                  `json:"format"`
+	Version    int                     `json:"version"`
+	Created    time.Time               `json:"created"`
+	Seed       uint64                  `json:"seed"`
+	Targets    []string                `json:"targets,omitempty"`
+	Definition json.RawMessage         `json:"definition"`
+	DSP        []studio.DSPBlockConfig `json:"dspBlockConfigs"`
+	Keras      []manifestKeras         `json:"keras"`
+	Anomalies  []manifestAnomaly       `json:"anomalies"`
 }
 
 type manifestKeras struct {
-	ID         int                `json:"id"`
-	Classes    []string           `json:"classes"`
-	Regression bool               `json:"regression"`
-	Variant    string             `json:"variant"`
-	Threshold  float64            `json:"threshold"`
-	BestEpoch  int                `json:"bestEpoch"`
-	Float32    string             `json:"float32"`
-	Int8       string             `json:"int8"`
-	Config     KerasConfig        `json:"config"`
-	Metadata   KerasModelMetadata `json:"metadata"`
+	ID         int                       `json:"id"`
+	Classes    []string                  `json:"classes"`
+	Regression bool                      `json:"regression"`
+	Variant    string                    `json:"variant"`
+	Threshold  float64                   `json:"threshold"`
+	BestEpoch  int                       `json:"bestEpoch"`
+	Float32    string                    `json:"float32"`
+	Int8       string                    `json:"int8"`
+	Config     studio.KerasConfig        `json:"config"`
+	Metadata   studio.KerasModelMetadata `json:"metadata"`
 }
 
 type manifestAnomaly struct {
-	ID     int                `json:"id"`
-	File   string             `json:"file"`
-	Config AnomalyBlockConfig `json:"config"`
+	ID     int                       `json:"id"`
+	File   string                    `json:"file"`
+	Config studio.AnomalyBlockConfig `json:"config"`
 }
 
 // Save writes the model to the folder dir, with Studio's impulses-detailed
@@ -441,7 +442,7 @@ func LoadModel(dir string) (*Model, error) {
 		return nil, bad("%s: the definition has no frequency or axes", manifestFile)
 	}
 	m := &Model{def: def, created: man.Created, seed: man.Seed, targets: man.Targets, dspConfigs: man.DSP}
-	blocks := map[int]LearnBlock{}
+	blocks := map[int]studio.LearnBlock{}
 	for _, lb := range def.Impulse.LearnBlocks {
 		blocks[lb.ID] = lb
 	}

@@ -4,6 +4,8 @@ import (
 	"image"
 	"image/color"
 	"math"
+
+	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
 // resizeImage appends the pixels of img fitted into w×h, packed 0xRRGGBB
@@ -28,19 +30,19 @@ func resizeImage(dst []float64, img image.Image, w, h int, mode, method, anchor 
 	iw, ih := src.w, src.h
 	sw, sh := iw, ih
 	switch mode {
-	case ResizeSquash:
+	case studio.ResizeSquash:
 		sw, sh = w, h
-	case ResizeFitShort:
+	case studio.ResizeFitShort:
 		s := math.Max(float64(w)/float64(iw), float64(h)/float64(ih))
 		sw, sh = max(w, round(float64(iw)*s)), max(h, round(float64(ih)*s))
-	case ResizeFitLong:
+	case studio.ResizeFitLong:
 		s := math.Min(float64(w)/float64(iw), float64(h)/float64(ih))
 		sw, sh = min(w, max(1, round(float64(iw)*s))), min(h, max(1, round(float64(ih)*s)))
 		anchor = defaultCropAnchor
 	}
 	scaled := src
 	if sw != iw || sh != ih {
-		if method == ResizeNearest {
+		if method == studio.ResizeNearest {
 			scaled = src.nearest(sw, sh)
 		} else {
 			scaled = src.lanczos(sw, sh)

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
 // px packs the smallImage pixel (x, y) = (10x + 100y, 20 + x, 200 − y); -1
@@ -30,46 +32,46 @@ func TestResizeModesByHand(t *testing.T) {
 		want         []float64
 	}{
 		// Source x = ⌊(x+½)·4/2⌋ = 1, 3; y = ⌊½·2⌋ = 1.
-		{"squash down", 2, 1, ResizeSquash, "", []float64{px(1, 1), px(3, 1)}},
+		{"squash down", 2, 1, studio.ResizeSquash, "", []float64{px(1, 1), px(3, 1)}},
 		// Source x = ⌊(x+½)/2⌋, y = ⌊(y+½)/2⌋.
-		{"squash up", 8, 4, ResizeSquash, "", []float64{
+		{"squash up", 8, 4, studio.ResizeSquash, "", []float64{
 			px(0, 0), px(0, 0), px(1, 0), px(1, 0), px(2, 0), px(2, 0), px(3, 0), px(3, 0),
 			px(0, 0), px(0, 0), px(1, 0), px(1, 0), px(2, 0), px(2, 0), px(3, 0), px(3, 0),
 			px(0, 1), px(0, 1), px(1, 1), px(1, 1), px(2, 1), px(2, 1), px(3, 1), px(3, 1),
 			px(0, 1), px(0, 1), px(1, 1), px(1, 1), px(2, 1), px(2, 1), px(3, 1), px(3, 1)}},
 		// s = max(2/4, 2/2) = 1: no scaling, crop 2 of 4 columns at the anchor.
-		{"fit-short left", 2, 2, ResizeFitShort, "middle-left", []float64{px(0, 0), px(1, 0), px(0, 1), px(1, 1)}},
-		{"fit-short centre", 2, 2, ResizeFitShort, "middle-center", []float64{px(1, 0), px(2, 0), px(1, 1), px(2, 1)}},
-		{"fit-short right", 2, 2, ResizeFitShort, "bottom-right", []float64{px(2, 0), px(3, 0), px(2, 1), px(3, 1)}},
+		{"fit-short left", 2, 2, studio.ResizeFitShort, "middle-left", []float64{px(0, 0), px(1, 0), px(0, 1), px(1, 1)}},
+		{"fit-short centre", 2, 2, studio.ResizeFitShort, "middle-center", []float64{px(1, 0), px(2, 0), px(1, 1), px(2, 1)}},
+		{"fit-short right", 2, 2, studio.ResizeFitShort, "bottom-right", []float64{px(2, 0), px(3, 0), px(2, 1), px(3, 1)}},
 		// s = max(1, 2) = 2: scaled to 8×4, centre crop from column 2: source ⌊(2..5 + ½)/2⌋ = 1, 1, 2, 2.
-		{"fit-short up centre", 4, 4, ResizeFitShort, "middle-center", []float64{
+		{"fit-short up centre", 4, 4, studio.ResizeFitShort, "middle-center", []float64{
 			px(1, 0), px(1, 0), px(2, 0), px(2, 0), px(1, 0), px(1, 0), px(2, 0), px(2, 0),
 			px(1, 1), px(1, 1), px(2, 1), px(2, 1), px(1, 1), px(1, 1), px(2, 1), px(2, 1)}},
-		{"fit-short up top-left", 4, 4, ResizeFitShort, "top-left", []float64{
+		{"fit-short up top-left", 4, 4, studio.ResizeFitShort, "top-left", []float64{
 			px(0, 0), px(0, 0), px(1, 0), px(1, 0), px(0, 0), px(0, 0), px(1, 0), px(1, 0),
 			px(0, 1), px(0, 1), px(1, 1), px(1, 1), px(0, 1), px(0, 1), px(1, 1), px(1, 1)}},
 		// s = min(2/4, 2/2) = ½: scaled to 2×1 (source columns 1, 3, row 1), padded
 		// below: ⌊(2 − 1)/2⌋ = 0 rows above, 1 below.
-		{"fit-long down", 2, 2, ResizeFitLong, "", []float64{px(1, 1), px(3, 1), px(-1, 0), px(-1, 0)}},
+		{"fit-long down", 2, 2, studio.ResizeFitLong, "", []float64{px(1, 1), px(3, 1), px(-1, 0), px(-1, 0)}},
 		// s = min(1, 3) = 1: no scaling, 2 black rows above and below.
-		{"fit-long pad", 4, 6, ResizeFitLong, "top-left", []float64{
+		{"fit-long pad", 4, 6, studio.ResizeFitLong, "top-left", []float64{
 			0, 0, 0, 0, 0, 0, 0, 0,
 			px(0, 0), px(1, 0), px(2, 0), px(3, 0), px(0, 1), px(1, 1), px(2, 1), px(3, 1),
 			0, 0, 0, 0, 0, 0, 0, 0}},
 		// Crop: no scaling.
-		{"crop centre", 2, 1, ResizeCrop, "middle-center", []float64{px(1, 0), px(2, 0)}},
-		{"crop bottom-right", 2, 1, ResizeCrop, "bottom-right", []float64{px(2, 1), px(3, 1)}},
-		{"crop wider top-left", 6, 2, ResizeCrop, "top-left", []float64{
+		{"crop centre", 2, 1, studio.ResizeCrop, "middle-center", []float64{px(1, 0), px(2, 0)}},
+		{"crop bottom-right", 2, 1, studio.ResizeCrop, "bottom-right", []float64{px(2, 1), px(3, 1)}},
+		{"crop wider top-left", 6, 2, studio.ResizeCrop, "top-left", []float64{
 			px(0, 0), px(1, 0), px(2, 0), px(3, 0), 0, 0, px(0, 1), px(1, 1), px(2, 1), px(3, 1), 0, 0}},
 		// 6×3 centred: one black column each side, one black row below.
-		{"crop larger centre", 6, 3, ResizeCrop, "middle-center", []float64{
+		{"crop larger centre", 6, 3, studio.ResizeCrop, "middle-center", []float64{
 			0, px(0, 0), px(1, 0), px(2, 0), px(3, 0), 0,
 			0, px(0, 1), px(1, 1), px(2, 1), px(3, 1), 0,
 			0, 0, 0, 0, 0, 0}},
 	}
 	img := smallImage()
 	for _, c := range cases {
-		got := resizeImage(nil, img, c.w, c.h, c.mode, ResizeNearest, c.anchor)
+		got := resizeImage(nil, img, c.w, c.h, c.mode, studio.ResizeNearest, c.anchor)
 		if !slices.Equal(got, c.want) {
 			t.Errorf("%s:\ngot  %06x\nwant %06x", c.name, ints(got), ints(c.want))
 		}
@@ -115,9 +117,9 @@ func TestResizeAgainstPillow(t *testing.T) {
 		img.Set(i%ref.Input.Width, i/ref.Input.Width, color.RGBA{p[0], p[1], p[2], 255})
 	}
 	for _, c := range ref.Cases {
-		got := resizeImage(nil, img, c.Width, c.Height, ResizeSquash, c.Method, "")
+		got := resizeImage(nil, img, c.Width, c.Height, studio.ResizeSquash, c.Method, "")
 		tol := 0
-		if c.Method == ResizeLanczos3 {
+		if c.Method == studio.ResizeLanczos3 {
 			tol = 1
 		}
 		worst := 0
@@ -141,7 +143,7 @@ func TestLanczosProperties(t *testing.T) {
 		flat.Pix[i], flat.Pix[i+1], flat.Pix[i+2], flat.Pix[i+3] = 17, 130, 250, 255
 	}
 	for _, size := range [][2]int{{2, 2}, {9, 7}, {5, 1}, {1, 11}} {
-		for _, v := range resizeImage(nil, flat, size[0], size[1], ResizeSquash, ResizeLanczos3, "") {
+		for _, v := range resizeImage(nil, flat, size[0], size[1], studio.ResizeSquash, studio.ResizeLanczos3, "") {
 			if v != float64(17<<16|130<<8|250) {
 				t.Fatalf("constant image resized to %v: pixel %06x", size, int(v))
 			}
@@ -149,7 +151,7 @@ func TestLanczosProperties(t *testing.T) {
 	}
 	// Same size is the identity.
 	img := smallImage()
-	if got, want := resizeImage(nil, img, 4, 2, ResizeSquash, ResizeLanczos3, ""), resizeImage(nil, img, 4, 2, ResizeSquash, ResizeNearest, ""); !slices.Equal(got, want) {
+	if got, want := resizeImage(nil, img, 4, 2, studio.ResizeSquash, studio.ResizeLanczos3, ""), resizeImage(nil, img, 4, 2, studio.ResizeSquash, studio.ResizeNearest, ""); !slices.Equal(got, want) {
 		t.Errorf("Lanczos at the same size changed the image")
 	}
 }

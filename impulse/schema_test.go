@@ -10,12 +10,13 @@ import (
 	"github.com/tinyimpulse/tinyimpulse/internal/eischema"
 	"github.com/tinyimpulse/tinyimpulse/learn"
 	"github.com/tinyimpulse/tinyimpulse/metrics"
+	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
 // detailedFixture builds a GetAllDetailedImpulsesResponse from real
 // results: features of synthetic samples, a small network's layers and
 // metrics, and fitted K-means and GMM blocks.
-func detailedFixture(t *testing.T) (*Definition, []DSPBlockConfig, DetailedImpulsesResponse) {
+func detailedFixture(t *testing.T) (*Definition, []studio.DSPBlockConfig, studio.DetailedImpulsesResponse) {
 	t.Helper()
 	d := mustParse(t, `{"impulse": {"inputBlocks": [{"id": 1, "type": "time-series", "windowSizeMs": 1000, "windowIncreaseMs": 250,
 	  "frequencyHz": 100, "axes": ["accX", "accY", "accZ"], "labelingMethodMultiLabel": {"type": "anywhere-in-window", "labels": ["wave"]}}],
@@ -70,32 +71,32 @@ func detailedFixture(t *testing.T) (*Definition, []DSPBlockConfig, DetailedImpul
 	}
 	mm := ev.ModelMetrics("float32")
 	score := 0.5
-	resp := DetailedImpulsesResponse{
+	resp := studio.DetailedImpulsesResponse{
 		Success: true,
-		Impulses: []DetailedImpulse{{
+		Impulses: []studio.DetailedImpulse{{
 			Impulse: d.Impulse,
-			Metrics: []DetailedImpulseMetric{{Name: "accuracy", Type: "core", Category: "learnBlockMetrics", Description: "Validation accuracy",
+			Metrics: []studio.DetailedImpulseMetric{{Name: "accuracy", Type: "core", Category: "learnBlockMetrics", Description: "Validation accuracy",
 				Value: "0.50", ValueForSorting: &score}, {Name: "padZeros", Type: "additional", Category: "inputBlockConfig", Description: "Zero-pad data", Value: true,
-				FilteringType: &FilteringType{Type: "boolean", Options: []string{}}}},
+				FilteringType: &studio.FilteringType{Type: "boolean", Options: []string{}}}},
 			DSPBlockConfigs: cfgs,
-			LearnBlockKerasConfigs: []KerasBlockConfig{{BlockID: 4,
-				Config: KerasConfig{Dependencies: deps, Trained: true, Name: "NN Classifier", Type: LearnKeras, MinimumConfidenceRating: 0.6,
+			LearnBlockKerasConfigs: []studio.KerasBlockConfig{{BlockID: 4,
+				Config: studio.KerasConfig{Dependencies: deps, Trained: true, Name: "NN Classifier", Type: studio.LearnKeras, MinimumConfidenceRating: 0.6,
 					SelectedModelType: "float32", Mode: "visual", VisualLayers: kc.VisualLayers, TrainingCycles: kc.TrainingCycles,
 					LearningRate: kc.LearningRate, DefaultBatchSize: 32, Shape: "(60,)", TrainTestSplit: kc.TrainTestSplit,
 					AugmentationPolicyImage: "none", ProfileInt8: true,
-					Thresholds: []BlockThreshold{{Key: "min_score", Description: "Minimum confidence rating", Value: 0.6}}},
-				Metadata: &KerasModelMetadata{Created: created, Layers: net.KerasLayers(), ClassNames: f.Classes, Labels: f.Classes,
+					Thresholds: []studio.BlockThreshold{{Key: "min_score", Description: "Minimum confidence rating", Value: 0.6}}},
+				Metadata: &studio.KerasModelMetadata{Created: created, Layers: net.KerasLayers(), ClassNames: f.Classes, Labels: f.Classes,
 					AvailableModelTypes: []string{"float32"}, RecommendedModelType: "float32", ModelValidationMetrics: []metrics.ModelMetrics{mm},
 					HasTrainedModel: true, Mode: "classification", ImageInputScaling: "0..1",
-					Thresholds: []BlockThreshold{{Key: "min_score", Description: "Minimum confidence rating", Value: 0.6}}}}},
-			LearnBlockAnomalyConfigs: []AnomalyBlockConfig{
+					Thresholds: []studio.BlockThreshold{{Key: "min_score", Description: "Minimum confidence rating", Value: 0.6}}}}},
+			LearnBlockAnomalyConfigs: []studio.AnomalyBlockConfig{
 				{BlockID: 5, Config: kmCfg, Metadata: &kmMeta},
 				{BlockID: 6, Config: gmmCfg, Metadata: &gmmMeta, GMMMetadata: &gmmParams}},
-			PostProcessingBlockConfigs: []PostProcessingBlockConfig{{BlockID: 7, Config: PostProcessingConfig{Enabled: false,
-				Parameters: []DSPGroupItem{{Name: "Detection threshold", DefaultValue: "0.8", Type: "float", Param: "detection_threshold", Required: true}}}}},
+			PostProcessingBlockConfigs: []studio.PostProcessingBlockConfig{{BlockID: 7, Config: studio.PostProcessingConfig{Enabled: false,
+				Parameters: []studio.DSPGroupItem{{Name: "Detection threshold", DefaultValue: "0.8", Type: "float", Param: "detection_threshold", Required: true}}}}},
 			Configured: true, Complete: true,
 		}},
-		MetricKeysByCategory: []MetricKeys{{Category: "learnBlockMetrics", MetricKeys: []MetricKey{{Name: "accuracy", Description: "Validation accuracy", Type: "core", ShowInTable: true}}}},
+		MetricKeysByCategory: []studio.MetricKeys{{Category: "learnBlockMetrics", MetricKeys: []studio.MetricKey{{Name: "accuracy", Description: "Validation accuracy", Type: "core", ShowInTable: true}}}},
 	}
 	resp.Impulses[0].Impulse.ID = 1
 	return d, cfgs, resp

@@ -14,6 +14,7 @@ import (
 	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/dsp"
 	"github.com/tinyimpulse/tinyimpulse/learn"
+	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
 // maxWindowValues bounds the values of one window (128 MB as float64).
@@ -21,14 +22,14 @@ const maxWindowValues = 1 << 24
 
 // dspShape is a DSP block built for the impulse's window shape.
 type dspShape struct {
-	block DSPBlock
+	block studio.DSPBlock
 	in    dsp.Input
 	proto dsp.Block // for Output, Labels, NumFeatures and Cost
 }
 
 // windowSamples returns the samples per axis of a time-series window,
 // round(windowSizeMs·frequencyHz/1000).
-func windowSamples(in *InputBlock) int {
+func windowSamples(in *studio.InputBlock) int {
 	return round(float64(in.WindowSizeMs) * in.FrequencyHz / 1000)
 }
 
@@ -36,9 +37,9 @@ func windowSamples(in *InputBlock) int {
 func strideSamples(ms int, f float64) int { return max(1, round(float64(ms)*f/1000)) }
 
 // dspInput returns the input shape of the DSP block b.
-func (d *Definition) dspInput(b *DSPBlock) dsp.Input {
+func (d *Definition) dspInput(b *studio.DSPBlock) dsp.Input {
 	in := &d.Impulse.InputBlocks[0]
-	if in.Type == InputImage {
+	if in.Type == studio.InputImage {
 		return dsp.Input{Width: in.ImageWidth, Height: in.ImageHeight, Samples: in.ImageWidth * in.ImageHeight}
 	}
 	return dsp.Input{FrequencyHz: in.FrequencyHz, Axes: len(b.Axes), Samples: windowSamples(in)}
@@ -49,11 +50,11 @@ func (d *Definition) dspInput(b *DSPBlock) dsp.Input {
 // feature counts and fills in their defaults.
 func (d *Definition) build(w *walker) {
 	in := &d.Impulse.InputBlocks[0]
-	if in.Type == InputTimeSeries && windowSamples(in) < 1 {
+	if in.Type == studio.InputTimeSeries && windowSamples(in) < 1 {
 		w.add("impulse.inputBlocks[0].windowSizeMs", "a window of %d ms at %v Hz holds no sample", in.WindowSizeMs, in.FrequencyHz)
 		return
 	}
-	if in.Type == InputTimeSeries {
+	if in.Type == studio.InputTimeSeries {
 		for i, b := range d.Impulse.DSPBlocks {
 			if n := windowSamples(in) * len(b.Axes); n > maxWindowValues {
 				w.add(index("impulse.dspBlocks", i), "a window of %d ms at %v Hz holds %d values, more than %d", in.WindowSizeMs, in.FrequencyHz, n, maxWindowValues)
@@ -71,7 +72,7 @@ func (d *Definition) build(w *walker) {
 			continue
 		}
 		d.Impulse.DSPBlocks[i].ValuesPerAxis = blk.NumFeatures() / max(1, di.Axes)
-		if in.Type == InputImage {
+		if in.Type == studio.InputImage {
 			d.Impulse.DSPBlocks[i].ValuesPerAxis = blk.NumFeatures()
 		}
 		shapes[b.ID] = &dspShape{block: d.Impulse.DSPBlocks[i], in: di, proto: blk}
@@ -101,11 +102,11 @@ func (d *Definition) build(w *walker) {
 			}
 			if p.Anomaly.ClusterCount == 0 {
 				p.Anomaly.ClusterCount = anomaly.DefaultClusterCount
-				if lb.Type == LearnAnomalyGMM {
+				if lb.Type == studio.LearnAnomalyGMM {
 					p.Anomaly.ClusterCount = anomaly.DefaultComponents
 				}
 			}
-			if p.Anomaly.MinimumConfidenceRating == nil && lb.Type == LearnAnomaly {
+			if p.Anomaly.MinimumConfidenceRating == nil && lb.Type == studio.LearnAnomaly {
 				r := anomaly.DefaultKMeansThreshold
 				p.Anomaly.MinimumConfidenceRating = &r
 			}
@@ -137,11 +138,11 @@ func reportDSPError(w *walker, id int, blockPath string, err error) {
 
 // fillKeras sets the unset settings of a Keras block to Studio's defaults
 // for its input.
-func (d *Definition) fillKeras(lb LearnBlock, k *KerasParams) {
+func (d *Definition) fillKeras(lb studio.LearnBlock, k *KerasParams) {
 	def := learn.DefaultConfig(d.learnInput(lb))
 	k.Mode = cmp.Or(k.Mode, def.Mode)
 	k.SelectedModelType = cmp.Or(k.SelectedModelType, def.SelectedModelType)
-	if k.MinimumConfidenceRating == nil && lb.Type == LearnKeras {
+	if k.MinimumConfidenceRating == nil && lb.Type == studio.LearnKeras {
 		r := def.MinimumConfidenceRating
 		k.MinimumConfidenceRating = &r
 	}
@@ -164,7 +165,7 @@ func (d *Definition) fillKeras(lb LearnBlock, k *KerasParams) {
 // learnInput returns the shape of a learn block's input as the learn package
 // reads it: a single MFCC, MFE or spectrogram block gives frames of values,
 // a single image block an image, anything else a flat vector.
-func (d *Definition) learnInput(lb LearnBlock) learn.Input {
+func (d *Definition) learnInput(lb studio.LearnBlock) learn.Input {
 	n := d.NumFeatures(lb.ID)
 	if len(lb.DSP) == 1 {
 		s := d.shapes[lb.DSP[0]]
@@ -186,13 +187,13 @@ func (d *Definition) learnInput(lb LearnBlock) learn.Input {
 	return learn.Input{Kind: learn.InputFlat, Width: n}
 }
 
-func (d *Definition) learnBlock(id int) (LearnBlock, error) {
+func (d *Definition) learnBlock(id int) (studio.LearnBlock, error) {
 	for _, lb := range d.Impulse.LearnBlocks {
 		if lb.ID == id {
 			return lb, nil
 		}
 	}
-	return LearnBlock{}, fmt.Errorf("impulse: no learn block with id %d", id)
+	return studio.LearnBlock{}, fmt.Errorf("impulse: no learn block with id %d", id)
 }
 
 // errNotResolved is returned by the accessors that need the window shape
@@ -254,7 +255,7 @@ func (d *Definition) KerasConfig(learnID int) (learn.Config, learn.Input, error)
 
 // KMeansConfig returns the settings of an anomaly (K-means) block.
 func (d *Definition) KMeansConfig(learnID int) (anomaly.KMeansConfig, error) {
-	p, err := d.anomalyParams(learnID, LearnAnomaly)
+	p, err := d.anomalyParams(learnID, studio.LearnAnomaly)
 	if err != nil {
 		return anomaly.KMeansConfig{}, err
 	}
@@ -265,7 +266,7 @@ func (d *Definition) KMeansConfig(learnID int) (anomaly.KMeansConfig, error) {
 
 // GMMConfig returns the settings of an anomaly-gmm block.
 func (d *Definition) GMMConfig(learnID int) (anomaly.GMMConfig, error) {
-	p, err := d.anomalyParams(learnID, LearnAnomalyGMM)
+	p, err := d.anomalyParams(learnID, studio.LearnAnomalyGMM)
 	if err != nil {
 		return anomaly.GMMConfig{}, err
 	}
@@ -278,13 +279,13 @@ func (d *Definition) GMMConfig(learnID int) (anomaly.GMMConfig, error) {
 // the anomaly package reads them, where a rating of 0 means the default: an
 // explicit rating of 0 becomes a min_anomaly_score threshold of 0 unless the
 // thresholds already hold one.
-func (p *AnomalyParams) threshold() (float64, []BlockThreshold) {
+func (p *AnomalyParams) threshold() (float64, []studio.BlockThreshold) {
 	if p.MinimumConfidenceRating == nil {
 		return 0, p.Thresholds
 	}
 	r := *p.MinimumConfidenceRating
-	if r == 0 && !slices.ContainsFunc(p.Thresholds, func(x BlockThreshold) bool { return x.Key == anomaly.ThresholdKey }) {
-		return r, append(slices.Clone(p.Thresholds), BlockThreshold{Key: anomaly.ThresholdKey, Value: 0})
+	if r == 0 && !slices.ContainsFunc(p.Thresholds, func(x studio.BlockThreshold) bool { return x.Key == anomaly.ThresholdKey }) {
+		return r, append(slices.Clone(p.Thresholds), studio.BlockThreshold{Key: anomaly.ThresholdKey, Value: 0})
 	}
 	return r, p.Thresholds
 }
@@ -441,7 +442,7 @@ func (d *Definition) Resolve(ds *dataset.Dataset) error {
 		ref = ds.Samples
 	}
 	switch in.Type {
-	case InputTimeSeries:
+	case studio.InputTimeSeries:
 		var images []*dataset.Sample
 		for _, s := range ds.Samples {
 			if s.Image != nil {
@@ -471,9 +472,9 @@ func (d *Definition) Resolve(ds *dataset.Dataset) error {
 			in.FrequencyHz = commonFrequency(ref)
 		}
 		for i := range d.Impulse.DSPBlocks {
-			d.Impulse.DSPBlocks[i].inheritAxes(w, index("impulse.dspBlocks", i), in.Axes)
+			inheritAxes(&d.Impulse.DSPBlocks[i], w, index("impulse.dspBlocks", i), in.Axes)
 		}
-	case InputImage:
+	case studio.InputImage:
 		var series []*dataset.Sample
 		for _, s := range ds.Samples {
 			if s.Image == nil {
@@ -495,7 +496,7 @@ func (d *Definition) Resolve(ds *dataset.Dataset) error {
 // inheritAxes gives a DSP block of a time-series impulse the input block's
 // axes when it names none, and reports the axes it names that the input block
 // does not have; path is the block's.
-func (b *DSPBlock) inheritAxes(w *walker, path string, inAxes []string) {
+func inheritAxes(b *studio.DSPBlock, w *walker, path string, inAxes []string) {
 	if len(b.Axes) == 0 {
 		b.Axes = slices.Clone(inAxes)
 	}

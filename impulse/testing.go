@@ -2,9 +2,6 @@ package impulse
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"math"
@@ -16,6 +13,7 @@ import (
 
 	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/metrics"
+	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
 // TestOptions configure Model.Test.
@@ -227,149 +225,10 @@ func (r *TestReport) WriteTable(w io.Writer) error {
 	return err
 }
 
-// ClassifyJobResponse is Studio's ClassifyJobResponse, the result of model
-// testing.
-type ClassifyJobResponse struct {
-	Success                       bool                        `json:"success"`
-	Error                         string                      `json:"error,omitempty"`
-	Result                        []ModelResult               `json:"result"`
-	Predictions                   []metrics.Prediction        `json:"predictions"`
-	Accuracy                      metrics.TestAccuracy        `json:"accuracy"`
-	AdditionalMetricsByLearnBlock []metrics.LearnBlockMetrics `json:"additionalMetricsByLearnBlock"`
-	AvailableVariants             []string                    `json:"availableVariants"`
-}
-
-// ModelResult is Studio's ModelResult: one sample and how every learn block
-// classified its windows.
-type ModelResult struct {
-	SampleID        int                    `json:"sampleId"`
-	Sample          StudioSample           `json:"sample"`
-	Classifications []SampleClassification `json:"classifications"`
-}
-
-// SampleClassification is Studio's ClassifySampleResponseClassification:
-// one learn block's results for every window of a sample.
-type SampleClassification struct {
-	LearnBlock LearnBlock `json:"learnBlock"`
-	// Result holds, per window, the score of every label (classifiers),
-	// {"value": v} (regression) or {"anomaly": score} (anomaly blocks).
-	Result                  []map[string]float64 `json:"result"`
-	MinimumConfidenceRating float64              `json:"minimumConfidenceRating"`
-	ExpectedLabels          []StructuredLabel    `json:"expectedLabels"`
-	Thresholds              []BlockThreshold     `json:"thresholds"`
-	IntervalMs              float64              `json:"intervalMs"`
-	FrequencyHz             float64              `json:"frequencyHz"`
-	ResultCount             int                  `json:"resultCount"`
-}
-
-// StructuredLabel is Studio's StructuredLabel: a label over the value
-// indices StartIndex..EndIndex (inclusive).
-type StructuredLabel struct {
-	StartIndex int    `json:"startIndex"`
-	EndIndex   int    `json:"endIndex"`
-	Label      string `json:"label"`
-}
-
-// StudioSample is the part of Studio's Sample this project can fill from a
-// dataset file.
-type StudioSample struct {
-	ID                  int                   `json:"id"`
-	Filename            string                `json:"filename"`
-	SignatureValidate   bool                  `json:"signatureValidate"`
-	Created             time.Time             `json:"created"`
-	LastModified        time.Time             `json:"lastModified"`
-	Category            string                `json:"category"`
-	ColdstorageFilename string                `json:"coldstorageFilename"`
-	Label               string                `json:"label"`
-	IntervalMs          float64               `json:"intervalMs"`
-	Frequency           float64               `json:"frequency"`
-	OriginalIntervalMs  float64               `json:"originalIntervalMs"`
-	OriginalFrequency   float64               `json:"originalFrequency"`
-	DeviceName          string                `json:"deviceName,omitempty"`
-	DeviceType          string                `json:"deviceType"`
-	Sensors             []StudioSensor        `json:"sensors"`
-	ValuesCount         int                   `json:"valuesCount"`
-	TotalLengthMs       float64               `json:"totalLengthMs"`
-	Added               time.Time             `json:"added"`
-	BoundingBoxes       []dataset.BoundingBox `json:"boundingBoxes"`
-	BoundingBoxesType   string                `json:"boundingBoxesType"`
-	ChartType           string                `json:"chartType"`
-	IsDisabled          bool                  `json:"isDisabled"`
-	IsProcessing        bool                  `json:"isProcessing"`
-	ProcessingError     bool                  `json:"processingError"`
-	IsCropped           bool                  `json:"isCropped"`
-	Metadata            map[string]string     `json:"metadata,omitempty"`
-	ProjectID           int                   `json:"projectId"`
-	SHA256Hash          string                `json:"sha256Hash"`
-	StructuredLabels    []StructuredLabel     `json:"structuredLabels,omitempty"`
-	Datastreams         []any                 `json:"datastreams"`
-}
-
-// StudioSensor is Studio's Sensor.
-type StudioSensor struct {
-	Index int    `json:"index"`
-	Name  string `json:"name"`
-	Units string `json:"units"`
-}
-
-// studioSample describes a dataset sample as Studio's Sample. Its hash is
-// the SHA-256 of the sample's values (float64, little-endian) or, for an
-// image, of its pixels.
-func studioSample(s *dataset.Sample, created time.Time) StudioSample {
-	h := sha256.New()
-	var b [8]byte
-	for _, v := range s.Values {
-		binary.LittleEndian.PutUint64(b[:], math.Float64bits(v))
-		h.Write(b[:])
-	}
-	ss := StudioSample{ID: s.ID, Filename: s.Path, Created: created, LastModified: created, Added: created,
-		Category: s.Category, ColdstorageFilename: s.Path, Label: s.Label, DeviceName: s.DeviceName, DeviceType: s.DeviceType,
-		Sensors: []StudioSensor{}, BoundingBoxes: []dataset.BoundingBox{}, BoundingBoxesType: "object_detection", ChartType: "chart",
-		Metadata: s.Metadata, ProjectID: 1, Datastreams: []any{}, StructuredLabels: structuredLabels(s)}
-	if ss.DeviceType == "" {
-		ss.DeviceType = "unknown"
-	}
-	if s.Image != nil {
-		ss.ChartType = "image"
-		bnd := s.Image.Bounds()
-		for y := bnd.Min.Y; y < bnd.Max.Y; y++ {
-			for x := bnd.Min.X; x < bnd.Max.X; x++ {
-				r, g, bl, a := s.Image.At(x, y).RGBA()
-				binary.LittleEndian.PutUint64(b[:], uint64(r)|uint64(g)<<16|uint64(bl)<<32|uint64(a)<<48)
-				h.Write(b[:])
-			}
-		}
-		ss.ValuesCount = 1
-	} else {
-		ss.IntervalMs, ss.OriginalIntervalMs = s.IntervalMs, s.IntervalMs
-		ss.Frequency, ss.OriginalFrequency = s.FrequencyHz(), s.FrequencyHz()
-		ss.ValuesCount = s.Len()
-		ss.TotalLengthMs = float64(s.Len()) * s.IntervalMs
-		for i, sn := range s.Sensors {
-			ss.Sensors = append(ss.Sensors, StudioSensor{Index: i, Name: sn.Name, Units: sn.Units})
-		}
-	}
-	ss.SHA256Hash = hex.EncodeToString(h.Sum(nil))
-	return ss
-}
-
-// structuredLabels returns a sample's labels as value ranges.
-func structuredLabels(s *dataset.Sample) []StructuredLabel {
-	if len(s.Labels) > 0 {
-		out := make([]StructuredLabel, len(s.Labels))
-		for i, l := range s.Labels {
-			out[i] = StructuredLabel{StartIndex: l.StartIndex, EndIndex: l.EndIndex, Label: l.Label}
-		}
-		return out
-	}
-	n := max(s.Len(), 1)
-	return []StructuredLabel{{StartIndex: 0, EndIndex: n - 1, Label: s.Label}}
-}
-
 // Response returns Studio's ClassifyJobResponse of the report.
-func (r *TestReport) Response() ClassifyJobResponse {
+func (r *TestReport) Response() studio.ClassifyJobResponse {
 	m := r.m
-	resp := ClassifyJobResponse{Success: true, Result: []ModelResult{}, Predictions: []metrics.Prediction{},
+	resp := studio.ClassifyJobResponse{Success: true, Result: []studio.ModelResult{}, Predictions: []metrics.Prediction{},
 		AdditionalMetricsByLearnBlock: r.extra, AvailableVariants: []string{}}
 	if resp.AdditionalMetricsByLearnBlock == nil {
 		resp.AdditionalMetricsByLearnBlock = []metrics.LearnBlockMetrics{}
@@ -387,11 +246,11 @@ func (r *TestReport) Response() ClassifyJobResponse {
 	freq := m.def.Impulse.InputBlocks[0].FrequencyHz
 	for i, s := range r.samples {
 		wins := r.perSmp[i]
-		mr := ModelResult{SampleID: s.ID, Sample: studioSample(s, r.created)}
-		expected := structuredLabels(s)
-		mr.Classifications = []SampleClassification{}
+		mr := studio.ModelResult{SampleID: s.ID, Sample: studio.NewSample(s, r.created)}
+		expected := studio.StructuredLabels(s)
+		mr.Classifications = []studio.SampleClassification{}
 		for i, k := range m.keras {
-			sc := SampleClassification{LearnBlock: k.block, MinimumConfidenceRating: k.threshold, ExpectedLabels: expected,
+			sc := studio.SampleClassification{LearnBlock: k.block, MinimumConfidenceRating: k.threshold, ExpectedLabels: expected,
 				Thresholds: k.metadata.Thresholds, IntervalMs: s.IntervalMs, FrequencyHz: freq, ResultCount: len(wins),
 				Result: make([]map[string]float64, len(wins))}
 			for j := range wins {
@@ -400,11 +259,11 @@ func (r *TestReport) Response() ClassifyJobResponse {
 			mr.Classifications = append(mr.Classifications, sc)
 		}
 		for i, a := range m.anomalies {
-			var th []BlockThreshold
+			var th []studio.BlockThreshold
 			if md := a.config.Metadata; md != nil {
 				th = md.Thresholds
 			}
-			sc := SampleClassification{LearnBlock: a.block, MinimumConfidenceRating: a.model.Threshold(), ExpectedLabels: expected,
+			sc := studio.SampleClassification{LearnBlock: a.block, MinimumConfidenceRating: a.model.Threshold(), ExpectedLabels: expected,
 				Thresholds: th, IntervalMs: s.IntervalMs, FrequencyHz: freq, ResultCount: len(wins),
 				Result: make([]map[string]float64, len(wins))}
 			for j := range wins {

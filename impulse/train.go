@@ -16,6 +16,7 @@ import (
 	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/learn"
 	"github.com/tinyimpulse/tinyimpulse/metrics"
+	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
 // TrainOptions are the per-job settings of Train.
@@ -30,7 +31,7 @@ type TrainOptions struct {
 	// Events, when not nil, receives the job's log, line by line, as
 	// Studio's job-data events, and finally a job-finished event. It is
 	// called from one goroutine at a time.
-	Events func(Event)
+	Events func(studio.Event)
 	// Workers is the number of goroutines generating features; 0 means
 	// every core.
 	Workers int
@@ -97,13 +98,13 @@ func Train(ctx context.Context, def *Definition, ds *dataset.Dataset, opt TrainO
 	m = &Model{def: def, created: created, seed: opt.Seed, targets: opt.Targets, dspConfigs: dspConfigs}
 	for _, lb := range def.Impulse.LearnBlocks {
 		switch lb.Type {
-		case LearnKeras, LearnKerasRegression:
+		case studio.LearnKeras, studio.LearnKerasRegression:
 			kb, err := trainKeras(ctx, log, def, lb, feats, opt, created)
 			if err != nil {
 				return nil, fmt.Errorf("learn block %d (%s): %w", lb.ID, lb.Name, err)
 			}
 			m.keras = append(m.keras, kb)
-		case LearnAnomaly, LearnAnomalyGMM:
+		case studio.LearnAnomaly, studio.LearnAnomalyGMM:
 			ab, err := trainAnomaly(ctx, log, def, lb, feats, opt, created)
 			if err != nil {
 				return nil, fmt.Errorf("learn block %d (%s): %w", lb.ID, lb.Name, err)
@@ -119,7 +120,7 @@ func Train(ctx context.Context, def *Definition, ds *dataset.Dataset, opt TrainO
 
 // kerasBlock is a trained neural network learn block.
 type kerasBlock struct {
-	block      LearnBlock
+	block      studio.LearnBlock
 	classes    []string // outputs (classification) or the target name (regression)
 	regression bool
 	variant    string  // the model type classification uses: "int8" or "float32"
@@ -127,8 +128,8 @@ type kerasBlock struct {
 	bestEpoch  int     // the epoch whose weights the network holds
 	float      *learn.Network
 	int8       *learn.Int8Network
-	config     KerasConfig
-	metadata   KerasModelMetadata
+	config     studio.KerasConfig
+	metadata   studio.KerasModelMetadata
 }
 
 // predictor returns the network of the selected model type.
@@ -141,9 +142,9 @@ func (k *kerasBlock) predictor() learn.Predictor {
 
 // anomalyBlock is a fitted anomaly learn block.
 type anomalyBlock struct {
-	block  LearnBlock
+	block  studio.LearnBlock
 	model  anomaly.Model
-	config AnomalyBlockConfig
+	config studio.AnomalyBlockConfig
 }
 
 // regressionThresholdKey is the BlockThreshold key of a regression block's
@@ -154,7 +155,7 @@ const regressionThresholdKey = "max_abs_error"
 // (Studio's feature explorer shows at most 2000).
 const maxPredictions = 2000
 
-func trainKeras(ctx context.Context, log *jobLog, def *Definition, lb LearnBlock, feats *Features, opt TrainOptions, created time.Time) (*kerasBlock, error) {
+func trainKeras(ctx context.Context, log *jobLog, def *Definition, lb studio.LearnBlock, feats *Features, opt TrainOptions, created time.Time) (*kerasBlock, error) {
 	cfg, in, err := def.KerasConfig(lb.ID)
 	if err != nil {
 		return nil, err
@@ -163,7 +164,7 @@ func trainKeras(ctx context.Context, log *jobLog, def *Definition, lb LearnBlock
 	if err != nil {
 		return nil, err
 	}
-	regression := lb.Type == LearnKerasRegression
+	regression := lb.Type == studio.LearnKerasRegression
 	// Labelled windows only.
 	var rows []int
 	for i, y := range feats.Y {
@@ -276,15 +277,15 @@ func trainKeras(ctx context.Context, log *jobLog, def *Definition, lb LearnBlock
 	log.printf("")
 	log.printf("Model training complete")
 
-	thresholds := []BlockThreshold{{Key: "min_score", Description: "Minimum confidence rating",
+	thresholds := []studio.BlockThreshold{{Key: "min_score", Description: "Minimum confidence rating",
 		HelpText: "Windows whose top score is below this value are classified as uncertain.", Value: kb.threshold}}
 	mode := "classification"
 	if regression {
 		mode = "regression"
-		thresholds = []BlockThreshold{{Key: regressionThresholdKey, Description: "Maximum absolute error",
+		thresholds = []studio.BlockThreshold{{Key: regressionThresholdKey, Description: "Maximum absolute error",
 			HelpText: "A prediction within this distance of the label counts as correct.", Value: kb.threshold}}
 	}
-	kb.metadata = KerasModelMetadata{
+	kb.metadata = studio.KerasModelMetadata{
 		Created:                created,
 		Layers:                 res.Network.KerasLayers(),
 		ClassNames:             kb.classes,
@@ -365,9 +366,9 @@ func predictions(ctx context.Context, p learn.Predictor, X *mat.Dense, d learn.D
 
 // kerasConfig assembles Studio's KerasConfig of a trained block from its
 // configuration with defaults (learn.Config.WithDefaults).
-func kerasConfig(def *Definition, lb LearnBlock, cfg learn.Config, in learn.Input, feats *Features, kb *kerasBlock, thresholds []BlockThreshold) KerasConfig {
+func kerasConfig(def *Definition, lb studio.LearnBlock, cfg learn.Config, in learn.Input, feats *Features, kb *kerasBlock, thresholds []studio.BlockThreshold) studio.KerasConfig {
 	split, weights := *cfg.TrainTestSplit, cfg.AutoClassWeights
-	return KerasConfig{
+	return studio.KerasConfig{
 		Dependencies:            dependencies(def, lb, feats, kb.classes),
 		Trained:                 true,
 		Name:                    lb.Name,
@@ -384,14 +385,14 @@ func kerasConfig(def *Definition, lb LearnBlock, cfg learn.Config, in learn.Inpu
 		TrainTestSplit:          &split,
 		AutoClassWeights:        &weights,
 		AugmentationPolicyImage: "none",
-		TransferLearningModels:  []TransferLearningModel{},
+		TransferLearningModels:  []studio.TransferLearningModel{},
 		ProfileInt8:             true,
 		Thresholds:              thresholds,
 	}
 }
 
 // dependencies describes what feeds a learn block (Studio's DependencyData).
-func dependencies(def *Definition, lb LearnBlock, feats *Features, outputs []string) anomaly.Dependencies {
+func dependencies(def *Definition, lb studio.LearnBlock, feats *Features, outputs []string) anomaly.Dependencies {
 	var names []string
 	for _, id := range lb.DSP {
 		for _, b := range def.Impulse.DSPBlocks {
@@ -435,14 +436,14 @@ func metricsNetwork(ops []learn.Op, dtype metrics.DType) *metrics.Network {
 	return n
 }
 
-func trainAnomaly(ctx context.Context, log *jobLog, def *Definition, lb LearnBlock, feats *Features, opt TrainOptions, created time.Time) (*anomalyBlock, error) {
+func trainAnomaly(ctx context.Context, log *jobLog, def *Definition, lb studio.LearnBlock, feats *Features, opt TrainOptions, created time.Time) (*anomalyBlock, error) {
 	X, err := feats.Learn(lb.ID)
 	if err != nil {
 		return nil, err
 	}
 	ab := &anomalyBlock{block: lb}
 	switch lb.Type {
-	case LearnAnomaly:
+	case studio.LearnAnomaly:
 		cfg, err := def.KMeansConfig(lb.ID)
 		if err != nil {
 			return nil, err
@@ -457,7 +458,7 @@ func trainAnomaly(ctx context.Context, log *jobLog, def *Definition, lb LearnBlo
 			return nil, err
 		}
 		ab.model = km
-	case LearnAnomalyGMM:
+	case studio.LearnAnomalyGMM:
 		cfg, err := def.GMMConfig(lb.ID)
 		if err != nil {
 			return nil, err
@@ -475,7 +476,7 @@ func trainAnomaly(ctx context.Context, log *jobLog, def *Definition, lb LearnBlo
 		return nil, err
 	}
 	md := ab.model.Metadata(created)
-	ab.config = AnomalyBlockConfig{BlockID: lb.ID, Config: cfg, Metadata: &md}
+	ab.config = studio.AnomalyBlockConfig{BlockID: lb.ID, Config: cfg, Metadata: &md}
 	if g, ok := ab.model.(*anomaly.GMM); ok {
 		gm := g.GMMMetadata()
 		ab.config.GMMMetadata = &gm

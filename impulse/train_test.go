@@ -17,6 +17,7 @@ import (
 	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/impulse"
 	"github.com/tinyimpulse/tinyimpulse/internal/eischema"
+	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
 var trainTime = time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
@@ -40,20 +41,20 @@ func gestures(t *testing.T) (*impulse.Definition, *dataset.Dataset) {
 // and model testing on the held-out recordings.
 func TestTrainGestures(t *testing.T) {
 	def, ds := gestures(t)
-	var events []impulse.Event
+	var events []studio.Event
 	m, err := impulse.Train(context.Background(), def, ds, impulse.TrainOptions{Seed: 3, JobID: 7, Created: trainTime,
-		Events: func(e impulse.Event) { events = append(events, e) }})
+		Events: func(e studio.Event) { events = append(events, e) }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var log strings.Builder
 	for _, e := range events[:len(events)-1] {
-		if e.Type != impulse.EventData || e.JobID != 7 {
+		if e.Type != studio.EventData || e.JobID != 7 {
 			t.Fatalf("event %+v", e)
 		}
 		log.WriteString(e.Data)
 	}
-	if last := events[len(events)-1]; last.Type != impulse.EventFinished || !last.Success {
+	if last := events[len(events)-1]; last.Type != studio.EventFinished || !last.Success {
 		t.Errorf("last event %+v, want a successful job-finished", last)
 	}
 	for _, want := range []string{"Training on 435 inputs, validating on 109 inputs", "Epoch 30/30", " - val_accuracy: ",
@@ -174,9 +175,9 @@ func TestTrainCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var log strings.Builder
-	var finished *impulse.Event
-	m, err := impulse.Train(ctx, def, ds, impulse.TrainOptions{Seed: 3, Events: func(e impulse.Event) {
-		if e.Type == impulse.EventFinished {
+	var finished *studio.Event
+	m, err := impulse.Train(ctx, def, ds, impulse.TrainOptions{Seed: 3, Events: func(e studio.Event) {
+		if e.Type == studio.EventFinished {
 			finished = &e
 			return
 		}

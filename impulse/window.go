@@ -7,6 +7,7 @@ import (
 
 	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/dsp"
+	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
 // WindowMode selects the stride windows are cut with.
@@ -42,7 +43,7 @@ type Window struct {
 // not safe for concurrent use: make one per goroutine with NewProcessor.
 type Processor struct {
 	def    *Definition
-	in     *InputBlock
+	in     *studio.InputBlock
 	n      int // values per axis of a window (time series)
 	blocks map[int]*procBlock
 	order  []*procBlock // in impulse order
@@ -72,7 +73,7 @@ func (d *Definition) NewProcessor() (*Processor, error) {
 		return nil, errNotResolved
 	}
 	p := &Processor{def: d, in: &d.Impulse.InputBlocks[0], blocks: map[int]*procBlock{}}
-	if p.in.Type == InputTimeSeries {
+	if p.in.Type == studio.InputTimeSeries {
 		p.n = windowSamples(p.in)
 	}
 	for _, b := range d.Impulse.DSPBlocks {
@@ -94,7 +95,7 @@ func (d *Definition) NewProcessor() (*Processor, error) {
 // than both its own values and the largest window (maxWindowValues).
 // Dataset files never give such samples; samples built by hand may.
 func (p *Processor) check(s *dataset.Sample) error {
-	if p.in.Type == InputImage {
+	if p.in.Type == studio.InputImage {
 		if s.Image == nil {
 			return fmt.Errorf("impulse: sample %s is not an image", s.Path)
 		}
@@ -146,7 +147,7 @@ func (p *Processor) Windows(dst []Window, s *dataset.Sample, mode WindowMode) ([
 	if err := p.check(s); err != nil {
 		return dst, err
 	}
-	if p.in.Type == InputImage {
+	if p.in.Type == studio.InputImage {
 		return append(dst, Window{SampleID: s.ID, Label: s.Label}), nil
 	}
 	inc := p.in.WindowIncreaseMs
@@ -180,7 +181,7 @@ func (p *Processor) windowLabel(s *dataset.Sample, first, last int) string {
 		return s.Label
 	}
 	end := s.LabelAt(p.sourceIndex(s, last))
-	method := LabelEndOfWindow
+	method := studio.LabelEndOfWindow
 	var targets []string
 	minCount := 1
 	if lm := p.in.LabelingMethodMultiLabel; lm != nil {
@@ -189,7 +190,7 @@ func (p *Processor) windowLabel(s *dataset.Sample, first, last int) string {
 			minCount = max(1, int(math.Ceil(*lm.MinPercentage/100*float64(p.n)-1e-9)))
 		}
 	}
-	if method == LabelEndOfWindow {
+	if method == studio.LabelEndOfWindow {
 		return end
 	}
 	// Count the labels of the window in order of first appearance.
@@ -208,8 +209,8 @@ func (p *Processor) windowLabel(s *dataset.Sample, first, last int) string {
 	}
 	best := -1
 	for i, l := range labels {
-		if method != LabelMajorityInWindow {
-			if !slices.Contains(targets, l) || (method == LabelAnywhereInWindowMinPercentage && counts[i] < minCount) {
+		if method != studio.LabelMajorityInWindow {
+			if !slices.Contains(targets, l) || (method == studio.LabelAnywhereInWindowMinPercentage && counts[i] < minCount) {
 				continue
 			}
 		}
@@ -234,7 +235,7 @@ func (p *Processor) prepare(s *dataset.Sample) error {
 	if err := p.check(s); err != nil {
 		return err
 	}
-	if p.in.Type == InputImage {
+	if p.in.Type == studio.InputImage {
 		p.pixels = resizeImage(p.pixels[:0], s.Image, p.in.ImageWidth, p.in.ImageHeight, p.in.ResizeMode, p.in.ResizeMethod, p.in.CropAnchor)
 		p.cur = s
 		return nil
@@ -303,7 +304,7 @@ func (b *procBlock) identity(k int) bool {
 
 // window fills the block's input for window w from the prepared sample.
 func (p *Processor) window(b *procBlock, w Window) []float64 {
-	if p.in.Type == InputImage {
+	if p.in.Type == studio.InputImage {
 		return p.pixels
 	}
 	na := len(b.axes)

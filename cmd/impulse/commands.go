@@ -16,6 +16,7 @@ import (
 	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/impulse"
 	"github.com/tinyimpulse/tinyimpulse/metrics"
+	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
 // newFlags returns a flag set that reports its errors as usage errors
@@ -95,11 +96,11 @@ func train(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	events := func(e impulse.Event) {
+	events := func(e studio.Event) {
 		if *jsonProgress {
 			b, _ := json.Marshal(e)
 			fmt.Fprintf(stderr, "%s\n", b)
-		} else if e.Type == impulse.EventData {
+		} else if e.Type == studio.EventData {
 			io.WriteString(stderr, e.Data)
 		}
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/impulse"
+	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
 // reference is testdata/realdata/reference.json, written by reference.py.
@@ -110,7 +111,7 @@ func trainAndTest(t *testing.T, def *impulse.Definition, ds *dataset.Dataset, se
 	ctx := context.Background()
 	var fit time.Duration
 	var fitStart time.Time
-	events := func(e impulse.Event) {
+	events := func(e studio.Event) {
 		switch {
 		case strings.HasPrefix(e.Data, "Training model..."), strings.HasPrefix(e.Data, "Training anomaly detection model ("):
 			fitStart = time.Now()
@@ -152,7 +153,7 @@ func trainAndTest(t *testing.T, def *impulse.Definition, ds *dataset.Dataset, se
 // minimumConfidence is the first classifier's min_score.
 func minimumConfidence(t *testing.T, def *impulse.Definition) float64 {
 	for _, lb := range def.Impulse.LearnBlocks {
-		if lb.Type == impulse.LearnKeras {
+		if lb.Type == studio.LearnKeras {
 			cfg, _, err := def.KerasConfig(lb.ID)
 			if err != nil {
 				t.Fatal(err)

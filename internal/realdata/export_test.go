@@ -14,6 +14,7 @@ import (
 	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/impulse"
 	"github.com/tinyimpulse/tinyimpulse/learn"
+	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
 // export is what TestExport writes for one dataset: the features the Go
@@ -104,20 +105,20 @@ func exportDataset(t *testing.T, name string) *export {
 	for _, lb := range def.Impulse.LearnBlocks {
 		b := exportBlock{ID: lb.ID, Type: lb.Type}
 		switch lb.Type {
-		case impulse.LearnKeras:
+		case studio.LearnKeras:
 			cfg, in, err := def.KerasConfig(lb.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
 			cfg = cfg.WithDefaults()
 			b.Config, b.Input = &cfg, &in
-		case impulse.LearnAnomaly:
+		case studio.LearnAnomaly:
 			c, err := def.KMeansConfig(lb.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
 			b.KMeans = c
-		case impulse.LearnAnomalyGMM:
+		case studio.LearnAnomalyGMM:
 			c, err := def.GMMConfig(lb.ID)
 			if err != nil {
 				t.Fatal(err)

@@ -6,10 +6,10 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/tinyimpulse/tinyimpulse/impulse"
+	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
-// progress shows a training job's log (impulse.Event) as it arrives: on a
+// progress shows a training job's log (studio.Event) as it arrives: on a
 // terminal as one status line rewritten with a carriage return, elsewhere as
 // plain lines. Keras' two-line epoch reports ("Epoch 3/30" and
 // "14/14 - 0s - loss: 0.86 - accuracy: 0.76 - val_loss: ...") become one
@@ -34,8 +34,8 @@ func newProgress(w io.Writer, terminal bool) *progress {
 var epochLine = regexp.MustCompile(`^Epoch (\d+/\d+)$`)
 
 // event handles one event of the job.
-func (p *progress) event(e impulse.Event) {
-	if e.Type != impulse.EventData {
+func (p *progress) event(e studio.Event) {
+	if e.Type != studio.EventData {
 		return
 	}
 	for line := range strings.SplitSeq(strings.TrimRight(e.Data, "\n"), "\n") {

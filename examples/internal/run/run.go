@@ -17,6 +17,7 @@ import (
 	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/impulse"
 	"github.com/tinyimpulse/tinyimpulse/metrics"
+	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
 // Example describes one example program.
@@ -172,7 +173,7 @@ func Run(ctx context.Context, ex Example, opt Options, w io.Writer) (*Result, er
 	s.validation()
 	s.anomalyBlocks()
 
-	var resp *impulse.ClassifyJobResponse
+	var resp *studio.ClassifyJobResponse
 	if testing := ds.Category(dataset.CategoryTesting); len(testing) > 0 {
 		res.Test, err = m.Test(ctx, testing, impulse.TestOptions{})
 		if err != nil {
@@ -236,7 +237,7 @@ func normalOnly(ds *dataset.Dataset, normal string) (*dataset.Dataset, error) {
 
 // save writes the model, Studio's impulses-detailed response and, when
 // there is one, the model-testing response (model-testing.json) to dir.
-func save(m *impulse.Model, resp *impulse.ClassifyJobResponse, dir string) error {
+func save(m *impulse.Model, resp *studio.ClassifyJobResponse, dir string) error {
 	if err := m.Save(dir); err != nil {
 		return err
 	}

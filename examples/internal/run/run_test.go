@@ -10,19 +10,19 @@ import (
 	"testing"
 
 	"github.com/tinyimpulse/tinyimpulse/dataset"
-	"github.com/tinyimpulse/tinyimpulse/impulse"
+	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
 // jobLog is the beginning of a training job's log as impulse.Train sends
 // it, one event per log line and one per epoch.
-var jobLog = []impulse.Event{
-	{Type: impulse.EventData, Data: "Job started\n"},
-	{Type: impulse.EventData, Data: "Generating features OK (544 windows)\n"},
-	{Type: impulse.EventData, Data: "\n"},
-	{Type: impulse.EventData, Data: "Epoch 1/30\n14/14 - 0s - loss: 1.6677 - accuracy: 0.2506 - val_loss: 1.2671 - val_accuracy: 0.3303\n"},
-	{Type: impulse.EventData, Data: "Epoch 2/30\n14/14 - 0s - loss: 1.1580 - accuracy: 0.5080 - val_loss: 0.8948 - val_accuracy: 0.7523\n"},
-	{Type: impulse.EventData, Data: "Saving best performing model... (based on validation loss; epoch 2)\n"},
-	{Type: impulse.EventFinished, Success: true},
+var jobLog = []studio.Event{
+	{Type: studio.EventData, Data: "Job started\n"},
+	{Type: studio.EventData, Data: "Generating features OK (544 windows)\n"},
+	{Type: studio.EventData, Data: "\n"},
+	{Type: studio.EventData, Data: "Epoch 1/30\n14/14 - 0s - loss: 1.6677 - accuracy: 0.2506 - val_loss: 1.2671 - val_accuracy: 0.3303\n"},
+	{Type: studio.EventData, Data: "Epoch 2/30\n14/14 - 0s - loss: 1.1580 - accuracy: 0.5080 - val_loss: 0.8948 - val_accuracy: 0.7523\n"},
+	{Type: studio.EventData, Data: "Saving best performing model... (based on validation loss; epoch 2)\n"},
+	{Type: studio.EventFinished, Success: true},
 }
 
 func TestProgressPlain(t *testing.T) {
@@ -46,10 +46,10 @@ Saving best performing model... (based on validation loss; epoch 2)
 func TestProgressTerminal(t *testing.T) {
 	var b strings.Builder
 	p := newProgress(&b, true)
-	p.event(impulse.Event{Type: impulse.EventData, Data: "Generating features OK (544 windows)\n"})
-	p.event(impulse.Event{Type: impulse.EventData, Data: "Job done\n"})
+	p.event(studio.Event{Type: studio.EventData, Data: "Generating features OK (544 windows)\n"})
+	p.event(studio.Event{Type: studio.EventData, Data: "Job done\n"})
 	long := strings.Repeat("x", 100)
-	p.event(impulse.Event{Type: impulse.EventData, Data: long + "\n"})
+	p.event(studio.Event{Type: studio.EventData, Data: long + "\n"})
 	p.done()
 	// The shorter line is padded over the longer one; the long one is cut
 	// to 79 columns; done blanks the last one and returns to the start.

@@ -14,6 +14,7 @@ import (
 	"github.com/tinyimpulse/tinyimpulse/impulse"
 	"github.com/tinyimpulse/tinyimpulse/learn"
 	"github.com/tinyimpulse/tinyimpulse/metrics"
+	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
 // summary prints the sections of a run's output. The first write error is
@@ -94,8 +95,8 @@ func (s *summary) header(defFile, dataDir string) {
 	s.printf("\nTraining...\n")
 }
 
-func describeInput(in impulse.InputBlock) string {
-	if in.Type == impulse.InputImage {
+func describeInput(in studio.InputBlock) string {
+	if in.Type == studio.InputImage {
 		return fmt.Sprintf("images resized to %d×%d (%s, %s)", in.ImageWidth, in.ImageHeight, in.ResizeMode, in.ResizeMethod)
 	}
 	d := fmt.Sprintf("%s, %d ms windows every %d ms, %s Hz", in.Type, in.WindowSizeMs, in.WindowIncreaseMs,
@@ -107,24 +108,24 @@ func describeInput(in impulse.InputBlock) string {
 }
 
 // describeLearn summarises a learn block's settings.
-func (s *summary) describeLearn(b impulse.LearnBlock) string {
+func (s *summary) describeLearn(b studio.LearnBlock) string {
 	nf := s.def.NumFeatures(b.ID)
 	switch b.Type {
-	case impulse.LearnKeras, impulse.LearnKerasRegression:
+	case studio.LearnKeras, studio.LearnKerasRegression:
 		cfg, _, err := s.def.KerasConfig(b.ID)
 		if err != nil {
 			return err.Error()
 		}
 		return fmt.Sprintf("%d features → %s; %d epochs, learning rate %g", nf, describeLayers(cfg.VisualLayers),
 			cfg.TrainingCycles, cfg.LearningRate)
-	case impulse.LearnAnomaly:
+	case studio.LearnAnomaly:
 		cfg, err := s.def.KMeansConfig(b.ID)
 		if err != nil {
 			return err.Error()
 		}
 		return fmt.Sprintf("K-means, %d clusters on %s", orDefault(cfg.ClusterCount, anomaly.DefaultClusterCount),
 			axes(len(cfg.Axes), nf))
-	case impulse.LearnAnomalyGMM:
+	case studio.LearnAnomalyGMM:
 		cfg, err := s.def.GMMConfig(b.ID)
 		if err != nil {
 			return err.Error()
@@ -251,7 +252,7 @@ func (s *summary) validation() {
 	}
 }
 
-func blockName(im impulse.Impulse, id int) string {
+func blockName(im studio.Impulse, id int) string {
 	for _, b := range im.LearnBlocks {
 		if b.ID == id {
 			return b.Name

@@ -18,6 +18,7 @@ import (
 
 	"github.com/tinyimpulse/tinyimpulse/examples/internal/run"
 	"github.com/tinyimpulse/tinyimpulse/impulse"
+	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
 // Train runs the example with the given options (the output folder defaults
@@ -52,7 +53,7 @@ func Train(t *testing.T, ex run.Example, opt run.Options) (*run.Result, string) 
 	if res.Out != opt.Out {
 		t.Errorf("model saved to %q, want %q", res.Out, opt.Out)
 	}
-	var detailed impulse.DetailedImpulsesResponse
+	var detailed studio.DetailedImpulsesResponse
 	readJSON(t, filepath.Join(opt.Out, impulse.DetailedFile), &detailed)
 	if len(detailed.Impulses) != 1 || !detailed.Impulses[0].Complete {
 		t.Errorf("%s: %d impulses, want one complete impulse", impulse.DetailedFile, len(detailed.Impulses))
@@ -60,7 +61,7 @@ func Train(t *testing.T, ex run.Example, opt run.Options) (*run.Result, string) 
 	if res.Test == nil {
 		t.Fatalf("%s: no model testing (the dataset has no testing samples)", ex.Name)
 	}
-	var mt impulse.ClassifyJobResponse
+	var mt studio.ClassifyJobResponse
 	readJSON(t, filepath.Join(opt.Out, "model-testing.json"), &mt)
 	if !mt.Success || len(mt.Result) != len(res.Test.Response().Result) {
 		t.Errorf("model-testing.json: success %v, %d samples", mt.Success, len(mt.Result))

@@ -1,4 +1,4 @@
-package impulse
+package studio
 
 import (
 	"encoding/json"
