@@ -13,7 +13,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/tinyimpulse/tinyimpulse/dataset"
-	"github.com/tinyimpulse/tinyimpulse/metrics"
+	"github.com/tinyimpulse/tinyimpulse/device"
 	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
@@ -316,7 +316,7 @@ func (f *Features) DSPBlockConfigs() ([]studio.DSPBlockConfig, error) {
 			Features:            studio.DSPFeatures{Generated: len(f.Windows) > 0, Count: len(f.Windows), Labels: labels, Classes: slices.Clone(f.Classes)},
 			ExpectedWindowCount: len(f.Windows), InputAxes: slices.Clone(b.Axes),
 			CanCalculateFeatureImportance: false, NormalizeData: "none"}
-		if prof, err := metrics.ProfileDSP(dspCost(s), metrics.ProfileConfig{}); err == nil {
+		if prof, err := device.ProfileDSP(dspCost(s), device.ProfileConfig{}); err == nil {
 			perf := prof.Performance()
 			info.Performance = &perf
 		}
@@ -341,9 +341,9 @@ func (f *Features) DSPBlockConfigs() ([]studio.DSPBlockConfig, error) {
 
 // dspCost converts a block's cost figures to the metrics package's
 // description.
-func dspCost(s *dspShape) metrics.DSPBlock {
+func dspCost(s *dspShape) device.DSPBlock {
 	c := s.proto.Cost()
-	return metrics.DSPBlock{Name: s.block.Name, Kind: metrics.DSPKind(s.block.Type), Axes: c.Axes, Samples: c.Samples,
+	return device.DSPBlock{Name: s.block.Name, Kind: device.DSPKind(s.block.Type), Axes: c.Axes, Samples: c.Samples,
 		FFTLength: c.FFTLength, Frames: c.Frames, FrameLength: c.FrameLength, Filters: c.Filters,
 		Coefficients: c.Cepstra, Features: c.Features, OutputPixels: c.Pixels, Channels: c.Channels}
 }

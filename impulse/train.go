@@ -14,6 +14,7 @@ import (
 
 	"github.com/tinyimpulse/tinyimpulse/anomaly"
 	"github.com/tinyimpulse/tinyimpulse/dataset"
+	"github.com/tinyimpulse/tinyimpulse/device"
 	"github.com/tinyimpulse/tinyimpulse/learn"
 	"github.com/tinyimpulse/tinyimpulse/metrics"
 	"github.com/tinyimpulse/tinyimpulse/studio"
@@ -36,7 +37,7 @@ type TrainOptions struct {
 	// every core.
 	Workers int
 	// Targets are the device ids of the on-device estimates (see
-	// metrics.Targets); nil means metrics.DefaultTarget.
+	// device.Targets); nil means device.DefaultTarget.
 	Targets []string
 	// Created is the time the results record; the zero time means now.
 	Created time.Time
@@ -257,14 +258,14 @@ func trainKeras(ctx context.Context, log *jobLog, def *Definition, lb studio.Lea
 		name  string
 		p     learn.Predictor
 		ops   []learn.Op
-		dtype metrics.DType
-	}{{"float32", res.Network, res.Network.Ops(), metrics.Float32}, {"int8", kb.int8, kb.int8.Ops(), metrics.Int8}} {
+		dtype device.DType
+	}{{"float32", res.Network, res.Network.Ops(), device.Float32}, {"int8", kb.int8, kb.int8.Ops(), device.Int8}} {
 		log.printf("Profiling %s model...", v.name)
 		mm, err := validationMetrics(ctx, v.name, v.p, X, d, res.Validation, kb.threshold)
 		if err != nil {
 			return nil, err
 		}
-		perf, err := metrics.OnDevicePerformance(metricsNetwork(v.ops, v.dtype), metrics.ProfileConfig{}, opt.Targets...)
+		perf, err := device.OnDevicePerformance(metricsNetwork(v.ops, v.dtype), device.ProfileConfig{}, opt.Targets...)
 		if err != nil {
 			return nil, err
 		}
@@ -417,19 +418,19 @@ func shapeString(in learn.Input) string {
 
 // metricsNetwork converts learn's operator list to the estimator's plain
 // description, dropping the batch dimension.
-func metricsNetwork(ops []learn.Op, dtype metrics.DType) *metrics.Network {
+func metricsNetwork(ops []learn.Op, dtype device.DType) *device.Network {
 	drop := func(s []int) []int {
 		if len(s) > 1 && s[0] == 1 {
 			return s[1:]
 		}
 		return s
 	}
-	n := &metrics.Network{DType: dtype}
+	n := &device.Network{DType: dtype}
 	if len(ops) > 0 {
 		n.Input = drop(ops[0].Input)
 	}
 	for _, op := range ops {
-		n.Ops = append(n.Ops, metrics.Op{Kind: metrics.OpKind(op.Kind), Output: drop(op.Output),
+		n.Ops = append(n.Ops, device.Op{Kind: device.OpKind(op.Kind), Output: drop(op.Output),
 			KernelH: op.KernelH, KernelW: op.KernelW, StrideH: op.StrideH, StrideW: op.StrideW, Padding: op.Padding,
 			WeightBytes: op.WeightBytes, BiasBytes: op.BiasBytes})
 	}

@@ -16,8 +16,4 @@ var (
 	// example a ROC AUC when only one class is present, as scikit-learn raises
 	// "Only one class present in y_true".
 	ErrUndefined = errors.New("metrics: metric undefined for this data")
-	// ErrUnknownTarget is returned for a device id that is not in [Targets].
-	ErrUnknownTarget = errors.New("metrics: unknown target")
-	// ErrNetwork is returned for a malformed network description.
-	ErrNetwork = errors.New("metrics: invalid network")
 )

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tinyimpulse/tinyimpulse/device"
 	"github.com/tinyimpulse/tinyimpulse/internal/eischema"
 )
 
@@ -12,14 +13,13 @@ import (
 // name.
 func studioDocs(t *testing.T) map[string]any {
 	t.Helper()
-	nets := mlperfModels(t)
-	perf, err := OnDevicePerformance(nets["kws-int8"], ProfileConfig{}, "cortex-m4f-80mhz", "cortex-m7-216mhz", "ti-launchxl", "raspberry-pi-4")
+	perf, err := device.OnDevicePerformance(smallNetwork(device.Int8), device.ProfileConfig{}, "cortex-m4f-80mhz", "cortex-m7-216mhz", "ti-launchxl", "raspberry-pi-4")
 	if err != nil {
 		t.Fatal(err)
 	}
 	cls := threeClass(t).ModelMetrics("int8")
 	cls.SetPerformance(perf)
-	vww, err := OnDevicePerformance(nets["vww-int8"], ProfileConfig{}, "arduino-nano-33-ble", "cortex-m4f-80mhz")
+	vww, err := device.OnDevicePerformance(smallNetwork(device.Float32), device.ProfileConfig{}, "arduino-nano-33-ble", "cortex-m4f-80mhz")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,16 +47,26 @@ func studioDocs(t *testing.T) map[string]any {
 		},
 		"availableVariants": []string{"int8", "float32"},
 	}
-	dsp, err := ProfileDSP(DSPBlock{Kind: DSPSpectral, Axes: 3, Samples: 125, FFTLength: 128, Features: 33}, ProfileConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	return map[string]any{
 		"keras_metrics_classification.json": cls,
 		"keras_metrics_regression.json":     regm,
 		"classify_job_response.json":        job,
-		"dsp_performance.json":              dsp.Performance(),
 	}
+}
+
+// smallNetwork is Studio's default dense network for 33 spectral features
+// (33 → 20 → 10 → 4), as the estimator describes it.
+func smallNetwork(dt device.DType) *device.Network {
+	w := 1
+	if dt == device.Float32 {
+		w = 4
+	}
+	return &device.Network{DType: dt, Input: []int{33}, Ops: []device.Op{
+		{Kind: device.FullyConnected, Output: []int{20}, WeightBytes: w * 33 * 20, BiasBytes: 4 * 20},
+		{Kind: device.FullyConnected, Output: []int{10}, WeightBytes: w * 20 * 10, BiasBytes: 4 * 10},
+		{Kind: device.FullyConnected, Output: []int{4}, WeightBytes: w * 10 * 4, BiasBytes: 4 * 4},
+		{Kind: device.Softmax, Output: []int{4}},
+	}}
 }
 
 // schemaTypes maps each golden JSON file to its Edge Impulse API type.
@@ -64,7 +74,6 @@ var schemaTypes = map[string]string{
 	"keras_metrics_classification.json": "KerasModelMetadataMetrics",
 	"keras_metrics_regression.json":     "KerasModelMetadataMetrics",
 	"classify_job_response.json":        "ClassifyJobResponse",
-	"dsp_performance.json":              "DspPerformance",
 }
 
 // TestStudioSchema type-checks the golden JSON documents against Edge

@@ -6,6 +6,8 @@ import (
 	"math"
 	"slices"
 	"strconv"
+
+	"github.com/tinyimpulse/tinyimpulse/device"
 )
 
 // Names of the additionalMetrics entries this package emits
@@ -46,9 +48,9 @@ type ModelMetrics struct {
 	// ConfusionMatrix is actual × predicted counts; empty for regression.
 	ConfusionMatrix [][]float64 `json:"confusionMatrix"`
 	// Report is the classification report; the zero value writes {}.
-	Report              ClassificationReport `json:"report"`
-	OnDevicePerformance []DevicePerformance  `json:"onDevicePerformance"`
-	Predictions         []Prediction         `json:"predictions,omitempty"`
+	Report              ClassificationReport       `json:"report"`
+	OnDevicePerformance []device.DevicePerformance `json:"onDevicePerformance"`
+	Predictions         []Prediction               `json:"predictions,omitempty"`
 	// Visualization is "featureExplorer", "dataExplorer" or "none".
 	Visualization     string             `json:"visualization"`
 	IsSupportedOnMcu  bool               `json:"isSupportedOnMcu"`
@@ -86,7 +88,7 @@ func (c *Classification) ModelMetrics(variant string) ModelMetrics {
 		Accuracy:            ptr(c.Report.Accuracy),
 		ConfusionMatrix:     cm,
 		Report:              c.Report,
-		OnDevicePerformance: []DevicePerformance{},
+		OnDevicePerformance: []device.DevicePerformance{},
 		Visualization:       "featureExplorer",
 		IsSupportedOnMcu:    true,
 		AdditionalMetrics:   c.AdditionalMetrics(),
@@ -138,7 +140,7 @@ func (r Regression) ModelMetrics(variant string) ModelMetrics {
 		Loss:                r.MSE,
 		Accuracy:            ptr(0.0),
 		ConfusionMatrix:     [][]float64{},
-		OnDevicePerformance: []DevicePerformance{},
+		OnDevicePerformance: []device.DevicePerformance{},
 		Visualization:       "featureExplorer",
 		IsSupportedOnMcu:    true,
 		AdditionalMetrics:   r.AdditionalMetrics(),
@@ -216,7 +218,7 @@ func AnomalyMetrics(expected []string, scores []float64, threshold float64) ([]A
 // to mcuSupportError. isSupportedOnMcu stays true: every op a [Network] can
 // describe is in TensorFlow Lite Micro's builtin set (device-estimates.md
 // §6); not fitting the target's memory is reported as the error.
-func (m *ModelMetrics) SetPerformance(perf []DevicePerformance) {
+func (m *ModelMetrics) SetPerformance(perf []device.DevicePerformance) {
 	m.OnDevicePerformance = perf
 	m.McuSupportError = ""
 	for i, p := range perf {

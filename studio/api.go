@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/tinyimpulse/tinyimpulse/anomaly"
+	"github.com/tinyimpulse/tinyimpulse/device"
 	"github.com/tinyimpulse/tinyimpulse/dsp"
 	"github.com/tinyimpulse/tinyimpulse/learn"
 	"github.com/tinyimpulse/tinyimpulse/metrics"
@@ -316,11 +317,11 @@ type DSPInfo struct {
 	WindowLength int    `json:"windowLength"`
 	Type         string `json:"type"`
 	// Classes are the labels of the data.
-	Classes             []string                `json:"classes"`
-	Features            DSPFeatures             `json:"features"`
-	ExpectedWindowCount int                     `json:"expectedWindowCount"`
-	InputAxes           []string                `json:"inputAxes"`
-	Performance         *metrics.DSPPerformance `json:"performance,omitempty"`
+	Classes             []string               `json:"classes"`
+	Features            DSPFeatures            `json:"features"`
+	ExpectedWindowCount int                    `json:"expectedWindowCount"`
+	InputAxes           []string               `json:"inputAxes"`
+	Performance         *device.DSPPerformance `json:"performance,omitempty"`
 	// CanCalculateFeatureImportance and CalculateFeatureImportance concern
 	// Studio's feature importance job, which this package does not run.
 	CanCalculateFeatureImportance bool `json:"canCalculateFeatureImportance"`

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/tinyimpulse/tinyimpulse/dataset"
+	"github.com/tinyimpulse/tinyimpulse/device"
 	"github.com/tinyimpulse/tinyimpulse/impulse"
-	"github.com/tinyimpulse/tinyimpulse/metrics"
 	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
@@ -88,7 +88,7 @@ func train(args []string, stdout, stderr io.Writer) error {
 	}
 	var targets []string
 	if *target != "" {
-		t, err := metrics.LookupTarget(*target)
+		t, err := device.LookupTarget(*target)
 		if err != nil {
 			return unknownTarget(*target)
 		}
@@ -219,7 +219,7 @@ func classify(args []string, stdout io.Writer) error {
 func estimate(args []string, stdout io.Writer) error {
 	fs := newFlags("estimate")
 	modelDir := fs.String("model", "", "trained impulse folder (impulse train --out)")
-	target := fs.String("target", "", "device target id (default "+metrics.DefaultTarget+"); list them with --target list")
+	target := fs.String("target", "", "device target id (default "+device.DefaultTarget+"); list them with --target list")
 	asJSON := fs.Bool("json", false, "write the estimates as JSON")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -228,7 +228,7 @@ func estimate(args []string, stdout io.Writer) error {
 		return err
 	}
 	if *target == "list" {
-		for _, t := range metrics.Targets() {
+		for _, t := range device.Targets() {
 			if t.HasPerformance {
 				fmt.Fprintf(stdout, "%-28s %s\n", t.ID, t.Name)
 			}
@@ -244,7 +244,7 @@ func estimate(args []string, stdout io.Writer) error {
 	}
 	sum, err := m.Estimate(*target)
 	if err != nil {
-		if errors.Is(err, metrics.ErrUnknownTarget) {
+		if errors.Is(err, device.ErrUnknownTarget) {
 			return unknownTarget(*target)
 		}
 		return err
@@ -265,7 +265,7 @@ type estimateRow struct {
 	ArenaBytes int     `json:"arenaBytes,omitempty"`
 }
 
-func estimateJSON(s *metrics.DeviceSummary) any {
+func estimateJSON(s *device.DeviceSummary) any {
 	var rows []estimateRow
 	for _, b := range s.DSP {
 		rows = append(rows, estimateRow{Block: b.Name, Engine: "dsp", LatencyMs: b.LatencyMs, RAMBytes: b.RAM, ROMBytes: b.ROM})
@@ -280,8 +280,8 @@ func estimateJSON(s *metrics.DeviceSummary) any {
 		rows = append(rows, estimateRow{Block: b.Name, Engine: "anomaly", LatencyMs: b.LatencyMs, RAMBytes: b.RAM, ROMBytes: b.ROM})
 	}
 	return struct {
-		Target metrics.Target `json:"target"`
-		Blocks []estimateRow  `json:"blocks"`
+		Target device.Target `json:"target"`
+		Blocks []estimateRow `json:"blocks"`
 	}{s.Target, rows}
 }
 

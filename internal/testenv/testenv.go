@@ -11,12 +11,15 @@
 package testenv
 
 import (
+	"bytes"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // Root returns the repository's root folder (the one holding go.mod).
@@ -51,4 +54,33 @@ func SharedDataset(t testing.TB, name string) string {
 		t.Fatalf("dataset %s: %v", name, err)
 	}
 	return dir
+}
+
+// Golden compares got with the golden file, or rewrites the file when
+// update is set (each test package has its own -update flag).
+func Golden(t testing.TB, file string, got []byte, update bool) {
+	t.Helper()
+	if update {
+		if err := os.WriteFile(file, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (run go test -update after checking):\n%s", filepath.Base(file), got)
+	}
+}
+
+// CheckWidth fails t when a line of b is wider than width columns.
+func CheckWidth(t testing.TB, b []byte, width int) {
+	t.Helper()
+	for _, l := range strings.Split(string(b), "\n") {
+		if n := utf8.RuneCountInString(l); n > width {
+			t.Errorf("line of %d columns: %q", n, l)
+		}
+	}
 }

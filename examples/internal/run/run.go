@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/tinyimpulse/tinyimpulse/dataset"
+	"github.com/tinyimpulse/tinyimpulse/device"
 	"github.com/tinyimpulse/tinyimpulse/impulse"
-	"github.com/tinyimpulse/tinyimpulse/metrics"
 	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
@@ -49,7 +49,7 @@ type Options struct {
 	// Seed drives every random choice of the training job (Studio uses 3).
 	Seed uint64
 	// Target is the device of the on-device estimates; "" means
-	// metrics.DefaultTarget.
+	// device.DefaultTarget.
 	Target string
 	// Normal, when set, trains on the training samples with this label
 	// only and counts testing samples with any other label as anomalies,
@@ -84,7 +84,7 @@ func Main(ex Example) {
 	fs.StringVar(&opt.Out, "out", "", "`folder` for the trained model and its JSON, - for none\n(default "+
 		filepath.Join(os.TempDir(), "tinyimpulse-"+ex.Name)+")")
 	fs.Uint64Var(&opt.Seed, "seed", opt.Seed, "`seed` of the training job")
-	fs.StringVar(&opt.Target, "target", metrics.DefaultTarget, "`device` of the on-device estimates (an Edge Impulse\nprofiling target id)")
+	fs.StringVar(&opt.Target, "target", device.DefaultTarget, "`device` of the on-device estimates (an Edge Impulse\nprofiling target id)")
 	if ex.NormalFlag {
 		fs.StringVar(&opt.Normal, "normal", "", "train on the samples with this `label` only and count testing\n"+
 			"samples with any other label as anomalies")
@@ -131,10 +131,10 @@ func Run(ctx context.Context, ex Example, opt Options, w io.Writer) (*Result, er
 	if out == "" {
 		out = filepath.Join(os.TempDir(), "tinyimpulse-"+ex.Name)
 	}
-	target, err := metrics.LookupTarget(opt.Target)
+	target, err := device.LookupTarget(opt.Target)
 	if err != nil {
 		var ids []string
-		for _, t := range metrics.Targets() {
+		for _, t := range device.Targets() {
 			ids = append(ids, t.ID)
 		}
 		return nil, fmt.Errorf("%w (known targets: %s)", err, strings.Join(ids, ", "))

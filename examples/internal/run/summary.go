@@ -11,9 +11,10 @@ import (
 
 	"github.com/tinyimpulse/tinyimpulse/anomaly"
 	"github.com/tinyimpulse/tinyimpulse/dataset"
+	"github.com/tinyimpulse/tinyimpulse/device"
 	"github.com/tinyimpulse/tinyimpulse/impulse"
+	"github.com/tinyimpulse/tinyimpulse/internal/table"
 	"github.com/tinyimpulse/tinyimpulse/learn"
-	"github.com/tinyimpulse/tinyimpulse/metrics"
 	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
@@ -25,7 +26,7 @@ type summary struct {
 	def    *impulse.Definition
 	ds     *dataset.Dataset
 	opt    Options
-	target metrics.Target
+	target device.Target
 	m      *impulse.Model
 	err    error
 }
@@ -43,21 +44,21 @@ func (s *summary) write(f func(io.Writer) error) {
 	}
 }
 
-// item prints "  key  text", wrapping text at metrics.TableWidth with its
+// item prints "  key  text", wrapping text at table.Width with its
 // continuation lines aligned under its start.
 func (s *summary) item(key, text string) {
 	indent := fmt.Sprintf("  %-9s", key)
 	s.printf("%s\n", wrap(indent, text))
 }
 
-// wrap prefixes text with indent and wraps it at metrics.TableWidth at spaces.
+// wrap prefixes text with indent and wraps it at table.Width at spaces.
 func wrap(indent, text string) string {
 	pad := strings.Repeat(" ", len(indent))
 	var b strings.Builder
 	line := indent
 	empty := true
 	for word := range strings.FieldsSeq(text) {
-		if !empty && len(line)+1+len(word) > metrics.TableWidth {
+		if !empty && len(line)+1+len(word) > table.Width {
 			b.WriteString(line + "\n")
 			line, empty = pad, true
 		}
@@ -290,7 +291,7 @@ func (s *summary) testing(r *impulse.TestReport) {
 }
 
 // estimate prints the on-device estimates.
-func (s *summary) estimate(est *metrics.DeviceSummary) {
+func (s *summary) estimate(est *device.DeviceSummary) {
 	s.printf("\n")
 	s.write(est.WriteTable)
 }

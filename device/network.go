@@ -1,4 +1,4 @@
-package metrics
+package device
 
 import (
 	"fmt"
@@ -138,17 +138,17 @@ func orOne(v int) int {
 // (device-estimates.md §2).
 func analyze(n *Network) (*graph, error) {
 	if n == nil {
-		return nil, fmt.Errorf("metrics: nil network: %w", ErrNetwork)
+		return nil, fmt.Errorf("device: nil network: %w", ErrNetwork)
 	}
 	g := &graph{dtype: n.DType}
 	if g.dtype == "" {
 		g.dtype = Int8
 	}
 	if g.dtype != Int8 && g.dtype != Float32 {
-		return nil, fmt.Errorf("metrics: network dtype %q: want int8 or float32: %w", n.DType, ErrNetwork)
+		return nil, fmt.Errorf("device: network dtype %q: want int8 or float32: %w", n.DType, ErrNetwork)
 	}
 	if len(n.Ops) == 0 {
-		return nil, fmt.Errorf("metrics: network has no ops: %w", ErrNetwork)
+		return nil, fmt.Errorf("device: network has no ops: %w", ErrNetwork)
 	}
 	if err := checkShape("input", n.Input); err != nil {
 		return nil, err
@@ -157,32 +157,32 @@ func analyze(n *Network) (*graph, error) {
 	for k, op := range n.Ops {
 		name := fmt.Sprintf("ops[%d] (%s)", k, op.Kind)
 		if !knownOps[op.Kind] {
-			return nil, fmt.Errorf("metrics: %s: unknown op kind: %w", name, ErrNetwork)
+			return nil, fmt.Errorf("device: %s: unknown op kind: %w", name, ErrNetwork)
 		}
 		if err := checkShape(name+".output", op.Output); err != nil {
 			return nil, err
 		}
 		if op.WeightBytes < 0 || op.BiasBytes < 0 || op.KernelH < 0 || op.KernelW < 0 || op.StrideH < 0 || op.StrideW < 0 {
-			return nil, fmt.Errorf("metrics: %s: negative kernel, stride or byte count: %w", name, ErrNetwork)
+			return nil, fmt.Errorf("device: %s: negative kernel, stride or byte count: %w", name, ErrNetwork)
 		}
 		if max(op.KernelH, op.KernelW, op.StrideH, op.StrideW) > maxKernel || max(op.WeightBytes, op.BiasBytes) > maxElems {
-			return nil, fmt.Errorf("metrics: %s: kernel, stride or byte count too large: %w", name, ErrNetwork)
+			return nil, fmt.Errorf("device: %s: kernel, stride or byte count too large: %w", name, ErrNetwork)
 		}
 		switch strings.ToLower(op.Padding) {
 		case "", "same", "valid":
 		default:
-			return nil, fmt.Errorf("metrics: %s: padding %q: want same or valid: %w", name, op.Padding, ErrNetwork)
+			return nil, fmt.Errorf("device: %s: padding %q: want same or valid: %w", name, op.Padding, ErrNetwork)
 		}
 		in := op.Inputs
 		if in == nil {
 			in = []int{k}
 		}
 		if len(in) == 0 {
-			return nil, fmt.Errorf("metrics: %s: no inputs: %w", name, ErrNetwork)
+			return nil, fmt.Errorf("device: %s: no inputs: %w", name, ErrNetwork)
 		}
 		for _, t := range in {
 			if t < 0 || t > k {
-				return nil, fmt.Errorf("metrics: %s: input tensor %d is not the network input or an earlier op's output: %w", name, t, ErrNetwork)
+				return nil, fmt.Errorf("device: %s: input tensor %d is not the network input or an earlier op's output: %w", name, t, ErrNetwork)
 			}
 		}
 		o := opInfo{Op: op, in: slices.Clone(in), inShape: g.shapes[in[0]]}
@@ -196,12 +196,12 @@ func analyze(n *Network) (*graph, error) {
 		switch op.Kind {
 		case Conv2D:
 			if len(o.inShape) != 3 || len(op.Output) != 3 {
-				return nil, fmt.Errorf("metrics: %s: want [H W C] input and output shapes, have %v and %v: %w", name, o.inShape, op.Output, ErrNetwork)
+				return nil, fmt.Errorf("device: %s: want [H W C] input and output shapes, have %v and %v: %w", name, o.inShape, op.Output, ErrNetwork)
 			}
 			o.macs = float64(o.outElems) * float64(o.kh*o.kw*o.cin)
 		case DepthwiseConv2D:
 			if len(o.inShape) != 3 || len(op.Output) != 3 {
-				return nil, fmt.Errorf("metrics: %s: want [H W C] input and output shapes, have %v and %v: %w", name, o.inShape, op.Output, ErrNetwork)
+				return nil, fmt.Errorf("device: %s: want [H W C] input and output shapes, have %v and %v: %w", name, o.inShape, op.Output, ErrNetwork)
 			}
 			o.macs = float64(o.outElems) * float64(o.kh*o.kw)
 		case FullyConnected:
@@ -209,13 +209,13 @@ func analyze(n *Network) (*graph, error) {
 			o.macs = float64(o.inElems) * float64(o.cout)
 		case AveragePool2D, MaxPool2D:
 			if len(o.inShape) != 3 || len(op.Output) != 3 {
-				return nil, fmt.Errorf("metrics: %s: want [H W C] input and output shapes, have %v and %v: %w", name, o.inShape, op.Output, ErrNetwork)
+				return nil, fmt.Errorf("device: %s: want [H W C] input and output shapes, have %v and %v: %w", name, o.inShape, op.Output, ErrNetwork)
 			}
 		case Add, Mul:
 			// Two activations, or one and a constant (WeightBytes > 0), as a
 			// folded batch normalisation.
 			if want := 2 - min(op.WeightBytes, 1); len(in) != want {
-				return nil, fmt.Errorf("metrics: %s: want %d activation input(s), have %d: %w", name, want, len(in), ErrNetwork)
+				return nil, fmt.Errorf("device: %s: want %d activation input(s), have %d: %w", name, want, len(in), ErrNetwork)
 			}
 		}
 		if op.WeightBytes > 0 {
@@ -244,15 +244,15 @@ const maxElems = 1<<31 - 1
 
 func checkShape(name string, s []int) error {
 	if len(s) == 0 {
-		return fmt.Errorf("metrics: %s: empty shape: %w", name, ErrNetwork)
+		return fmt.Errorf("device: %s: empty shape: %w", name, ErrNetwork)
 	}
 	n := 1
 	for _, v := range s {
 		if v <= 0 {
-			return fmt.Errorf("metrics: %s: shape %v has a non-positive dimension: %w", name, s, ErrNetwork)
+			return fmt.Errorf("device: %s: shape %v has a non-positive dimension: %w", name, s, ErrNetwork)
 		}
 		if v > maxElems/n {
-			return fmt.Errorf("metrics: %s: shape %v has more than %d elements: %w", name, s, maxElems, ErrNetwork)
+			return fmt.Errorf("device: %s: shape %v has more than %d elements: %w", name, s, maxElems, ErrNetwork)
 		}
 		n *= v
 	}

@@ -1,4 +1,4 @@
-package metrics
+package device
 
 import (
 	"encoding/json"
@@ -9,10 +9,10 @@ import (
 )
 
 // mlperfModels loads the MLPerf Tiny reference networks written by
-// testdata/metrics/mlperf_models.py.
+// testdata/device/mlperf_models.py.
 func mlperfModels(t testing.TB) map[string]*Network {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", "metrics", "mlperf_models.json"))
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "device", "mlperf_models.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

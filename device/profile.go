@@ -1,4 +1,4 @@
-package metrics
+package device
 
 import (
 	"fmt"
@@ -38,11 +38,11 @@ func (c ProfileConfig) target() (Target, coreParams, error) {
 	}
 	for _, v := range []float64{c.ClockMHz, c.CoreFactor, c.OptLevelFactor, c.EONRAMFactor} {
 		if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
-			return t, coreParams{}, fmt.Errorf("metrics: ProfileConfig factor %v: %w", v, ErrValue)
+			return t, coreParams{}, fmt.Errorf("device: ProfileConfig factor %v: %w", v, ErrValue)
 		}
 	}
 	if c.RAMBytes < 0 || c.ROMBytes < 0 || c.SDKRAMOverhead < 0 || c.TensorNameBytes < 0 {
-		return t, coreParams{}, fmt.Errorf("metrics: ProfileConfig: negative byte count: %w", ErrValue)
+		return t, coreParams{}, fmt.Errorf("device: ProfileConfig: negative byte count: %w", ErrValue)
 	}
 	if c.RAMBytes > 0 {
 		t.RAMBytes = c.RAMBytes
@@ -134,7 +134,7 @@ func ProfileNetwork(n *Network, c ProfileConfig) (*Profile, error) {
 		return nil, err
 	}
 	if !t.HasPerformance {
-		return nil, fmt.Errorf("metrics: target %s has no performance model: %w", t.ID, ErrUndefined)
+		return nil, fmt.Errorf("device: target %s has no performance model: %w", t.ID, ErrUndefined)
 	}
 	g, err := analyze(n)
 	if err != nil {

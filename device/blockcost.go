@@ -1,4 +1,4 @@
-package metrics
+package device
 
 import (
 	"fmt"
@@ -98,14 +98,14 @@ func ProfileDSP(b DSPBlock, c ProfileConfig) (BlockProfile, error) {
 	}
 	for _, v := range []int{b.Axes, b.Samples, b.FFTLength, b.Frames, b.FrameLength, b.Filters, b.Coefficients, b.Features, b.OutputPixels, b.Channels} {
 		if v < 0 {
-			return p, fmt.Errorf("metrics: ProfileDSP %s: negative size %d: %w", b.Kind, v, ErrValue)
+			return p, fmt.Errorf("device: ProfileDSP %s: negative size %d: %w", b.Kind, v, ErrValue)
 		}
 	}
 	axes := orOne(b.Axes)
 	n := b.FFTLength
 	need := func(what string, v int) error {
 		if v <= 0 {
-			return fmt.Errorf("metrics: ProfileDSP %s: %s must be > 0: %w", b.Kind, what, ErrValue)
+			return fmt.Errorf("device: ProfileDSP %s: %s must be > 0: %w", b.Kind, what, ErrValue)
 		}
 		return nil
 	}
@@ -181,7 +181,7 @@ func ProfileDSP(b DSPBlock, c ProfileConfig) (BlockProfile, error) {
 		}
 		cycles *= float64(axes)
 	default:
-		return p, fmt.Errorf("metrics: ProfileDSP: unknown block kind %q: %w", b.Kind, ErrValue)
+		return p, fmt.Errorf("device: ProfileDSP: unknown block kind %q: %w", b.Kind, ErrValue)
 	}
 	p.setCycles(cycles)
 	p.RAM = ram + c.SDKRAMOverhead
@@ -241,7 +241,7 @@ func ProfileAnomaly(a AnomalyBlock, c ProfileConfig) (BlockProfile, error) {
 		return p, err
 	}
 	if a.Clusters <= 0 || a.Features <= 0 {
-		return p, fmt.Errorf("metrics: ProfileAnomaly: clusters=%d features=%d, want > 0: %w", a.Clusters, a.Features, ErrValue)
+		return p, fmt.Errorf("device: ProfileAnomaly: clusters=%d features=%d, want > 0: %w", a.Clusters, a.Features, ErrValue)
 	}
 	k, f := float64(a.Clusters), float64(a.Features)
 	var cycles float64
@@ -255,7 +255,7 @@ func ProfileAnomaly(a AnomalyBlock, c ProfileConfig) (BlockProfile, error) {
 		p.ROM = 4*a.Clusters*(a.Features+a.Features*a.Features+1) + 2048
 		p.RAM = 4*(2*a.Features+a.Clusters) + 64
 	default:
-		return p, fmt.Errorf("metrics: ProfileAnomaly: unknown block kind %q: %w", a.Kind, ErrValue)
+		return p, fmt.Errorf("device: ProfileAnomaly: unknown block kind %q: %w", a.Kind, ErrValue)
 	}
 	p.setCycles(cycles)
 	p.RAM += c.SDKRAMOverhead

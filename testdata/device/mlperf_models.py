@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Writes mlperf_models.json: the four MLPerf Tiny reference models as
-tinyimpulse/metrics.Network descriptions (int8 and float32 variants).
+tinyimpulse/device.Network descriptions (int8 and float32 variants).
 
 The architectures are those of mlcommons/tiny benchmark/training (KWS DS-CNN
 kws_ref_model, VWW MobileNetV1-0.25 96x96 vww_96, IC ResNet-8
@@ -10,7 +10,7 @@ totals of device-estimates.md §2. Batch-norm layers are folded and
 activations fused, as the TFLite converter does. Weight bytes: 1 per int8
 weight and 4 per int32 bias in int8 models, 4 per value in float32 models.
 
-    /usr/bin/python3 testdata/metrics/mlperf_models.py > testdata/metrics/mlperf_models.json
+    /usr/bin/python3 testdata/device/mlperf_models.py > testdata/device/mlperf_models.json
 """
 import json
 import sys

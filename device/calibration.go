@@ -1,4 +1,4 @@
-package metrics
+package device
 
 import (
 	"bytes"
@@ -195,10 +195,10 @@ type perOpRow struct {
 func readCSV(name string, data []byte) ([]map[string]string, error) {
 	recs, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
 	if err != nil {
-		return nil, fmt.Errorf("metrics: %s: %w", name, err)
+		return nil, fmt.Errorf("device: %s: %w", name, err)
 	}
 	if len(recs) < 2 {
-		return nil, fmt.Errorf("metrics: %s: no rows: %w", name, ErrEmpty)
+		return nil, fmt.Errorf("device: %s: no rows: %w", name, ErrEmpty)
 	}
 	var out []map[string]string
 	for _, r := range recs[1:] {
@@ -256,7 +256,7 @@ func readPerOp() ([]perOpRow, error) {
 		}
 		prevOut[p.model+string(d)] = o.outElems
 		if p.insn <= 0 || o.outElems <= 0 {
-			return nil, fmt.Errorf("metrics: device-calibration-qemu-perop.csv: bad row %v: %w", r, ErrValue)
+			return nil, fmt.Errorf("device: device-calibration-qemu-perop.csv: bad row %v: %w", r, ErrValue)
 		}
 		rows = append(rows, p)
 	}
@@ -408,7 +408,7 @@ func fitClass(f *LatencyFit, obs []perOpRow, spec fitSpec) error {
 		// sajari/regression needs three observations; two points on a line
 		// determine it exactly.
 		if xs[0][0] == xs[1][0] {
-			return fmt.Errorf("metrics: fitting %s %s instruction model: singular: %w", f.DType, f.Class, ErrValue)
+			return fmt.Errorf("device: fitting %s %s instruction model: singular: %w", f.DType, f.Class, ErrValue)
 		}
 		b := (ys[1] - ys[0]) / (xs[1][0] - xs[0][0])
 		coef = []float64{ys[0] - b*xs[0][0], b}
@@ -419,7 +419,7 @@ func fitClass(f *LatencyFit, obs []perOpRow, spec fitSpec) error {
 			r.Train(regression.DataPoint(ys[i], xs[i]))
 		}
 		if err := r.Run(); err != nil {
-			return fmt.Errorf("metrics: fitting %s %s instruction model: %w", f.DType, f.Class, err)
+			return fmt.Errorf("device: fitting %s %s instruction model: %w", f.DType, f.Class, err)
 		}
 		for i := range spec.terms {
 			coef = append(coef, r.Coeff(i))
@@ -428,7 +428,7 @@ func fitClass(f *LatencyFit, obs []perOpRow, spec fitSpec) error {
 	for i, t := range spec.terms {
 		c := coef[i]
 		if math.IsNaN(c) || math.IsInf(c, 0) {
-			return fmt.Errorf("metrics: fitting %s %s instruction model: singular: %w", f.DType, f.Class, ErrValue)
+			return fmt.Errorf("device: fitting %s %s instruction model: singular: %w", f.DType, f.Class, ErrValue)
 		}
 		f.coef[t] = c
 	}

@@ -1,4 +1,4 @@
-package metrics
+package device
 
 // Code and model size constants of device-estimates.md §4 (Cortex-M4F,
 // GCC 12.2 -Os with section garbage collection, TFLM + CMSIS-NN of

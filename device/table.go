@@ -1,0 +1,65 @@
+package device
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/tinyimpulse/tinyimpulse/internal/table"
+)
+
+// DeviceSummary gathers the estimates of an impulse's blocks on one target
+// for [DeviceSummary.WriteTable].
+type DeviceSummary struct {
+	Target  Target
+	DSP     []BlockProfile
+	NN      []*Profile
+	Anomaly []BlockProfile
+}
+
+// WriteTable writes one row per processing block, per model variant and
+// deployment (TFLite Micro, EON, EON RAM-optimised) and per anomaly block,
+// with latency, RAM, ROM and arena size, then the EON totals of the first
+// model variant.
+func (d *DeviceSummary) WriteTable(w io.Writer) error {
+	header := []string{"block", "engine", "latency", "RAM", "ROM", "arena"}
+	var rows [][]string
+	totalMs, totalRAM, totalROM := 0.0, 0, 0
+	for _, b := range d.DSP {
+		rows = append(rows, []string{b.Name, "DSP", ms(b.LatencyMs), kb(b.RAM), kb(b.ROM), ""})
+		totalMs += b.LatencyMs
+		totalRAM = max(totalRAM, b.RAM)
+		totalROM += b.ROM
+	}
+	for i, p := range d.NN {
+		name := "NN " + string(p.DType)
+		rows = append(rows,
+			[]string{name, "TFLite Micro", ms(p.LatencyMs), kb(p.TFLite.RAM), kb(p.TFLite.ROM), kb(p.TFLite.Arena)},
+			[]string{name, "EON", ms(p.LatencyMs), kb(p.EON.RAM), kb(p.EON.ROM), kb(p.EON.Arena)})
+		if p.RAMOptimized {
+			rows = append(rows, []string{name, "EON RAM-opt.", ms(p.RAMOptimizedLatencyMs), kb(p.EONRAMOptimized.RAM),
+				kb(p.EONRAMOptimized.ROM), kb(p.EONRAMOptimized.Arena)})
+		}
+		if i == 0 {
+			totalMs += p.LatencyMs
+			totalRAM = max(totalRAM, p.EON.RAM)
+			totalROM += p.EON.ROM
+		}
+	}
+	for _, b := range d.Anomaly {
+		rows = append(rows, []string{b.Name, "anomaly", ms(b.LatencyMs), kb(b.RAM), kb(b.ROM), ""})
+		totalMs += b.LatencyMs
+		totalRAM = max(totalRAM, b.RAM)
+		totalROM += b.ROM
+	}
+	notes := []string{fmt.Sprintf("Total (EON): %s, peak RAM %s, ROM %s; target %s", ms(totalMs), kb(totalRAM), kb(totalROM), d.Target.ID)}
+	for _, p := range d.NN {
+		if !p.Fits {
+			notes = append(notes, "Does not fit: "+p.FitError)
+		}
+	}
+	title := "On-device performance on " + d.Target.Name
+	return table.Write(w, title, notes, table.Layout{Header: header, Rows: rows, Left: 2})
+}
+
+func ms(v float64) string { return strconv.Itoa(LatencyMillis(v)) + " ms" }
