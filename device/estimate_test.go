@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tinyimpulse/tinyimpulse/dsp"
 )
 
 // TestGreedyPlanHand checks the planner on a case laid out by hand with
@@ -73,11 +75,11 @@ func TestProfileErrors(t *testing.T) {
 	if _, err := (*Network)(nil).MACs(); !errors.Is(err, ErrNetwork) {
 		t.Errorf("MACs of a nil network: %v", err)
 	}
-	if _, err := ProfileDSP(DSPBlock{Kind: DSPMFCC}, ProfileConfig{}); !errors.Is(err, ErrValue) {
-		t.Errorf("MFCC without frames: %v", err)
+	if _, err := ProfileDSP("", dsp.Cost{Block: dsp.TypeMFCC}, ProfileConfig{}); !errors.Is(err, ErrValue) {
+		t.Errorf("MFCC cost without cycles: %v", err)
 	}
-	if _, err := ProfileDSP(DSPBlock{Kind: "wavelet"}, ProfileConfig{}); !errors.Is(err, ErrValue) {
-		t.Errorf("unknown DSP kind: %v", err)
+	if _, err := ProfileDSP("", dsp.Cost{Block: dsp.TypeMFCC, Cycles: 1, RAM: -1}, ProfileConfig{}); !errors.Is(err, ErrValue) {
+		t.Errorf("negative RAM: %v", err)
 	}
 	if _, err := ProfileAnomaly(AnomalyBlock{Kind: AnomalyKMeans}, ProfileConfig{}); !errors.Is(err, ErrValue) {
 		t.Errorf("K-means without clusters: %v", err)
@@ -192,21 +194,21 @@ func TestScratchByCore(t *testing.T) {
 // (device-estimates.md §5.6, §7.3; docs "Inference performance"); the
 // spec's bar for these is ±50% since EI's model details are hidden.
 func TestPublishedEdgeImpulse(t *testing.T) {
-	spectral := DSPBlock{Kind: DSPSpectral, Axes: 3, Samples: 125, FFTLength: 128, Features: 33}
-	mfcc := DSPBlock{Kind: DSPMFCC, Frames: 50, FrameLength: 320, FFTLength: 256, Filters: 32, Coefficients: 13}
+	spectral := dspCost(t, dsp.TypeSpectral, map[string]any{"fft-length": 128}, dsp.Input{FrequencyHz: 62.5, Axes: 3, Samples: 125})
+	mfcc := dspCost(t, dsp.TypeMFCC, nil, dsp.Input{FrequencyHz: 16000, Axes: 1, Samples: 16000})
 	m0 := ProfileConfig{Target: "raspberry-pi-rp2040", ClockMHz: 48}
 	m4 := ProfileConfig{Target: "cortex-m4f-80mhz"}
 	m7 := ProfileConfig{Target: "cortex-m7-216mhz"}
 	for _, c := range []struct {
 		name string
-		b    DSPBlock
+		b    dsp.Cost
 		cfg  ProfileConfig
 		ms   float64
 	}{
 		{"spectral M0+ 48", spectral, m0, 370}, {"spectral M4F 80", spectral, m4, 15}, {"spectral M7 216", spectral, m7, 2},
 		{"MFCC M4F 80", mfcc, m4, 168}, {"MFCC M7 216", mfcc, m7, 39},
 	} {
-		p, err := ProfileDSP(c.b, c.cfg)
+		p, err := ProfileDSP("", c.b, c.cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -215,7 +217,7 @@ func TestPublishedEdgeImpulse(t *testing.T) {
 		}
 	}
 	// ESP-EYE keyword spotting MFCC: 15.4 K RAM.
-	p, err := ProfileDSP(DSPBlock{Kind: DSPMFCC, Frames: 49, FrameLength: 320, FFTLength: 256, Filters: 32, Coefficients: 13}, ProfileConfig{Target: "espressif-esp32"})
+	p, err := ProfileDSP("", dspCost(t, dsp.TypeMFCC, nil, dsp.Input{FrequencyHz: 16000, Axes: 1, Samples: 15680}), ProfileConfig{Target: "espressif-esp32"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -383,4 +385,15 @@ func TestLatencyFittedOnce(t *testing.T) {
 	}); n != 0 {
 		t.Errorf("fittedLatency allocates %v times per call after the first", n)
 	}
+}
+
+// dspCost returns the cost figures of a processing block built with Studio's
+// parameters for a window shape.
+func dspCost(t testing.TB, typ string, params map[string]any, in dsp.Input) dsp.Cost {
+	t.Helper()
+	b, err := dsp.New(typ, 0, params, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.Cost()
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/tinyimpulse/tinyimpulse/device"
+	"github.com/tinyimpulse/tinyimpulse/dsp"
 )
 
 func ExampleProfileNetwork() {
@@ -33,9 +34,14 @@ func ExampleProfileNetwork() {
 }
 
 func ExampleProfileDSP() {
-	// MFCC of one second of 16 kHz audio: 50 frames of 20 ms.
-	p, err := device.ProfileDSP(device.DSPBlock{Kind: device.DSPMFCC, Frames: 50, FrameLength: 320,
-		FFTLength: 256, Filters: 32, Coefficients: 13}, device.ProfileConfig{})
+	// MFCC of one second of 16 kHz audio with Studio's defaults: 50 frames
+	// of 20 ms.
+	mfcc, err := dsp.NewMFCC(dsp.DefaultMFCCConfig(), dsp.Input{FrequencyHz: 16000, Axes: 1, Samples: 16000})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	p, err := device.ProfileDSP("MFCC", mfcc.Cost(), device.ProfileConfig{})
 	if err != nil {
 		fmt.Println(err)
 		return

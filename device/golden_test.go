@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tinyimpulse/tinyimpulse/dsp"
 	"github.com/tinyimpulse/tinyimpulse/internal/table"
 	"github.com/tinyimpulse/tinyimpulse/internal/testenv"
 )
@@ -30,7 +31,8 @@ func keywordImpulse(t *testing.T, target string) *DeviceSummary {
 	nets := mlperfModels(t)
 	c := ProfileConfig{Target: target}
 	d := &DeviceSummary{}
-	dsp, err := ProfileDSP(DSPBlock{Name: "MFCC", Kind: DSPMFCC, Frames: 49, FrameLength: 320, FFTLength: 256, Filters: 32, Coefficients: 10}, c)
+	mfcc := dspCost(t, dsp.TypeMFCC, map[string]any{"num_cepstral": 10}, dsp.Input{FrequencyHz: 16000, Axes: 1, Samples: 15680})
+	dsp, err := ProfileDSP("MFCC", mfcc, c)
 	if err != nil {
 		t.Fatal(err)
 	}

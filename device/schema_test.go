@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/tinyimpulse/tinyimpulse/dsp"
 	"github.com/tinyimpulse/tinyimpulse/internal/eischema"
 )
 
@@ -12,7 +13,7 @@ import (
 // published API types (see internal/eischema; it skips without
 // ../shared/tools, node or npm, or in -short mode).
 func TestDSPPerformanceSchema(t *testing.T) {
-	p, err := ProfileDSP(DSPBlock{Kind: DSPSpectral, Axes: 3, Samples: 125, FFTLength: 128, Features: 33}, ProfileConfig{})
+	p, err := ProfileDSP("", dspCost(t, dsp.TypeSpectral, map[string]any{"fft-length": 128}, dsp.Input{FrequencyHz: 62.5, Axes: 3, Samples: 125}), ProfileConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}

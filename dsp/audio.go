@@ -215,22 +215,32 @@ func (a *audioFront) cost(block string, cepstra, features int) Cost {
 	if a.bank != nil {
 		filters = a.bank.filters()
 	}
-	fr, n, h := a.fr, a.plan.Len(), a.h
-	logn := int64(math.Log2(float64(n)) + 0.5)
-	ops := int64(fr.count) * (int64(fr.length) + 5*int64(n)/2*max(logn, 1) + 3*int64(h))
-	if filters > 0 {
-		ops += int64(fr.count) * (2*2*int64(h) + 20*int64(filters))
+	fr, n := a.fr, a.plan.Len()
+	c := Cost{Block: block, Axes: 1, Samples: a.in.Samples, FFTLength: n,
+		Frames: fr.count, FrameLength: fr.length, Filters: filters, Cepstra: cepstra, Features: features}
+	m, cc := filters, max(cepstra, 1)
+	l, f := float64(fr.length), float64(fr.count)
+	per := 96*l + 45*float64(n)*log2(n)
+	bins := n/2 + 1
+	c.RAM = 4*(fr.length+bins+2*n) + 1024
+	c.ROM = 12 * 1024
+	switch block {
+	case TypeSpectrogram:
+		c.RAM += 4 * fr.count * bins
+	case TypeMFE:
+		per += 30*float64(m*bins) + 400*float64(m)
+		c.RAM += 4*fr.count*m + 4*fr.count + 4*(m+2)
+		c.ROM += 4 * 1024
+	case TypeMFCC:
+		per += 30*float64(m*bins) + 400*float64(m) + 40*float64(m*cc)
+		c.RAM += 4*fr.count*m + 4*fr.count + 4*fr.count*cc + 4*(m+2)
+		c.ROM += 4 * 1024
 	}
-	if cepstra > 0 {
-		ops += int64(fr.count) * 2 * int64(filters) * int64(cepstra)
+	c.Cycles = f * per
+	if block == TypeMFCC {
+		c.Cycles += 30 * f * float64(cc)
 	}
-	work := 4*fr.count*max(filters, 1) + 4*fr.count + 4*(fr.length+h+2*n) + 4*features
-	if filters > 0 {
-		work += 4 * (filters + 2)
-	}
-	return Cost{Block: block, Axes: 1, Samples: a.in.Samples, FFTLength: n, FFTs: fr.count,
-		Frames: fr.count, FrameLength: fr.length, Filters: filters, Cepstra: cepstra,
-		Features: features, Ops: ops, WorkingBytes: work}
+	return c
 }
 
 // melBank is a triangular mel filterbank stored sparsely: filter i has

@@ -76,31 +76,6 @@ type OutputShape struct {
 	Frames   int     `json:"frames,omitempty"`
 }
 
-// Cost holds the figures of one block that an on-device latency and memory
-// estimate needs. Fields that do not apply to a block are zero.
-type Cost struct {
-	// Block is the Edge Impulse block type, e.g. "mfcc".
-	Block string
-	// Axes and Samples describe the input window (Samples per axis).
-	Axes, Samples int
-	// FFTLength is the length of each real FFT and FFTs the number of FFTs
-	// computed per window.
-	FFTLength, FFTs int
-	// Frames, FrameLength (samples), Filters and Cepstra describe the audio
-	// blocks' framing, mel filterbank and DCT.
-	Frames, FrameLength, Filters, Cepstra int
-	// Pixels and Channels describe the image block's output.
-	Pixels, Channels int
-	// Features is the number of output features per window.
-	Features int
-	// Ops estimates the arithmetic operations (multiplications and
-	// additions) of one window.
-	Ops int64
-	// WorkingBytes estimates the working memory of one window on a device
-	// computing in float32, including the output.
-	WorkingBytes int
-}
-
 // ConfigError reports a block configuration that Edge Impulse's block
 // refuses, or one that is meaningless (negative, non-finite, too large).
 // Reason carries Edge Impulse's own message where there is one.

@@ -141,7 +141,5 @@ func (b *Flatten) Labels() []string { return b.labels }
 
 // Cost returns a few passes over each axis per statistic.
 func (b *Flatten) Cost() Cost {
-	n := b.in.Len()
-	return Cost{Block: "flatten", Axes: b.in.Axes, Samples: b.in.Samples, Features: b.NumFeatures(),
-		Ops: int64(n) * int64(2+len(b.stats)*2), WorkingBytes: 4 * (b.in.Samples + b.NumFeatures())}
+	return Cost{Block: TypeFlatten, Axes: b.in.Axes, Samples: b.in.Samples, Features: b.NumFeatures()}.statsCost()
 }

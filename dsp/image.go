@@ -163,7 +163,10 @@ func (b *Image) Labels() []string { return nil }
 
 // Cost returns one normalisation per output value.
 func (b *Image) Cost() Cost {
-	n := b.NumFeatures()
-	return Cost{Block: "image", Samples: b.in.Samples, Pixels: b.in.Samples, Channels: b.channels(), Features: n,
-		Ops: int64(3 * n), WorkingBytes: n}
+	c := Cost{Block: TypeImage, Samples: b.in.Samples, Pixels: b.in.Samples, Channels: b.channels(), Features: b.NumFeatures()}
+	n := c.Pixels * max(c.Channels, 1)
+	c.Cycles = 25 * float64(n)
+	c.RAM = 4*n + 1024
+	c.ROM = 3072
+	return c
 }

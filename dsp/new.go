@@ -5,22 +5,6 @@ import (
 	"strings"
 )
 
-// BlockTypes lists the processing block types this package implements, by
-// their Edge Impulse type names.
-var BlockTypes = []string{"raw", "flatten", "image", "spectral-analysis", "spectrogram", "mfe", "mfcc"}
-
-// LatestVersion returns the latest implementation version of a block type
-// (as Studio gives new projects), or 0 for an unknown type.
-func LatestVersion(blockType string) int {
-	switch normalizeType(blockType) {
-	case "raw", "flatten", "image":
-		return 1
-	case "spectral-analysis", "spectrogram", "mfe", "mfcc":
-		return 4
-	}
-	return 0
-}
-
 // resolveVersion replaces a version of 0 by the block type's latest and
 // refuses versions the block does not have, with reason (Edge Impulse's
 // message).

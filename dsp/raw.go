@@ -71,5 +71,5 @@ func (b *Raw) Labels() []string { return nil }
 // Cost returns one multiplication per value.
 func (b *Raw) Cost() Cost {
 	n := b.NumFeatures()
-	return Cost{Block: "raw", Axes: b.in.Axes, Samples: b.in.Samples, Features: n, Ops: int64(n), WorkingBytes: 4 * n}
+	return Cost{Block: TypeRaw, Axes: b.in.Axes, Samples: b.in.Samples, Features: n}.statsCost()
 }

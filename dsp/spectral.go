@@ -455,29 +455,17 @@ func (b *Spectral) Labels() []string { return b.labels }
 
 // Cost returns the filtering and FFT figures of one window.
 func (b *Spectral) Cost() Cost {
-	n, hop := b.cfg.FFTLength, b.hop()
-	ffts := 0
-	if b.wave == nil {
-		ffts = b.nEff/hop + 1
-		if b.nLF > 0 {
-			ffts += (b.nEff+9)/10/hop + 1
-		}
-		if b.cfg.ImplementationVersion == 1 {
-			ffts = 2
-		}
+	n := b.cfg.FFTLength
+	c := Cost{Block: TypeSpectral, Axes: b.in.Axes, Samples: b.in.Samples, FFTLength: n, Features: b.NumFeatures()}
+	per := 2800 * float64(c.Samples)
+	if n > 0 {
+		per += 20 * float64(n) * log2(n)
 	}
-	ffts *= b.in.Axes
-	logn := int64(math.Log2(float64(n)) + 0.5)
-	ops := int64(ffts) * 5 * int64(n) / 2 * max(logn, 1)
-	ops += int64(b.in.Len()) * 8 // scale, mean removal, statistics
-	if b.filt != nil {
-		ops += int64(b.in.Axes*b.nEff) * int64(len(b.filt)) * 9
-	}
-	if len(b.stages) > 0 {
-		ops += int64(b.in.Len()) * 4 * 9
-	}
-	return Cost{Block: "spectral-analysis", Axes: b.in.Axes, Samples: b.in.Samples, FFTLength: n, FFTs: ffts,
-		Features: b.NumFeatures(), Ops: ops, WorkingBytes: 4*(b.in.Len()+2*n+b.NumFeatures()) + 1024}
+	axes := max(c.Axes, 1)
+	c.Cycles = float64(axes) * per
+	c.RAM = 4*(axes*c.Samples+2*n+c.Features) + 1024
+	c.ROM = 12 * 1024
+	return c
 }
 
 // parseEdges parses version 1's comma-separated band edges.

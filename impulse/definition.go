@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"math"
 	"os"
 	"slices"
@@ -63,32 +62,9 @@ type DSPParams map[string]any
 func (p DSPParams) MarshalJSON() ([]byte, error) {
 	m := make(map[string]string, len(p))
 	for k, v := range p {
-		m[k] = paramString(v)
+		m[k] = dsp.ParamString(v)
 	}
 	return json.Marshal(m)
-}
-
-// paramString formats a parameter value as Studio's strings.
-func paramString(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case json.Number:
-		return x.String()
-	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64)
-	case int:
-		return strconv.Itoa(x)
-	case bool:
-		return strconv.FormatBool(x)
-	case []any:
-		parts := make([]string, len(x))
-		for i, e := range x {
-			parts[i] = paramString(e)
-		}
-		return strings.Join(parts, ", ")
-	}
-	return fmt.Sprint(v)
 }
 
 // LearnParams holds the parameters of one learn block: Keras for keras and
@@ -304,8 +280,8 @@ var inputNames = map[string][2]string{
 	studio.InputImage:      {"Image data", "Image data"},
 }
 
-// blockNames holds the default names and titles per block type.
-var blockNames = map[string][2]string{
+// learnNames holds the default names and titles per learn block type.
+var learnNames = map[string][2]string{
 	"raw":                       {"Raw data", "Raw Data"},
 	"flatten":                   {"Flatten", "Flatten"},
 	"image":                     {"Image", "Image"},
@@ -508,7 +484,8 @@ func readDSPBlock(w *walker, path string, v any, in *studio.InputBlock) studio.D
 		}
 	}
 	o.required("type")
-	b.Name, b.Title = o.names(blockNames[b.Type])
+	info, _ := dsp.Lookup(b.Type)
+	b.Name, b.Title = o.names([2]string{info.Name, info.Title})
 	b.Axes, _ = o.strList("axes")
 	b.CreatedBy, b.CreatedAt = o.created()
 	o.ignore("valuesPerAxis")
@@ -560,7 +537,7 @@ func readLearnBlock(w *walker, path string, v any, dspBlocks []studio.DSPBlock) 
 		}
 	}
 	o.required("type")
-	b.Name, b.Title = o.names(blockNames[b.Type])
+	b.Name, b.Title = o.names(learnNames[b.Type])
 	b.CreatedBy, b.CreatedAt = o.created()
 	b.TrainingProcessor, _ = o.enum("trainingProcessor", "cpu", "gpu")
 	if ids, ok := o.intList("dsp", 1); ok {

@@ -316,7 +316,7 @@ func (f *Features) DSPBlockConfigs() ([]studio.DSPBlockConfig, error) {
 			Features:            studio.DSPFeatures{Generated: len(f.Windows) > 0, Count: len(f.Windows), Labels: labels, Classes: slices.Clone(f.Classes)},
 			ExpectedWindowCount: len(f.Windows), InputAxes: slices.Clone(b.Axes),
 			CanCalculateFeatureImportance: false, NormalizeData: "none"}
-		if prof, err := device.ProfileDSP(dspCost(s), device.ProfileConfig{}); err == nil {
+		if prof, err := device.ProfileDSP(b.Name, s.proto.Cost(), device.ProfileConfig{}); err == nil {
 			perf := prof.Performance()
 			info.Performance = &perf
 		}
@@ -337,13 +337,4 @@ func (f *Features) DSPBlockConfigs() ([]studio.DSPBlockConfig, error) {
 		out = append(out, studio.DSPBlockConfig{BlockID: b.ID, Config: studio.DSPConfig{DSP: info, Config: groups}, Metadata: md})
 	}
 	return out, nil
-}
-
-// dspCost converts a block's cost figures to the metrics package's
-// description.
-func dspCost(s *dspShape) device.DSPBlock {
-	c := s.proto.Cost()
-	return device.DSPBlock{Name: s.block.Name, Kind: device.DSPKind(s.block.Type), Axes: c.Axes, Samples: c.Samples,
-		FFTLength: c.FFTLength, Frames: c.Frames, FrameLength: c.FrameLength, Filters: c.Filters,
-		Coefficients: c.Cepstra, Features: c.Features, OutputPixels: c.Pixels, Channels: c.Channels}
 }

@@ -265,30 +265,6 @@ func TestDSPBlockConfigs(t *testing.T) {
 	}
 }
 
-// Every parameter the dsp package reads has an entry in the parameter table,
-// and the other way round.
-func TestParamSpecsMatchDSP(t *testing.T) {
-	t.Parallel()
-	for _, typ := range dsp.BlockTypes {
-		values, err := configValues(typ, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var params []string
-		for _, s := range dspParamSpecs[typ] {
-			params = append(params, s.param)
-			if _, ok := values[s.param]; !ok {
-				t.Errorf("%s: table parameter %q is not a dsp parameter", typ, s.param)
-			}
-		}
-		for p := range values {
-			if !slices.Contains(params, p) {
-				t.Errorf("%s: dsp parameter %q is missing from the table", typ, p)
-			}
-		}
-	}
-}
-
 func TestImageFeatures(t *testing.T) {
 	t.Parallel()
 	d := mustParse(t, `{"impulse": {"inputBlocks": [{"id": 1, "type": "image", "imageWidth": 2, "imageHeight": 2, "resizeMode": "fit-short", "resizeMethod": "nearest"}],

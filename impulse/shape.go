@@ -171,14 +171,16 @@ func (d *Definition) learnInput(lb studio.LearnBlock) learn.Input {
 		s := d.shapes[lb.DSP[0]]
 		out := s.proto.Output()
 		h := out.Shape.Height
-		switch s.block.Type {
-		case "image":
+		info, _ := dsp.Lookup(s.block.Type)
+		switch info.Features {
+		case dsp.FeaturesImage:
 			wd := int(out.Shape.Width)
 			if max(out.Shape.Frames, 1) == 1 && wd*h*out.Shape.Channels == n {
 				return learn.Input{Kind: learn.InputImage, Width: wd, Height: h, Channels: out.Shape.Channels}
 			}
-		case "mfcc", "mfe", "spectrogram":
-			kind := map[string]learn.InputKind{"mfcc": learn.InputMFCC, "mfe": learn.InputMFE, "spectrogram": learn.InputSpectrogram}[s.block.Type]
+		case dsp.FeaturesCepstrum, dsp.FeaturesMel, dsp.FeaturesSpectrogram:
+			kind := map[dsp.FeatureKind]learn.InputKind{dsp.FeaturesCepstrum: learn.InputMFCC, dsp.FeaturesMel: learn.InputMFE,
+				dsp.FeaturesSpectrogram: learn.InputSpectrogram}[info.Features]
 			if h > 0 && n%h == 0 {
 				return learn.Input{Kind: kind, Width: n / h, Height: h}
 			}
@@ -382,7 +384,7 @@ func (d *Definition) checkParamNames(w *walker) {
 		if len(p) == 0 || b.Type == "" {
 			continue
 		}
-		cfg := configFor(b.Type)
+		cfg := dsp.NewConfig(b.Type)
 		data, err := json.Marshal(map[string]any(p))
 		if err == nil {
 			err = json.Unmarshal(data, cfg)
@@ -391,27 +393,6 @@ func (d *Definition) checkParamNames(w *walker) {
 			reportDSPError(w, b.ID, index("impulse.dspBlocks", i), err)
 		}
 	}
-}
-
-// configFor returns a pointer to the dsp configuration type of a block.
-func configFor(typ string) any {
-	switch typ {
-	case "raw":
-		return new(dsp.RawConfig)
-	case "flatten":
-		return new(dsp.FlattenConfig)
-	case "image":
-		return new(dsp.ImageConfig)
-	case "spectral-analysis":
-		return new(dsp.SpectralConfig)
-	case "spectrogram":
-		return new(dsp.SpectrogramConfig)
-	case "mfe":
-		return new(dsp.MFEConfig)
-	case "mfcc":
-		return new(dsp.MFCCConfig)
-	}
-	return nil
 }
 
 // Resolve completes the definition from a dataset, as Studio does when an

@@ -378,7 +378,7 @@ type DSPGroupItem struct {
 	SelectOptions  []SelectOption `json:"selectOptions,omitempty"`
 	Readonly       bool           `json:"readonly"`
 	ShouldShow     bool           `json:"shouldShow"`
-	ShowIf         *ShowIf        `json:"showIf,omitempty"`
+	ShowIf         *dsp.ShowIf    `json:"showIf,omitempty"`
 	InvalidText    string         `json:"invalidText,omitempty"`
 	Section        string         `json:"section,omitempty"`
 	Required       bool           `json:"required"`
@@ -394,14 +394,6 @@ type SelectOption struct {
 	Value       string `json:"value,omitempty"`
 	Selected    bool   `json:"selected,omitempty"`
 	OptionLabel string `json:"optionLabel,omitempty"`
-}
-
-// ShowIf shows a parameter only when another one has (eq) or has not (neq) a
-// value.
-type ShowIf struct {
-	Parameter string `json:"parameter"`
-	Operator  string `json:"operator"`
-	Value     string `json:"value"`
 }
 
 // DSPMetadata is Studio's DSPMetadata: what feature generation produced for
