@@ -53,7 +53,8 @@ func BenchmarkFeatures(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := def.Resolve(ds); err != nil {
+		im, err := Compile(def, ds)
+		if err != nil {
 			b.Fatal(err)
 		}
 		b.Run(c.name+"/parse", func(b *testing.B) {
@@ -71,7 +72,7 @@ func BenchmarkFeatures(b *testing.B) {
 				b.ReportAllocs()
 				var st FeatureStats
 				for b.Loop() {
-					f, err := def.GenerateFeatures(ctx, ds.Samples, &FeatureOptions{Workers: workers})
+					f, err := im.GenerateFeatures(ctx, ds.Samples, &FeatureOptions{Workers: workers})
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -93,7 +94,7 @@ func BenchmarkFeatures(b *testing.B) {
 					b.Fatal(err)
 				}
 				t1 := time.Now()
-				f, err := def.GenerateFeatures(ctx, d2.Samples, nil)
+				f, err := im.GenerateFeatures(ctx, d2.Samples, nil)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -127,7 +128,11 @@ func BenchmarkClassifyWindow(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	m, err := Train(context.Background(), def, ds, TrainOptions{Seed: 3})
+	im, err := Compile(def, ds)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := Train(context.Background(), im, ds, TrainOptions{Seed: 3})
 	if err != nil {
 		b.Fatal(err)
 	}

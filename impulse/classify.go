@@ -93,7 +93,7 @@ type Classifier struct {
 
 // NewClassifier returns a Classifier for the model.
 func (m *Model) NewClassifier() (*Classifier, error) {
-	p, err := m.def.NewProcessor()
+	p, err := m.im.NewProcessor()
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ func (c *Classifier) ClassifyWindow(s *dataset.Sample, w Window) (WindowResult, 
 	t0 := time.Now()
 	// Each DSP block runs once per window, whichever learn blocks read it.
 	c.dsp = c.dsp[:0]
-	for _, b := range c.m.def.Impulse.DSPBlocks {
+	for _, b := range c.m.im.def.Impulse.DSPBlocks {
 		start := len(c.dsp)
 		var err error
 		if c.dsp, err = c.proc.AppendFeatures(c.dsp, s, w, b.ID); err != nil {

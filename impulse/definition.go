@@ -33,12 +33,17 @@ const (
 // parameters of each DSP block under "dsp" (keyed by block id) and of each
 // learn block under "learn".
 //
-// ParseDefinition validates everything that does not depend on the data and
-// fills in Studio's defaults. Settings Studio derives from the data (the
-// input block's frequencyHz and axes, the DSP blocks' axes) may be left out;
-// Resolve fills them in from a dataset and completes the validation. A
-// Definition is ready for feature generation once both the frequency and the
-// axes are known (Ready).
+// A Definition is plain data: a definition written as a Go literal and one
+// read from JSON are the same thing. ParseDefinition validates everything
+// that does not depend on the data and fills in the defaults that do not
+// depend on it either. Settings Studio derives from the data (the input
+// block's frequencyHz and axes, the DSP blocks' axes) may be left out.
+// [Compile] completes a definition against a dataset into an [Impulse]:
+// it validates the definition exactly as ParseDefinition does (a Go
+// literal gets the same checks and the same Studio defaults as its JSON
+// form, zero values meaning "unset"), then fills in the data-derived
+// settings and everything that depends on the window shape. Compile never
+// modifies the Definition it is given.
 type Definition struct {
 	Impulse studio.Impulse
 	// DSP holds the parameters of each DSP block as given, by parameters.json
@@ -48,9 +53,9 @@ type Definition struct {
 	// Learn holds the parameters of each learn block; blocks without an entry
 	// get one with Studio's defaults.
 	Learn map[int]*LearnParams
-
-	shapes map[int]*dspShape // built DSP blocks, once Ready
-	file   string            // the file LoadDefinition read, named by Resolve's errors
+	// File is the file the definition was read from (LoadDefinition sets
+	// it); errors of Compile name it.
+	File string `json:"-"`
 }
 
 // DSPParams are the parameters of one DSP block (the config of Studio's
@@ -108,16 +113,15 @@ type KerasParams struct {
 	ShowAugmentationTrainingSettings *bool  `json:"showAugmentationTrainingSettings,omitempty"`
 	LastShownModelVariant            string `json:"lastShownModelVariant,omitempty"`
 	TrainingProcessor                string `json:"trainingProcessor,omitempty"`
-
-	hasLayers bool // visualLayers was given (possibly empty)
 }
 
 // MarshalJSON writes the parameters, including an explicitly empty
-// visualLayers list.
+// visualLayers list (a nil list means Studio's default layers, an empty
+// one no hidden layer).
 func (k KerasParams) MarshalJSON() ([]byte, error) {
 	type plain KerasParams
 	b, err := json.Marshal(plain(k))
-	if err != nil || !k.hasLayers || len(k.VisualLayers) > 0 {
+	if err != nil || k.VisualLayers == nil || len(k.VisualLayers) > 0 {
 		return b, err
 	}
 	var m map[string]json.RawMessage
@@ -179,7 +183,7 @@ func LoadDefinition(file string) (*Definition, error) {
 		}
 		return nil, err
 	}
-	d.file = file
+	d.File = file
 	return d, nil
 }
 
@@ -201,12 +205,34 @@ func (d Definition) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON parses and validates a definition, as ParseDefinition.
 func (d *Definition) UnmarshalJSON(data []byte) error {
+	w := new(walker)
+	nd, err := decode(w, data)
+	if err != nil {
+		return err
+	}
+	if len(w.problems) == 0 && nd.ready() {
+		// The window shape is known: check everything that depends on it
+		// on a second copy (building fills in the learn blocks' defaults).
+		tmp, _ := decode(new(walker), data)
+		(&Impulse{def: *tmp}).build(w)
+	} else if len(w.problems) == 0 {
+		nd.checkParamNames(w)
+	}
+	if err := w.err(""); err != nil {
+		return err
+	}
+	*d = *nd
+	return nil
+}
+
+// decode reads a definition, reporting its problems to w; the error is
+// for a document that is not JSON at all.
+func decode(w *walker, data []byte) (*Definition, error) {
 	tree, err := decodeTree(data)
 	if err != nil {
-		return &DefinitionError{Problems: []Problem{{Message: "not valid JSON: " + jsonerr.Text(data, err)}}}
+		return nil, &DefinitionError{Problems: []Problem{{Message: "not valid JSON: " + jsonerr.Text(data, err)}}}
 	}
-	w := new(walker)
-	nd := Definition{DSP: map[int]DSPParams{}, Learn: map[int]*LearnParams{}}
+	nd := &Definition{DSP: map[int]DSPParams{}, Learn: map[int]*LearnParams{}}
 	top := w.obj("", tree)
 	if v, ok := top.get("impulse"); ok {
 		nd.readImpulse(w, v)
@@ -220,16 +246,7 @@ func (d *Definition) UnmarshalJSON(data []byte) error {
 	}
 	top.end()
 	nd.fillLearnDefaults()
-	if len(w.problems) == 0 && nd.Ready() {
-		nd.build(w)
-	} else if len(w.problems) == 0 {
-		nd.checkParamNames(w)
-	}
-	if err := w.err(""); err != nil {
-		return err
-	}
-	*d = nd
-	return nil
+	return nd, nil
 }
 
 // fillLearnDefaults gives every learn block without an entry in Learn one
@@ -253,9 +270,9 @@ func (d *Definition) fillLearnDefaults() {
 	}
 }
 
-// Ready reports whether everything feature generation needs is known: for a
+// ready reports whether everything feature generation needs is known: for a
 // time-series input its frequency and axes, and every DSP block's axes.
-func (d *Definition) Ready() bool {
+func (d *Definition) ready() bool {
 	if len(d.Impulse.InputBlocks) != 1 {
 		return false
 	}
@@ -488,7 +505,7 @@ func readDSPBlock(w *walker, path string, v any, in *studio.InputBlock) studio.D
 	b.Name, b.Title = o.names([2]string{info.Name, info.Title})
 	b.Axes, _ = o.strList("axes")
 	b.CreatedBy, b.CreatedAt = o.created()
-	o.ignore("valuesPerAxis")
+	b.ValuesPerAxis, _ = o.integer("valuesPerAxis", 0) // reported, not read: building the block sets it
 	o.unsupported("organization", "customUrl", "namedAxes")
 	if ver, ok := o.integer("implementationVersion", 0); ok && ver > 0 {
 		b.ImplementationVersion = ver
@@ -624,6 +641,9 @@ func (d *Definition) readLearnParams(w *walker, v any) {
 			w.add(path, "no learn block with id %d", id)
 			continue
 		}
+		if o.m[key] == nil {
+			continue // null: Studio's defaults, as when the entry is left out
+		}
 		switch typ := d.Impulse.LearnBlocks[i].Type; typ {
 		case studio.LearnKeras, studio.LearnKerasRegression:
 			d.Learn[id] = &LearnParams{Keras: readKerasParams(w, path, o.m[key])}
@@ -653,7 +673,6 @@ func readKerasParams(w *walker, path string, v any) *KerasParams {
 	}
 	k.Script, _ = o.str("script")
 	if a, ok := o.list("visualLayers"); ok {
-		k.hasLayers = true
 		k.VisualLayers = make([]learn.VisualLayer, 0, len(a))
 		for i, x := range a {
 			k.VisualLayers = append(k.VisualLayers, readVisualLayer(w, index(child(path, "visualLayers"), i), x))

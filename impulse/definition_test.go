@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/tinyimpulse/tinyimpulse/dataset"
+	"github.com/tinyimpulse/tinyimpulse/dsp"
 	"github.com/tinyimpulse/tinyimpulse/learn"
 	"github.com/tinyimpulse/tinyimpulse/studio"
 )
@@ -43,24 +44,32 @@ func mustParse(t *testing.T, s string) *Definition {
 	return d
 }
 
+// mustCompile parses a definition that names its frequency and axes and
+// compiles it without a dataset.
+func mustCompile(t *testing.T, s string) *Impulse {
+	t.Helper()
+	im, err := Compile(mustParse(t, s), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return im
+}
+
 func TestParseDefinitionDefaults(t *testing.T) {
 	t.Parallel()
-	d := mustParse(t, gesturesDef)
-	if !d.Ready() {
-		t.Fatal("definition with frequency and axes is not Ready")
-	}
-	in := d.Impulse.InputBlocks[0]
+	d := mustCompile(t, gesturesDef)
+	in := d.def.Impulse.InputBlocks[0]
 	if in.Name != "Time series" || in.Title != "Time series data" || in.ClassificationWindowIncreaseMs != 240 || *in.PadZeros {
 		t.Errorf("input block defaults: %+v", in)
 	}
-	b := d.Impulse.DSPBlocks[0]
+	b := d.Definition().Impulse.DSPBlocks[0]
 	// Version 4 gives RMS, skewness, kurtosis, spectral skewness and kurtosis
 	// and 8 bins (1..n/2 of a 16-point FFT) per axis (dsp-blocks.md §4.4).
 	if b.Name != "Spectral features" || b.ImplementationVersion != 4 || b.ValuesPerAxis != 13 {
 		t.Errorf("DSP block defaults: %+v", b)
 	}
-	if d.Impulse.Name != "Impulse #1" || d.Impulse.Type != "default" {
-		t.Errorf("impulse name %q type %q", d.Impulse.Name, d.Impulse.Type)
+	if d.def.Impulse.Name != "Impulse #1" || d.def.Impulse.Type != "default" {
+		t.Errorf("impulse name %q type %q", d.def.Impulse.Name, d.def.Impulse.Type)
 	}
 	// 2000 ms at 62.5 Hz is 125 values per axis (the DOCS deployment-metadata example).
 	if s := d.shapes[3].in; s.Samples != 125 || s.Axes != 3 || s.FrequencyHz != 62.5 {
@@ -94,16 +103,16 @@ func TestParseDefinitionDefaults(t *testing.T) {
 		t.Errorf("feature labels %q", labels)
 	}
 	// Version 2 (the spec's worked example): 3 statistics and 8 bins per axis.
-	v2 := mustParse(t, strings.Replace(gesturesDef, `"input": 2}`, `"input": 2, "implementationVersion": 2}`, 1))
-	if v2.Impulse.DSPBlocks[0].ValuesPerAxis != 11 || v2.NumFeatures(4) != 33 {
-		t.Errorf("version 2: %d values per axis, %d features; want 11 and 33", v2.Impulse.DSPBlocks[0].ValuesPerAxis, v2.NumFeatures(4))
+	v2 := mustCompile(t, strings.Replace(gesturesDef, `"input": 2}`, `"input": 2, "implementationVersion": 2}`, 1))
+	if v := v2.Definition().Impulse.DSPBlocks[0].ValuesPerAxis; v != 11 || v2.NumFeatures(4) != 33 {
+		t.Errorf("version 2: %d values per axis, %d features; want 11 and 33", v, v2.NumFeatures(4))
 	}
 }
 
 // Studio's default architectures per input kind (learn-blocks.md §A.4).
 func TestDefaultArchitectures(t *testing.T) {
 	t.Parallel()
-	d := mustParse(t, `{"impulse": {"inputBlocks": [{"id": 1, "type": "time-series", "windowSizeMs": 1000, "frequencyHz": 16000, "axes": ["audio"]}],
+	d := mustCompile(t, `{"impulse": {"inputBlocks": [{"id": 1, "type": "time-series", "windowSizeMs": 1000, "frequencyHz": 16000, "axes": ["audio"]}],
 	  "dspBlocks": [{"id": 2, "type": "mfcc"}], "learnBlocks": [{"id": 3, "type": "keras", "dsp": [2]}, {"id": 4, "type": "anomaly-gmm", "dsp": [2]}]}}`)
 	cfg, in, err := d.KerasConfig(3)
 	if err != nil {
@@ -115,14 +124,14 @@ func TestDefaultArchitectures(t *testing.T) {
 	if cfg.TrainingCycles != 100 || cfg.LearningRate != 0.005 || cfg.VisualLayers[0] != (learn.VisualLayer{Type: "reshape", Columns: 13}) {
 		t.Errorf("MFCC default config %+v", cfg)
 	}
-	if d.Impulse.InputBlocks[0].WindowIncreaseMs != DefaultWindowIncreaseMs || !*d.Impulse.InputBlocks[0].PadZeros {
-		t.Errorf("default stride/padding: %+v", d.Impulse.InputBlocks[0])
+	if d.def.Impulse.InputBlocks[0].WindowIncreaseMs != DefaultWindowIncreaseMs || !*d.def.Impulse.InputBlocks[0].PadZeros {
+		t.Errorf("default stride/padding: %+v", d.def.Impulse.InputBlocks[0])
 	}
 	g, err := d.GMMConfig(4)
 	if err != nil || g.ClusterCount != 5 || len(g.Axes) != 650 || g.MinimumConfidenceRating != 0 {
 		t.Errorf("GMM config %+v, %v", g, err)
 	}
-	img := mustParse(t, `{"impulse": {"inputBlocks": [{"id": 1, "type": "image"}],
+	img := mustCompile(t, `{"impulse": {"inputBlocks": [{"id": 1, "type": "image"}],
 	  "dspBlocks": [{"id": 2, "type": "image"}], "learnBlocks": [{"id": 3, "type": "keras", "dsp": [2]}]},
 	  "dsp": {"2": {"channels": "Grayscale"}}}`)
 	cfg, in, err = img.KerasConfig(3)
@@ -132,7 +141,7 @@ func TestDefaultArchitectures(t *testing.T) {
 	if in != (learn.Input{Kind: learn.InputImage, Width: 96, Height: 96, Channels: 1}) || cfg.VisualLayers[0].Type != "conv2d" {
 		t.Errorf("image learn input %+v, config %+v", in, cfg)
 	}
-	ib := img.Impulse.InputBlocks[0]
+	ib := img.def.Impulse.InputBlocks[0]
 	if ib.ResizeMode != studio.ResizeSquash || ib.ResizeMethod != studio.ResizeLanczos3 || ib.CropAnchor != "middle-center" {
 		t.Errorf("image input defaults %+v", ib)
 	}
@@ -303,64 +312,100 @@ func TestDefinitionRoundTrip(t *testing.T) {
 	}
 }
 
-// Without frequency and axes, Resolve takes them from the data.
-func TestResolve(t *testing.T) {
+// Without frequency and axes, Compile takes them from the data.
+func TestCompileFromData(t *testing.T) {
 	t.Parallel()
 	d := mustParse(t, `{"impulse": {"inputBlocks": [{"id": 1, "type": "time-series", "windowSizeMs": 100, "windowIncreaseMs": 50}],
 	  "dspBlocks": [{"id": 2, "type": "raw"}, {"id": 3, "type": "flatten", "axes": ["y"]}],
 	  "learnBlocks": [{"id": 4, "type": "keras", "dsp": [3, 2]}]}}`)
-	if d.Ready() {
-		t.Fatal("Ready without frequency")
+	if _, err := Compile(d, nil); err == nil || !strings.Contains(err.Error(), "no dataset") {
+		t.Errorf("Compile without frequency and dataset: %v", err)
 	}
-	if _, err := d.NewProcessor(); err == nil {
-		t.Fatal("NewProcessor before Resolve: no error")
-	}
-	if _, _, err := d.KerasConfig(4); err == nil {
-		t.Fatal("KerasConfig before Resolve: no error")
-	}
-	func() {
-		defer func() {
-			if r, _ := recover().(string); !strings.HasPrefix(r, "impulse: ") {
-				t.Errorf("NumFeatures before Resolve: panic %q, want one prefixed \"impulse: \"", r)
-			}
-		}()
-		d.NumFeatures(4)
-	}()
+	before, _ := json.Marshal(d)
 	ds := &dataset.Dataset{Samples: []*dataset.Sample{
 		series(1, "a", dataset.CategoryTesting, 20, []string{"x", "y", "z"}, 10),
 		series(2, "b", dataset.CategoryTraining, 10, []string{"y", "x"}, 10),
 		series(3, "c", dataset.CategoryTraining, 10, []string{"x", "y"}, 10),
 		series(4, "d", dataset.CategoryTraining, 20, []string{"x", "y"}, 10),
 	}}
-	if err := d.Resolve(ds); err != nil {
+	im, err := Compile(d, ds)
+	if err != nil {
 		t.Fatal(err)
 	}
-	in := d.Impulse.InputBlocks[0]
-	if in.FrequencyHz != 100 || !slices.Equal(in.Axes, []string{"y", "x"}) || !slices.Equal(d.Impulse.DSPBlocks[0].Axes, []string{"y", "x"}) {
-		t.Errorf("resolved input %+v, raw axes %v", in, d.Impulse.DSPBlocks[0].Axes)
+	if after, _ := json.Marshal(d); string(after) != string(before) {
+		t.Errorf("Compile modified its definition:\n%s\n%s", before, after)
 	}
-	if n := d.NumFeatures(4); n != 7+20 {
+	rd := im.Definition()
+	in := rd.Impulse.InputBlocks[0]
+	if in.FrequencyHz != 100 || !slices.Equal(in.Axes, []string{"y", "x"}) || !slices.Equal(rd.Impulse.DSPBlocks[0].Axes, []string{"y", "x"}) {
+		t.Errorf("resolved input %+v, raw axes %v", in, rd.Impulse.DSPBlocks[0].Axes)
+	}
+	if n := im.NumFeatures(4); n != 7+20 {
 		t.Errorf("NumFeatures = %d, want 7 flatten + 20 raw", n)
 	}
-	labels := d.LearnFeatureLabels(4)
+	labels := im.LearnFeatureLabels(4)
 	if len(labels) != 27 || labels[0] != "y Average" || labels[7] != "Raw data 0" {
 		t.Errorf("learn feature labels %q", labels)
+	}
+	// The completed definition compiles to the same impulse without data.
+	again, err := Compile(rd, nil)
+	if err != nil || !reflect.DeepEqual(again.def, im.def) {
+		t.Errorf("recompiling the completed definition: %v\n%+v\n%+v", err, again.def, im.def)
 	}
 	// Axes the data does not have, and samples of the wrong kind.
 	d2 := mustParse(t, `{"impulse": {"inputBlocks": [{"id": 1, "type": "time-series", "axes": ["x", "w"]}],
 	  "dspBlocks": [{"id": 2, "type": "raw"}], "learnBlocks": [{"id": 4, "type": "keras", "dsp": [2]}]}}`)
-	err := d2.Resolve(ds)
+	_, err = Compile(d2, ds)
 	if err == nil || !strings.Contains(err.Error(), `impulse.inputBlocks[0].axes[1]: the data has no axis "w" in 4 samples (first: a.json`) {
 		t.Errorf("missing axis: %v", err)
 	}
 	img := &dataset.Dataset{Samples: []*dataset.Sample{{ID: 1, Path: "i.png", Image: smallImage()}}}
-	if err := d2.Resolve(img); err == nil || !strings.Contains(err.Error(), "samples are images") {
+	if _, err := Compile(d2, img); err == nil || !strings.Contains(err.Error(), "samples are images") {
 		t.Errorf("image in a time-series dataset: %v", err)
 	}
 }
 
-// Resolve's problems name the file LoadDefinition read.
-func TestResolveNamesFile(t *testing.T) {
+// A definition written as a Go literal gets the same Studio defaults and the
+// same checks as its JSON form: zero values are unset.
+func TestCompileGoLiteral(t *testing.T) {
+	t.Parallel()
+	lit := &Definition{Impulse: studio.Impulse{
+		InputBlocks: []studio.InputBlock{{ID: 1, Type: studio.InputTimeSeries, FrequencyHz: 62.5, Axes: []string{"accX", "accY", "accZ"}}},
+		DSPBlocks:   []studio.DSPBlock{{ID: 2, Type: dsp.TypeSpectral}},
+		LearnBlocks: []studio.LearnBlock{{ID: 3, Type: studio.LearnKeras, DSP: []int{2}}},
+	}}
+	fromJSON := mustParse(t, `{"impulse": {"inputBlocks": [{"id": 1, "type": "time-series", "frequencyHz": 62.5, "axes": ["accX", "accY", "accZ"]}],
+	  "dspBlocks": [{"id": 2, "type": "spectral-analysis"}], "learnBlocks": [{"id": 3, "type": "keras", "dsp": [2]}]}}`)
+	a, err := Compile(lit, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Compile(fromJSON, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ja, _ := json.Marshal(a.Definition())
+	jb, _ := json.Marshal(b.Definition())
+	if string(ja) != string(jb) {
+		t.Errorf("Go literal and JSON compile differently:\n%s\n%s", ja, jb)
+	}
+	in := a.def.Impulse.InputBlocks[0]
+	if in.WindowSizeMs != DefaultWindowSizeMs || in.WindowIncreaseMs != DefaultWindowIncreaseMs || in.ClassificationWindowIncreaseMs != DefaultWindowIncreaseMs {
+		t.Errorf("window defaults of a Go literal: %+v", in)
+	}
+	if lit.Impulse.InputBlocks[0].WindowSizeMs != 0 || lit.Learn != nil {
+		t.Errorf("Compile modified the literal: %+v", lit)
+	}
+	// Values the JSON form refuses are refused in Go too, at the same path.
+	bad := *lit
+	bad.Impulse.InputBlocks = []studio.InputBlock{{ID: 1, Type: studio.InputTimeSeries, FrequencyHz: 62.5, WindowSizeMs: -5}}
+	if _, err := Compile(&bad, nil); err == nil || !strings.Contains(err.Error(), "impulse.inputBlocks[0].windowSizeMs: must be >= 1") {
+		t.Errorf("negative window: %v", err)
+	}
+}
+
+// Compile's problems name the file LoadDefinition read.
+func TestCompileNamesFile(t *testing.T) {
 	t.Parallel()
 	file := filepath.Join(t.TempDir(), "def.json")
 	if err := os.WriteFile(file, []byte(`{"impulse": {"inputBlocks": [{"id": 1, "type": "time-series", "axes": ["x", "w"]}],
@@ -371,34 +416,34 @@ func TestResolveNamesFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = d.Resolve(&dataset.Dataset{Samples: []*dataset.Sample{series(1, "a", dataset.CategoryTraining, 20, []string{"x"}, 10)}})
+	_, err = Compile(d, &dataset.Dataset{Samples: []*dataset.Sample{series(1, "a", dataset.CategoryTraining, 20, []string{"x"}, 10)}})
 	var de *DefinitionError
 	if !errors.As(err, &de) || de.File != file || !strings.HasPrefix(err.Error(), "impulse: "+file+": impulse.inputBlocks[0].axes[1]: ") {
-		t.Errorf("Resolve error %v, want a *DefinitionError naming %s", err, file)
+		t.Errorf("Compile error %v, want a *DefinitionError naming %s", err, file)
 	}
 }
 
-// Learn is an exported map: Resolve gives a learn block that lost its entry
-// the defaults again, and the anomaly accessors refuse (rather than
-// dereference) a block whose entry holds no anomaly parameters.
-func TestResolveMissingLearnParams(t *testing.T) {
+// Learn is an exported map: Compile gives a learn block that lost its entry
+// the defaults again, and refuses an entry without parameters of its kind.
+func TestCompileMissingLearnParams(t *testing.T) {
 	t.Parallel()
 	d := mustParse(t, `{"impulse": {"inputBlocks": [{"id": 1, "type": "time-series", "windowSizeMs": 100}],
 	  "dspBlocks": [{"id": 2, "type": "raw"}], "learnBlocks": [{"id": 3, "type": "keras", "dsp": [2]}, {"id": 4, "type": "anomaly", "dsp": [2]}]}}`)
 	delete(d.Learn, 3)
 	d.Learn[4] = nil
-	if err := d.Resolve(&dataset.Dataset{Samples: []*dataset.Sample{series(1, "a", dataset.CategoryTraining, 20, []string{"x"}, 10)}}); err != nil {
+	ds := &dataset.Dataset{Samples: []*dataset.Sample{series(1, "a", dataset.CategoryTraining, 20, []string{"x"}, 10)}}
+	im, err := Compile(d, ds)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg, _, err := d.KerasConfig(3); err != nil || cfg.TrainingCycles == 0 {
-		t.Errorf("KerasConfig after Resolve: %+v, %v; want Studio's defaults", cfg, err)
+	if cfg, _, err := im.KerasConfig(3); err != nil || cfg.TrainingCycles == 0 {
+		t.Errorf("KerasConfig: %+v, %v; want Studio's defaults", cfg, err)
 	}
-	if km, err := d.KMeansConfig(4); err != nil || km.ClusterCount == 0 {
-		t.Errorf("KMeansConfig after Resolve: %+v, %v; want Studio's defaults", km, err)
+	if km, err := im.KMeansConfig(4); err != nil || km.ClusterCount == 0 {
+		t.Errorf("KMeansConfig: %+v, %v; want Studio's defaults", km, err)
 	}
-	d.Learn[4] = &LearnParams{}
-	if _, err := d.KMeansConfig(4); err == nil {
-		t.Error("KMeansConfig of a block without anomaly parameters: no error")
+	if _, err := im.KMeansConfig(3); err == nil {
+		t.Error("KMeansConfig of a keras block: no error")
 	}
 }
 

@@ -21,8 +21,8 @@ func (m *Model) Estimate(target string) (*device.DeviceSummary, error) {
 	}
 	cfg := device.ProfileConfig{Target: t.ID}
 	sum := &device.DeviceSummary{Target: t}
-	for _, b := range m.def.Impulse.DSPBlocks {
-		p, err := device.ProfileDSP(b.Name, m.def.shapes[b.ID].proto.Cost(), cfg)
+	for _, b := range m.im.def.Impulse.DSPBlocks {
+		p, err := device.ProfileDSP(b.Name, m.im.shapes[b.ID].proto.Cost(), cfg)
 		if err != nil {
 			return nil, fmt.Errorf("impulse: DSP block %d: %w", b.ID, err)
 		}

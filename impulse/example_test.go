@@ -13,8 +13,9 @@ import (
 
 var exampleDataset = filepath.Join("..", "testdata", "impulse", "samples", "dataset")
 
-// The whole pipeline on a small dataset: load it, complete the definition
-// from the data (frequency, axes), cut windows and compute features. Sample
+// The whole pipeline on a small dataset: load it, compile the definition
+// against the data (which gives the frequency and axes), cut windows and
+// compute features. Sample
 // 3 is idle for its first 15 values and waves (accX 0, 1, 2, 3, …) after:
 // each 10-value window takes the label of its last value.
 func Example() {
@@ -36,20 +37,21 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	if err := def.Resolve(ds); err != nil {
+	im, err := impulse.Compile(def, ds)
+	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	in := def.Impulse.InputBlocks[0]
+	in := im.Definition().Impulse.InputBlocks[0]
 	fmt.Printf("input: %v Hz, axes %v\n", in.FrequencyHz, in.Axes)
-	feats, err := def.GenerateFeatures(context.Background(), ds.Category(dataset.CategoryTraining), nil)
+	feats, err := im.GenerateFeatures(context.Background(), ds.Category(dataset.CategoryTraining), nil)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	X, _ := feats.Learn(3)
 	rows, cols := X.Dims()
-	fmt.Printf("%d windows × %d features %v, classes %v\n", rows, cols, def.FeatureLabels(2), feats.Classes)
+	fmt.Printf("%d windows × %d features %v, classes %v\n", rows, cols, im.FeatureLabels(2), feats.Classes)
 	for i, w := range feats.Windows {
 		if w.SampleID == 3 {
 			fmt.Printf("sample 3, %3d–%3d ms: %-4s accX average %.2f\n", w.StartMs, w.EndMs, w.Label, X.At(i, 0))
@@ -107,7 +109,12 @@ func ExampleProcessor() {
 		fmt.Println(err)
 		return
 	}
-	p, err := def.NewProcessor()
+	im, err := impulse.Compile(def, nil) // frequency and axes are given
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	p, err := im.NewProcessor()
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -159,7 +166,12 @@ func ExampleTrain() {
 		fmt.Println(err)
 		return
 	}
-	m, err := impulse.Train(context.Background(), def, ds, impulse.TrainOptions{Seed: 3})
+	im, err := impulse.Compile(def, ds)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	m, err := impulse.Train(context.Background(), im, ds, impulse.TrainOptions{Seed: 3})
 	if err != nil {
 		fmt.Println(err)
 		return

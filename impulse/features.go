@@ -44,7 +44,7 @@ type Features struct {
 	// Stats says where the time went.
 	Stats FeatureStats
 
-	def       *Definition
+	im        *Impulse
 	mode      WindowMode
 	created   time.Time
 	dsp       map[int]*mat.Dense
@@ -70,21 +70,21 @@ type FeatureStats struct {
 // Cancelling ctx stops the work between windows and returns ctx's error.
 // Any other error (a sample without one of the DSP blocks' axes, a window
 // a block refuses) is the one of the first failing sample in sample order.
-func (d *Definition) GenerateFeatures(ctx context.Context, samples []*dataset.Sample, opt *FeatureOptions) (*Features, error) {
+func (im *Impulse) GenerateFeatures(ctx context.Context, samples []*dataset.Sample, opt *FeatureOptions) (*Features, error) {
 	if opt == nil {
 		opt = &FeatureOptions{}
 	}
 	begin := time.Now()
-	p0, err := d.NewProcessor()
+	p0, err := im.NewProcessor()
 	if err != nil {
 		return nil, err
 	}
-	f := &Features{def: d, mode: opt.Mode, created: opt.Created, dsp: map[int]*mat.Dense{}}
+	f := &Features{im: im, mode: opt.Mode, created: opt.Created, dsp: map[int]*mat.Dense{}}
 	if f.created.IsZero() {
 		f.created = begin.UTC()
 	}
 	// Cut the windows (cheap: no values are touched) to lay out the rows.
-	in := &d.Impulse.InputBlocks[0]
+	in := &im.def.Impulse.InputBlocks[0]
 	var used []*dataset.Sample
 	var firstRow []int
 	for _, s := range samples {
@@ -118,9 +118,9 @@ func (d *Definition) GenerateFeatures(ctx context.Context, samples []*dataset.Sa
 			f.Y[i], _ = slices.BinarySearch(f.Classes, w.Label)
 		}
 	}
-	for _, b := range d.Impulse.DSPBlocks {
+	for _, b := range im.def.Impulse.DSPBlocks {
 		if rows > 0 {
-			f.dsp[b.ID] = mat.NewDense(rows, d.shapes[b.ID].proto.NumFeatures(), nil)
+			f.dsp[b.ID] = mat.NewDense(rows, im.shapes[b.ID].proto.NumFeatures(), nil)
 		}
 	}
 	f.Stats = FeatureStats{Samples: len(used), Windows: rows}
@@ -133,7 +133,7 @@ func (d *Definition) GenerateFeatures(ctx context.Context, samples []*dataset.Sa
 	f.Stats.Workers = workers
 	procs := []*Processor{p0}
 	for len(procs) < workers {
-		p, err := d.NewProcessor()
+		p, err := im.NewProcessor()
 		if err != nil {
 			return nil, err
 		}
@@ -270,7 +270,7 @@ func (f *Features) DSP(dspID int) *mat.Dense { return f.dsp[dspID] }
 // concatenated in its order. A learn block with one DSP block shares that
 // block's matrix; otherwise a new matrix is built.
 func (f *Features) Learn(learnID int) (*mat.Dense, error) {
-	lb, err := f.def.learnBlock(learnID)
+	lb, err := f.im.learnBlock(learnID)
 	if err != nil {
 		return nil, err
 	}
@@ -301,12 +301,12 @@ func (f *Features) Learn(learnID int) (*mat.Dense, error) {
 // Studio's default target) and the metadata of the generation (window and
 // feature counts, included samples, output shape).
 func (f *Features) DSPBlockConfigs() ([]studio.DSPBlockConfig, error) {
-	d := f.def
-	in := &d.Impulse.InputBlocks[0]
+	im := f.im
+	in := &im.def.Impulse.InputBlocks[0]
 	var out []studio.DSPBlockConfig
-	for _, b := range d.Impulse.DSPBlocks {
-		s := d.shapes[b.ID]
-		groups, values, err := dspGroups(&b, d.DSP[b.ID])
+	for _, b := range im.def.Impulse.DSPBlocks {
+		s := im.shapes[b.ID]
+		groups, values, err := dspGroups(&b, im.def.DSP[b.ID])
 		if err != nil {
 			return nil, fmt.Errorf("impulse: DSP block %d: %w", b.ID, err)
 		}

@@ -49,8 +49,8 @@ const synthDef = `{"impulse": {"inputBlocks": [{"id": 1, "type": "time-series", 
   "learnBlocks": [{"id": 4, "type": "keras", "dsp": [2, 3]}, {"id": 5, "type": "anomaly", "dsp": [3, 2]}]},
   "dsp": {"2": {"fft-length": "32"}, "3": {"kurtosis": false}}}`
 
-func synth(t *testing.T, pad bool) *Definition {
-	return mustParse(t, strings.Replace(synthDef, "%PAD%", map[bool]string{true: "true", false: "false"}[pad], 1))
+func synth(t *testing.T, pad bool) *Impulse {
+	return mustCompile(t, strings.Replace(synthDef, "%PAD%", map[bool]string{true: "true", false: "false"}[pad], 1))
 }
 
 // Results do not depend on the number of workers: bit-identical features in
@@ -190,7 +190,7 @@ func TestGenerateFeaturesErrors(t *testing.T) {
 
 func TestDatasetSubset(t *testing.T) {
 	t.Parallel()
-	d := mustParse(t, strings.Replace(strings.Replace(synthDef, "%PAD%", "true", 1), `"padZeros": true`, `"padZeros": true, "datasetSubset": {"includePercentage": 25, "seed": 1}`, 1))
+	d := mustCompile(t, strings.Replace(strings.Replace(synthDef, "%PAD%", "true", 1), `"padZeros": true`, `"padZeros": true, "datasetSubset": {"includePercentage": 25, "seed": 1}`, 1))
 	f, err := d.GenerateFeatures(context.Background(), synthSamples(20, 6), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -267,7 +267,7 @@ func TestDSPBlockConfigs(t *testing.T) {
 
 func TestImageFeatures(t *testing.T) {
 	t.Parallel()
-	d := mustParse(t, `{"impulse": {"inputBlocks": [{"id": 1, "type": "image", "imageWidth": 2, "imageHeight": 2, "resizeMode": "fit-short", "resizeMethod": "nearest"}],
+	d := mustCompile(t, `{"impulse": {"inputBlocks": [{"id": 1, "type": "image", "imageWidth": 2, "imageHeight": 2, "resizeMode": "fit-short", "resizeMethod": "nearest"}],
 	  "dspBlocks": [{"id": 2, "type": "image"}], "learnBlocks": [{"id": 3, "type": "keras", "dsp": [2]}]}}`)
 	s := &dataset.Sample{ID: 1, Path: "i.png", Label: "cat", Image: smallImage()}
 	f, err := d.GenerateFeatures(context.Background(), []*dataset.Sample{s}, nil)
@@ -326,17 +326,18 @@ func TestSharedDatasetsFeatures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := def.Resolve(ds); err != nil {
-			t.Errorf("%s: %v", c.dataset, err)
-			continue
-		}
-		train := ds.Category(dataset.CategoryTraining)
-		f, err := def.GenerateFeatures(context.Background(), train, nil)
+		im, err := Compile(def, ds)
 		if err != nil {
 			t.Errorf("%s: %v", c.dataset, err)
 			continue
 		}
-		lb := def.Impulse.LearnBlocks[0]
+		train := ds.Category(dataset.CategoryTraining)
+		f, err := im.GenerateFeatures(context.Background(), train, nil)
+		if err != nil {
+			t.Errorf("%s: %v", c.dataset, err)
+			continue
+		}
+		lb := im.def.Impulse.LearnBlocks[0]
 		X, err := f.Learn(lb.ID)
 		if err != nil {
 			t.Fatal(err)

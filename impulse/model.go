@@ -21,7 +21,7 @@ import (
 // the results of training. It is immutable; NewClassifier gives each
 // goroutine what it needs to classify windows.
 type Model struct {
-	def        *Definition
+	im         *Impulse
 	created    time.Time
 	seed       uint64
 	targets    []string
@@ -30,9 +30,12 @@ type Model struct {
 	anomalies  []*anomalyBlock
 }
 
-// Definition returns the impulse definition the model was trained with,
-// with the frequency and axes the data gave.
-func (m *Model) Definition() *Definition { return m.def }
+// Impulse returns the compiled impulse the model was trained with.
+func (m *Model) Impulse() *Impulse { return m.im }
+
+// Definition returns (a copy of) the completed definition the model was
+// trained with: every default and the frequency and axes the data gave.
+func (m *Model) Definition() *Definition { return m.im.Definition() }
 
 // Created returns the time the model was trained.
 func (m *Model) Created() time.Time { return m.created }
@@ -118,7 +121,7 @@ func (m *Model) Labels() []string {
 // impulse: one DetailedImpulse with the impulse, its metrics and every
 // block's configuration and metadata.
 func (m *Model) Detailed() studio.DetailedImpulsesResponse {
-	im := m.def.Impulse
+	im := m.im.def.Impulse
 	if im.ID == 0 {
 		im.ID = 1
 	}
@@ -346,7 +349,7 @@ func (m *Model) Save(dir string) error {
 }
 
 func (m *Model) writeFiles(dir string) error {
-	def, err := json.Marshal(m.def)
+	def, err := json.Marshal(&m.im.def)
 	if err != nil {
 		return err
 	}
@@ -438,12 +441,13 @@ func LoadModel(dir string) (*Model, error) {
 	if err != nil {
 		return nil, bad("%s: definition: %v", manifestFile, err)
 	}
-	if !def.Ready() {
-		return nil, bad("%s: the definition has no frequency or axes", manifestFile)
+	im, err := Compile(def, nil)
+	if err != nil {
+		return nil, bad("%s: definition: %v", manifestFile, err)
 	}
-	m := &Model{def: def, created: man.Created, seed: man.Seed, targets: man.Targets, dspConfigs: man.DSP}
+	m := &Model{im: im, created: man.Created, seed: man.Seed, targets: man.Targets, dspConfigs: man.DSP}
 	blocks := map[int]studio.LearnBlock{}
-	for _, lb := range def.Impulse.LearnBlocks {
+	for _, lb := range im.def.Impulse.LearnBlocks {
 		blocks[lb.ID] = lb
 	}
 	for _, mk := range man.Keras {
@@ -467,7 +471,7 @@ func LoadModel(dir string) (*Model, error) {
 		if kb.int8, err = learn.UnmarshalInt8Network(qd); err != nil {
 			return nil, bad("%s: %v", mk.Int8, err)
 		}
-		n := def.NumFeatures(mk.ID)
+		n := im.NumFeatures(mk.ID)
 		for _, p := range []learn.Predictor{kb.float, kb.int8} {
 			if p.Features() != n {
 				return nil, bad("keras block %d reads %d features, the definition gives %d", mk.ID, p.Features(), n)
@@ -500,7 +504,7 @@ func LoadModel(dir string) (*Model, error) {
 		if err != nil {
 			return nil, bad("%s: %v", ma.File, err)
 		}
-		if n := def.NumFeatures(ma.ID); model.NumFeatures() != n {
+		if n := im.NumFeatures(ma.ID); model.NumFeatures() != n {
 			return nil, bad("anomaly block %d reads %d features, the definition gives %d", ma.ID, model.NumFeatures(), n)
 		}
 		m.anomalies = append(m.anomalies, &anomalyBlock{block: lb, model: model, config: ma.Config})

@@ -16,9 +16,9 @@ import (
 // detailedFixture builds a GetAllDetailedImpulsesResponse from real
 // results: features of synthetic samples, a small network's layers and
 // metrics, and fitted K-means and GMM blocks.
-func detailedFixture(t *testing.T) (*Definition, []studio.DSPBlockConfig, studio.DetailedImpulsesResponse) {
+func detailedFixture(t *testing.T) (*Impulse, []studio.DSPBlockConfig, studio.DetailedImpulsesResponse) {
 	t.Helper()
-	d := mustParse(t, `{"impulse": {"inputBlocks": [{"id": 1, "type": "time-series", "windowSizeMs": 1000, "windowIncreaseMs": 250,
+	d := mustCompile(t, `{"impulse": {"inputBlocks": [{"id": 1, "type": "time-series", "windowSizeMs": 1000, "windowIncreaseMs": 250,
 	  "frequencyHz": 100, "axes": ["accX", "accY", "accZ"], "labelingMethodMultiLabel": {"type": "anywhere-in-window", "labels": ["wave"]}}],
 	  "dspBlocks": [{"id": 2, "type": "spectral-analysis"}, {"id": 3, "type": "flatten"}],
 	  "learnBlocks": [{"id": 4, "type": "keras", "dsp": [2, 3]}, {"id": 5, "type": "anomaly", "dsp": [3]}, {"id": 6, "type": "anomaly-gmm", "dsp": [3]}]},
@@ -74,7 +74,7 @@ func detailedFixture(t *testing.T) (*Definition, []studio.DSPBlockConfig, studio
 	resp := studio.DetailedImpulsesResponse{
 		Success: true,
 		Impulses: []studio.DetailedImpulse{{
-			Impulse: d.Impulse,
+			Impulse: d.def.Impulse,
 			Metrics: []studio.DetailedImpulseMetric{{Name: "accuracy", Type: "core", Category: "learnBlockMetrics", Description: "Validation accuracy",
 				Value: "0.50", ValueForSorting: &score}, {Name: "padZeros", Type: "additional", Category: "inputBlockConfig", Description: "Zero-pad data", Value: true,
 				FilteringType: &studio.FilteringType{Type: "boolean", Options: []string{}}}},
@@ -106,7 +106,7 @@ func detailedFixture(t *testing.T) (*Definition, []studio.DSPBlockConfig, studio
 // published API types.
 func TestSchemas(t *testing.T) {
 	d, cfgs, resp := detailedFixture(t)
-	create := d.Impulse
+	create := d.def.Impulse
 	create.ID = 0
 	// The response holds the other DSP block's config and metadata, the
 	// Impulse, KerasConfig, KerasModelMetadata, AnomalyConfig,
@@ -118,8 +118,8 @@ func TestSchemas(t *testing.T) {
 		{"DSPConfig", cfgs[0].Config},
 		{"DSPMetadata", cfgs[0].Metadata},
 		{"CreateImpulseRequest", create},
-		{"SetKerasParameterRequest", d.Learn[4].Keras},
-		{"StartTrainingRequestAnomaly", d.Learn[5].Anomaly},
+		{"SetKerasParameterRequest", d.def.Learn[4].Keras},
+		{"StartTrainingRequestAnomaly", d.def.Learn[5].Anomaly},
 		{"DSPConfigRequest", map[string]any{"config": DSPParams{"fft-length": json.Number("32"), "do-log": true}}},
 		{"GetAllDetailedImpulsesResponse", resp},
 	}

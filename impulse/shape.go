@@ -37,8 +37,8 @@ func windowSamples(in *studio.InputBlock) int {
 func strideSamples(ms int, f float64) int { return max(1, round(float64(ms)*f/1000)) }
 
 // dspInput returns the input shape of the DSP block b.
-func (d *Definition) dspInput(b *studio.DSPBlock) dsp.Input {
-	in := &d.Impulse.InputBlocks[0]
+func (im *Impulse) dspInput(b *studio.DSPBlock) dsp.Input {
+	in := &im.def.Impulse.InputBlocks[0]
 	if in.Type == studio.InputImage {
 		return dsp.Input{Width: in.ImageWidth, Height: in.ImageHeight, Samples: in.ImageWidth * in.ImageHeight}
 	}
@@ -48,47 +48,47 @@ func (d *Definition) dspInput(b *studio.DSPBlock) dsp.Input {
 // build constructs every DSP block for the window shape, reporting the
 // configurations the blocks refuse, then checks the learn blocks against the
 // feature counts and fills in their defaults.
-func (d *Definition) build(w *walker) {
-	in := &d.Impulse.InputBlocks[0]
+func (im *Impulse) build(w *walker) {
+	in := &im.def.Impulse.InputBlocks[0]
 	if in.Type == studio.InputTimeSeries && windowSamples(in) < 1 {
 		w.add("impulse.inputBlocks[0].windowSizeMs", "a window of %d ms at %v Hz holds no sample", in.WindowSizeMs, in.FrequencyHz)
 		return
 	}
 	if in.Type == studio.InputTimeSeries {
-		for i, b := range d.Impulse.DSPBlocks {
+		for i, b := range im.def.Impulse.DSPBlocks {
 			if n := windowSamples(in) * len(b.Axes); n > maxWindowValues {
 				w.add(index("impulse.dspBlocks", i), "a window of %d ms at %v Hz holds %d values, more than %d", in.WindowSizeMs, in.FrequencyHz, n, maxWindowValues)
 				return
 			}
 		}
 	}
-	shapes := make(map[int]*dspShape, len(d.Impulse.DSPBlocks))
-	for i := range d.Impulse.DSPBlocks {
-		b := d.Impulse.DSPBlocks[i]
-		di := d.dspInput(&b)
-		blk, err := dsp.New(b.Type, b.ImplementationVersion, d.DSP[b.ID], di)
+	shapes := make(map[int]*dspShape, len(im.def.Impulse.DSPBlocks))
+	for i := range im.def.Impulse.DSPBlocks {
+		b := im.def.Impulse.DSPBlocks[i]
+		di := im.dspInput(&b)
+		blk, err := dsp.New(b.Type, b.ImplementationVersion, im.def.DSP[b.ID], di)
 		if err != nil {
 			reportDSPError(w, b.ID, index("impulse.dspBlocks", i), err)
 			continue
 		}
-		d.Impulse.DSPBlocks[i].ValuesPerAxis = blk.NumFeatures() / max(1, di.Axes)
+		im.def.Impulse.DSPBlocks[i].ValuesPerAxis = blk.NumFeatures() / max(1, di.Axes)
 		if in.Type == studio.InputImage {
-			d.Impulse.DSPBlocks[i].ValuesPerAxis = blk.NumFeatures()
+			im.def.Impulse.DSPBlocks[i].ValuesPerAxis = blk.NumFeatures()
 		}
-		shapes[b.ID] = &dspShape{block: d.Impulse.DSPBlocks[i], in: di, proto: blk}
+		shapes[b.ID] = &dspShape{block: im.def.Impulse.DSPBlocks[i], in: di, proto: blk}
 	}
-	if len(shapes) != len(d.Impulse.DSPBlocks) {
+	if len(shapes) != len(im.def.Impulse.DSPBlocks) {
 		return
 	}
-	d.shapes = shapes
-	for _, lb := range d.Impulse.LearnBlocks {
-		p := d.Learn[lb.ID]
+	im.shapes = shapes
+	for _, lb := range im.def.Impulse.LearnBlocks {
+		p := im.def.Learn[lb.ID]
 		path := child("learn", strconv.Itoa(lb.ID))
 		switch {
 		case p.Keras != nil:
-			d.fillKeras(lb, p.Keras)
+			im.fillKeras(lb, p.Keras)
 		case p.Anomaly != nil:
-			n := d.NumFeatures(lb.ID)
+			n := im.NumFeatures(lb.ID)
 			for i, a := range p.Anomaly.Axes {
 				if a >= n {
 					w.add(index(child(path, "axes"), i), "feature %d does not exist: the learn block's DSP blocks produce %d features", a, n)
@@ -113,7 +113,7 @@ func (d *Definition) build(w *walker) {
 		}
 	}
 	if len(w.problems) > 0 {
-		d.shapes = nil
+		im.shapes = nil
 	}
 }
 
@@ -138,16 +138,16 @@ func reportDSPError(w *walker, id int, blockPath string, err error) {
 
 // fillKeras sets the unset settings of a Keras block to Studio's defaults
 // for its input.
-func (d *Definition) fillKeras(lb studio.LearnBlock, k *KerasParams) {
-	def := learn.DefaultConfig(d.learnInput(lb))
+func (im *Impulse) fillKeras(lb studio.LearnBlock, k *KerasParams) {
+	def := learn.DefaultConfig(im.learnInput(lb))
 	k.Mode = cmp.Or(k.Mode, def.Mode)
 	k.SelectedModelType = cmp.Or(k.SelectedModelType, def.SelectedModelType)
 	if k.MinimumConfidenceRating == nil && lb.Type == studio.LearnKeras {
 		r := def.MinimumConfidenceRating
 		k.MinimumConfidenceRating = &r
 	}
-	if !k.hasLayers {
-		k.VisualLayers, k.hasLayers = def.VisualLayers, true
+	if k.VisualLayers == nil {
+		k.VisualLayers = def.VisualLayers
 	}
 	k.TrainingCycles = cmp.Or(k.TrainingCycles, def.TrainingCycles)
 	k.LearningRate = cmp.Or(k.LearningRate, def.LearningRate)
@@ -165,10 +165,10 @@ func (d *Definition) fillKeras(lb studio.LearnBlock, k *KerasParams) {
 // learnInput returns the shape of a learn block's input as the learn package
 // reads it: a single MFCC, MFE or spectrogram block gives frames of values,
 // a single image block an image, anything else a flat vector.
-func (d *Definition) learnInput(lb studio.LearnBlock) learn.Input {
-	n := d.NumFeatures(lb.ID)
+func (im *Impulse) learnInput(lb studio.LearnBlock) learn.Input {
+	n := im.NumFeatures(lb.ID)
 	if len(lb.DSP) == 1 {
-		s := d.shapes[lb.DSP[0]]
+		s := im.shapes[lb.DSP[0]]
 		out := s.proto.Output()
 		h := out.Shape.Height
 		info, _ := dsp.Lookup(s.block.Type)
@@ -189,8 +189,8 @@ func (d *Definition) learnInput(lb studio.LearnBlock) learn.Input {
 	return learn.Input{Kind: learn.InputFlat, Width: n}
 }
 
-func (d *Definition) learnBlock(id int) (studio.LearnBlock, error) {
-	for _, lb := range d.Impulse.LearnBlocks {
+func (im *Impulse) learnBlock(id int) (studio.LearnBlock, error) {
+	for _, lb := range im.def.Impulse.LearnBlocks {
 		if lb.ID == id {
 			return lb, nil
 		}
@@ -198,66 +198,48 @@ func (d *Definition) learnBlock(id int) (studio.LearnBlock, error) {
 	return studio.LearnBlock{}, fmt.Errorf("impulse: no learn block with id %d", id)
 }
 
-// errNotResolved is returned by the accessors that need the window shape
-// before the definition is Ready.
-var errNotResolved = errors.New("impulse: definition is not resolved: its input frequency or axes are unknown (call Resolve with the dataset)")
-
-// mustBeReady panics unless the DSP blocks are built.
-func (d *Definition) mustBeReady() {
-	if d.shapes == nil {
-		panic(errNotResolved.Error())
-	}
-}
-
 // NumFeatures returns the length of a learn block's feature vector: the sum
 // of its DSP blocks' feature counts, or 0 for an unknown block. It panics if
 // the definition is not Ready.
-func (d *Definition) NumFeatures(learnID int) int {
-	d.mustBeReady()
-	lb, err := d.learnBlock(learnID)
+func (im *Impulse) NumFeatures(learnID int) int {
+	lb, err := im.learnBlock(learnID)
 	if err != nil {
 		return 0
 	}
 	n := 0
 	for _, id := range lb.DSP {
-		n += d.shapes[id].proto.NumFeatures()
+		n += im.shapes[id].proto.NumFeatures()
 	}
 	return n
 }
 
 // LearnInput returns the shape of a learn block's features as the learn
 // package reads them.
-func (d *Definition) LearnInput(learnID int) (learn.Input, error) {
-	if d.shapes == nil {
-		return learn.Input{}, errNotResolved
-	}
-	lb, err := d.learnBlock(learnID)
+func (im *Impulse) LearnInput(learnID int) (learn.Input, error) {
+	lb, err := im.learnBlock(learnID)
 	if err != nil {
 		return learn.Input{}, err
 	}
-	return d.learnInput(lb), nil
+	return im.learnInput(lb), nil
 }
 
 // KerasConfig returns the training settings of a keras or keras-regression
 // block, with Studio's defaults for its input, and the shape of its input.
-func (d *Definition) KerasConfig(learnID int) (learn.Config, learn.Input, error) {
-	if d.shapes == nil {
-		return learn.Config{}, learn.Input{}, errNotResolved
-	}
-	lb, err := d.learnBlock(learnID)
+func (im *Impulse) KerasConfig(learnID int) (learn.Config, learn.Input, error) {
+	lb, err := im.learnBlock(learnID)
 	if err != nil {
 		return learn.Config{}, learn.Input{}, err
 	}
-	p := d.Learn[learnID]
+	p := im.def.Learn[learnID]
 	if p == nil || p.Keras == nil {
 		return learn.Config{}, learn.Input{}, fmt.Errorf("impulse: learn block %d is a %q block, not a keras block", learnID, lb.Type)
 	}
-	return p.Keras.Config(), d.learnInput(lb), nil
+	return p.Keras.Config(), im.learnInput(lb), nil
 }
 
 // KMeansConfig returns the settings of an anomaly (K-means) block.
-func (d *Definition) KMeansConfig(learnID int) (anomaly.KMeansConfig, error) {
-	p, err := d.anomalyParams(learnID, studio.LearnAnomaly)
+func (im *Impulse) KMeansConfig(learnID int) (anomaly.KMeansConfig, error) {
+	p, err := im.anomalyParams(learnID, studio.LearnAnomaly)
 	if err != nil {
 		return anomaly.KMeansConfig{}, err
 	}
@@ -267,8 +249,8 @@ func (d *Definition) KMeansConfig(learnID int) (anomaly.KMeansConfig, error) {
 }
 
 // GMMConfig returns the settings of an anomaly-gmm block.
-func (d *Definition) GMMConfig(learnID int) (anomaly.GMMConfig, error) {
-	p, err := d.anomalyParams(learnID, studio.LearnAnomalyGMM)
+func (im *Impulse) GMMConfig(learnID int) (anomaly.GMMConfig, error) {
+	p, err := im.anomalyParams(learnID, studio.LearnAnomalyGMM)
 	if err != nil {
 		return anomaly.GMMConfig{}, err
 	}
@@ -292,18 +274,15 @@ func (p *AnomalyParams) threshold() (float64, []studio.BlockThreshold) {
 	return r, p.Thresholds
 }
 
-func (d *Definition) anomalyParams(learnID int, typ string) (*AnomalyParams, error) {
-	if d.shapes == nil {
-		return nil, errNotResolved
-	}
-	lb, err := d.learnBlock(learnID)
+func (im *Impulse) anomalyParams(learnID int, typ string) (*AnomalyParams, error) {
+	lb, err := im.learnBlock(learnID)
 	if err != nil {
 		return nil, err
 	}
 	if lb.Type != typ {
 		return nil, fmt.Errorf("impulse: learn block %d is a %q block, not %q", learnID, lb.Type, typ)
 	}
-	p := d.Learn[learnID]
+	p := im.def.Learn[learnID]
 	if p == nil || p.Anomaly == nil {
 		return nil, fmt.Errorf("impulse: learn block %d has no anomaly parameters in Definition.Learn", learnID)
 	}
@@ -314,9 +293,8 @@ func (d *Definition) anomalyParams(learnID int, typ string) (*AnomalyParams, err
 // names ("accX RMS", "accY Spectral Power 0.49 - 1.46 Hz"), or nil for blocks
 // without labels (raw, image, spectrogram, MFE, MFCC). It panics if the
 // definition is not Ready.
-func (d *Definition) FeatureLabels(dspID int) []string {
-	d.mustBeReady()
-	s := d.shapes[dspID]
+func (im *Impulse) FeatureLabels(dspID int) []string {
+	s := im.shapes[dspID]
 	if s == nil {
 		return nil
 	}
@@ -356,15 +334,14 @@ func featureLabels(s *dspShape) []string {
 // the concatenated order: the DSP blocks' feature labels, or "<block name>
 // <index>" for blocks without labels. It panics if the definition is not
 // Ready.
-func (d *Definition) LearnFeatureLabels(learnID int) []string {
-	d.mustBeReady()
-	lb, err := d.learnBlock(learnID)
+func (im *Impulse) LearnFeatureLabels(learnID int) []string {
+	lb, err := im.learnBlock(learnID)
 	if err != nil {
 		return nil
 	}
 	var out []string
 	for _, id := range lb.DSP {
-		s := d.shapes[id]
+		s := im.shapes[id]
 		if l := featureLabels(s); l != nil {
 			out = append(out, l...)
 			continue
@@ -395,28 +372,19 @@ func (d *Definition) checkParamNames(w *walker) {
 	}
 }
 
-// Resolve completes the definition from a dataset, as Studio does when an
+// resolve completes the definition from a dataset, as Studio does when an
 // impulse is created: a time-series input block without frequencyHz gets the
 // most common sampling frequency of the training samples (all samples when
 // there are none), one without axes the axes of the first such sample, and
-// DSP blocks without axes the input block's axes. It then checks the
-// definition against the data — every sample must be of the input block's
-// kind and have its axes — builds every block for the window shape and fills
-// in the learn blocks' defaults (giving blocks without an entry in Learn one),
-// and reports every problem in a *DefinitionError, whose File is the file
-// LoadDefinition read.
-func (d *Definition) Resolve(ds *dataset.Dataset) error {
-	w := new(walker)
-	d.fillLearnDefaults()
-	if len(d.Impulse.InputBlocks) != 1 {
-		w.add("impulse.inputBlocks", "must hold exactly one input block")
-		return w.err(d.file)
-	}
+// DSP blocks without axes the input block's axes. It checks the definition
+// against the data — every sample must be of the input block's kind and
+// have its axes — and reports the problems to w.
+func (d *Definition) resolve(w *walker, ds *dataset.Dataset) {
 	in := &d.Impulse.InputBlocks[0]
 	const path = "impulse.inputBlocks[0]"
 	if len(ds.Samples) == 0 {
 		w.add("", "the dataset has no samples")
-		return w.err(d.file)
+		return
 	}
 	ref := ds.Category(dataset.CategoryTraining)
 	if len(ref) == 0 {
@@ -432,7 +400,7 @@ func (d *Definition) Resolve(ds *dataset.Dataset) error {
 		}
 		if len(images) > 0 {
 			w.add(child(path, "type"), "the input block is time-series but %d samples are images (first: %s)", len(images), images[0].Path)
-			return w.err(d.file)
+			return
 		}
 		if len(in.Axes) == 0 {
 			in.Axes = sensorNames(ref[0])
@@ -468,10 +436,6 @@ func (d *Definition) Resolve(ds *dataset.Dataset) error {
 	default:
 		w.add(child(path, "type"), "input block type %q is not supported", in.Type)
 	}
-	if len(w.problems) == 0 {
-		d.build(w)
-	}
-	return w.err(d.file)
 }
 
 // inheritAxes gives a DSP block of a time-series impulse the input block's

@@ -243,7 +243,7 @@ func (r *TestReport) Response() studio.ClassifyJobResponse {
 		resp.Accuracy = metrics.TestAccuracy{SummaryPerClass: map[string]metrics.GoodBad{},
 			ConfusionMatrixValues: map[string]map[string]int{}, AllLabels: []string{}, MSEScore: &mse}
 	}
-	freq := m.def.Impulse.InputBlocks[0].FrequencyHz
+	freq := m.im.def.Impulse.InputBlocks[0].FrequencyHz
 	for i, s := range r.samples {
 		wins := r.perSmp[i]
 		mr := studio.ModelResult{SampleID: s.ID, Sample: studio.NewSample(s, r.created)}

@@ -58,7 +58,7 @@ var ErrDataset = errors.New("impulse: unusable dataset")
 // stops the job at the next batch or iteration; Train then logs
 // "Terminated by user" and returns ctx's error and no model. Two Train
 // calls share nothing.
-func Train(ctx context.Context, def *Definition, ds *dataset.Dataset, opt TrainOptions) (m *Model, err error) {
+func Train(ctx context.Context, im *Impulse, ds *dataset.Dataset, opt TrainOptions) (m *Model, err error) {
 	log := &jobLog{jobID: opt.JobID, events: opt.Events}
 	defer func() {
 		if err != nil && ctx.Err() != nil {
@@ -71,42 +71,37 @@ func Train(ctx context.Context, def *Definition, ds *dataset.Dataset, opt TrainO
 		created = time.Now().UTC()
 	}
 	created = created.Truncate(time.Millisecond)
-	if !def.Ready() {
-		if err := def.Resolve(ds); err != nil {
-			return nil, err
-		}
-	}
 	train := ds.Category(dataset.CategoryTraining)
 	if len(train) == 0 {
 		return nil, fmt.Errorf("%w: %s has no training samples", ErrDataset, ds.Dir)
 	}
 	log.printf("Job started")
 	log.printf("Generating features for %d training samples...", len(train))
-	feats, err := def.GenerateFeatures(ctx, train, &FeatureOptions{Workers: opt.Workers, Created: created})
+	feats, err := im.GenerateFeatures(ctx, train, &FeatureOptions{Workers: opt.Workers, Created: created})
 	if err != nil {
 		return nil, err
 	}
 	log.printf("Generating features OK (%d windows)", len(feats.Windows))
 	if len(feats.Windows) == 0 {
 		return nil, fmt.Errorf("%w: the training samples of %s give no windows (are they shorter than the %d ms window?)",
-			ErrDataset, ds.Dir, def.Impulse.InputBlocks[0].WindowSizeMs)
+			ErrDataset, ds.Dir, im.def.Impulse.InputBlocks[0].WindowSizeMs)
 	}
 	dspConfigs, err := feats.DSPBlockConfigs()
 	if err != nil {
 		return nil, err
 	}
 
-	m = &Model{def: def, created: created, seed: opt.Seed, targets: opt.Targets, dspConfigs: dspConfigs}
-	for _, lb := range def.Impulse.LearnBlocks {
+	m = &Model{im: im, created: created, seed: opt.Seed, targets: opt.Targets, dspConfigs: dspConfigs}
+	for _, lb := range im.def.Impulse.LearnBlocks {
 		switch lb.Type {
 		case studio.LearnKeras, studio.LearnKerasRegression:
-			kb, err := trainKeras(ctx, log, def, lb, feats, opt, created)
+			kb, err := trainKeras(ctx, log, im, lb, feats, opt, created)
 			if err != nil {
 				return nil, fmt.Errorf("learn block %d (%s): %w", lb.ID, lb.Name, err)
 			}
 			m.keras = append(m.keras, kb)
 		case studio.LearnAnomaly, studio.LearnAnomalyGMM:
-			ab, err := trainAnomaly(ctx, log, def, lb, feats, opt, created)
+			ab, err := trainAnomaly(ctx, log, im, lb, feats, opt, created)
 			if err != nil {
 				return nil, fmt.Errorf("learn block %d (%s): %w", lb.ID, lb.Name, err)
 			}
@@ -156,8 +151,8 @@ const regressionThresholdKey = "max_abs_error"
 // (Studio's feature explorer shows at most 2000).
 const maxPredictions = 2000
 
-func trainKeras(ctx context.Context, log *jobLog, def *Definition, lb studio.LearnBlock, feats *Features, opt TrainOptions, created time.Time) (*kerasBlock, error) {
-	cfg, in, err := def.KerasConfig(lb.ID)
+func trainKeras(ctx context.Context, log *jobLog, im *Impulse, lb studio.LearnBlock, feats *Features, opt TrainOptions, created time.Time) (*kerasBlock, error) {
+	cfg, in, err := im.KerasConfig(lb.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +189,7 @@ func trainKeras(ctx context.Context, log *jobLog, def *Definition, lb studio.Lea
 		d.Labels = []string{"value"}
 		kb.classes = d.Labels
 		kb.threshold = 1
-		if p := def.Learn[lb.ID]; p != nil && p.Keras != nil && p.Keras.MinimumConfidenceRating != nil {
+		if p := im.def.Learn[lb.ID]; p != nil && p.Keras != nil && p.Keras.MinimumConfidenceRating != nil {
 			kb.threshold = *p.Keras.MinimumConfidenceRating
 		}
 	} else {
@@ -299,7 +294,7 @@ func trainKeras(ctx context.Context, log *jobLog, def *Definition, lb studio.Lea
 		ImageInputScaling:      "0..1",
 		Thresholds:             thresholds,
 	}
-	kb.config = kerasConfig(def, lb, cfg, in, feats, kb, thresholds)
+	kb.config = kerasConfig(im, lb, cfg, in, feats, kb, thresholds)
 	return kb, nil
 }
 
@@ -367,10 +362,10 @@ func predictions(ctx context.Context, p learn.Predictor, X *mat.Dense, d learn.D
 
 // kerasConfig assembles Studio's KerasConfig of a trained block from its
 // configuration with defaults (learn.Config.WithDefaults).
-func kerasConfig(def *Definition, lb studio.LearnBlock, cfg learn.Config, in learn.Input, feats *Features, kb *kerasBlock, thresholds []studio.BlockThreshold) studio.KerasConfig {
+func kerasConfig(im *Impulse, lb studio.LearnBlock, cfg learn.Config, in learn.Input, feats *Features, kb *kerasBlock, thresholds []studio.BlockThreshold) studio.KerasConfig {
 	split, weights := *cfg.TrainTestSplit, cfg.AutoClassWeights
 	return studio.KerasConfig{
-		Dependencies:            dependencies(def, lb, feats, kb.classes),
+		Dependencies:            dependencies(im, lb, feats, kb.classes),
 		Trained:                 true,
 		Name:                    lb.Name,
 		Type:                    lb.Type,
@@ -393,16 +388,16 @@ func kerasConfig(def *Definition, lb studio.LearnBlock, cfg learn.Config, in lea
 }
 
 // dependencies describes what feeds a learn block (Studio's DependencyData).
-func dependencies(def *Definition, lb studio.LearnBlock, feats *Features, outputs []string) anomaly.Dependencies {
+func dependencies(im *Impulse, lb studio.LearnBlock, feats *Features, outputs []string) anomaly.Dependencies {
 	var names []string
 	for _, id := range lb.DSP {
-		for _, b := range def.Impulse.DSPBlocks {
+		for _, b := range im.def.Impulse.DSPBlocks {
 			if b.ID == id {
 				names = append(names, b.Name)
 			}
 		}
 	}
-	return anomaly.Dependencies{Classes: feats.Classes, BlockNames: names, FeatureCount: def.NumFeatures(lb.ID),
+	return anomaly.Dependencies{Classes: feats.Classes, BlockNames: names, FeatureCount: im.NumFeatures(lb.ID),
 		SampleCount: len(feats.Windows), OutputClasses: outputs}
 }
 
@@ -437,7 +432,7 @@ func metricsNetwork(ops []learn.Op, dtype device.DType) *device.Network {
 	return n
 }
 
-func trainAnomaly(ctx context.Context, log *jobLog, def *Definition, lb studio.LearnBlock, feats *Features, opt TrainOptions, created time.Time) (*anomalyBlock, error) {
+func trainAnomaly(ctx context.Context, log *jobLog, im *Impulse, lb studio.LearnBlock, feats *Features, opt TrainOptions, created time.Time) (*anomalyBlock, error) {
 	X, err := feats.Learn(lb.ID)
 	if err != nil {
 		return nil, err
@@ -445,7 +440,7 @@ func trainAnomaly(ctx context.Context, log *jobLog, def *Definition, lb studio.L
 	ab := &anomalyBlock{block: lb}
 	switch lb.Type {
 	case studio.LearnAnomaly:
-		cfg, err := def.KMeansConfig(lb.ID)
+		cfg, err := im.KMeansConfig(lb.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -460,7 +455,7 @@ func trainAnomaly(ctx context.Context, log *jobLog, def *Definition, lb studio.L
 		}
 		ab.model = km
 	case studio.LearnAnomalyGMM:
-		cfg, err := def.GMMConfig(lb.ID)
+		cfg, err := im.GMMConfig(lb.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -472,7 +467,7 @@ func trainAnomaly(ctx context.Context, log *jobLog, def *Definition, lb studio.L
 		ab.model = g
 	}
 	log.printf("Training anomaly detection model OK (threshold %.4g)", ab.model.Threshold())
-	cfg, err := ab.model.BlockConfig(lb.Name, def.LearnFeatureLabels(lb.ID), dependencies(def, lb, feats, []string{"anomaly"}))
+	cfg, err := ab.model.BlockConfig(lb.Name, im.LearnFeatureLabels(lb.ID), dependencies(im, lb, feats, []string{"anomaly"}))
 	if err != nil {
 		return nil, err
 	}

@@ -42,7 +42,7 @@ func gestures(t *testing.T) (*impulse.Definition, *dataset.Dataset) {
 func TestTrainGestures(t *testing.T) {
 	def, ds := gestures(t)
 	var events []studio.Event
-	m, err := impulse.Train(context.Background(), def, ds, impulse.TrainOptions{Seed: 3, JobID: 7, Created: trainTime,
+	m, err := compileTrain(context.Background(), def, ds, impulse.TrainOptions{Seed: 3, JobID: 7, Created: trainTime,
 		Events: func(e studio.Event) { events = append(events, e) }})
 	if err != nil {
 		t.Fatal(err)
@@ -113,7 +113,7 @@ func TestTrainDeterministic(t *testing.T) {
 	var dirs [2]string
 	for i := range outs {
 		def, ds := gestures(t)
-		m, err := impulse.Train(context.Background(), def, ds, impulse.TrainOptions{Seed: 11, Created: trainTime})
+		m, err := compileTrain(context.Background(), def, ds, impulse.TrainOptions{Seed: 11, Created: trainTime})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -145,7 +145,7 @@ func TestTrainDeterministic(t *testing.T) {
 
 	// Saved and loaded, the model classifies exactly as before.
 	def, ds := gestures(t)
-	m, err := impulse.Train(context.Background(), def, ds, impulse.TrainOptions{Seed: 11, Created: trainTime})
+	m, err := compileTrain(context.Background(), def, ds, impulse.TrainOptions{Seed: 11, Created: trainTime})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func TestTrainCancelled(t *testing.T) {
 	defer cancel()
 	var log strings.Builder
 	var finished *studio.Event
-	m, err := impulse.Train(ctx, def, ds, impulse.TrainOptions{Seed: 3, Events: func(e studio.Event) {
+	m, err := compileTrain(ctx, def, ds, impulse.TrainOptions{Seed: 3, Events: func(e studio.Event) {
 		if e.Type == studio.EventFinished {
 			finished = &e
 			return
@@ -203,12 +203,12 @@ func TestTrainBadData(t *testing.T) {
 			single = append(single, s)
 		}
 	}
-	_, err := impulse.Train(context.Background(), def, &dataset.Dataset{Dir: "one-class", Samples: single}, impulse.TrainOptions{})
+	_, err := compileTrain(context.Background(), def, &dataset.Dataset{Dir: "one-class", Samples: single}, impulse.TrainOptions{})
 	if !errors.Is(err, impulse.ErrDataset) || !strings.Contains(err.Error(), "single class") {
 		t.Errorf("single class: %v", err)
 	}
 	def, _ = gestures(t)
-	_, err = impulse.Train(context.Background(), def, &dataset.Dataset{Dir: "testing-only", Samples: ds.Category(dataset.CategoryTesting)}, impulse.TrainOptions{})
+	_, err = compileTrain(context.Background(), def, &dataset.Dataset{Dir: "testing-only", Samples: ds.Category(dataset.CategoryTesting)}, impulse.TrainOptions{})
 	if !errors.Is(err, impulse.ErrDataset) || !strings.Contains(err.Error(), "no training samples") {
 		t.Errorf("no training samples: %v", err)
 	}
@@ -219,7 +219,7 @@ func TestTrainBadData(t *testing.T) {
 func TestTrainConcurrentJobs(t *testing.T) {
 	alone := func(seed uint64) []byte {
 		def, ds := gestures(t)
-		m, err := impulse.Train(context.Background(), def, ds, impulse.TrainOptions{Seed: seed, Created: trainTime})
+		m, err := compileTrain(context.Background(), def, ds, impulse.TrainOptions{Seed: seed, Created: trainTime})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -232,7 +232,7 @@ func TestTrainConcurrentJobs(t *testing.T) {
 	for i := range got {
 		go func() {
 			def, ds := gestures(t)
-			m, err := impulse.Train(context.Background(), def, ds, impulse.TrainOptions{Seed: uint64(i + 1), JobID: i + 1, Created: trainTime})
+			m, err := compileTrain(context.Background(), def, ds, impulse.TrainOptions{Seed: uint64(i + 1), JobID: i + 1, Created: trainTime})
 			if err == nil {
 				got[i], err = json.Marshal(m.Detailed())
 			}
@@ -258,7 +258,7 @@ func TestTrainConcurrentJobs(t *testing.T) {
 // validation results of a trained (or loaded) impulse.
 func TestModelValidation(t *testing.T) {
 	def, ds := gestures(t)
-	m, err := impulse.Train(context.Background(), def, ds, impulse.TrainOptions{Seed: 3, Created: trainTime})
+	m, err := compileTrain(context.Background(), def, ds, impulse.TrainOptions{Seed: 3, Created: trainTime})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,7 +292,7 @@ func TestModelValidation(t *testing.T) {
 // float32 networks as asked, and that the switch leaves the model as it was.
 func TestModelType(t *testing.T) {
 	def, ds := gestures(t)
-	m, err := impulse.Train(context.Background(), def, ds, impulse.TrainOptions{Seed: 3, Created: trainTime})
+	m, err := compileTrain(context.Background(), def, ds, impulse.TrainOptions{Seed: 3, Created: trainTime})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -384,7 +384,7 @@ func TestResponseEveryLearnBlock(t *testing.T) {
 	_, ds := gestures(t)
 	test := func(d *impulse.Definition, samples []*dataset.Sample) *impulse.TestReport {
 		t.Helper()
-		m, err := impulse.Train(context.Background(), d, ds, impulse.TrainOptions{Seed: 3, Created: trainTime})
+		m, err := compileTrain(context.Background(), d, ds, impulse.TrainOptions{Seed: 3, Created: trainTime})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -449,7 +449,7 @@ func TestResponseEveryLearnBlock(t *testing.T) {
 func TestModelTestErrors(t *testing.T) {
 	t.Parallel()
 	def, ds := gestures(t)
-	m, err := impulse.Train(context.Background(), def, ds, impulse.TrainOptions{Seed: 3, Created: trainTime})
+	m, err := compileTrain(context.Background(), def, ds, impulse.TrainOptions{Seed: 3, Created: trainTime})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -498,7 +498,7 @@ func TestTrainRegression(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := impulse.Train(context.Background(), def, relabelled, impulse.TrainOptions{Seed: 3, Created: trainTime})
+	m, err := compileTrain(context.Background(), def, relabelled, impulse.TrainOptions{Seed: 3, Created: trainTime})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -547,7 +547,7 @@ func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk ful
 func TestLoadModelErrors(t *testing.T) {
 	t.Parallel()
 	def, ds := gestures(t)
-	m, err := impulse.Train(context.Background(), def, ds, impulse.TrainOptions{Seed: 3, Created: trainTime})
+	m, err := compileTrain(context.Background(), def, ds, impulse.TrainOptions{Seed: 3, Created: trainTime})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -610,4 +610,13 @@ func TestLoadModelErrors(t *testing.T) {
 	if _, err := impulse.LoadModel(filepath.Join(t.TempDir(), "none")); !errors.Is(err, impulse.ErrModel) {
 		t.Errorf("missing folder: error %v", err)
 	}
+}
+
+// compileTrain compiles def against ds and trains it.
+func compileTrain(ctx context.Context, def *impulse.Definition, ds *dataset.Dataset, opt impulse.TrainOptions) (*impulse.Model, error) {
+	im, err := impulse.Compile(def, ds)
+	if err != nil {
+		return nil, err
+	}
+	return impulse.Train(ctx, im, ds, opt)
 }

@@ -42,7 +42,7 @@ type Window struct {
 // the impulse's DSP blocks. It holds the blocks and scratch buffers, so it is
 // not safe for concurrent use: make one per goroutine with NewProcessor.
 type Processor struct {
-	def    *Definition
+	im     *Impulse
 	in     *studio.InputBlock
 	n      int // values per axis of a window (time series)
 	blocks map[int]*procBlock
@@ -66,19 +66,15 @@ type procBlock struct {
 	axes  []int // indices of the block's axes in the prepared sample's sensors
 }
 
-// NewProcessor returns a Processor for the definition, which must be Ready
-// (Resolve it with the dataset first when it is not).
-func (d *Definition) NewProcessor() (*Processor, error) {
-	if d.shapes == nil {
-		return nil, errNotResolved
-	}
-	p := &Processor{def: d, in: &d.Impulse.InputBlocks[0], blocks: map[int]*procBlock{}}
+// NewProcessor returns a Processor for the impulse.
+func (im *Impulse) NewProcessor() (*Processor, error) {
+	p := &Processor{im: im, in: &im.def.Impulse.InputBlocks[0], blocks: map[int]*procBlock{}}
 	if p.in.Type == studio.InputTimeSeries {
 		p.n = windowSamples(p.in)
 	}
-	for _, b := range d.Impulse.DSPBlocks {
-		s := d.shapes[b.ID]
-		blk, err := dsp.New(b.Type, b.ImplementationVersion, d.DSP[b.ID], s.in)
+	for _, b := range im.def.Impulse.DSPBlocks {
+		s := im.shapes[b.ID]
+		blk, err := dsp.New(b.Type, b.ImplementationVersion, im.def.DSP[b.ID], s.in)
 		if err != nil {
 			return nil, fmt.Errorf("impulse: DSP block %d: %w", b.ID, err)
 		}
@@ -356,7 +352,7 @@ func (p *Processor) AppendFeatures(dst []float64, s *dataset.Sample, w Window, d
 // AppendLearnFeatures appends the features a learn block reads for window w
 // of s: the features of its DSP blocks, concatenated in its order.
 func (p *Processor) AppendLearnFeatures(dst []float64, s *dataset.Sample, w Window, learnID int) ([]float64, error) {
-	lb, err := p.def.learnBlock(learnID)
+	lb, err := p.im.learnBlock(learnID)
 	if err != nil {
 		return dst, err
 	}

@@ -13,9 +13,9 @@ import (
 
 // rawDef returns a definition with one raw block (whose features are the
 // window itself) over the given axes.
-func rawDef(t *testing.T, windowMs, increaseMs int, freq float64, axes, dspAxes string, pad bool, extra string) *Definition {
+func rawDef(t *testing.T, windowMs, increaseMs int, freq float64, axes, dspAxes string, pad bool, extra string) *Impulse {
 	t.Helper()
-	return mustParse(t, fmt.Sprintf(`{"impulse": {"inputBlocks": [{"id": 1, "type": "time-series", "windowSizeMs": %d, "windowIncreaseMs": %d,
+	return mustCompile(t, fmt.Sprintf(`{"impulse": {"inputBlocks": [{"id": 1, "type": "time-series", "windowSizeMs": %d, "windowIncreaseMs": %d,
 	  "classificationWindowIncreaseMs": 100, "frequencyHz": %v, "axes": [%s], "padZeros": %v %s}],
 	  "dspBlocks": [{"id": 2, "type": "raw", "axes": [%s]}], "learnBlocks": [{"id": 3, "type": "keras", "dsp": [2]}]}}`,
 		windowMs, increaseMs, freq, axes, pad, extra, dspAxes))
@@ -189,11 +189,11 @@ func TestResampling(t *testing.T) {
 func TestUnusableSamples(t *testing.T) {
 	t.Parallel()
 	ts := rawDef(t, 1000, 500, 100, `"a"`, `"a"`, true, "")
-	img := mustParse(t, `{"impulse": {"inputBlocks": [{"id": 1, "type": "image", "imageWidth": 2, "imageHeight": 2, "resizeMethod": "nearest"}],
+	img := mustCompile(t, `{"impulse": {"inputBlocks": [{"id": 1, "type": "image", "imageWidth": 2, "imageHeight": 2, "resizeMethod": "nearest"}],
 	  "dspBlocks": [{"id": 2, "type": "image"}], "learnBlocks": [{"id": 3, "type": "keras", "dsp": [2]}]}}`)
 	cases := []struct {
 		name string
-		def  *Definition
+		def  *Impulse
 		s    *dataset.Sample
 	}{
 		{"empty image", img, &dataset.Sample{ID: 1, Path: "e.png", Image: image.NewRGBA(image.Rect(0, 0, 3, 0))}},

@@ -105,7 +105,11 @@ func train(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	start := time.Now()
-	m, err := impulse.Train(ctx, def, ds, impulse.TrainOptions{Seed: *seed, JobID: 1, Events: events, Targets: targets})
+	im, err := impulse.Compile(def, ds)
+	if err != nil {
+		return err
+	}
+	m, err := impulse.Train(ctx, im, ds, impulse.TrainOptions{Seed: *seed, JobID: 1, Events: events, Targets: targets})
 	if err != nil {
 		if ctx.Err() != nil {
 			return errTerminated

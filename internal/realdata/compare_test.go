@@ -106,7 +106,7 @@ type run struct {
 
 // trainAndTest trains the impulse with one seed and tests it on the
 // testing category, with the selected model type and with float32.
-func trainAndTest(t *testing.T, def *impulse.Definition, ds *dataset.Dataset, seed uint64) run {
+func trainAndTest(t *testing.T, im *impulse.Impulse, ds *dataset.Dataset, seed uint64) run {
 	t.Helper()
 	ctx := context.Background()
 	var fit time.Duration
@@ -120,7 +120,7 @@ func trainAndTest(t *testing.T, def *impulse.Definition, ds *dataset.Dataset, se
 		}
 	}
 	start := time.Now()
-	m, err := impulse.Train(ctx, def, ds, impulse.TrainOptions{Seed: seed, Events: events})
+	m, err := impulse.Train(ctx, im, ds, impulse.TrainOptions{Seed: seed, Events: events})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func trainAndTest(t *testing.T, def *impulse.Definition, ds *dataset.Dataset, se
 	r.accuracy = rep.Summary.Accuracy()
 	r.weightedF1 = rep.Classification.Report.WeightedAvg.F1
 	r.auc, r.hasAUC = rep.AnomalyAUC, rep.HasAnomalyAUC
-	minScore := minimumConfidence(t, def)
+	minScore := minimumConfidence(t, im)
 	r.noAnomaly, r.argmax, r.flagged = classifierAccuracy(rep, m.Labels(), minScore)
 
 	rep32, err := m.Test(ctx, test, impulse.TestOptions{ModelType: "float32"})
@@ -151,10 +151,10 @@ func trainAndTest(t *testing.T, def *impulse.Definition, ds *dataset.Dataset, se
 }
 
 // minimumConfidence is the first classifier's min_score.
-func minimumConfidence(t *testing.T, def *impulse.Definition) float64 {
-	for _, lb := range def.Impulse.LearnBlocks {
+func minimumConfidence(t *testing.T, im *impulse.Impulse) float64 {
+	for _, lb := range im.Definition().Impulse.LearnBlocks {
 		if lb.Type == studio.LearnKeras {
-			cfg, _, err := def.KerasConfig(lb.ID)
+			cfg, _, err := im.KerasConfig(lb.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -285,10 +285,10 @@ func TestAgainstReference(t *testing.T) {
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
 			rr := byName[name]
-			def, ds := load(t, name)
+			im, ds := load(t, name)
 			var runs []run
 			for _, s := range seeds(t, ref) {
-				runs = append(runs, trainAndTest(t, def, ds, s))
+				runs = append(runs, trainAndTest(t, im, ds, s))
 			}
 			n := runs[0].testWindows
 			if n != rr.TestWindows {

@@ -86,40 +86,40 @@ func TestExport(t *testing.T) {
 
 func exportDataset(t *testing.T, name string) *export {
 	ctx := context.Background()
-	def, ds := load(t, name)
+	im, ds := load(t, name)
 	raw, err := os.ReadFile(filepath.Join(impulsesDir, name+".json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	train, err := def.GenerateFeatures(ctx, ds.Category(dataset.CategoryTraining), &impulse.FeatureOptions{Mode: impulse.TrainingWindows})
+	train, err := im.GenerateFeatures(ctx, ds.Category(dataset.CategoryTraining), &impulse.FeatureOptions{Mode: impulse.TrainingWindows})
 	if err != nil {
 		t.Fatal(err)
 	}
-	test, err := def.GenerateFeatures(ctx, ds.Category(dataset.CategoryTesting), &impulse.FeatureOptions{Mode: impulse.ClassificationWindows})
+	test, err := im.GenerateFeatures(ctx, ds.Category(dataset.CategoryTesting), &impulse.FeatureOptions{Mode: impulse.ClassificationWindows})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &export{Dataset: name, Definition: raw, Resolved: def, Classes: train.Classes}
+	e := &export{Dataset: name, Definition: raw, Resolved: im.Definition(), Classes: train.Classes}
 	e.Train = exportWindows(train, train.Classes)
 	e.Test = exportWindows(test, train.Classes)
-	for _, lb := range def.Impulse.LearnBlocks {
+	for _, lb := range im.Definition().Impulse.LearnBlocks {
 		b := exportBlock{ID: lb.ID, Type: lb.Type}
 		switch lb.Type {
 		case studio.LearnKeras:
-			cfg, in, err := def.KerasConfig(lb.ID)
+			cfg, in, err := im.KerasConfig(lb.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
 			cfg = cfg.WithDefaults()
 			b.Config, b.Input = &cfg, &in
 		case studio.LearnAnomaly:
-			c, err := def.KMeansConfig(lb.ID)
+			c, err := im.KMeansConfig(lb.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
 			b.KMeans = c
 		case studio.LearnAnomalyGMM:
-			c, err := def.GMMConfig(lb.ID)
+			c, err := im.GMMConfig(lb.ID)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -44,8 +44,8 @@ func datasetNames(t *testing.T) []string {
 	return names // os.ReadDir sorts by name
 }
 
-// load reads a dataset and its impulse definition, resolved against it.
-func load(t *testing.T, name string) (*impulse.Definition, *dataset.Dataset) {
+// load reads a dataset and its impulse definition, compiled against it.
+func load(t *testing.T, name string) (*impulse.Impulse, *dataset.Dataset) {
 	t.Helper()
 	file := filepath.Join(impulsesDir, name+".json")
 	def, err := impulse.LoadDefinition(file)
@@ -56,8 +56,9 @@ func load(t *testing.T, name string) (*impulse.Definition, *dataset.Dataset) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := def.Resolve(ds); err != nil {
+	im, err := impulse.Compile(def, ds)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return def, ds
+	return im, ds
 }

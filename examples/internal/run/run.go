@@ -153,15 +153,16 @@ func Run(ctx context.Context, ex Example, opt Options, w io.Writer) (*Result, er
 			return nil, err
 		}
 	}
-	if err := def.Resolve(ds); err != nil {
+	im, err := impulse.Compile(def, ds)
+	if err != nil {
 		return nil, err
 	}
-	s := &summary{w: w, ex: ex, def: def, ds: ds, opt: opt, target: target}
+	s := &summary{w: w, ex: ex, im: im, def: im.Definition(), ds: ds, opt: opt, target: target}
 	s.header(defFile, dataDir)
 
 	p := newProgress(w, opt.Terminal)
 	t0 := time.Now()
-	m, err := impulse.Train(ctx, def, ds, impulse.TrainOptions{Seed: opt.Seed, JobID: 1, Events: p.event,
+	m, err := impulse.Train(ctx, im, ds, impulse.TrainOptions{Seed: opt.Seed, JobID: 1, Events: p.event,
 		Targets: []string{target.ID}})
 	p.done()
 	if err != nil {

@@ -23,7 +23,8 @@ import (
 type summary struct {
 	w      io.Writer
 	ex     Example
-	def    *impulse.Definition
+	im     *impulse.Impulse
+	def    *impulse.Definition // the completed definition
 	ds     *dataset.Dataset
 	opt    Options
 	target device.Target
@@ -110,24 +111,24 @@ func describeInput(in studio.InputBlock) string {
 
 // describeLearn summarises a learn block's settings.
 func (s *summary) describeLearn(b studio.LearnBlock) string {
-	nf := s.def.NumFeatures(b.ID)
+	nf := s.im.NumFeatures(b.ID)
 	switch b.Type {
 	case studio.LearnKeras, studio.LearnKerasRegression:
-		cfg, _, err := s.def.KerasConfig(b.ID)
+		cfg, _, err := s.im.KerasConfig(b.ID)
 		if err != nil {
 			return err.Error()
 		}
 		return fmt.Sprintf("%d features → %s; %d epochs, learning rate %g", nf, describeLayers(cfg.VisualLayers),
 			cfg.TrainingCycles, cfg.LearningRate)
 	case studio.LearnAnomaly:
-		cfg, err := s.def.KMeansConfig(b.ID)
+		cfg, err := s.im.KMeansConfig(b.ID)
 		if err != nil {
 			return err.Error()
 		}
 		return fmt.Sprintf("K-means, %d clusters on %s", orDefault(cfg.ClusterCount, anomaly.DefaultClusterCount),
 			axes(len(cfg.Axes), nf))
 	case studio.LearnAnomalyGMM:
-		cfg, err := s.def.GMMConfig(b.ID)
+		cfg, err := s.im.GMMConfig(b.ID)
 		if err != nil {
 			return err.Error()
 		}
