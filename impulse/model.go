@@ -87,6 +87,18 @@ func (m *Model) Validation(learnID int, variant string) (*metrics.Classification
 	return nil, fmt.Errorf("impulse: learn block %d has no %q model", learnID, variant)
 }
 
+// History returns the per-epoch figures of a neural network learn block's
+// training (loss, accuracy, val_loss, val_accuracy), one entry per epoch.
+// Elapsed is not kept (it is zero), so that a model's files depend only on
+// its seed, definition and data.
+func (m *Model) History(learnID int) ([]learn.EpochStats, error) {
+	k, err := m.kerasBlock(learnID)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Clone(k.history), nil
+}
+
 // BestEpoch returns the 1-based epoch whose weights a neural network learn
 // block kept (the one with the lowest validation loss).
 func (m *Model) BestEpoch(learnID int) (int, error) {
@@ -281,6 +293,7 @@ type manifestKeras struct {
 	Variant    string                    `json:"variant"`
 	Threshold  float64                   `json:"threshold"`
 	BestEpoch  int                       `json:"bestEpoch"`
+	History    []learn.EpochStats        `json:"history"`
 	Float32    string                    `json:"float32"`
 	Int8       string                    `json:"int8"`
 	Config     studio.KerasConfig        `json:"config"`
@@ -360,7 +373,7 @@ func (m *Model) writeFiles(dir string) error {
 	}
 	for _, k := range m.keras {
 		mk := manifestKeras{ID: k.block.ID, Classes: k.classes, Regression: k.regression, Variant: k.variant,
-			Threshold: k.threshold, BestEpoch: k.bestEpoch, Config: k.config, Metadata: k.metadata,
+			Threshold: k.threshold, BestEpoch: k.bestEpoch, History: k.history, Config: k.config, Metadata: k.metadata,
 			Float32: fmt.Sprintf("learn-%d-float32.bin", k.block.ID), Int8: fmt.Sprintf("learn-%d-int8.bin", k.block.ID)}
 		for _, f := range []struct {
 			name string
@@ -456,7 +469,7 @@ func LoadModel(dir string) (*Model, error) {
 			return nil, bad("keras block %d is not in the definition", mk.ID)
 		}
 		kb := &kerasBlock{block: lb, classes: mk.Classes, regression: mk.Regression, variant: mk.Variant,
-			threshold: mk.Threshold, bestEpoch: mk.BestEpoch, config: mk.Config, metadata: mk.Metadata}
+			threshold: mk.Threshold, bestEpoch: mk.BestEpoch, history: mk.History, config: mk.Config, metadata: mk.Metadata}
 		fd, err := read(mk.Float32)
 		if err != nil {
 			return nil, err

@@ -59,7 +59,7 @@ var ErrDataset = errors.New("impulse: unusable dataset")
 // "Terminated by user" and returns ctx's error and no model. Two Train
 // calls share nothing.
 func Train(ctx context.Context, im *Impulse, ds *dataset.Dataset, opt TrainOptions) (m *Model, err error) {
-	log := &jobLog{jobID: opt.JobID, events: opt.Events}
+	log := &jobLog{jobID: opt.JobID, events: opt.Events, steps: jobSteps(im)}
 	defer func() {
 		if err != nil && ctx.Err() != nil {
 			log.printf("Terminated by user")
@@ -75,12 +75,15 @@ func Train(ctx context.Context, im *Impulse, ds *dataset.Dataset, opt TrainOptio
 	if len(train) == 0 {
 		return nil, fmt.Errorf("%w: %s has no training samples", ErrDataset, ds.Dir)
 	}
+	log.phase(studio.PhaseStarting, 0)
 	log.printf("Job started")
+	log.phase(studio.PhaseFeatures, 0)
 	log.printf("Generating features for %d training samples...", len(train))
 	feats, err := im.GenerateFeatures(ctx, train, &FeatureOptions{Workers: opt.Workers, Created: created})
 	if err != nil {
 		return nil, err
 	}
+	log.step(1)
 	log.printf("Generating features OK (%d windows)", len(feats.Windows))
 	if len(feats.Windows) == 0 {
 		return nil, fmt.Errorf("%w: the training samples of %s give no windows (are they shorter than the %d ms window?)",
@@ -110,6 +113,7 @@ func Train(ctx context.Context, im *Impulse, ds *dataset.Dataset, opt TrainOptio
 			return nil, fmt.Errorf("learn block %d: type %q cannot be trained", lb.ID, lb.Type)
 		}
 	}
+	log.phase(studio.PhaseDone, 0)
 	log.printf("Job completed")
 	return m, nil
 }
@@ -122,6 +126,7 @@ type kerasBlock struct {
 	variant    string  // the model type classification uses: "int8" or "float32"
 	threshold  float64 // min_score (classification) or max_abs_error (regression)
 	bestEpoch  int     // the epoch whose weights the network holds
+	history    []learn.EpochStats
 	float      *learn.Network
 	int8       *learn.Int8Network
 	config     studio.KerasConfig
@@ -210,21 +215,25 @@ func trainKeras(ctx context.Context, log *jobLog, im *Impulse, lb studio.LearnBl
 	cfg = cfg.WithDefaults()
 	// The validation windows learn.Train holds out.
 	nVal := int(math.Ceil(*cfg.TrainTestSplit * float64(len(rows))))
+	log.phase(studio.PhaseTraining, lb.ID)
 	log.printf("Splitting data into training and validation sets...")
 	log.printf("Splitting data into training and validation sets OK")
 	log.printf("")
 	log.printf("Training model...")
 	log.printf("Training on %d inputs, validating on %d inputs", len(rows)-nVal, nVal)
-	res, err := learn.Train(ctx, cfg, in, d, learn.Options{Seed: opt.Seed, Progress: func(s learn.EpochStats) {
-		log.printf("%s", s.String())
-	}})
+	res, err := learn.Train(ctx, cfg, in, d, learn.Options{Seed: opt.Seed, Progress: log.epoch})
 	if err != nil {
 		return nil, err
 	}
 	log.printf("Finished training")
 	log.printf("")
 	log.printf("Saving best performing model... (based on validation loss; epoch %d)", res.BestEpoch)
-	kb.float, kb.bestEpoch = res.Network, res.BestEpoch
+	kb.float, kb.bestEpoch, kb.history = res.Network, res.BestEpoch, slices.Clone(res.History)
+	for i := range kb.history {
+		kb.history[i].Elapsed = 0 // wall-clock time would make the saved model differ run to run
+	}
+	log.step(float64(cfg.TrainingCycles - len(res.History))) // epochs not run
+	log.phase(studio.PhaseQuantizing, lb.ID)
 	log.printf("Converting TensorFlow Lite float32 model...")
 	log.printf("Converting TensorFlow Lite int8 quantized model...")
 	calib := res.Validation
@@ -235,6 +244,8 @@ func trainKeras(ctx context.Context, log *jobLog, im *Impulse, lb studio.LearnBl
 		return nil, err
 	}
 
+	log.step(1)
+	log.phase(studio.PhaseProfiling, lb.ID)
 	log.printf("Calculating performance metrics...")
 	// Feature-explorer windows: at most 2000 labelled training windows,
 	// chosen uniformly at random with Studio's seed 3.
@@ -270,6 +281,7 @@ func trainKeras(ctx context.Context, log *jobLog, im *Impulse, lb studio.LearnBl
 		}
 		mms = append(mms, mm)
 	}
+	log.step(1)
 	log.printf("")
 	log.printf("Model training complete")
 
@@ -438,6 +450,7 @@ func trainAnomaly(ctx context.Context, log *jobLog, im *Impulse, lb studio.Learn
 		return nil, err
 	}
 	ab := &anomalyBlock{block: lb}
+	log.phase(studio.PhaseAnomaly, lb.ID)
 	switch lb.Type {
 	case studio.LearnAnomaly:
 		cfg, err := im.KMeansConfig(lb.ID)
@@ -466,6 +479,7 @@ func trainAnomaly(ctx context.Context, log *jobLog, im *Impulse, lb studio.Learn
 		}
 		ab.model = g
 	}
+	log.step(1)
 	log.printf("Training anomaly detection model OK (threshold %.4g)", ab.model.Threshold())
 	cfg, err := ab.model.BlockConfig(lb.Name, im.LearnFeatureLabels(lb.ID), dependencies(im, lb, feats, []string{"anomaly"}))
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/impulse"
 	"github.com/tinyimpulse/tinyimpulse/internal/eischema"
+	"github.com/tinyimpulse/tinyimpulse/learn"
 	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
@@ -62,6 +64,43 @@ func TestTrainGestures(t *testing.T) {
 		if !strings.Contains(log.String(), want) {
 			t.Errorf("log lacks %q", want)
 		}
+	}
+	// The structured progress: phases in the job's order, the fraction
+	// never decreasing and reaching 1, one event per epoch with the
+	// figures the model's history keeps.
+	hist, err := m.History(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var phases []string
+	var epochs []learn.EpochStats
+	last := 0.0
+	for _, e := range events[:len(events)-1] {
+		p := e.Progress
+		if p == nil {
+			t.Fatalf("event without progress: %+v", e)
+		}
+		if p.Fraction < last || p.Fraction > 1 {
+			t.Errorf("fraction %v after %v", p.Fraction, last)
+		}
+		last = p.Fraction
+		if len(phases) == 0 || phases[len(phases)-1] != p.Phase {
+			phases = append(phases, p.Phase)
+		}
+		if p.Epoch != nil {
+			if p.LearnBlockID != 3 || e.Data != p.Epoch.String()+"\n" {
+				t.Errorf("epoch event of block %d, text %q for %+v", p.LearnBlockID, e.Data, p.Epoch)
+			}
+			epochs = append(epochs, *p.Epoch)
+		}
+	}
+	wantPhases := []string{studio.PhaseStarting, studio.PhaseFeatures, studio.PhaseTraining, studio.PhaseQuantizing,
+		studio.PhaseProfiling, studio.PhaseAnomaly, studio.PhaseDone}
+	if !slices.Equal(phases, wantPhases) || last != 1 {
+		t.Errorf("phases %v ending at %v, want %v ending at 1", phases, last, wantPhases)
+	}
+	if len(hist) != 30 || fmt.Sprint(epochs) != fmt.Sprint(hist) {
+		t.Errorf("%d epochs in the history, events carried %d (%v / %v)", len(hist), len(epochs), hist, epochs)
 	}
 
 	d := m.Detailed()
@@ -152,6 +191,11 @@ func TestTrainDeterministic(t *testing.T) {
 	loaded, err := impulse.LoadModel(dirs[0])
 	if err != nil {
 		t.Fatal(err)
+	}
+	h1, _ := m.History(3)
+	h2, _ := loaded.History(3)
+	if len(h1) == 0 || fmt.Sprint(h1) != fmt.Sprint(h2) {
+		t.Errorf("history after loading:\n%v\nbefore:\n%v", h2, h1)
 	}
 	s := ds.Category(dataset.CategoryTesting)[0]
 	c1, _ := m.NewClassifier()

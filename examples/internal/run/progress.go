@@ -3,24 +3,22 @@ package run
 import (
 	"fmt"
 	"io"
-	"regexp"
+	"math"
 	"strings"
 
+	"github.com/tinyimpulse/tinyimpulse/learn"
 	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
 // progress shows a training job's log (studio.Event) as it arrives: on a
 // terminal as one status line rewritten with a carriage return, elsewhere as
-// plain lines. Keras' two-line epoch reports ("Epoch 3/30" and
-// "14/14 - 0s - loss: 0.86 - accuracy: 0.76 - val_loss: ...") become one
-// condensed line, "Epoch 3/30  loss 0.86  acc 0.76  val_loss ...".
+// plain lines. Keras' two-line epoch reports become one condensed line from
+// the event's structured figures, "Epoch 3/30  loss 0.8600  acc 0.7600  val_loss ...".
 type progress struct {
 	w        io.Writer
 	terminal bool
 	// shown is the width of the status line on the terminal.
 	shown int
-	// epoch is the last "N/M" seen.
-	epoch string
 }
 
 // statusWidth bounds the status line, so that it never wraps on an
@@ -31,44 +29,33 @@ func newProgress(w io.Writer, terminal bool) *progress {
 	return &progress{w: w, terminal: terminal}
 }
 
-var epochLine = regexp.MustCompile(`^Epoch (\d+/\d+)$`)
-
 // event handles one event of the job.
 func (p *progress) event(e studio.Event) {
 	if e.Type != studio.EventData {
 		return
 	}
+	if e.Progress != nil && e.Progress.Epoch != nil {
+		p.show(epochStatus(e.Progress.Epoch))
+		return
+	}
 	for line := range strings.SplitSeq(strings.TrimRight(e.Data, "\n"), "\n") {
-		line = strings.TrimSpace(line)
-		switch {
-		case line == "":
-		case epochLine.MatchString(line):
-			p.epoch = epochLine.FindStringSubmatch(line)[1]
-		case p.epoch != "" && strings.Contains(line, " - loss: "):
-			p.show(epochStatus(p.epoch, line))
-			p.epoch = ""
-		default:
+		if line = strings.TrimSpace(line); line != "" {
 			p.show(line)
 		}
 	}
 }
 
 // epochStatus condenses Keras' report of one epoch.
-func epochStatus(epoch, report string) string {
+func epochStatus(s *learn.EpochStats) string {
 	var b strings.Builder
-	b.WriteString("Epoch " + epoch)
-	for item := range strings.SplitSeq(report, " - ") {
-		k, v, ok := strings.Cut(item, ": ")
-		if !ok {
-			continue
+	fmt.Fprintf(&b, "Epoch %d/%d  loss %.4f", s.Epoch, s.Epochs, s.Loss)
+	for _, m := range []struct {
+		name string
+		v    float64
+	}{{"acc", s.Accuracy}, {"val_loss", s.ValLoss}, {"val_acc", s.ValAccuracy}} {
+		if !math.IsNaN(m.v) {
+			fmt.Fprintf(&b, "  %s %.4f", m.name, m.v)
 		}
-		switch k {
-		case "accuracy":
-			k = "acc"
-		case "val_accuracy":
-			k = "val_acc"
-		}
-		b.WriteString("  " + k + " " + v)
 	}
 	return b.String()
 }

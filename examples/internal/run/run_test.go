@@ -10,19 +10,25 @@ import (
 	"testing"
 
 	"github.com/tinyimpulse/tinyimpulse/dataset"
+	"github.com/tinyimpulse/tinyimpulse/learn"
 	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
 // jobLog is the beginning of a training job's log as impulse.Train sends
-// it, one event per log line and one per epoch.
+// it, one event per log line and one per epoch, the epochs with their
+// figures.
 var jobLog = []studio.Event{
 	{Type: studio.EventData, Data: "Job started\n"},
 	{Type: studio.EventData, Data: "Generating features OK (544 windows)\n"},
 	{Type: studio.EventData, Data: "\n"},
-	{Type: studio.EventData, Data: "Epoch 1/30\n14/14 - 0s - loss: 1.6677 - accuracy: 0.2506 - val_loss: 1.2671 - val_accuracy: 0.3303\n"},
-	{Type: studio.EventData, Data: "Epoch 2/30\n14/14 - 0s - loss: 1.1580 - accuracy: 0.5080 - val_loss: 0.8948 - val_accuracy: 0.7523\n"},
+	epochEvent(learn.EpochStats{Epoch: 1, Epochs: 30, Steps: 14, Loss: 1.6677, Accuracy: 0.2506, ValLoss: 1.2671, ValAccuracy: 0.3303}),
+	epochEvent(learn.EpochStats{Epoch: 2, Epochs: 30, Steps: 14, Loss: 1.1580, Accuracy: 0.5080, ValLoss: 0.8948, ValAccuracy: 0.7523}),
 	{Type: studio.EventData, Data: "Saving best performing model... (based on validation loss; epoch 2)\n"},
 	{Type: studio.EventFinished, Success: true},
+}
+
+func epochEvent(s learn.EpochStats) studio.Event {
+	return studio.Event{Type: studio.EventData, Data: s.String(), Progress: &studio.Progress{Phase: studio.PhaseTraining, Epoch: &s}}
 }
 
 func TestProgressPlain(t *testing.T) {
