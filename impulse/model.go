@@ -1,11 +1,15 @@
 package impulse
 
 import (
+	"archive/zip"
 	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -361,16 +365,21 @@ func (m *Model) Save(dir string) error {
 	return nil
 }
 
-func (m *Model) writeFiles(dir string) error {
+// modelFile is one file of a saved model.
+type modelFile struct {
+	name string
+	data []byte
+}
+
+// files returns the files of the saved form of the model, manifest first.
+func (m *Model) files() ([]modelFile, error) {
 	def, err := json.Marshal(&m.im.def)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	man := manifest{Format: modelFormat, Version: modelVersion, Created: m.created, Seed: m.seed, Targets: m.targets,
 		Definition: def, DSP: m.dspConfigs, Keras: []manifestKeras{}, Anomalies: []manifestAnomaly{}}
-	write := func(name string, data []byte) error {
-		return os.WriteFile(filepath.Join(dir, name), data, 0o644)
-	}
+	var bins []modelFile
 	for _, k := range m.keras {
 		mk := manifestKeras{ID: k.block.ID, Classes: k.classes, Regression: k.regression, Variant: k.variant,
 			Threshold: k.threshold, BestEpoch: k.bestEpoch, History: k.history, Config: k.config, Metadata: k.metadata,
@@ -381,11 +390,9 @@ func (m *Model) writeFiles(dir string) error {
 		}{{mk.Float32, k.float}, {mk.Int8, k.int8}} {
 			data, err := f.net.MarshalBinary()
 			if err != nil {
-				return err
+				return nil, err
 			}
-			if err := write(f.name, data); err != nil {
-				return err
-			}
+			bins = append(bins, modelFile{f.name, data})
 		}
 		man.Keras = append(man.Keras, mk)
 	}
@@ -393,48 +400,125 @@ func (m *Model) writeFiles(dir string) error {
 		ma := manifestAnomaly{ID: a.block.ID, File: fmt.Sprintf("anomaly-%d.bin", a.block.ID), Config: a.config}
 		data, err := a.model.MarshalBinary()
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if err := write(ma.File, data); err != nil {
-			return err
-		}
+		bins = append(bins, modelFile{ma.File, data})
 		man.Anomalies = append(man.Anomalies, ma)
 	}
 	data, err := json.MarshalIndent(man, "", "  ")
 	if err != nil {
-		return err
-	}
-	if err := write(manifestFile, append(data, '\n')); err != nil {
-		return err
+		return nil, err
 	}
 	detailed, err := json.MarshalIndent(m.Detailed(), "", "  ")
 	if err != nil {
+		return nil, err
+	}
+	return append([]modelFile{{manifestFile, append(data, '\n')}, {DetailedFile, append(detailed, '\n')}}, bins...), nil
+}
+
+func (m *Model) writeFiles(dir string) error {
+	files, err := m.files()
+	if err != nil {
 		return err
 	}
-	return write(DetailedFile, append(detailed, '\n'))
+	for _, f := range files {
+		if err := os.WriteFile(filepath.Join(dir, f.name), f.data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// zipTime is the modification time of every file of a model's zip form,
+// so that the same model always gives the same bytes.
+var zipTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// WriteTo writes the model as one zip file holding the files Save writes
+// into a folder (the manifest, impulses-detailed.json and one file per
+// network or anomaly model), for storage that keeps files rather than
+// folders, such as an object store. The same model always gives the same
+// bytes. ReadModel and LoadModelFS read it back.
+func (m *Model) WriteTo(w io.Writer) (int64, error) {
+	files, err := m.files()
+	if err != nil {
+		return 0, err
+	}
+	cw := &countWriter{w: w}
+	z := zip.NewWriter(cw)
+	for _, f := range files {
+		fw, err := z.CreateHeader(&zip.FileHeader{Name: f.name, Method: zip.Deflate, Modified: zipTime})
+		if err != nil {
+			return cw.n, err
+		}
+		if _, err := fw.Write(f.data); err != nil {
+			return cw.n, err
+		}
+	}
+	err = z.Close()
+	return cw.n, err
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// ReadModel reads a model written by WriteTo from r, which holds size
+// bytes.
+func ReadModel(r io.ReaderAt, size int64) (*Model, error) {
+	z, err := zip.NewReader(r, size)
+	if err != nil {
+		return nil, fmt.Errorf("%w: not a model zip: %v", ErrModel, err)
+	}
+	return loadModel(z, "zip")
 }
 
 // ErrModel is wrapped by errors about a saved model that cannot be read.
 var ErrModel = errors.New("impulse: invalid saved model")
 
-// LoadModel reads a model saved by Save.
-func LoadModel(dir string) (*Model, error) {
+// LoadModel reads a model saved by Save into the folder dir.
+func LoadModel(dir string) (*Model, error) { return loadModel(os.DirFS(dir), dir) }
+
+// LoadModelFS reads a model from the root of fsys, which holds the files
+// Save writes into a folder: os.DirFS of that folder, or the *zip.Reader of
+// what WriteTo writes.
+func LoadModelFS(fsys fs.FS) (*Model, error) { return loadModel(fsys, "model") }
+
+// loadModel reads a model from fsys; where names it in errors.
+func loadModel(fsys fs.FS, where string) (*Model, error) {
 	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%w: %s: %s", ErrModel, dir, fmt.Sprintf(format, args...))
+		return fmt.Errorf("%w: %s: %s", ErrModel, where, fmt.Sprintf(format, args...))
 	}
 	read := func(name string) ([]byte, error) {
-		if name == "" || filepath.Base(name) != name {
+		if name == "" || path.Base(name) != name || !fs.ValidPath(name) {
 			return nil, bad("file name %q is not a plain file name", name)
 		}
-		f := filepath.Join(dir, name)
-		fi, err := os.Stat(f)
+		fi, err := fs.Stat(fsys, name)
 		if err != nil {
 			return nil, bad("%v", err)
 		}
 		if fi.Size() > maxModelBytes {
 			return nil, bad("%s is larger than %d bytes", name, maxModelBytes)
 		}
-		return os.ReadFile(f)
+		f, err := fsys.Open(name)
+		if err != nil {
+			return nil, bad("%v", err)
+		}
+		defer f.Close()
+		data, err := io.ReadAll(io.LimitReader(f, maxModelBytes+1))
+		if err != nil {
+			return nil, bad("%s: %v", name, err)
+		}
+		if len(data) > maxModelBytes {
+			return nil, bad("%s is larger than %d bytes", name, maxModelBytes)
+		}
+		return data, nil
 	}
 	data, err := read(manifestFile)
 	if err != nil {

@@ -664,3 +664,74 @@ func compileTrain(ctx context.Context, def *impulse.Definition, ds *dataset.Data
 	}
 	return impulse.Train(ctx, im, ds, opt)
 }
+
+// TestModelZip checks the one-file form of a model: WriteTo gives the same
+// bytes every time, ReadModel and LoadModelFS (on the zip, and on a saved
+// folder) give a model that classifies exactly as the trained one, and a
+// damaged zip is an error wrapping ErrModel.
+func TestModelZip(t *testing.T) {
+	def, ds := gestures(t)
+	m, err := compileTrain(context.Background(), def, ds, impulse.TrainOptions{Seed: 5, Created: trainTime})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var z1, z2 bytes.Buffer
+	n, err := m.WriteTo(&z1)
+	if err != nil || n != int64(z1.Len()) {
+		t.Fatalf("WriteTo: %d bytes, %v (buffer holds %d)", n, err, z1.Len())
+	}
+	if _, err := m.WriteTo(&z2); err != nil || !bytes.Equal(z1.Bytes(), z2.Bytes()) {
+		t.Fatalf("two WriteTo calls differ (%v)", err)
+	}
+	dir := filepath.Join(t.TempDir(), "m")
+	if err := m.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	fromZip, err := impulse.ReadModel(bytes.NewReader(z1.Bytes()), int64(z1.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromFS, err := impulse.LoadModelFS(os.DirFS(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := ds.Category(dataset.CategoryTesting)[0]
+	want := classifyAll(t, m, s)
+	for name, mm := range map[string]*impulse.Model{"ReadModel": fromZip, "LoadModelFS": fromFS} {
+		if got := classifyAll(t, mm, s); got != want {
+			t.Errorf("%s classifies differently:\n%s\nwant\n%s", name, got, want)
+		}
+		a, _ := json.Marshal(mm.Detailed())
+		b, _ := json.Marshal(m.Detailed())
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s: impulses-detailed differs", name)
+		}
+	}
+	// Every truncation is an error, never a panic.
+	data := z1.Bytes()
+	for cut := 0; cut < len(data); cut += max(1, len(data)/97) {
+		if got, err := impulse.ReadModel(bytes.NewReader(data[:cut]), int64(cut)); got != nil || !errors.Is(err, impulse.ErrModel) {
+			t.Fatalf("zip cut at %d of %d bytes: %v", cut, len(data), err)
+		}
+	}
+}
+
+// classifyAll returns the results of every window of s as JSON lines.
+func classifyAll(t *testing.T, m *impulse.Model, s *dataset.Sample) string {
+	t.Helper()
+	c, err := m.NewClassifier()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Classify(s, impulse.ClassificationWindows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, r := range res {
+		r.Timing = impulse.Timing{}
+		j, _ := json.Marshal(r)
+		b.Write(append(j, '\n'))
+	}
+	return b.String()
+}
