@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/tinyimpulse/tinyimpulse/device"
+	"github.com/tinyimpulse/tinyimpulse/learn"
 	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
@@ -30,11 +31,15 @@ func (m *Model) Estimate(target string) (*device.DeviceSummary, error) {
 	}
 	for _, k := range m.keras {
 		// The selected model type first: the summary's totals use it.
-		nets := []*device.Network{metricsNetwork(k.int8.Ops(), device.Int8), metricsNetwork(k.float.Ops(), device.Float32)}
+		graphs := []*learn.Graph{k.int8.Graph(), k.float.Graph()}
 		if k.variant == "float32" {
-			nets[0], nets[1] = nets[1], nets[0]
+			graphs[0], graphs[1] = graphs[1], graphs[0]
 		}
-		for _, n := range nets {
+		for _, g := range graphs {
+			n, err := device.FromGraph(g)
+			if err != nil {
+				return nil, fmt.Errorf("impulse: learn block %d: %w", k.block.ID, err)
+			}
 			p, err := device.ProfileNetwork(n, cfg)
 			if err != nil {
 				return nil, fmt.Errorf("impulse: learn block %d (%s): %w", k.block.ID, n.DType, err)

@@ -263,15 +263,18 @@ func trainKeras(ctx context.Context, log *jobLog, im *Impulse, lb studio.LearnBl
 	for _, v := range []struct {
 		name  string
 		p     learn.Predictor
-		ops   []learn.Op
-		dtype device.DType
-	}{{"float32", res.Network, res.Network.Ops(), device.Float32}, {"int8", kb.int8, kb.int8.Ops(), device.Int8}} {
+		graph *learn.Graph
+	}{{"float32", res.Network, res.Network.Graph()}, {"int8", kb.int8, kb.int8.Graph()}} {
 		log.printf("Profiling %s model...", v.name)
 		mm, err := validationMetrics(ctx, v.name, v.p, X, d, res.Validation, kb.threshold)
 		if err != nil {
 			return nil, err
 		}
-		perf, err := device.OnDevicePerformance(metricsNetwork(v.ops, v.dtype), device.ProfileConfig{}, opt.Targets...)
+		net, err := device.FromGraph(v.graph)
+		if err != nil {
+			return nil, err
+		}
+		perf, err := device.OnDevicePerformance(net, device.ProfileConfig{}, opt.Targets...)
 		if err != nil {
 			return nil, err
 		}
@@ -421,27 +424,6 @@ func shapeString(in learn.Input) string {
 		return fmt.Sprintf("(%d, %d, %d)", in.Height, in.Width, in.Channels)
 	}
 	return fmt.Sprintf("(%d,)", in.Features())
-}
-
-// metricsNetwork converts learn's operator list to the estimator's plain
-// description, dropping the batch dimension.
-func metricsNetwork(ops []learn.Op, dtype device.DType) *device.Network {
-	drop := func(s []int) []int {
-		if len(s) > 1 && s[0] == 1 {
-			return s[1:]
-		}
-		return s
-	}
-	n := &device.Network{DType: dtype}
-	if len(ops) > 0 {
-		n.Input = drop(ops[0].Input)
-	}
-	for _, op := range ops {
-		n.Ops = append(n.Ops, device.Op{Kind: device.OpKind(op.Kind), Output: drop(op.Output),
-			KernelH: op.KernelH, KernelW: op.KernelW, StrideH: op.StrideH, StrideW: op.StrideW, Padding: op.Padding,
-			WeightBytes: op.WeightBytes, BiasBytes: op.BiasBytes})
-	}
-	return n
 }
 
 func trainAnomaly(ctx context.Context, log *jobLog, im *Impulse, lb studio.LearnBlock, feats *Features, opt TrainOptions, created time.Time) (*anomalyBlock, error) {

@@ -94,7 +94,7 @@ func ExampleQuantize() {
 	// int8 validation accuracy 1.00, output scale 1/256, zero point -128
 }
 
-func ExampleNetwork_Ops() {
+func ExampleNetwork_Graph() {
 	d := twoClusters(50)
 	in := learn.Input{Kind: learn.InputFlat, Width: 10}
 	cfg := learn.DefaultConfig(in)
@@ -104,14 +104,19 @@ func ExampleNetwork_Ops() {
 		fmt.Println(err)
 		return
 	}
-	for _, op := range res.Network.Ops() {
-		fmt.Println(op.Kind, op.Input, op.Output, op.Activation, op.MACs, op.WeightBytes+op.BiasBytes)
+	g := res.Network.Graph()
+	for _, op := range g.Ops {
+		consts := 0
+		for _, id := range op.Inputs[1:] {
+			consts += g.Tensors[id].Bytes()
+		}
+		fmt.Println(op.Kind, g.Tensors[op.Inputs[0]].Shape, g.Tensors[op.Outputs[0]].Shape, "relu", op.ReLU, op.MACs, consts)
 	}
 	// Output:
-	// FULLY_CONNECTED [1 10] [1 20] RELU 200 880
-	// FULLY_CONNECTED [1 20] [1 10] RELU 200 840
-	// FULLY_CONNECTED [1 10] [1 2] NONE 20 88
-	// SOFTMAX [1 2] [1 2] NONE 0 0
+	// FULLY_CONNECTED [1 10] [1 20] relu true 200 880
+	// FULLY_CONNECTED [1 20] [1 10] relu true 200 840
+	// FULLY_CONNECTED [1 10] [1 2] relu false 20 88
+	// SOFTMAX [1 2] [1 2] relu false 0 0
 }
 
 func argmax(v []float64) int {

@@ -3,6 +3,7 @@ package learn
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // DType is the element type of a graph tensor.
@@ -188,11 +189,31 @@ func (b *graphBuilder) activation(name string, shape []int, qp QuantParams) int 
 	return b.tensor(t)
 }
 
-// reshape adds a RESHAPE of the current tensor to shape.
+// reshape adds a RESHAPE of the current tensor to shape. As TensorFlow
+// Lite's converter does, it folds consecutive reshapes into one (when the
+// current tensor is itself the output of a RESHAPE, that op reshapes
+// straight to shape) and leaves out reshapes that change nothing.
 func (b *graphBuilder) reshape(name string, shape []int, qp QuantParams) {
 	dims := make([]int32, len(shape))
 	for i, d := range shape {
 		dims[i] = int32(d)
+	}
+	if n := len(b.g.Ops); n > 0 && b.g.Ops[n-1].Kind == OpReshape && b.g.Ops[n-1].Outputs[0] == b.cur {
+		op := &b.g.Ops[n-1]
+		if src := op.Inputs[0]; slices.Equal(b.g.Tensors[src].Shape, shape) {
+			// Back to the shape before the reshape: drop it (its tensors
+			// stay, unused).
+			b.g.Ops = b.g.Ops[:n-1]
+			b.cur = src
+			return
+		}
+		b.g.Tensors[op.Inputs[1]] = Tensor{Name: name + "/shape", Type: Int32, Shape: []int{len(shape)}, Int32: dims}
+		out := &b.g.Tensors[b.cur]
+		out.Name, out.Shape = name, shape
+		return
+	}
+	if slices.Equal(b.g.Tensors[b.cur].Shape, shape) {
+		return
 	}
 	s := b.tensor(Tensor{Name: name + "/shape", Type: Int32, Shape: []int{len(shape)}, Int32: dims})
 	out := b.activation(name, shape, qp)
@@ -272,7 +293,37 @@ func buildGraph(layers []layer, params, state []float32, q *Int8Network, labels 
 		}
 	}
 	g.Output = b.cur
+	g.compact()
 	return g
+}
+
+// compact drops the tensors no operator uses (left by folded reshapes) and
+// renumbers the others in order of first use.
+func (g *Graph) compact() {
+	newID := make([]int, len(g.Tensors))
+	for i := range newID {
+		newID[i] = -1
+	}
+	var kept []Tensor
+	use := func(id int) int {
+		if newID[id] < 0 {
+			newID[id] = len(kept)
+			kept = append(kept, g.Tensors[id])
+		}
+		return newID[id]
+	}
+	g.Input = use(g.Input)
+	for i := range g.Ops {
+		op := &g.Ops[i]
+		for j, id := range op.Inputs {
+			op.Inputs[j] = use(id)
+		}
+		for j, id := range op.Outputs {
+			op.Outputs[j] = use(id)
+		}
+	}
+	g.Output = use(g.Output)
+	g.Tensors = kept
 }
 
 // weighted adds a dense, convolution or batch normalisation layer: its
@@ -372,4 +423,18 @@ func (b *graphBuilder) weighted(l *layer, params, state []float32, ql *qlayer, i
 	op.Inputs, op.Outputs = []int{b.cur, wi, bi}, []int{out}
 	g.Ops = append(g.Ops, op)
 	b.cur = out
+}
+
+// batched returns the shape of an activation with the batch dimension; four
+// asks for a 4-D NHWC shape (a (steps, channels) sequence as one row).
+func batched(s shape, four bool) []int {
+	switch {
+	case four && s.rank == 2:
+		return []int{1, 1, s.w, s.c}
+	case four || s.rank == 3:
+		return []int{1, s.h, s.w, s.c}
+	case s.rank == 2:
+		return []int{1, s.w, s.c}
+	}
+	return []int{1, s.c}
 }

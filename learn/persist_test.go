@@ -116,14 +116,14 @@ func check(t *testing.T, data []byte) {
 		if _, err := n.Classify(nil, x); err != nil {
 			t.Fatal(err)
 		}
-		n.Ops()
+		n.Graph()
 	}
 	if q, err := UnmarshalInt8Network(data); err == nil {
 		x := make([]float64, q.Features())
 		if _, err := q.Classify(nil, x); err != nil {
 			t.Fatal(err)
 		}
-		q.Ops()
+		q.Graph()
 	}
 }
 
