@@ -32,7 +32,7 @@ func (m *Model) Estimate(target string) (*device.DeviceSummary, error) {
 	for _, k := range m.keras {
 		// The selected model type first: the summary's totals use it.
 		graphs := []*learn.Graph{k.int8.Graph(), k.float.Graph()}
-		if k.variant == "float32" {
+		if k.variant == Float32 {
 			graphs[0], graphs[1] = graphs[1], graphs[0]
 		}
 		for _, g := range graphs {

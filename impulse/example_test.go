@@ -192,12 +192,12 @@ func ExampleTrain() {
 	}
 	for _, name := range []string{"testing/idle.s08.json", "testing/anomaly.s00.json"} {
 		s := ds.Samples[slices.IndexFunc(ds.Samples, func(s *dataset.Sample) bool { return s.Path == name })]
-		res, err := c.Classify(s, impulse.ClassificationWindows)
+		res, err := c.ClassifySample(s, impulse.ClassificationWindows)
 		if err != nil {
 			fmt.Println(err)
 			return
 		}
-		fmt.Printf("%s: %d windows, the first (%d–%d ms) %s\n", s.Path, len(res), res[0].StartMs, res[0].EndMs, res[0].Result)
+		fmt.Printf("%s: %d windows, the first (%d–%d ms) %s\n", s.Path, len(res), res[0].StartMs, res[0].EndMs, res[0].Label)
 	}
 	// Output:
 	// classes: [circle flick idle updown]

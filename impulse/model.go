@@ -45,34 +45,35 @@ func (m *Model) Definition() *Definition { return m.im.Definition() }
 func (m *Model) Created() time.Time { return m.created }
 
 // WithModelType returns the model with every neural network learn block
-// classifying with the given model type: "int8" (Studio's default) or
-// "float32", as the model-type switch of Studio's model testing and live
-// classification does; "" returns m itself. The two models share their
-// networks, which neither changes, so both stay usable at once.
-func (m *Model) WithModelType(modelType string) (*Model, error) {
-	if modelType == "" {
+// classifying with the given model type, as the model-type switch of
+// Studio's model testing and live classification does; the zero value
+// returns m itself. The two models share their networks, which neither
+// changes, so both stay usable at once.
+func (m *Model) WithModelType(t ModelType) (*Model, error) {
+	switch t {
+	case 0:
 		return m, nil
-	}
-	if modelType != "int8" && modelType != "float32" {
-		return nil, fmt.Errorf("impulse: model type %q: must be int8 or float32", modelType)
+	case Int8, Float32:
+	default:
+		return nil, fmt.Errorf("impulse: model type %d: must be Int8 or Float32", t)
 	}
 	c := *m
 	c.keras = make([]*kerasBlock, len(m.keras))
 	for i, k := range m.keras {
-		if modelType == "int8" && k.int8 == nil {
+		if t == Int8 && k.int8 == nil {
 			return nil, fmt.Errorf("impulse: learn block %d (%s) has no int8 model", k.block.ID, k.block.Name)
 		}
 		kc := *k
-		kc.variant = modelType
+		kc.variant = t
 		c.keras[i] = &kc
 	}
 	return &c, nil
 }
 
 // Validation returns the validation metrics of a classifier learn block for
-// one model type ("int8" or "float32"; "" means the block's selected type),
-// for its table (metrics.Classification.WriteTable).
-func (m *Model) Validation(learnID int, variant string) (*metrics.Classification, error) {
+// one model type (the zero value means the block's selected type), for its
+// table (metrics.Classification.WriteTable).
+func (m *Model) Validation(learnID int, t ModelType) (*metrics.Classification, error) {
 	k, err := m.kerasBlock(learnID)
 	if err != nil {
 		return nil, err
@@ -80,15 +81,15 @@ func (m *Model) Validation(learnID int, variant string) (*metrics.Classification
 	if k.regression {
 		return nil, fmt.Errorf("impulse: learn block %d is a regression model", learnID)
 	}
-	if variant == "" {
-		variant = k.variant
+	if t == 0 {
+		t = k.variant
 	}
 	for _, mm := range k.metadata.ModelValidationMetrics {
-		if mm.Type == variant {
+		if mm.Type == t.String() {
 			return mm.Classification(k.classes)
 		}
 	}
-	return nil, fmt.Errorf("impulse: learn block %d has no %q model", learnID, variant)
+	return nil, fmt.Errorf("impulse: learn block %d has no %s model", learnID, t)
 }
 
 // History returns the per-epoch figures of a neural network learn block's
@@ -206,7 +207,7 @@ func metric(name, category, typ, desc string, v float64, format string) studio.D
 // selected returns the validation metrics of a block's selected model type.
 func (k *kerasBlock) selected() metrics.ModelMetrics {
 	for _, mm := range k.metadata.ModelValidationMetrics {
-		if mm.Type == k.variant {
+		if mm.Type == k.variant.String() {
 			return mm
 		}
 	}
@@ -381,7 +382,7 @@ func (m *Model) files() ([]modelFile, error) {
 		Definition: def, DSP: m.dspConfigs, Keras: []manifestKeras{}, Anomalies: []manifestAnomaly{}}
 	var bins []modelFile
 	for _, k := range m.keras {
-		mk := manifestKeras{ID: k.block.ID, Classes: k.classes, Regression: k.regression, Variant: k.variant,
+		mk := manifestKeras{ID: k.block.ID, Classes: k.classes, Regression: k.regression, Variant: k.variant.String(),
 			Threshold: k.threshold, BestEpoch: k.bestEpoch, History: k.history, Config: k.config, Metadata: k.metadata,
 			Float32: fmt.Sprintf("learn-%d-float32.bin", k.block.ID), Int8: fmt.Sprintf("learn-%d-int8.bin", k.block.ID)}
 		for _, f := range []struct {
@@ -552,7 +553,11 @@ func loadModel(fsys fs.FS, where string) (*Model, error) {
 		if !ok {
 			return nil, bad("keras block %d is not in the definition", mk.ID)
 		}
-		kb := &kerasBlock{block: lb, classes: mk.Classes, regression: mk.Regression, variant: mk.Variant,
+		variant, err := ParseModelType(mk.Variant)
+		if err != nil || variant == 0 {
+			return nil, bad("keras block %d: model type %q, want int8 or float32", mk.ID, mk.Variant)
+		}
+		kb := &kerasBlock{block: lb, classes: mk.Classes, regression: mk.Regression, variant: variant,
 			threshold: mk.Threshold, bestEpoch: mk.BestEpoch, history: mk.History, config: mk.Config, metadata: mk.Metadata}
 		fd, err := read(mk.Float32)
 		if err != nil {
@@ -579,9 +584,6 @@ func loadModel(fsys fs.FS, where string) (*Model, error) {
 		}
 		if kb.float.Regression() != kb.regression || kb.int8.Regression() != kb.regression {
 			return nil, bad("keras block %d: regression is %v, its networks say otherwise", mk.ID, kb.regression)
-		}
-		if kb.variant != "int8" && kb.variant != "float32" {
-			return nil, bad("keras block %d: model type %q, want int8 or float32", mk.ID, kb.variant)
 		}
 		if len(kb.metadata.ModelValidationMetrics) == 0 {
 			return nil, bad("keras block %d has no validation metrics", mk.ID)

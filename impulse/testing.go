@@ -23,10 +23,10 @@ type TestOptions struct {
 	// Created is the time the report records for its samples; the zero time
 	// means now.
 	Created time.Time
-	// ModelType is the model type the networks classify with: "int8",
-	// "float32", or "" for each learn block's selected type (see
+	// ModelType is the model type the networks classify with: Int8,
+	// Float32, or the zero value for each learn block's selected type (see
 	// Model.WithModelType).
-	ModelType string
+	ModelType ModelType
 }
 
 // TestReport is the outcome of model testing: every window of every sample
@@ -82,7 +82,7 @@ func (m *Model) Test(ctx context.Context, samples []*dataset.Sample, opt TestOpt
 	}
 	err = forEach(ctx, len(samples), len(cs), func(w, i int) error {
 		var err error
-		r.perSmp[i], err = cs[w].Classify(samples[i], ClassificationWindows)
+		r.perSmp[i], err = cs[w].ClassifySample(samples[i], ClassificationWindows)
 		return err
 	})
 	if err != nil {
@@ -114,14 +114,14 @@ func (r *TestReport) summarise() error {
 	expected := make([]string, len(r.Windows))
 	results := make([]string, len(r.Windows))
 	for i, w := range r.Windows {
-		expected[i], results[i] = w.Expected, w.Result
+		expected[i], results[i] = w.Expected, w.Label
 	}
 	switch {
 	case kb != nil && kb.regression:
 		var actual, pred []float64
 		for _, w := range r.Windows {
 			if y, ok := parseTarget(w.Expected); ok {
-				actual, pred = append(actual, y), append(pred, *w.Value)
+				actual, pred = append(actual, y), append(pred, w.Value)
 			}
 		}
 		if len(actual) > 0 {
@@ -148,7 +148,7 @@ func (r *TestReport) summarise() error {
 			if i, ok := index[w.Expected]; ok {
 				actual = append(actual, i)
 				for _, c := range kb.classes {
-					scores = append(scores, w.Classification[c])
+					scores = append(scores, w.Score(c))
 				}
 			}
 		}
@@ -178,7 +178,7 @@ func (r *TestReport) summarise() error {
 	if ab != nil {
 		scores := make([]float64, len(r.Windows))
 		for i, w := range r.Windows {
-			scores[i] = *w.Anomaly
+			scores[i] = w.Anomaly
 		}
 		// The metrics hold the AUC unless it is undefined (one kind of
 		// window only).
@@ -254,7 +254,7 @@ func (r *TestReport) Response() studio.ClassifyJobResponse {
 				Thresholds: k.metadata.Thresholds, IntervalMs: s.IntervalMs, FrequencyHz: freq, ResultCount: len(wins),
 				Result: make([]map[string]float64, len(wins))}
 			for j := range wins {
-				sc.Result[j] = wins[j].networkResult(i)
+				sc.Result[j] = wins[j].networkResult(m, i)
 			}
 			mr.Classifications = append(mr.Classifications, sc)
 		}
@@ -273,9 +273,9 @@ func (r *TestReport) Response() studio.ClassifyJobResponse {
 		}
 		resp.Result = append(resp.Result, mr)
 		for _, w := range wins {
-			ok := w.Result == w.Expected
+			ok := w.Label == w.Expected
 			resp.Predictions = append(resp.Predictions, metrics.Prediction{SampleID: s.ID, StartMs: w.StartMs, EndMs: w.EndMs,
-				Label: w.Expected, Prediction: w.Result, PredictionCorrect: &ok})
+				Label: w.Expected, Prediction: w.Label, PredictionCorrect: &ok})
 		}
 	}
 	return resp

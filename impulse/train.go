@@ -1,6 +1,7 @@
 package impulse
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -123,9 +124,9 @@ type kerasBlock struct {
 	block      studio.LearnBlock
 	classes    []string // outputs (classification) or the target name (regression)
 	regression bool
-	variant    string  // the model type classification uses: "int8" or "float32"
-	threshold  float64 // min_score (classification) or max_abs_error (regression)
-	bestEpoch  int     // the epoch whose weights the network holds
+	variant    ModelType // the model type classification uses
+	threshold  float64   // min_score (classification) or max_abs_error (regression)
+	bestEpoch  int       // the epoch whose weights the network holds
 	history    []learn.EpochStats
 	float      *learn.Network
 	int8       *learn.Int8Network
@@ -134,12 +135,7 @@ type kerasBlock struct {
 }
 
 // predictor returns the network of the selected model type.
-func (k *kerasBlock) predictor() learn.Predictor {
-	if k.variant == "float32" || k.int8 == nil {
-		return k.float
-	}
-	return k.int8
-}
+func (k *kerasBlock) predictor() learn.Predictor { return k.predictorOf(k.variant) }
 
 // anomalyBlock is a fitted anomaly learn block.
 type anomalyBlock struct {
@@ -181,7 +177,11 @@ func trainKeras(ctx context.Context, log *jobLog, im *Impulse, lb studio.LearnBl
 		X.SetRow(i, all.RawRowView(r))
 	}
 	d := learn.Dataset{X: X}
-	kb := &kerasBlock{block: lb, regression: regression, variant: cfg.SelectedModelType}
+	variant, err := ParseModelType(cfg.SelectedModelType)
+	if err != nil {
+		return nil, err
+	}
+	kb := &kerasBlock{block: lb, regression: regression, variant: cmp.Or(variant, Int8)}
 	if regression {
 		d.Targets = make([]float64, len(rows))
 		for i, r := range rows {
@@ -385,7 +385,7 @@ func kerasConfig(im *Impulse, lb studio.LearnBlock, cfg learn.Config, in learn.I
 		Name:                    lb.Name,
 		Type:                    lb.Type,
 		MinimumConfidenceRating: kb.threshold,
-		SelectedModelType:       kb.variant,
+		SelectedModelType:       kb.variant.String(),
 		Mode:                    cfg.Mode,
 		VisualLayers:            cfg.VisualLayers,
 		TrainingCycles:          cfg.TrainingCycles,

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -200,13 +201,13 @@ func TestTrainDeterministic(t *testing.T) {
 	s := ds.Category(dataset.CategoryTesting)[0]
 	c1, _ := m.NewClassifier()
 	c2, _ := loaded.NewClassifier()
-	r1, err1 := c1.Classify(s, impulse.ClassificationWindows)
-	r2, err2 := c2.Classify(s, impulse.ClassificationWindows)
+	r1, err1 := c1.ClassifySample(s, impulse.ClassificationWindows)
+	r2, err2 := c2.ClassifySample(s, impulse.ClassificationWindows)
 	if err1 != nil || err2 != nil || len(r1) == 0 || len(r1) != len(r2) {
 		t.Fatalf("classify: %v, %v, %d and %d windows", err1, err2, len(r1), len(r2))
 	}
 	for i := range r1 {
-		if r1[i].Result != r2[i].Result || *r1[i].Anomaly != *r2[i].Anomaly || r1[i].Classification[r1[i].Result] != r2[i].Classification[r2[i].Result] {
+		if r1[i].Label != r2[i].Label || r1[i].Anomaly != r2[i].Anomaly || r1[i].ScoresByLabel()[r1[i].Label] != r2[i].ScoresByLabel()[r2[i].Label] {
 			t.Fatalf("window %d: trained %+v, loaded %+v", i, r1[i], r2[i])
 		}
 	}
@@ -315,7 +316,7 @@ func TestModelValidation(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, mm := range []*impulse.Model{m, loaded} {
-		c, err := mm.Validation(3, "")
+		c, err := mm.Validation(3, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -327,7 +328,7 @@ func TestModelValidation(t *testing.T) {
 			t.Errorf("best epoch %d, %v", e, err)
 		}
 	}
-	if _, err := m.Validation(4, ""); err == nil {
+	if _, err := m.Validation(4, 0); err == nil {
 		t.Error("the anomaly block has no validation metrics")
 	}
 }
@@ -341,7 +342,7 @@ func TestModelType(t *testing.T) {
 		t.Fatal(err)
 	}
 	samples := ds.Category(dataset.CategoryTesting)
-	run := func(modelType string) []impulse.WindowResult {
+	run := func(modelType impulse.ModelType) []impulse.WindowResult {
 		t.Helper()
 		rep, err := m.Test(context.Background(), samples, impulse.TestOptions{Created: trainTime, ModelType: modelType})
 		if err != nil {
@@ -349,38 +350,41 @@ func TestModelType(t *testing.T) {
 		}
 		return rep.Windows
 	}
-	selected, int8, float32 := run(""), run("int8"), run("float32")
+	selected, int8, float32 := run(0), run(impulse.Int8), run(impulse.Float32)
 	if len(int8) != 255 || len(float32) != len(int8) {
 		t.Fatalf("%d int8 and %d float32 windows, want 255", len(int8), len(float32))
 	}
 	changed := 0
 	for i := range int8 {
 		a, b := int8[i], float32[i]
-		if !equalScores(selected[i].Classification, a.Classification) {
-			t.Fatalf("window %d: the selected type (int8) gave %v, int8 %v", i, selected[i].Classification, a.Classification)
+		if !equalScores(selected[i].ScoresByLabel(), a.ScoresByLabel()) {
+			t.Fatalf("window %d: the selected type (int8) gave %v, int8 %v", i, selected[i].ScoresByLabel(), a.ScoresByLabel())
 		}
-		if *a.Anomaly != *b.Anomaly {
-			t.Errorf("window %d: anomaly score %v with int8, %v with float32; the anomaly block has one model", i, *a.Anomaly, *b.Anomaly)
+		if a.Anomaly != b.Anomaly {
+			t.Errorf("window %d: anomaly score %v with int8, %v with float32; the anomaly block has one model", i, a.Anomaly, b.Anomaly)
 		}
-		for label, p := range a.Classification {
+		for label, p := range a.ScoresByLabel() {
 			// The int8 output is quantised in steps of 1/256; with the
 			// quantised input and weights the two stay within a few steps.
-			if d := p - b.Classification[label]; d > 0.05 || d < -0.05 {
-				t.Errorf("window %d %s: int8 %.4f, float32 %.4f", i, label, p, b.Classification[label])
+			if d := p - b.ScoresByLabel()[label]; d > 0.05 || d < -0.05 {
+				t.Errorf("window %d %s: int8 %.4f, float32 %.4f", i, label, p, b.ScoresByLabel()[label])
 			}
 		}
-		if !equalScores(a.Classification, b.Classification) {
+		if !equalScores(a.ScoresByLabel(), b.ScoresByLabel()) {
 			changed++
 		}
 	}
 	if changed == 0 {
 		t.Error("float32 gave the int8 scores on every window: the model type was not switched")
 	}
-	if again := run(""); !equalScores(again[0].Classification, selected[0].Classification) {
+	if again := run(0); !equalScores(again[0].ScoresByLabel(), selected[0].ScoresByLabel()) {
 		t.Error("switching the model type changed the model")
 	}
-	if _, err := m.Test(context.Background(), samples, impulse.TestOptions{ModelType: "float16"}); err == nil || !strings.Contains(err.Error(), `"float16"`) {
-		t.Errorf("model type float16: error %v, want one naming it", err)
+	if _, err := m.Test(context.Background(), samples, impulse.TestOptions{ModelType: 7}); err == nil || !strings.Contains(err.Error(), "model type 7") {
+		t.Errorf("model type 7: error %v, want one naming it", err)
+	}
+	if _, err := impulse.ParseModelType("float16"); err == nil || !strings.Contains(err.Error(), `"float16"`) {
+		t.Errorf("ParseModelType(float16): error %v, want one naming it", err)
 	}
 }
 
@@ -459,17 +463,17 @@ func TestResponseEveryLearnBlock(t *testing.T) {
 		for j := range mr.Classifications[0].Result {
 			w, sw := both.Windows[row+j], swapped.Windows[row+j]
 			first, second := mr.Classifications[0].Result[j], mr.Classifications[1].Result[j]
-			if !equalScores(first, w.Classification) || !equalScores(second, sw.Classification) {
+			if !equalScores(first, w.ScoresByLabel()) || !equalScores(second, sw.ScoresByLabel()) {
 				t.Fatalf("sample %d window %d: networks gave %v and %v, want %v (block 3) and %v (block 5 alone first)",
-					i, j, first, second, w.Classification, sw.Classification)
+					i, j, first, second, w.ScoresByLabel(), sw.ScoresByLabel())
 			}
 			if !equalScores(first, second) {
 				differ++
 			}
 			a1, a2 := mr.Classifications[2].Result[j][impulse.ResultAnomaly], mr.Classifications[3].Result[j][impulse.ResultAnomaly]
-			if a1 != *w.Anomaly || a2 != *sw.Anomaly || a1 == a2 {
+			if a1 != w.Anomaly || a2 != sw.Anomaly || a1 == a2 {
 				t.Fatalf("sample %d window %d: anomaly scores %v and %v, want %v (block 4) and %v (block 6 alone first), which differ",
-					i, j, a1, a2, *w.Anomaly, *sw.Anomaly)
+					i, j, a1, a2, w.Anomaly, sw.Anomaly)
 			}
 		}
 		row += len(mr.Classifications[0].Result)
@@ -557,7 +561,7 @@ func TestTrainRegression(t *testing.T) {
 		if err != nil {
 			continue // the shake recordings have no number
 		}
-		d := *w.Value - y
+		d := w.Value - y
 		sum += d * d
 		n++
 	}
@@ -565,8 +569,8 @@ func TestTrainRegression(t *testing.T) {
 		t.Errorf("MSE %v over the numbered windows, want %v over %d; summary %v", rep.MSE, want, n, rep.Summary)
 	}
 	resp := rep.Response()
-	if got := resp.Result[0].Classifications[0].Result[0]["value"]; got != *rep.Windows[0].Value {
-		t.Errorf("response value %v, want %v", got, *rep.Windows[0].Value)
+	if got := resp.Result[0].Classifications[0].Result[0]["value"]; got != rep.Windows[0].Value {
+		t.Errorf("response value %v, want %v", got, rep.Windows[0].Value)
 	}
 	if resp.Accuracy.MSEScore == nil || *resp.Accuracy.MSEScore != rep.MSE {
 		t.Errorf("response mseScore %v, want %v", resp.Accuracy.MSEScore, rep.MSE)
@@ -723,7 +727,7 @@ func classifyAll(t *testing.T, m *impulse.Model, s *dataset.Sample) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := c.Classify(s, impulse.ClassificationWindows)
+	res, err := c.ClassifySample(s, impulse.ClassificationWindows)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -734,4 +738,117 @@ func classifyAll(t *testing.T, m *impulse.Model, s *dataset.Sample) string {
 		b.Write(append(j, '\n'))
 	}
 	return b.String()
+}
+
+// TestClassifyBuffer classifies raw windows, as a device's run_classifier
+// does: every window of a testing sample, cut from the sample's values by
+// hand, gives exactly what ClassifyWindow gives for it, with no allocation
+// once the Result has been used; windows of the wrong length are errors.
+func TestClassifyBuffer(t *testing.T) {
+	def, ds := gestures(t)
+	m, err := compileTrain(context.Background(), def, ds, impulse.TrainOptions{Seed: 3, Created: trainTime})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := m.NewClassifier()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := m.Definition().Impulse.InputBlocks[0]
+	n := int(math.Round(float64(in.WindowSizeMs) * in.FrequencyHz / 1000))
+	if c.WindowLen() != n*len(in.Axes) {
+		t.Fatalf("WindowLen %d, want %d values of %d axes", c.WindowLen(), n, len(in.Axes))
+	}
+	s := ds.Category(dataset.CategoryTesting)[0]
+	if math.Abs(s.FrequencyHz()-in.FrequencyHz) > 1e-9 || len(s.Sensors) != len(in.Axes) {
+		t.Fatalf("sample %s is not on the impulse's grid", s.Path)
+	}
+	want, err := c.ClassifySample(s, impulse.ClassificationWindows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stride := int(math.Round(float64(in.ClassificationWindowIncreaseMs) * in.FrequencyHz / 1000))
+	k := len(in.Axes)
+	var r impulse.Result
+	for i, w := range want {
+		buf := s.Values[i*stride*k : (i*stride+n)*k]
+		if err := c.Classify(&r, buf); err != nil {
+			t.Fatal(err)
+		}
+		if r.Label != w.Label || r.Anomaly != w.Anomaly || !slices.Equal(r.Scores, w.Scores) || !slices.Equal(r.Labels, m.Labels()) {
+			t.Fatalf("window %d: buffer gave %s %v %v, the sample's window %s %v %v", i, r.Label, r.Scores, r.Anomaly, w.Label, w.Scores, w.Anomaly)
+		}
+	}
+	buf := s.Values[:n*k]
+	if a := testing.AllocsPerRun(20, func() { c.Classify(&r, buf) }); a != 0 {
+		t.Errorf("Classify allocates %v times per window", a)
+	}
+	if err := c.Classify(&r, buf[:len(buf)-1]); err == nil {
+		t.Error("a window one value short: no error")
+	}
+	// A window of another sample, or one starting after the sample's end,
+	// is an error, not a panic.
+	long := want[len(want)-1]
+	short := &dataset.Sample{ID: s.ID, Path: "short.json", IntervalMs: s.IntervalMs, Sensors: s.Sensors, Values: s.Values[:n*k]}
+	wins, err := m.Impulse().NewProcessor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, err := wins.Windows(nil, s, impulse.ClassificationWindows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ClassifyWindow(short, ws[len(ws)-1]); err == nil || !strings.Contains(err.Error(), "starts after") {
+		t.Errorf("window at %d ms of a %d-value sample: %v", long.StartMs, n, err)
+	}
+	other := *s
+	other.ID = s.ID + 1000
+	if _, err := c.ClassifyWindow(&other, ws[0]); err == nil || !strings.Contains(err.Error(), "is one of sample") {
+		t.Errorf("window of another sample: %v", err)
+	}
+}
+
+// TestTrainConcurrently trains and tests one compiled impulse from many
+// goroutines at once (run with -race): nothing is shared, and every run
+// with the same seed gives the same model.
+func TestTrainConcurrently(t *testing.T) {
+	def, ds := gestures(t)
+	im, err := impulse.Compile(def, ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 6
+	zips := make([][]byte, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m, err := impulse.Train(context.Background(), im, ds, impulse.TrainOptions{Seed: uint64(1 + i%2), Created: trainTime, Workers: 1})
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			if _, err := m.Test(context.Background(), ds.Category(dataset.CategoryTesting), impulse.TestOptions{Created: trainTime, Workers: 2}); err != nil {
+				errs[i] = err
+				return
+			}
+			var b bytes.Buffer
+			_, errs[i] = m.WriteTo(&b)
+			zips[i] = b.Bytes()
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("run %d: %v", i, errs[i])
+		}
+		if !bytes.Equal(zips[i], zips[i%2]) {
+			t.Errorf("run %d (seed %d) differs from run %d with the same seed", i, 1+i%2, i%2)
+		}
+	}
+	if bytes.Equal(zips[0], zips[1]) {
+		t.Error("seeds 1 and 2 gave the same model")
+	}
 }

@@ -60,10 +60,11 @@ type Processor struct {
 }
 
 type procBlock struct {
-	id    int
-	shape *dspShape
-	blk   dsp.Block
-	axes  []int // indices of the block's axes in the prepared sample's sensors
+	id     int
+	shape  *dspShape
+	blk    dsp.Block
+	axes   []int // indices of the block's axes in the prepared sample's sensors
+	inAxes []int // indices of the block's axes in the input block's axes
 }
 
 // NewProcessor returns a Processor for the impulse.
@@ -78,7 +79,10 @@ func (im *Impulse) NewProcessor() (*Processor, error) {
 		if err != nil {
 			return nil, fmt.Errorf("impulse: DSP block %d: %w", b.ID, err)
 		}
-		pb := &procBlock{id: b.ID, shape: s, blk: blk, axes: make([]int, len(b.Axes))}
+		pb := &procBlock{id: b.ID, shape: s, blk: blk, axes: make([]int, len(b.Axes)), inAxes: make([]int, len(b.Axes))}
+		for i, a := range b.Axes {
+			pb.inAxes[i] = slices.Index(p.in.Axes, a)
+		}
 		p.blocks[b.ID] = pb
 		p.order = append(p.order, pb)
 	}
@@ -284,19 +288,6 @@ func resample(dst, x []float64, k, n, m int, step float64) []float64 {
 // resampled to the impulse's frequency.
 func (p *Processor) Resampled() bool { return p.cur != nil && p.resampled }
 
-// identity reports whether the block reads all k axes of the sample in the
-// sample's order.
-func (b *procBlock) identity(k int) bool {
-	if len(b.axes) != k {
-		return false
-	}
-	for i, c := range b.axes {
-		if c != i {
-			return false
-		}
-	}
-	return true
-}
 
 // window fills the block's input for window w from the prepared sample.
 func (p *Processor) window(b *procBlock, w Window) []float64 {
@@ -313,7 +304,7 @@ func (p *Processor) window(b *procBlock, w Window) []float64 {
 	valid := max(0, min(p.n, p.gridLen-w.start))
 	src := p.grid[w.start*k : (w.start+valid)*k]
 	switch {
-	case b.identity(k):
+	case sequence(b.axes, k):
 		copy(win, src)
 	case na == 1:
 		c := b.axes[0]
@@ -339,8 +330,14 @@ func (p *Processor) AppendFeatures(dst []float64, s *dataset.Sample, w Window, d
 	if b == nil {
 		return dst, fmt.Errorf("impulse: no DSP block with id %d", dspID)
 	}
+	if w.SampleID != s.ID {
+		return dst, fmt.Errorf("impulse: sample %s (id %d): the window is one of sample %d", s.Path, s.ID, w.SampleID)
+	}
 	if err := p.prepare(s); err != nil {
 		return dst, err
+	}
+	if p.in.Type == studio.InputTimeSeries && (w.start < 0 || w.start >= max(p.gridLen, 1)) {
+		return dst, fmt.Errorf("impulse: sample %s: a window at %d ms starts after the sample's %d values", s.Path, w.StartMs, p.gridLen)
 	}
 	out, err := b.blk.AppendFeatures(dst, p.window(b, w))
 	if err != nil {
@@ -363,4 +360,53 @@ func (p *Processor) AppendLearnFeatures(dst []float64, s *dataset.Sample, w Wind
 		}
 	}
 	return dst, nil
+}
+
+// bufferLen returns the values of one raw window: samples per axis times
+// the input block's axes, or the pixels of the resized image.
+func (p *Processor) bufferLen() int {
+	if p.in.Type == studio.InputImage {
+		return p.in.ImageWidth * p.in.ImageHeight
+	}
+	return p.n * len(p.in.Axes)
+}
+
+// appendBufferFeatures appends the features of DSP block dspID for one raw
+// window (see Classifier.WindowLen), whose length the caller checked.
+func (p *Processor) appendBufferFeatures(dst, values []float64, dspID int) ([]float64, error) {
+	b := p.blocks[dspID]
+	if b == nil {
+		return dst, fmt.Errorf("impulse: no DSP block with id %d", dspID)
+	}
+	win := values
+	if p.in.Type == studio.InputTimeSeries && !sequence(b.inAxes, len(p.in.Axes)) {
+		na, k := len(b.inAxes), len(p.in.Axes)
+		if cap(p.win) < p.n*na {
+			p.win = make([]float64, p.n*na)
+		}
+		win = p.win[:p.n*na]
+		for t := range p.n {
+			for a, c := range b.inAxes {
+				win[t*na+a] = values[t*k+c]
+			}
+		}
+	}
+	out, err := b.blk.AppendFeatures(dst, win)
+	if err != nil {
+		return dst, fmt.Errorf("impulse: DSP block %d (%s): %w", dspID, b.shape.block.Type, err)
+	}
+	return out, nil
+}
+
+// sequence reports whether idx is 0, 1, …, k−1.
+func sequence(idx []int, k int) bool {
+	if len(idx) != k {
+		return false
+	}
+	for i, c := range idx {
+		if c != i {
+			return false
+		}
+	}
+	return true
 }

@@ -153,7 +153,11 @@ func test(args []string, stdout io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	rep, err := m.Test(ctx, samples, impulse.TestOptions{ModelType: *modelType})
+	mt, err := impulse.ParseModelType(*modelType)
+	if err != nil {
+		return fmt.Errorf("--model-type: %w", err)
+	}
+	rep, err := m.Test(ctx, samples, impulse.TestOptions{ModelType: mt})
 	if err != nil {
 		return err
 	}
@@ -187,7 +191,11 @@ func classify(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if m, err = m.WithModelType(*modelType); err != nil {
+	mt, err := impulse.ParseModelType(*modelType)
+	if err != nil {
+		return fmt.Errorf("--model-type: %w", err)
+	}
+	if m, err = m.WithModelType(mt); err != nil {
 		return err
 	}
 	c, err := m.NewClassifier()
@@ -200,7 +208,7 @@ func classify(args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		res, err := c.Classify(s, impulse.ClassificationWindows)
+		res, err := c.ClassifySample(s, impulse.ClassificationWindows)
 		if err != nil {
 			return fmt.Errorf("%s: %v", file, err)
 		}

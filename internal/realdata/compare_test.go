@@ -141,7 +141,7 @@ func trainAndTest(t *testing.T, im *impulse.Impulse, ds *dataset.Dataset, seed u
 	minScore := minimumConfidence(t, im)
 	r.noAnomaly, r.argmax, r.flagged = classifierAccuracy(rep, m.Labels(), minScore)
 
-	rep32, err := m.Test(ctx, test, impulse.TestOptions{ModelType: "float32"})
+	rep32, err := m.Test(ctx, test, impulse.TestOptions{ModelType: impulse.Float32})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func minimumConfidence(t *testing.T, im *impulse.Impulse) float64 {
 func classifierAccuracy(rep *impulse.TestReport, labels []string, minScore float64) (withMinScore, argmax float64, flagged int) {
 	var n, good, goodArgmax int
 	for _, w := range rep.Windows {
-		if w.Result == impulse.ResultAnomaly {
+		if w.Label == impulse.ResultAnomaly {
 			flagged++
 		}
 		if !slices.Contains(labels, w.Expected) {
@@ -181,13 +181,13 @@ func classifierAccuracy(rep *impulse.TestReport, labels []string, minScore float
 		n++
 		best := labels[0]
 		for _, l := range labels {
-			if w.Classification[l] > w.Classification[best] {
+			if w.ScoresByLabel()[l] > w.ScoresByLabel()[best] {
 				best = l
 			}
 		}
 		if best == w.Expected {
 			goodArgmax++
-			if w.Classification[best] >= minScore {
+			if w.ScoresByLabel()[best] >= minScore {
 				good++
 			}
 		}

@@ -235,7 +235,7 @@ func (s *summary) validation() {
 			}
 			continue
 		}
-		c, err := s.m.Validation(k.BlockID, "")
+		c, err := s.m.Validation(k.BlockID, 0)
 		if err != nil {
 			s.err = err
 			return
