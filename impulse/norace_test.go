@@ -1,0 +1,5 @@
+//go:build !race
+
+package impulse_test
+
+const raceEnabled = false
