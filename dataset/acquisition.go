@@ -60,15 +60,6 @@ func (a *acquisition) sample() (*Sample, error) {
 		Sensors: a.sensors, Values: a.values}, nil
 }
 
-// decodeAcquisitionJSON parses a data acquisition JSON file.
-func decodeAcquisitionJSON(data []byte) (*Sample, error) {
-	a, err := parseAcquisitionJSON(data)
-	if err != nil {
-		return nil, err
-	}
-	return a.sample()
-}
-
 // binaryRefs are the element types of the binary payload variant.
 var binaryRefs = map[string]int{"i8": 1, "u8": 1, "i16": 2, "u16": 2, "i32": 4, "u32": 4, "f32": 4}
 
