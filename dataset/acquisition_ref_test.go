@@ -6,28 +6,17 @@ import (
 	"slices"
 	"testing"
 	"unicode/utf8"
-
-	"github.com/tinyimpulse/tinyimpulse/internal/jsonerr"
 )
 
-// decodeAcquisitionJSONReference is the encoding/json reading of a data
-// acquisition JSON file that the one-pass parser is checked against.
+// decodeAcquisitionJSONReference reads payload.values with encoding/json
+// (into [][]float64 or []float64) instead of readValues; the reader is
+// checked against it.
 func decodeAcquisitionJSONReference(data []byte) (*Sample, error) {
-	var j jsonAcquisition
-	if err := json.Unmarshal(data, &j); err != nil {
-		return nil, formatError("not a data acquisition JSON file: %s", jsonerr.Text(data, err))
+	a, values, err := readAcquisitionJSON(data)
+	if err != nil {
+		return nil, err
 	}
-	if j.Payload == nil {
-		return nil, formatError("no payload object")
-	}
-	a := acquisition{deviceName: j.Payload.DeviceName, deviceType: j.Payload.DeviceType, sensors: j.Payload.Sensors}
-	if j.Protected != nil {
-		a.alg = j.Protected.Alg
-	}
-	if j.Payload.IntervalMs != nil {
-		a.intervalMs, a.hasInterval = *j.Payload.IntervalMs, true
-	}
-	if err := a.jsonValues(j.Payload.Values); err != nil {
+	if err := a.jsonValues(values); err != nil {
 		return nil, err
 	}
 	return a.sample()

@@ -36,14 +36,27 @@ type jsonAcquisition struct {
 
 // decodeAcquisitionJSON parses a data acquisition JSON file.
 func decodeAcquisitionJSON(data []byte) (*Sample, error) {
+	a, values, err := readAcquisitionJSON(data)
+	if err != nil {
+		return nil, err
+	}
+	if a.values, a.rows, err = readValues(values, len(a.sensors)); err != nil {
+		return nil, err
+	}
+	return a.sample()
+}
+
+// readAcquisitionJSON reads everything but the values of a data
+// acquisition JSON file, which it returns raw.
+func readAcquisitionJSON(data []byte) (*acquisition, json.RawMessage, error) {
 	var j jsonAcquisition
 	if err := json.Unmarshal(data, &j); err != nil {
-		return nil, formatError("not a data acquisition JSON file: %s", jsonerr.Text(data, err))
+		return nil, nil, formatError("not a data acquisition JSON file: %s", jsonerr.Text(data, err))
 	}
 	if j.Payload == nil {
-		return nil, formatError("no payload object")
+		return nil, nil, formatError("no payload object")
 	}
-	a := acquisition{deviceName: j.Payload.DeviceName, deviceType: j.Payload.DeviceType, sensors: j.Payload.Sensors}
+	a := &acquisition{deviceName: j.Payload.DeviceName, deviceType: j.Payload.DeviceType, sensors: j.Payload.Sensors}
 	if j.Protected != nil {
 		a.alg = j.Protected.Alg
 	}
@@ -51,13 +64,9 @@ func decodeAcquisitionJSON(data []byte) (*Sample, error) {
 		a.intervalMs, a.hasInterval = *j.Payload.IntervalMs, true
 	}
 	if len(a.sensors) == 0 {
-		return nil, formatError("payload.sensors is missing or empty")
+		return nil, nil, formatError("payload.sensors is missing or empty")
 	}
-	var err error
-	if a.values, a.rows, err = readValues(j.Payload.Values, len(a.sensors)); err != nil {
-		return nil, err
-	}
-	return a.sample()
+	return a, j.Payload.Values, nil
 }
 
 // readValues reads payload.values, which encoding/json has checked to be
