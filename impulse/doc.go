@@ -1,45 +1,51 @@
 // Package impulse is the impulse model of an Edge Impulse Studio project:
-// the impulse definition and Studio's JSON types, datasets in Edge
-// Impulse's export layout, the input blocks (time-series windowing with
-// resampling and multi-label labelling, image resizing), feature
-// generation through the dsp package's processing blocks, and on top of
-// them Studio's training job, model testing, classification and on-device
-// estimates.
+// impulse definitions (Studio's JSON, or Go values), the input blocks
+// (time-series windowing with resampling and multi-label labelling, image
+// resizing), feature generation through the dsp package's processing
+// blocks, and on top of them Studio's training job, model testing,
+// classification and on-device estimates.
 //
-// It is the package that ties dsp, learn, anomaly and metrics together.
+// It is the package that ties the core together: it imports dataset
+// (samples), dsp, learn, anomaly, metrics, device and studio (the wire
+// types); none of them imports it, and neither do the packages built on it
+// (tflite, deploy, service, tune, report) need its internals.
 //
 // # Overview
 //
-// A typical run reads a dataset and a definition, completes the definition
-// from the data, and computes the features of the training samples:
+// A definition is plain data. Compile completes it against a dataset, as
+// regexp.Compile does a pattern, into an immutable [Impulse]:
 //
 //	ds, err := dataset.Load("datasets/gestures")
 //	def, err := impulse.LoadDefinition("impulse.json")
-//	err = def.Resolve(ds)
-//	feats, err := def.GenerateFeatures(ctx, ds.Category(dataset.CategoryTraining), nil)
+//	im, err := impulse.Compile(def, ds) // every default, the data's frequency and axes
+//	feats, err := im.GenerateFeatures(ctx, ds.Category(dataset.CategoryTraining), nil)
 //	X, err := feats.Learn(learnBlockID) // one row per window, feats.Y its class
 //	cfgs, err := feats.DSPBlockConfigs() // Studio's dspBlockConfigs entries
 //
 // A Processor does the same for one sample at a time (Windows, then
-// AppendFeatures or AppendLearnFeatures per window), as live classification
-// needs.
+// AppendFeatures or AppendLearnFeatures per window).
 //
 // # Training, testing and classification
 //
-// [Train] runs Studio's training job: features of the training samples,
-// then every learn block in turn (a neural network trained, quantised to
-// int8 and evaluated on its validation windows with on-device estimates; an
-// anomaly block fitted), with the job's log sent as Studio's socket events
-// ([Event]). It returns a [Model], whose Detailed method gives Studio's
-// impulses-detailed response, Save and [LoadModel] keep it on disk, and
-// Estimate gives the estimates of one target. [Model.Test] is Studio's
+// [Train] runs Studio's training job on a compiled impulse: features of the
+// training samples, then every learn block in turn (a neural network
+// trained, quantised to int8 and evaluated on its validation windows with
+// on-device estimates; an anomaly block fitted). Its log arrives as
+// Studio's socket events (studio.Event), each with the job's structured
+// progress (phase, fraction done, and every epoch's loss and accuracy). It
+// returns a [Model]: Detailed gives Studio's impulses-detailed response,
+// History each network's per-epoch figures, Estimate the on-device
+// estimates of one target; Save and LoadModel keep it in a folder, WriteTo
+// and ReadModel (or LoadModelFS) in one zip file. [Model.Test] is Studio's
 // model testing: every window of the samples, cut with the classification
 // stride, classified into a [TestReport] (figures, a table for people and
-// Studio's ClassifyJobResponse). A [Classifier] classifies one sample or
-// window at a time. Every learn block runs on every window; the first
-// neural network and the first anomaly block decide the window's result
-// (a label, [ResultUncertain] below the network's minimum confidence,
-// [ResultAnomaly] above the anomaly threshold).
+// Studio's ClassifyJobResponse). A [Classifier] classifies a raw window as
+// a device would (Classify, which allocates nothing), or the windows of a
+// sample (ClassifySample). Every learn block runs on every window; the first
+// neural network and the first anomaly block decide the window's result (a
+// label, ResultUncertain below the network's minimum confidence,
+// ResultAnomaly above the anomaly threshold). A [ModelType] picks the int8
+// or float32 networks.
 //
 // # Definitions
 //
@@ -55,7 +61,7 @@
 //     most the window), the same stride in classification mode, zero
 //     padding on, end-of-window labelling; its frequencyHz is the most
 //     common frequency of the training samples and its axes those of the
-//     first training sample (Resolve);
+//     first training sample (Compile);
 //   - an image input block: 96×96, squash, Lanczos-3, crop anchor
 //     middle-center;
 //   - a DSP block: the latest implementation version, the input block's
@@ -107,28 +113,24 @@
 //
 // A definition with problems gives a *DefinitionError listing every problem
 // with its JSON path ("learn.4.visualLayers[2].kernelSize: must be >= 1, not
-// 0"); its Error is one line. Files that cannot be read or parsed give a
-// *FileError naming the file, wrapping dataset.ErrFormat for malformed or truncated
-// contents; LoadDataset joins the errors of up to ten files. Errors of
-// processing blocks keep their dsp type (*dsp.ConfigError, dsp.ErrInput)
-// behind the sample and window they concern. Data a job cannot use (no
-// training samples, a single class, non-numeric regression labels) wraps
-// [ErrDataset], a saved model that cannot be read [ErrModel]; a cancelled
-// job returns its context's error. Malformed input never makes
-// the package panic. Methods of a Definition that need the window shape
-// return an error before the definition is Ready, except NumFeatures,
-// FeatureLabels and LearnFeatureLabels, which panic (with an "impulse: "
-// prefix): calling them first is a caller's mistake.
+// 0"); its Error is one line, naming the definition's file when it has one.
+// Errors of processing blocks keep their dsp type (*dsp.ConfigError,
+// dsp.ErrInput) behind the sample and window they concern. Data a job cannot
+// use (no training samples, a single class, non-numeric regression labels)
+// wraps [ErrDataset], a saved model that cannot be read [ErrModel]; a
+// cancelled job returns its context's error. A window of another sample, or
+// a raw window of the wrong length, is an error. Malformed input never
+// makes the package panic.
 //
 // # Concurrency
 //
-// A Definition is not modified after ParseDefinition and Resolve, so its
-// methods, including GenerateFeatures, may run concurrently; Resolve must
-// not. GenerateFeatures runs FeatureOptions.Workers goroutines, each with
-// its own processing blocks. A Processor holds blocks and buffers and is for
-// one goroutine. Datasets and samples are read-only once loaded. Train calls
-// share nothing and may run at once. A Model is immutable; a Classifier,
-// like a Processor, is for one goroutine (Model.Test makes one per worker).
+// Definitions are plain data; Compile does not modify the one it is given.
+// An Impulse and a Model are immutable: any number of goroutines may
+// generate features, train and test with one at once, and Train calls share
+// nothing. GenerateFeatures runs FeatureOptions.Workers goroutines, each
+// with its own processing blocks. A Processor and a Classifier hold blocks
+// and buffers and are for one goroutine each (Model.Test makes one per
+// worker).
 //
 // # Security considerations
 //
