@@ -54,7 +54,7 @@
 // as JSON values or strings) under "dsp", and each learn block's
 // SetKerasParameterRequest or StartTrainingRequestAnomaly under "learn", both
 // keyed by block id. ParseDefinition checks it all at once and reports every
-// problem with its JSON path; Resolve checks it against a dataset. Omitted
+// problem with its JSON path; Compile checks it against a dataset. Omitted
 // settings take Studio's defaults:
 //
 //   - a time-series input block: 1000 ms windows, a stride of 500 ms (at

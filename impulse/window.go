@@ -288,7 +288,6 @@ func resample(dst, x []float64, k, n, m int, step float64) []float64 {
 // resampled to the impulse's frequency.
 func (p *Processor) Resampled() bool { return p.cur != nil && p.resampled }
 
-
 // window fills the block's input for window w from the prepared sample.
 func (p *Processor) window(b *procBlock, w Window) []float64 {
 	if p.in.Type == studio.InputImage {
