@@ -281,6 +281,7 @@ type manifestKeras struct {
 	Int8       string             `json:"int8"`
 	Config     KerasConfig        `json:"config"`
 	Metadata   KerasModelMetadata `json:"metadata"`
+	History    []epochRecord      `json:"history,omitempty"`
 }
 
 type manifestAnomaly struct {
@@ -356,7 +357,7 @@ func (m *Model) writeFiles(dir string) error {
 	}
 	for _, k := range m.keras {
 		mk := manifestKeras{ID: k.block.ID, Classes: k.classes, Regression: k.regression, Variant: k.variant,
-			Threshold: k.threshold, BestEpoch: k.bestEpoch, Config: k.config, Metadata: k.metadata,
+			Threshold: k.threshold, BestEpoch: k.bestEpoch, Config: k.config, Metadata: k.metadata, History: historyRecords(k.history),
 			Float32: fmt.Sprintf("learn-%d-float32.bin", k.block.ID), Int8: fmt.Sprintf("learn-%d-int8.bin", k.block.ID)}
 		for _, f := range []struct {
 			name string
@@ -452,6 +453,9 @@ func LoadModel(dir string) (*Model, error) {
 		}
 		kb := &kerasBlock{block: lb, classes: mk.Classes, regression: mk.Regression, variant: mk.Variant,
 			threshold: mk.Threshold, bestEpoch: mk.BestEpoch, config: mk.Config, metadata: mk.Metadata}
+		if kb.history, err = historyStats(mk.History); err != nil {
+			return nil, bad("keras block %d: %v", mk.ID, err)
+		}
 		fd, err := read(mk.Float32)
 		if err != nil {
 			return nil, err

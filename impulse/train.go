@@ -121,9 +121,10 @@ type kerasBlock struct {
 	block      LearnBlock
 	classes    []string // outputs (classification) or the target name (regression)
 	regression bool
-	variant    string  // the model type classification uses: "int8" or "float32"
-	threshold  float64 // min_score (classification) or max_abs_error (regression)
-	bestEpoch  int     // the epoch whose weights the network holds
+	variant    string             // the model type classification uses: "int8" or "float32"
+	threshold  float64            // min_score (classification) or max_abs_error (regression)
+	bestEpoch  int                // the epoch whose weights the network holds
+	history    []learn.EpochStats // one entry per epoch (reportdata.go)
 	float      *learn.Network
 	int8       *learn.Int8Network
 	config     KerasConfig
@@ -226,7 +227,7 @@ func trainKeras(ctx context.Context, log *jobLog, def *Definition, lb LearnBlock
 	log.printf("Finished training")
 	log.printf("")
 	log.printf("Saving best performing model... (based on validation loss; epoch %d)", res.BestEpoch)
-	kb.float, kb.bestEpoch = res.Network, res.BestEpoch
+	kb.float, kb.bestEpoch, kb.history = res.Network, res.BestEpoch, res.History
 	log.printf("Converting TensorFlow Lite float32 model...")
 	log.printf("Converting TensorFlow Lite int8 quantized model...")
 	calib := res.Validation
