@@ -119,7 +119,7 @@ func Build(ctx context.Context, m *impulse.Model, ds *impulse.Dataset, test *imp
 		})
 	}
 	if test != nil {
-		d.Testing = testing(test, det)
+		d.Testing = modelTesting(test, det)
 		d.Anomaly = anomalies(test, det, def)
 	} else {
 		d.Notes["testing"] = "The dataset has no testing samples."
@@ -662,7 +662,7 @@ func validation(block, selected string, labels []string, mm metrics.ModelMetrics
 	return v
 }
 
-func testing(r *impulse.TestReport, det *impulse.DetailedImpulse) *Testing {
+func modelTesting(r *impulse.TestReport, det *impulse.DetailedImpulse) *Testing {
 	t := &Testing{Windows: len(r.Windows), Accuracy: math.NaN()}
 	seen := map[int]bool{}
 	for _, w := range r.Windows {

@@ -609,7 +609,7 @@ func (sw *svgWriter) deviceChart(d *Device, title, xLabel string, value func(Eng
 		texts = append(texts, label{x: v, y: y, dx: 4, text: shortNum(v), style: textStyle(tickSize-1, ink, draw.XLeft, draw.YCenter)})
 		xmax = math.Max(xmax, v)
 	}
-	p := newPlot(title, xLabel, "")
+	p := newPlot(title, xLabel, "Engine")
 	p.Add(rs, texts)
 	if limit > 0 {
 		p.Add(vline{x: limit, style: draw.LineStyle{Color: budget, Width: 1.6, Dashes: []vg.Length{5, 3}}, caption: limitName})
