@@ -232,7 +232,9 @@ func TestCharts(t *testing.T) {
 		{"dataset", 1, func(c chart) bool { return c.x == "Duration (s)" && c.y == "Class" }},
 		{"raw signals", 4, func(c chart) bool { return c.x == "Time (ms)" && c.y == "Value (m/s2)" }},
 		{"spectra", 4, func(c chart) bool { return c.x == "Frequency (Hz)" && c.y == "Spectral power (log10)" }},
-		{"explorer", 1, func(c chart) bool { return strings.HasPrefix(c.x, "PC 1 (") && strings.HasPrefix(c.title, "Feature explorer: PCA") }},
+		{"explorer", 1, func(c chart) bool {
+			return strings.HasPrefix(c.x, "PC 1 (") && strings.HasPrefix(c.title, "Feature explorer: PCA")
+		}},
 		{"loss", 1, func(c chart) bool { return c.x == "Epoch" && c.y == "Loss (cross-entropy)" }},
 		{"accuracy", 1, func(c chart) bool { return c.x == "Epoch" && c.y == "Accuracy (%)" }},
 		{"validation", 2, func(c chart) bool { return c.x == "Predicted class" && c.y == "Actual class" }},
