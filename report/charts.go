@@ -473,12 +473,11 @@ func (sw *svgWriter) matrixChart(title, xLabel, yLabel string, m *Matrix, w floa
 			if share > 0.55 {
 				tc = color.RGBA{0xff, 0xff, 0xff, 0xff}
 			}
-			txt := "–"
-			if total > 0 {
-				txt = fmt.Sprintf("%.0f%%", share*100)
-				if share > 0 && share < 0.005 {
-					txt = "<1%"
-				}
+			// Whole percentages, except that a share that is not whole
+			// never rounds to 0% or 100%.
+			txt := fmt.Sprintf("%.0f%%", share*100)
+			if p := share * 100; p != math.Round(p) && (p < 1 || p > 99) {
+				txt = fmt.Sprintf("%.1f%%", p)
 			}
 			if n == 0 {
 				// An empty cell shows only its count, in grey.

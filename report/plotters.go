@@ -229,8 +229,9 @@ type niceTicks struct {
 }
 
 func (t niceTicks) Ticks(lo, hi float64) []plot.Tick {
-	if !(hi > lo) || math.IsInf(hi-lo, 0) {
-		return []plot.Tick{{Value: lo, Label: tickLabel(lo, 0)}}
+	ends := []plot.Tick{{Value: lo, Label: strconv.FormatFloat(lo, 'g', 4, 64)}, {Value: hi, Label: strconv.FormatFloat(hi, 'g', 4, 64)}}
+	if !(hi > lo) || math.IsInf(hi-lo, 0) || math.IsNaN(hi-lo) {
+		return ends[:1]
 	}
 	n := max(t.n, 2)
 	raw := (hi - lo) / float64(n)
@@ -248,19 +249,24 @@ func (t niceTicks) Ticks(lo, hi float64) []plot.Tick {
 	if t.integer && mult == 2.5 {
 		step, mult = 2*mag, 2
 	}
+	first := math.Ceil(lo / step)
+	// A range too narrow for its magnitude (the ticks would not differ in
+	// float64) or one of subnormal numbers gets its ends only.
+	if !(step > 0) || math.IsInf(first, 0) || first*step+step == first*step || math.Abs(first) > 1<<50 || (hi-lo)/step > 100 {
+		return ends
+	}
 	dec := max(0, int(-math.Floor(math.Log10(step)+1e-9)))
 	if mult == 2.5 {
 		dec++
 	}
 	var out []plot.Tick
-	first := math.Ceil(lo/step - 1e-9)
-	for i := first - 1; ; i++ {
-		v := i * step
+	for k := -1.0; k <= (hi-lo)/step+1; k++ {
+		v := (first + k) * step
 		if v > hi+step*1e-9 {
 			break
 		}
 		if v >= lo-step*1e-9 {
-			out = append(out, plot.Tick{Value: v, Label: tickLabel(v, dec)})
+			out = append(out, plot.Tick{Value: v, Label: tickLabel(v, min(dec, 15))})
 		}
 		if m := v + step/2; m >= lo && m <= hi && (!t.integer || m == math.Trunc(m)) {
 			out = append(out, plot.Tick{Value: m})
