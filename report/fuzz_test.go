@@ -51,7 +51,7 @@ func fuzzData(b []byte) *report.Data {
 		counts[i] = n(50) - 5
 	}
 	d.Validation = []report.Validation{{Block: "NN", ModelType: "int8", Selected: true, Accuracy: f(), Loss: f(),
-		Matrix: report.Matrix{Rows: rows, Columns: cols, Counts: counts},
+		Matrix:   report.Matrix{Rows: rows, Columns: cols, Counts: counts},
 		PerClass: []report.ClassScore{{Label: "a", Precision: f(), Recall: f(), F1: f(), Support: n(9) - 3}}}}
 	epochs := make([]report.Epoch, n(6))
 	for i := range epochs {
