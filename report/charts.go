@@ -394,21 +394,26 @@ func (sw *svgWriter) trainingChart(t *Training, title, yLabel string, scale floa
 		}
 		l.Color = classColors[i]
 		l.Width = 1.8
-		sc.GlyphStyle = draw.GlyphStyle{Color: classColors[i], Radius: 2, Shape: draw.CircleGlyph{}}
 		if i == 1 {
 			l.Dashes = []vg.Length{6, 3}
 		}
-		p.Add(l, sc)
-		leg.Add(s.name, l, sc)
+		p.Add(l)
+		// Dots on every epoch while they stay apart.
+		if len(t.Epochs) <= 40 {
+			sc.GlyphStyle = draw.GlyphStyle{Color: classColors[i], Radius: 2, Shape: draw.CircleGlyph{}}
+			p.Add(sc)
+		}
+		leg.Add(s.name, l)
 	}
 	if !any {
 		return "", nil
 	}
 	if t.BestEpoch > 0 {
-		best := vline{x: float64(t.BestEpoch), style: draw.LineStyle{Color: good, Width: 1.5, Dashes: []vg.Length{2, 2}},
-			caption: "best epoch " + strconv.Itoa(t.BestEpoch), right: t.BestEpoch < len(t.Epochs)/2}
+		// The legend names the epoch: a caption on the chart would cross
+		// the curves.
+		best := vline{x: float64(t.BestEpoch), style: draw.LineStyle{Color: good, Width: 1.8, Dashes: []vg.Length{2, 2}}}
 		p.Add(best)
-		leg.Add("best epoch (kept)", best)
+		leg.Add("best epoch "+strconv.Itoa(t.BestEpoch), best)
 	}
 	p.X.Min, p.X.Max = 0.5, float64(len(t.Epochs))+0.5
 	p.X.Tick.Marker = epochTicks{}
@@ -419,7 +424,7 @@ func (sw *svgWriter) trainingChart(t *Training, title, yLabel string, scale floa
 	} else {
 		p.Y.Min = math.Max(p.Y.Min, 0)
 	}
-	return sw.drawWithLegend(p, leg, halfW, 330, 120)
+	return sw.drawWithLegend(p, leg, halfW, 330, 112)
 }
 
 // epochTicks puts ticks on whole epochs only.

@@ -255,9 +255,13 @@ func (t niceTicks) Ticks(lo, hi float64) []plot.Tick {
 	if !(step > 0) || math.IsInf(first, 0) || first*step+step == first*step || math.Abs(first) > 1<<50 || (hi-lo)/step > 100 {
 		return ends
 	}
-	dec := max(0, int(-math.Floor(math.Log10(step)+1e-9)))
-	if mult == 2.5 {
-		dec++
+	// The decimals the step needs: 25 none, 2.5 one, 0.25 two.
+	dec := 0
+	for ; dec < 15; dec++ {
+		x := step * math.Pow(10, float64(dec))
+		if math.Abs(x-math.Round(x)) <= 1e-9*x {
+			break
+		}
 	}
 	var out []plot.Tick
 	for k := -1.0; k <= (hi-lo)/step+1; k++ {

@@ -30,6 +30,8 @@ func TestNiceTicks(t *testing.T) {
 		{0, 16, 5, true, []string{"0", "5", "10", "15"}},
 		{0, 3, 5, true, []string{"0", "1", "2", "3"}},
 		{0.5, 30.5, 7, false, []string{"5", "10", "15", "20", "25", "30"}},
+		{0, 150, 6, false, []string{"0", "25", "50", "75", "100", "125", "150"}},
+		{0, 0.9, 4, false, []string{"0.00", "0.25", "0.50", "0.75"}},
 	} {
 		if got := labelled(c.lo, c.hi, c.n, c.integer); !slices.Equal(got, c.want) {
 			t.Errorf("[%v, %v]: %q, want %q", c.lo, c.hi, got, c.want)
