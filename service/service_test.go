@@ -19,7 +19,7 @@ import (
 	"github.com/tinyimpulse/tinyimpulse/service"
 )
 
-const testAdminKey = "admin-key-for-tests-0123456789"
+const testAdminKey = "ei_admin_key_for_tests_0123456789"
 
 // harness is a service on an embedded engine with an HTTP test server.
 type harness struct {
