@@ -27,6 +27,15 @@ type harness struct {
 	srv *service.Server
 	ts  *httptest.Server
 	dir string
+	// base is the URL of a service in another process (ts is nil then).
+	base string
+}
+
+func (h *harness) url() string {
+	if h.base != "" {
+		return h.base
+	}
+	return h.ts.URL
 }
 
 func newHarness(t testing.TB, cfg service.Config) *harness {
@@ -72,7 +81,7 @@ func (h *harness) do(method, path, key string, body any, out any) (int, http.Hea
 		data, _ := json.Marshal(b)
 		rd = bytes.NewReader(data)
 	}
-	req, _ := http.NewRequest(method, h.ts.URL+path, rd)
+	req, _ := http.NewRequest(method, h.url()+path, rd)
 	if key != "" {
 		req.Header.Set("x-api-key", key)
 	}
@@ -127,7 +136,7 @@ func (h *harness) upload(key, category, label string, files map[string][]byte) (
 		fw.Write(files[n])
 	}
 	mw.Close()
-	req, _ := http.NewRequest("POST", h.ts.URL+"/api/"+category+"/files", &buf)
+	req, _ := http.NewRequest("POST", h.url()+"/api/"+category+"/files", &buf)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("x-api-key", key)
 	if label != "" {
@@ -220,6 +229,14 @@ func (h *harness) wait(pid int, key string, jid int, timeout time.Duration) jobS
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// startTrain starts a training job of the keras block 3 with some epochs.
+func (h *harness) startTrain(pid int, key string, epochs int) int {
+	h.t.Helper()
+	var start struct{ ID int }
+	h.must(200, "POST", fmt.Sprintf("/v1/api/%d/jobs/train/keras/3", pid), key, map[string]any{"trainingCycles": epochs, "learningRate": 0.0005}, &start)
+	return start.ID
 }
 
 func (h *harness) stdout(pid int, key string, jid int) string {
