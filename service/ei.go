@@ -328,7 +328,11 @@ func keepBlocks(m map[string]json.RawMessage, keep func(int) bool) map[string]js
 // the definition with them is valid.
 func (s *Server) setBlockParams(ctx context.Context, pid int, dsp bool, id int, params json.RawMessage, wantType func(string) bool) (definitionDoc, error) {
 	var doc definitionDoc
-	_, err := update(ctx, s.st, bucketProjects, strconv.Itoa(pid), func(p *projectRow) error {
+	rows, err := list[sampleRow](ctx, s.st, bucketSamples, pid)
+	if err != nil {
+		return doc, err
+	}
+	_, err = update(ctx, s.st, bucketProjects, strconv.Itoa(pid), func(p *projectRow) error {
 		d, err := p.definition()
 		if err != nil {
 			return err
@@ -351,7 +355,11 @@ func (s *Server) setBlockParams(ctx context.Context, pid int, dsp bool, id int, 
 			d.Learn = cloneMap(d.Learn)
 			d.Learn[key] = params
 		}
-		if _, err := parseDefinition(d); err != nil {
+		nd, err := parseDefinition(d)
+		if err != nil {
+			return definitionErr(err)
+		}
+		if err := resolveCheck(nd, rows); err != nil {
 			return definitionErr(err)
 		}
 		p.DSP, p.Learn = d.DSP, d.Learn
@@ -551,6 +559,9 @@ func (s *Server) prepareTrain(ctx context.Context, j *jobRow) error {
 			}
 			return errorf(http.StatusBadRequest, "the training samples have one class (%q): a classifier (learn block %d) needs at least two", only, b.ID)
 		}
+	}
+	if err := resolveCheck(def, rows); err != nil {
+		return definitionErr(err)
 	}
 	return nil
 }

@@ -301,3 +301,27 @@ func modelInput(m *impulse.Model) (axes []string, frequencyHz float64, windowMs 
 
 // defType is a parsed impulse definition.
 type defType = impulse.Definition
+
+// resolveCheck completes def from the shape of the project's training
+// samples, as training will, without reading the samples: what the
+// library refuses then (an FFT length for the data's frequency, a window
+// longer than allowed, …) is refused before a job starts. Image samples
+// are not checked here (their size needs the file).
+func resolveCheck(def *impulse.Definition, rows []sampleRow) error {
+	ds := &impulse.Dataset{Dir: "project"}
+	for _, r := range rows {
+		if r.Category != categoryTraining || r.Image || r.FrequencyHz <= 0 || len(r.Axes) == 0 {
+			continue
+		}
+		s := &impulse.Sample{ID: len(ds.Samples) + 1, Name: r.Name, Path: r.FileName, Category: r.Category, Label: r.Label,
+			IntervalMs: 1000 / r.FrequencyHz, Values: make([]float64, len(r.Axes))}
+		for _, a := range r.Axes {
+			s.Sensors = append(s.Sensors, impulse.Sensor{Name: a})
+		}
+		ds.Samples = append(ds.Samples, s)
+	}
+	if len(ds.Samples) == 0 {
+		return nil
+	}
+	return def.Resolve(ds)
+}
