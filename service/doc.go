@@ -1,0 +1,87 @@
+// Package service is the worker service a platform runs: Edge Impulse's
+// Studio jobs API and WebSocket events, Edge Impulse's ingestion routes,
+// and TwinEdge's ML API, on NATS JetStream (package engine).
+//
+// # Overview
+//
+// [Run] serves HTTP until its context ends; [New] returns a [Server] whose
+// [Server.Handler] a caller mounts itself. With Config.NATSURL empty the
+// service embeds a NATS server storing its files in Config.DataDir (no
+// network listener; the service connects in-process), and runs
+// Config.Workers in-process workers. With Config.NATSURL it uses an
+// existing NATS cluster, and any number of processes share the projects,
+// the job queue and the logs.
+//
+// Every trained model, uploaded sample and job log is in JetStream:
+// key-value buckets hold projects, hashed keys, sample rows, job rows,
+// models, webhooks and their deliveries; the object store holds samples,
+// model archives (the library's saved folder as a tar) and results; jobs
+// are messages of a work-queue stream that workers, in this process or
+// another, pull; each job's log is a replayable subject of a log stream.
+//
+// # Routes
+//
+// Edge Impulse's (bodies and responses are the types of the npm package
+// edge-impulse-api 1.95.13): POST /v1/api/projects/create (admin key),
+// GET /v1/api/projects, GET /v1/api/{projectId}, the impulse, DSP, keras
+// and anomaly settings, jobs/train/keras/{learnId},
+// jobs/train/anomaly/{learnId}, jobs/classify, jobs/{jobId}/status,
+// /stdout and /cancel, jobs, jobs/all, jobs/history, impulses-detailed,
+// keras and anomaly metadata, classify/all/result, socket-token;
+// ingestion: POST /api/{training|testing|split}/files (multipart, field
+// data, x-label) and /api/{category}/data (one data acquisition file,
+// x-file-name). Errors are {"success": false, "error": "..."}.
+//
+// The WebSocket is socket.io at /socket.io/?token=… (Engine.IO 3 and 4,
+// websocket and polling transports): hello on connect, start-log-stream
+// {jobId, lastReceivedTimestamp} replays and follows a job's log as
+// job-data-{jobId} {data} and job-finished-{jobId} {success}, job-cancel
+// cancels a job. Without onDemandLogs=true a socket receives the events of
+// every job of its project.
+//
+// TwinEdge's, under /v1/ml with Authorization: Bearer KEY: models,
+// training, predictions (every window of a buffer, classified with a
+// trained model) and webhooks (training.completed and training.failed,
+// signed with HMAC-SHA256 over "timestamp.body" in X-TwinEdge-Signature,
+// retried with exponential backoff, every attempt in a delivery log).
+// Responses are {data, meta}; errors {"error": {code, message, details}}.
+// /openapi.json and /openapi.yaml describe every route.
+//
+// # Jobs
+//
+// A training job trains the whole impulse (the library trains every learn
+// block of an impulse together); the train route of one learn block first
+// stores that block's settings. A job row keeps the definition, the seed
+// and the samples the job was asked for, so the job gives the same model
+// whenever it runs. A job whose worker dies (the process is killed) is
+// delivered again once the queue's acknowledgement wait (Config.AckWait)
+// passes without progress reports, and runs again; its log says so. A job
+// whose worker dies twice is failed.
+//
+// # Errors
+//
+// Bad requests get 400 (malformed or mistyped JSON, settings the library
+// refuses, data that cannot train: a missing axis, one class), 401 (no or
+// an unknown key), 403 (a route the key may not use), 404 (unknown routes,
+// ids, blocks, and any project the key does not belong to), 405, 413
+// (bodies over Config.MaxBodyBytes, uploads over Config.MaxUploadBytes)
+// and 429 (rate limits), each with a message naming the field, file or
+// route. Other errors are 500 "internal error"; their detail goes to the
+// log only.
+//
+// # Security considerations
+//
+// Keys are stored as SHA-256 hashes and looked up by hash; the admin key
+// is kept only hashed and compared in constant time. A project key reaches
+// only its project. No key or token is logged or echoed. Uploaded file
+// names are reduced to base names with known extensions, and objects are
+// named by ids. Socket tokens are HMAC-signed with a random secret kept
+// in the engine and expire after an hour. Webhook URLs are called as
+// given: a deployment that does not trust its projects' users should
+// restrict outgoing traffic.
+//
+// # Concurrency
+//
+// A Server's handler serves requests concurrently; its workers run one
+// job each. Rate limits are counted per process.
+package service

@@ -1,0 +1,265 @@
+package service
+
+// Every call the service makes into the library is in this file, so that it
+// follows the library's API in one place.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/tinyimpulse/tinyimpulse/dataset"
+	"github.com/tinyimpulse/tinyimpulse/impulse"
+	"github.com/tinyimpulse/tinyimpulse/studio"
+)
+
+// Sample categories of the ingestion routes.
+const (
+	categoryTraining = dataset.CategoryTraining
+	categoryTesting  = dataset.CategoryTesting
+)
+
+// libraryErrDataset and libraryErrFormat are the library's sentinels for
+// data a job cannot use and malformed files: both are the client's fault.
+var (
+	libraryErrDataset = impulse.ErrDataset
+	libraryErrFormat  = dataset.ErrFormat
+)
+
+// definitionDoc is an impulse definition as the library reads it: a
+// CreateImpulseRequest, each DSP block's DSPConfigRequest config and each
+// learn block's SetKerasParameterRequest or StartTrainingRequestAnomaly.
+type definitionDoc struct {
+	Impulse json.RawMessage            `json:"impulse"`
+	DSP     map[string]json.RawMessage `json:"dsp,omitempty"`
+	Learn   map[string]json.RawMessage `json:"learn,omitempty"`
+}
+
+// parseDefinition parses and validates a definition.
+func parseDefinition(doc definitionDoc) (*impulse.Definition, error) {
+	data, err := json.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	return impulse.ParseDefinition(data)
+}
+
+// impulseJSON returns the impulse of a definition with Studio's defaults
+// filled in (an Impulse).
+func impulseJSON(def *impulse.Definition) ([]byte, error) {
+	return json.Marshal(def.Impulse)
+}
+
+// learnBlockType returns the type of a learn block of def ("" if none).
+func learnBlockType(def *impulse.Definition, id int) string {
+	for _, b := range def.Impulse.LearnBlocks {
+		if b.ID == id {
+			return b.Type
+		}
+	}
+	return ""
+}
+
+// dspBlockExists reports whether def has a DSP block of that id.
+func dspBlockExists(def *impulse.Definition, id int) bool {
+	for _, b := range def.Impulse.DSPBlocks {
+		if b.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// learnParamsJSON returns a learn block's parameters as the definition
+// holds them (SetKerasParameterRequest or StartTrainingRequestAnomaly).
+func learnParamsJSON(def *impulse.Definition, id int) ([]byte, error) {
+	p, ok := def.Learn[id]
+	if !ok {
+		return []byte("{}"), nil
+	}
+	return json.Marshal(p)
+}
+
+// decodedSample is an uploaded sample decoded by the library.
+type decodedSample = dataset.Sample
+
+// decodeSample parses one uploaded file; the format follows from the
+// extension of name.
+func decodeSample(name string, data []byte) (*decodedSample, error) {
+	return dataset.DecodeSample(name, data)
+}
+
+// sampleInfo summarises a decoded sample for the sample row.
+func sampleInfo(s *decodedSample) (lengthMs float64, frequencyHz float64, axes []string, isImage bool) {
+	if s.Image != nil {
+		return 0, 0, nil, true
+	}
+	for _, sn := range s.Sensors {
+		axes = append(axes, sn.Name)
+	}
+	return float64(s.Len()) * s.IntervalMs, s.FrequencyHz(), axes, false
+}
+
+// labelFromFileName is the label Edge Impulse infers from a file name.
+func labelFromFileName(name string) string { return dataset.LabelFromFileName(name) }
+
+// datasetOf builds a dataset from decoded samples (their ID, Category and
+// Label set by the caller).
+func datasetOf(samples []*decodedSample) *dataset.Dataset {
+	return &dataset.Dataset{Dir: "project", Samples: samples}
+}
+
+// trained is what a training job keeps: the model in its one-file (zip)
+// form and Studio's impulses-detailed response.
+type trained struct {
+	Archive  []byte
+	Detailed []byte
+	Labels   []string
+}
+
+// train runs the library's training job; log receives each chunk of the
+// job's log text.
+func train(ctx context.Context, doc definitionDoc, samples []*decodedSample, seed uint64, jobID int, workers int, log func(string)) (*trained, error) {
+	def, err := parseDefinition(doc)
+	if err != nil {
+		return nil, err
+	}
+	ds := datasetOf(samples)
+	im, err := impulse.Compile(def, ds)
+	if err != nil {
+		return nil, err
+	}
+	m, err := impulse.Train(ctx, im, ds, impulse.TrainOptions{
+		Seed:    seed,
+		JobID:   jobID,
+		Workers: workers,
+		Events: func(e studio.Event) {
+			if e.Type == studio.EventData {
+				log(e.Data)
+			}
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	archive, err := archiveModel(m)
+	if err != nil {
+		return nil, err
+	}
+	detailed, err := json.Marshal(m.Detailed())
+	if err != nil {
+		return nil, err
+	}
+	return &trained{Archive: archive, Detailed: detailed, Labels: m.Labels()}, nil
+}
+
+// model is a trained model loaded for classification.
+type model = impulse.Model
+
+// archiveModel returns the model's one-file form (Model.WriteTo).
+func archiveModel(m *impulse.Model) ([]byte, error) {
+	var buf bytes.Buffer
+	if _, err := m.WriteTo(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// errArchive reports a model archive that cannot be read.
+var errArchive = errors.New("invalid model archive")
+
+// loadModel reads a model archive.
+func loadModel(archive []byte) (*impulse.Model, error) {
+	m, err := impulse.ReadModel(bytes.NewReader(archive), int64(len(archive)))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errArchive, err)
+	}
+	return m, nil
+}
+
+// testModel runs Studio's model testing on samples and returns its
+// ClassifyJobResponse; log receives the job's log text.
+func testModel(ctx context.Context, m *impulse.Model, samples []*decodedSample, workers int) ([]byte, string, error) {
+	rep, err := m.Test(ctx, samples, impulse.TestOptions{Workers: workers})
+	if err != nil {
+		return nil, "", err
+	}
+	var table bytes.Buffer
+	if err := rep.WriteTable(&table); err != nil {
+		return nil, "", err
+	}
+	data, err := json.Marshal(rep.Response())
+	return data, table.String(), err
+}
+
+// windowResult is the result of one classified window.
+type windowResult = impulse.WindowResult
+
+// classifySample classifies every window of a sample (continuous
+// classification over a long buffer: windows cut with the impulse's
+// classification stride).
+func classifySample(m *impulse.Model, s *decodedSample) ([]windowResult, error) {
+	c, err := m.NewClassifier()
+	if err != nil {
+		return nil, err
+	}
+	return c.ClassifySample(s, impulse.ClassificationWindows)
+}
+
+// timeSeriesSample builds a sample from values interleaved by time step.
+func timeSeriesSample(name string, intervalMs float64, axes []string, values []float64) *decodedSample {
+	s := &dataset.Sample{ID: 1, Name: name, Path: name, IntervalMs: intervalMs, Values: values}
+	for _, a := range axes {
+		s.Sensors = append(s.Sensors, dataset.Sensor{Name: a})
+	}
+	return s
+}
+
+// modelAxes returns the axes and frequency of a model's time-series input.
+func modelInput(m *impulse.Model) (axes []string, frequencyHz float64, windowMs int) {
+	def := m.Definition()
+	for _, in := range def.Impulse.InputBlocks {
+		if in.Type == studio.InputTimeSeries {
+			frequencyHz, windowMs, axes = in.FrequencyHz, in.WindowSizeMs, in.Axes
+		}
+	}
+	if len(axes) == 0 {
+		for _, d := range def.Impulse.DSPBlocks {
+			axes = append(axes, d.Axes...)
+		}
+	}
+	return axes, frequencyHz, windowMs
+}
+
+// defType is a parsed impulse definition.
+type defType = impulse.Definition
+
+// resolveCheck completes def from the shape of the project's training
+// samples, as training will, without reading the samples: what the
+// library refuses then (an FFT length for the data's frequency, a window
+// longer than allowed, …) is refused before a job starts. Image samples
+// are not checked here (their size needs the file).
+func resolveCheck(def *impulse.Definition, rows []sampleRow) error {
+	ds := &dataset.Dataset{Dir: "project"}
+	for _, r := range rows {
+		if r.Category != categoryTraining || r.Image || r.FrequencyHz <= 0 || len(r.Axes) == 0 {
+			continue
+		}
+		s := &dataset.Sample{ID: len(ds.Samples) + 1, Name: r.Name, Path: r.FileName, Category: r.Category, Label: r.Label,
+			IntervalMs: 1000 / r.FrequencyHz, Values: make([]float64, len(r.Axes))}
+		for _, a := range r.Axes {
+			s.Sensors = append(s.Sensors, dataset.Sensor{Name: a})
+		}
+		ds.Samples = append(ds.Samples, s)
+	}
+	if len(ds.Samples) == 0 {
+		return nil
+	}
+	_, err := impulse.Compile(def, ds)
+	return err
+}
