@@ -16,6 +16,7 @@ import (
 	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/device"
 	"github.com/tinyimpulse/tinyimpulse/impulse"
+	"github.com/tinyimpulse/tinyimpulse/report"
 	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
@@ -119,10 +120,23 @@ func train(args []string, stdout, stderr io.Writer) error {
 	if ctx.Err() != nil {
 		return errTerminated
 	}
+	// The report is built before anything is written, so that Ctrl-C still
+	// leaves --out as it was.
+	rep, err := report.Generate(ctx, m, ds, report.Options{Target: *target})
+	if err != nil {
+		if ctx.Err() != nil {
+			return errTerminated
+		}
+		return err
+	}
 	if err := m.Save(*outDir); err != nil {
 		return fmt.Errorf("--out %s: %v", *outDir, err)
 	}
-	fmt.Fprintf(stdout, "Trained in %.1f s; wrote %s\n", time.Since(start).Seconds(), filepath.Join(*outDir, impulse.DetailedFile))
+	page := filepath.Join(*outDir, "report.html")
+	if err := report.WriteFile(page, rep); err != nil {
+		return fmt.Errorf("--out %s: %v", *outDir, err)
+	}
+	fmt.Fprintf(stdout, "Trained in %.1f s; wrote %s and %s\n", time.Since(start).Seconds(), filepath.Join(*outDir, impulse.DetailedFile), page)
 	return nil
 }
 

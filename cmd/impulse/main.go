@@ -8,6 +8,8 @@
 //	impulse test --model DIR --data DIR [--json FILE]
 //	impulse classify --model DIR FILE...
 //	impulse estimate --model DIR [--target ID] [--json]
+//	impulse report --model DIR --data DIR --out FILE.html [--target ID]
+//	impulse serve --data-dir DIR [--nats URL] [--addr :4800] [--admin-key KEY] [--workers N]
 //
 // features reads one processing-block call as JSON on standard input, in
 // the format of Edge Impulse's DSP reference vectors (block,
@@ -28,6 +30,12 @@
 // summary table; --json writes Studio's ClassifyJobResponse. classify prints
 // one JSON line per window of each sample file. estimate prints the
 // on-device latency, RAM and ROM of every block.
+//
+// report writes the HTML report of a saved model (impulse train writes
+// report.html beside the model too). serve runs the worker service: Edge
+// Impulse's jobs API and WebSocket and TwinEdge's ML API, on NATS JetStream
+// (embedded, with its files in --data-dir, or the cluster at --nats); the
+// admin key comes from --admin-key or $TINYIMPULSE_ADMIN_KEY.
 //
 // Errors in the input or configuration exit with status 1 and one line
 // "impulse: <what is wrong>" on standard error; usage errors exit with
@@ -55,6 +63,8 @@ commands:
   test        model testing: --model DIR --data DIR [--json FILE]
   classify    classify sample files: --model DIR FILE...
   estimate    on-device estimates: --model DIR [--target ID|list] [--json]
+  report      the HTML report of a model: --model DIR --data DIR --out FILE.html [--target ID]
+  serve       the worker service: --data-dir DIR [--nats URL] [--addr :4800] [--admin-key KEY] [--workers N]
 `
 
 func main() {
@@ -98,6 +108,10 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return classify(args[1:], stdout)
 	case "estimate":
 		return estimate(args[1:], stdout)
+	case "report":
+		return reportCmd(args[1:], stdout)
+	case "serve":
+		return serve(args[1:])
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -97,6 +97,19 @@ func TestTrainTestClassifyEstimate(t *testing.T) {
 	}
 	eischema.Check(t, resp, "GetAllDetailedImpulsesResponse")
 
+	// train writes the report beside the model; report writes it again for
+	// the saved model, the same page (the model is tested again the same way).
+	trained := readFile(t, filepath.Join(out, "report.html"))
+	page := filepath.Join(t.TempDir(), "r.html")
+	stdout.Reset()
+	stderr.Reset()
+	if code := run([]string{"report", "--model", out, "--data", gesturesData, "--out", page}, nil, &stdout, &stderr); code != 0 {
+		t.Fatalf("report: exit %d: %s", code, stderr.String())
+	}
+	if again := readFile(t, page); !bytes.Contains(trained, []byte("<svg")) || !bytes.Equal(again, trained) {
+		t.Errorf("report of the saved model (%d bytes) differs from train's report.html (%d bytes)", len(again), len(trained))
+	}
+
 	stdout.Reset()
 	stderr.Reset()
 	jsonFile := filepath.Join(t.TempDir(), "test.json")
@@ -285,6 +298,26 @@ func TestTrainBadInputs(t *testing.T) {
 		}
 		if _, err := os.Stat(out); !os.IsNotExist(err) {
 			t.Errorf("%s: wrote %s", c.name, out)
+		}
+	}
+}
+
+// TestServeReportUsage: serve and report refuse missing flags with a usage
+// error (exit 2), and report refuses a folder holding no model (exit 1).
+func TestServeReportUsage(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"serve"}, 2, "--data-dir is required"},
+		{[]string{"serve", "--data-dir", t.TempDir(), "extra"}, 2, `unexpected argument "extra"`},
+		{[]string{"report", "--model", t.TempDir(), "--data", gesturesData}, 2, "--out is required"},
+		{[]string{"report", "--model", t.TempDir(), "--data", gesturesData, "--out", filepath.Join(t.TempDir(), "r.html")}, 1, "invalid saved model"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run(c.args, nil, &stdout, &stderr); code != c.code || !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d mentioning %q", c.args, code, stderr.String(), c.code, c.want)
 		}
 	}
 }

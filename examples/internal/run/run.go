@@ -17,6 +17,7 @@ import (
 	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/device"
 	"github.com/tinyimpulse/tinyimpulse/impulse"
+	"github.com/tinyimpulse/tinyimpulse/report"
 	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
@@ -198,6 +199,13 @@ func Run(ctx context.Context, ex Example, opt Options, w io.Writer) (*Result, er
 		if err := save(m, resp, out); err != nil {
 			return nil, err
 		}
+		page, err := report.Build(ctx, m, ds, res.Test, report.Options{Target: target.ID})
+		if err != nil {
+			return nil, err
+		}
+		if err := report.WriteFile(filepath.Join(out, reportFile), page); err != nil {
+			return nil, err
+		}
 		res.Out = out
 		s.saved(out, resp != nil)
 	}
@@ -249,8 +257,11 @@ func save(m *impulse.Model, resp *studio.ClassifyJobResponse, dir string) error 
 }
 
 // testingFile is the file name of the model-testing response (Studio's
-// ClassifyJobResponse) in the output folder.
-const testingFile = "model-testing.json"
+// ClassifyJobResponse) in the output folder, reportFile the HTML report's.
+const (
+	testingFile = "model-testing.json"
+	reportFile  = "report.html"
+)
 
 // projectPath returns rel (a slash-separated path relative to the
 // repository root) as a path to the file in the checkout this package was

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -304,6 +305,7 @@ func (s *summary) saved(dir string, withTesting bool) {
 	if withTesting {
 		s.printf("  %-23s model testing (Studio's ClassifyJobResponse)\n", testingFile)
 	}
+	s.printf("  %-23s the report: open %s in a browser\n", reportFile, displayPath(filepath.Join(dir, reportFile)))
 	s.printf("%s\n", wrap("Next: ", "go run ./cmd/impulse classify --model "+displayPath(dir)+" FILE"))
 }
 
