@@ -305,7 +305,8 @@ func (s *summary) saved(dir string, withTesting bool) {
 	if withTesting {
 		s.printf("  %-23s model testing (Studio's ClassifyJobResponse)\n", testingFile)
 	}
-	s.printf("  %-23s the report: open %s in a browser\n", reportFile, displayPath(filepath.Join(dir, reportFile)))
+	s.printf("  %-23s the report (HTML)\n", reportFile)
+	s.printf("%s\n", wrap("Open: ", displayPath(filepath.Join(dir, reportFile))))
 	s.printf("%s\n", wrap("Next: ", "go run ./cmd/impulse classify --model "+displayPath(dir)+" FILE"))
 }
 
