@@ -1,7 +1,8 @@
 // Package anomaly implements Edge Impulse's anomaly learn blocks on feature matrices: the
 // K-means block ("anomaly") and the Gaussian-mixture block ("anomaly-gmm"), with Studio's
 // training defaults, its scores, and the JSON it reports for them (AnomalyConfig,
-// AnomalyModelMetadata, AnomalyGmmMetadata).
+// AnomalyModelMetadata, AnomalyGmmMetadata). It is a core package and imports no other
+// package of the project.
 //
 // # Overview
 //

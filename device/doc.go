@@ -3,6 +3,11 @@
 // Micro and EON, and its anomaly blocks, on the microcontrollers and
 // processors Studio offers ([Targets]).
 //
+// It is a core package: it reads processing blocks' costs from dsp
+// (dsp.Block.Cost) and networks from learn's inference graphs
+// ([FromGraph]), so that the estimates describe the very graph the
+// exporters write, and imports nothing else of the project.
+//
 // # Overview
 //
 // [ProfileNetwork] estimates a network (device-estimates.md): the

@@ -4,6 +4,12 @@
 // Edge Impulse's own Python implementation (github.com/edgeimpulse/
 // processing-blocks).
 //
+// It is a core package and imports no other package of the project;
+// device reads its blocks' costs and impulse builds them for a window
+// shape. Each block type's metadata lives here too (Lookup: Studio's names,
+// its parameters.json table, its feature kind), so a new block touches this
+// package only.
+//
 // # Overview
 //
 // A block is built once for one input shape from its configuration, then

@@ -2,6 +2,11 @@
 // Edge Impulse Studio's "NN Classifier" and regression learn blocks, on feature
 // matrices, in pure Go.
 //
+// It is a core package and imports no other package of the project. Its
+// networks export themselves as inference graphs (Network.Graph,
+// Int8Network.Graph), which the device estimator costs and the exporters
+// (.tflite, the C library) write out.
+//
 // # Overview
 //
 // A [Config] holds the fields of Studio's KerasConfig / SetKerasParameterRequest

@@ -3,6 +3,8 @@
 // It knows no model types: classification and regression metrics take
 // class indices, scores and values. On-device estimates (RAM, ROM, latency)
 // live in package device; [ModelMetrics] carries them in Studio's form.
+// Besides device, for that type, it imports no other package of the
+// project.
 //
 // # Metrics
 //
