@@ -20,7 +20,9 @@ type Op struct {
 	// WeightBytes and BiasBytes are the constant data of the op (int8 weights and
 	// int32 biases for int8; float32 otherwise).
 	WeightBytes, BiasBytes int
-	// Channels is the number of per-channel quantisation scales (int8 weights), else 0.
+	// Channels is the number of quantisation scales of the int8 weights (one
+	// per output channel; 1 for FULLY_CONNECTED, whose weights have one scale),
+	// else 0.
 	Channels int
 	// MACs is the number of multiply-accumulates of one inference.
 	MACs int
@@ -105,6 +107,9 @@ func describeOps(layers []layer, int8 bool) []Op {
 		}
 		if int8 && op.WeightBytes > 0 {
 			op.Channels = l.out.c
+			if l.kind == kDense {
+				op.Channels = 1
+			}
 		}
 		ops = append(ops, op)
 		if l.act == actSoftmax {

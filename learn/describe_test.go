@@ -46,7 +46,8 @@ func TestOpsKWS(t *testing.T) {
 }
 
 // TestOpsInt8: the int8 network lists the float network's operators with int8
-// data (1-byte weights, per-channel scales), before and after saving.
+// data (1-byte weights, per-channel scales for convolutions, one scale for
+// dense layers), before and after saving.
 func TestOpsInt8(t *testing.T) {
 	t.Parallel()
 	net, q, _ := trainedPair(t)
@@ -67,6 +68,9 @@ func TestOpsInt8(t *testing.T) {
 		want.DType, want.WeightBytes = "int8", f.WeightBytes/4
 		if f.WeightBytes > 0 && f.Kind != "MUL" && f.Kind != "ADD" {
 			want.Channels = f.Output[len(f.Output)-1]
+			if f.Kind == "FULLY_CONNECTED" {
+				want.Channels = 1 // one scale for the whole kernel
+			}
 		}
 		if got := qo[i]; fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("op %d: %+v, want %+v", i, got, want)
