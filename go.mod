@@ -3,6 +3,7 @@ module github.com/tinyimpulse/tinyimpulse
 go 1.26
 
 require (
+	github.com/google/flatbuffers v2.0.6+incompatible
 	github.com/mjibson/go-dsp v0.0.0-20180508042940-11479a337f12
 	github.com/olekukonko/tablewriter v1.1.5
 	github.com/sajari/regression v1.0.1
@@ -23,7 +24,6 @@ require (
 	github.com/fatih/color v1.18.0 // indirect
 	github.com/gogo/protobuf v1.3.2 // indirect
 	github.com/golang/protobuf v1.5.2 // indirect
-	github.com/google/flatbuffers v2.0.6+incompatible // indirect
 	github.com/google/uuid v1.3.0 // indirect
 	github.com/leesper/go_rng v0.0.0-20190531154944-a612b043e353 // indirect
 	github.com/mattn/go-colorable v0.1.14 // indirect

@@ -1,0 +1,237 @@
+package tflite
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+)
+
+// fbuf reads a flatbuffer defensively: every offset, length and alignment
+// is checked before it is followed, as flatbuffers' C++ Verifier checks
+// them, so that a corrupted or truncated file gives an error, never a panic
+// or an out-of-range read.
+type fbuf struct{ b []byte }
+
+// table is a verified flatbuffer table: its position and its vtable.
+type table struct {
+	f          *fbuf
+	pos        int // start of the table (its soffset to the vtable)
+	vt, vtSize int // vtable position and size in bytes
+	size       int // inline size of the table
+	what       string
+}
+
+func (f *fbuf) errorf(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrFormat}, args...)...)
+}
+
+// in reports whether [pos, pos+n) lies in the buffer and pos is a multiple
+// of align.
+func (f *fbuf) in(pos, n, align int) bool {
+	return pos >= 0 && n >= 0 && pos <= len(f.b) && n <= len(f.b)-pos && pos%align == 0
+}
+
+func (f *fbuf) u16(pos int) uint16 { return binary.LittleEndian.Uint16(f.b[pos:]) }
+func (f *fbuf) u32(pos int) uint32 { return binary.LittleEndian.Uint32(f.b[pos:]) }
+
+// root returns the root table after checking the file identifier.
+func (f *fbuf) root(ident string) (table, error) {
+	if len(f.b) < 8 {
+		return table{}, f.errorf("%d bytes is too short for a flatbuffer", len(f.b))
+	}
+	if string(f.b[4:8]) != ident {
+		return table{}, f.errorf("file identifier %q, want %q", f.b[4:8], ident)
+	}
+	return f.table(int(f.u32(0)), "Model")
+}
+
+// table verifies the table at pos.
+func (f *fbuf) table(pos int, what string) (table, error) {
+	if !f.in(pos, 4, 4) {
+		return table{}, f.errorf("%s table at %d is outside the file or misaligned", what, pos)
+	}
+	vt := int64(pos) - int64(int32(f.u32(pos)))
+	if vt < 0 || vt > int64(len(f.b)) || !f.in(int(vt), 4, 2) {
+		return table{}, f.errorf("%s vtable at %d is outside the file", what, vt)
+	}
+	t := table{f: f, pos: pos, vt: int(vt), what: what}
+	t.vtSize, t.size = int(f.u16(t.vt)), int(f.u16(t.vt+2))
+	if t.vtSize < 4 || t.vtSize%2 != 0 || !f.in(t.vt, t.vtSize, 2) || t.size < 4 || !f.in(pos, t.size, 4) {
+		return table{}, f.errorf("%s table at %d: vtable of %d bytes for a table of %d bytes does not fit", what, pos, t.vtSize, t.size)
+	}
+	return t, nil
+}
+
+// field returns the position of slot's value of the given size, or false
+// when the field is absent.
+func (t table) field(slot, size int) (int, bool, error) {
+	e := 4 + 2*slot
+	if e+2 > t.vtSize {
+		return 0, false, nil
+	}
+	off := int(t.f.u16(t.vt + e))
+	if off == 0 {
+		return 0, false, nil
+	}
+	if off < 4 || off+size > t.size || (t.pos+off)%size != 0 {
+		return 0, false, t.f.errorf("%s field %d at table offset %d is outside the table or misaligned", t.what, slot, off)
+	}
+	return t.pos + off, true, nil
+}
+
+func (t table) uint32(slot int, def uint32) (uint32, error) {
+	p, ok, err := t.field(slot, 4)
+	if !ok || err != nil {
+		return def, err
+	}
+	return t.f.u32(p), nil
+}
+
+func (t table) int32(slot int, def int32) (int32, error) {
+	v, err := t.uint32(slot, uint32(def))
+	return int32(v), err
+}
+
+func (t table) int8(slot int, def int8) (int8, error) {
+	p, ok, err := t.field(slot, 1)
+	if !ok || err != nil {
+		return def, err
+	}
+	return int8(t.f.b[p]), nil
+}
+
+func (t table) float32(slot int, def float32) (float32, error) {
+	v, err := t.uint32(slot, math.Float32bits(def))
+	return math.Float32frombits(v), err
+}
+
+func (t table) bool(slot int) (bool, error) {
+	v, err := t.int8(slot, 0)
+	return v != 0, err
+}
+
+// ref follows the offset in slot; it returns false when the field is absent.
+func (t table) ref(slot int) (int, bool, error) {
+	p, ok, err := t.field(slot, 4)
+	if !ok || err != nil {
+		return 0, ok, err
+	}
+	target := int64(p) + int64(t.f.u32(p))
+	if target >= int64(len(t.f.b)) {
+		return 0, false, t.f.errorf("%s field %d points outside the file", t.what, slot)
+	}
+	return int(target), true, nil
+}
+
+// child returns the table slot refers to.
+func (t table) child(slot int, what string) (table, bool, error) {
+	p, ok, err := t.ref(slot)
+	if !ok || err != nil {
+		return table{}, ok, err
+	}
+	c, err := t.f.table(p, what)
+	return c, err == nil, err
+}
+
+// vector returns the position of the first element and the length of the
+// vector in slot (0 elements when absent).
+func (t table) vector(slot, elem int) (int, int, error) {
+	p, ok, err := t.ref(slot)
+	if !ok || err != nil {
+		return 0, 0, err
+	}
+	return t.f.vector(p, elem, t.what, slot)
+}
+
+func (f *fbuf) vector(p, elem int, what string, slot int) (int, int, error) {
+	if !f.in(p, 4, 4) {
+		return 0, 0, f.errorf("%s field %d: vector at %d is outside the file or misaligned", what, slot, p)
+	}
+	n := int64(f.u32(p))
+	start := p + 4
+	if n*int64(elem) > int64(len(f.b)-start) || !f.in(start, int(n)*elem, min(elem, 8)) {
+		return 0, 0, f.errorf("%s field %d: vector of %d elements of %d bytes does not fit in the file", what, slot, n, elem)
+	}
+	return start, int(n), nil
+}
+
+// tables returns the tables of a vector of tables.
+func (t table) tables(slot int, what string) ([]table, error) {
+	start, n, err := t.vector(slot, 4)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]table, n)
+	for i := range out {
+		p := start + 4*i
+		if out[i], err = t.f.table(p+int(t.f.u32(p)), what); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (t table) int32s(slot int) ([]int32, error) {
+	start, n, err := t.vector(slot, 4)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int32, n)
+	for i := range out {
+		out[i] = int32(t.f.u32(start + 4*i))
+	}
+	return out, nil
+}
+
+func (t table) float32s(slot int) ([]float32, error) {
+	v, err := t.int32s(slot)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float32, len(v))
+	for i, x := range v {
+		out[i] = math.Float32frombits(uint32(x))
+	}
+	return out, nil
+}
+
+func (t table) int64s(slot int) ([]int64, error) {
+	start, n, err := t.vector(slot, 8)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int64, n)
+	for i := range out {
+		out[i] = int64(binary.LittleEndian.Uint64(t.f.b[start+8*i:]))
+	}
+	return out, nil
+}
+
+func (t table) bytes(slot int) ([]byte, bool, error) {
+	p, ok, err := t.ref(slot)
+	if !ok || err != nil {
+		return nil, ok, err
+	}
+	start, n, err := t.f.vector(p, 1, t.what, slot)
+	if err != nil {
+		return nil, true, err
+	}
+	return t.f.b[start : start+n : start+n], true, nil
+}
+
+// string returns the string in slot ("" when absent); strings end in a NUL
+// byte, which the verifier requires.
+func (t table) string(slot int) (string, error) {
+	p, ok, err := t.ref(slot)
+	if !ok || err != nil {
+		return "", err
+	}
+	start, n, err := t.f.vector(p, 1, t.what, slot)
+	if err != nil {
+		return "", err
+	}
+	if start+n >= len(t.f.b) || t.f.b[start+n] != 0 {
+		return "", t.f.errorf("%s field %d: string is not NUL-terminated", t.what, slot)
+	}
+	return string(t.f.b[start : start+n]), nil
+}
