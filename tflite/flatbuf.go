@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // fbuf reads a flatbuffer defensively: every offset, length and alignment
@@ -39,10 +40,17 @@ func (f *fbuf) root(ident string) (table, error) {
 	if len(f.b) < 8 {
 		return table{}, f.errorf("%d bytes is too short for a flatbuffer", len(f.b))
 	}
+	if len(f.b) > math.MaxInt32 {
+		return table{}, f.errorf("%d bytes is more than a flatbuffer can hold", len(f.b))
+	}
 	if string(f.b[4:8]) != ident {
 		return table{}, f.errorf("file identifier %q, want %q", f.b[4:8], ident)
 	}
-	return f.table(int(f.u32(0)), "Model")
+	p, err := f.follow(0)
+	if err != nil {
+		return table{}, f.errorf("root: %v", err)
+	}
+	return f.table(p, "Model")
 }
 
 // table verifies the table at pos.
@@ -60,6 +68,17 @@ func (f *fbuf) table(pos int, what string) (table, error) {
 		return table{}, f.errorf("%s table at %d: vtable of %d bytes for a table of %d bytes does not fit", what, pos, t.vtSize, t.size)
 	}
 	return t, nil
+}
+
+// only checks that no field but the given slots is present: a field this
+// package does not read is refused rather than left unverified.
+func (t table) only(slots ...int) error {
+	for e := 4; e+2 <= t.vtSize; e += 2 {
+		if slot := (e - 4) / 2; t.f.u16(t.vt+e) != 0 && !slices.Contains(slots, slot) {
+			return t.f.errorf("%s table at %d has field %d, which this package does not read", t.what, t.pos, slot)
+		}
+	}
+	return nil
 }
 
 // field returns the position of slot's value of the given size, or false
@@ -116,11 +135,23 @@ func (t table) ref(slot int) (int, bool, error) {
 	if !ok || err != nil {
 		return 0, ok, err
 	}
-	target := int64(p) + int64(t.f.u32(p))
-	if target >= int64(len(t.f.b)) {
-		return 0, false, t.f.errorf("%s field %d points outside the file", t.what, slot)
+	target, err := t.f.follow(p)
+	if err != nil {
+		return 0, false, t.f.errorf("%s field %d: %v", t.what, slot, err)
 	}
-	return int(target), true, nil
+	return target, true, nil
+}
+
+// follow returns the position the uoffset at p refers to. As flatbuffers'
+// verifier requires, the offset is not 0 (pointing at itself), below 2^31,
+// and its target lies in the file.
+func (f *fbuf) follow(p int) (int, error) {
+	o := f.u32(p)
+	target := int64(p) + int64(o)
+	if o == 0 || o > math.MaxInt32 || target >= int64(len(f.b)) {
+		return 0, fmt.Errorf("offset %d at %d points outside the file", o, p)
+	}
+	return int(target), nil
 }
 
 // child returns the table slot refers to.
@@ -163,8 +194,11 @@ func (t table) tables(slot int, what string) ([]table, error) {
 	}
 	out := make([]table, n)
 	for i := range out {
-		p := start + 4*i
-		if out[i], err = t.f.table(p+int(t.f.u32(p)), what); err != nil {
+		p, err := t.f.follow(start + 4*i)
+		if err != nil {
+			return nil, t.f.errorf("%s field %d element %d: %v", t.what, slot, i, err)
+		}
+		if out[i], err = t.f.table(p, what); err != nil {
 			return nil, err
 		}
 	}

@@ -81,6 +81,13 @@ type decoder struct {
 
 func (d *decoder) model(root table) (*Model, error) {
 	f := d.f
+	if err := root.only(tflitefmt.ModelVersion, tflitefmt.ModelOperatorCodes, tflitefmt.ModelSubgraphs, tflitefmt.ModelDescription,
+		tflitefmt.ModelBuffers, tflitefmt.ModelMetadataBuffer, tflitefmt.ModelMetadata); err != nil {
+		return nil, err
+	}
+	if _, err := root.int32s(tflitefmt.ModelMetadataBuffer); err != nil { // verified, not used
+		return nil, err
+	}
 	v, err := root.uint32(tflitefmt.ModelVersion, 0)
 	if err != nil {
 		return nil, err
@@ -101,10 +108,8 @@ func (d *decoder) model(root table) (*Model, error) {
 	}
 	d.buffers, d.used = make([][]byte, len(bufs)), make([]bool, len(bufs))
 	for i, b := range bufs {
-		for _, slot := range []int{1, 2} { // offset and size: data outside the flatbuffer
-			if _, ok, err := b.field(slot, 8); ok || err != nil {
-				return nil, f.errorf("buffer %d keeps its data outside the flatbuffer", i)
-			}
+		if err := b.only(tflitefmt.BufferData); err != nil { // offset and size would keep data outside the flatbuffer
+			return nil, err
 		}
 		if d.buffers[i], _, err = b.bytes(tflitefmt.BufferData); err != nil {
 			return nil, err
@@ -143,6 +148,9 @@ func (d *decoder) opcodes(root table, m *Model) ([]learn.OpKind, error) {
 	}
 	kinds := make([]learn.OpKind, len(codes))
 	for i, c := range codes {
+		if err := c.only(tflitefmt.OpCodeDeprecatedBuiltin, tflitefmt.OpCodeCustom, tflitefmt.OpCodeVersion, tflitefmt.OpCodeBuiltin); err != nil {
+			return nil, err
+		}
 		dep, err1 := c.int8(tflitefmt.OpCodeDeprecatedBuiltin, 0)
 		code, err2 := c.int32(tflitefmt.OpCodeBuiltin, 0)
 		ver, err3 := c.int32(tflitefmt.OpCodeVersion, 1)
@@ -168,6 +176,9 @@ func (d *decoder) opcodes(root table, m *Model) ([]learn.OpKind, error) {
 
 func (d *decoder) subgraph(sg table, kinds []learn.OpKind) (*learn.Graph, error) {
 	f := d.f
+	if err := sg.only(tflitefmt.SubGraphTensors, tflitefmt.SubGraphInputs, tflitefmt.SubGraphOutputs, tflitefmt.SubGraphOperators, tflitefmt.SubGraphName); err != nil {
+		return nil, err
+	}
 	ts, err := sg.tables(tflitefmt.SubGraphTensors, "Tensor")
 	if err != nil {
 		return nil, err
@@ -224,6 +235,13 @@ const maxElements = 1 << 28
 func (d *decoder) tensor(t table, i int) (learn.Tensor, error) {
 	f := d.f
 	var out learn.Tensor
+	if err := t.only(tflitefmt.TensorShape, tflitefmt.TensorType, tflitefmt.TensorBuffer, tflitefmt.TensorName,
+		tflitefmt.TensorQuantization, tflitefmt.TensorIsVariable, tflitefmt.TensorShapeSignature); err != nil {
+		return out, err
+	}
+	if _, err := t.int32s(tflitefmt.TensorShapeSignature); err != nil { // verified, not used
+		return out, err
+	}
 	var err error
 	if out.Name, err = t.string(tflitefmt.TensorName); err != nil {
 		return out, err
@@ -260,9 +278,6 @@ func (d *decoder) tensor(t table, i int) (learn.Tensor, error) {
 	}
 	if v, err := t.bool(tflitefmt.TensorIsVariable); err != nil || v {
 		return out, errors.Join(err, f.errorf("%s is a variable", what))
-	}
-	if _, ok, err := t.field(tflitefmt.TensorSparsity, 4); ok || err != nil {
-		return out, errors.Join(err, f.errorf("%s is sparse", what))
 	}
 	buf, err := t.uint32(tflitefmt.TensorBuffer, 0)
 	if err != nil {
@@ -301,8 +316,13 @@ func (d *decoder) tensor(t table, i int) (learn.Tensor, error) {
 	if !ok || err != nil {
 		return out, err
 	}
-	if dt, err := q.int8(tflitefmt.QuantDetails, 0); err != nil || dt != 0 {
-		return out, errors.Join(err, f.errorf("%s: custom quantisation", what))
+	if err := q.only(tflitefmt.QuantMin, tflitefmt.QuantMax, tflitefmt.QuantScale, tflitefmt.QuantZeroPoint, tflitefmt.QuantDimension); err != nil {
+		return out, err // details: custom quantisation
+	}
+	_, errMin := q.float32s(tflitefmt.QuantMin) // verified, not used
+	_, errMax := q.float32s(tflitefmt.QuantMax)
+	if err := errors.Join(errMin, errMax); err != nil {
+		return out, err
 	}
 	scale, err1 := q.float32s(tflitefmt.QuantScale)
 	zp, err2 := q.int64s(tflitefmt.QuantZeroPoint)
@@ -323,6 +343,9 @@ func (d *decoder) tensor(t table, i int) (learn.Tensor, error) {
 func (d *decoder) operator(o table, i int, kinds []learn.OpKind, g *learn.Graph) (learn.Operator, error) {
 	f := d.f
 	op := learn.Operator{KernelH: 1, KernelW: 1, StrideH: 1, StrideW: 1}
+	if err := o.only(tflitefmt.OpOpcodeIndex, tflitefmt.OpInputs, tflitefmt.OpOutputs, tflitefmt.OpOptionsType, tflitefmt.OpOptions); err != nil {
+		return op, err
+	}
 	idx, err := o.uint32(tflitefmt.OpOpcodeIndex, 0)
 	if err != nil {
 		return op, err
@@ -343,9 +366,6 @@ func (d *decoder) operator(o table, i int, kinds []learn.OpKind, g *learn.Graph)
 		}
 	}
 	op.Inputs, op.Outputs = toInts(ins), toInts(outs)
-	if _, ok, err := o.field(tflitefmt.OpCustomOptions, 4); ok || err != nil {
-		return op, errors.Join(err, f.errorf("%s has custom options", what))
-	}
 	info := tflitefmt.Ops[op.Kind]
 	otype, err := o.int8(tflitefmt.OpOptionsType, 0)
 	if err != nil {
@@ -389,6 +409,19 @@ func (d *decoder) operator(o table, i int, kinds []learn.OpKind, g *learn.Graph)
 			}
 		}
 		return nil
+	}
+	known := map[learn.OpKind][]int{
+		learn.OpFullyConnected:  {tflitefmt.FCActivation, tflitefmt.FCWeightsFormat, tflitefmt.FCKeepNumDims},
+		learn.OpConv2D:          {tflitefmt.ConvPadding, tflitefmt.ConvStrideW, tflitefmt.ConvStrideH, tflitefmt.ConvActivation, tflitefmt.ConvDilationW, tflitefmt.ConvDilationH},
+		learn.OpDepthwiseConv2D: {tflitefmt.DWPadding, tflitefmt.DWStrideW, tflitefmt.DWStrideH, tflitefmt.DWMultiplier, tflitefmt.DWActivation, tflitefmt.DWDilationW, tflitefmt.DWDilationH},
+		learn.OpMaxPool2D:       {tflitefmt.PoolPadding, tflitefmt.PoolStrideW, tflitefmt.PoolStrideH, tflitefmt.PoolFilterW, tflitefmt.PoolFilterH, tflitefmt.PoolActivation},
+		learn.OpSoftmax:         {tflitefmt.SoftmaxBeta},
+		learn.OpReshape:         {tflitefmt.ReshapeNewShape},
+	}[op.Kind]
+	if ok {
+		if err := opts.only(known...); err != nil {
+			return op, err
+		}
 	}
 	switch op.Kind {
 	case learn.OpFullyConnected:

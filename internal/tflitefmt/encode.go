@@ -132,14 +132,14 @@ func Check(g *learn.Graph) error {
 
 func checkTensor(g *learn.Graph, i int) error {
 	t := &g.Tensors[i]
-	where := fmt.Sprintf("%s: tensor %d (%s)", ErrGraph, i, t.Name)
+	where := fmt.Sprintf("tensor %d (%s)", i, t.Name)
 	if len(t.Shape) == 0 || len(t.Shape) > 4 {
-		return fmt.Errorf("%s: shape %v", where, t.Shape)
+		return fmt.Errorf("%w: %s: shape %v", ErrGraph, where, t.Shape)
 	}
 	n := 1
 	for _, d := range t.Shape {
 		if d <= 0 || d > maxElements || n*d > maxElements {
-			return fmt.Errorf("%s: shape %v", where, t.Shape)
+			return fmt.Errorf("%w: %s: shape %v", ErrGraph, where, t.Shape)
 		}
 		n *= d
 	}
@@ -156,41 +156,41 @@ func checkTensor(g *learn.Graph, i int) error {
 	}
 	switch {
 	case t.Type != learn.Float32 && t.Type != learn.Int8 && t.Type != learn.Int32:
-		return fmt.Errorf("%s: type %v", where, t.Type)
+		return fmt.Errorf("%w: %s: type %v", ErrGraph, where, t.Type)
 	case filled > 1:
-		return fmt.Errorf("%s: data in more than one type", where)
+		return fmt.Errorf("%w: %s: data in more than one type", ErrGraph, where)
 	case filled == 1 && ((t.Type == learn.Float32) != (t.Float32 != nil) || (t.Type == learn.Int8) != (t.Int8 != nil) || (t.Type == learn.Int32) != (t.Int32 != nil)):
-		return fmt.Errorf("%s: %v tensor holds data of another type", where, t.Type)
+		return fmt.Errorf("%w: %s: %v tensor holds data of another type", ErrGraph, where, t.Type)
 	case filled == 1 && have != n:
-		return fmt.Errorf("%s: %d values for shape %v", where, have, t.Shape)
+		return fmt.Errorf("%w: %s: %d values for shape %v", ErrGraph, where, have, t.Shape)
 	case filled == 0 && t.Type != g.DType:
-		return fmt.Errorf("%s: %v activation in a %v graph", where, t.Type, g.DType)
+		return fmt.Errorf("%w: %s: %v activation in a %v graph", ErrGraph, where, t.Type, g.DType)
 	}
 	for _, v := range t.Float32 {
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return fmt.Errorf("%s: value %v", where, v)
+			return fmt.Errorf("%w: %s: value %v", ErrGraph, where, v)
 		}
 	}
 	q := t.Quant
 	if t.Type == learn.Int8 && q == nil {
-		return fmt.Errorf("%s: int8 tensor without quantisation", where)
+		return fmt.Errorf("%w: %s: int8 tensor without quantisation", ErrGraph, where)
 	}
 	if q == nil {
 		return nil
 	}
 	if t.Type == learn.Float32 {
-		return fmt.Errorf("%s: float32 tensor with quantisation", where)
+		return fmt.Errorf("%w: %s: float32 tensor with quantisation", ErrGraph, where)
 	}
 	if len(q.Scale) == 0 || len(q.Scale) != len(q.ZeroPoint) || q.Axis < 0 || q.Axis >= len(t.Shape) ||
 		(len(q.Scale) > 1 && len(q.Scale) != t.Shape[q.Axis]) {
-		return fmt.Errorf("%s: %d scales, %d zero points on axis %d of shape %v", where, len(q.Scale), len(q.ZeroPoint), q.Axis, t.Shape)
+		return fmt.Errorf("%w: %s: %d scales, %d zero points on axis %d of shape %v", ErrGraph, where, len(q.Scale), len(q.ZeroPoint), q.Axis, t.Shape)
 	}
 	for j, s := range q.Scale {
 		if !(s > 0) || math.IsInf(s, 0) || float32(s) == 0 || math.IsInf(float64(float32(s)), 0) {
-			return fmt.Errorf("%s: scale %d is %v", where, j, s)
+			return fmt.Errorf("%w: %s: scale %d is %v", ErrGraph, where, j, s)
 		}
 		if z := q.ZeroPoint[j]; t.Type == learn.Int8 && (z < -128 || z > 127) {
-			return fmt.Errorf("%s: zero point %d is %d", where, j, z)
+			return fmt.Errorf("%w: %s: zero point %d is %d", ErrGraph, where, j, z)
 		}
 	}
 	return nil
@@ -198,9 +198,9 @@ func checkTensor(g *learn.Graph, i int) error {
 
 func checkOp(g *learn.Graph, i int, produced []bool) error {
 	op := &g.Ops[i]
-	where := fmt.Sprintf("%s: operator %d (%s)", ErrGraph, i, op.Kind)
+	where := fmt.Sprintf("operator %d (%s)", i, op.Kind)
 	if _, ok := Ops[op.Kind]; !ok {
-		return fmt.Errorf("%s: unknown operator", where)
+		return fmt.Errorf("%w: %s: unknown operator", ErrGraph, where)
 	}
 	want := 1
 	switch op.Kind {
@@ -210,45 +210,45 @@ func checkOp(g *learn.Graph, i int, produced []bool) error {
 		want = 2
 	}
 	if len(op.Inputs) != want || len(op.Outputs) != 1 {
-		return fmt.Errorf("%s: %d inputs and %d outputs, want %d and 1", where, len(op.Inputs), len(op.Outputs), want)
+		return fmt.Errorf("%w: %s: %d inputs and %d outputs, want %d and 1", ErrGraph, where, len(op.Inputs), len(op.Outputs), want)
 	}
 	for _, x := range append(slices.Clone(op.Inputs), op.Outputs...) {
 		if x < 0 || x >= len(g.Tensors) {
-			return fmt.Errorf("%s: tensor index %d out of range", where, x)
+			return fmt.Errorf("%w: %s: tensor index %d out of range", ErrGraph, where, x)
 		}
 	}
 	in, out := &g.Tensors[op.Inputs[0]], &g.Tensors[op.Outputs[0]]
 	switch {
 	case in.Constant() || out.Constant():
-		return fmt.Errorf("%s: constant input or output", where)
+		return fmt.Errorf("%w: %s: constant input or output", ErrGraph, where)
 	case !produced[op.Inputs[0]]:
-		return fmt.Errorf("%s: input %d (%s) is neither the graph's input nor an earlier operator's output", where, op.Inputs[0], in.Name)
+		return fmt.Errorf("%w: %s: input %d (%s) is neither the graph's input nor an earlier operator's output", ErrGraph, where, op.Inputs[0], in.Name)
 	case produced[op.Outputs[0]]:
-		return fmt.Errorf("%s: output %d (%s) is written twice", where, op.Outputs[0], out.Name)
+		return fmt.Errorf("%w: %s: output %d (%s) is written twice", ErrGraph, where, op.Outputs[0], out.Name)
 	}
 	produced[op.Outputs[0]] = true
 	for _, x := range op.Inputs[1:] {
 		if !g.Tensors[x].Constant() {
-			return fmt.Errorf("%s: input %d (%s) is not a constant", where, x, g.Tensors[x].Name)
+			return fmt.Errorf("%w: %s: input %d (%s) is not a constant", ErrGraph, where, x, g.Tensors[x].Name)
 		}
 	}
 	for _, k := range []int{op.KernelH, op.KernelW, op.StrideH, op.StrideW} {
 		if k < 1 || k > 1<<16 {
-			return fmt.Errorf("%s: kernel %d×%d, stride %d×%d", where, op.KernelH, op.KernelW, op.StrideH, op.StrideW)
+			return fmt.Errorf("%w: %s: kernel %d×%d, stride %d×%d", ErrGraph, where, op.KernelH, op.KernelW, op.StrideH, op.StrideW)
 		}
 	}
 	if g.DType == learn.Int8 && len(in.Quant.Scale) != 1 || g.DType == learn.Int8 && len(out.Quant.Scale) != 1 {
-		return fmt.Errorf("%s: activations need one scale", where)
+		return fmt.Errorf("%w: %s: activations need one scale", ErrGraph, where)
 	}
 	ceil := func(a, b int) int { return (a + b - 1) / b }
 	shapeErr := func(what string) error {
-		return fmt.Errorf("%s: %s (input %v, output %v)", where, what, in.Shape, out.Shape)
+		return fmt.Errorf("%w: %s: %s (input %v, output %v)", ErrGraph, where, what, in.Shape, out.Shape)
 	}
 	switch op.Kind {
 	case learn.OpReshape:
 		s := &g.Tensors[op.Inputs[1]]
 		if s.Type != learn.Int32 || len(s.Shape) != 1 || !slices.Equal(toInts(s.Int32), out.Shape) {
-			return fmt.Errorf("%s: shape tensor %s %v is not the output shape %v", where, s.Name, s.Int32, out.Shape)
+			return fmt.Errorf("%w: %s: shape tensor %s %v is not the output shape %v", ErrGraph, where, s.Name, s.Int32, out.Shape)
 		}
 		if in.Elements() != out.Elements() {
 			return shapeErr("element counts differ")
@@ -261,7 +261,7 @@ func checkOp(g *learn.Graph, i int, produced []bool) error {
 			return shapeErr("shapes differ")
 		}
 		if g.DType == learn.Int8 && (float32(out.Quant.Scale[0]) != 1.0/256 || out.Quant.ZeroPoint[0] != -128) {
-			return fmt.Errorf("%s: int8 output quantisation %v, %v; TensorFlow Lite needs 1/256, -128", where, out.Quant.Scale, out.Quant.ZeroPoint)
+			return fmt.Errorf("%w: %s: int8 output quantisation %v, %v; TensorFlow Lite needs 1/256, -128", ErrGraph, where, out.Quant.Scale, out.Quant.ZeroPoint)
 		}
 	case learn.OpMaxPool2D:
 		if len(in.Shape) != 4 || len(out.Shape) != 4 || in.Shape[0] != 1 ||
@@ -289,7 +289,7 @@ func checkWeighted(g *learn.Graph, op *learn.Operator, where string) error {
 		bt = learn.Int32
 	}
 	if w.Type != wt || b.Type != bt {
-		return fmt.Errorf("%s: weights %v and bias %v", where, w.Type, b.Type)
+		return fmt.Errorf("%w: %s: weights %v and bias %v", ErrGraph, where, w.Type, b.Type)
 	}
 	ceil := func(a, b int) int { return (a + b - 1) / b }
 	var cout, axis int
@@ -308,21 +308,21 @@ func checkWeighted(g *learn.Graph, op *learn.Operator, where string) error {
 			slices.Equal(out.Shape, []int{1, ceil(in.Shape[1], op.StrideH), ceil(in.Shape[2], op.StrideW), cout})
 	}
 	if !ok || !slices.Equal(b.Shape, []int{cout}) {
-		return fmt.Errorf("%s: input %v, weights %v, bias %v, output %v do not fit", where, in.Shape, w.Shape, b.Shape, out.Shape)
+		return fmt.Errorf("%w: %s: input %v, weights %v, bias %v, output %v do not fit", ErrGraph, where, in.Shape, w.Shape, b.Shape, out.Shape)
 	}
 	if g.DType != learn.Int8 {
 		return nil
 	}
 	wq, bq := w.Quant, b.Quant
 	if bq == nil || len(wq.Scale) != len(bq.Scale) || (len(wq.Scale) > 1 && wq.Axis != axis) || (op.Kind == learn.OpFullyConnected && len(wq.Scale) != 1) {
-		return fmt.Errorf("%s: weight scales %d on axis %d, bias scales %v", where, len(wq.Scale), wq.Axis, bq)
+		return fmt.Errorf("%w: %s: weight scales %d on axis %d, bias scales %v", ErrGraph, where, len(wq.Scale), wq.Axis, bq)
 	}
 	for c, s := range wq.Scale {
 		if wq.ZeroPoint[c] != 0 {
-			return fmt.Errorf("%s: weight zero point %d is %d, must be 0", where, c, wq.ZeroPoint[c])
+			return fmt.Errorf("%w: %s: weight zero point %d is %d, must be 0", ErrGraph, where, c, wq.ZeroPoint[c])
 		}
 		if p := float64(float32(in.Quant.Scale[0])) * float64(float32(s)); math.Abs(float64(float32(bq.Scale[c]))-p) > 1e-6*p {
-			return fmt.Errorf("%s: bias scale %d is %v, not input scale × weight scale %v", where, c, bq.Scale[c], p)
+			return fmt.Errorf("%w: %s: bias scale %d is %v, not input scale × weight scale %v", ErrGraph, where, c, bq.Scale[c], p)
 		}
 	}
 	return nil
@@ -357,6 +357,12 @@ func Marshal(g *learn.Graph) ([]byte, error) {
 	b := fb.NewBuilder(size)
 
 	// Buffers: 0 is empty, then one per constant tensor, then the metadata.
+	// The builder writes back to front: the runtime version's 16 bytes,
+	// written first, end the file, so that the file has no trailing padding
+	// and any truncation cuts data a reader must see.
+	runtime := make([]byte, 16)
+	copy(runtime, MinRuntimeVersion(g))
+	runtimeData := alignedBytes(b, runtime)
 	var bufData []fb.UOffsetT // data vector of buffer i+1
 	tensorBuf := make([]uint32, len(g.Tensors))
 	for i := range g.Tensors {
@@ -367,13 +373,8 @@ func Marshal(g *learn.Graph) ([]byte, error) {
 		bufData = append(bufData, alignedBytes(b, tensorBytes(t)))
 		tensorBuf[i] = uint32(len(bufData))
 	}
-	runtime := make([]byte, 16)
-	copy(runtime, MinRuntimeVersion(g))
-	metaBufs := [][]byte{runtime, []byte(Labels(g))}
 	metaNames := []string{MinRuntimeVersionKey, LabelsKey}
-	for _, m := range metaBufs {
-		bufData = append(bufData, alignedBytes(b, m))
-	}
+	bufData = append(bufData, runtimeData, alignedBytes(b, []byte(Labels(g))))
 	buffers := make([]fb.UOffsetT, 0, len(bufData)+1)
 	b.StartObject(BufferFields)
 	buffers = append(buffers, b.EndObject())

@@ -7,13 +7,14 @@ import "github.com/tinyimpulse/tinyimpulse/learn"
 // and reads. A union field takes two slots: its type, then its value.
 const (
 	// Model
-	ModelVersion       = 0
-	ModelOperatorCodes = 1
-	ModelSubgraphs     = 2
-	ModelDescription   = 3
-	ModelBuffers       = 4
-	ModelMetadata      = 6
-	ModelFields        = 7 // metadata_buffer (5) and metadata (6) are the last written
+	ModelVersion        = 0
+	ModelOperatorCodes  = 1
+	ModelSubgraphs      = 2
+	ModelDescription    = 3
+	ModelBuffers        = 4
+	ModelMetadataBuffer = 5
+	ModelMetadata       = 6
+	ModelFields         = 7 // metadata_buffer (5) and metadata (6) are the last written
 
 	// SubGraph
 	SubGraphTensors   = 0
@@ -40,14 +41,15 @@ const (
 	OpCodeFields            = 4
 
 	// Tensor
-	TensorShape        = 0
-	TensorType         = 1
-	TensorBuffer       = 2
-	TensorName         = 3
-	TensorQuantization = 4
-	TensorIsVariable   = 5
-	TensorSparsity     = 6
-	TensorFields       = 5
+	TensorShape          = 0
+	TensorType           = 1
+	TensorBuffer         = 2
+	TensorName           = 3
+	TensorQuantization   = 4
+	TensorIsVariable     = 5
+	TensorSparsity       = 6
+	TensorShapeSignature = 7
+	TensorFields         = 5
 
 	// QuantizationParameters
 	QuantMin       = 0
