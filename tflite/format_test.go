@@ -176,8 +176,14 @@ func TestMarshalRefuses(t *testing.T) {
 		{"input out of range", func(g *learn.Graph) { g.Input = len(g.Tensors) }},
 		{"operator input out of range", func(g *learn.Graph) { g.Ops[0].Inputs[0] = -1 }},
 		{"unknown operator", func(g *learn.Graph) { g.Ops[0].Kind = "ADD" }},
-		{"short weights", func(g *learn.Graph) { w := find(g, learn.OpConv2D).Inputs[1]; g.Tensors[w].Int8 = g.Tensors[w].Int8[1:] }},
-		{"weights of two types", func(g *learn.Graph) { w := find(g, learn.OpConv2D).Inputs[1]; g.Tensors[w].Float32 = make([]float32, 1) }},
+		{"short weights", func(g *learn.Graph) {
+			w := find(g, learn.OpConv2D).Inputs[1]
+			g.Tensors[w].Int8 = g.Tensors[w].Int8[1:]
+		}},
+		{"weights of two types", func(g *learn.Graph) {
+			w := find(g, learn.OpConv2D).Inputs[1]
+			g.Tensors[w].Float32 = make([]float32, 1)
+		}},
 		{"per-channel dense weights", func(g *learn.Graph) {
 			op := find(g, learn.OpFullyConnected)
 			w, b := &g.Tensors[op.Inputs[1]], &g.Tensors[op.Inputs[2]]

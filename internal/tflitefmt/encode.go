@@ -352,7 +352,10 @@ func Marshal(g *learn.Graph) ([]byte, error) {
 	}
 	size := 1024
 	for i := range g.Tensors {
-		size += g.Tensors[i].Bytes() + 256
+		size += 256
+		if t := &g.Tensors[i]; t.Constant() {
+			size += t.Bytes() + BufferAlign
+		}
 	}
 	b := fb.NewBuilder(size)
 
