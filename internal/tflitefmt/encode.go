@@ -1,7 +1,3 @@
-// Package tflitefmt encodes a [learn.Graph] as a TensorFlow Lite flatbuffer.
-// It is the one encoder of the module: package tflite wraps it for users, and
-// the on-device estimator calls it to learn the exact size of the file a
-// device would hold. It imports only learn and the flatbuffers runtime.
 package tflitefmt
 
 import (
