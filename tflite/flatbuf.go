@@ -10,8 +10,32 @@ import (
 // fbuf reads a flatbuffer defensively: every offset, length and alignment
 // is checked before it is followed, as flatbuffers' C++ Verifier checks
 // them, so that a corrupted or truncated file gives an error, never a panic
-// or an out-of-range read.
-type fbuf struct{ b []byte }
+// or an out-of-range read. Tables and vectors may be shared, so a small file
+// could make a reader visit the same data many times: every table and
+// vector visited is charged to a budget proportional to the file's size
+// (as the Verifier bounds the tables it visits), which bounds the reader's
+// time and memory.
+type fbuf struct {
+	b      []byte
+	budget int
+	only   map[onlyKey]error // verdicts of table.only per vtable
+}
+
+type onlyKey struct {
+	vt   int
+	what string
+}
+
+func newFbuf(b []byte) *fbuf { return &fbuf{b: b, budget: 16*len(b) + 1<<12, only: map[onlyKey]error{}} }
+
+// charge spends n bytes of the budget.
+func (f *fbuf) charge(n int) error {
+	f.budget -= n
+	if f.budget < 0 {
+		return f.errorf("the file's tables refer to far more data than it holds")
+	}
+	return nil
+}
 
 // table is a verified flatbuffer table: its position and its vtable.
 type table struct {
@@ -55,6 +79,9 @@ func (f *fbuf) root(ident string) (table, error) {
 
 // table verifies the table at pos.
 func (f *fbuf) table(pos int, what string) (table, error) {
+	if err := f.charge(64); err != nil {
+		return table{}, err
+	}
 	if !f.in(pos, 4, 4) {
 		return table{}, f.errorf("%s table at %d is outside the file or misaligned", what, pos)
 	}
@@ -73,12 +100,19 @@ func (f *fbuf) table(pos int, what string) (table, error) {
 // only checks that no field but the given slots is present: a field this
 // package does not read is refused rather than left unverified.
 func (t table) only(slots ...int) error {
+	key := onlyKey{t.vt, t.what}
+	if err, ok := t.f.only[key]; ok {
+		return err
+	}
+	var err error
 	for e := 4; e+2 <= t.vtSize; e += 2 {
 		if slot := (e - 4) / 2; t.f.u16(t.vt+e) != 0 && !slices.Contains(slots, slot) {
-			return t.f.errorf("%s table at %d has field %d, which this package does not read", t.what, t.pos, slot)
+			err = t.f.errorf("%s table at %d has field %d, which this package does not read", t.what, t.pos, slot)
+			break
 		}
 	}
-	return nil
+	t.f.only[key] = err
+	return err
 }
 
 // field returns the position of slot's value of the given size, or false
@@ -182,6 +216,9 @@ func (f *fbuf) vector(p, elem int, what string, slot int) (int, int, error) {
 	start := p + 4
 	if n*int64(elem) > int64(len(f.b)-start) || !f.in(start, int(n)*elem, min(elem, 8)) {
 		return 0, 0, f.errorf("%s field %d: vector of %d elements of %d bytes does not fit in the file", what, slot, n, elem)
+	}
+	if err := f.charge(16 + 4*int(n)*elem); err != nil {
+		return 0, 0, err
 	}
 	return start, int(n), nil
 }

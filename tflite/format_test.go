@@ -11,7 +11,10 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
+
+	fb "github.com/google/flatbuffers/go"
 
 	"github.com/tinyimpulse/tinyimpulse/internal/tflitefmt"
 	"github.com/tinyimpulse/tinyimpulse/learn"
@@ -103,7 +106,7 @@ func TestLayout(t *testing.T) {
 		if string(b[4:8]) != "TFL3" || len(b)%16 != 0 {
 			t.Errorf("%s: identifier %q, %d bytes", name, b[4:8], len(b))
 		}
-		f := &fbuf{b: b}
+		f := newFbuf(b)
 		root, err := f.root("TFL3")
 		if err != nil {
 			t.Fatal(err)
@@ -373,5 +376,56 @@ func TestGolden(t *testing.T) {
 				t.Errorf("%s: %d bytes differ from the golden file's %d (run go test -run TestGolden -update after checking why)", name, buf.Len(), len(want))
 			}
 		}
+	}
+}
+
+// TestSharedTables: a small file whose tensors all share one table with a
+// long vector would make a naive reader decode that vector once per tensor;
+// Unmarshal refuses it before doing so.
+func TestSharedTables(t *testing.T) {
+	b := fb.NewBuilder(1 << 20)
+	b.StartVector(4, 5000, 4)
+	for range 5000 {
+		b.PrependFloat32(0.5)
+	}
+	scales := b.EndVector(5000)
+	b.StartObject(tflitefmt.QuantFields)
+	b.PrependUOffsetTSlot(tflitefmt.QuantScale, scales, 0)
+	quant := b.EndObject()
+	name := b.CreateString("x")
+	b.StartVector(4, 1, 4)
+	b.PrependInt32(1)
+	shape := b.EndVector(1)
+	b.StartObject(tflitefmt.TensorFields)
+	b.PrependUOffsetTSlot(tflitefmt.TensorShape, shape, 0)
+	b.PrependUOffsetTSlot(tflitefmt.TensorName, name, 0)
+	b.PrependUOffsetTSlot(tflitefmt.TensorQuantization, quant, 0)
+	tensor := b.EndObject()
+	const n = 20000
+	b.StartVector(4, n, 4)
+	for range n {
+		b.PrependUOffsetT(tensor)
+	}
+	tensors := b.EndVector(n)
+	b.StartObject(tflitefmt.SubGraphFields)
+	b.PrependUOffsetTSlot(tflitefmt.SubGraphTensors, tensors, 0)
+	sg := b.EndObject()
+	b.StartVector(4, 1, 4)
+	b.PrependUOffsetT(sg)
+	sgs := b.EndVector(1)
+	b.StartObject(tflitefmt.BufferFields)
+	buf0 := b.EndObject()
+	b.StartVector(4, 1, 4)
+	b.PrependUOffsetT(buf0)
+	bufs := b.EndVector(1)
+	b.StartObject(tflitefmt.ModelFields)
+	b.PrependUint32Slot(tflitefmt.ModelVersion, 3, 0)
+	b.PrependUOffsetTSlot(tflitefmt.ModelSubgraphs, sgs, 0)
+	b.PrependUOffsetTSlot(tflitefmt.ModelBuffers, bufs, 0)
+	b.FinishWithFileIdentifier(b.EndObject(), []byte("TFL3"))
+	data := b.FinishedBytes()
+	_, err := Unmarshal(data)
+	if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "far more data") {
+		t.Errorf("%d-byte file sharing one tensor table %d times: error %v", len(data), n, err)
 	}
 }

@@ -54,10 +54,10 @@ var kindOf = func() map[int32]learn.OpKind {
 // consistency (shapes, data sizes, quantisation, operator inputs), as
 // [Marshal] checks a graph. Anything else — a corrupted or truncated file,
 // another operator or option — is an error wrapping [ErrFormat]; Unmarshal
-// never panics, and the memory it allocates is bounded by a small multiple
-// of len(data).
+// never panics, and its time and memory stay within a small multiple of
+// len(data), however the file's tables share their data.
 func Unmarshal(data []byte) (*Model, error) {
-	f := &fbuf{b: data}
+	f := newFbuf(data)
 	root, err := f.root(tflitefmt.FileIdentifier)
 	if err != nil {
 		return nil, err
@@ -371,7 +371,7 @@ func (d *decoder) operator(o table, i int, kinds []learn.OpKind, g *learn.Graph)
 	if err != nil {
 		return op, err
 	}
-	opts, ok, err := o.child(tflitefmt.OpOptions, "options")
+	opts, ok, err := o.child(tflitefmt.OpOptions, string(op.Kind)+" options")
 	if err != nil {
 		return op, err
 	}
