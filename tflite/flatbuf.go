@@ -26,7 +26,9 @@ type onlyKey struct {
 	what string
 }
 
-func newFbuf(b []byte) *fbuf { return &fbuf{b: b, budget: 16*len(b) + 1<<12, only: map[onlyKey]error{}} }
+func newFbuf(b []byte) *fbuf {
+	return &fbuf{b: b, budget: 16*len(b) + 1<<12, only: map[onlyKey]error{}}
+}
 
 // charge spends n bytes of the budget.
 func (f *fbuf) charge(n int) error {
