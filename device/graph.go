@@ -3,6 +3,7 @@ package device
 import (
 	"fmt"
 
+	"github.com/tinyimpulse/tinyimpulse/internal/tflitefmt"
 	"github.com/tinyimpulse/tinyimpulse/learn"
 )
 
@@ -11,7 +12,8 @@ import (
 // output shapes without the batch dimension, kernels and strides, and the
 // sizes of their constant weight and bias tensors. The estimates then
 // describe the very graph the tflite writer and the C generator export.
-// The graph must be a chain (each operator reading the previous one's
+// FlatbufferBytes is the size of the .tflite file package tflite writes
+// for the graph. The graph must be a chain (each operator reading the previous one's
 // output), as learn's graphs are.
 func FromGraph(g *learn.Graph) (*Network, error) {
 	if g == nil || g.Input < 0 || g.Input >= len(g.Tensors) {
@@ -47,6 +49,13 @@ func FromGraph(g *learn.Graph) (*Network, error) {
 	if cur != g.Output {
 		return nil, fmt.Errorf("device: FromGraph: the last operator does not give the output tensor: %w", ErrNetwork)
 	}
+	// The TensorFlow Lite Micro figures describe the file the exporter
+	// writes: its size is the encoder's, not an estimate.
+	size, err := tflitefmt.Size(g)
+	if err != nil {
+		return nil, fmt.Errorf("device: FromGraph: %v: %w", err, ErrNetwork)
+	}
+	n.FlatbufferBytes = size
 	return n, nil
 }
 

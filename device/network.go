@@ -67,6 +67,10 @@ type Network struct {
 	// Input is the input shape.
 	Input []int `json:"input"`
 	Ops   []Op  `json:"ops"`
+	// FlatbufferBytes is the size of the model's .tflite file when it is
+	// known (FromGraph sets it to the size of the file the tflite exporter
+	// writes); 0 means estimate it from the ops (device-estimates.md §4.1).
+	FlatbufferBytes int `json:"flatbufferBytes,omitempty"`
 }
 
 // Op is one operator of a [Network].

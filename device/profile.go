@@ -106,7 +106,8 @@ type Profile struct {
 	// Head is the planned (non-persistent) arena region, Tail the
 	// persistent one, both as TFLite Micro lays them out.
 	Head, Tail int
-	// FlatbufferBytes is the estimated .tflite size.
+	// FlatbufferBytes is the .tflite size: the exported file's when the
+	// Network gives it, else an estimate.
 	FlatbufferBytes int
 	// MACs is the total multiply-accumulate count.
 	MACs float64
@@ -152,6 +153,9 @@ func ProfileNetwork(n *Network, c ProfileConfig) (*Profile, error) {
 		names = defaultNameBytes
 	}
 	p.FlatbufferBytes = g.flatbufferBytes(names)
+	if n.FlatbufferBytes > 0 {
+		p.FlatbufferBytes = n.FlatbufferBytes
+	}
 	types := len(g.opTypes())
 	kernels := g.kernelBytes(core)
 

@@ -26,14 +26,22 @@
 // whose String method prints Studio's log line.
 //
 // [Quantize] converts a trained network to int8 as TensorFlow Lite's
-// post-training quantiser does (per-channel symmetric int8 weights, int32 biases,
-// asymmetric int8 activations calibrated on representative windows — Studio uses
-// the validation windows —, int8 input and output, softmax output scale 1/256 and
-// zero point −128). The resulting [Int8Network] runs integer-only, requantising
-// with fixed-point multipliers and shifts as TFLite Micro's reference kernels do.
-// (Convolutions whose partial sums stay below 2^24 accumulate on the float32 SIMD
-// kernels, where every such sum is exact; the results are bit-identical to
-// integer arithmetic.)
+// post-training quantiser does (symmetric int8 weights, per output channel for
+// convolutions and per tensor for dense layers, int32 biases, asymmetric int8
+// activations calibrated on representative windows — Studio uses the
+// validation windows —, int8 input and output, softmax output scale 1/256 and
+// zero point −128, every scale a float32). The resulting [Int8Network] is the
+// model a .tflite file holds ([Int8Network.Graph]) and computes what
+// TensorFlow Lite 2.9's builtin kernels compute on it, bit for bit: integer
+// accumulation, fixed-point requantisation with the multipliers TensorFlow
+// Lite derives from the float32 scales (a dense layer's from the float32
+// product of its input and weight scales) and its rounding (halves up in the
+// final shift of dense layers and convolutions, as its ruy kernels do; away
+// from zero for batch normalisation), and its float32 softmax (an expf table
+// — glibc's expf, reproduced bit for bit —, a float32 sum and a rounded
+// division). (Convolutions whose partial sums stay below 2^24 accumulate on
+// the float32 SIMD kernels, where every such sum is exact; the results are
+// bit-identical to integer arithmetic.)
 //
 // [Predict] evaluates a [Network] or [Int8Network] on rows of a matrix and returns
 // float64 outputs for the metrics. [Network.Ops] and [Int8Network.Ops] describe the
@@ -46,11 +54,14 @@
 //   - Random numbers come from math/rand/v2's PCG seeded with [Options.Seed];
 //     results are reproducible bit for bit, but do not equal TensorFlow's.
 //   - Standalone batch normalisation becomes one per-channel integer affine op in
-//     int8 (TFLite emits MUL and ADD; [Int8Network.Ops] lists those).
-//   - The int8 softmax uses a 256-entry exp table in Q24 computed when quantising,
-//     then integer sums and a rounded division (TFLM uses gemmlowp's fixed-point
-//     exp); its outputs are within one step of 1/256 of the exact softmax of the
-//     quantised logits.
+//     int8, a 1×1 DEPTHWISE_CONV_2D in the graph (TFLite's converter emits MUL
+//     and ADD; [Int8Network.Ops] lists those).
+//   - The int8 network follows TensorFlow Lite 2.9's optimized kernels. TFLite
+//     Micro's reference kernels differ in two places, each by at most one
+//     step: its softmax uses gemmlowp's fixed-point exponential, and its
+//     FULLY_CONNECTED rounds a negative value exactly halfway between two
+//     integers away from zero (only an output layer without ReLU can meet
+//     such a value).
 //   - Batch normalisation's moving variance takes the biased batch variance, except
 //     after 2-D convolutions, where TensorFlow's fused kernel uses the unbiased one.
 //

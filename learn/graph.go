@@ -75,10 +75,13 @@ const (
 // Quantisation. In an int8 graph every activation tensor is int8 with one
 // scale and zero point, convolution and depthwise weights are symmetric int8
 // per output channel (zero points 0, quantised dimension 0 for convolutions
-// and 3 for depthwise weights), fully connected weights likewise, biases
-// int32 with scale s_in·s_w per channel, and the softmax output has scale
-// 1/256 and zero point −128. Every quantised op also gives the fixed-point
-// requantisation the integer kernels use (see [Operator]).
+// and 3 for depthwise weights), fully connected weights symmetric int8 with
+// one scale (TensorFlow Lite 2.9's FULLY_CONNECTED reads only a per-tensor
+// scale), biases int32 with scale s_in·s_w per channel (per tensor for
+// fully connected ops), and the softmax output has scale 1/256 and zero
+// point −128. Every scale is a float32 value. Every quantised op also gives
+// the fixed-point requantisation the integer kernels use, and the int8
+// softmax its exponential table (see [Operator]).
 type Graph struct {
 	// DType is the type of the activations: Float32 or Int8.
 	DType   DType
@@ -152,10 +155,33 @@ type Operator struct {
 	// + zero point, ActMin, ActMax), with TensorFlow Lite's rounding (a
 	// saturating rounding doubling high multiply by the Q31 Multiplier, then
 	// a rounding right shift by −Shift, or a left shift by Shift first when
-	// it is positive).
+	// it is positive). Rounding says how the right shift rounds halves.
 	Multiplier, Shift []int32
+	Rounding          Rounding
 	ActMin, ActMax    int32
+	// SoftmaxTable (int8 SOFTMAX) is TensorFlow Lite's exponential table for
+	// the op's input scale s: SoftmaxTable[255−d] = exp(−s·d) in float32
+	// (see [SoftmaxTable]). For logits x with maximum m, e_j =
+	// SoftmaxTable[255−m+x_j], sum = Σe_j in float32 in order, and
+	// y_j = clamp(round(e_j / (sum/256)) − 128), rounding half away from zero,
+	// all in float32 arithmetic.
+	SoftmaxTable []float32
 }
+
+// Rounding is the rounding of the final right shift of a requantisation.
+// It matters only for negative values exactly halfway between two integers,
+// so never after a fused ReLU.
+type Rounding uint8
+
+const (
+	// RoundHalfAway rounds halves away from zero, as gemmlowp's
+	// RoundingDivideByPOT in TensorFlow Lite's reference kernels (which TFLite
+	// Micro runs) and in TensorFlow Lite 2.9's optimized DEPTHWISE_CONV_2D.
+	RoundHalfAway Rounding = iota
+	// RoundHalfUp rounds halves toward +∞, as the ruy matrix kernels behind
+	// TensorFlow Lite 2.9's optimized FULLY_CONNECTED and CONV_2D.
+	RoundHalfUp
+)
 
 // Graph returns the float32 network as an inference graph.
 func (n *Network) Graph() *Graph {
@@ -246,7 +272,10 @@ func buildGraph(layers []layer, params, state []float32, q *Int8Network, labels 
 	expanded := false // the current tensor is a (steps, channels) map held 4-D
 	for i := range layers {
 		l := &layers[i]
-		oneD := l.kind == kConv1D || l.kind == kPool1D
+		// A batch normalisation of a (steps, channels) map works on it held
+		// 4-D, as 1-D convolutions and pooling do (DEPTHWISE_CONV_2D needs
+		// 4-D tensors).
+		oneD := l.kind == kConv1D || l.kind == kPool1D || (l.kind == kBatchNorm && l.in.rank == 2)
 		switch {
 		case oneD && !expanded:
 			b.reshape(l.name+"/expand", batched(l.in, true), cur)
@@ -287,6 +316,9 @@ func buildGraph(layers []layer, params, state []float32, q *Int8Network, labels 
 				sq := softmaxQuant
 				out := b.activation(l.name+"/softmax", batched(l.out, false), sq)
 				op := Operator{Kind: OpSoftmax, Inputs: []int{b.cur}, Outputs: []int{out}, KernelH: 1, KernelW: 1, StrideH: 1, StrideW: 1}
+				if q != nil {
+					op.SoftmaxTable = SoftmaxTable(cur.Scale)
+				}
 				g.Ops = append(g.Ops, op)
 				b.cur, cur = out, sq
 			}
@@ -404,13 +436,17 @@ func (b *graphBuilder) weighted(l *layer, params, state []float32, ql *qlayer, i
 		if l.kind == kBatchNorm {
 			axis = 3
 		}
-		wq := &Quantization{Scale: append([]float64(nil), ql.wScale...), ZeroPoint: make([]int64, cout), Axis: axis}
-		bq := &Quantization{Scale: make([]float64, cout), ZeroPoint: make([]int64, cout)}
-		for o := range cout {
-			bq.Scale[o] = inQ.Scale * ql.wScale[o]
+		ns := len(ql.wScale)
+		wq := &Quantization{Scale: append([]float64(nil), ql.wScale...), ZeroPoint: make([]int64, ns), Axis: axis}
+		bq := &Quantization{Scale: make([]float64, ns), ZeroPoint: make([]int64, ns)}
+		for o := range ns {
+			bq.Scale[o] = biasScale(inQ.Scale, ql.wScale[o])
 		}
 		wt.Quant, bt.Quant = wq, bq
 		op.Multiplier = append([]int32(nil), ql.mult...)
+		if ql.kind == qConv {
+			op.Rounding = RoundHalfUp
+		}
 		op.Shift = append([]int32(nil), ql.shift...)
 		op.ActMin, op.ActMax = ql.actMin, ql.actMax
 	}

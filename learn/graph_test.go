@@ -169,8 +169,10 @@ func pool[T int64 | float64](it *Tensor, op Operator, at func(int) T, set func(i
 
 // runInt8Graph interprets an int8 graph with integer arithmetic from its
 // tensors alone; the requantisation multipliers are derived from the tensors'
-// scales (and checked against the operator's), and the softmax is computed
-// in float64 from the de-quantised logits.
+// scales as TensorFlow Lite derives them (in float64 from the float32 scales;
+// a FULLY_CONNECTED op's from the float32 product s_in·s_w) and checked
+// against the operator's, and the softmax is computed in float64 from the
+// de-quantised logits.
 func runInt8Graph(t *testing.T, g *Graph, x []int8) []int64 {
 	vals := map[int][]int64{}
 	xin := make([]int64, len(x))
@@ -193,19 +195,35 @@ func runInt8Graph(t *testing.T, g *Graph, x []int8) []int64 {
 			if int64(op.ActMin) != lo || int64(op.ActMax) != hi {
 				t.Fatalf("%s %s: activation range [%d, %d], want [%d, %d]", op.Kind, ot.Name, op.ActMin, op.ActMax, lo, hi)
 			}
+			fc := op.Kind == OpFullyConnected
+			if fc && len(w.Quant.Scale) != 1 || !fc && len(w.Quant.Scale) != len(b.Int32) || len(b.Quant.Scale) != len(w.Quant.Scale) {
+				t.Fatalf("%s %s: %d weight and %d bias scales for %d channels", op.Kind, ot.Name, len(w.Quant.Scale), len(b.Quant.Scale), len(b.Int32))
+			}
+			if want := RoundHalfUp; op.Kind == OpDepthwiseConv2D && op.Rounding != RoundHalfAway || op.Kind != OpDepthwiseConv2D && op.Rounding != want {
+				t.Fatalf("%s %s: rounding %d", op.Kind, ot.Name, op.Rounding)
+			}
 			for o := range len(b.Int32) {
-				if bs := float64(float32(it.Quant.Scale[0] * w.Quant.Scale[o])); math.Abs(b.Quant.Scale[o]-bs) > 1e-6*bs {
-					t.Fatalf("%s bias scale %g, want s_in·s_w = %g", ot.Name, b.Quant.Scale[o], bs)
+				sw := w.Quant.Scale[min(o, len(w.Quant.Scale)-1)]
+				if bs, got := float64(float32(it.Quant.Scale[0]*sw)), b.Quant.Scale[min(o, len(b.Quant.Scale)-1)]; math.Abs(got-bs) > 1e-6*bs {
+					t.Fatalf("%s bias scale %g, want s_in·s_w = %g", ot.Name, got, bs)
 				}
-				m, s := quantizeMultiplier(it.Quant.Scale[0] * w.Quant.Scale[o] / ot.Quant.Scale[0])
+				real := it.Quant.Scale[0] * sw / ot.Quant.Scale[0]
+				if fc {
+					real = float64(float32(it.Quant.Scale[0])*float32(sw)) / ot.Quant.Scale[0]
+				}
+				m, s := quantizeMultiplier(real)
 				if m != op.Multiplier[o] || s != op.Shift[o] {
 					t.Fatalf("%s channel %d: multiplier %d·2^%d, want %d·2^%d", ot.Name, o, op.Multiplier[o], op.Shift[o], m, s)
 				}
 			}
+			requant := multiplyByQuantizedMultiplier
+			if op.Rounding == RoundHalfUp {
+				requant = multiplyByQuantizedMultiplierHalfUp
+			}
 			convolve(t, op, it, ot, w, func(o int) float64 { return float64(b.Int32[o]) },
 				func(o, wi, xi int, acc float64) float64 { return acc + float64((in[xi]-zin)*int64(w.Int8[wi])) },
 				func(i, o int, acc float64) {
-					v := int64(multiplyByQuantizedMultiplier(int32(acc), op.Multiplier[o], op.Shift[o])) + zout
+					v := int64(requant(int32(acc), op.Multiplier[o], op.Shift[o])) + zout
 					y[i] = max(lo, min(hi, v))
 				})
 		case OpMaxPool2D:

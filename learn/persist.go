@@ -201,7 +201,8 @@ func (q *Int8Network) MarshalBinary() ([]byte, error) {
 }
 
 func (f fileQuant) valid() bool {
-	return f.Scale > 0 && !math.IsInf(f.Scale, 0) && f.ZeroPoint >= -128 && f.ZeroPoint <= 127
+	s := float32Scale(f.Scale)
+	return f.Scale > 0 && s > 0 && !math.IsInf(s, 0) && f.ZeroPoint >= -128 && f.ZeroPoint <= 127
 }
 
 // UnmarshalInt8Network decodes a network written by [Int8Network.MarshalBinary].
@@ -222,14 +223,14 @@ func UnmarshalInt8Network(data []byte) (*Int8Network, error) {
 	if len(h.Ops) != len(q.layers) {
 		return nil, fmt.Errorf("%w: %d ops, the network has %d", ErrFormat, len(h.Ops), len(q.layers))
 	}
-	cur := QuantParams{h.InputQuant.Scale, h.InputQuant.ZeroPoint}
+	cur := QuantParams{float32Scale(h.InputQuant.Scale), h.InputQuant.ZeroPoint}
 	q.input = cur
 	for i := range q.layers {
 		ql, f := &q.layers[i], h.Ops[i]
 		if !f.valid() {
 			return nil, fmt.Errorf("%w: op %d has invalid quantisation", ErrFormat, i)
 		}
-		ql.inQ, ql.outQ = cur, QuantParams{f.Scale, f.ZeroPoint}
+		ql.inQ, ql.outQ = cur, QuantParams{float32Scale(f.Scale), f.ZeroPoint}
 		switch {
 		case ql.kind == qPool && ql.outQ != ql.inQ:
 			return nil, fmt.Errorf("%w: op %d (max pooling) changes the quantisation %+v to %+v", ErrFormat, i, ql.inQ, ql.outQ)
@@ -242,14 +243,22 @@ func UnmarshalInt8Network(data []byte) (*Int8Network, error) {
 			if ql.kind == qAffine {
 				nw = cout
 			}
+			if ql.perTensor {
+				cout = 1 // a dense layer's weights have one scale
+			}
 			if len(f.WScale) != cout {
+				if ql.perTensor && len(f.WScale) == l.out.c {
+					return nil, fmt.Errorf("%w: op %d (dense) has a weight scale per output channel: the file predates per-tensor dense weights (which TensorFlow Lite 2.9 needs); quantise the network again", ErrFormat, i)
+				}
 				return nil, fmt.Errorf("%w: op %d has %d weight scales, want %d", ErrFormat, i, len(f.WScale), cout)
 			}
-			for _, s := range f.WScale {
-				if !(s > 0) || math.IsInf(s, 0) {
+			for j, s := range f.WScale {
+				if !(s > 0) || math.IsInf(s, 0) || float32Scale(s) == 0 || math.IsInf(float32Scale(s), 0) {
 					return nil, fmt.Errorf("%w: op %d has weight scale %v", ErrFormat, i, s)
 				}
+				f.WScale[j] = float32Scale(s)
 			}
+			cout = l.out.c
 			if len(payload) < nw+4*cout {
 				return nil, fmt.Errorf("%w: payload too short for op %d", ErrFormat, i)
 			}

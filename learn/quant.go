@@ -11,10 +11,13 @@ import (
 )
 
 // Int8Network is a network quantised after training as TensorFlow Lite does it
-// (full-integer, int8 input and output): per-channel symmetric int8 weights,
-// int32 biases, asymmetric int8 activations calibrated on representative windows,
-// and integer-only inference with fixed-point requantisation as TFLite Micro's
-// reference kernels do. Its methods are safe for concurrent use.
+// (full-integer, int8 input and output): symmetric int8 weights (per output
+// channel for convolutions and batch normalisation, one scale per tensor for
+// dense layers), int32 biases, asymmetric int8 activations calibrated on
+// representative windows, every scale a float32 as a .tflite file stores it,
+// and inference as TensorFlow Lite 2.9's builtin int8 kernels compute it:
+// integer accumulation with fixed-point requantisation, and the softmax
+// through a float32 exponential table. Its methods are safe for concurrent use.
 type Int8Network struct {
 	in         Input
 	regression bool
@@ -55,14 +58,15 @@ type qlayer struct {
 	kh, kw         int
 	w              []int8
 	bias           []int32
-	mult           []int32 // per output channel fixed-point multiplier (Q31)
-	shift          []int32 // per output channel exponent
-	wScale         []float64
+	mult           []int32   // per output channel fixed-point multiplier (Q31)
+	shift          []int32   // per output channel exponent
+	wScale         []float64 // per output channel, or one scale (dense: perTensor)
 	inQ, outQ      QuantParams
 	actMin, actMax int32
-	exp            []int64 // softmax: exp(−scale·d) in Q24 for d = 0..255
-	src            int     // index of the float layer it comes from
+	table          []float32 // softmax: table[255−d] = exp(−s_in·d), d = 0..255
+	src            int       // index of the float layer it comes from
 	relu           bool
+	perTensor      bool      // a dense layer: one weight scale, TFLite's FULLY_CONNECTED multiplier
 	wf             []float32 // the int8 weights as float32, when sums stay exact (see convExact)
 }
 
@@ -95,11 +99,12 @@ func (q *Int8Network) Shape() Input { return q.in }
 func (q *Int8Network) Regression() bool { return q.regression }
 
 // asymmetric returns TFLite's int8 parameters for a calibrated range, widened to
-// include 0: scale = (max − min)/255, zero point = round(−128 − min/scale) clamped.
+// include 0: scale = (max − min)/255 rounded to float32, zero point =
+// round(−128 − min/scale) clamped.
 func asymmetric(lo, hi float64) QuantParams {
 	lo, hi = min(lo, 0), max(hi, 0)
-	s := (hi - lo) / 255
-	if s == 0 || math.IsNaN(s) {
+	s := float32Scale((hi - lo) / 255)
+	if s == 0 || math.IsNaN(s) || math.IsInf(s, 0) {
 		return QuantParams{Scale: 1, ZeroPoint: -128}
 	}
 	zp := -128 - lo/s
@@ -111,6 +116,27 @@ func asymmetric(lo, hi float64) QuantParams {
 	}
 	return QuantParams{Scale: s, ZeroPoint: int32(math.Round(zp))}
 }
+
+// float32Scale rounds a scale to the float32 a .tflite file stores; every
+// multiplier and bias derives from the rounded scales, as TensorFlow Lite
+// derives them from the file's.
+func float32Scale(s float64) float64 { return float64(float32(s)) }
+
+// requantScale returns the real multiplier s_in·s_w/s_out of a convolution or
+// depthwise output channel, in float64 from the float32 scales, as
+// TensorFlow Lite's PopulateConvolutionQuantizationParams computes it; for a
+// dense layer (FULLY_CONNECTED, GetQuantizedConvolutionMultipler) the
+// product s_in·s_w is rounded to float32 first.
+func requantScale(in, w, out float64, fullyConnected bool) float64 {
+	if fullyConnected {
+		return float64(float32(in)*float32(w)) / out
+	}
+	return in * w / out
+}
+
+// biasScale returns the scale of a bias, s_in·s_w rounded to float32 as the
+// converter stores it.
+func biasScale(in, w float64) float64 { return float64(float32(in) * float32(w)) }
 
 // quantizeMultiplier splits a positive real multiplier m into a Q31 mantissa and a
 // power-of-two exponent, m ≈ q·2^(shift−31), as TFLite's QuantizeMultiplier does.
@@ -162,13 +188,32 @@ func roundingDivideByPOT(x int32, e int32) int32 {
 	return r
 }
 
-// multiplyByQuantizedMultiplier returns x·q·2^(shift−31), rounded, as TFLite Micro does.
+// multiplyByQuantizedMultiplier returns x·q·2^(shift−31), rounded, as
+// TensorFlow Lite's reference kernels (and TFLite Micro's) do: the final
+// right shift rounds half away from zero.
 func multiplyByQuantizedMultiplier(x, q, shift int32) int32 {
 	left, right := int32(0), -shift
 	if shift > 0 {
 		left, right = shift, 0
 	}
 	return roundingDivideByPOT(saturatingRoundingDoublingHighMul(x*(1<<left), q), right)
+}
+
+// multiplyByQuantizedMultiplierHalfUp is multiplyByQuantizedMultiplier with
+// the final right shift rounding half up (toward +∞), as the ruy matrix
+// kernels behind TensorFlow Lite 2.9's optimized FULLY_CONNECTED and CONV_2D
+// requantise: (r + 2^(e−1)) >> e. The two differ only on negative values
+// exactly halfway between two integers.
+func multiplyByQuantizedMultiplierHalfUp(x, q, shift int32) int32 {
+	left, right := int32(0), -shift
+	if shift > 0 {
+		left, right = shift, 0
+	}
+	r := saturatingRoundingDoublingHighMul(x*(1<<left), q)
+	if right == 0 {
+		return r
+	}
+	return int32((int64(r) + 1<<(right-1)) >> right)
 }
 
 // ErrNoCalibration is returned by [Quantize] without representative windows.
@@ -261,7 +306,7 @@ func Quantize(ctx context.Context, n *Network, X mat.Matrix, rows []int) (*Int8N
 			} else {
 				w, b = n.params[l.w:l.w+l.wn], n.params[l.b:l.b+l.bn]
 			}
-			ql.quantizeWeights(w, b, cout)
+			ql.quantizeWeights(w, b, cout, ql.perTensor)
 		}
 		ql.finish()
 		cur = ql.outQ
@@ -286,7 +331,7 @@ func int8Layout(layers []layer) []qlayer {
 		case kPool1D, kPool2D:
 			ql.kind = qPool
 		case kDense:
-			ql.kind, ql.kh, ql.kw = qConv, 1, 1
+			ql.kind, ql.kh, ql.kw, ql.perTensor = qConv, 1, 1, true
 			ql.in, ql.out = shape{3, 1, 1, l.in.c}, shape{3, 1, 1, l.out.c}
 		case kConv1D:
 			ql.kind, ql.kh, ql.kw = qConv, 1, l.k
@@ -319,17 +364,36 @@ func (ql *qlayer) finish() {
 		}
 		ql.mult, ql.shift = make([]int32, cout), make([]int32, cout)
 		for o := range cout {
-			ql.mult[o], ql.shift[o] = quantizeMultiplier(ql.inQ.Scale * ql.wScale[o] / ql.outQ.Scale)
+			ql.mult[o], ql.shift[o] = quantizeMultiplier(requantScale(ql.inQ.Scale, ql.weightScale(o), ql.outQ.Scale, ql.perTensor))
 		}
 		if ql.relu {
 			ql.actMin = max(-128, ql.outQ.ZeroPoint)
 		}
 	case qSoftmax:
-		ql.exp = make([]int64, 256)
-		for d := range ql.exp {
-			ql.exp[d] = int64(math.Round(math.Exp(-ql.inQ.Scale*float64(d)) * (1 << 24)))
-		}
+		ql.table = SoftmaxTable(ql.inQ.Scale)
 	}
+}
+
+// SoftmaxTable returns the exponential table of TensorFlow Lite 2.9's int8
+// softmax (optimized_ops::PopulateSoftmaxLookupTable, β = 1) for an input
+// scale s: table[255−d] = expf(−s·d) for d = 0…255, −s·d a float32 product
+// and expf GNU libc's, bit for bit (see expf), which is not always the
+// float32 nearest to the exponential.
+func SoftmaxTable(s float64) []float32 {
+	t := make([]float32, 256)
+	ns := -float32(s)
+	for d := range 256 {
+		t[255-d] = expf(float32(ns * float32(d)))
+	}
+	return t
+}
+
+// weightScale returns the scale of output channel o's weights.
+func (ql *qlayer) weightScale(o int) float64 {
+	if len(ql.wScale) == 1 {
+		return ql.wScale[0]
+	}
+	return ql.wScale[o]
 }
 
 // sizes sets the scratch sizes.
@@ -341,26 +405,40 @@ func (q *Int8Network) sizes() {
 	}
 }
 
-// quantizeWeights sets the per-channel symmetric int8 weights (scale = max|w|/127)
-// and the int32 biases (scale = s_in·s_w) of a (…, cout) kernel.
-func (ql *qlayer) quantizeWeights(w, b []float32, cout int) {
+// quantizeWeights sets the symmetric int8 weights of a (…, cout) kernel,
+// scale = max|w|/127 (rounded to float32) per output channel, or over the
+// whole kernel when perTensor, and the int32 biases, scale = s_in·s_w.
+func (ql *qlayer) quantizeWeights(w, b []float32, cout int, perTensor bool) {
 	ql.w = make([]int8, len(w))
 	ql.bias = make([]int32, cout)
 	ql.wScale = make([]float64, cout)
-	for o := range cout {
+	scale := func(m float64) float64 {
+		if s := float32Scale(m / 127); s > 0 {
+			return s
+		}
+		return 1
+	}
+	if perTensor {
 		var m float64
-		for j := o; j < len(w); j += cout {
-			m = max(m, math.Abs(float64(w[j])))
+		for _, v := range w {
+			m = max(m, math.Abs(float64(v)))
 		}
-		s := m / 127
-		if s == 0 {
-			s = 1
+		ql.wScale = []float64{scale(m)}
+	} else {
+		for o := range cout {
+			var m float64
+			for j := o; j < len(w); j += cout {
+				m = max(m, math.Abs(float64(w[j])))
+			}
+			ql.wScale[o] = scale(m)
 		}
-		ql.wScale[o] = s
+	}
+	for o := range cout {
+		s := ql.weightScale(o)
 		for j := o; j < len(w); j += cout {
 			ql.w[j] = int8(max(-127, min(127, math.Round(float64(w[j])/s))))
 		}
-		bs := ql.inQ.Scale * s
+		bs := biasScale(ql.inQ.Scale, s)
 		ql.bias[o] = int32(max(math.MinInt32, min(math.MaxInt32, math.Round(float64(b[o])/bs))))
 	}
 }
@@ -451,9 +529,17 @@ func (q *Int8Network) run(sc *qscratch) []int8 {
 	return a[:q.Outputs()]
 }
 
-// requant maps an int32 accumulator of output channel o to int8.
+// requant maps an int32 accumulator of output channel o to int8: dense
+// layers and convolutions round as TensorFlow Lite's ruy kernels do, batch
+// normalisation (DEPTHWISE_CONV_2D) as its reference kernels do.
 func (l *qlayer) requant(acc int32, o int) int8 {
-	v := multiplyByQuantizedMultiplier(acc, l.mult[o], l.shift[o]) + l.outQ.ZeroPoint
+	var v int32
+	if l.kind == qConv {
+		v = multiplyByQuantizedMultiplierHalfUp(acc, l.mult[o], l.shift[o])
+	} else {
+		v = multiplyByQuantizedMultiplier(acc, l.mult[o], l.shift[o])
+	}
+	v += l.outQ.ZeroPoint
 	return int8(max(l.actMin, min(l.actMax, v)))
 }
 
@@ -516,21 +602,25 @@ func (l *qlayer) affine(x, y []int8) {
 	}
 }
 
-// softmax is the int8 softmax: e_j = exp(s·(x_j − max)) from a Q24 table,
-// y_j = round(256·e_j/Σe) − 128, clamped to int8.
+// softmax is TensorFlow Lite 2.9's int8 softmax (optimized_ops::Softmax
+// with its lookup table), in float32 arithmetic: e_j = table[255 − (max −
+// x_j)], sum = Σe_j added in order, inv = 1/(sum·(1/256)), y_j =
+// round(e_j·inv) − 128 (half away from zero), clamped to int8.
 func (l *qlayer) softmax(x, y []int8) {
 	m := x[0]
 	for _, v := range x[1:] {
 		m = max(m, v)
 	}
-	var sum int64
+	off := 255 - int32(m) // table index of an input v: off + v, in [0, 255]
+	var sum float32
 	for _, v := range x {
-		sum += l.exp[int32(m)-int32(v)]
+		sum += l.table[off+int32(v)]
 	}
+	inv := 1 / (sum * float32(softmaxQuant.Scale))
 	for j, v := range x {
-		e := l.exp[int32(m)-int32(v)]
-		p := (e*512 + sum) / (2 * sum) // round(256·e/sum)
-		y[j] = int8(min(127, p-128))
+		p := l.table[off+int32(v)] * inv
+		q := int32(math.Round(float64(p))) + softmaxQuant.ZeroPoint
+		y[j] = int8(max(-128, min(127, q)))
 	}
 }
 

@@ -39,13 +39,41 @@ func TestFixedPoint(t *testing.T) {
 			t.Errorf("multiplyByQuantizedMultiplier(%d, %d, %d) = %d, want %d", c.x, c.q, c.shift, got, c.want)
 		}
 	}
-	// (−1, 3): scale 4/255, zero point round(−128 + 1/(4/255)) = round(−64.25) = −64.
-	if p := asymmetric(-1, 3); math.Abs(p.Scale-4.0/255) > 1e-15 || p.ZeroPoint != -64 {
+	// Ties: −1.5 and −0.5 after the doubling high multiply; the reference
+	// rounding goes away from zero, ruy's rounds half up.
+	for _, c := range []struct{ x, q, shift, away, up int32 }{
+		{-2, 1 << 30, -1, -1, 0},  // SRDHM −1, then −0.5
+		{-6, 1 << 30, -1, -2, -1}, // SRDHM −3, then −1.5
+		{5, 1 << 30, -1, 2, 2},    // SRDHM round(2.5) = 3, then 1.5
+		{-3, 1 << 30, 0, -1, -1},  // no shift: SRDHM alone, −1.5 → −1
+		{-6, 1 << 30, -2, -1, -1}, // −0.75 is no tie
+		{100, 1 << 30, 1, 100, 100},
+	} {
+		if got := multiplyByQuantizedMultiplier(c.x, c.q, c.shift); got != c.away {
+			t.Errorf("multiplyByQuantizedMultiplier(%d, %d, %d) = %d, want %d", c.x, c.q, c.shift, got, c.away)
+		}
+		if got := multiplyByQuantizedMultiplierHalfUp(c.x, c.q, c.shift); got != c.up {
+			t.Errorf("multiplyByQuantizedMultiplierHalfUp(%d, %d, %d) = %d, want %d", c.x, c.q, c.shift, got, c.up)
+		}
+	}
+	// (−1, 3): scale 4/255 rounded to float32 (0x3c808081), zero point
+	// round(−128 + 1/scale) = round(−64.25) = −64.
+	if p := asymmetric(-1, 3); p.Scale != float64(math.Float32frombits(0x3c808081)) || p.ZeroPoint != -64 {
 		t.Errorf("asymmetric(-1, 3) = %+v", p)
 	}
-	// ReLU outputs (0, 6): zero point −128.
-	if p := asymmetric(0.5, 6); p.ZeroPoint != -128 || math.Abs(p.Scale-6.0/255) > 1e-15 {
+	// ReLU outputs (0, 6): scale 6/255 as float32 (0x3cc0c0c1), zero point −128.
+	if p := asymmetric(0.5, 6); p.ZeroPoint != -128 || p.Scale != float64(math.Float32frombits(0x3cc0c0c1)) {
 		t.Errorf("asymmetric(0.5, 6) = %+v", p)
+	}
+	// A dense layer's multiplier takes the float32 product of its input and
+	// weight scales (TensorFlow Lite's GetQuantizedConvolutionMultipler); a
+	// convolution's the float64 one. 0.1f·0.3f is 0x3cf5c290 as float32.
+	in, w, out := float64(float32(0.1)), float64(float32(0.3)), float64(float32(0.7))
+	if got, want := requantScale(in, w, out, true), float64(math.Float32frombits(0x3cf5c290))/out; got != want {
+		t.Errorf("dense multiplier %v, want %v", got, want)
+	}
+	if got, want := requantScale(in, w, out, false), in*w/out; got != want {
+		t.Errorf("convolution multiplier %v, want %v", got, want)
 	}
 }
 

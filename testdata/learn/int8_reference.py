@@ -1,24 +1,35 @@
 #!/usr/bin/python3
 """Independent numpy reference of learn's int8 path (TFLite full-integer
-post-training quantisation and TFLite Micro's integer kernels), on the networks
-and windows of torch_forward.json.
+post-training quantisation and TensorFlow Lite 2.9's builtin int8 kernels), on
+the networks and windows of torch_forward.json.
 
 For every case: the float network (float32 values held in float64) runs on all
 of the case's windows to calibrate every tensor (min/max widened to include 0;
-scale = (max-min)/255, zero point = round(-128 - min/scale)); weights are
-quantised per output channel (scale = max|w|/127), biases to int32 with scale
-s_in*s_w; each convolution/dense/batch-norm op accumulates in integers and
-requantises with gemmlowp's SaturatingRoundingDoublingHighMul and
-RoundingDivideByPOT; max pooling and reshapes keep the scale; the softmax uses
-learn's documented table (exp(-s*d) in Q24, output round(256*e/sum) - 128).
-Batch norm is one per-channel affine op (a = gamma/sqrt(var+1e-3),
-b = beta - mean*a). Inputs are quantised with round-half-even.
+scale = (max-min)/255 rounded to float32, zero point = round(-128 - min/scale));
+convolution and batch-norm weights are quantised per output channel, dense
+weights per tensor (scale = max|w|/127 rounded to float32), biases to int32
+with scale float32(s_in*s_w); each convolution/dense/batch-norm op accumulates
+in integers and requantises with gemmlowp's SaturatingRoundingDoublingHighMul,
+then a rounding right shift that rounds halves up for dense and convolution
+ops (TFLite's ruy kernels) and away from zero for batch norm (RoundingDivideByPOT,
+TFLite's depthwise kernel); the multipliers come from the float32 scales in
+float64, the dense layers' from the float32 product s_in*s_w
+(GetQuantizedConvolutionMultipler); max pooling and reshapes keep the scale;
+the softmax is TFLite's optimized int8 softmax in float32: table[255-d] =
+expf(float32(-s)*d) with the C library's expf (glibc's, called through
+ctypes, as TensorFlow Lite calls it), a float32 sum in order, inv = 1/(sum/256),
+output round(e*inv) - 128 (half away from zero). Batch norm is one per-channel
+affine op (a = gamma/sqrt(var+1e-3), b = beta - mean*a). Inputs are quantised
+with round-half-even.
 
 Writes the int8 outputs of every window.
 Run: /usr/bin/python3 testdata/learn/int8_reference.py > testdata/learn/int8_reference.json
 """
-import json, math, sys
+import ctypes, json, math, sys
 import numpy as np
+
+libm = ctypes.CDLL("libm.so.6")
+libm.expf.argtypes, libm.expf.restype = [ctypes.c_float], ctypes.c_float
 
 cases = json.load(open(__file__.replace("int8_reference.py", "torch_forward.json")))["cases"]
 
@@ -27,9 +38,12 @@ def rha(x):  # round half away from zero (C's round, Go's math.Round)
     return math.floor(abs(x) + 0.5) * (1 if x >= 0 else -1)
 
 
+f32 = np.float32
+
+
 def asym(lo, hi):
     lo, hi = min(lo, 0.0), max(hi, 0.0)
-    s = (hi - lo) / 255
+    s = float(f32((hi - lo) / 255))
     if s == 0:
         return 1.0, -128
     zp = min(max(-128 - lo / s, -128), 127)
@@ -65,9 +79,16 @@ def rdbpot(x, e):
     return (x >> e) + (1 if rem > th else 0)
 
 
-def mbqm(x, q, shift):
+def wrap32(x):
+    return (x + 2 ** 31) % 2 ** 32 - 2 ** 31
+
+
+def mbqm(x, q, shift, half_up):
     left, right = (shift, 0) if shift > 0 else (0, -shift)
-    return rdbpot(srdhm(x * (1 << left), q), right)
+    r = srdhm(wrap32(x * (1 << left)), q)
+    if half_up:
+        return (r + (1 << right >> 1)) >> right if right > 0 else r
+    return rdbpot(r, right)
 
 
 def ops_of(c):
@@ -84,7 +105,7 @@ def ops_of(c):
         t = l["type"]
         if t == "dense":
             W, b = p.pop(0).reshape(shape[-1], l["neurons"]), p.pop(0)
-            ops.append(("conv", W.reshape(1, 1, shape[-1], -1), b, True, (1, 1)))
+            ops.append(("conv", W.reshape(1, 1, shape[-1], -1), b, True, (1, 1), "dense"))
             shape = (l["neurons"],)
         elif t == "reshape":
             cc = l["columns"]
@@ -117,7 +138,7 @@ def ops_of(c):
             ops.append(("pool",))
             shape = tuple((s + 1) // 2 for s in shape[:-1]) + (shape[-1],)
     W, b = p.pop(0).reshape(shape[-1], c["outputs"]), p.pop(0)
-    ops.append(("conv", W.reshape(1, 1, shape[-1], -1), b, False, (1, 1)))
+    ops.append(("conv", W.reshape(1, 1, shape[-1], -1), b, False, (1, 1), "dense"))
     if not c["regression"]:
         ops.append(("softmax",))
     assert not p
@@ -213,11 +234,19 @@ for c in cases:
                 so, zo = (asym(lo[i + 1], hi[i + 1]))
                 W = op[1] if op[0] == "conv" else op[1].reshape(1, 1, 1, -1)
                 cout = W.shape[-1]
-                wmax = np.abs(W.reshape(-1, cout)).max(axis=0)
-                ws = np.where(wmax == 0, 1.0, wmax / 127)
+                dense = op[0] == "conv" and op[-1] == "dense"
+                if dense:  # one scale for the whole kernel
+                    wmax = np.full(cout, np.abs(W).max())
+                else:
+                    wmax = np.abs(W.reshape(-1, cout)).max(axis=0)
+                ws = np.array([float(f32(m / 127)) if f32(m / 127) > 0 else 1.0 for m in wmax])
                 Wq = np.clip(np.vectorize(rha)(W / ws), -127, 127).astype(np.int64)
-                bq = [int(rha(op[2][o] / (s * ws[o]))) for o in range(cout)]
-                mults = [qmult(s * ws[o] / so) for o in range(cout)]
+                bq = [int(rha(op[2][o] / float(f32(s) * f32(ws[o])))) for o in range(cout)]
+                if dense:
+                    mults = [qmult(float(f32(s) * f32(ws[o])) / so) for o in range(cout)]
+                else:
+                    mults = [qmult(s * ws[o] / so) for o in range(cout)]
+                half_up = op[0] == "conv"
                 lo_clamp = max(-128, zo) if (op[0] == "conv" and op[3]) else -128
                 if op[0] == "conv":
                     shp = q.shape
@@ -229,7 +258,7 @@ for c in cases:
                 res = np.empty_like(flat)
                 for r in range(flat.shape[0]):
                     for o in range(cout):
-                        v = mbqm(int(flat[r, o]), *mults[o]) + zo
+                        v = mbqm(int(flat[r, o]), *mults[o], half_up) + zo
                         res[r, o] = min(127, max(lo_clamp, v))
                 if op[0] == "conv":
                     q = res.reshape(shp[:-1] + (cout,)) if q.ndim > 1 else res.reshape(-1)
@@ -243,11 +272,16 @@ for c in cases:
                 y = pool(as3d(q))
                 q = y.reshape(y.shape[1:]) if len(shp) == 2 else y
             elif op[0] == "softmax":
-                table = [int(rha(math.exp(-s * d) * 2 ** 24)) for d in range(256)]
+                table = [f32(0)] * 256
+                for d in range(256):
+                    table[255 - d] = f32(libm.expf(float(f32(-f32(s) * f32(d)))))
                 m = int(q.max())
-                e = [table[m - int(v)] for v in q]
-                tot = sum(e)
-                q = np.array([min(127, (ei * 512 + tot) // (2 * tot) - 128) for ei in e])
+                e = [table[255 - m + int(v)] for v in q]
+                tot = f32(0)
+                for ei in e:
+                    tot = f32(tot + ei)
+                inv = f32(f32(1) / f32(tot * f32(1 / 256)))
+                q = np.array([max(-128, min(127, int(rha(float(f32(ei * inv)))) - 128)) for ei in e])
                 s, zp = 1 / 256, -128
         outs.append([int(v) for v in q.reshape(-1)])
     out_cases.append({"name": c["name"], "input": {"scale": s_in, "zeroPoint": zp_in},
