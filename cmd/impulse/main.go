@@ -8,6 +8,7 @@
 //	impulse test --model DIR --data DIR [--json FILE]
 //	impulse classify --model DIR FILE...
 //	impulse estimate --model DIR [--target ID] [--json]
+//	impulse export --model DIR --format tflite [--variant int8|float32] [--learn-block ID] --out FILE
 //	impulse report --model DIR --data DIR --out FILE.html [--target ID]
 //	impulse serve --data-dir DIR [--nats URL] [--addr :4800] [--admin-key KEY] [--workers N]
 //
@@ -30,6 +31,9 @@
 // summary table; --json writes Studio's ClassifyJobResponse. classify prints
 // one JSON line per window of each sample file. estimate prints the
 // on-device latency, RAM and ROM of every block.
+//
+// export writes a trained network as a TensorFlow Lite flatbuffer (the
+// int8 file is the very model the library evaluates as "int8").
 //
 // report writes the HTML report of a saved model (impulse train writes
 // report.html beside the model too). serve runs the worker service: Edge
@@ -63,6 +67,7 @@ commands:
   test        model testing: --model DIR --data DIR [--json FILE]
   classify    classify sample files: --model DIR FILE...
   estimate    on-device estimates: --model DIR [--target ID|list] [--json]
+  export      a trained network as a file: --model DIR --format tflite [--variant int8|float32] --out FILE
   report      the HTML report of a model: --model DIR --data DIR --out FILE.html [--target ID]
   serve       the worker service: --data-dir DIR [--nats URL] [--addr :4800] [--admin-key KEY] [--workers N]
 `
@@ -110,6 +115,8 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return estimate(args[1:], stdout)
 	case "report":
 		return reportCmd(args[1:], stdout)
+	case "export":
+		return export(args[1:], stdout)
 	case "serve":
 		return serve(args[1:])
 	case "help", "-h", "-help", "--help":

@@ -11,7 +11,10 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/tinyimpulse/tinyimpulse/impulse"
 	"github.com/tinyimpulse/tinyimpulse/internal/eischema"
+	"github.com/tinyimpulse/tinyimpulse/learn"
+	"github.com/tinyimpulse/tinyimpulse/tflite"
 )
 
 // TestMain lets the tests run the command as a separate process (for
@@ -108,6 +111,32 @@ func TestTrainTestClassifyEstimate(t *testing.T) {
 	}
 	if again := readFile(t, page); !bytes.Contains(trained, []byte("<svg")) || !bytes.Equal(again, trained) {
 		t.Errorf("report of the saved model (%d bytes) differs from train's report.html (%d bytes)", len(again), len(trained))
+	}
+
+	// export writes the int8 network the model evaluates, as tflite reads it back.
+	tfl := filepath.Join(t.TempDir(), "m.tflite")
+	stdout.Reset()
+	stderr.Reset()
+	if code := run([]string{"export", "--model", out, "--format", "tflite", "--out", tfl}, nil, &stdout, &stderr); code != 0 {
+		t.Fatalf("export: exit %d: %s", code, stderr.String())
+	}
+	fm, err := tflite.Unmarshal(readFile(t, tfl))
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved, err := impulse.LoadModel(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, q, err := saved.Networks(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want, _ := tflite.Marshal(q.Graph()); !bytes.Equal(readFile(t, tfl), want) || fm.Graph.DType != learn.Int8 {
+		t.Errorf("exported file (%d bytes, %v) is not the model's int8 network", len(readFile(t, tfl)), fm.Graph.DType)
+	}
+	if code := run([]string{"export", "--model", out, "--format", "onnx", "--out", tfl}, nil, &stdout, &stderr); code != 2 {
+		t.Errorf("export --format onnx: exit %d, want 2", code)
 	}
 
 	stdout.Reset()
