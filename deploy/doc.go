@@ -1,0 +1,47 @@
+// Package deploy generates C code that runs an impulse on a microcontroller,
+// as Edge Impulse's C++ library and EON compiler do: the processing
+// blocks, with their configuration and tables computed here and compiled
+// in as constants, on a C99 runtime written for this project.
+//
+// # The C runtime
+//
+// [Runtime] holds the runtime's sources (ti_dsp.h is its API). Every
+// processing block of package dsp has a C function, ti_raw, ti_flatten,
+// ti_image, ti_spectral (versions 1-4: FFT and wavelet features,
+// Butterworth filters, input decimation, extra-low-frequency features),
+// ti_spectrogram, ti_mfe and ti_mfcc (versions 1-4), which takes a const
+// configuration struct, a signal read through a get_data callback, the
+// output features and a working arena provided by the caller. Nothing is
+// allocated: [DSPBlock.ArenaBytes] is the arena a block needs, equal to what
+// the C side's ti_<block>_arena_size reports. Audio blocks read the signal
+// one frame at a time, so their arena does not grow with the window.
+//
+// # Precision
+//
+// Edge Impulse's blocks compute some steps in float32 and the rest in
+// float64. The runtime computes the float32 steps in float32 exactly as
+// package dsp does, and the float64 steps in ti_real: float in the
+// [Float32] build (the device build, fast on a single-precision FPU) and
+// double in the [Float64] build (-DTI_DSP_DOUBLE=1). The float64 build
+// matches Edge Impulse's reference vectors within their recorded
+// tolerances, as package dsp does; the float32 build matches them within
+// the reference's float32 tolerance (rtol 1e-4, atol 1e-5·max(1, max|v|)).
+// Both builds use no libm function but the square root (logarithms are the
+// runtime's own), so a host build and a Cortex-M build give the same bits.
+//
+// # Errors
+//
+// [NewDSPBlock] returns an error for a block that is not from package dsp
+// and one wrapping [ErrUnsupported] for sizes the runtime cannot hold.
+// The C functions return TI_OK or a negative code: TI_ERR_NULL for a NULL
+// configuration, signal, callback, output or arena, TI_ERR_LENGTH for a
+// signal of the wrong length, TI_ERR_SIGNAL when get_data fails,
+// TI_ERR_INPUT for NaN, infinite or (image) non-integer values, and
+// TI_ERR_ARENA for an arena that is too small. They never read outside the
+// signal or write outside the output and the arena.
+//
+// # Concurrency
+//
+// A DSPBlock is immutable and safe for concurrent use. The C functions
+// keep no state between calls; concurrent calls need their own arenas.
+package deploy
