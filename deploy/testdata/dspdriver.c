@@ -11,7 +11,8 @@
  * The arena and the output are allocated with exactly the size the Go side
  * computed, followed by TI_CANARY pattern bytes (0 under AddressSanitizer,
  * which checks the bounds itself); get_data checks that every read lies
- * inside the window.
+ * inside the window. With TI_SEMIHOST_FILES (the emulator) the input and
+ * output are the host files in.bin and out.bin.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -70,6 +71,12 @@ static void put(const void *p, size_t n)
 
 int main(void)
 {
+#ifdef TI_SEMIHOST_FILES
+	/* On the emulator, stdin and stdout are the semihosting console; the
+	 * windows and features go through host files instead. */
+	if (!freopen("in.bin", "rb", stdin) || !freopen("out.bin", "wb", stdout))
+		die("cannot open in.bin/out.bin");
+#endif
 	for (;;) {
 		uint32_t idx, flags = 0, used = 0, c_arena = 0, i;
 		int32_t status;
