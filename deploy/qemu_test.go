@@ -3,7 +3,6 @@ package deploy_test
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -67,8 +66,9 @@ func (a armTools) link(t *testing.T, dir, name string, defs []string, srcs ...st
 	for _, d := range defs {
 		args = append(args, "-D"+d)
 	}
+	startup := a.compile(t, nil, filepath.Join(dir, "startup.c"), filepath.Join(dir, "startup.o"))
 	args = append(args, "-I", dir, "-T", filepath.Join(dir, "mps2.ld"), "--specs=rdimon.specs",
-		"-Wl,--gc-sections", "-Wl,-Map="+mapFile, "-o", elf, filepath.Join(dir, "startup.c"))
+		"-Wl,--gc-sections", "-Wl,-Map="+mapFile, "-o", elf, startup)
 	args = append(args, srcs...)
 	args = append(args, "-lm")
 	if out, err := exec.Command(a.gcc, args...).CombinedOutput(); err != nil {
@@ -147,5 +147,3 @@ func TestQEMUParity(t *testing.T) {
 		})
 	}
 }
-
-var _ = fmt.Sprint
