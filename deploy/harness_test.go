@@ -181,6 +181,7 @@ type driverResult struct {
 	status       int32
 	cArena, used uint32
 	flags        uint32
+	bad          uint32
 	features     []float64
 }
 
@@ -202,11 +203,11 @@ func parseDriverOutput(t *testing.T, out []byte, cases []*refCase) []driverResul
 	res := make([]driverResult, len(cases))
 	for i, c := range cases {
 		d := &res[i]
-		var hdr [4]uint32
+		var hdr [5]uint32
 		if err := binary.Read(r, binary.LittleEndian, &hdr); err != nil {
 			t.Fatalf("driver output for %s: %v", c.ID, err)
 		}
-		d.status, d.cArena, d.used, d.flags = int32(hdr[0]), hdr[1], hdr[2], hdr[3]
+		d.status, d.cArena, d.used, d.flags, d.bad = int32(hdr[0]), hdr[1], hdr[2], hdr[3], hdr[4]
 		d.features = make([]float64, c.block.Features())
 		if err := binary.Read(r, binary.LittleEndian, d.features); err != nil {
 			t.Fatalf("driver output for %s: %v", c.ID, err)
@@ -328,7 +329,11 @@ func (c *refCase) compare(t *testing.T, p deploy.Precision, got []float64) (used
 	return used, flips
 }
 
-// checkDriverResult checks one case's status and memory use.
+// checkMemory checks one case's status, memory use and bad-input checks:
+// NULL pointers, a signal of the wrong length, get_data failing, NaN and
+// infinite values, pixels that are not 0xRRGGBB integers and a short arena
+// must each return their error code, and no run may write outside the
+// arena or the output or read outside the window.
 func (c *refCase) checkMemory(t *testing.T, p deploy.Precision, r driverResult) {
 	t.Helper()
 	want := c.block.ArenaBytes(p)
@@ -343,5 +348,9 @@ func (c *refCase) checkMemory(t *testing.T, p deploy.Precision, r driverResult) 
 		t.Errorf("%s (%s): the block wrote past its %d features", c.ID, p, c.block.Features())
 	case r.flags&4 != 0:
 		t.Errorf("%s (%s): the block read outside the window", c.ID, p)
+	case r.flags&8 != 0:
+		t.Errorf("%s (%s): a second run on the same window gave other features", c.ID, p)
+	case r.bad != 0:
+		t.Errorf("%s (%s): bad-input checks failed (bits %b of dspdriver.c's bad_inputs: 0-3 NULL config, signal, output, get_data; 4-5 wrong length; 6-7 NULL or short arena; 8-10 get_data failing; 11-13 NaN, ±Inf; 14-16 bad pixels; 20 read outside the window)", c.ID, p, r.bad)
 	}
 }

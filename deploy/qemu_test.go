@@ -131,9 +131,9 @@ func TestQEMUParity(t *testing.T) {
 			emu := parseDriverOutput(t, out, cases)
 			for i, c := range cases {
 				h, e := host[i], emu[i]
-				if h.status != e.status || h.cArena != e.cArena || h.used != e.used || h.flags != e.flags {
-					t.Errorf("%s: emulator status %d, arena %d, used %d, flags %d; host %d, %d, %d, %d",
-						c.ID, e.status, e.cArena, e.used, e.flags, h.status, h.cArena, h.used, h.flags)
+				if h.status != e.status || h.cArena != e.cArena || h.used != e.used || h.flags != e.flags || h.bad != e.bad {
+					t.Errorf("%s: emulator status %d, arena %d, used %d, flags %d, bad %b; host %d, %d, %d, %d, %b",
+						c.ID, e.status, e.cArena, e.used, e.flags, e.bad, h.status, h.cArena, h.used, h.flags, h.bad)
 					continue
 				}
 				for j := range h.features {
