@@ -365,6 +365,82 @@ ti_real ti_log(ti_real x)
 }
 #endif
 
+/*
+ * e^x = 2^k e^r, k = round(x / ln 2), r = x - k ln 2 (in two parts), |r| <=
+ * 0.35, e^r by its Taylor series to below the last bit, 2^k applied through
+ * the exponent bits.
+ */
+#if TI_DSP_DOUBLE
+ti_real ti_exp(ti_real x)
+{
+	union {
+		double d;
+		uint64_t u;
+	} s;
+	double r, p;
+	int k;
+	if (x != x)
+		return x;
+	if (x > 709.782712893384)
+		return x * 1e308 * 10; /* +inf */
+	if (x < -745.2)
+		return 0;
+	k = (int)(x * 1.4426950408889634074 + (x < 0 ? -0.5 : 0.5));
+	r = (x - (double)k * 6.93147180369123816490e-01) - (double)k * 1.90821492927058770002e-10;
+	p = 1.0 / 6227020800; /* 1/13! */
+	p = 1.0 / 479001600 + r * p;
+	p = 1.0 / 39916800 + r * p;
+	p = 1.0 / 3628800 + r * p;
+	p = 1.0 / 362880 + r * p;
+	p = 1.0 / 40320 + r * p;
+	p = 1.0 / 5040 + r * p;
+	p = 1.0 / 720 + r * p;
+	p = 1.0 / 120 + r * p;
+	p = 1.0 / 24 + r * p;
+	p = 1.0 / 6 + r * p;
+	p = 0.5 + r * p;
+	p = 1 + r * (1 + r * p);
+	if (k < -1021) {
+		p *= 5.551115123125783e-17; /* 2^-54 */
+		k += 54;
+	} else if (k > 1023) {
+		p *= 2;
+		k--;
+	}
+	s.u = (uint64_t)(k + 1023) << 52;
+	return p * s.d;
+}
+#else
+ti_real ti_exp(ti_real x)
+{
+	float r, p;
+	int k;
+	if (x != x)
+		return x;
+	if (x > 88.72283f)
+		return x * 1e38f * 10; /* +inf */
+	if (x < -103.98f)
+		return 0;
+	k = (int)(x * 1.44269504f + (x < 0 ? -0.5f : 0.5f));
+	r = (x - (float)k * 6.9313812256e-01f) - (float)k * 9.0580006145e-06f;
+	p = 1.0f / 5040;
+	p = 1.0f / 720 + r * p;
+	p = 1.0f / 120 + r * p;
+	p = 1.0f / 24 + r * p;
+	p = 1.0f / 6 + r * p;
+	p = 0.5f + r * p;
+	p = 1 + r * (1 + r * p);
+	if (k < -125) {
+		p *= 5.9604644775390625e-08f; /* 2^-24 */
+		k += 24;
+	} else if (k > 127) {
+		p *= 2;
+		k--;
+	}
+	return p * ti_pow2f(k);
+}
+#endif
+
 ti_real ti_log10(ti_real x)
 {
 	return ti_log(x) * (ti_real)0.43429448190325182765;

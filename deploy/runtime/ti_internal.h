@@ -61,6 +61,10 @@ ti_real ti_log(ti_real x);
 ti_real ti_log10(ti_real x);
 ti_real ti_sqrt(ti_real x);
 
+/* e^x (0 for -inf and below the smallest subnormal, +inf above the
+ * largest finite result), computed with +, -, * only. */
+ti_real ti_exp(ti_real x);
+
 /* The real FFT of buf (n values, transformed in place): ti_fft_power
  * stores |X[k]|^2 * scale in pow[k], k = 0..n/2; ti_fft_coef stores X[k]
  * as (re, im) pairs in coef[2k], coef[2k+1]. */
