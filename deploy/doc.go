@@ -36,8 +36,9 @@
 // The C functions return TI_OK or a negative code: TI_ERR_NULL for a NULL
 // configuration, signal, callback, output or arena, TI_ERR_LENGTH for a
 // signal of the wrong length, TI_ERR_SIGNAL when get_data fails,
-// TI_ERR_INPUT for NaN, infinite or (image) non-integer values, and
-// TI_ERR_ARENA for an arena that is too small. They never read outside the
+// TI_ERR_INPUT for NaN, infinite or (image) non-integer values,
+// TI_ERR_ARENA for an arena that is too small and TI_ERR_CONFIG for a
+// spectral analysis configuration given to another analysis's function. They never read outside the
 // signal or write outside the output and the arena.
 //
 // # Concurrency

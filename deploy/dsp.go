@@ -83,8 +83,15 @@ func (b *DSPBlock) Kind() string {
 	return b.d.Type
 }
 
-// Func returns the C function that runs the block, e.g. ti_mfcc.
-func (b *DSPBlock) Func() string { return "ti_" + b.Kind() }
+// Func returns the C function that runs the block, e.g. ti_mfcc. Spectral
+// analysis has one per analysis: ti_spectral (FFT features, versions 2-4),
+// ti_spectral_wavelet and ti_spectral_v1.
+func (b *DSPBlock) Func() string {
+	if s := b.d.Spectral; s != nil && s.Analysis != "fft" {
+		return "ti_spectral_" + s.Analysis
+	}
+	return "ti_" + b.Kind()
+}
 
 // ConfigType returns the C type of the block's configuration, e.g.
 // ti_mfcc_config.

@@ -47,5 +47,5 @@ func ExampleRuntime() {
 	}
 	fmt.Println(strings.Join(files, " "))
 	// Output:
-	// ti_audio.c ti_basic.c ti_common.c ti_dsp.h ti_internal.h ti_spectral.c
+	// ti_anomaly.c ti_audio.c ti_basic.c ti_common.c ti_dsp.h ti_impulse.c ti_impulse.h ti_internal.h ti_model.h ti_nn.c ti_spectral.c
 }

@@ -165,8 +165,6 @@ func (imp *Impulse) CSource(name string, p Precision) (string, error) {
 	var b strings.Builder
 	b.WriteString("#include \"ti_impulse.h\"\n\n")
 	var blocks []string
-	kinds := map[string]string{"raw": "TI_BLOCK_RAW", "flatten": "TI_BLOCK_FLATTEN", "image": "TI_BLOCK_IMAGE", "spectral": "TI_BLOCK_SPECTRAL",
-		"spectrogram": "TI_BLOCK_SPECTROGRAM", "mfe": "TI_BLOCK_MFE", "mfcc": "TI_BLOCK_MFCC"}
 	for i, d := range imp.DSP {
 		cfg := fmt.Sprintf("%s_dsp%d", name, i)
 		src, err := d.Block.CSource(cfg)
@@ -179,8 +177,10 @@ func (imp *Impulse) CSource(name string, p Precision) (string, error) {
 			axes = fmt.Sprintf("%s_axes%d", name, i)
 			fmt.Fprintf(&b, "static const uint16_t %s[%d] = {%s};\n", axes, len(d.Axes), joinInts(d.Axes))
 		}
-		blocks = append(blocks, fmt.Sprintf("\t{.kind = %s, .config = &%s, .features = %du, .arena = %du, .n_axes = %d, .axes = %s},\n",
-			kinds[d.Block.Kind()], cfg, d.Block.Features(), d.Block.ArenaBytes(p), len(d.Axes), axes))
+		// A wrapper per block, so that only the blocks used are linked.
+		fmt.Fprintf(&b, "static int %s_run(const void *c, const ti_signal *s, ti_real *o, void *a, size_t n)\n{\n\treturn %s(c, s, o, a, n);\n}\n", cfg, d.Block.Func())
+		blocks = append(blocks, fmt.Sprintf("\t{.run = %s_run, .config = &%s, .features = %du, .arena = %du, .n_axes = %d, .axes = %s},\n",
+			cfg, cfg, d.Block.Features(), d.Block.ArenaBytes(p), len(d.Axes), axes))
 	}
 	fmt.Fprintf(&b, "static const ti_dsp_block %s_blocks[%d] = {\n%s};\n", name, len(blocks), strings.Join(blocks, ""))
 	ranges := func(what string, rs []Range) string {
@@ -209,21 +209,22 @@ func (imp *Impulse) CSource(name string, p Precision) (string, error) {
 		labels = name + "_labels"
 		fmt.Fprintf(&b, "static const char *const %s[%d] = {%s};\n", labels, len(q), strings.Join(q, ", "))
 	}
-	anomalyKind, anomalyPtr, anomalyIn := "TI_ANOMALY_NONE", "NULL", "{0, NULL, 0}"
+	anomalyFn, anomalyPtr, anomalyIn := "NULL", "NULL", "{0, NULL, 0}"
 	if imp.Anomaly != nil {
 		src, err := imp.Anomaly.CSource(name + "_anomaly")
 		if err != nil {
 			return "", err
 		}
 		b.WriteString(src)
-		anomalyKind = map[bool]string{true: "TI_ANOMALY_KMEANS", false: "TI_ANOMALY_GMM"}[imp.Anomaly.km != nil]
+		anomalyFn = name + "_anomaly_score"
+		fmt.Fprintf(&b, "static ti_real %s(const void *c, const ti_real *x)\n{\n\treturn %s(c, x);\n}\n", anomalyFn, imp.Anomaly.Func())
 		anomalyPtr = "&" + name + "_anomaly"
 		anomalyIn = ranges("anomaly_input", imp.AnomalyInput)
 	}
 	fmt.Fprintf(&b, "const ti_impulse %s = {\n\t.input_axes = %du,\n\t.input_length = %du,\n\t.n_dsp = %d,\n\t.dsp = %s_blocks,\n\t.features = %du,\n",
 		name, imp.InputAxes, imp.InputLength, len(imp.DSP), name, imp.features())
-	fmt.Fprintf(&b, "\t.network = %s,\n\t.network_input = %s,\n\t.regression = %d,\n\t.anomaly_kind = %s,\n\t.anomaly = %s,\n\t.anomaly_input = %s,\n",
-		network, networkIn, b2i(imp.Regression), anomalyKind, anomalyPtr, anomalyIn)
+	fmt.Fprintf(&b, "\t.network = %s,\n\t.network_input = %s,\n\t.regression = %d,\n\t.anomaly_score = %s,\n\t.anomaly = %s,\n\t.anomaly_input = %s,\n",
+		network, networkIn, b2i(imp.Regression), anomalyFn, anomalyPtr, anomalyIn)
 	fmt.Fprintf(&b, "\t.n_labels = %d,\n\t.labels = %s,\n\t.min_score = %s,\n\t.anomaly_threshold = %s,\n\t.arena = %du,\n};\n",
 		len(imp.Labels), labels, f32Lit(imp.MinScore), realLit(imp.AnomalyThreshold), imp.ArenaBytes(p))
 	return b.String(), nil

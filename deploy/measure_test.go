@@ -140,16 +140,64 @@ func newArmBench(t *testing.T, arm armTools) *armBench {
 	for _, src := range writeRuntime(t, b.dir) {
 		b.runtime = append(b.runtime, arm.compile(t, []string{b.dir}, src, strings.TrimSuffix(src, ".c")+".o"))
 	}
-	copyTestdata(t, b.dir, "arm/measure.c")
-	dir := filepath.Join(b.dir, "baseline")
+	b.baseline = b.baselineOf(t, "measure")
+	return b
+}
+
+// baselineOf builds the harness testdata/arm/<harness>.c without the code
+// under test (TI_BASELINE) and returns its map sizes.
+func (b *armBench) baselineOf(t *testing.T, harness string) mapSizes {
+	t.Helper()
+	copyTestdata(t, b.dir, "arm/"+harness+".c")
+	dir := filepath.Join(b.dir, harness+"-baseline")
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(dir, "measure_block.h"), nil, 0o644)
-	obj := arm.compile(t, []string{dir, b.dir}, filepath.Join(b.dir, "measure.c"), filepath.Join(dir, "measure.o"), "TI_BASELINE")
-	_, mapFile := arm.link(t, dir, "baseline", nil, obj)
-	b.baseline = parseMap(t, mapFile)
-	return b
+	hdr := map[string]string{"measure": "measure_block.h", "measure_impulse": "measure_impulse.h"}[harness]
+	if err := os.WriteFile(filepath.Join(dir, hdr), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	obj := b.arm.compile(t, []string{dir, b.dir}, filepath.Join(b.dir, harness+".c"), filepath.Join(dir, harness+".o"), "TI_BASELINE")
+	_, mapFile := b.arm.link(t, dir, "baseline", nil, obj)
+	return parseMap(t, mapFile)
+}
+
+// inputC returns C source of window as the const array ti_input.
+func inputC(window []float64) string {
+	var in strings.Builder
+	fmt.Fprintf(&in, "#include \"ti_dsp.h\"\nconst ti_real ti_input[%d] = {\n", len(window))
+	for i, v := range window {
+		lit := strconv.FormatFloat(v, 'g', -1, 64)
+		if !strings.ContainsAny(lit, ".e") {
+			lit += ".0"
+		}
+		in.WriteString(lit + ",")
+		if i%8 == 7 {
+			in.WriteString("\n")
+		}
+	}
+	in.WriteString("};\n")
+	return in.String()
+}
+
+// romOf returns the ROM of the code under test in a map: the runtime's
+// objects, the generated objects gen, and what library members add to the
+// baseline's.
+func romOf(sizes, baseline mapSizes, gen ...string) (total int, byObject map[string]int) {
+	byObject = map[string]int{}
+	for obj, rom := range sizes.rom {
+		switch {
+		case slices.Contains(gen, obj) || strings.HasPrefix(obj, "ti_"):
+			byObject[obj] = rom
+		case strings.HasPrefix(obj, "measure") || obj == "input.o" || obj == "startup.o":
+		case rom > baseline.rom[obj]:
+			byObject[obj] = rom - baseline.rom[obj]
+		}
+	}
+	for _, rom := range byObject {
+		total += rom
+	}
+	return total, byObject
 }
 
 // measure builds and runs one block on window.
@@ -165,21 +213,8 @@ func (b *armBench) measure(t *testing.T, name string, blk *deploy.DSPBlock, wind
 	}
 	arena := blk.ArenaBytes(deploy.Float32)
 	hdr := fmt.Sprintf("#define BLOCK_FUNC %s\n#define BLOCK_ARENA_FUNC %s_arena_size\n#define BLOCK_CONFIG_TYPE %s\n#define N_IN %d\n#define N_OUT %d\n#define ARENA %d\n",
-		blk.Func(), blk.Func(), blk.ConfigType(), blk.InputLen(), blk.Features(), arena)
-	var in strings.Builder
-	fmt.Fprintf(&in, "#include \"ti_dsp.h\"\nconst ti_real ti_input[%d] = {\n", len(window))
-	for i, v := range window {
-		lit := strconv.FormatFloat(v, 'g', -1, 64)
-		if !strings.ContainsAny(lit, ".e") {
-			lit += ".0"
-		}
-		in.WriteString(lit + ",")
-		if i%8 == 7 {
-			in.WriteString("\n")
-		}
-	}
-	in.WriteString("};\n")
-	for file, text := range map[string]string{"measure_block.h": hdr, "block.c": src, "input.c": in.String()} {
+		blk.Func(), "ti_"+blk.Kind(), blk.ConfigType(), blk.InputLen(), blk.Features(), arena)
+	for file, text := range map[string]string{"measure_block.h": hdr, "block.c": src, "input.c": inputC(window)} {
 		if err := os.WriteFile(filepath.Join(dir, file), []byte(text), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -228,22 +263,11 @@ func (b *armBench) measure(t *testing.T, name string, blk *deploy.DSPBlock, wind
 	// ROM: the runtime's and the configuration's objects, and what the
 	// library members they pull in add to the empty-main baseline.
 	sizes := parseMap(t, mapFile)
-	for obj, rom := range sizes.rom {
-		switch {
-		case obj == "input.o" || obj == "measure.o":
-		case obj == "block.o" || strings.HasPrefix(obj, "ti_"):
-			m.romByObject[obj] = rom
-		case rom > b.baseline.rom[obj]:
-			m.romByObject[obj] = rom - b.baseline.rom[obj]
-		}
-	}
+	m.rom, m.romByObject = romOf(sizes, b.baseline, "block.o")
 	for obj, ram := range sizes.ram {
 		if obj == "block.o" || strings.HasPrefix(obj, "ti_") {
 			m.staticRAM += ram
 		}
-	}
-	for _, rom := range m.romByObject {
-		m.rom += rom
 	}
 	return m
 }

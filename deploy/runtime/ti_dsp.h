@@ -40,7 +40,8 @@ enum {
 	TI_ERR_LENGTH = -2, /* the signal's total_length is not the window length the block was built for */
 	TI_ERR_SIGNAL = -3, /* the signal's get_data callback returned an error */
 	TI_ERR_INPUT = -4,  /* a value is NaN or infinite, or a pixel is not an integer 0xRRGGBB */
-	TI_ERR_ARENA = -5   /* the arena is smaller than the block needs */
+	TI_ERR_ARENA = -5,  /* the arena is smaller than the block needs */
+	TI_ERR_CONFIG = -6  /* the configuration is not one this function runs */
 };
 
 /*
@@ -167,7 +168,11 @@ int ti_flatten(const ti_flatten_config *cfg, const ti_signal *sig, ti_real *out,
 size_t ti_image_arena_size(const ti_image_config *cfg);
 int ti_image(const ti_image_config *cfg, const ti_signal *sig, ti_real *out, void *arena, size_t arena_size);
 size_t ti_spectral_arena_size(const ti_spectral_config *cfg);
+/* Spectral analysis: one function per analysis (TI_ERR_CONFIG for another
+ * configuration's), so that a library links only the one it uses. */
 int ti_spectral(const ti_spectral_config *cfg, const ti_signal *sig, ti_real *out, void *arena, size_t arena_size);
+int ti_spectral_wavelet(const ti_spectral_config *cfg, const ti_signal *sig, ti_real *out, void *arena, size_t arena_size);
+int ti_spectral_v1(const ti_spectral_config *cfg, const ti_signal *sig, ti_real *out, void *arena, size_t arena_size);
 size_t ti_spectrogram_arena_size(const ti_spectrogram_config *cfg);
 int ti_spectrogram(const ti_spectrogram_config *cfg, const ti_signal *sig, ti_real *out, void *arena, size_t arena_size);
 size_t ti_mfe_arena_size(const ti_mfe_config *cfg);

@@ -33,27 +33,6 @@ static int ti_axes_get(size_t offset, size_t length, ti_real *out, void *ctx)
 	return 0;
 }
 
-static int ti_run_dsp(const ti_dsp_block *b, const ti_signal *sig, ti_real *out, void *arena, size_t arena_size)
-{
-	switch (b->kind) {
-	case TI_BLOCK_RAW:
-		return ti_raw(b->config, sig, out, arena, arena_size);
-	case TI_BLOCK_FLATTEN:
-		return ti_flatten(b->config, sig, out, arena, arena_size);
-	case TI_BLOCK_IMAGE:
-		return ti_image(b->config, sig, out, arena, arena_size);
-	case TI_BLOCK_SPECTRAL:
-		return ti_spectral(b->config, sig, out, arena, arena_size);
-	case TI_BLOCK_SPECTROGRAM:
-		return ti_spectrogram(b->config, sig, out, arena, arena_size);
-	case TI_BLOCK_MFE:
-		return ti_mfe(b->config, sig, out, arena, arena_size);
-	case TI_BLOCK_MFCC:
-		return ti_mfcc(b->config, sig, out, arena, arena_size);
-	}
-	return TI_ERR_NULL;
-}
-
 /* The learn block's features: a pointer into the features for one range,
  * else gathered into scratch. */
 static const ti_real *ti_gather(const ti_learn_input *in, const ti_real *features, ti_real *scratch)
@@ -105,7 +84,7 @@ static size_t ti_impulse_layout(const ti_impulse *imp, unsigned char *base, ti_i
 		if (t.used > need)
 			need = t.used;
 	}
-	if (imp->anomaly_kind != TI_ANOMALY_NONE) {
+	if (imp->anomaly_score) {
 		t = a;
 		b->an_gather = ti_take(&t, imp->anomaly_input.n_ranges == 1 ? 0 : imp->anomaly_input.features, sizeof(ti_real));
 		if (t.used > need)
@@ -154,7 +133,7 @@ int ti_run_classifier(const ti_impulse *imp, const ti_signal *sig, ti_result *re
 			view.ctx = &v;
 			s = &view;
 		}
-		if ((err = ti_run_dsp(d, s, b.features + off, b.dsp, d->arena)) != TI_OK)
+		if ((err = d->run(d->config, s, b.features + off, b.dsp, d->arena)) != TI_OK)
 			return err;
 		off += d->features;
 	}
@@ -191,13 +170,13 @@ int ti_run_classifier(const ti_impulse *imp, const ti_signal *sig, ti_result *re
 	}
 
 	/* the anomaly block */
-	if (imp->anomaly_kind != TI_ANOMALY_NONE) {
+	if (imp->anomaly_score) {
 		const ti_real *x;
 		ti_real score;
 		if (clock)
 			t0 = clock();
 		x = ti_gather(&imp->anomaly_input, b.features, b.an_gather);
-		score = imp->anomaly_kind == TI_ANOMALY_KMEANS ? ti_kmeans_score(imp->anomaly, x) : ti_gmm_score(imp->anomaly, x);
+		score = imp->anomaly_score(imp->anomaly, x);
 		if (clock)
 			res->anomaly_time = clock() - t0;
 		if (score != score)

@@ -14,13 +14,16 @@
 
 #include "ti_model.h"
 
-enum { TI_BLOCK_RAW, TI_BLOCK_FLATTEN, TI_BLOCK_IMAGE, TI_BLOCK_SPECTRAL, TI_BLOCK_SPECTROGRAM, TI_BLOCK_MFE, TI_BLOCK_MFCC };
-enum { TI_ANOMALY_NONE, TI_ANOMALY_KMEANS, TI_ANOMALY_GMM };
+/* A processing block's function (ti_mfcc, ...) and an anomaly block's
+ * (ti_kmeans_score, ti_gmm_score), called through the generator's
+ * wrappers, so that only the blocks an impulse uses are linked. */
+typedef int (*ti_dsp_fn)(const void *config, const ti_signal *sig, ti_real *out, void *arena, size_t arena_size);
+typedef ti_real (*ti_anomaly_fn)(const void *config, const ti_real *x);
 
 /* A processing block of an impulse: it reads the input axes axes[0..n_axes)
  * (all of them, in order, when axes is NULL) and writes features values. */
 typedef struct ti_dsp_block {
-	uint8_t kind; /* TI_BLOCK_* */
+	ti_dsp_fn run;
 	const void *config;
 	uint32_t features;
 	uint32_t arena;
@@ -49,7 +52,7 @@ typedef struct ti_impulse {
 	const ti_network *network; /* NULL without a classifier */
 	ti_learn_input network_input;
 	uint8_t regression;
-	uint8_t anomaly_kind; /* TI_ANOMALY_* */
+	ti_anomaly_fn anomaly_score; /* NULL without an anomaly block */
 	const void *anomaly;
 	ti_learn_input anomaly_input;
 	uint16_t n_labels;

@@ -332,7 +332,7 @@ static uint32_t ti_peak_indexes(const ti_real *y, uint32_t n, ti_real *d, uint16
 	return count;
 }
 
-static ti_real *ti_spectral_v1(const ti_spectral_config *c, ti_spectral_bufs *b, const float *x, uint32_t len, ti_real *out)
+static ti_real *ti_v1_features(const ti_spectral_config *c, ti_spectral_bufs *b, const float *x, uint32_t len, ti_real *out)
 {
 	uint32_t n = c->fft.n, half = n / 2, h = half + 1, k, i, cands, kept, used;
 	ti_real step = 0, scale, val, *amp = b->pow;
@@ -403,7 +403,61 @@ static ti_real *ti_spectral_v1(const ti_spectral_config *c, ti_spectral_bufs *b,
 
 /* ---- the block ---- */
 
-int ti_spectral(const ti_spectral_config *c, const ti_signal *sig, ti_real *out, void *arena, size_t arena_size)
+/* The features of one prepared axis (x32 without decimation, xw after
+ * it), written at o (and the low-frequency ones at lf). */
+typedef void (*ti_axis_fn)(const ti_spectral_config *c, ti_spectral_bufs *b, const float *x32, const ti_real *xw, uint32_t len, ti_real *o, ti_real *lf);
+
+static void ti_axis_fft(const ti_spectral_config *c, ti_spectral_bufs *b, const float *x32, const ti_real *xw, uint32_t len, ti_real *o, ti_real *lf)
+{
+	ti_real skew, kurt;
+	uint32_t i;
+	if (x32) {
+		*o++ = (ti_real)ti_rms_f32(x32, len);
+		ti_moments_f32(x32, len, &skew, &kurt);
+	} else {
+		*o++ = ti_rms_r(xw, len);
+		ti_moments_r(xw, len, &skew, &kurt);
+	}
+	*o++ = skew;
+	*o++ = kurt;
+	ti_spectrum(c, b, x32, xw, len, c->main_start, c->main_stop, c->spectral_stats, o);
+	if (c->low_freq) {
+		ti_real *y = b->xw, m;
+		if (x32)
+			for (i = 0; i < len; i++)
+				y[i] = (ti_real)x32[i];
+		len = (uint32_t)ti_decimate(y, len, 10);
+		m = ti_mean_r(y, len);
+		for (i = 0; i < len; i++)
+			y[i] -= m;
+		*lf++ = ti_rms_r(y, len);
+		ti_moments_r(y, len, &skew, &kurt);
+		*lf++ = skew;
+		*lf++ = kurt;
+		ti_spectrum(c, b, NULL, y, len, c->lf_start, c->lf_stop, 1, lf);
+	}
+}
+
+static void ti_axis_wavelet(const ti_spectral_config *c, ti_spectral_bufs *b, const float *x32, const ti_real *xw, uint32_t len, ti_real *o, ti_real *lf)
+{
+	(void)len;
+	(void)lf;
+	if (x32)
+		ti_wavelet_f32(c, b, x32, c->wavelet_lo32, c->wavelet_hi32, o);
+	else
+		ti_wavelet_r(c, b, xw, c->wavelet_lo, c->wavelet_hi, o);
+}
+
+static void ti_axis_v1(const ti_spectral_config *c, ti_spectral_bufs *b, const float *x32, const ti_real *xw, uint32_t len, ti_real *o, ti_real *lf)
+{
+	(void)xw;
+	(void)lf;
+	ti_v1_features(c, b, x32, len, o);
+}
+
+/* Prepares each axis (scale, decimate, filter, remove the mean) and hands
+ * it to the analysis. */
+static int ti_spectral_run(const ti_spectral_config *c, const ti_signal *sig, ti_real *out, void *arena, size_t arena_size, int analysis, ti_axis_fn fn)
 {
 	ti_arena a;
 	ti_spectral_bufs b;
@@ -411,6 +465,8 @@ int ti_spectral(const ti_spectral_config *c, const ti_signal *sig, ti_real *out,
 	int err;
 	if (c == NULL || out == NULL || arena == NULL)
 		return TI_ERR_NULL;
+	if (c->analysis != analysis)
+		return TI_ERR_CONFIG;
 	if ((err = ti_check_signal(sig, (size_t)c->samples * c->axes)) != TI_OK)
 		return err;
 	if (arena_size < ti_spectral_arena_size(c))
@@ -419,12 +475,9 @@ int ti_spectral(const ti_spectral_config *c, const ti_signal *sig, ti_real *out,
 	a.used = 0;
 	ti_spectral_layout(c, &a, &b);
 	for (ax = 0; ax < c->axes; ax++) {
-		ti_real *o = out + (size_t)ax * c->n_axis;
 		const float *x32 = NULL;
 		const ti_real *xw = NULL;
 		uint32_t len = c->samples;
-
-		/* scale, decimate, filter, remove the mean */
 		if ((err = ti_read_strided_f32(sig, ax, c->axes, c->samples, b.x32)) != TI_OK)
 			return err;
 		for (i = 0; i < len; i++)
@@ -450,47 +503,22 @@ int ti_spectral(const ti_spectral_config *c, const ti_signal *sig, ti_real *out,
 				b.xw[i] -= m;
 			xw = b.xw;
 		}
-
-		switch (c->analysis) {
-		case TI_SPECTRAL_WAVELET:
-			if (x32)
-				ti_wavelet_f32(c, &b, x32, c->wavelet_lo32, c->wavelet_hi32, o);
-			else
-				ti_wavelet_r(c, &b, xw, c->wavelet_lo, c->wavelet_hi, o);
-			break;
-		case TI_SPECTRAL_V1:
-			ti_spectral_v1(c, &b, x32, len, o);
-			break;
-		default: {
-			ti_real skew, kurt;
-			if (x32) {
-				*o++ = (ti_real)ti_rms_f32(x32, len);
-				ti_moments_f32(x32, len, &skew, &kurt);
-			} else {
-				*o++ = ti_rms_r(xw, len);
-				ti_moments_r(xw, len, &skew, &kurt);
-			}
-			*o++ = skew;
-			*o++ = kurt;
-			ti_spectrum(c, &b, x32, xw, len, c->main_start, c->main_stop, c->spectral_stats, o);
-			if (c->low_freq) {
-				ti_real *y = b.xw, m;
-				ti_real *lo = out + (size_t)c->axes * c->n_axis + (size_t)ax * c->n_lf;
-				if (x32)
-					for (i = 0; i < len; i++)
-						y[i] = (ti_real)x32[i];
-				len = (uint32_t)ti_decimate(y, len, 10);
-				m = ti_mean_r(y, len);
-				for (i = 0; i < len; i++)
-					y[i] -= m;
-				*lo++ = ti_rms_r(y, len);
-				ti_moments_r(y, len, &skew, &kurt);
-				*lo++ = skew;
-				*lo++ = kurt;
-				ti_spectrum(c, &b, NULL, y, len, c->lf_start, c->lf_stop, 1, lo);
-			}
-		}
-		}
+		fn(c, &b, x32, xw, len, out + (size_t)ax * c->n_axis, out + (size_t)c->axes * c->n_axis + (size_t)ax * c->n_lf);
 	}
 	return TI_OK;
+}
+
+int ti_spectral(const ti_spectral_config *c, const ti_signal *sig, ti_real *out, void *arena, size_t arena_size)
+{
+	return ti_spectral_run(c, sig, out, arena, arena_size, TI_SPECTRAL_FFT, ti_axis_fft);
+}
+
+int ti_spectral_wavelet(const ti_spectral_config *c, const ti_signal *sig, ti_real *out, void *arena, size_t arena_size)
+{
+	return ti_spectral_run(c, sig, out, arena, arena_size, TI_SPECTRAL_WAVELET, ti_axis_wavelet);
+}
+
+int ti_spectral_v1(const ti_spectral_config *c, const ti_signal *sig, ti_real *out, void *arena, size_t arena_size)
+{
+	return ti_spectral_run(c, sig, out, arena, arena_size, TI_SPECTRAL_V1, ti_axis_v1);
 }

@@ -75,6 +75,12 @@ static int run(const tcase *c, const void *cfg, const ti_signal *sig, ti_real *o
 	case K_IMAGE:
 		return ti_image(cfg, sig, out, arena, arena_size);
 	case K_SPECTRAL:
+		switch (((const ti_spectral_config *)c->cfg)->analysis) {
+		case TI_SPECTRAL_WAVELET:
+			return ti_spectral_wavelet(cfg, sig, out, arena, arena_size);
+		case TI_SPECTRAL_V1:
+			return ti_spectral_v1(cfg, sig, out, arena, arena_size);
+		}
 		return ti_spectral(cfg, sig, out, arena, arena_size);
 	case K_SPECTROGRAM:
 		return ti_spectrogram(cfg, sig, out, arena, arena_size);
