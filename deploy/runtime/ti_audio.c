@@ -418,6 +418,9 @@ int ti_mfcc(const ti_mfcc_config *c, const ti_signal *sig, ti_real *out, void *a
 	ti_audio_bufs b;
 	uint32_t i, j, k, m, h;
 	int err;
+#if !TI_DSP_DOUBLE
+	int t0 = 0;
+#endif
 	if (c == NULL || out == NULL || arena == NULL)
 		return TI_ERR_NULL;
 	ac = &c->audio;
@@ -436,6 +439,7 @@ int ti_mfcc(const ti_mfcc_config *c, const ti_signal *sig, ti_real *out, void *a
 			return err;
 		ti_fft_power(&ac->fft, b.fbuf, b.pow, (ti_real)1 / (ti_real)ac->fft.n);
 		ti_mel(ac, b.pow, b.energy);
+#if TI_DSP_DOUBLE
 		for (j = 0; j < m; j++)
 			b.energy[j] = ti_log(b.energy[j]);
 		for (k = 0; k < c->cepstra; k++) {
@@ -445,9 +449,53 @@ int ti_mfcc(const ti_mfcc_config *c, const ti_signal *sig, ti_real *out, void *a
 				s += d[j] * b.energy[j];
 			row[k] = s;
 		}
+#else
+		{
+			/* In float32 the log energies (about 20) carry an error of
+			 * half a unit of 2e-6 each, which the DCT sums and the short
+			 * normalisation windows amplify. The logarithms are taken
+			 * relative to 2^k0 (k0 the first energy's exponent) instead,
+			 * exactly as far as the exponents go, and the DCT adds
+			 * k0 ln 2 times each row's sum (about 0) at the end. */
+			int k0, kj;
+			ti_log_split(b.energy[0], &k0);
+			for (j = 0; j < m; j++) {
+				float l = ti_log_split(b.energy[j], &kj);
+				b.energy[j] = (float)(kj - k0) * TI_LN2_HI + (l + (float)(kj - k0) * TI_LN2_LO);
+			}
+			for (k = 0; k < c->cepstra; k++) {
+				const ti_real *d = c->dct + (size_t)k * m;
+				float s = 0, sd = 0;
+				for (j = 0; j < m; j++) {
+					s += d[j] * b.energy[j];
+					sd += d[j];
+				}
+				row[k] = s + (float)k0 * 0.69314718f * sd;
+			}
+		}
+#endif
 		/* The first coefficient is the log of the frame's total power. */
 		total = ti_sum_r(b.pow, h, 0, TI_SUM_PLAIN);
-		row[0] = ti_log(total == 0 ? (ti_real)1e-10 : total);
+		total = total == 0 ? (ti_real)1e-10 : total;
+#if TI_DSP_DOUBLE
+		row[0] = ti_log(total);
+#else
+		if (c->win_size > 0) {
+			/* The normalisation subtracts each window's mean, so the
+			 * column may be shifted by a constant: the logarithms are
+			 * taken relative to 2^t0 (t0 the first frame's exponent),
+			 * which keeps their float32 rounding to the size of the
+			 * frame-to-frame changes that the normalisation divides by
+			 * their spread. */
+			int kt;
+			float l = ti_log_split(total, &kt);
+			if (i == 0)
+				t0 = kt;
+			row[0] = (float)(kt - t0) * TI_LN2_HI + (l + (float)(kt - t0) * TI_LN2_LO);
+		} else {
+			row[0] = ti_log(total);
+		}
+#endif
 	}
 	if (c->win_size > 0)
 		ti_cmvn(out, ac->frames, c->cepstra, c->win_size, 1, &b.cmvn);

@@ -36,9 +36,9 @@ int ti_exponent(float x)
 	return (int)((v.u >> 23) & 0xff) - 127;
 }
 
-/* 0, or the exponent k of the largest magnitude in a when it lies outside
- * [2^-40, 2^40], so that a/2^k is about 1. */
-int ti_range_exponent(const float *a, size_t n)
+/* The exponent k of the largest magnitude in a (so that a/2^k is about
+ * 1) when it lies outside [2^-limit, 2^limit], else 0. */
+int ti_range_exponent(const float *a, size_t n, int limit)
 {
 	float m = 0;
 	size_t i;
@@ -51,7 +51,7 @@ int ti_range_exponent(const float *a, size_t n)
 	if (m == 0)
 		return 0;
 	k = ti_exponent(m);
-	if (k >= -40 && k <= 40)
+	if (k >= -limit && k <= limit)
 		return 0;
 	return k < -126 ? -126 : k > 126 ? 126 : k;
 }
@@ -229,16 +229,16 @@ void ti_moments_f32(const float *a, size_t n, ti_real *skew, ti_real *kurt)
 
 #if !TI_DSP_DOUBLE
 /* Statistics of data the reference holds in float64: scaled by a power of
- * two into float32's comfortable range first (exact), so that squares and
+ * two to a largest magnitude about 1 first (exact), so that squares and
  * fourth powers neither underflow nor overflow. */
 void ti_moments_r(const ti_real *a, size_t n, ti_real *skew, ti_real *kurt)
 {
-	ti_moments_core(a, n, ti_pow2f(-ti_range_exponent(a, n)), skew, kurt);
+	ti_moments_core(a, n, ti_pow2f(-ti_range_exponent(a, n, 0)), skew, kurt);
 }
 
 ti_real ti_rms_r(const ti_real *a, size_t n)
 {
-	int k = ti_range_exponent(a, n);
+	int k = ti_range_exponent(a, n, 0);
 	return sqrtf(ti_sum_f32_scaled(a, n, 0, TI_SUM_SQ, ti_pow2f(-k)) / (float)n) * ti_pow2f(k);
 }
 #endif
@@ -331,7 +331,7 @@ ti_real ti_log(ti_real x)
 	return (double)k * 6.93147180369123816490e-01 + (f - (s * f - (2 * s * z * p + (double)k * 1.90821492927058770002e-10)));
 }
 #else
-ti_real ti_log(ti_real x)
+float ti_log_split(float x, int *exp)
 {
 	union {
 		float f;
@@ -361,7 +361,15 @@ ti_real ti_log(ti_real x)
 	p = 1.0f / 7 + z * p;
 	p = 1.0f / 5 + z * p;
 	p = 1.0f / 3 + z * p;
-	return (float)k * 6.9313812256e-01f + (f - (s * f - (2 * s * z * p + (float)k * 9.0580006145e-06f)));
+	*exp = k;
+	return f - (s * f - 2 * s * z * p);
+}
+
+ti_real ti_log(ti_real x)
+{
+	int k;
+	float l = ti_log_split(x, &k);
+	return (float)k * TI_LN2_HI + (l + (float)k * TI_LN2_LO);
 }
 #endif
 

@@ -49,15 +49,23 @@ void ti_sort_r(ti_real *a, size_t n);
 #endif
 
 /* Powers of two for the float build's range scaling: 2^k, the exponent of
- * x, and 0 or the exponent of the largest |a[i]| when it lies outside
- * [2^-40, 2^40]. */
+ * x, and the exponent of the largest |a[i]| when it lies outside
+ * [2^-limit, 2^limit], else 0. */
 float ti_pow2f(int k);
 int ti_exponent(float x);
-int ti_range_exponent(const float *a, size_t n);
+int ti_range_exponent(const float *a, size_t n, int limit);
 
 /* Natural and decimal logarithms of a positive finite x, computed with +, -,
  * *, / only, so that every build rounds alike. */
 ti_real ti_log(ti_real x);
+#if !TI_DSP_DOUBLE
+/* ln 2 in two parts (the first with trailing zero bits, so that k * it is
+ * exact), and log(x) = k ln 2 + ti_log_split(x, &k), the second part of
+ * magnitude below 0.35 and accurate to its own last bit. */
+#define TI_LN2_HI 6.9313812256e-01f
+#define TI_LN2_LO 9.0580006145e-06f
+float ti_log_split(float x, int *k);
+#endif
 ti_real ti_log10(ti_real x);
 ti_real ti_sqrt(ti_real x);
 

@@ -112,7 +112,7 @@ static ti_real *ti_spectrum(const ti_spectral_config *c, ti_spectral_bufs *b, co
 	ti_real sc = 1;
 	int e = 0;
 #if !TI_DSP_DOUBLE
-	e = ti_range_exponent(x32 ? x32 : xw, len);
+	e = ti_range_exponent(x32 ? x32 : xw, len, 40);
 	sc = ti_pow2f(-e);
 #endif
 	for (s = 0; s <= len; s += c->hop) {
