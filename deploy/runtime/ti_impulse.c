@@ -1,0 +1,191 @@
+/*
+ * tinyimpulse C runtime: a whole impulse.
+ */
+#include "ti_impulse.h"
+#include "ti_internal.h"
+
+/* A view of some axes of the impulse's signal. */
+typedef struct ti_axes_view {
+	const ti_signal *parent;
+	uint32_t input_axes;
+	const uint16_t *axes;
+	uint16_t n_axes;
+} ti_axes_view;
+
+static int ti_axes_get(size_t offset, size_t length, ti_real *out, void *ctx)
+{
+	const ti_axes_view *v = ctx;
+	ti_real row[TI_CHUNK];
+	size_t i = 0;
+	while (i < length) {
+		size_t r = (offset + i) / v->n_axes, a = (offset + i) % v->n_axes;
+		if (v->input_axes <= TI_CHUNK) {
+			if (v->parent->get_data(r * v->input_axes, v->input_axes, row, v->parent->ctx) != 0)
+				return -1;
+			for (; a < v->n_axes && i < length; a++, i++)
+				out[i] = row[v->axes[a]];
+		} else {
+			if (v->parent->get_data(r * v->input_axes + v->axes[a], 1, out + i, v->parent->ctx) != 0)
+				return -1;
+			i++;
+		}
+	}
+	return 0;
+}
+
+/* The learn block's features: a pointer into the features for one range,
+ * else gathered into scratch. */
+static const ti_real *ti_gather(const ti_learn_input *in, const ti_real *features, ti_real *scratch)
+{
+	uint32_t r, i, k = 0;
+	if (in->n_ranges == 1)
+		return features + in->ranges[0].offset;
+	for (r = 0; r < in->n_ranges; r++)
+		for (i = 0; i < in->ranges[r].count; i++)
+			scratch[k++] = features[in->ranges[r].offset + i];
+	return scratch;
+}
+
+/*
+ * The arena: the features, then, in turn, each processing block's arena;
+ * the network's gathered input (more than one range), its float32 copy
+ * (double build) and its arena; the anomaly block's gathered input.
+ */
+typedef struct ti_impulse_bufs {
+	ti_real *features;
+	void *dsp;
+	ti_real *net_gather;
+	float *net_in;
+	void *net_arena;
+	ti_real *an_gather;
+} ti_impulse_bufs;
+
+static size_t ti_impulse_layout(const ti_impulse *imp, unsigned char *base, ti_impulse_bufs *b)
+{
+	ti_arena a = {base, 0}, t;
+	size_t need;
+	uint32_t k;
+	b->features = ti_take(&a, imp->features, sizeof(ti_real));
+	need = a.used;
+	t = a;
+	b->dsp = ti_take(&t, 0, 1);
+	for (k = 0; k < imp->n_dsp; k++) {
+		ti_arena d = t;
+		ti_take(&d, imp->dsp[k].arena, 1);
+		if (d.used > need)
+			need = d.used;
+	}
+	if (imp->network) {
+		uint32_t nf = imp->network_input.features;
+		t = a;
+		b->net_gather = ti_take(&t, imp->network_input.n_ranges == 1 ? 0 : nf, sizeof(ti_real));
+		b->net_in = ti_take(&t, TI_DSP_DOUBLE ? nf : 0, sizeof(float));
+		b->net_arena = ti_take(&t, imp->network->arena, 1);
+		if (t.used > need)
+			need = t.used;
+	}
+	if (imp->anomaly_score) {
+		t = a;
+		b->an_gather = ti_take(&t, imp->anomaly_input.n_ranges == 1 ? 0 : imp->anomaly_input.features, sizeof(ti_real));
+		if (t.used > need)
+			need = t.used;
+	}
+	return need;
+}
+
+size_t ti_impulse_arena_size(const ti_impulse *imp)
+{
+	ti_impulse_bufs b;
+	return ti_impulse_layout(imp, NULL, &b);
+}
+
+int ti_run_classifier(const ti_impulse *imp, const ti_signal *sig, ti_result *res, void *arena, size_t arena_size, uint32_t (*clock)(void))
+{
+	ti_impulse_bufs b;
+	uint32_t t0 = 0, k, off = 0;
+	int err;
+	if (imp == NULL || res == NULL || (imp->network != NULL && res->classification == NULL) || arena == NULL)
+		return TI_ERR_NULL;
+	if ((err = ti_check_signal(sig, imp->input_length)) != TI_OK)
+		return err;
+	if (arena_size < ti_impulse_arena_size(imp))
+		return TI_ERR_ARENA;
+	ti_impulse_layout(imp, arena, &b);
+	res->dsp_time = res->classification_time = res->anomaly_time = 0;
+	res->anomaly = 0;
+	res->result = TI_RESULT_UNCERTAIN;
+
+	/* processing blocks */
+	if (clock)
+		t0 = clock();
+	for (k = 0; k < imp->n_dsp; k++) {
+		const ti_dsp_block *d = &imp->dsp[k];
+		ti_signal view;
+		ti_axes_view v;
+		const ti_signal *s = sig;
+		if (d->axes != NULL) {
+			v.parent = sig;
+			v.input_axes = imp->input_axes;
+			v.axes = d->axes;
+			v.n_axes = d->n_axes;
+			view.total_length = imp->input_length / imp->input_axes * d->n_axes;
+			view.get_data = ti_axes_get;
+			view.ctx = &v;
+			s = &view;
+		}
+		if ((err = d->run(d->config, s, b.features + off, b.dsp, d->arena)) != TI_OK)
+			return err;
+		off += d->features;
+	}
+	if (clock)
+		res->dsp_time = clock() - t0;
+
+	/* the network */
+	if (imp->network) {
+		const ti_real *x;
+		const float *xf;
+		uint32_t i, best = 0;
+		if (clock)
+			t0 = clock();
+		x = ti_gather(&imp->network_input, b.features, b.net_gather);
+#if TI_DSP_DOUBLE
+		for (i = 0; i < imp->network_input.features; i++)
+			b.net_in[i] = (float)x[i];
+		xf = b.net_in;
+#else
+		xf = x;
+#endif
+		if ((err = ti_network_run(imp->network, xf, res->classification, b.net_arena, imp->network->arena)) != TI_OK)
+			return err;
+		if (imp->regression) {
+			res->result = TI_RESULT_VALUE;
+		} else {
+			for (i = 1; i < imp->n_labels; i++)
+				if (res->classification[i] > res->classification[best])
+					best = i;
+			res->result = res->classification[best] < imp->min_score ? TI_RESULT_UNCERTAIN : (int32_t)best;
+		}
+		if (clock)
+			res->classification_time = clock() - t0;
+	}
+
+	/* the anomaly block */
+	if (imp->anomaly_score) {
+		const ti_real *x;
+		ti_real score;
+		if (clock)
+			t0 = clock();
+		x = ti_gather(&imp->anomaly_input, b.features, b.an_gather);
+		score = imp->anomaly_score(imp->anomaly, x);
+		if (clock)
+			res->anomaly_time = clock() - t0;
+		if (score != score)
+			return TI_ERR_INPUT;
+		res->anomaly = score;
+		if (imp->network == NULL)
+			res->result = TI_RESULT_NO_ANOMALY;
+		if (score > imp->anomaly_threshold)
+			res->result = TI_RESULT_ANOMALY;
+	}
+	return TI_OK;
+}

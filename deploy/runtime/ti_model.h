@@ -1,0 +1,74 @@
+/*
+ * tinyimpulse C runtime: learn blocks. float32 network kernels run a network
+ * compiled from learn.Graph (TensorFlow Lite's layout: NHWC activations,
+ * weights (out, kh, kw, in), SAME padding) as a list of operators over one
+ * arena; K-means and GMM anomaly blocks score the features as package
+ * anomaly does.
+ *
+ * Written for tinyimpulse from its Go implementation (packages learn and
+ * anomaly).
+ */
+#ifndef TI_MODEL_H
+#define TI_MODEL_H
+
+#include "ti_dsp.h"
+
+/* Network operators. */
+enum { TI_OP_FULLY_CONNECTED, TI_OP_CONV_2D, TI_OP_DEPTHWISE_CONV_2D, TI_OP_MAX_POOL_2D, TI_OP_RESHAPE, TI_OP_SOFTMAX };
+
+/* Where an operator's input or output lives: TI_AT_INPUT is the network's
+ * input; any other value is a byte offset into the arena. */
+#define TI_AT_INPUT 0xFFFFFFFFu
+
+typedef struct ti_op {
+	uint8_t kind;
+	uint8_t relu;
+	uint16_t kh, kw, sh, sw;
+	uint32_t in_h, in_w, in_c;   /* input shape (1, h, w, c); fully connected: (1, 1, 1, inputs) */
+	uint32_t out_h, out_w, out_c;
+	const float *w, *b;
+	uint32_t src, dst;           /* TI_AT_INPUT or arena byte offsets */
+} ti_op;
+
+typedef struct ti_network {
+	uint16_t n_ops;
+	const ti_op *ops;
+	uint32_t inputs, outputs;
+	uint32_t arena; /* bytes of working memory */
+} ti_network;
+
+/* Runs the network on input (inputs values) and writes its outputs
+ * (softmax scores, or the regression value). */
+int ti_network_run(const ti_network *n, const float *input, float *out, void *arena, size_t arena_size);
+
+/* K-means: z_i = (x[axes[i]] - mean_i) / scale_i, score =
+ * min(1000, min_k ||z - center_k|| - max_error_k). */
+typedef struct ti_kmeans_config {
+	uint32_t features;
+	uint32_t n_axes, clusters;
+	const uint32_t *axes;
+	const ti_real *mean, *scale;
+	const ti_real *centers;   /* clusters x n_axes */
+	const ti_real *max_error; /* clusters */
+} ti_kmeans_config;
+
+/* GMM: ll = ln sum_k w_k N(x[axes] | mu_k, Sigma_k), score =
+ * |(ll - ll_mean) / ll_scale|, with the precision's Cholesky factor U_k
+ * (Sigma_k^-1 = U_k U_k^T, upper triangular, row-major). */
+typedef struct ti_gmm_config {
+	uint32_t features;
+	uint32_t n_axes, components;
+	const uint32_t *axes;
+	const ti_real *means;   /* components x n_axes */
+	const ti_real *prec;    /* components x n_axes x n_axes */
+	const ti_real *log_w;   /* ln w_k */
+	const ti_real *log_det; /* sum of ln diag U_k */
+	ti_real ll_mean, ll_scale;
+} ti_gmm_config;
+
+/* The scores of one feature vector x (features values); NaN in a read
+ * feature gives NaN. */
+ti_real ti_kmeans_score(const ti_kmeans_config *c, const ti_real *x);
+ti_real ti_gmm_score(const ti_gmm_config *c, const ti_real *x);
+
+#endif
