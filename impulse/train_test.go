@@ -852,3 +852,50 @@ func TestTrainConcurrently(t *testing.T) {
 		t.Error("seeds 1 and 2 gave the same model")
 	}
 }
+
+// TestModelAccessors: the trained parts a generator reads are the ones the
+// model classifies with.
+func TestModelAccessors(t *testing.T) {
+	def, ds := gestures(t)
+	m, err := compileTrain(context.Background(), def, ds, impulse.TrainOptions{Seed: 3, Created: trainTime})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := m.Anomaly(4)
+	if err != nil || a == nil {
+		t.Fatalf("Anomaly(4): %v", err)
+	}
+	th, err := m.Threshold(3)
+	if err != nil || th != 0.6 {
+		t.Errorf("Threshold(3) = %v, %v; want Studio's 0.6", th, err)
+	}
+	mt, err := m.ModelType(3)
+	if err != nil || mt != impulse.Int8 {
+		t.Errorf("ModelType(3) = %v, %v", mt, err)
+	}
+	f32, _ := m.WithModelType(impulse.Float32)
+	if mt, _ := f32.ModelType(3); mt != impulse.Float32 {
+		t.Errorf("after WithModelType(Float32): %v", mt)
+	}
+	if _, err := m.Anomaly(3); err == nil {
+		t.Error("Anomaly of the keras block: no error")
+	}
+	if _, err := m.Threshold(4); err == nil {
+		t.Error("Threshold of the anomaly block: no error")
+	}
+	// The anomaly score the classifier reports is the model's.
+	c, _ := m.NewClassifier()
+	s := ds.Category(dataset.CategoryTesting)[0]
+	res, err := c.ClassifySample(s, impulse.ClassificationWindows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := m.Impulse().GenerateFeatures(context.Background(), []*dataset.Sample{s}, &impulse.FeatureOptions{Mode: impulse.ClassificationWindows})
+	if err != nil {
+		t.Fatal(err)
+	}
+	X, _ := f.Learn(4)
+	if got := a.Score(X.RawRowView(0)); got != res[0].Anomaly {
+		t.Errorf("Anomaly(4).Score = %v, the classifier said %v", got, res[0].Anomaly)
+	}
+}
