@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -283,29 +284,32 @@ type cborReader struct {
 // major type and argument (for a float, its bits), or that its length is
 // indefinite. It reports !ok at the end of b or for a malformed head.
 func (r *cborReader) head() (major byte, arg uint64, indef, ok bool) {
-	if r.i >= len(r.b) {
+	b := r.b[r.i:]
+	if len(b) == 0 {
 		return 0, 0, false, false
 	}
-	c := r.b[r.i]
-	r.i++
-	major, info := c>>5, c&0x1f
+	major, info := b[0]>>5, b[0]&0x1f
 	switch {
 	case info < 24:
+		r.i++
 		return major, uint64(info), false, true
+	case info == 24 && len(b) >= 2:
+		r.i += 2
+		return major, uint64(b[1]), false, true
+	case info == 25 && len(b) >= 3:
+		r.i += 3
+		return major, uint64(binary.BigEndian.Uint16(b[1:])), false, true
+	case info == 26 && len(b) >= 5:
+		r.i += 5
+		return major, uint64(binary.BigEndian.Uint32(b[1:])), false, true
+	case info == 27 && len(b) >= 9:
+		r.i += 9
+		return major, binary.BigEndian.Uint64(b[1:]), false, true
 	case info == 31:
+		r.i++
 		return major, 0, true, true
-	case info > 27:
-		return 0, 0, false, false
 	}
-	size := 1 << (info - 24)
-	if len(r.b)-r.i < size {
-		return 0, 0, false, false
-	}
-	for _, x := range r.b[r.i : r.i+size] {
-		arg = arg<<8 | uint64(x)
-	}
-	r.i += size
-	return major, arg, false, true
+	return 0, 0, false, false
 }
 
 // peek returns the first byte of the data item at the reader's position, or
@@ -334,25 +338,30 @@ func (r *cborReader) next(i int, n uint64, indef bool) bool {
 // number reads the number at the reader's position. It reports !ok, and
 // reads nothing, when the data item is not a number a float64 holds.
 func (r *cborReader) number() (v float64, ok bool) {
-	start := r.i
-	major, arg, indef, ok := r.head()
+	b := r.b[r.i:]
 	switch {
-	case !ok || indef:
-	case major == 0:
-		return float64(arg), true
-	case major == 1 && arg <= math.MaxInt64:
-		return float64(-1 - int64(arg)), true
-	case major == 7:
-		switch r.i - start { // the size of the head tells the float's
-		case 3:
-			return halfToFloat(uint16(arg)), true
-		case 5:
-			return float64(math.Float32frombits(uint32(arg))), true
-		case 9:
-			return math.Float64frombits(arg), true
+	case len(b) == 0:
+	case b[0] == 0xfb && len(b) >= 9: // double
+		r.i += 9
+		return math.Float64frombits(binary.BigEndian.Uint64(b[1:])), true
+	case b[0] == 0xfa && len(b) >= 5: // single
+		r.i += 5
+		return float64(math.Float32frombits(binary.BigEndian.Uint32(b[1:]))), true
+	case b[0] == 0xf9 && len(b) >= 3: // half
+		r.i += 3
+		return halfToFloat(binary.BigEndian.Uint16(b[1:])), true
+	case b[0] < 0x40: // integer
+		start := r.i
+		major, arg, indef, ok := r.head()
+		switch {
+		case !ok || indef:
+		case major == 0:
+			return float64(arg), true
+		case arg <= math.MaxInt64:
+			return float64(-1 - int64(arg)), true
 		}
+		r.i = start
 	}
-	r.i = start
 	return 0, false
 }
 

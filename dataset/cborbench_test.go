@@ -72,18 +72,28 @@ func gesturesCBOR(b *testing.B) (files [][]byte, total int64) {
 }
 
 // BenchmarkAcquisitionCBOR decodes the samples of gestures-continuous
-// converted to CBOR (96 files of 3-axis accelerometer data, 2.8 MB).
+// converted to CBOR (96 files of 3-axis accelerometer data, 2.8 MB) with
+// the package's decoder (fxamacker/cbor for the document, readCBORValues
+// for the values) and with fxamacker/cbor alone (std).
 func BenchmarkAcquisitionCBOR(b *testing.B) {
 	files, total := gesturesCBOR(b)
-	b.Run("decode", func(b *testing.B) {
-		b.SetBytes(total)
-		b.ReportAllocs()
-		for b.Loop() {
-			for _, f := range files {
-				if _, err := decodeAcquisitionCBOR(f); err != nil {
-					b.Fatal(err)
+	for _, c := range []struct {
+		name   string
+		decode func([]byte) (*Sample, error)
+	}{
+		{"decode", decodeAcquisitionCBOR},
+		{"std", func(data []byte) (*Sample, error) { return decodeCBOR(data, readCBORValuesReference) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(total)
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, f := range files {
+					if _, err := c.decode(f); err != nil {
+						b.Fatal(err)
+					}
 				}
 			}
-		}
-	})
+		})
+	}
 }
