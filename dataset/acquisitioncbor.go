@@ -16,7 +16,12 @@ import (
 // reads the document into an acquisitionDoc, keeping payload.values raw,
 // then readCBORValues reads the values straight into the interleaved slice.
 // fxamacker/cbor checks that the whole data item is well formed before it
-// decodes anything, so the reader walks a valid item.
+// decodes anything, so the reader walks a valid item. On the samples of
+// gestures-continuous converted to CBOR (BenchmarkAcquisitionCBOR, callgrind,
+// instructions per pass) the two steps take 130·10⁶ instructions, against
+// 494·10⁶ for fxamacker/cbor reading the values too (into [][]*float64) and
+// 188·10⁶ for the hand-written decoder this replaced (which allocated every
+// value).
 //
 // The rules of the first step (cborOptions): map keys match field names
 // exactly, a key given twice in a map is an error (RFC 8949 §5.6 makes such
