@@ -2,13 +2,43 @@ package dataset
 
 import (
 	"encoding/binary"
-	"errors"
-	"fmt"
 	"math"
 	"strings"
-
-	"github.com/tinyimpulse/tinyimpulse/dataset/internal/cbor"
 )
+
+// acquisitionDoc is a data acquisition document, JSON or CBOR
+// (fxamacker/cbor reads the json tags). Raw is the type that keeps a part
+// as it is in the file (json.RawMessage or cbor.RawMessage): the signature,
+// which nothing checks, and payload.values, which a reader of each format
+// reads straight into the interleaved values.
+type acquisitionDoc[Raw any] struct {
+	Protected *struct {
+		Ver string `json:"ver"`
+		Alg string `json:"alg"`
+	} `json:"protected"`
+	Signature Raw `json:"signature"`
+	Payload   *struct {
+		DeviceName string   `json:"device_name"`
+		DeviceType string   `json:"device_type"`
+		IntervalMs *float64 `json:"interval_ms"`
+		Sensors    []Sensor `json:"sensors"`
+		Values     Raw      `json:"values"`
+	} `json:"payload"`
+}
+
+// acquisition returns what the document's payload, which must be there,
+// says about the sample, except for its values.
+func (d *acquisitionDoc[Raw]) acquisition() *acquisition {
+	p := d.Payload
+	a := &acquisition{deviceName: p.DeviceName, deviceType: p.DeviceType, sensors: p.Sensors}
+	if d.Protected != nil {
+		a.alg = d.Protected.Alg
+	}
+	if p.IntervalMs != nil {
+		a.intervalMs, a.hasInterval = *p.IntervalMs, true
+	}
+	return a
+}
 
 // acquisition is the part of Edge Impulse's data acquisition format
 // (JSON or CBOR) that a sample needs.
@@ -63,115 +93,8 @@ func (a *acquisition) sample() (*Sample, error) {
 // binaryRefs are the element types of the binary payload variant.
 var binaryRefs = map[string]int{"i8": 1, "u8": 1, "i16": 2, "u16": 2, "i32": 4, "u32": 4, "f32": 4}
 
-// decodeAcquisitionCBOR parses a data acquisition CBOR file, including the
-// binary-payload variant ("values": ["Ref-Binary-i16"] followed by the
-// little-endian values after the CBOR header).
-func decodeAcquisitionCBOR(data []byte) (*Sample, error) {
-	v, n, err := cbor.Decode(data)
-	if err != nil {
-		if errors.Is(err, cbor.ErrTruncated) {
-			return nil, formatError("truncated CBOR: %v", err)
-		}
-		return nil, formatError("malformed CBOR: %v", err)
-	}
-	top, ok := v.(map[string]any)
-	if !ok {
-		return nil, formatError("CBOR data item is not a map")
-	}
-	payload, ok := top["payload"].(map[string]any)
-	if !ok {
-		return nil, formatError("no payload map")
-	}
-	// Fields of the wrong type are errors and null ones unset, as in JSON.
-	var a acquisition
-	if p, ok := top["protected"].(map[string]any); ok {
-		if err := cborString(&a.alg, p, "alg", "protected.alg"); err != nil {
-			return nil, err
-		}
-	} else if top["protected"] != nil {
-		return nil, formatError("protected is not a map")
-	}
-	if err := cborString(&a.deviceName, payload, "device_name", "payload.device_name"); err != nil {
-		return nil, err
-	}
-	if err := cborString(&a.deviceType, payload, "device_type", "payload.device_type"); err != nil {
-		return nil, err
-	}
-	if iv := payload["interval_ms"]; iv != nil {
-		f, isNum := iv.(float64)
-		if !isNum {
-			return nil, formatError("payload.interval_ms is not a number")
-		}
-		a.intervalMs, a.hasInterval = f, true
-	}
-	sensors, ok := payload["sensors"].([]any)
-	if !ok && payload["sensors"] != nil {
-		return nil, formatError("payload.sensors is not an array")
-	}
-	for i, s := range sensors {
-		m, ok := s.(map[string]any)
-		if !ok {
-			return nil, formatError("payload.sensors[%d] is not a map", i)
-		}
-		var x Sensor
-		if err := cborString(&x.Name, m, "name", fmt.Sprintf("payload.sensors[%d].name", i)); err != nil {
-			return nil, err
-		}
-		if err := cborString(&x.Units, m, "units", fmt.Sprintf("payload.sensors[%d].units", i)); err != nil {
-			return nil, err
-		}
-		a.sensors = append(a.sensors, x)
-	}
-	values, ok := payload["values"].([]any)
-	if !ok {
-		return nil, formatError("payload.values is missing or not an array")
-	}
-	trailer := data[n:]
-	if ref, isRef := binaryRef(values); isRef {
-		if err := a.binaryValues(ref, trailer); err != nil {
-			return nil, err
-		}
-		return a.sample()
-	}
-	if len(trailer) > 0 {
-		return nil, formatError("%d bytes after the CBOR data item", len(trailer))
-	}
-	if err := a.treeValues(values); err != nil {
-		return nil, err
-	}
-	return a.sample()
-}
-
-// cborString sets *dst to the text field key of m, leaving it unchanged when
-// the field is absent or null; path names the field in errors.
-func cborString(dst *string, m map[string]any, key, path string) error {
-	switch v := m[key].(type) {
-	case nil:
-	case string:
-		*dst = v
-	default:
-		return formatError("%s is not a text string", path)
-	}
-	return nil
-}
-
-// binaryRef recognises ["Ref-Binary-<type>"] (any case, padded with
-// spaces).
-func binaryRef(values []any) (string, bool) {
-	if len(values) != 1 {
-		return "", false
-	}
-	s, ok := values[0].(string)
-	if !ok {
-		return "", false
-	}
-	s = strings.ToLower(strings.TrimRight(s, " "))
-	if !strings.HasPrefix(s, "ref-binary-") {
-		return "", false
-	}
-	return strings.TrimPrefix(s, "ref-binary-"), true
-}
-
+// binaryValues reads the values of the binary payload variant: b holds
+// little-endian values of type ref ("i16", …) for the single sensor.
 func (a *acquisition) binaryValues(ref string, b []byte) error {
 	size, ok := binaryRefs[ref]
 	if !ok {
@@ -204,41 +127,5 @@ func (a *acquisition) binaryValues(ref string, b []byte) error {
 			a.values[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(p)))
 		}
 	}
-	return nil
-}
-
-// treeValues reads decoded CBOR values: arrays of numbers, or numbers for a
-// single sensor.
-func (a *acquisition) treeValues(values []any) error {
-	k := len(a.sensors)
-	if k == 0 {
-		return formatError("payload.sensors is missing or empty")
-	}
-	a.values = make([]float64, 0, len(values)*k)
-	for i, row := range values {
-		switch r := row.(type) {
-		case float64:
-			if k != 1 {
-				return formatError("payload.values[%d] is a number but there are %d sensors", i, k)
-			}
-			a.values = append(a.values, r)
-		case []any:
-			if len(r) != k {
-				return formatError("payload.values[%d] has %d values, want %d (one per sensor)", i, len(r), k)
-			}
-			for j, x := range r {
-				f, ok := x.(float64)
-				if !ok {
-					return formatError("payload.values[%d][%d] is not a number", i, j)
-				}
-				a.values = append(a.values, f)
-			}
-		case string:
-			return formatError("payload.values[%d] is a string (a reference to an attachment), which is not supported", i)
-		default:
-			return formatError("payload.values[%d] is not a number or an array", i)
-		}
-	}
-	a.rows = len(values)
 	return nil
 }

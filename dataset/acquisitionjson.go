@@ -9,7 +9,7 @@ import (
 )
 
 // Data acquisition JSON is read in two steps: encoding/json reads the
-// document into jsonAcquisition (with its rules: keys match
+// document into an acquisitionDoc (with its rules: keys match
 // case-insensitively, the last duplicate wins, null leaves a field unset),
 // keeping payload.values raw, then readValues reads the values straight
 // into the interleaved slice. A hand-written one-pass scanner (560 lines)
@@ -17,22 +17,6 @@ import (
 // gestures-magic-wand and fan-unbalance it took 1.04·10⁹ instructions per
 // pass against 1.35·10⁹ for these two steps (callgrind, BenchmarkAcquisitionJSON),
 // a gain of 1.3×, too little for a second JSON parser to maintain.
-
-// jsonAcquisition mirrors the JSON form.
-type jsonAcquisition struct {
-	Protected *struct {
-		Ver string `json:"ver"`
-		Alg string `json:"alg"`
-	} `json:"protected"`
-	Signature json.RawMessage `json:"signature"`
-	Payload   *struct {
-		DeviceName string          `json:"device_name"`
-		DeviceType string          `json:"device_type"`
-		IntervalMs *float64        `json:"interval_ms"`
-		Sensors    []Sensor        `json:"sensors"`
-		Values     json.RawMessage `json:"values"`
-	} `json:"payload"`
-}
 
 // decodeAcquisitionJSON parses a data acquisition JSON file.
 func decodeAcquisitionJSON(data []byte) (*Sample, error) {
@@ -49,24 +33,18 @@ func decodeAcquisitionJSON(data []byte) (*Sample, error) {
 // readAcquisitionJSON reads everything but the values of a data
 // acquisition JSON file, which it returns raw.
 func readAcquisitionJSON(data []byte) (*acquisition, json.RawMessage, error) {
-	var j jsonAcquisition
-	if err := json.Unmarshal(data, &j); err != nil {
+	var doc acquisitionDoc[json.RawMessage]
+	if err := json.Unmarshal(data, &doc); err != nil {
 		return nil, nil, formatError("not a data acquisition JSON file: %s", jsonerr.Text(data, err))
 	}
-	if j.Payload == nil {
+	if doc.Payload == nil {
 		return nil, nil, formatError("no payload object")
 	}
-	a := &acquisition{deviceName: j.Payload.DeviceName, deviceType: j.Payload.DeviceType, sensors: j.Payload.Sensors}
-	if j.Protected != nil {
-		a.alg = j.Protected.Alg
-	}
-	if j.Payload.IntervalMs != nil {
-		a.intervalMs, a.hasInterval = *j.Payload.IntervalMs, true
-	}
+	a := doc.acquisition()
 	if len(a.sensors) == 0 {
 		return nil, nil, formatError("payload.sensors is missing or empty")
 	}
-	return a, j.Payload.Values, nil
+	return a, doc.Payload.Values, nil
 }
 
 // readValues reads payload.values, which encoding/json has checked to be

@@ -28,7 +28,10 @@
 //
 // Files that cannot be read or parsed give a *[FileError] naming the file,
 // wrapping [ErrFormat] for malformed or truncated contents; Load joins the
-// errors of up to ten files. Malformed input never makes the package panic.
+// errors of up to ten files. In data acquisition files a field of the wrong
+// type is named by its path ("payload.sensors[0].name is not a text
+// string"), and a null field counts as absent. Malformed input never makes
+// the package panic.
 //
 // # Concurrency
 //
@@ -38,6 +41,9 @@
 // # Security considerations
 //
 // info.labels paths must stay inside the dataset folder. Images larger than
-// 64 megapixels are refused before they are decoded, and CBOR lengths are
-// checked against the data before anything is allocated.
+// 64 megapixels are refused before they are decoded. CBOR files are read
+// with github.com/fxamacker/cbor/v2, which checks that the whole data item is
+// well formed before decoding anything, so no length in a file is believed
+// beyond the bytes that follow it; nesting is limited to 64 levels, and a
+// map with a key given twice is refused.
 package dataset

@@ -233,6 +233,25 @@ func TestMalformedSamples(t *testing.T) {
 		{"a.cbor", "\xa1\x67payload\xa3\x6binterval_ms\x0a\x67sensors\xa0\x66values\x81\x01", "payload.sensors is not an array"},
 		{"a.cbor", "\xa2\x69protected\xa1\x63alg\x01\x67payload\xa3\x6binterval_ms\x0a\x67sensors\x81\xa1\x64name\x61x\x66values\x81\x01", "protected.alg is not a text string"},
 		{"a.cbor", "\xa1\x67payload\xa3\x6binterval_ms\xf6\x67sensors\x81\xa1\x64name\x61x\x66values\x81\x01", "payload.interval_ms is missing"},
+		{"a.cbor", "\xa1\x67payload\xa3\x6binterval_ms\x61x\x67sensors\x81\xa1\x64name\x61x\x66values\x81\x01", "payload.interval_ms is not a number"},
+		{"a.cbor", "\xa1\x67payload\xa3\x6binterval_ms\x0a\x67sensors\x81\x01\x66values\x81\x01", "payload.sensors[0] is not a map"},
+		{"a.cbor", "\xa1\x67payload\x81\x01", "payload is not a map"},
+		{"a.cbor", "\xa1\x67PAYLOAD\xa0", "no payload map"}, // keys match exactly
+		{"a.cbor", "", "empty"},
+		// A key given twice is an error, named by the map's path.
+		{"a.cbor", "\xa1\x67payload\xa3\x6binterval_ms\x0a\x67sensors\x81\xa2\x64name\x61x\x64name\x61y\x66values\x81\x01", `payload.sensors[0] has the key "name" twice`},
+		{"a.cbor", "\xa2\x67payload\xa0\x67payload\xa0", `the CBOR data item has the key "payload" twice`},
+		// Integer keys are ignored (they name no field); other keys are errors.
+		{"a.cbor", "\xa1\x67payload\xa4\x01\x02\x6binterval_ms\x0a\x67sensors\x81\xa1\x64name\x61x\x66values\x80", "payload.values is empty"},
+		{"a.cbor", "\xa1\x67payload\xa4\xf9\x3c\x00\x02\x6binterval_ms\x0a\x67sensors\x81\xa1\x64name\x61x\x66values\x81\x01", "payload has a map key that is not a text string or an integer"},
+		{"a.cbor", "\xa1\x67payload\xa3\x6binterval_ms\x0a\x67sensors\x81\xa1\x64name\x61x\x66values\x82\x01\x61x", "payload.values[1] is a string"},
+		{"a.cbor", "\xa1\x67payload\xa3\x6binterval_ms\x0a\x67sensors\x82\xa1\x64name\x61x\xa1\x64name\x61y\x66values\x82\x82\x01\x02\x81\x03", "payload.values[1] has 1 values, want 2"},
+		{"a.cbor", "\xa1\x67payload\xa3\x6binterval_ms\x0a\x67sensors\x81\xa1\x64name\x61x\x66values\x81\xc1\x01", "payload.values[0] is tagged"},
+		{"a.cbor", "\xa1\x67payload\xa3\x6binterval_ms\x0a\x67sensors\x81\xa1\x64name\x61x\x66values\x81\xf0", "simple value 16"},
+		{"a.cbor", "\xa1\x67payload\xa3\x6binterval_ms\xc2\x41\x0a\x67sensors\x81\xa1\x64name\x61x\x66values\x81\x01", "bignum"},
+		{"a.cbor", "\xa1\x67payload\xa3\x6binterval_ms\x0a\x67sensors\x81\xa1\x64name\x62\xc3\x28\x66values\x81\x01", "invalid UTF-8"},
+		{"a.cbor", "\xa2\x65extra" + strings.Repeat("\x81", 64) + "\x00\x67payload\xa0", "max nested level 64"},
+		{"a.cbor", "\xa1\x67payload\xa3\x6binterval_ms\x0a\x67sensors\x81\xa1\x64name\x61x\x66values\x81\x01\xff", "1 bytes after"},
 		{"a.csv", "", "empty CSV"},
 		{"a.csv", "time,x\n0,1\n", "at least 2 are needed"},
 		{"a.csv", "ts,x\n0,1\n1,2\n", `first column is "ts"`},
@@ -280,7 +299,7 @@ func FuzzDecodeJSON(f *testing.F) {
 }
 
 func FuzzDecodeCBOR(f *testing.F) {
-	for _, n := range []string{"acc.cbor", "audio-binary.cbor"} {
+	for _, n := range []string{"acc.cbor", "signed.cbor", "audio-binary.cbor"} {
 		f.Add(readSample(f, n))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzSample(t, "f.cbor", data) })
