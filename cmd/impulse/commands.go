@@ -28,12 +28,22 @@ func newFlags(name string) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args into fs and requires the named flags.
+// parseFlags parses args into fs and requires the named flags; positional
+// arguments after the flags are left for the caller.
 func parseFlags(fs *flag.FlagSet, args []string, names ...string) error {
 	if err := fs.Parse(args); err != nil {
 		return usageError{fmt.Sprintf("%s: %v", fs.Name(), err)}
 	}
 	return required(fs, names...)
+}
+
+// parseFlagsOnly is parseFlags for commands that take no positional
+// argument: it refuses them.
+func parseFlagsOnly(fs *flag.FlagSet, args []string, names ...string) error {
+	if err := parseFlags(fs, args, names...); err != nil {
+		return err
+	}
+	return noArgs(fs)
 }
 
 // noArgs refuses positional arguments after the flags.
@@ -73,10 +83,7 @@ func train(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 3, "random seed (Studio uses 3)")
 	jsonProgress := fs.Bool("json-progress", false, "write progress as JSON events, one per line")
 	target := fs.String("target", "", "default device target of the estimates (see impulse estimate)")
-	if err := parseFlags(fs, args, "impulse", "data", "out"); err != nil {
-		return err
-	}
-	if err := noArgs(fs); err != nil {
+	if err := parseFlagsOnly(fs, args, "impulse", "data", "out"); err != nil {
 		return err
 	}
 	def, err := impulse.LoadDefinition(*defFile)
@@ -147,10 +154,7 @@ func test(args []string, stdout io.Writer) error {
 	dataDir := fs.String("data", "", "dataset folder; its testing samples are classified")
 	jsonFile := fs.String("json", "", "write Studio's model-testing result (ClassifyJobResponse) to this file")
 	modelType := fs.String("model-type", "", "classify with the int8 or float32 networks (default: each block's selected type)")
-	if err := parseFlags(fs, args, "model", "data"); err != nil {
-		return err
-	}
-	if err := noArgs(fs); err != nil {
+	if err := parseFlagsOnly(fs, args, "model", "data"); err != nil {
 		return err
 	}
 	m, err := impulse.LoadModel(*modelDir)
@@ -247,10 +251,7 @@ func estimate(args []string, stdout io.Writer) error {
 	modelDir := fs.String("model", "", "trained impulse folder (impulse train --out)")
 	target := fs.String("target", "", "device target id (default "+device.DefaultTarget+"); list them with --target list")
 	asJSON := fs.Bool("json", false, "write the estimates as JSON")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := noArgs(fs); err != nil {
+	if err := parseFlagsOnly(fs, args); err != nil {
 		return err
 	}
 	if *target == "list" {

@@ -19,10 +19,7 @@ func export(args []string, stdout io.Writer) error {
 	variant := fs.String("variant", "int8", "int8 or float32 (tflite)")
 	learnID := fs.Int("learn-block", 0, "the neural network learn block to export (default: the first)")
 	out := fs.String("out", "", "the file to write")
-	if err := parseFlags(fs, args, "model", "format", "out"); err != nil {
-		return err
-	}
-	if err := noArgs(fs); err != nil {
+	if err := parseFlagsOnly(fs, args, "model", "format", "out"); err != nil {
 		return err
 	}
 	if *format != "tflite" {

@@ -22,10 +22,7 @@ func serve(args []string) error {
 	addr := fs.String("addr", ":4800", "HTTP listen address")
 	adminKey := fs.String("admin-key", "", "admin key (default $"+service.EnvAdminKey+")")
 	workers := fs.Int("workers", 0, "jobs run at once in this process (0: one per two cores, -1: none)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := noArgs(fs); err != nil {
+	if err := parseFlagsOnly(fs, args); err != nil {
 		return err
 	}
 	if *dataDir == "" && *natsURL == "" {
@@ -44,10 +41,7 @@ func reportCmd(args []string, stdout io.Writer) error {
 	dataDir := fs.String("data", "", "the dataset it was trained on (its testing samples are tested again)")
 	out := fs.String("out", "", "the HTML file to write")
 	target := fs.String("target", "", "device of the on-device section (default: the model's)")
-	if err := parseFlags(fs, args, "model", "data", "out"); err != nil {
-		return err
-	}
-	if err := noArgs(fs); err != nil {
+	if err := parseFlagsOnly(fs, args, "model", "data", "out"); err != nil {
 		return err
 	}
 	m, err := impulse.LoadModel(*modelDir)
