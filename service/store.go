@@ -83,9 +83,19 @@ type jobRow struct {
 	Finished           *time.Time `json:"finished,omitempty"`
 	FinishedSuccessful *bool      `json:"finishedSuccessful,omitempty"`
 	CancelRequested    bool       `json:"cancelRequested,omitempty"`
-	Attempts           int        `json:"attempts,omitempty"`
-	Error              string     `json:"error,omitempty"`
-	Seed               uint64     `json:"seed"`
+	// Worker is the worker (process and slot) that holds the job, or held
+	// it last, and Attempts the queue's delivery number it holds it by;
+	// only that worker and delivery can finish the job. Releases counts
+	// the times a worker that was stopped gave the job back (Started is
+	// then cleared), so that Attempts - Releases is the number of runs.
+	Worker   string `json:"worker,omitempty"`
+	Attempts int    `json:"attempts,omitempty"`
+	Releases int    `json:"releases,omitempty"`
+	// QueueSeq is the job's message in the queue (removed when the job is
+	// cancelled before it starts).
+	QueueSeq uint64 `json:"queueSeq,omitempty"`
+	Error    string `json:"error,omitempty"`
+	Seed     uint64 `json:"seed"`
 	// Definition and Samples are what the job was asked to train on.
 	Definition definitionDoc `json:"definition"`
 	Samples    []int         `json:"samples"`
@@ -93,6 +103,9 @@ type jobRow struct {
 	Model int `json:"model,omitempty"`
 	// Result is the object holding the job's result (model testing).
 	Result string `json:"result,omitempty"`
+	// Trained is the model a successful training job made, stored with
+	// the job's finish and copied to the models bucket after it.
+	Trained *modelRow `json:"trained,omitempty"`
 }
 
 func (j *jobRow) finished() bool { return j.Finished != nil }

@@ -16,29 +16,42 @@ import (
 
 // Names of the JetStream assets the engine creates.
 const (
-	queueStream   = "TI_JOBS"    // work-queue stream of jobs
-	queueSubject  = "ti.jobs"    // its subject
-	queueConsumer = "ti-workers" // the durable pull consumer every worker shares
-	logStream     = "TI_LOGS"    // job logs, one subject per job
-	logPrefix     = "ti.log."    // log "7.42" is subject ti.log.7.42
-	objectBucket  = "ti-objects" // object store
-	kvPrefix      = "ti-"        // bucket "jobs" is KV bucket ti-jobs
+	queueStream    = "TI_QUEUE"    // work-queue stream of jobs
+	queuePrefix    = "ti.queue."   // the jobs of group g are subject ti.queue.g
+	consumerPrefix = "ti-queue-"   // group g's durable pull consumer, shared by every worker
+	logStream      = "TI_LOGS"     // job logs, one subject per job
+	logPrefix      = "ti.log."     // log "7.42" is subject ti.log.7.42
+	objectBucket   = "ti-objects"  // object store
+	kvPrefix       = "ti-"         // bucket "jobs" is KV bucket ti-jobs
+	metaAckWait    = "ti-ack-wait" // stream metadata: the queue's acknowledgement wait
 )
 
 // Config configures Open.
 type Config struct {
-	// URL of an existing NATS server or cluster with JetStream; empty
-	// embeds a server in the process.
+	// URL of an existing NATS server or cluster with JetStream (several
+	// URLs of one cluster separated by commas); empty embeds a server in
+	// the process.
 	URL string
 	// Dir is the embedded server's storage folder (required without URL).
 	Dir string
 	// AckWait is how long a worker may go without reporting progress
 	// before its job returns to the queue; 0 means 15 s.
 	AckWait time.Duration
-	// MaxAttempts is the number of deliveries of one job; 0 means 3.
-	MaxAttempts int
-	// Replicas is the replication of every stream in a cluster; 0 means 1.
+	// MaxQueued is the most items one group of the queue may hold, waiting
+	// or in progress; 0 means no limit.
+	MaxQueued int
+	// Replicas is the number of servers keeping a copy of every stream,
+	// bucket and object; 0 means 3 on a cluster (the server names a
+	// cluster), 1 otherwise.
 	Replicas int
+	// KeepSettings opens the engine the way a worker does: it creates
+	// what is missing and keeps the settings (AckWait, MaxQueued,
+	// Replicas) of what exists, which the API servers own. Without it,
+	// Open brings existing streams, buckets and the queue's consumers to
+	// this Config.
+	KeepSettings bool
+	// Name names the connection in the server's monitoring.
+	Name string
 }
 
 // NATS is the Engine on NATS JetStream.
@@ -58,16 +71,15 @@ type NATS struct {
 
 // Open connects to the NATS server of cfg.URL or starts an embedded one
 // storing its files in cfg.Dir, and creates the streams, object store and
-// consumer the engine uses (it keeps those that exist).
+// buckets the engine uses (see Config.KeepSettings for those that exist).
+// On a cluster that is still electing its leaders it tries again until
+// ctx ends or 30 s have passed.
 func Open(ctx context.Context, cfg Config) (*NATS, error) {
 	if cfg.AckWait <= 0 {
 		cfg.AckWait = 15 * time.Second
 	}
-	if cfg.MaxAttempts <= 0 {
-		cfg.MaxAttempts = 3
-	}
-	if cfg.Replicas <= 0 {
-		cfg.Replicas = 1
+	if cfg.Name == "" {
+		cfg.Name = "tinyimpulse"
 	}
 	e := &NATS{cfg: cfg, buckets: map[string]*natsKV{}}
 	var err error
@@ -92,47 +104,109 @@ func Open(ctx context.Context, cfg Config) (*NATS, error) {
 			e.srv.Shutdown()
 			return nil, errors.New("engine: embedded server did not start within 30 s")
 		}
-		e.nc, err = nats.Connect("", nats.InProcessServer(e.srv), nats.Name("tinyimpulse"))
+		e.nc, err = nats.Connect("", nats.InProcessServer(e.srv), nats.Name(cfg.Name))
 	} else {
-		e.nc, err = nats.Connect(cfg.URL, nats.Name("tinyimpulse"), nats.MaxReconnects(-1))
+		e.nc, err = nats.Connect(cfg.URL, nats.Name(cfg.Name), nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond))
 	}
 	if err != nil {
 		e.Close()
 		return nil, fmt.Errorf("engine: connect: %w", err)
 	}
+	if e.cfg.Replicas <= 0 {
+		e.cfg.Replicas = 1
+		if e.srv == nil && e.nc.ConnectedClusterName() != "" {
+			e.cfg.Replicas = 3
+		}
+	}
 	if e.js, err = jetstream.New(e.nc); err != nil {
 		e.Close()
 		return nil, fmt.Errorf("engine: %w", err)
 	}
-	if err := e.setup(ctx); err != nil {
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for {
+		err = e.setup(sctx)
+		if err == nil || !Retryable(err) || sctx.Err() != nil {
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	if err != nil {
 		e.Close()
 		return nil, err
 	}
 	return e, nil
 }
 
+// Replicas returns the replication of what the engine creates.
+func (e *NATS) Replicas() int { return e.cfg.Replicas }
+
+// Retryable reports whether err is a passing failure of the cluster (no
+// answer in time, no server answering, a server stepping down, leaders
+// being elected) rather than an answer: the same call may succeed a
+// moment later.
+func Retryable(err error) bool {
+	if err == nil {
+		return false
+	}
+	for _, t := range []error{nats.ErrTimeout, context.DeadlineExceeded, nats.ErrNoResponders, nats.ErrConnectionReconnecting,
+		nats.ErrDisconnected, nats.ErrNoServers, jetstream.ErrNoStreamResponse, jetstream.ErrJetStreamNotEnabled,
+		jetstream.ErrJetStreamNotEnabledForAccount, jetstream.ErrServerShutdown, jetstream.ErrConsumerLeadershipChanged, jetstream.ErrNoHeartbeat} {
+		if errors.Is(err, t) {
+			return true
+		}
+	}
+	var ae *jetstream.APIError
+	if errors.As(err, &ae) {
+		// 503: JetStream or the cluster not available; 10008: the cluster
+		// has no leader yet.
+		return ae.Code == 503 || ae.ErrorCode == 10008
+	}
+	return false
+}
+
+// stream creates a stream, or brings it to cfg (or keeps it as it is
+// with KeepSettings).
+func (e *NATS) stream(ctx context.Context, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
+	if !e.cfg.KeepSettings {
+		return e.js.CreateOrUpdateStream(ctx, cfg)
+	}
+	s, err := e.js.CreateStream(ctx, cfg)
+	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+		return e.js.Stream(ctx, cfg.Name)
+	}
+	return s, err
+}
+
 func (e *NATS) setup(ctx context.Context) error {
-	qs, err := e.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	qcfg := jetstream.StreamConfig{
 		Name:      queueStream,
-		Subjects:  []string{queueSubject},
+		Subjects:  []string{queuePrefix + ">"},
 		Retention: jetstream.WorkQueuePolicy,
 		Storage:   jetstream.FileStorage,
 		Replicas:  e.cfg.Replicas,
-	})
+		Metadata:  map[string]string{metaAckWait: e.cfg.AckWait.String()},
+	}
+	if e.cfg.MaxQueued > 0 {
+		// The server refuses a publish past the limit of its subject: the
+		// limit holds however many API servers enqueue at once.
+		qcfg.MaxMsgsPerSubject = int64(e.cfg.MaxQueued)
+		qcfg.Discard = jetstream.DiscardNew
+		qcfg.DiscardNewPerSubject = true
+	}
+	qs, err := e.stream(ctx, qcfg)
 	if err != nil {
 		return fmt.Errorf("engine: job queue stream: %w", err)
 	}
-	cons, err := qs.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
-		Durable:    queueConsumer,
-		AckPolicy:  jetstream.AckExplicitPolicy,
-		AckWait:    e.cfg.AckWait,
-		MaxDeliver: e.cfg.MaxAttempts,
-	})
-	if err != nil {
-		return fmt.Errorf("engine: job queue consumer: %w", err)
+	ackWait := e.cfg.AckWait
+	if d, err := time.ParseDuration(qs.CachedInfo().Config.Metadata[metaAckWait]); err == nil && d > 0 {
+		ackWait = d // the deployment's, with KeepSettings
 	}
-	e.queue = &natsQueue{js: e.js, cons: cons}
-	if _, err := e.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	e.queue = newQueue(e, qs, ackWait)
+	if err := e.queue.listen(); err != nil {
+		return fmt.Errorf("engine: job queue: %w", err)
+	}
+	if _, err := e.stream(ctx, jetstream.StreamConfig{
 		Name:     logStream,
 		Subjects: []string{logPrefix + ">"},
 		Storage:  jetstream.FileStorage,
@@ -141,11 +215,20 @@ func (e *NATS) setup(ctx context.Context) error {
 		return fmt.Errorf("engine: log stream: %w", err)
 	}
 	e.logs = &natsLogs{js: e.js}
-	obs, err := e.js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+	ocfg := jetstream.ObjectStoreConfig{
 		Bucket:   objectBucket,
 		Storage:  jetstream.FileStorage,
 		Replicas: e.cfg.Replicas,
-	})
+	}
+	var obs jetstream.ObjectStore
+	if e.cfg.KeepSettings {
+		obs, err = e.js.CreateObjectStore(ctx, ocfg)
+		if errors.Is(err, jetstream.ErrBucketExists) {
+			obs, err = e.js.ObjectStore(ctx, objectBucket)
+		}
+	} else {
+		obs, err = e.js.CreateOrUpdateObjectStore(ctx, ocfg)
+	}
 	if err != nil {
 		return fmt.Errorf("engine: object store: %w", err)
 	}
@@ -155,6 +238,9 @@ func (e *NATS) setup(ctx context.Context) error {
 
 // Close closes the connection and shuts an embedded server down.
 func (e *NATS) Close() error {
+	if e.queue != nil {
+		e.queue.close()
+	}
 	if e.nc != nil {
 		e.nc.Close()
 	}
@@ -172,11 +258,27 @@ func (e *NATS) Bucket(ctx context.Context, name string) (KV, error) {
 	if b, ok := e.buckets[name]; ok {
 		return b, nil
 	}
-	kv, err := e.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	cfg := jetstream.KeyValueConfig{
 		Bucket:   kvPrefix + name,
 		Storage:  jetstream.FileStorage,
 		Replicas: e.cfg.Replicas,
-	})
+	}
+	var kv jetstream.KeyValue
+	var err error
+	for {
+		if e.cfg.KeepSettings {
+			kv, err = e.js.CreateKeyValue(ctx, cfg)
+			if errors.Is(err, jetstream.ErrBucketExists) {
+				kv, err = e.js.KeyValue(ctx, cfg.Bucket)
+			}
+		} else {
+			kv, err = e.js.CreateOrUpdateKeyValue(ctx, cfg)
+		}
+		if err == nil || !Retryable(err) || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("engine: bucket %s: %w", name, err)
 	}
@@ -266,6 +368,28 @@ func (b *natsKV) Keys(ctx context.Context, filter string) ([]string, error) {
 	return keys, nil
 }
 
+func (b *natsKV) Watch(ctx context.Context, key string, fn func([]byte, uint64)) (func(), error) {
+	wctx, cancel := context.WithCancel(ctx)
+	w, err := b.kv.Watch(wctx, key)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	go func() {
+		for ent := range w.Updates() {
+			if ent == nil {
+				continue // the end of the initial values
+			}
+			if ent.Operation() == jetstream.KeyValuePut {
+				fn(ent.Value(), ent.Revision())
+			} else {
+				fn(nil, ent.Revision())
+			}
+		}
+	}()
+	return func() { cancel(); w.Stop() }, nil
+}
+
 type natsObjects struct{ obs jetstream.ObjectStore }
 
 func (o *natsObjects) Put(ctx context.Context, name string, data []byte) error {
@@ -289,55 +413,6 @@ func (o *natsObjects) Delete(ctx context.Context, name string) error {
 	return err
 }
 
-type natsQueue struct {
-	js   jetstream.JetStream
-	cons jetstream.Consumer
-}
-
-func (q *natsQueue) Enqueue(ctx context.Context, data []byte) error {
-	_, err := q.js.Publish(ctx, queueSubject, data)
-	return err
-}
-
-func (q *natsQueue) Next(ctx context.Context) (Delivery, error) {
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		// Short fetches, so that ctx is looked at every second.
-		batch, err := q.cons.Fetch(1, jetstream.FetchMaxWait(time.Second))
-		if err != nil {
-			if errors.Is(err, nats.ErrConnectionClosed) {
-				return nil, ErrClosed
-			}
-			select {
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			case <-time.After(200 * time.Millisecond):
-			}
-			continue
-		}
-		for m := range batch.Messages() {
-			md, err := m.Metadata()
-			attempt := 1
-			if err == nil {
-				attempt = int(md.NumDelivered)
-			}
-			return &natsDelivery{m: m, attempt: attempt}, nil
-		}
-	}
-}
-
-type natsDelivery struct {
-	m       jetstream.Msg
-	attempt int
-}
-
-func (d *natsDelivery) Data() []byte      { return d.m.Data() }
-func (d *natsDelivery) Attempt() int      { return d.attempt }
-func (d *natsDelivery) InProgress() error { return d.m.InProgress() }
-func (d *natsDelivery) Ack() error        { return d.m.DoubleAck(context.Background()) }
-
 type natsLogs struct{ js jetstream.JetStream }
 
 // Headers of a log message.
@@ -353,7 +428,11 @@ func (l *natsLogs) Append(ctx context.Context, log string, e LogEntry) error {
 		m.Header.Set(hdrFinished, "1")
 		m.Header.Set(hdrSuccess, strconv.FormatBool(e.Success))
 	}
-	_, err := l.js.PublishMsg(ctx, m)
+	var opts []jetstream.PublishOpt
+	if e.ID != "" {
+		opts = append(opts, jetstream.WithMsgID(log+"/"+e.ID))
+	}
+	_, err := l.js.PublishMsg(ctx, m, opts...)
 	return err
 }
 
