@@ -346,7 +346,7 @@ func (n *node) loadSamples(ctx context.Context, pid int, ids []int, category str
 		if row.Category != category {
 			continue
 		}
-		data, err := n.eng.Objects().Get(ctx, row.Object)
+		data, err := n.st.object(ctx, row.Object)
 		if err != nil {
 			return nil, fmt.Errorf("sample %d (%s): %w", row.ID, row.FileName, err)
 		}
@@ -418,7 +418,7 @@ func (n *node) model(ctx context.Context, pid, jid int) (*model, error) {
 	if m := n.models.get(row.Archive); m != nil {
 		return m, nil
 	}
-	data, err := n.eng.Objects().Get(ctx, row.Archive)
+	data, err := n.st.object(ctx, row.Archive)
 	if err != nil {
 		return nil, err
 	}

@@ -154,9 +154,19 @@ func openStore(ctx context.Context, e engine.Engine) (*store, error) {
 	return s, nil
 }
 
+// The store's calls are tried again, for up to retryFor, while the
+// cluster fails in passing (a server went away, leaders are being
+// elected): a request waits through a NATS server's failure instead of
+// failing.
+
 // get reads key of bucket into v.
 func (s *store) get(ctx context.Context, bucket, key string, v any) (uint64, error) {
-	data, rev, err := s.b[bucket].Get(ctx, key)
+	var data []byte
+	var rev uint64
+	err := retry(ctx, func() (err error) {
+		data, rev, err = s.b[bucket].Get(ctx, key)
+		return err
+	})
 	if err != nil {
 		return 0, err
 	}
@@ -171,8 +181,10 @@ func (s *store) put(ctx context.Context, bucket, key string, v any) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.b[bucket].Put(ctx, key, data)
-	return err
+	return retry(ctx, func() error {
+		_, err := s.b[bucket].Put(ctx, key, data)
+		return err
+	})
 }
 
 // update applies fn to the value under key until it is stored without a
@@ -194,7 +206,12 @@ func update[T any](ctx context.Context, s *store, bucket, key string, fn func(*T
 		if err != nil {
 			return nil, err
 		}
-		_, err = s.b[bucket].Update(ctx, key, data, rev)
+		// A retried Update whose first try was stored conflicts with
+		// itself: fn is then applied again to the value it wrote.
+		err = retry(ctx, func() error {
+			_, err := s.b[bucket].Update(ctx, key, data, rev)
+			return err
+		})
 		if errors.Is(err, engine.ErrConflict) {
 			continue
 		}
@@ -213,9 +230,14 @@ func (s *store) next(ctx context.Context, counter string) (int, error) {
 	kv := s.b[bucketMeta]
 	key := "counter." + counter
 	for range 1000 {
-		data, rev, err := kv.Get(ctx, key)
+		var data []byte
+		var rev uint64
+		err := retry(ctx, func() (err error) {
+			data, rev, err = kv.Get(ctx, key)
+			return err
+		})
 		if errors.Is(err, engine.ErrNotFound) {
-			if _, err := kv.Create(ctx, key, []byte("1")); err == nil {
+			if err := retry(ctx, func() error { _, err := kv.Create(ctx, key, []byte("1")); return err }); err == nil {
 				return 1, nil
 			} else if !errors.Is(err, engine.ErrExists) {
 				return 0, err
@@ -229,7 +251,7 @@ func (s *store) next(ctx context.Context, counter string) (int, error) {
 		if err != nil {
 			return 0, fmt.Errorf("counter %s: %w", counter, err)
 		}
-		if _, err := kv.Update(ctx, key, []byte(strconv.Itoa(n+1)), rev); err == nil {
+		if err := retry(ctx, func() error { _, err := kv.Update(ctx, key, []byte(strconv.Itoa(n+1)), rev); return err }); err == nil {
 			return n + 1, nil
 		} else if !errors.Is(err, engine.ErrConflict) {
 			return 0, err
@@ -260,7 +282,11 @@ func (s *store) secret(ctx context.Context) ([]byte, error) {
 // list reads every value of bucket under prefix "<pid>." into rows,
 // sorted by id (the last key token).
 func list[T any](ctx context.Context, s *store, bucket string, pid int) ([]T, error) {
-	keys, err := s.b[bucket].Keys(ctx, strconv.Itoa(pid)+".*")
+	var keys []string
+	err := retry(ctx, func() (err error) {
+		keys, err = s.b[bucket].Keys(ctx, strconv.Itoa(pid)+".*")
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -327,4 +353,19 @@ func (s *store) job(ctx context.Context, pid, jid int) (*jobRow, error) {
 		return nil, err
 	}
 	return &j, nil
+}
+
+// object reads an object of the engine's object store.
+func (s *store) object(ctx context.Context, name string) ([]byte, error) {
+	var data []byte
+	err := retry(ctx, func() (err error) {
+		data, err = s.e.Objects().Get(ctx, name)
+		return err
+	})
+	return data, err
+}
+
+// putObject stores an object (a retried Put writes the same bytes again).
+func (s *store) putObject(ctx context.Context, name string, data []byte) error {
+	return retry(ctx, func() error { return s.e.Objects().Put(ctx, name, data) })
 }

@@ -441,10 +441,10 @@ func (w *workers) executeTrain(ctx context.Context, j *jobRow, c *claim, log fun
 	}
 	json.Unmarshal(j.Definition.Impulse, &imp)
 	m.Name = imp.Name
-	if err := retry(ctx, func() error { return w.n.eng.Objects().Put(ctx, m.Archive, t.Archive) }); err != nil {
+	if err := w.n.st.putObject(ctx, m.Archive, t.Archive); err != nil {
 		return nil, err
 	}
-	if err := retry(ctx, func() error { return w.n.eng.Objects().Put(ctx, m.Detailed, t.Detailed) }); err != nil {
+	if err := w.n.st.putObject(ctx, m.Detailed, t.Detailed); err != nil {
 		return nil, err
 	}
 	return func(j *jobRow) {
@@ -472,7 +472,7 @@ func (w *workers) executeClassify(ctx context.Context, j *jobRow, c *claim, log 
 	}
 	log(table)
 	name := outputNames(j.ProjectID, j.ID, c.attempt)[2]
-	if err := retry(ctx, func() error { return w.n.eng.Objects().Put(ctx, name, res) }); err != nil {
+	if err := w.n.st.putObject(ctx, name, res); err != nil {
 		return nil, err
 	}
 	return func(j *jobRow) { j.Result = name }, nil

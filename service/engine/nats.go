@@ -26,6 +26,10 @@ const (
 	metaAckWait    = "ti-ack-wait" // stream metadata: the queue's acknowledgement wait
 )
 
+// requestTimeout is how long one JetStream request waits for its answer
+// when its context has no deadline.
+const requestTimeout = 2 * time.Second
+
 // Config configures Open.
 type Config struct {
 	// URL of an existing NATS server or cluster with JetStream (several
@@ -106,7 +110,10 @@ func Open(ctx context.Context, cfg Config) (*NATS, error) {
 		}
 		e.nc, err = nats.Connect("", nats.InProcessServer(e.srv), nats.Name(cfg.Name))
 	} else {
-		e.nc, err = nats.Connect(cfg.URL, nats.Name(cfg.Name), nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond))
+		// A process started before its cluster keeps trying, as one whose
+		// server went away does.
+		e.nc, err = nats.Connect(cfg.URL, nats.Name(cfg.Name), nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond),
+			nats.RetryOnFailedConnect(true))
 	}
 	if err != nil {
 		e.Close()
@@ -118,18 +125,29 @@ func Open(ctx context.Context, cfg Config) (*NATS, error) {
 			e.cfg.Replicas = 3
 		}
 	}
-	if e.js, err = jetstream.New(e.nc); err != nil {
+	// A request to a stream whose leader's server died goes unanswered
+	// until the others elect a new leader (4 to 9 s): short tries, which
+	// the callers repeat (Retryable), end sooner after the election than
+	// one long wait.
+	if e.js, err = jetstream.New(e.nc, jetstream.WithDefaultTimeout(requestTimeout)); err != nil {
 		e.Close()
 		return nil, fmt.Errorf("engine: %w", err)
 	}
 	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	for {
-		err = e.setup(sctx)
-		if err == nil || !Retryable(err) || sctx.Err() != nil {
+		// Each try has its own deadline: a request made while the cluster
+		// forms can go unanswered.
+		actx, acancel := context.WithTimeout(sctx, 5*time.Second)
+		err = e.setup(actx)
+		acancel()
+		if err == nil || !(Retryable(err) || noPeers(err)) || sctx.Err() != nil {
 			break
 		}
 		time.Sleep(250 * time.Millisecond)
+	}
+	if noPeers(err) {
+		err = fmt.Errorf("%w (fewer than %d JetStream servers of the cluster are up: start them, or set the number of replicas)", err, e.cfg.Replicas)
 	}
 	if err != nil {
 		e.Close()
@@ -163,6 +181,14 @@ func Retryable(err error) bool {
 		return ae.Code == 503 || ae.ErrorCode == 10008
 	}
 	return false
+}
+
+// noPeers reports the error of a stream that needs more servers than the
+// cluster has (or has ready: a cluster that is forming gives it for a
+// moment).
+func noPeers(err error) bool {
+	var ae *jetstream.APIError
+	return errors.As(err, &ae) && ae.ErrorCode == 10005
 }
 
 // stream creates a stream, or brings it to cfg (or keeps it as it is
@@ -458,6 +484,18 @@ func (l *natsLogs) consumer(ctx context.Context, log string, since time.Time) (j
 }
 
 func (l *natsLogs) Read(ctx context.Context, log string, since time.Time) ([]LogEntry, error) {
+	// A consumer made for the read can be unknown for a moment to the
+	// server the client is connected to ("no responders"): read again.
+	for try := 1; ; try++ {
+		out, err := l.read(ctx, log, since)
+		if err == nil || !Retryable(err) || try == 5 || ctx.Err() != nil {
+			return out, err
+		}
+		time.Sleep(time.Duration(try) * 100 * time.Millisecond)
+	}
+}
+
+func (l *natsLogs) read(ctx context.Context, log string, since time.Time) ([]LogEntry, error) {
 	s, err := l.js.Stream(ctx, logStream)
 	if err != nil {
 		return nil, err
@@ -473,23 +511,33 @@ func (l *natsLogs) Read(ctx context.Context, log string, since time.Time) ([]Log
 	if err != nil {
 		return nil, err
 	}
-	if ci, err := c.Info(ctx); err == nil && ci.NumPending == 0 {
-		return nil, nil // nothing at or after since
-	}
 	var out []LogEntry
 	for {
-		m, err := c.Next(jetstream.FetchMaxWait(2 * time.Second))
+		batch, err := c.FetchNoWait(256)
 		if err != nil {
-			if errors.Is(err, nats.ErrTimeout) || errors.Is(err, jetstream.ErrNoMessages) {
-				return out, nil // nothing at or after since
-			}
-			return out, err
+			return nil, err
 		}
-		_, e := entryOf(m)
-		out = append(out, e)
-		md, err := m.Metadata()
-		if err != nil || md.NumPending == 0 {
+		n, done := 0, false
+		for m := range batch.Messages() {
+			_, e := entryOf(m)
+			out = append(out, e)
+			n++
+			if md, err := m.Metadata(); err != nil || md.NumPending == 0 {
+				done = true
+			}
+		}
+		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, nats.ErrTimeout) {
+			return nil, err
+		}
+		if done {
 			return out, nil
+		}
+		if n == 0 {
+			if len(out) == 0 && !since.IsZero() {
+				return nil, nil // nothing at or after since
+			}
+			// The stream has entries the consumer did not give.
+			return nil, fmt.Errorf("engine: log %s: the read stopped short: %w", log, nats.ErrTimeout)
 		}
 	}
 }
