@@ -143,7 +143,7 @@ func (p *proc) stop() {
 
 // testCluster is the NATS cluster and the service's processes.
 type testCluster struct {
-	t     *testing.T
+	t     testing.TB
 	dir   string
 	nodes []*proc
 	urls  string // every node's client URL, comma-separated
@@ -153,7 +153,7 @@ type testCluster struct {
 	ackWait time.Duration
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -186,7 +186,7 @@ func (c *testCluster) start(spec procSpec) *proc {
 }
 
 // newTestCluster starts a NATS cluster of n nodes.
-func newTestCluster(t *testing.T, n int, ackWait time.Duration) *testCluster {
+func newTestCluster(t testing.TB, n int, ackWait time.Duration) *testCluster {
 	c := &testCluster{t: t, dir: t.TempDir(), ackWait: ackWait}
 	t.Cleanup(func() {
 		for _, p := range c.procs {
@@ -231,7 +231,7 @@ func (c *testCluster) restartNode(i int) {
 }
 
 // waitListening waits until a process listens on a loopback port.
-func waitListening(t *testing.T, port int) {
+func waitListening(t testing.TB, port int) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
@@ -427,7 +427,7 @@ func (a *apiClient) stdout(pid, jid int) string {
 }
 
 // waitLog waits until a job's log (read from the engine) contains s.
-func waitLog(t *testing.T, eng engine.Engine, pid, jid int, s string, timeout time.Duration) {
+func waitLog(t testing.TB, eng engine.Engine, pid, jid int, s string, timeout time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {

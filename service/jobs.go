@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -23,6 +24,7 @@ type node struct {
 	st     *store
 	hooks  *webhooks
 	models *modelCache
+	files  *fileCache // sample files
 
 	// ctx ends when the node closes (webhook deliveries, followers).
 	ctx    context.Context
@@ -37,7 +39,7 @@ func newNode(ctx context.Context, eng engine.Engine, log *slog.Logger) (*node, e
 	if log == nil {
 		log = slog.Default()
 	}
-	n := &node{log: log, eng: eng, st: st, models: newModelCache(8)}
+	n := &node{log: log, eng: eng, st: st, models: newModelCache(8), files: newFileCache(sampleCacheBytes)}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.hooks = newWebhooks(n)
 	return n, nil
@@ -48,6 +50,9 @@ func (n *node) close() {
 	n.cancel()
 	n.hooks.wait()
 }
+
+// sampleCacheBytes is the size of a process's cache of sample files.
+const sampleCacheBytes = 256 << 20
 
 // queued is the work-queue message of a job.
 type queued struct {
@@ -332,35 +337,120 @@ func detailedAccuracy(detailed []byte) *float64 {
 }
 
 // loadSamples reads and decodes the samples of a job (ids), keeping those
-// of one category, numbered 1, 2, … as the library wants.
+// of one category, numbered 1, 2, … as the library wants. The samples are
+// read eight at a time (a worker on another machine than the cluster
+// waits mostly for round trips), and their files come from the node's
+// cache when a job of the project read them before.
 func (n *node) loadSamples(ctx context.Context, pid int, ids []int, category string) ([]*decodedSample, error) {
-	var out []*decodedSample
-	for _, id := range ids {
-		var row sampleRow
-		if _, err := n.st.get(ctx, bucketSamples, pkey(pid, id), &row); err != nil {
-			if errors.Is(err, engine.ErrNotFound) {
-				continue // deleted since the job was created
+	const parallel = 8
+	got := make([]*decodedSample, len(ids))
+	errs := make([]error, len(ids))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(parallel, len(ids)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				got[i], errs[i] = n.loadSample(ctx, pid, ids[i], category)
 			}
-			return nil, err
+		}()
+	}
+	for i := range ids {
+		if ctx.Err() != nil {
+			break
 		}
-		if row.Category != category {
-			continue
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []*decodedSample
+	for i, smp := range got {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
-		data, err := n.st.object(ctx, row.Object)
-		if err != nil {
-			return nil, fmt.Errorf("sample %d (%s): %w", row.ID, row.FileName, err)
+		if smp != nil {
+			smp.ID = len(out) + 1
+			out = append(out, smp)
 		}
-		smp, err := decodeSample(row.FileName, data)
-		if err != nil {
-			return nil, err
-		}
-		smp.ID = len(out) + 1
-		smp.Name = row.Name
-		smp.Category = row.Category
-		smp.Label = row.Label
-		out = append(out, smp)
 	}
 	return out, nil
+}
+
+// loadSample reads one sample; nil if it is of another category or was
+// deleted since the job was created.
+func (n *node) loadSample(ctx context.Context, pid, id int, category string) (*decodedSample, error) {
+	var row sampleRow
+	if _, err := n.st.get(ctx, bucketSamples, pkey(pid, id), &row); err != nil {
+		if errors.Is(err, engine.ErrNotFound) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	if row.Category != category {
+		return nil, nil
+	}
+	// A sample's object never changes (a new upload is a new sample).
+	data := n.files.get(row.Object)
+	if data == nil {
+		var err error
+		if data, err = n.st.object(ctx, row.Object); err != nil {
+			return nil, fmt.Errorf("sample %d (%s): %w", row.ID, row.FileName, err)
+		}
+		n.files.add(row.Object, data)
+	}
+	smp, err := decodeSample(row.FileName, data)
+	if err != nil {
+		return nil, err
+	}
+	smp.Name = row.Name
+	smp.Category = row.Category
+	smp.Label = row.Label
+	return smp, nil
+}
+
+// fileCache keeps the most recently used sample files, up to a number of
+// bytes.
+type fileCache struct {
+	mu         sync.Mutex
+	max, bytes int
+	order      []string // least recently used first
+	m          map[string][]byte
+}
+
+func newFileCache(maxBytes int) *fileCache {
+	return &fileCache{max: maxBytes, m: map[string][]byte{}}
+}
+
+func (c *fileCache) get(name string) []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	data, ok := c.m[name]
+	if ok {
+		i := slices.Index(c.order, name)
+		c.order = append(slices.Delete(c.order, i, i+1), name)
+	}
+	return data
+}
+
+func (c *fileCache) add(name string, data []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.m[name]; ok || len(data) > c.max {
+		return
+	}
+	for c.bytes+len(data) > c.max && len(c.order) > 0 {
+		old := c.order[0]
+		c.order = c.order[1:]
+		c.bytes -= len(c.m[old])
+		delete(c.m, old)
+	}
+	c.m[name] = data
+	c.order = append(c.order, name)
+	c.bytes += len(data)
 }
 
 // modelCache keeps recently used models loaded.

@@ -15,19 +15,26 @@ import (
 
 // The queue on JetStream: one work-queue stream, one subject per group
 // (ti.queue.<group>) and one durable pull consumer per group, which every
-// worker of every process shares. A worker looks at the subjects holding
-// messages (the stream's per-subject counts), and asks the consumers in
-// turn, starting after the group it served last, for one message each,
-// without waiting: the first message it gets is its next item. With
-// nothing to take it waits for a message on the queue's subjects (a core
-// NATS subscription sees every publish) or for a second to pass (items
-// whose acknowledgement wait ran out come back without a publish).
+// worker of every process shares. A worker looks at the groups holding
+// messages (the stream's per-subject counts, refreshed four times a
+// second per process), and asks their consumers in turn, starting after
+// the group it served last, for one message each, without waiting: the
+// first message it gets is its next item. A group whose consumer had
+// nothing to give (its messages are all in progress) is skipped for a
+// second by the process, unless a message is published to it meanwhile:
+// a core NATS subscription to the queue's subjects sees every publish,
+// and the wake subjects (ti.queue-wake.<group>) every release. With
+// nothing to take, a worker waits for such a message or for a second to
+// pass (items whose acknowledgement wait ran out come back without a
+// publish).
 
 const (
 	// groupsMaxAge is how long a process reuses the list of groups with
-	// items before asking the stream again (a publish makes it stale at
+	// items before asking the stream again (a publish adds its group at
 	// once).
 	groupsMaxAge = 250 * time.Millisecond
+	// wakePrefix is the subject prefix of the releases' wake messages.
+	wakePrefix = "ti.queue-wake."
 	// idlePoll is how long an idle worker waits before looking again
 	// without being woken.
 	idlePoll = time.Second
@@ -47,36 +54,48 @@ type natsQueue struct {
 	last      string   // the group served last by this process
 	groups    []string // groups holding messages, sorted
 	groupsAt  time.Time
-	wake      chan struct{} // closed and replaced on every publish
-	sub       *nats.Subscription
+	empty     map[string]time.Time // groups whose consumer had nothing to give, and when
+	wake      chan struct{}        // closed and replaced on every publish
+	subs      []*nats.Subscription
 }
 
 func newQueue(e *NATS, s jetstream.Stream, ackWait time.Duration) *natsQueue {
-	return &natsQueue{e: e, stream: s, ackWait: ackWait, consumers: map[string]jetstream.Consumer{}, wake: make(chan struct{})}
+	return &natsQueue{e: e, stream: s, ackWait: ackWait, consumers: map[string]jetstream.Consumer{}, empty: map[string]time.Time{}, wake: make(chan struct{})}
 }
 
-// listen subscribes to the queue's subjects to wake idle workers.
+// listen subscribes to the queue's subjects and the wake subjects, to
+// wake idle workers and keep the list of groups current.
 func (q *natsQueue) listen() error {
-	if q.sub != nil {
+	if q.subs != nil {
 		return nil
 	}
-	sub, err := q.e.nc.Subscribe(queuePrefix+">", func(*nats.Msg) {
-		q.mu.Lock()
-		close(q.wake)
-		q.wake = make(chan struct{})
-		q.groupsAt = time.Time{}
-		q.mu.Unlock()
-	})
-	if err != nil {
-		return err
+	for _, prefix := range []string{queuePrefix, wakePrefix} {
+		sub, err := q.e.nc.Subscribe(prefix+">", func(m *nats.Msg) { q.published(strings.TrimPrefix(m.Subject, prefix)) })
+		if err != nil {
+			q.close()
+			return err
+		}
+		q.subs = append(q.subs, sub)
 	}
-	q.sub = sub
 	return nil
 }
 
+// published notes a message for group: its consumer may have something
+// to give, and idle workers wake.
+func (q *natsQueue) published(group string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	delete(q.empty, group)
+	if i, found := slices.BinarySearch(q.groups, group); !found {
+		q.groups = slices.Insert(slices.Clone(q.groups), i, group)
+	}
+	close(q.wake)
+	q.wake = make(chan struct{})
+}
+
 func (q *natsQueue) close() {
-	if q.sub != nil {
-		q.sub.Unsubscribe()
+	for _, s := range q.subs {
+		s.Unsubscribe()
 	}
 }
 
@@ -196,11 +215,27 @@ func (q *natsQueue) groupsWithItems(ctx context.Context) ([]string, <-chan struc
 	}
 	slices.Sort(groups)
 	q.mu.Lock()
-	if q.wake == wake { // no publish since the request: the list is current
-		q.groups, q.groupsAt = groups, time.Now()
+	if q.wake != wake {
+		// Published meanwhile: keep the groups the publishes added.
+		for _, g := range q.groups {
+			if i, found := slices.BinarySearch(groups, g); !found {
+				groups = slices.Insert(groups, i, g)
+			}
+		}
 	}
+	q.groups, q.groupsAt = groups, time.Now()
+	wake = q.wake
 	q.mu.Unlock()
 	return groups, wake, nil
+}
+
+// skip reports whether group's consumer had nothing to give in the last
+// idlePoll, with no publish since.
+func (q *natsQueue) skip(group string, now time.Time) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	at, ok := q.empty[group]
+	return ok && now.Sub(at) < idlePoll
 }
 
 // after returns groups rotated to start after last.
@@ -225,7 +260,11 @@ func (q *natsQueue) Next(ctx context.Context) (Delivery, error) {
 			q.mu.Lock()
 			last := q.last
 			q.mu.Unlock()
+			now := time.Now()
 			for _, g := range after(groups, last) {
+				if q.skip(g, now) {
+					continue
+				}
 				d, err := q.take(ctx, g)
 				if err != nil {
 					if q.e.nc.IsClosed() {
@@ -273,7 +312,7 @@ func (q *natsQueue) take(ctx context.Context, group string) (Delivery, error) {
 		if ci := c.CachedInfo(); ci != nil && ci.Config.AckWait > 0 {
 			ackWait = ci.Config.AckWait
 		}
-		return &natsDelivery{m: m, attempt: attempt, ackWait: ackWait}, nil
+		return &natsDelivery{q: q, group: group, m: m, attempt: attempt, ackWait: ackWait}, nil
 	}
 	if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, nats.ErrTimeout) {
 		// A consumer deleted for idleness, or a leader that moved: look
@@ -281,10 +320,15 @@ func (q *natsQueue) take(ctx context.Context, group string) (Delivery, error) {
 		q.forget(group)
 		return nil, err
 	}
+	q.mu.Lock()
+	q.empty[group] = time.Now()
+	q.mu.Unlock()
 	return nil, nil
 }
 
 type natsDelivery struct {
+	q       *natsQueue
+	group   string
 	m       jetstream.Msg
 	attempt int
 	ackWait time.Duration
@@ -294,7 +338,15 @@ func (d *natsDelivery) Data() []byte           { return d.m.Data() }
 func (d *natsDelivery) Attempt() int           { return d.attempt }
 func (d *natsDelivery) AckWait() time.Duration { return d.ackWait }
 func (d *natsDelivery) InProgress() error      { return d.m.InProgress() }
-func (d *natsDelivery) Release() error         { return d.m.Nak() }
+
+// Release naks the message, and tells every process that the group has
+// a message to give again.
+func (d *natsDelivery) Release() error {
+	if err := d.m.Nak(); err != nil {
+		return err
+	}
+	return d.q.e.nc.Publish(wakePrefix+d.group, nil)
+}
 
 func (d *natsDelivery) Ack() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
