@@ -143,39 +143,33 @@ func (n *node) appendLog(pid, jid int, id, text string) {
 	}
 }
 
-// errNotOurs is returned by finish when the job row is no longer held by
+// errNotOurs is returned by decide when the job row is no longer held by
 // the claim given (another worker took the job over).
 var errNotOurs = errors.New("the job was taken over by another worker")
 
-// finish marks a job finished: the compare-and-set on the job row is the
-// one point at which a job's result is decided. With a claim, only the
-// worker holding the job (the claim's worker and delivery attempt) can
-// finish it; without one (a cancellation of a queued job), whoever comes
-// first. It returns the finished row, and whether this call finished it;
-// a job another call finished first is returned unchanged.
-func (n *node) finish(ctx context.Context, pid, jid int, c *claim, success bool, errText string, edit func(*jobRow)) (*jobRow, bool, error) {
+// decide records a job's outcome: the compare-and-set on the job row is
+// the one point at which a job's result is decided. With a claim, only
+// the worker holding the job (the claim's worker and delivery attempt)
+// can decide it; without one (a cancellation of a job nobody runs),
+// whoever comes first. edit adds the results to the row. It returns the
+// row, and whether this call decided it; a job decided before is
+// returned unchanged. The job shows as finished once finished has run.
+func (n *node) decide(ctx context.Context, pid, jid int, c *claim, success bool, errText string, edit func(*jobRow)) (*jobRow, bool, error) {
 	done := false
-	var j *jobRow
-	err := retry(ctx, func() (err error) {
+	j, err := retryUpdate(ctx, n.st, pkey(pid, jid), func(j *jobRow) error {
 		done = false
-		j, err = update(ctx, n.st, bucketJobs, pkey(pid, jid), func(j *jobRow) error {
-			if j.finished() {
-				return errSkip
-			}
-			if c != nil && (j.Worker != c.worker || j.Attempts != c.attempt) {
-				return errNotOurs
-			}
-			now := time.Now().UTC()
-			j.Finished = &now
-			j.FinishedSuccessful = &success
-			j.Error = errText
-			if edit != nil {
-				edit(j)
-			}
-			done = true
-			return nil
-		})
-		return err
+		if j.decided() {
+			return errSkip
+		}
+		if c != nil && (j.Worker != c.worker || j.Attempts != c.attempt) {
+			return errNotOurs
+		}
+		j.Outcome = &outcome{At: time.Now().UTC(), Success: success, Error: errText}
+		if edit != nil {
+			edit(j)
+		}
+		done = true
+		return nil
 	})
 	if err != nil {
 		return nil, false, err
@@ -183,29 +177,38 @@ func (n *node) finish(ctx context.Context, pid, jid int, c *claim, success bool,
 	return j, done, nil
 }
 
-// finished does what follows a job's finish, for a job finished by the
-// caller, or again by a worker that finds a finished job on the queue (its
-// worker may have died between the finish and the acknowledgement): every
-// step can run twice. It stores the trained model and makes it the
-// project's, appends the log's final entry and calls the webhooks.
+// finished does what follows a job's decision, for a job the caller
+// decided, or again by a worker that finds a decided job on the queue
+// (its worker may have died before the acknowledgement): every step can
+// run twice. It stores the trained model and makes it the project's,
+// shows the job finished (so that a client that sees it finished finds
+// its model), appends the log's final entry and calls the webhooks.
 func (n *node) finished(ctx context.Context, j *jobRow, again bool) error {
-	if m := j.Trained; m != nil && j.FinishedSuccessful != nil && *j.FinishedSuccessful {
-		if err := retry(ctx, func() error { return n.st.put(ctx, bucketModels, pkey(j.ProjectID, j.ID), m) }); err != nil {
+	at, success, errText := j.result()
+	if m := j.Trained; m != nil && success {
+		if err := n.st.put(ctx, bucketModels, pkey(j.ProjectID, j.ID), m); err != nil {
 			return err
 		}
-		err := retry(ctx, func() error {
-			_, err := update(ctx, n.st, bucketProjects, strconv.Itoa(j.ProjectID), func(p *projectRow) error {
-				if p.Model >= j.ID {
-					return errSkip // this model, or a later job's
-				}
-				p.Model = j.ID
-				return nil
-			})
-			return err
+		_, err := update(ctx, n.st, bucketProjects, strconv.Itoa(j.ProjectID), func(p *projectRow) error {
+			if p.Model >= j.ID {
+				return errSkip // this model, or a later job's
+			}
+			p.Model = j.ID
+			return nil
 		})
 		if err != nil {
 			return err
 		}
+	}
+	j, err := update(ctx, n.st, bucketJobs, pkey(j.ProjectID, j.ID), func(j *jobRow) error {
+		if j.finished() {
+			return errSkip
+		}
+		j.Finished, j.FinishedSuccessful, j.Error = &at, &success, errText
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if again {
 		// The final entry may be there already.
@@ -219,15 +222,14 @@ func (n *node) finished(ctx context.Context, j *jobRow, again bool) error {
 			}
 		}
 	}
-	success := j.FinishedSuccessful != nil && *j.FinishedSuccessful
 	text := "Job completed\n"
 	if !success {
 		text = "Job failed\n"
-		if j.Error != "" {
-			text = j.Error + "\n" + text
+		if errText != "" {
+			text = errText + "\n" + text
 		}
 	}
-	err := retry(ctx, func() error {
+	err = retry(ctx, func() error {
 		return n.eng.Logs().Append(ctx, logName(j.ProjectID, j.ID), engine.LogEntry{Data: text, Finished: true, Success: success, ID: "finished"})
 	})
 	if err != nil {
@@ -239,8 +241,7 @@ func (n *node) finished(ctx context.Context, j *jobRow, again bool) error {
 // hookOnce calls the webhooks of a finished job, once: a marker in the
 // meta bucket records that they were called.
 func (n *node) hookOnce(ctx context.Context, j *jobRow) error {
-	var err error
-	err = retry(ctx, func() error {
+	err := retry(ctx, func() error {
 		_, err := n.st.b[bucketMeta].Create(ctx, "webhooks."+pkey(j.ProjectID, j.ID), []byte("1"))
 		return err
 	})
@@ -254,22 +255,20 @@ func (n *node) hookOnce(ctx context.Context, j *jobRow) error {
 	return nil
 }
 
-// cancelJob asks for a job to stop: a queued job is finished at once and
-// taken off the queue; a running one is stopped by its worker, which
-// watches the job row (and listens for the cancel message, the quicker
-// path).
+// cancelJob asks for a job to stop: a job nobody runs is decided at once
+// (and a queued one taken off the queue); a running one is stopped by its
+// worker, which watches the job row (and listens for the cancel message,
+// the quicker path).
 func (n *node) cancelJob(ctx context.Context, pid, jid int) error {
 	stopped := false
 	j, err := update(ctx, n.st, bucketJobs, pkey(pid, jid), func(j *jobRow) error {
-		if j.finished() {
+		stopped = false
+		if j.decided() {
 			return errSkip
 		}
 		j.CancelRequested = true
-		stopped = false
 		if j.Started == nil {
-			now := time.Now().UTC()
-			success := false
-			j.Finished, j.FinishedSuccessful, j.Error = &now, &success, "Terminated by user"
+			j.Outcome = &outcome{At: time.Now().UTC(), Error: "Terminated by user"}
 			stopped = true
 		}
 		return nil
@@ -288,7 +287,7 @@ func (n *node) cancelJob(ctx context.Context, pid, jid int) error {
 		}
 		return n.finished(ctx, j, false)
 	}
-	if j.finished() {
+	if j.decided() {
 		return nil
 	}
 	return n.eng.Publish("cancel."+strconv.Itoa(jid), []byte(strconv.Itoa(pid)))

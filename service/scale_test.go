@@ -146,8 +146,8 @@ func TestFairness(t *testing.T) {
 	}
 }
 
-// A job's finish is decided once, by the worker and delivery holding it;
-// what follows the finish can run again without doing anything twice.
+// A job's outcome is decided once, by the worker and delivery holding it;
+// what follows can run again without doing anything twice.
 func TestFinishOnce(t *testing.T) {
 	s, base := newTestServer(t, Config{Workers: -1})
 	pid, a := gesturesProject(t, base)
@@ -167,20 +167,23 @@ func TestFinishOnce(t *testing.T) {
 	}
 	model := func(name string) func(*jobRow) {
 		return func(j *jobRow) {
-			j.Trained = &modelRow{ID: j.ID, ProjectID: j.ProjectID, Archive: name, Created: *j.Finished}
+			j.Trained = &modelRow{ID: j.ID, ProjectID: j.ProjectID, Archive: name, Created: j.Outcome.At}
 		}
 	}
-	if _, _, err := s.finish(ctx, pid, jid, &claim{"w1#0", 1}, true, "", model("stale")); err != errNotOurs {
-		t.Errorf("finish by the worker that lost the job: %v, want errNotOurs", err)
+	if _, _, err := s.decide(ctx, pid, jid, &claim{"w1#0", 1}, true, "", model("stale")); err != errNotOurs {
+		t.Errorf("decision by the worker that lost the job: %v, want errNotOurs", err)
 	}
-	j, done, err := s.finish(ctx, pid, jid, &claim{"w2#0", 2}, true, "", model("current"))
+	j, done, err := s.decide(ctx, pid, jid, &claim{"w2#0", 2}, true, "", model("current"))
 	if err != nil || !done || j.Trained.Archive != "current" {
-		t.Fatalf("finish by the holder: done %v, %v", done, err)
+		t.Fatalf("decision by the holder: done %v, %v", done, err)
 	}
-	if _, done, err := s.finish(ctx, pid, jid, &claim{"w2#0", 2}, false, "late", nil); err != nil || done {
+	if fin, _, _ := a.status(pid, jid); fin {
+		t.Errorf("the job shows finished before its model is stored")
+	}
+	if _, done, err := s.decide(ctx, pid, jid, &claim{"w2#0", 2}, false, "late", nil); err != nil || done {
 		t.Errorf("second finish: done %v, %v", done, err)
 	}
-	if _, done, _ := s.finish(ctx, pid, jid, nil, false, "Terminated by user", nil); done {
+	if _, done, _ := s.decide(ctx, pid, jid, nil, false, "Terminated by user", nil); done {
 		t.Errorf("a cancellation finished a finished job again")
 	}
 	var mu sync.Mutex
@@ -217,7 +220,7 @@ func TestFinishOnce(t *testing.T) {
 			finals, hooked, m.Archive, p.Model, jid)
 	}
 	if row, _ := s.st.job(ctx, pid, jid); !*row.FinishedSuccessful || row.Trained.Archive != "current" {
-		t.Errorf("the row changed after its finish: %+v", row)
+		t.Errorf("the row changed after its decision: %+v", row)
 	}
 }
 

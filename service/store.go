@@ -104,11 +104,38 @@ type jobRow struct {
 	// Result is the object holding the job's result (model testing).
 	Result string `json:"result,omitempty"`
 	// Trained is the model a successful training job made, stored with
-	// the job's finish and copied to the models bucket after it.
+	// the job's outcome and copied to the models bucket after it.
 	Trained *modelRow `json:"trained,omitempty"`
+	// Outcome is the job's result as its worker (or a cancellation)
+	// decided it; Finished, FinishedSuccessful and Error show it once
+	// the model is stored.
+	Outcome *outcome `json:"outcome,omitempty"`
 }
 
+// outcome is how a job ended.
+type outcome struct {
+	At      time.Time `json:"at"`
+	Success bool      `json:"success"`
+	Error   string    `json:"error,omitempty"`
+}
+
+// finished reports whether the job shows as finished.
 func (j *jobRow) finished() bool { return j.Finished != nil }
+
+// decided reports whether the job's outcome is decided (it may not show
+// as finished yet).
+func (j *jobRow) decided() bool { return j.Outcome != nil || j.Finished != nil }
+
+// result is the job's outcome: its decision, or what the row shows.
+func (j *jobRow) result() (at time.Time, success bool, errText string) {
+	if o := j.Outcome; o != nil {
+		return o.At, o.Success, o.Error
+	}
+	if j.Finished != nil {
+		at = *j.Finished
+	}
+	return at, j.FinishedSuccessful != nil && *j.FinishedSuccessful, j.Error
+}
 
 // status is TwinEdge's job status.
 func (j *jobRow) status() string {

@@ -201,7 +201,7 @@ func (w *workers) run(slot string, d engine.Delivery) {
 	var prev string
 	j, err := retryUpdate(ctx, st, key, func(j *jobRow) error {
 		prev = ""
-		if j.finished() || j.CancelRequested {
+		if j.decided() || j.CancelRequested {
 			return errSkip
 		}
 		if j.Worker == c.worker && j.Attempts == c.attempt {
@@ -223,7 +223,7 @@ func (w *workers) run(slot string, d engine.Delivery) {
 		w.n.log.Error("job row", "job", q.JobID, "err", err.Error())
 		return // delivered again after the acknowledgement wait
 	}
-	if j.finished() {
+	if j.decided() {
 		if err := w.n.finished(ctx, j, true); err != nil {
 			w.n.log.Error("finished job", "job", j.ID, "err", err.Error())
 			return
@@ -256,9 +256,9 @@ func (w *workers) run(slot string, d engine.Delivery) {
 			return
 		}
 		switch {
-		case r.CancelRequested || r.finished():
+		case r.CancelRequested:
 			cancel(errCancelled)
-		case r.Worker != c.worker || r.Attempts != c.attempt:
+		case r.decided() || r.Worker != c.worker || r.Attempts != c.attempt:
 			cancel(errLost)
 		}
 	})
@@ -267,6 +267,8 @@ func (w *workers) run(slot string, d engine.Delivery) {
 		w.n.log.Error("job row watch", "job", j.ID, "err", err.Error())
 		stopWatch = func() {}
 	}
+	// Progress reports go on until the delivery is acknowledged or left:
+	// deciding the job can wait for a leader election.
 	stopBeat := make(chan struct{})
 	var beat sync.WaitGroup
 	beat.Add(1)
@@ -283,9 +285,11 @@ func (w *workers) run(slot string, d engine.Delivery) {
 			}
 		}
 	}()
+	defer func() {
+		close(stopBeat)
+		beat.Wait()
+	}()
 	edit, err := w.execute(jctx, j, c)
-	close(stopBeat)
-	beat.Wait()
 	stopWatch()
 	w.mu.Lock()
 	delete(w.running, j.ID)
@@ -296,14 +300,15 @@ func (w *workers) run(slot string, d engine.Delivery) {
 	case errors.Is(cause, errLost):
 		w.n.log.Warn("job taken over by another worker", "job", j.ID, "worker", slot)
 		w.discard(j, c)
-	case jctx.Err() != nil && !errors.Is(cause, errCancelled):
-		w.release(ctx, d, j, c) // this process is stopping
 	case errors.Is(cause, errCancelled):
 		w.finishAndAck(ctx, d, j, c, false, "Terminated by user", nil)
-	case err != nil:
-		w.finishAndAck(ctx, d, j, c, false, "Error: "+clientMessage(err), nil)
-	default:
+	case err == nil:
+		// Finished, even if this process is stopping meanwhile.
 		w.finishAndAck(ctx, d, j, c, true, "", edit)
+	case w.ctx.Err() != nil:
+		w.release(ctx, d, j, c) // this process is stopping
+	default:
+		w.finishAndAck(ctx, d, j, c, false, "Error: "+clientMessage(err), nil)
 	}
 }
 
@@ -318,12 +323,12 @@ func retryUpdate(ctx context.Context, st *store, key string, fn func(*jobRow) er
 	return j, err
 }
 
-// finishAndAck finishes a job held by c (or, with c nil, a job nobody
+// finishAndAck decides a job held by c (or, with c nil, a job nobody
 // holds), does what follows and acknowledges the delivery. A job another
-// worker holds now is left to it, unacknowledged; a job finished
-// meanwhile by someone else is acknowledged.
+// worker holds now is left to it, unacknowledged; a job decided meanwhile
+// by someone else is acknowledged.
 func (w *workers) finishAndAck(ctx context.Context, d engine.Delivery, j *jobRow, c *claim, success bool, errText string, edit func(*jobRow)) {
-	row, done, err := w.n.finish(ctx, j.ProjectID, j.ID, c, success, errText, edit)
+	row, done, err := w.n.decide(ctx, j.ProjectID, j.ID, c, success, errText, edit)
 	switch {
 	case errors.Is(err, errNotOurs):
 		w.discard(j, c)
@@ -358,7 +363,7 @@ func (w *workers) release(ctx context.Context, d engine.Delivery, j *jobRow, c *
 	mine := false
 	_, err := retryUpdate(ctx, w.n.st, pkey(j.ProjectID, j.ID), func(r *jobRow) error {
 		mine = false
-		if r.finished() || r.Worker != c.worker || r.Attempts != c.attempt {
+		if r.decided() || r.Worker != c.worker || r.Attempts != c.attempt {
 			return errSkip
 		}
 		r.Started = nil
@@ -448,7 +453,7 @@ func (w *workers) executeTrain(ctx context.Context, j *jobRow, c *claim, log fun
 		return nil, err
 	}
 	return func(j *jobRow) {
-		m.Created = *j.Finished
+		m.Created = j.Outcome.At
 		j.Trained = &m
 	}, nil
 }
