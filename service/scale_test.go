@@ -25,6 +25,9 @@ func newTestServer(t *testing.T, cfg Config) (*Server, string) {
 		cfg.DataDir = t.TempDir()
 	}
 	cfg.AdminKey = clusterAdminKey
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
 	if cfg.AckWait == 0 {
 		cfg.AckWait = 2 * time.Second
 	}
@@ -287,5 +290,38 @@ func TestRunWorker(t *testing.T) {
 	}
 	if e, ok := s.eng.(*engine.NATS); !ok || e.Replicas() != 1 {
 		t.Errorf("replicas on a single server: want 1")
+	}
+}
+
+// Messages on the queue that are not jobs (malformed, or naming a job
+// that does not exist) are dropped, and the worker goes on.
+func TestBadQueueMessages(t *testing.T) {
+	s, base := newTestServer(t, Config{Workers: 1})
+	pid, a := gesturesProject(t, base)
+	ctx := context.Background()
+	for i, msg := range []string{"{", `{"projectId":"x"}`, `{"projectId":1,"jobId":999}`, "", `[]`} {
+		if _, err := s.eng.Queue().Enqueue(ctx, "1", fmt.Sprint("bad", i), []byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	jid := a.train(pid, 5)
+	if !a.wait(pid, jid, time.Minute) {
+		t.Fatalf("job %d failed", jid)
+	}
+	// Nothing is left on the queue.
+	e := s.eng.(*engine.NATS)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		d, err := func() (engine.Delivery, error) {
+			qctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+			defer cancel()
+			return e.Queue().Next(qctx)
+		}()
+		if err != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("message %q still on the queue", d.Data())
+		}
 	}
 }
