@@ -193,6 +193,15 @@ func newTestCluster(t testing.TB, n int, ackWait time.Duration) *testCluster {
 			p.kill()
 		}
 		if t.Failed() {
+			// Keep every process's whole log for a look afterwards.
+			if keep, err := os.MkdirTemp("", "tinyimpulse-cluster-logs-"); err == nil {
+				for _, p := range c.procs {
+					if data, err := os.ReadFile(p.log); err == nil {
+						os.WriteFile(filepath.Join(keep, filepath.Base(p.log)), data, 0o644)
+					}
+				}
+				t.Logf("the processes' logs are in %s", keep)
+			}
 			for _, p := range c.procs {
 				data, _ := os.ReadFile(p.log)
 				if len(data) > 6000 {

@@ -37,6 +37,21 @@ func BenchmarkThroughput(b *testing.B) {
 			// first model loads are behind us.
 			a.wait(pid, a.train(pid, epochs), time.Minute)
 			var total time.Duration
+			cpu := func() (byRole map[string]time.Duration, ok bool) {
+				byRole = map[string]time.Duration{}
+				for _, p := range c.procs {
+					if !p.alive() {
+						continue
+					}
+					d, ok := cpuTime(p.cmd.Process.Pid)
+					if !ok {
+						return nil, false
+					}
+					byRole[p.spec.Role] += d
+				}
+				return byRole, true
+			}
+			cpu0, cpuOK := cpu()
 			for b.Loop() {
 				start := time.Now()
 				ids := make([]int, jobs)
@@ -53,6 +68,14 @@ func BenchmarkThroughput(b *testing.B) {
 			perRun := total / time.Duration(b.N)
 			b.ReportMetric(float64(jobs)/perRun.Minutes(), "jobs/min")
 			b.ReportMetric(perRun.Seconds()*1000/jobs, "ms/job")
+			// The CPU time each kind of process spent per job: what the
+			// jobs cost whatever else runs on the machine.
+			if cpu1, ok := cpu(); ok && cpuOK {
+				n := float64(jobs * b.N)
+				for _, role := range []string{"worker", "nats", "api"} {
+					b.ReportMetric(float64((cpu1[role]-cpu0[role]).Milliseconds())/n, role+"-cpu-ms/job")
+				}
+			}
 		})
 	}
 }

@@ -404,22 +404,80 @@ func outputNames(pid, jid, attempt int) []string {
 
 // execute runs one job and returns what its finish stores in the row.
 func (w *workers) execute(ctx context.Context, j *jobRow, c *claim) (func(*jobRow), error) {
-	var seq int
-	var mu sync.Mutex
-	log := func(text string) {
-		mu.Lock()
-		seq++
-		id := fmt.Sprintf("run-%d-%d", c.attempt, seq)
-		mu.Unlock()
-		w.n.appendLog(j.ProjectID, j.ID, id, text)
-	}
+	lb := &logBatcher{flush: func(id, text string) {
+		w.n.appendLog(j.ProjectID, j.ID, fmt.Sprintf("run-%d-%s", c.attempt, id), text)
+	}}
+	defer lb.close()
 	switch j.Kind {
 	case kindTrainKeras, kindTrainAnomaly, kindTrain:
-		return w.executeTrain(ctx, j, c, log)
+		return w.executeTrain(ctx, j, c, lb.write)
 	case kindClassify:
-		return w.executeClassify(ctx, j, c, log)
+		return w.executeClassify(ctx, j, c, lb.write)
 	}
 	return nil, fmt.Errorf("unknown job kind %q", j.Kind)
+}
+
+// logBatchDelay is how long a job's log text waits to be sent with the
+// text that follows: one log entry per quarter second rather than one per
+// epoch of a quick training, each a write to three servers.
+const logBatchDelay = 250 * time.Millisecond
+
+// logBatcher gathers a job's log text and sends it logBatchDelay after
+// the first unsent text, when 16 KiB are waiting, and at close. Entries
+// are numbered (the ids of their appends).
+type logBatcher struct {
+	flush func(id, text string)
+
+	mu     sync.Mutex
+	buf    strings.Builder
+	timer  *time.Timer
+	seq    int
+	closed bool
+	send   sync.Mutex // one flush at a time, in order
+}
+
+func (l *logBatcher) write(text string) {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return
+	}
+	l.buf.WriteString(text)
+	full := l.buf.Len() >= 16<<10
+	if !full && l.timer == nil {
+		l.timer = time.AfterFunc(logBatchDelay, l.sendBuffered)
+	}
+	l.mu.Unlock()
+	if full {
+		l.sendBuffered()
+	}
+}
+
+// sendBuffered sends the text gathered so far.
+func (l *logBatcher) sendBuffered() {
+	l.send.Lock()
+	defer l.send.Unlock()
+	l.mu.Lock()
+	if l.timer != nil {
+		l.timer.Stop()
+		l.timer = nil
+	}
+	text := l.buf.String()
+	l.buf.Reset()
+	l.seq++
+	id := strconv.Itoa(l.seq)
+	l.mu.Unlock()
+	if text != "" {
+		l.flush(id, text)
+	}
+}
+
+// close sends what is left; later writes are dropped.
+func (l *logBatcher) close() {
+	l.sendBuffered()
+	l.mu.Lock()
+	l.closed = true
+	l.mu.Unlock()
 }
 
 func (w *workers) executeTrain(ctx context.Context, j *jobRow, c *claim, log func(string)) (func(*jobRow), error) {
