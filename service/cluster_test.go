@@ -686,6 +686,66 @@ func TestCluster(t *testing.T) {
 		}
 	}
 
+	t.Run("ReadAfterWrite", func(t *testing.T) {
+		// A value written through one server is read through another at
+		// once: the job row a worker reads is the one the API server
+		// wrote a moment before.
+		var engs []*engine.NATS
+		for _, node := range c.nodes[:2] {
+			e, err := engine.Open(ctx, engine.Config{URL: fmt.Sprintf("nats://127.0.0.1:%d", node.spec.Port), KeepSettings: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer e.Close()
+			engs = append(engs, e)
+		}
+		w, _ := engs[0].Bucket(ctx, "jobs")
+		r, _ := engs[1].Bucket(ctx, "jobs")
+		// Under load, a server that keeps a copy can lag behind the
+		// stream's leader.
+		loadCtx, stopLoad := context.WithCancel(ctx)
+		var load sync.WaitGroup
+		for g := range 4 {
+			load.Add(1)
+			go func() {
+				defer load.Done()
+				blob := make([]byte, 1<<20)
+				for i := 0; loadCtx.Err() == nil; i++ {
+					eng.Objects().Put(loadCtx, fmt.Sprintf("load/%d-%d", g, i%4), blob)
+				}
+			}()
+		}
+		defer func() {
+			stopLoad()
+			load.Wait()
+		}()
+		stale, missing := 0, 0
+		for i := range 300 {
+			key := fmt.Sprintf("0.%d", i)
+			rev, err := w.Put(ctx, key, []byte("v1"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v, rrev, err := r.Get(ctx, key); err != nil || string(v) != "v1" || rrev != rev {
+				missing++
+			}
+			rev, _ = w.Put(ctx, key, []byte("v2"))
+			if v, rrev, err := r.Get(ctx, key); err != nil || string(v) != "v2" || rrev != rev {
+				stale++
+			}
+			keys, err := r.Keys(ctx, "0.*")
+			if err != nil || len(keys) != i+1 {
+				t.Fatalf("after %d writes, Keys lists %d keys (%v)", i+1, len(keys), err)
+			}
+		}
+		if stale+missing > 0 {
+			t.Errorf("of 300 keys written through one server and read through another: %d missing, %d stale", missing, stale)
+		}
+		for i := range 300 {
+			w.Delete(ctx, fmt.Sprintf("0.%d", i))
+		}
+	})
+
 	pid, a := gesturesProject(t, base)
 	holder := func(jid int) string {
 		j, err := n.st.job(ctx, pid, jid)

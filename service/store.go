@@ -217,37 +217,45 @@ func (s *store) put(ctx context.Context, bucket, key string, v any) error {
 // update applies fn to the value under key until it is stored without a
 // conflicting write in between. fn may return errSkip to write nothing.
 func update[T any](ctx context.Context, s *store, bucket, key string, fn func(*T) error) (*T, error) {
+	v, _, err := updateRev(ctx, s, bucket, key, fn)
+	return v, err
+}
+
+// updateRev is update that also returns the value's revision (the one
+// read, when fn skips).
+func updateRev[T any](ctx context.Context, s *store, bucket, key string, fn func(*T) error) (*T, uint64, error) {
 	for range 100 {
 		var v T
 		rev, err := s.get(ctx, bucket, key, &v)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		if err := fn(&v); err != nil {
 			if errors.Is(err, errSkip) {
-				return &v, nil
+				return &v, rev, nil
 			}
-			return nil, err
+			return nil, 0, err
 		}
 		data, err := json.Marshal(&v)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		// A retried Update whose first try was stored conflicts with
 		// itself: fn is then applied again to the value it wrote.
-		err = retry(ctx, func() error {
-			_, err := s.b[bucket].Update(ctx, key, data, rev)
+		var newRev uint64
+		err = retry(ctx, func() (err error) {
+			newRev, err = s.b[bucket].Update(ctx, key, data, rev)
 			return err
 		})
 		if errors.Is(err, engine.ErrConflict) {
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		return &v, nil
+		return &v, newRev, nil
 	}
-	return nil, fmt.Errorf("%s/%s: too many conflicting writes", bucket, key)
+	return nil, 0, fmt.Errorf("%s/%s: too many conflicting writes", bucket, key)
 }
 
 var errSkip = errors.New("skip")

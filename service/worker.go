@@ -199,7 +199,8 @@ func (w *workers) run(slot string, d engine.Delivery) {
 	key := pkey(q.ProjectID, q.JobID)
 	c := &claim{worker: slot, attempt: d.Attempt()}
 	var prev string
-	j, err := retryUpdate(ctx, st, key, func(j *jobRow) error {
+	var claimRev uint64
+	j, err := retryUpdateRev(ctx, st, key, &claimRev, func(j *jobRow) error {
 		prev = ""
 		if j.decided() || j.CancelRequested {
 			return errSkip
@@ -250,9 +251,11 @@ func (w *workers) run(slot string, d engine.Delivery) {
 	w.mu.Lock()
 	w.running[j.ID] = cancel
 	w.mu.Unlock()
-	stopWatch, err := st.b[bucketJobs].Watch(ctx, key, func(v []byte, _ uint64) {
+	stopWatch, err := st.b[bucketJobs].Watch(ctx, key, func(v []byte, rev uint64) {
 		var r jobRow
-		if v == nil || json.Unmarshal(v, &r) != nil {
+		// The watch may start from a server that has not yet stored the
+		// claim: values older than the claim tell nothing.
+		if rev < claimRev || v == nil || json.Unmarshal(v, &r) != nil {
 			return
 		}
 		switch {
@@ -315,9 +318,15 @@ func (w *workers) run(slot string, d engine.Delivery) {
 // retryUpdate is update of a job row, tried again while the cluster
 // fails in passing.
 func retryUpdate(ctx context.Context, st *store, key string, fn func(*jobRow) error) (*jobRow, error) {
+	var rev uint64
+	return retryUpdateRev(ctx, st, key, &rev, fn)
+}
+
+// retryUpdateRev is retryUpdate that stores the row's revision in rev.
+func retryUpdateRev(ctx context.Context, st *store, key string, rev *uint64, fn func(*jobRow) error) (*jobRow, error) {
 	var j *jobRow
 	err := retry(ctx, func() (err error) {
-		j, err = update(ctx, st, bucketJobs, key, fn)
+		j, *rev, err = updateRev(ctx, st, bucketJobs, key, fn)
 		return err
 	})
 	return j, err

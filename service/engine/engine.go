@@ -48,7 +48,8 @@ type Engine interface {
 // KV is a key-value bucket with optimistic concurrency: every write gets
 // a revision, and Update only succeeds on the revision it was given.
 type KV interface {
-	// Get returns the value under key and its revision, or ErrNotFound.
+	// Get returns the latest value under key and its revision, or
+	// ErrNotFound.
 	Get(ctx context.Context, key string) (value []byte, revision uint64, err error)
 	// Put sets key, whatever its revision.
 	Put(ctx context.Context, key string, value []byte) (revision uint64, err error)
@@ -60,7 +61,8 @@ type KV interface {
 	// Delete removes key; a missing key is not an error.
 	Delete(ctx context.Context, key string) error
 	// Keys lists the keys matching filter ('*' one token, '>' the rest), in
-	// no particular order.
+	// no particular order; it may list a key deleted a moment ago (Get
+	// then returns ErrNotFound).
 	Keys(ctx context.Context, filter string) ([]string, error)
 	// Watch calls fn with the value under key (if any), then with each
 	// new value, until stop is called or ctx ends; a deleted key gives a

@@ -2,10 +2,12 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -308,7 +310,7 @@ func (e *NATS) Bucket(ctx context.Context, name string) (KV, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine: bucket %s: %w", name, err)
 	}
-	b := &natsKV{kv: kv}
+	b := &natsKV{kv: kv, nc: e.nc, stream: "KV_" + cfg.Bucket, subjects: "$KV." + cfg.Bucket + "."}
 	e.buckets[name] = b
 	return b, nil
 }
@@ -338,17 +340,68 @@ func (e *NATS) Subscribe(subject string, fn func(string, []byte)) (func(), error
 	return func() { sub.Unsubscribe() }, nil
 }
 
-type natsKV struct{ kv jetstream.KeyValue }
+type natsKV struct {
+	kv       jetstream.KeyValue
+	nc       *nats.Conn
+	stream   string // the bucket's stream
+	subjects string // the prefix of its keys' subjects
+}
 
-func (b *natsKV) Get(ctx context.Context, key string) ([]byte, uint64, error) {
-	ent, err := b.kv.Get(ctx, key)
-	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
-		return nil, 0, ErrNotFound
+// apiRequest sends a JetStream API request and decodes its answer into
+// resp (which has an "error" field).
+func (b *natsKV) apiRequest(ctx context.Context, subject string, req, resp any) error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, requestTimeout)
+		defer cancel()
 	}
+	data, err := json.Marshal(req)
 	if err != nil {
+		return err
+	}
+	m, err := b.nc.RequestWithContext(ctx, "$JS.API."+subject, data)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(m.Data, resp)
+}
+
+// Get reads the key's latest value from the bucket stream's leader. (The
+// client's own Get asks any server with a copy, which may not have
+// stored the latest write yet: a job row just written, read on another
+// machine, would be missing.)
+func (b *natsKV) Get(ctx context.Context, key string) ([]byte, uint64, error) {
+	var resp struct {
+		Error   *jetstream.APIError `json:"error"`
+		Message *struct {
+			Seq  uint64 `json:"seq"`
+			Hdrs []byte `json:"hdrs"`
+			Data []byte `json:"data"`
+		} `json:"message"`
+	}
+	if err := b.apiRequest(ctx, "STREAM.MSG.GET."+b.stream, map[string]string{"last_by_subj": b.subjects + key}, &resp); err != nil {
 		return nil, 0, err
 	}
-	return ent.Value(), ent.Revision(), nil
+	if resp.Error != nil {
+		if resp.Error.ErrorCode == jetstream.JSErrCodeMessageNotFound {
+			return nil, 0, ErrNotFound
+		}
+		return nil, 0, resp.Error
+	}
+	if resp.Message == nil {
+		return nil, 0, jetstream.ErrInvalidJetStreamResponse
+	}
+	if len(resp.Message.Hdrs) > 0 {
+		h, err := nats.DecodeHeadersMsg(resp.Message.Hdrs)
+		if err != nil {
+			return nil, 0, err
+		}
+		// A delete or purge marker.
+		if op := h.Get("KV-Operation"); op == "DEL" || op == "PURGE" || h.Get(jetstream.MarkerReasonHeader) != "" {
+			return nil, 0, ErrNotFound
+		}
+	}
+	return resp.Message.Data, resp.Message.Seq, nil
 }
 
 func (b *natsKV) Put(ctx context.Context, key string, value []byte) (uint64, error) {
@@ -379,19 +432,33 @@ func (b *natsKV) Delete(ctx context.Context, key string) error {
 	return err
 }
 
+// Keys lists the subjects of the bucket's stream, as its leader knows
+// them.
 func (b *natsKV) Keys(ctx context.Context, filter string) ([]string, error) {
-	l, err := b.kv.ListKeysFiltered(ctx, filter)
-	if err != nil {
-		if errors.Is(err, jetstream.ErrNoKeysFound) {
-			return nil, nil
-		}
-		return nil, err
-	}
 	var keys []string
-	for k := range l.Keys() {
-		keys = append(keys, k)
+	for offset := 0; ; {
+		var resp struct {
+			Error *jetstream.APIError `json:"error"`
+			Total int                 `json:"total"`
+			State struct {
+				Subjects map[string]uint64 `json:"subjects"`
+			} `json:"state"`
+		}
+		req := map[string]any{"subjects_filter": b.subjects + filter, "offset": offset}
+		if err := b.apiRequest(ctx, "STREAM.INFO."+b.stream, req, &resp); err != nil {
+			return nil, err
+		}
+		if resp.Error != nil {
+			return nil, resp.Error
+		}
+		for subj := range resp.State.Subjects {
+			keys = append(keys, strings.TrimPrefix(subj, b.subjects))
+		}
+		offset += len(resp.State.Subjects)
+		if len(resp.State.Subjects) == 0 || offset >= resp.Total {
+			return keys, nil
+		}
 	}
-	return keys, nil
 }
 
 func (b *natsKV) Watch(ctx context.Context, key string, fn func([]byte, uint64)) (func(), error) {
