@@ -182,11 +182,12 @@ const maxRuns = 2
 // worker claims the job by writing its name and delivery into the row (a
 // compare-and-set), watches the row while the job runs (a cancellation,
 // or another worker's claim after this one stopped reporting progress,
-// stops the job), and finishes it with a compare-and-set that succeeds
-// only while the row still names this worker and delivery. Only then is
-// the queue's message acknowledged; a worker that dies before leaves the
-// message to be delivered again, and the next worker either runs the job
-// or, for a job already finished, completes what follows the finish.
+// stops the job), and decides its outcome with a compare-and-set that
+// succeeds only while the row still names this worker and delivery. Only
+// after what follows the decision is the queue's message acknowledged; a
+// worker that dies before leaves the message to be delivered again, and
+// the next worker either runs the job or, for a job already decided,
+// completes what follows the decision.
 func (w *workers) run(slot string, d engine.Delivery) {
 	var q queued
 	if err := json.Unmarshal(d.Data(), &q); err != nil {
@@ -266,7 +267,7 @@ func (w *workers) run(slot string, d engine.Delivery) {
 		}
 	})
 	if err != nil {
-		// The cancel message and the finish's compare-and-set still hold.
+		// The cancel message and the decision's compare-and-set still hold.
 		w.n.log.Error("job row watch", "job", j.ID, "err", err.Error())
 		stopWatch = func() {}
 	}
