@@ -9,15 +9,20 @@
 // service embeds a NATS server storing its files in Config.DataDir (no
 // network listener; the service connects in-process), and runs
 // Config.Workers in-process workers. With Config.NATSURL it uses an
-// existing NATS cluster, and any number of processes share the projects,
-// the job queue and the logs.
+// existing NATS cluster, runs no jobs itself unless Config.Workers says
+// so, and any number of API servers and [RunWorker] processes share the
+// projects, the job queue and the logs. Workers need no disk shared with
+// the API servers: samples, models and results are in the cluster's
+// object store.
 //
 // Every trained model, uploaded sample and job log is in JetStream:
 // key-value buckets hold projects, hashed keys, sample rows, job rows,
 // models, webhooks and their deliveries; the object store holds samples,
-// model archives (the library's saved folder as a tar) and results; jobs
-// are messages of a work-queue stream that workers, in this process or
-// another, pull; each job's log is a replayable subject of a log stream.
+// models (the library's one-file form, Model.WriteTo) and results; jobs
+// are messages of a work-queue stream, one subject per project, that
+// workers in this process or another pull; each job's log is a
+// replayable subject of a log stream. On a cluster, three servers keep a
+// copy of everything.
 //
 // # Routes
 //
@@ -53,10 +58,31 @@
 // block of an impulse together); the train route of one learn block first
 // stores that block's settings. A job row keeps the definition, the seed
 // and the samples the job was asked for, so the job gives the same model
-// whenever it runs. A job whose worker dies (the process is killed) is
-// delivered again once the queue's acknowledgement wait (Config.AckWait)
-// passes without progress reports, and runs again; its log says so. A job
-// whose worker dies twice is failed.
+// whenever and wherever it runs.
+//
+// Jobs are queued per project, and workers take the projects in turn, so
+// that one project's many jobs do not hold back another's. A project may
+// have Config.MaxQueuedJobs jobs queued or running; one more gets 429.
+//
+// Delivery is at least once, results exactly once. A worker claims a job
+// by writing its name and the queue's delivery number into the job row
+// (a compare-and-set), reports progress to the queue every quarter of
+// Config.AckWait while it runs, and watches the row: a cancellation, or
+// another worker's claim, stops the job within moments on whichever
+// machine runs it (the cancel message is the quicker path, the watch the
+// sure one). A job whose worker dies (the process is killed, or loses the
+// cluster for longer than AckWait) is delivered again once AckWait has
+// passed without progress reports, and runs again on whichever worker
+// takes it; its log says so. Each run stores its outputs under names of
+// its own, and the job's outcome is decided by a compare-and-set that
+// succeeds only for the worker and delivery the row names, so two runs of
+// one job never both count. What follows the decision (the model row, the
+// project's model, the row showing the job finished, the final log entry,
+// the webhooks, once) can run again, and does when a worker dies between
+// the decision and the queue's acknowledgement. A job whose worker dies
+// twice is failed, so that a job that kills its worker cannot loop; a
+// worker that is stopped (its context ends) gives its job back at once,
+// and that does not count.
 //
 // # Errors
 //
@@ -65,8 +91,10 @@
 // an unknown key), 403 (a route the key may not use), 404 (unknown routes,
 // ids, blocks, and any project the key does not belong to), 405, 413
 // (bodies over Config.MaxBodyBytes, uploads over Config.MaxUploadBytes)
-// and 429 (rate limits), each with a message naming the field, file or
-// route. Other errors are 500 "internal error"; their detail goes to the
+// and 429 (rate limits, and a project's limit of queued jobs), each with
+// a message naming the field, file or route. While the NATS cluster fails
+// in passing (a server died, leaders are being elected), requests wait
+// and try again for up to a minute rather than fail. Other errors are 500 "internal error"; their detail goes to the
 // log only.
 //
 // # Security considerations
@@ -82,6 +110,7 @@
 //
 // # Concurrency
 //
-// A Server's handler serves requests concurrently; its workers run one
-// job each. Rate limits are counted per process.
+// A Server's handler serves requests concurrently; its workers, and the
+// slots of a RunWorker process, run one job each. Rate limits are counted
+// per process; the limit of queued jobs holds for the whole cluster.
 package service

@@ -645,7 +645,7 @@ func (s *Server) classifyResult(w http.ResponseWriter, r *http.Request, c *call)
 	}
 	for i := len(jobs) - 1; i >= 0; i-- {
 		if j := jobs[i]; j.Kind == kindClassify && j.Result != "" {
-			data, err := s.eng.Objects().Get(ctx, j.Result)
+			data, err := s.st.object(ctx, j.Result)
 			if err != nil {
 				return err
 			}
@@ -809,7 +809,7 @@ func (s *Server) detailed(ctx context.Context, pid int) (map[string]any, error) 
 	if _, err := s.st.get(ctx, bucketModels, pkey(pid, p.Model), &row); err != nil {
 		return nil, err
 	}
-	data, err := s.eng.Objects().Get(ctx, row.Detailed)
+	data, err := s.st.object(ctx, row.Detailed)
 	if err != nil {
 		return nil, err
 	}
@@ -1053,7 +1053,7 @@ func (s *Server) storeSample(ctx context.Context, pid int, category, fileName, l
 		Object: fmt.Sprintf("samples/%d/%d%s", pid, id, strings.ToLower(extOf(base))), Size: len(data),
 		LengthMs: lengthMs, FrequencyHz: freq, Axes: axes, Image: img, Created: time.Now().UTC(),
 	}
-	if err := s.eng.Objects().Put(ctx, row.Object, data); err != nil {
+	if err := s.st.putObject(ctx, row.Object, data); err != nil {
 		return nil, err
 	}
 	if err := s.st.put(ctx, bucketSamples, pkey(pid, id), row); err != nil {

@@ -1,14 +1,21 @@
 package service_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
+	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/tinyimpulse/tinyimpulse/service"
 )
 
@@ -51,4 +58,85 @@ func ExampleNew() {
 	// Output:
 	// true 1 true
 	// 200 0 1200
+}
+
+// The API server and the workers in separate processes share a NATS
+// cluster: here one NATS server on loopback, the API server with no
+// workers of its own (Config.NATSURL) and one worker (RunWorker), which
+// in a deployment runs on another machine. The worker reads the samples
+// from the cluster and stores the model there.
+func ExampleRunWorker() {
+	dir, _ := os.MkdirTemp("", "cluster")
+	defer os.RemoveAll(dir)
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: dir, NoLog: true, NoSigs: true})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ns.Start()
+	defer ns.Shutdown()
+	ns.ReadyForConnections(10 * time.Second)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+
+	const admin = "ei_example_admin_key_0123"
+	api, err := service.New(ctx, service.Config{NATSURL: ns.ClientURL(), AdminKey: admin})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer api.Close()
+	ts := httptest.NewServer(api.Handler())
+	defer ts.Close()
+	worker := make(chan error, 1)
+	go func() {
+		worker <- service.RunWorker(ctx, service.WorkerConfig{NATSURL: ns.ClientURL(), Concurrency: 1, Log: slog.New(slog.DiscardHandler)})
+	}()
+
+	call := func(method, path, key, contentType string, body io.Reader, out any) {
+		req, _ := http.NewRequest(method, ts.URL+path, body)
+		req.Header.Set("x-api-key", key)
+		req.Header.Set("Content-Type", contentType)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			panic(err)
+		}
+		defer resp.Body.Close()
+		json.NewDecoder(resp.Body).Decode(out)
+	}
+	var project struct{ APIKey string }
+	call("POST", "/v1/api/projects/create", admin, "application/json", strings.NewReader(`{"projectName":"gestures"}`), &project)
+	// Upload the training samples of testdata/gestures.
+	var form bytes.Buffer
+	mw := multipart.NewWriter(&form)
+	files, _ := filepath.Glob("../testdata/gestures/training/*.json")
+	for _, f := range files {
+		w, _ := mw.CreateFormFile("data", filepath.Base(f))
+		data, _ := os.ReadFile(f)
+		w.Write(data)
+	}
+	mw.Close()
+	var uploaded struct{ Files []any }
+	call("POST", "/api/training/files", project.APIKey, mw.FormDataContentType(), &form, &uploaded)
+	fmt.Println("uploaded", len(uploaded.Files))
+
+	// Train the gestures impulse (TwinEdge's route takes the definition).
+	def, _ := os.ReadFile("../testdata/impulses/gestures.json")
+	var job struct{ Data struct{ ID int } }
+	call("POST", "/v1/ml/training", project.APIKey, "application/json", strings.NewReader(`{"impulse":`+string(def)+`}`), &job)
+	for {
+		var st struct{ Data struct{ Status string } }
+		call("GET", fmt.Sprintf("/v1/ml/training/%d", job.Data.ID), project.APIKey, "", nil, &st)
+		if st.Data.Status == "completed" || st.Data.Status == "failed" {
+			fmt.Println("job", st.Data.Status)
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	stop()
+	fmt.Println("worker stopped:", <-worker)
+	// Output:
+	// uploaded 32
+	// job completed
+	// worker stopped: <nil>
 }

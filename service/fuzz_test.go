@@ -39,7 +39,7 @@ func FuzzSocketPacket(f *testing.F) {
 		`42["job-cancel",{"jobId":"x"}]`, `42/admin,["a"]`, "40/x,", `42[`, `42[1,2]`, "4", "6", "1"} {
 		f.Add(s)
 	}
-	s := &Server{ctx: context.Background()}
+	s := &Server{node: &node{ctx: context.Background()}}
 	f.Fuzz(func(t *testing.T, pkt string) {
 		ss := &sioSession{srv: s, eio: 4, notify: make(chan struct{}, 1), done: make(chan struct{}), onDemand: true, connected: true}
 		// Events that reach the engine are not fuzzed here (no engine):

@@ -5,14 +5,54 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/tinyimpulse/tinyimpulse/service/engine"
 )
+
+// node is what the API server and the workers of a process share: the
+// engine, the store, the webhooks and the models loaded for
+// classification.
+type node struct {
+	log    *slog.Logger
+	eng    engine.Engine
+	st     *store
+	hooks  *webhooks
+	models *modelCache
+	files  *fileCache // sample files
+
+	// ctx ends when the node closes (webhook deliveries, followers).
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+func newNode(ctx context.Context, eng engine.Engine, log *slog.Logger) (*node, error) {
+	st, err := openStore(ctx, eng)
+	if err != nil {
+		return nil, fmt.Errorf("service: %w", err)
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	n := &node{log: log, eng: eng, st: st, models: newModelCache(8), files: newFileCache(sampleCacheBytes)}
+	n.ctx, n.cancel = context.WithCancel(context.Background())
+	n.hooks = newWebhooks(n)
+	return n, nil
+}
+
+// close stops the webhook deliveries in flight and waits for them.
+func (n *node) close() {
+	n.cancel()
+	n.hooks.wait()
+}
+
+// sampleCacheBytes is the size of a process's cache of sample files.
+const sampleCacheBytes = 256 << 20
 
 // queued is the work-queue message of a job.
 type queued struct {
@@ -23,7 +63,33 @@ type queued struct {
 // logName is the name of a job's log in the engine.
 func logName(pid, jid int) string { return pkey(pid, jid) }
 
-// startJob stores a new job row and puts the job on the work queue.
+// retryFor is how long the service keeps trying an engine call that fails
+// because the cluster is electing leaders or a server went away.
+const retryFor = time.Minute
+
+// retry calls fn until it succeeds, fails with an error that is not a
+// passing failure of the cluster (engine.Retryable), ctx ends or retryFor
+// has passed.
+func retry(ctx context.Context, fn func() error) error {
+	deadline := time.Now().Add(retryFor)
+	wait := 50 * time.Millisecond
+	for {
+		err := fn()
+		if err == nil || !engine.Retryable(err) || ctx.Err() != nil || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, time.Second)
+	}
+}
+
+// startJob stores a new job row and puts the job on its project's queue.
+// A project that already has its limit of jobs queued or running gets
+// 429.
 func (s *Server) startJob(ctx context.Context, j *jobRow) error {
 	id, err := s.st.next(ctx, "job")
 	if err != nil {
@@ -34,44 +100,127 @@ func (s *Server) startJob(ctx context.Context, j *jobRow) error {
 	if j.Seed == 0 {
 		j.Seed = s.cfg.Seed
 	}
-	if err := s.st.put(ctx, bucketJobs, pkey(j.ProjectID, j.ID), j); err != nil {
+	key := pkey(j.ProjectID, j.ID)
+	if err := s.st.put(ctx, bucketJobs, key, j); err != nil {
 		return err
 	}
 	msg, _ := json.Marshal(queued{ProjectID: j.ProjectID, JobID: j.ID})
-	if err := s.eng.Queue().Enqueue(ctx, msg); err != nil {
+	var seq uint64
+	err = retry(ctx, func() (err error) {
+		seq, err = s.eng.Queue().Enqueue(ctx, strconv.Itoa(j.ProjectID), "job-"+strconv.Itoa(j.ID), msg)
+		return err
+	})
+	if err != nil {
+		s.st.b[bucketJobs].Delete(context.Background(), key)
+		if errors.Is(err, engine.ErrQueueFull) {
+			return &httpError{Status: http.StatusTooManyRequests,
+				Message: fmt.Sprintf("project %d already has %d jobs queued or running, the most a project may have: start this one when one of them has finished", j.ProjectID, s.cfg.MaxQueuedJobs),
+				Details: map[string]any{"limit": s.cfg.MaxQueuedJobs}}
+		}
 		return err
 	}
-	s.appendLog(j.ProjectID, j.ID, fmt.Sprintf("Scheduling job in cluster...\nJob %d queued (%s)\n", j.ID, j.Kind))
+	// The queue's sequence lets a cancellation take the job off the queue.
+	update(ctx, s.st, bucketJobs, key, func(r *jobRow) error {
+		if r.Started != nil || r.finished() {
+			return errSkip
+		}
+		r.QueueSeq = seq
+		return nil
+	})
+	s.appendLog(j.ProjectID, j.ID, "", fmt.Sprintf("Scheduling job in cluster...\nJob %d queued (%s)\n", j.ID, j.Kind))
 	return nil
 }
 
-// appendLog adds text to a job's log.
-func (s *Server) appendLog(pid, jid int, text string) {
-	if err := s.eng.Logs().Append(context.Background(), logName(pid, jid), engine.LogEntry{Data: text}); err != nil {
-		s.log.Error("job log", "job", jid, "err", err.Error())
+// appendLog adds text to a job's log; id, if not empty, makes a retried
+// append (after a timeout) store the text once.
+func (n *node) appendLog(pid, jid int, id, text string) {
+	ctx := context.Background()
+	err := retry(ctx, func() error {
+		return n.eng.Logs().Append(ctx, logName(pid, jid), engine.LogEntry{Data: text, ID: id})
+	})
+	if err != nil {
+		n.log.Error("job log", "job", jid, "err", err.Error())
 	}
 }
 
-// finishJob marks a job finished (once) and appends its final log entry.
-func (s *Server) finishJob(pid, jid int, success bool, errText string, edit func(*jobRow)) (*jobRow, error) {
-	ctx := context.Background()
+// errNotOurs is returned by decide when the job row is no longer held by
+// the claim given (another worker took the job over).
+var errNotOurs = errors.New("the job was taken over by another worker")
+
+// decide records a job's outcome: the compare-and-set on the job row is
+// the one point at which a job's result is decided. With a claim, only
+// the worker holding the job (the claim's worker and delivery attempt)
+// can decide it; without one (a cancellation of a job nobody runs),
+// whoever comes first. edit adds the results to the row. It returns the
+// row, and whether this call decided it; a job decided before is
+// returned unchanged. The job shows as finished once finished has run.
+func (n *node) decide(ctx context.Context, pid, jid int, c *claim, success bool, errText string, edit func(*jobRow)) (*jobRow, bool, error) {
 	done := false
-	j, err := update(ctx, s.st, bucketJobs, pkey(pid, jid), func(j *jobRow) error {
-		if j.finished() {
+	j, err := retryUpdate(ctx, n.st, pkey(pid, jid), func(j *jobRow) error {
+		done = false
+		if j.decided() {
 			return errSkip
 		}
-		now := time.Now().UTC()
-		j.Finished = &now
-		j.FinishedSuccessful = &success
-		j.Error = errText
+		if c != nil && (j.Worker != c.worker || j.Attempts != c.attempt) {
+			return errNotOurs
+		}
+		j.Outcome = &outcome{At: time.Now().UTC(), Success: success, Error: errText}
 		if edit != nil {
 			edit(j)
 		}
 		done = true
 		return nil
 	})
-	if err != nil || !done {
-		return j, err
+	if err != nil {
+		return nil, false, err
+	}
+	return j, done, nil
+}
+
+// finished does what follows a job's decision, for a job the caller
+// decided, or again by a worker that finds a decided job on the queue
+// (its worker may have died before the acknowledgement): every step can
+// run twice. It stores the trained model and makes it the project's,
+// shows the job finished (so that a client that sees it finished finds
+// its model), appends the log's final entry and calls the webhooks.
+func (n *node) finished(ctx context.Context, j *jobRow, again bool) error {
+	at, success, errText := j.result()
+	if m := j.Trained; m != nil && success {
+		if err := n.st.put(ctx, bucketModels, pkey(j.ProjectID, j.ID), m); err != nil {
+			return err
+		}
+		_, err := update(ctx, n.st, bucketProjects, strconv.Itoa(j.ProjectID), func(p *projectRow) error {
+			if p.Model >= j.ID {
+				return errSkip // this model, or a later job's
+			}
+			p.Model = j.ID
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	j, err := update(ctx, n.st, bucketJobs, pkey(j.ProjectID, j.ID), func(j *jobRow) error {
+		if j.finished() {
+			return errSkip
+		}
+		j.Finished, j.FinishedSuccessful, j.Error = &at, &success, errText
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if again {
+		// The final entry may be there already.
+		entries, err := n.eng.Logs().Read(ctx, logName(j.ProjectID, j.ID), time.Time{})
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			if e.Finished {
+				return n.hookOnce(ctx, j)
+			}
+		}
 	}
 	text := "Job completed\n"
 	if !success {
@@ -80,21 +229,48 @@ func (s *Server) finishJob(pid, jid int, success bool, errText string, edit func
 			text = errText + "\n" + text
 		}
 	}
-	if err := s.eng.Logs().Append(ctx, logName(pid, jid), engine.LogEntry{Data: text, Finished: true, Success: success}); err != nil {
-		s.log.Error("job log", "job", jid, "err", err.Error())
+	err = retry(ctx, func() error {
+		return n.eng.Logs().Append(ctx, logName(j.ProjectID, j.ID), engine.LogEntry{Data: text, Finished: true, Success: success, ID: "finished"})
+	})
+	if err != nil {
+		return err
 	}
-	s.hooks.jobFinished(j)
-	return j, nil
+	return n.hookOnce(ctx, j)
 }
 
-// cancelJob asks for a job to stop: a queued job is finished at once, a
-// running one is cancelled by the worker that runs it.
-func (s *Server) cancelJob(ctx context.Context, pid, jid int) error {
-	j, err := update(ctx, s.st, bucketJobs, pkey(pid, jid), func(j *jobRow) error {
-		if j.finished() {
+// hookOnce calls the webhooks of a finished job, once: a marker in the
+// meta bucket records that they were called.
+func (n *node) hookOnce(ctx context.Context, j *jobRow) error {
+	err := retry(ctx, func() error {
+		_, err := n.st.b[bucketMeta].Create(ctx, "webhooks."+pkey(j.ProjectID, j.ID), []byte("1"))
+		return err
+	})
+	if errors.Is(err, engine.ErrExists) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	n.hooks.jobFinished(j)
+	return nil
+}
+
+// cancelJob asks for a job to stop: a job nobody runs is decided at once
+// (and a queued one taken off the queue); a running one is stopped by its
+// worker, which watches the job row (and listens for the cancel message,
+// the quicker path).
+func (n *node) cancelJob(ctx context.Context, pid, jid int) error {
+	stopped := false
+	j, err := update(ctx, n.st, bucketJobs, pkey(pid, jid), func(j *jobRow) error {
+		stopped = false
+		if j.decided() {
 			return errSkip
 		}
 		j.CancelRequested = true
+		if j.Started == nil {
+			j.Outcome = &outcome{At: time.Now().UTC(), Error: "Terminated by user"}
+			stopped = true
+		}
 		return nil
 	})
 	if err != nil {
@@ -103,151 +279,18 @@ func (s *Server) cancelJob(ctx context.Context, pid, jid int) error {
 		}
 		return err
 	}
-	if j.finished() {
-		return nil
-	}
-	if j.Started == nil {
-		_, err := s.finishJob(pid, jid, false, "Terminated by user", nil)
-		return err
-	}
-	return s.eng.Publish("cancel."+strconv.Itoa(jid), []byte(strconv.Itoa(pid)))
-}
-
-// onCancel cancels a job this process runs.
-func (s *Server) onCancel(subject string, _ []byte) {
-	jid, err := strconv.Atoi(strings.TrimPrefix(subject, "cancel."))
-	if err != nil {
-		return
-	}
-	s.mu.Lock()
-	cancel := s.running[jid]
-	s.mu.Unlock()
-	if cancel != nil {
-		cancel()
-	}
-}
-
-// worker pulls jobs from the shared queue until the server closes.
-func (s *Server) worker(n int) {
-	defer s.wg.Done()
-	for {
-		d, err := s.eng.Queue().Next(s.ctx)
-		if err != nil {
-			if s.ctx.Err() != nil || errors.Is(err, engine.ErrClosed) {
-				return
-			}
-			s.log.Error("job queue", "worker", n, "err", err.Error())
-			time.Sleep(time.Second)
-			continue
-		}
-		s.runDelivery(d)
-	}
-}
-
-// maxAttempts is the engine's delivery limit: the last delivery fails the
-// job instead of running it a third time.
-const maxAttempts = 3
-
-func (s *Server) runDelivery(d engine.Delivery) {
-	var q queued
-	if err := json.Unmarshal(d.Data(), &q); err != nil {
-		s.log.Error("job queue: malformed message", "err", err.Error())
-		d.Ack()
-		return
-	}
-	ctx := context.Background()
-	// Claim the job: queued → running (or running again after a worker died).
-	restart := false
-	j, err := update(ctx, s.st, bucketJobs, pkey(q.ProjectID, q.JobID), func(j *jobRow) error {
-		if j.finished() || j.CancelRequested {
-			return errSkip
-		}
-		if j.Started != nil {
-			restart = true
-		}
-		now := time.Now().UTC()
-		j.Started = &now
-		j.Attempts = d.Attempt()
-		return nil
-	})
-	if err != nil {
-		s.log.Error("job row", "job", q.JobID, "err", err.Error())
-		if errors.Is(err, engine.ErrNotFound) {
-			d.Ack()
-		}
-		return
-	}
-	if j.finished() {
-		d.Ack()
-		return
-	}
-	if j.CancelRequested {
-		s.finishJob(q.ProjectID, q.JobID, false, "Terminated by user", nil)
-		d.Ack()
-		return
-	}
-	if restart {
-		if d.Attempt() >= maxAttempts {
-			s.finishJob(q.ProjectID, q.JobID, false, fmt.Sprintf("The job's worker stopped %d times while running it; giving up", d.Attempt()-1), nil)
-			d.Ack()
-			return
-		}
-		s.appendLog(q.ProjectID, q.JobID, fmt.Sprintf("The worker running this job stopped; running it again (attempt %d of %d)\n", d.Attempt(), maxAttempts-1))
-	}
-
-	jctx, cancel := context.WithCancel(s.ctx)
-	s.mu.Lock()
-	s.running[j.ID] = cancel
-	s.mu.Unlock()
-	// A cancellation asked for between the claim and now.
-	if cur, err := s.st.job(ctx, j.ProjectID, j.ID); err == nil && cur.CancelRequested {
-		cancel()
-	}
-	stopBeat := make(chan struct{})
-	var beat sync.WaitGroup
-	beat.Add(1)
-	go func() {
-		defer beat.Done()
-		t := time.NewTicker(s.heartbeat())
-		defer t.Stop()
-		for {
-			select {
-			case <-stopBeat:
-				return
-			case <-t.C:
-				d.InProgress()
+	if stopped {
+		if j.QueueSeq != 0 {
+			if err := n.eng.Queue().Remove(ctx, j.QueueSeq); err != nil {
+				n.log.Error("job queue", "job", jid, "err", err.Error())
 			}
 		}
-	}()
-	err = s.execute(jctx, j)
-	close(stopBeat)
-	beat.Wait()
-	s.mu.Lock()
-	delete(s.running, j.ID)
-	s.mu.Unlock()
-	cancelled := jctx.Err() != nil
-	cancel()
-	if cancelled && s.ctx.Err() != nil {
-		// The server is closing: leave the job unacknowledged, so that it
-		// runs again (this process or another) once the wait has passed.
-		return
+		return n.finished(ctx, j, false)
 	}
-	switch {
-	case cancelled:
-		s.finishJob(j.ProjectID, j.ID, false, "Terminated by user", nil)
-	case err != nil:
-		s.finishJob(j.ProjectID, j.ID, false, "Error: "+clientMessage(err), nil)
+	if j.decided() {
+		return nil
 	}
-	d.Ack()
-}
-
-// heartbeat is how often a running job reports progress to the queue.
-func (s *Server) heartbeat() time.Duration {
-	w := s.cfg.AckWait
-	if w <= 0 {
-		w = 15 * time.Second
-	}
-	return w / 4
+	return n.eng.Publish("cancel."+strconv.Itoa(jid), []byte(strconv.Itoa(pid)))
 }
 
 // clientMessage is the text of an error a job shows its client: the
@@ -259,93 +302,6 @@ func clientMessage(err error) string {
 		return he.Message
 	}
 	return err.Error()
-}
-
-// execute runs one job; it finishes successful jobs itself.
-func (s *Server) execute(ctx context.Context, j *jobRow) error {
-	log := func(text string) { s.appendLog(j.ProjectID, j.ID, text) }
-	switch j.Kind {
-	case kindTrainKeras, kindTrainAnomaly, kindTrain:
-		return s.executeTrain(ctx, j, log)
-	case kindClassify:
-		return s.executeClassify(ctx, j, log)
-	}
-	return fmt.Errorf("unknown job kind %q", j.Kind)
-}
-
-func (s *Server) executeTrain(ctx context.Context, j *jobRow, log func(string)) error {
-	samples, err := s.loadSamples(ctx, j.ProjectID, j.Samples, categoryTraining)
-	if err != nil {
-		return err
-	}
-	log(fmt.Sprintf("Training on %d samples\n", len(samples)))
-	t, err := train(ctx, j.Definition, samples, j.Seed, j.ID, s.cfg.JobThreads, log)
-	if err != nil {
-		return err
-	}
-	m := modelRow{
-		ID:        j.ID,
-		ProjectID: j.ProjectID,
-		Created:   time.Now().UTC(),
-		Labels:    t.Labels,
-		Archive:   fmt.Sprintf("models/%d/%d.tar", j.ProjectID, j.ID),
-		Detailed:  fmt.Sprintf("models/%d/%d-detailed.json", j.ProjectID, j.ID),
-		Accuracy:  detailedAccuracy(t.Detailed),
-	}
-	var imp struct {
-		Name string `json:"name"`
-	}
-	json.Unmarshal(j.Definition.Impulse, &imp)
-	m.Name = imp.Name
-	if err := s.eng.Objects().Put(ctx, m.Archive, t.Archive); err != nil {
-		return err
-	}
-	if err := s.eng.Objects().Put(ctx, m.Detailed, t.Detailed); err != nil {
-		return err
-	}
-	if err := s.st.put(ctx, bucketModels, pkey(j.ProjectID, j.ID), &m); err != nil {
-		return err
-	}
-	if _, err := update(ctx, s.st, bucketProjects, strconv.Itoa(j.ProjectID), func(p *projectRow) error {
-		if p.Model > j.ID {
-			return errSkip // a later job's model is newer
-		}
-		p.Model = j.ID
-		return nil
-	}); err != nil {
-		return err
-	}
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	_, err = s.finishJob(j.ProjectID, j.ID, true, "", nil)
-	return err
-}
-
-func (s *Server) executeClassify(ctx context.Context, j *jobRow, log func(string)) error {
-	m, err := s.model(ctx, j.ProjectID, j.Model)
-	if err != nil {
-		return err
-	}
-	samples, err := s.loadSamples(ctx, j.ProjectID, j.Samples, categoryTesting)
-	if err != nil {
-		return err
-	}
-	if len(samples) == 0 {
-		return errors.New("the project has no testing samples to classify")
-	}
-	log(fmt.Sprintf("Classifying %d testing samples with the model of job %d\n", len(samples), j.Model))
-	res, table, err := testModel(ctx, m, samples, s.cfg.JobThreads)
-	if err != nil {
-		return err
-	}
-	log(table)
-	name := fmt.Sprintf("results/%d/%d-classify.json", j.ProjectID, j.ID)
-	if err := s.eng.Objects().Put(ctx, name, res); err != nil {
-		return err
-	}
-	_, err = s.finishJob(j.ProjectID, j.ID, true, "", func(j *jobRow) { j.Result = name })
-	return err
 }
 
 // detailedAccuracy reads the validation accuracy of the first neural
@@ -380,35 +336,120 @@ func detailedAccuracy(detailed []byte) *float64 {
 }
 
 // loadSamples reads and decodes the samples of a job (ids), keeping those
-// of one category, numbered 1, 2, … as the library wants.
-func (s *Server) loadSamples(ctx context.Context, pid int, ids []int, category string) ([]*decodedSample, error) {
-	var out []*decodedSample
-	for _, id := range ids {
-		var row sampleRow
-		if _, err := s.st.get(ctx, bucketSamples, pkey(pid, id), &row); err != nil {
-			if errors.Is(err, engine.ErrNotFound) {
-				continue // deleted since the job was created
+// of one category, numbered 1, 2, … as the library wants. The samples are
+// read eight at a time (a worker on another machine than the cluster
+// waits mostly for round trips), and their files come from the node's
+// cache when a job of the project read them before.
+func (n *node) loadSamples(ctx context.Context, pid int, ids []int, category string) ([]*decodedSample, error) {
+	const parallel = 8
+	got := make([]*decodedSample, len(ids))
+	errs := make([]error, len(ids))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(parallel, len(ids)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				got[i], errs[i] = n.loadSample(ctx, pid, ids[i], category)
 			}
-			return nil, err
+		}()
+	}
+	for i := range ids {
+		if ctx.Err() != nil {
+			break
 		}
-		if row.Category != category {
-			continue
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []*decodedSample
+	for i, smp := range got {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
-		data, err := s.eng.Objects().Get(ctx, row.Object)
-		if err != nil {
-			return nil, fmt.Errorf("sample %d (%s): %w", row.ID, row.FileName, err)
+		if smp != nil {
+			smp.ID = len(out) + 1
+			out = append(out, smp)
 		}
-		smp, err := decodeSample(row.FileName, data)
-		if err != nil {
-			return nil, err
-		}
-		smp.ID = len(out) + 1
-		smp.Name = row.Name
-		smp.Category = row.Category
-		smp.Label = row.Label
-		out = append(out, smp)
 	}
 	return out, nil
+}
+
+// loadSample reads one sample; nil if it is of another category or was
+// deleted since the job was created.
+func (n *node) loadSample(ctx context.Context, pid, id int, category string) (*decodedSample, error) {
+	var row sampleRow
+	if _, err := n.st.get(ctx, bucketSamples, pkey(pid, id), &row); err != nil {
+		if errors.Is(err, engine.ErrNotFound) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	if row.Category != category {
+		return nil, nil
+	}
+	// A sample's object never changes (a new upload is a new sample).
+	data := n.files.get(row.Object)
+	if data == nil {
+		var err error
+		if data, err = n.st.object(ctx, row.Object); err != nil {
+			return nil, fmt.Errorf("sample %d (%s): %w", row.ID, row.FileName, err)
+		}
+		n.files.add(row.Object, data)
+	}
+	smp, err := decodeSample(row.FileName, data)
+	if err != nil {
+		return nil, err
+	}
+	smp.Name = row.Name
+	smp.Category = row.Category
+	smp.Label = row.Label
+	return smp, nil
+}
+
+// fileCache keeps the most recently used sample files, up to a number of
+// bytes.
+type fileCache struct {
+	mu         sync.Mutex
+	max, bytes int
+	order      []string // least recently used first
+	m          map[string][]byte
+}
+
+func newFileCache(maxBytes int) *fileCache {
+	return &fileCache{max: maxBytes, m: map[string][]byte{}}
+}
+
+func (c *fileCache) get(name string) []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	data, ok := c.m[name]
+	if ok {
+		i := slices.Index(c.order, name)
+		c.order = append(slices.Delete(c.order, i, i+1), name)
+	}
+	return data
+}
+
+func (c *fileCache) add(name string, data []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.m[name]; ok || len(data) > c.max {
+		return
+	}
+	for c.bytes+len(data) > c.max && len(c.order) > 0 {
+		old := c.order[0]
+		c.order = c.order[1:]
+		c.bytes -= len(c.m[old])
+		delete(c.m, old)
+	}
+	c.m[name] = data
+	c.order = append(c.order, name)
+	c.bytes += len(data)
 }
 
 // modelCache keeps recently used models loaded.
@@ -445,9 +486,9 @@ func (c *modelCache) add(key string, m *model) {
 
 // model loads a project's model (the model of job jid, or the project's
 // current model when jid is 0).
-func (s *Server) model(ctx context.Context, pid, jid int) (*model, error) {
+func (n *node) model(ctx context.Context, pid, jid int) (*model, error) {
 	if jid == 0 {
-		p, err := s.st.project(ctx, pid)
+		p, err := n.st.project(ctx, pid)
 		if err != nil {
 			return nil, err
 		}
@@ -457,16 +498,16 @@ func (s *Server) model(ctx context.Context, pid, jid int) (*model, error) {
 		jid = p.Model
 	}
 	var row modelRow
-	if _, err := s.st.get(ctx, bucketModels, pkey(pid, jid), &row); err != nil {
+	if _, err := n.st.get(ctx, bucketModels, pkey(pid, jid), &row); err != nil {
 		if errors.Is(err, engine.ErrNotFound) {
 			return nil, errorf(http.StatusNotFound, "model %d not found", jid)
 		}
 		return nil, err
 	}
-	if m := s.models.get(row.Archive); m != nil {
+	if m := n.models.get(row.Archive); m != nil {
 		return m, nil
 	}
-	data, err := s.eng.Objects().Get(ctx, row.Archive)
+	data, err := n.st.object(ctx, row.Archive)
 	if err != nil {
 		return nil, err
 	}
@@ -474,6 +515,6 @@ func (s *Server) model(ctx context.Context, pid, jid int) (*model, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.models.add(row.Archive, m)
+	n.models.add(row.Archive, m)
 	return m, nil
 }

@@ -13,7 +13,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/tinyimpulse/tinyimpulse/service/engine"
@@ -33,8 +32,9 @@ type Config struct {
 	// project). Required; it is never logged.
 	AdminKey string
 	// Workers is the number of jobs this process runs at once, pulled from
-	// the shared work queue; 0 means one per two cores (at least one), a
-	// negative number none (a process that only serves the API).
+	// the shared work queue; 0 means one per two cores (at least one) with
+	// the embedded engine and none with NATSURL (the jobs are left to
+	// worker processes, see RunWorker), a negative number none.
 	Workers int
 	// JobThreads is the number of goroutines one job uses for features
 	// and model testing; 0 means 1.
@@ -50,8 +50,18 @@ type Config struct {
 	// limit for one file).
 	MaxBodyBytes, MaxUploadBytes int64
 	// AckWait is how long a job may go without a progress report from its
-	// worker before it is handed to another (default 15 s).
+	// worker before it is handed to another (default 15 s). Workers report
+	// every quarter of it. On a cluster the API servers set it for every
+	// process, workers included.
 	AckWait time.Duration
+	// MaxQueuedJobs is the most jobs one project may have queued or
+	// running; a job past it gets 429. 0 means 100, negative no limit. On
+	// a cluster the API servers set it for every process.
+	MaxQueuedJobs int
+	// Replicas is the number of NATS servers keeping a copy of everything
+	// (streams, buckets, objects); 0 means 3 when NATSURL is a cluster
+	// and 1 otherwise.
+	Replicas int
 	// Log receives the service's log; nil means slog.Default(). Keys and
 	// tokens never appear in it.
 	Log *slog.Logger
@@ -62,7 +72,13 @@ func (c Config) withDefaults() Config {
 		c.Addr = ":4800"
 	}
 	if c.Workers == 0 {
-		c.Workers = max(1, runtime.NumCPU()/2)
+		c.Workers = -1
+		if c.NATSURL == "" {
+			c.Workers = max(1, runtime.NumCPU()/2)
+		}
+	}
+	if c.MaxQueuedJobs == 0 {
+		c.MaxQueuedJobs = 100
 	}
 	if c.JobThreads <= 0 {
 		c.JobThreads = 1
@@ -95,25 +111,14 @@ const EnvAdminKey = "TINYIMPULSE_ADMIN_KEY"
 // Server is a running service: its HTTP handler, its in-process workers
 // and its connection to the engine.
 type Server struct {
+	*node
 	cfg      Config
-	log      *slog.Logger
-	eng      engine.Engine
 	ownsEng  bool
-	st       *store
 	adminSum [32]byte
 	secret   []byte
 	mux      *http.ServeMux
 	limits   *limiter
-	hooks    *webhooks
-	models   *modelCache
-
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-
-	mu      sync.Mutex
-	running map[int]context.CancelFunc // jobs this process runs
-	unsub   func()
+	workers  *workers // nil when the process runs no jobs
 }
 
 // New opens the engine (embedded NATS or cfg.NATSURL) and returns a
@@ -123,7 +128,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.DataDir == "" && cfg.NATSURL == "" {
 		return nil, errors.New("service: a data folder (DataDir) or a NATS URL is required")
 	}
-	eng, err := engine.Open(ctx, engine.Config{URL: cfg.NATSURL, Dir: cfg.DataDir, AckWait: cfg.AckWait})
+	maxQueued := max(cfg.MaxQueuedJobs, 0)
+	eng, err := engine.Open(ctx, engine.Config{URL: cfg.NATSURL, Dir: cfg.DataDir, AckWait: cfg.AckWait,
+		MaxQueued: maxQueued, Replicas: cfg.Replicas, Name: "tinyimpulse-api"})
 	if err != nil {
 		return nil, fmt.Errorf("service: %w", err)
 	}
@@ -146,29 +153,23 @@ func NewWithEngine(ctx context.Context, cfg Config, eng engine.Engine) (*Server,
 	if len(cfg.AdminKey) < 16 {
 		return nil, fmt.Errorf("service: an admin key of at least 16 characters is required (flag or %s)", EnvAdminKey)
 	}
-	st, err := openStore(ctx, eng)
+	n, err := newNode(ctx, eng, cfg.Log)
 	if err != nil {
-		return nil, fmt.Errorf("service: %w", err)
+		return nil, err
 	}
-	secret, err := st.secret(ctx)
+	secret, err := n.st.secret(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("service: %w", err)
 	}
 	s := &Server{
+		node:     n,
 		cfg:      cfg,
-		log:      cfg.Log,
-		eng:      eng,
-		st:       st,
 		adminSum: sha256.Sum256([]byte(cfg.AdminKey)),
 		secret:   secret,
 		limits:   newLimiter(cfg.RateLimitPerMinute, cfg.RateLimitPerDay),
-		running:  map[int]context.CancelFunc{},
-		models:   newModelCache(8),
 	}
 	cfg.AdminKey = "" // keep it only hashed
 	s.cfg.AdminKey = ""
-	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.hooks = newWebhooks(s)
 	s.mux = http.NewServeMux()
 	for i := range routes {
 		rt := &routes[i]
@@ -177,14 +178,12 @@ func NewWithEngine(ctx context.Context, cfg Config, eng engine.Engine) (*Server,
 	s.mux.HandleFunc("GET /socket.io/", s.serveSocketIO)
 	s.mux.HandleFunc("POST /socket.io/", s.serveSocketIO)
 	s.mux.HandleFunc("/", s.notFound)
-	unsub, err := eng.Subscribe("cancel.*", s.onCancel)
-	if err != nil {
-		return nil, fmt.Errorf("service: %w", err)
-	}
-	s.unsub = unsub
-	for i := range max(cfg.Workers, 0) {
-		s.wg.Add(1)
-		go s.worker(i)
+	if cfg.Workers > 0 {
+		s.workers, err = startWorker(n, WorkerConfig{Concurrency: cfg.Workers, JobThreads: cfg.JobThreads})
+		if err != nil {
+			n.close()
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -192,15 +191,14 @@ func NewWithEngine(ctx context.Context, cfg Config, eng engine.Engine) (*Server,
 // Handler returns the service's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.mux }
 
-// Close stops the workers (a job they run is cancelled and goes back to
-// the queue for the next process) and closes the engine if New opened it.
+// Close stops the workers (a job they run is stopped and goes back to
+// the queue at once, for this process or another) and closes the engine
+// if New opened it.
 func (s *Server) Close() error {
-	s.cancel()
-	s.wg.Wait()
-	s.hooks.wait()
-	if s.unsub != nil {
-		s.unsub()
+	if s.workers != nil {
+		s.workers.close()
 	}
+	s.node.close()
 	if s.ownsEng {
 		return s.eng.Close()
 	}

@@ -83,9 +83,19 @@ type jobRow struct {
 	Finished           *time.Time `json:"finished,omitempty"`
 	FinishedSuccessful *bool      `json:"finishedSuccessful,omitempty"`
 	CancelRequested    bool       `json:"cancelRequested,omitempty"`
-	Attempts           int        `json:"attempts,omitempty"`
-	Error              string     `json:"error,omitempty"`
-	Seed               uint64     `json:"seed"`
+	// Worker is the worker (process and slot) that holds the job, or held
+	// it last, and Attempts the queue's delivery number it holds it by;
+	// only that worker and delivery can finish the job. Releases counts
+	// the times a worker that was stopped gave the job back (Started is
+	// then cleared), so that Attempts - Releases is the number of runs.
+	Worker   string `json:"worker,omitempty"`
+	Attempts int    `json:"attempts,omitempty"`
+	Releases int    `json:"releases,omitempty"`
+	// QueueSeq is the job's message in the queue (removed when the job is
+	// cancelled before it starts).
+	QueueSeq uint64 `json:"queueSeq,omitempty"`
+	Error    string `json:"error,omitempty"`
+	Seed     uint64 `json:"seed"`
 	// Definition and Samples are what the job was asked to train on.
 	Definition definitionDoc `json:"definition"`
 	Samples    []int         `json:"samples"`
@@ -93,9 +103,39 @@ type jobRow struct {
 	Model int `json:"model,omitempty"`
 	// Result is the object holding the job's result (model testing).
 	Result string `json:"result,omitempty"`
+	// Trained is the model a successful training job made, stored with
+	// the job's outcome and copied to the models bucket after it.
+	Trained *modelRow `json:"trained,omitempty"`
+	// Outcome is the job's result as its worker (or a cancellation)
+	// decided it; Finished, FinishedSuccessful and Error show it once
+	// the model is stored.
+	Outcome *outcome `json:"outcome,omitempty"`
 }
 
+// outcome is how a job ended.
+type outcome struct {
+	At      time.Time `json:"at"`
+	Success bool      `json:"success"`
+	Error   string    `json:"error,omitempty"`
+}
+
+// finished reports whether the job shows as finished.
 func (j *jobRow) finished() bool { return j.Finished != nil }
+
+// decided reports whether the job's outcome is decided (it may not show
+// as finished yet).
+func (j *jobRow) decided() bool { return j.Outcome != nil || j.Finished != nil }
+
+// result is the job's outcome: its decision, or what the row shows.
+func (j *jobRow) result() (at time.Time, success bool, errText string) {
+	if o := j.Outcome; o != nil {
+		return o.At, o.Success, o.Error
+	}
+	if j.Finished != nil {
+		at = *j.Finished
+	}
+	return at, j.FinishedSuccessful != nil && *j.FinishedSuccessful, j.Error
+}
 
 // status is TwinEdge's job status.
 func (j *jobRow) status() string {
@@ -141,9 +181,19 @@ func openStore(ctx context.Context, e engine.Engine) (*store, error) {
 	return s, nil
 }
 
+// The store's calls are tried again, for up to retryFor, while the
+// cluster fails in passing (a server went away, leaders are being
+// elected): a request waits through a NATS server's failure instead of
+// failing.
+
 // get reads key of bucket into v.
 func (s *store) get(ctx context.Context, bucket, key string, v any) (uint64, error) {
-	data, rev, err := s.b[bucket].Get(ctx, key)
+	var data []byte
+	var rev uint64
+	err := retry(ctx, func() (err error) {
+		data, rev, err = s.b[bucket].Get(ctx, key)
+		return err
+	})
 	if err != nil {
 		return 0, err
 	}
@@ -158,39 +208,54 @@ func (s *store) put(ctx context.Context, bucket, key string, v any) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.b[bucket].Put(ctx, key, data)
-	return err
+	return retry(ctx, func() error {
+		_, err := s.b[bucket].Put(ctx, key, data)
+		return err
+	})
 }
 
 // update applies fn to the value under key until it is stored without a
 // conflicting write in between. fn may return errSkip to write nothing.
 func update[T any](ctx context.Context, s *store, bucket, key string, fn func(*T) error) (*T, error) {
+	v, _, err := updateRev(ctx, s, bucket, key, fn)
+	return v, err
+}
+
+// updateRev is update that also returns the value's revision (the one
+// read, when fn skips).
+func updateRev[T any](ctx context.Context, s *store, bucket, key string, fn func(*T) error) (*T, uint64, error) {
 	for range 100 {
 		var v T
 		rev, err := s.get(ctx, bucket, key, &v)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		if err := fn(&v); err != nil {
 			if errors.Is(err, errSkip) {
-				return &v, nil
+				return &v, rev, nil
 			}
-			return nil, err
+			return nil, 0, err
 		}
 		data, err := json.Marshal(&v)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		_, err = s.b[bucket].Update(ctx, key, data, rev)
+		// A retried Update whose first try was stored conflicts with
+		// itself: fn is then applied again to the value it wrote.
+		var newRev uint64
+		err = retry(ctx, func() (err error) {
+			newRev, err = s.b[bucket].Update(ctx, key, data, rev)
+			return err
+		})
 		if errors.Is(err, engine.ErrConflict) {
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		return &v, nil
+		return &v, newRev, nil
 	}
-	return nil, fmt.Errorf("%s/%s: too many conflicting writes", bucket, key)
+	return nil, 0, fmt.Errorf("%s/%s: too many conflicting writes", bucket, key)
 }
 
 var errSkip = errors.New("skip")
@@ -200,9 +265,14 @@ func (s *store) next(ctx context.Context, counter string) (int, error) {
 	kv := s.b[bucketMeta]
 	key := "counter." + counter
 	for range 1000 {
-		data, rev, err := kv.Get(ctx, key)
+		var data []byte
+		var rev uint64
+		err := retry(ctx, func() (err error) {
+			data, rev, err = kv.Get(ctx, key)
+			return err
+		})
 		if errors.Is(err, engine.ErrNotFound) {
-			if _, err := kv.Create(ctx, key, []byte("1")); err == nil {
+			if err := retry(ctx, func() error { _, err := kv.Create(ctx, key, []byte("1")); return err }); err == nil {
 				return 1, nil
 			} else if !errors.Is(err, engine.ErrExists) {
 				return 0, err
@@ -216,7 +286,7 @@ func (s *store) next(ctx context.Context, counter string) (int, error) {
 		if err != nil {
 			return 0, fmt.Errorf("counter %s: %w", counter, err)
 		}
-		if _, err := kv.Update(ctx, key, []byte(strconv.Itoa(n+1)), rev); err == nil {
+		if err := retry(ctx, func() error { _, err := kv.Update(ctx, key, []byte(strconv.Itoa(n+1)), rev); return err }); err == nil {
 			return n + 1, nil
 		} else if !errors.Is(err, engine.ErrConflict) {
 			return 0, err
@@ -247,7 +317,11 @@ func (s *store) secret(ctx context.Context) ([]byte, error) {
 // list reads every value of bucket under prefix "<pid>." into rows,
 // sorted by id (the last key token).
 func list[T any](ctx context.Context, s *store, bucket string, pid int) ([]T, error) {
-	keys, err := s.b[bucket].Keys(ctx, strconv.Itoa(pid)+".*")
+	var keys []string
+	err := retry(ctx, func() (err error) {
+		keys, err = s.b[bucket].Keys(ctx, strconv.Itoa(pid)+".*")
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -314,4 +388,19 @@ func (s *store) job(ctx context.Context, pid, jid int) (*jobRow, error) {
 		return nil, err
 	}
 	return &j, nil
+}
+
+// object reads an object of the engine's object store.
+func (s *store) object(ctx context.Context, name string) ([]byte, error) {
+	var data []byte
+	err := retry(ctx, func() (err error) {
+		data, err = s.e.Objects().Get(ctx, name)
+		return err
+	})
+	return data, err
+}
+
+// putObject stores an object (a retried Put writes the same bytes again).
+func (s *store) putObject(ctx context.Context, name string, data []byte) error {
+	return retry(ctx, func() error { return s.e.Objects().Put(ctx, name, data) })
 }

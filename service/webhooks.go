@@ -67,14 +67,14 @@ type deliveryRow struct {
 
 // webhooks delivers events in the background.
 type webhooks struct {
-	s        *Server
+	s        *node
 	client   *http.Client
 	attempts int
 	backoff  time.Duration // first retry delay; doubles each time
 	wg       sync.WaitGroup
 }
 
-func newWebhooks(s *Server) *webhooks {
+func newWebhooks(s *node) *webhooks {
 	return &webhooks{s: s, client: &http.Client{Timeout: 10 * time.Second}, attempts: 5, backoff: time.Second}
 }
 

@@ -16,6 +16,9 @@ var (
 	ErrConflict = errors.New("engine: revision conflict")
 	// ErrClosed: the engine was closed.
 	ErrClosed = errors.New("engine: closed")
+	// ErrQueueFull: the group already holds its limit of items (waiting
+	// or in progress).
+	ErrQueueFull = errors.New("engine: queue full")
 )
 
 // Engine is everything the service keeps and every way its parts talk: key-value buckets,
@@ -45,7 +48,8 @@ type Engine interface {
 // KV is a key-value bucket with optimistic concurrency: every write gets
 // a revision, and Update only succeeds on the revision it was given.
 type KV interface {
-	// Get returns the value under key and its revision, or ErrNotFound.
+	// Get returns the latest value under key and its revision, or
+	// ErrNotFound.
 	Get(ctx context.Context, key string) (value []byte, revision uint64, err error)
 	// Put sets key, whatever its revision.
 	Put(ctx context.Context, key string, value []byte) (revision uint64, err error)
@@ -57,8 +61,15 @@ type KV interface {
 	// Delete removes key; a missing key is not an error.
 	Delete(ctx context.Context, key string) error
 	// Keys lists the keys matching filter ('*' one token, '>' the rest), in
-	// no particular order.
+	// no particular order; it may list a key deleted a moment ago (Get
+	// then returns ErrNotFound).
 	Keys(ctx context.Context, filter string) ([]string, error)
+	// Watch calls fn with the value under key (if any), then with each
+	// new value, until stop is called or ctx ends; a deleted key gives a
+	// nil value. A value replaced before the watcher reads it may be
+	// skipped (a bucket keeps one value per key); the latest always
+	// arrives. fn runs on one goroutine at a time.
+	Watch(ctx context.Context, key string, fn func(value []byte, revision uint64)) (stop func(), err error)
 }
 
 // Objects is a store of named blobs of any size.
@@ -69,26 +80,43 @@ type Objects interface {
 	Delete(ctx context.Context, name string) error
 }
 
-// Queue is a work queue: every enqueued item goes to exactly one worker,
-// and comes back to the queue when that worker neither acknowledges it nor
-// reports progress within the queue's acknowledgement wait (a worker that
-// died).
+// Queue is a work queue of items in groups (the service's projects):
+// every enqueued item goes to exactly one worker, and comes back to the
+// queue when that worker neither acknowledges it nor reports progress
+// within the queue's acknowledgement wait (a worker that died). Workers
+// take the groups in turn, so that one group's many items do not hold
+// back another's.
 type Queue interface {
-	Enqueue(ctx context.Context, data []byte) error
-	// Next waits for the next item until ctx ends.
+	// Enqueue adds data to the queue of group under id and returns the
+	// item's sequence number. Another Enqueue of the same id within two
+	// minutes (a retry after an error) adds nothing. It returns
+	// ErrQueueFull when the group already holds the queue's limit of items.
+	// Groups and ids are tokens of letters, digits, '-' and '_'.
+	Enqueue(ctx context.Context, group, id string, data []byte) (seq uint64, err error)
+	// Remove takes the item of sequence seq out of the queue (a job
+	// cancelled before it started); an item already gone is not an error.
+	Remove(ctx context.Context, seq uint64) error
+	// Next waits for the next item until ctx ends: the oldest item of the
+	// group after the one it served last, among the groups with items.
 	Next(ctx context.Context) (Delivery, error)
 }
 
 // Delivery is one item handed to a worker.
 type Delivery interface {
 	Data() []byte
-	// Attempt is 1 on the first delivery, 2 after a worker died with it, ….
+	// Attempt is 1 on the first delivery, 2 on the next (after a worker
+	// died with the item or released it), ….
 	Attempt() int
-	// InProgress tells the queue the worker is alive; it must be called
-	// more often than the acknowledgement wait.
+	// AckWait is the queue's acknowledgement wait: InProgress must be
+	// called more often than that.
+	AckWait() time.Duration
+	// InProgress tells the queue the worker is alive.
 	InProgress() error
 	// Ack removes the item for good.
 	Ack() error
+	// Release gives the item back to the queue at once (a worker that
+	// stops before finishing it).
+	Release() error
 }
 
 // LogEntry is one entry of a job's log.
@@ -97,6 +125,10 @@ type LogEntry struct {
 	Time time.Time
 	// Data is a chunk of log text, normally ending in a newline.
 	Data string
+	// ID, when set, makes Append idempotent: an entry with the ID of one
+	// appended to the same log in the last two minutes is dropped (a
+	// retried Append).
+	ID string
 	// Finished marks the job's final entry; Success says how it ended.
 	Finished, Success bool
 }

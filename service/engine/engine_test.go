@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -75,7 +77,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 	e.Objects().Put(ctx, "big", make([]byte, 3<<20))
 	e.Logs().Append(ctx, "1.1", engine.LogEntry{Data: "line 1\n"})
 	e.Logs().Append(ctx, "1.1", engine.LogEntry{Finished: true, Success: true})
-	e.Queue().Enqueue(ctx, []byte("job"))
+	e.Queue().Enqueue(ctx, "1", "job-1", []byte("job"))
 	e.Close()
 
 	e = open(t, dir)
@@ -110,7 +112,7 @@ func TestQueueRedelivery(t *testing.T) {
 	e := open(t, t.TempDir())
 	defer e.Close()
 	q := e.Queue()
-	q.Enqueue(ctx, []byte("a"))
+	q.Enqueue(ctx, "1", "a", []byte("a"))
 	qctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	d, err := q.Next(qctx)
@@ -139,7 +141,7 @@ func TestQueueWorkers(t *testing.T) {
 	defer e.Close()
 	const n = 30
 	for i := range n {
-		e.Queue().Enqueue(ctx, []byte(fmt.Sprint(i)))
+		e.Queue().Enqueue(ctx, fmt.Sprint(i%4), fmt.Sprint(i), []byte(fmt.Sprint(i)))
 	}
 	var mu sync.Mutex
 	seen := map[string]int{}
@@ -209,5 +211,219 @@ func TestFollow(t *testing.T) {
 	// Read from a time after the last entry gives nothing, at once.
 	if es, err := l.Read(ctx, "3.9", time.Now().Add(time.Second)); err != nil || len(es) != 0 {
 		t.Errorf("Read after the end: %v, %v", es, err)
+	}
+}
+
+// Next takes the groups in turn: group a's five items do not hold back
+// b's two and c's one, whatever order they were queued in.
+func TestQueueFairness(t *testing.T) {
+	ctx := context.Background()
+	e := open(t, t.TempDir())
+	defer e.Close()
+	q := e.Queue()
+	for i := range 5 {
+		q.Enqueue(ctx, "a", fmt.Sprint("a", i), []byte(fmt.Sprint("a", i)))
+	}
+	q.Enqueue(ctx, "b", "b0", []byte("b0"))
+	q.Enqueue(ctx, "b", "b1", []byte("b1"))
+	q.Enqueue(ctx, "c", "c0", []byte("c0"))
+	qctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	var got []string
+	for range 8 {
+		d, err := q.Next(qctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, string(d.Data()))
+		d.Ack()
+	}
+	// Round robin over the groups with items; FIFO within a group.
+	want := "a0 b0 c0 a1 b1 a2 a3 a4"
+	if g := strings.Join(got, " "); g != want {
+		t.Errorf("delivery order %s, want %s", g, want)
+	}
+}
+
+// A group holds at most MaxQueued items, waiting or in progress: one more
+// is refused with ErrQueueFull, whoever enqueues it, until one is
+// acknowledged or removed. Other groups are not affected, and a retried
+// Enqueue of the same id adds nothing.
+func TestQueueFull(t *testing.T) {
+	ctx := context.Background()
+	e, err := engine.Open(ctx, engine.Config{Dir: t.TempDir(), AckWait: time.Second, MaxQueued: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	q := e.Queue()
+	seq1, err := q.Enqueue(ctx, "7", "j1", []byte("1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := q.Enqueue(ctx, "7", "j1", []byte("1")); err != nil || again != seq1 {
+		t.Fatalf("retried Enqueue: seq %d, %v; want %d, nil", again, err, seq1)
+	}
+	if _, err := q.Enqueue(ctx, "7", "j2", []byte("2")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.Enqueue(ctx, "7", "j3", []byte("3")); !errors.Is(err, engine.ErrQueueFull) {
+		t.Fatalf("third item: %v, want ErrQueueFull", err)
+	}
+	if _, err := q.Enqueue(ctx, "8", "j1", []byte("other")); err != nil {
+		t.Fatalf("another group: %v", err)
+	}
+	// An item in progress still counts.
+	qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	d, err := q.Next(qctx)
+	if err != nil || string(d.Data()) != "1" {
+		t.Fatalf("Next: %v", err)
+	}
+	if _, err := q.Enqueue(ctx, "7", "j3", []byte("3")); !errors.Is(err, engine.ErrQueueFull) {
+		t.Fatalf("item in progress not counted: %v", err)
+	}
+	d.Ack()
+	if _, err := q.Enqueue(ctx, "7", "j3", []byte("3")); err != nil {
+		t.Fatalf("after an ack: %v", err)
+	}
+	// Removing a waiting item frees its place; removing it again is fine.
+	seq4, err := q.Enqueue(ctx, "9", "j4", []byte("4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.Enqueue(ctx, "9", "j5", []byte("5"))
+	if err := q.Remove(ctx, seq4); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Remove(ctx, seq4); err != nil {
+		t.Fatalf("second Remove: %v", err)
+	}
+	if _, err := q.Enqueue(ctx, "9", "j6", []byte("6")); err != nil {
+		t.Fatalf("after Remove: %v", err)
+	}
+	var got []string
+	for range 5 {
+		d, err := q.Next(qctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, string(d.Data()))
+		d.Ack()
+	}
+	slices.Sort(got)
+	if g := strings.Join(got, " "); g != "2 3 5 6 other" {
+		t.Errorf("items %q, want 2 3 5 6 other", g)
+	}
+}
+
+// Release gives an item back at once, with the next attempt number.
+func TestQueueRelease(t *testing.T) {
+	ctx := context.Background()
+	e, err := engine.Open(ctx, engine.Config{Dir: t.TempDir(), AckWait: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	q := e.Queue()
+	q.Enqueue(ctx, "1", "a", []byte("a"))
+	qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	d, err := q.Next(qctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.AckWait() != time.Minute {
+		t.Errorf("AckWait %v, want 1m", d.AckWait())
+	}
+	d.Release()
+	d2, err := q.Next(qctx) // well before the minute
+	if err != nil || d2.Attempt() != 2 {
+		t.Fatalf("after Release: %v, attempt %d", err, d2.Attempt())
+	}
+	d2.Ack()
+}
+
+// Watch gives the current value, then the changes, and nil for a delete.
+func TestWatch(t *testing.T) {
+	ctx := context.Background()
+	e := open(t, t.TempDir())
+	defer e.Close()
+	b, _ := e.Bucket(ctx, "jobs")
+	b.Put(ctx, "1.1", []byte("queued"))
+	got := make(chan string, 10)
+	stop, err := b.Watch(ctx, "1.1", func(v []byte, r uint64) {
+		if v == nil {
+			got <- "<deleted>"
+			return
+		}
+		got <- string(v)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := func(want string) {
+		t.Helper()
+		select {
+		case g := <-got:
+			if g != want {
+				t.Errorf("watched %q, want %q", g, want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no %q", want)
+		}
+	}
+	next("queued")
+	b.Put(ctx, "1.2", []byte("another key"))
+	b.Put(ctx, "1.1", []byte("running"))
+	next("running")
+	b.Delete(ctx, "1.1")
+	next("<deleted>")
+	// Of quick successive values, the latest arrives.
+	for _, v := range []string{"a", "b", "c"} {
+		b.Put(ctx, "1.1", []byte(v))
+	}
+	deadline := time.After(5 * time.Second)
+	for last := ""; last != "c"; {
+		select {
+		case last = <-got:
+		case <-deadline:
+			t.Fatalf("the latest value never arrived (last %q)", last)
+		}
+	}
+	stop()
+	b.Put(ctx, "1.1", []byte("after stop"))
+	select {
+	case g := <-got:
+		t.Errorf("value after stop: %q", g)
+	case <-time.After(300 * time.Millisecond):
+	}
+}
+
+// An Append retried with the same ID is stored once.
+func TestAppendID(t *testing.T) {
+	ctx := context.Background()
+	e := open(t, t.TempDir())
+	defer e.Close()
+	l := e.Logs()
+	for _, en := range []engine.LogEntry{{Data: "a\n", ID: "1"}, {Data: "a\n", ID: "1"}, {Data: "b\n", ID: "2"}, {Data: "c\n"}, {Data: "c\n"}} {
+		if err := l.Append(ctx, "5.5", en); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l.Append(ctx, "5.6", engine.LogEntry{Data: "other log, same ID\n", ID: "1"})
+	es, err := l.Read(ctx, "5.5", time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, en := range es {
+		b.WriteString(en.Data)
+	}
+	if b.String() != "a\nb\nc\nc\n" {
+		t.Errorf("log %q, want a b c c", b.String())
+	}
+	if es, _ := l.Read(ctx, "5.6", time.Time{}); len(es) != 1 {
+		t.Errorf("the same ID in another log was dropped")
 	}
 }

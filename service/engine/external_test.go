@@ -39,7 +39,7 @@ func TestExternalServer(t *testing.T) {
 	if v, _, err := kvB.Get(ctx, "1"); err != nil || string(v) != "p" {
 		t.Errorf("the second engine reads %q, %v", v, err)
 	}
-	a.Queue().Enqueue(ctx, []byte("job"))
+	a.Queue().Enqueue(ctx, "1", "job", []byte("job"))
 	qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	d, err := b.Queue().Next(qctx)
