@@ -11,6 +11,7 @@
 //	impulse export --model DIR --format tflite [--variant int8|float32] [--learn-block ID] --out FILE
 //	impulse report --model DIR --data DIR --out FILE.html [--target ID]
 //	impulse serve --data-dir DIR [--nats URL] [--addr :4800] [--admin-key KEY] [--workers N]
+//	impulse worker --nats URL[,URL...] [--concurrency N] [--threads N] [--name NAME]
 //
 // features reads one processing-block call as JSON on standard input, in
 // the format of Edge Impulse's DSP reference vectors (block,
@@ -39,7 +40,10 @@
 // report.html beside the model too). serve runs the worker service: Edge
 // Impulse's jobs API and WebSocket and TwinEdge's ML API, on NATS JetStream
 // (embedded, with its files in --data-dir, or the cluster at --nats); the
-// admin key comes from --admin-key or $TINYIMPULSE_ADMIN_KEY.
+// admin key comes from --admin-key or $TINYIMPULSE_ADMIN_KEY. worker
+// runs the service's jobs on another machine: it pulls them from the work
+// queue of the NATS cluster the API servers use (impulse serve --nats),
+// needs no shared disk, and gives its jobs back to the queue when stopped.
 //
 // Errors in the input or configuration exit with status 1 and one line
 // "impulse: <what is wrong>" on standard error; usage errors exit with
@@ -70,6 +74,7 @@ commands:
   export      a trained network as a file: --model DIR --format tflite [--variant int8|float32] --out FILE
   report      the HTML report of a model: --model DIR --data DIR --out FILE.html [--target ID]
   serve       the worker service: --data-dir DIR [--nats URL] [--addr :4800] [--admin-key KEY] [--workers N]
+  worker      run the service's jobs: --nats URL[,URL...] [--concurrency N]
 `
 
 func main() {
@@ -119,6 +124,8 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return export(args[1:], stdout)
 	case "serve":
 		return serve(args[1:])
+	case "worker":
+		return worker(args[1:])
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -340,6 +340,7 @@ func TestServeReportUsage(t *testing.T) {
 		want string
 	}{
 		{[]string{"serve"}, 2, "--data-dir is required"},
+		{[]string{"worker"}, 2, "--nats is required"},
 		{[]string{"serve", "--data-dir", t.TempDir(), "extra"}, 2, `unexpected argument "extra"`},
 		{[]string{"report", "--model", t.TempDir(), "--data", gesturesData}, 2, "--out is required"},
 		{[]string{"report", "--model", t.TempDir(), "--data", gesturesData, "--out", filepath.Join(t.TempDir(), "r.html")}, 1, "invalid saved model"},
