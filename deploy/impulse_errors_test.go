@@ -3,6 +3,7 @@ package deploy_test
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 
@@ -79,8 +80,20 @@ func TestImpulseErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := deploy.NewNetwork(q.Graph()); !errors.Is(err, deploy.ErrUnsupported) {
-		t.Errorf("int8 graph: error %v, want ErrUnsupported", err)
+	if _, err := deploy.NewNetwork(q.Graph()); err != nil {
+		t.Errorf("int8 graph: %v", err)
+	}
+	// A bias so large that the int32 accumulator could overflow (undefined
+	// in C), and an operator the runtime does not have.
+	big := q.Graph()
+	big.Tensors[big.Ops[0].Inputs[2]].Int32[0] = math.MaxInt32 - 10
+	if _, err := deploy.NewNetwork(big); !errors.Is(err, deploy.ErrUnsupported) || !strings.Contains(err.Error(), "overflow") {
+		t.Errorf("int8 graph whose accumulator could overflow: error %v, want ErrUnsupported naming the overflow", err)
+	}
+	add := q.Graph()
+	add.Ops[0].Kind = "ADD"
+	if _, err := deploy.NewNetwork(add); !errors.Is(err, deploy.ErrUnsupported) || !strings.Contains(err.Error(), "ADD") {
+		t.Errorf("int8 graph with an ADD: error %v, want ErrUnsupported naming ADD", err)
 	}
 	if _, err := deploy.NewDSPBlock(fakeBlock{spectral}); err == nil {
 		t.Error("NewDSPBlock accepted a block from outside package dsp")

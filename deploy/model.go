@@ -16,6 +16,7 @@ type Network struct {
 	g     *learn.Graph
 	loc   []int // per tensor: locInput, locLow or locHigh
 	arena int
+	q     *qplan // int8 graphs
 }
 
 const (
@@ -24,14 +25,23 @@ const (
 	locHigh
 )
 
-// NewNetwork prepares the float32 graph g (learn.Network.Graph) for the C
-// runtime. Activations alternate between the two ends of one arena (a
-// RESHAPE's output aliases its input), so the arena is the largest sum of
-// an operator's input and output. int8 graphs are not supported yet
-// (ErrUnsupported).
+// NewNetwork prepares the graph g (learn.Network.Graph or
+// learn.Int8Network.Graph) for the C runtime. Activations alternate between
+// the two ends of one arena (a RESHAPE's output aliases its input), so the
+// arena is the largest sum of an operator's input and output, plus, for an
+// int8 CONV_2D whose windows cannot be read in place, two im2col columns.
+// It returns an error wrapping ErrUnsupported for operators the runtime
+// does not have and int8 weights whose accumulators could overflow int32.
 func NewNetwork(g *learn.Graph) (*Network, error) {
-	if g.DType != learn.Float32 {
-		return nil, fmt.Errorf("%w: %s networks (only float32 networks have C kernels so far)", ErrUnsupported, g.DType)
+	if g == nil {
+		return nil, fmt.Errorf("deploy: NewNetwork: nil graph")
+	}
+	switch g.DType {
+	case learn.Int8:
+		return newQNetwork(g)
+	case learn.Float32:
+	default:
+		return nil, fmt.Errorf("%w: %s networks", ErrUnsupported, g.DType)
 	}
 	n := &Network{g: g, loc: make([]int, len(g.Tensors))}
 	for i := range n.loc {
@@ -66,8 +76,13 @@ func NewNetwork(g *learn.Graph) (*Network, error) {
 func (n *Network) Inputs() int  { return n.g.Tensors[n.g.Input].Elements() }
 func (n *Network) Outputs() int { return n.g.Tensors[n.g.Output].Elements() }
 
-// ArenaBytes returns the working memory of one inference.
+// ArenaBytes returns the working memory of one inference (not counting
+// the input and output).
 func (n *Network) ArenaBytes() int { return n.arena }
+
+// Int8 reports whether the network is an int8 network (ti_qnetwork) rather
+// than a float32 one (ti_network).
+func (n *Network) Int8() bool { return n.q != nil }
 
 // offset returns the C location of tensor t: TI_AT_INPUT or its byte
 // offset in the arena.
@@ -91,11 +106,15 @@ func hwc(t *learn.Tensor) (h, w, c int) {
 }
 
 // CSource returns C source defining the network as `const ti_network
-// <name>`, preceded by its weights and operators (static, named
-// <name>_...). It includes ti_model.h. name must be a C identifier.
+// <name>` (float32) or `const ti_qnetwork <name>` (int8), preceded by its
+// weights and operators (static, named <name>_...). It includes
+// ti_model.h. name must be a C identifier.
 func (n *Network) CSource(name string) (string, error) {
 	if !cIdent.MatchString(name) {
 		return "", fmt.Errorf("deploy: %q is not a C identifier", name)
+	}
+	if n.q != nil {
+		return n.qSource(name), nil
 	}
 	g := n.g
 	w := &cWriter{}

@@ -41,6 +41,67 @@ typedef struct ti_network {
  * (softmax scores, or the regression value). */
 int ti_network_run(const ti_network *n, const float *input, float *out, void *arena, size_t arena_size);
 
+/*
+ * int8 networks (TensorFlow Lite's full-integer quantisation, computed as
+ * package learn's Int8Network computes it, bit for bit): int8 activations
+ * with one scale and zero point each, int32 accumulators, and a fixed-point
+ * requantisation per output channel, y = clamp(MBQM(acc, mult, shift) +
+ * out_zp, act_min, act_max), where MBQM is TensorFlow Lite's
+ * MultiplyByQuantizedMultiplier whose final right shift rounds halves up
+ * (half_up: FULLY_CONNECTED and CONV_2D) or away from zero
+ * (DEPTHWISE_CONV_2D).
+ *
+ * Weights. FULLY_CONNECTED and CONV_2D weights are packed by pairs of
+ * output channels: for channels 2p and 2p+1 (a zero channel when out_c is
+ * odd), ceil(k/4) groups of two 32-bit words, each holding four
+ * consecutive weights of one channel (weight 4g+j in bits 8j..8j+7, k =
+ * kh*kw*in_c, zeros past k). Their biases are folded, b - in_zp * sum(w),
+ * so the kernels accumulate x * w and SAME padding reads in_zp.
+ * DEPTHWISE_CONV_2D weights are int8 (kh, kw, c) with plain biases.
+ * SOFTMAX reads its exponential table (256 floats, see learn's
+ * Operator.SoftmaxTable). Where __ARM_FEATURE_DSP is defined the
+ * accumulations use the Cortex-M4's dual 16-bit multiply-accumulate
+ * (__smlad on pairs sign-extended with __sxtb16); integer sums are exact,
+ * so both paths give the same bits.
+ */
+typedef struct ti_qop {
+	uint8_t kind;
+	uint8_t half_up;
+	uint16_t kh, kw, sh, sw;
+	uint32_t in_h, in_w, in_c;
+	uint32_t out_h, out_w, out_c;
+	int32_t in_zp, out_zp;
+	int32_t act_min, act_max;
+	const void *w;          /* packed uint32_t words, or int8_t (depthwise) */
+	const int32_t *b;
+	const int32_t *mult;    /* out_c Q31 multipliers */
+	const int8_t *shift;    /* out_c exponents */
+	const float *table;     /* SOFTMAX */
+	uint32_t src, dst;      /* TI_AT_INPUT or arena byte offsets */
+	uint32_t scratch;       /* arena byte offset of the im2col columns (CONV_2D) */
+} ti_qop;
+
+typedef struct ti_qnetwork {
+	uint16_t n_ops;
+	const ti_qop *ops;
+	uint32_t inputs, outputs;
+	uint32_t arena; /* bytes of working memory */
+	/* the input and output tensors' quantisation */
+	float in_scale, out_scale;
+	int32_t in_zp, out_zp;
+} ti_qnetwork;
+
+/* Runs the int8 network on input (inputs values) and writes its int8
+ * outputs. */
+int ti_qnetwork_run(const ti_qnetwork *n, const int8_t *input, int8_t *out, void *arena, size_t arena_size);
+
+/* Quantises features as package learn does, clamp(round_half_even(x /
+ * in_scale + in_zp)), with x / in_scale and the sum in double precision
+ * (the float build does them in float and falls back to double only within
+ * 2^-12 of a rounding tie, which gives the same result). Returns
+ * TI_ERR_INPUT for a NaN or infinite feature. */
+int ti_quantize(const ti_qnetwork *n, const ti_real *x, int8_t *q);
+
 /* K-means: z_i = (x[axes[i]] - mean_i) / scale_i, score =
  * min(1000, min_k ||z - center_k|| - max_error_k). */
 typedef struct ti_kmeans_config {
