@@ -38,7 +38,19 @@ static inline uint32_t ti_load4(const int8_t *p)
 	return v;
 }
 
-#define TI_ROR8(x) (((x) >> 8) | ((x) << 24))
+/* The odd bytes of x sign-extended to two int16 (SXTB16 with its operand
+ * rotated by 8, one instruction; GCC does not fuse the rotation into the
+ * intrinsic). */
+#if defined(__GNUC__)
+static inline int32_t ti_sxtb16_odd(uint32_t x)
+{
+	int32_t r;
+	__asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+	return r;
+}
+#else
+#define ti_sxtb16_odd(x) __sxtb16(((x) >> 8) | ((x) << 24))
+#endif
 #endif
 
 /* The last k % 4 values of a column as a word, zeros above them (the
@@ -67,13 +79,15 @@ static void ti_mac_2x1(const uint32_t *w, const int8_t *c0, uint32_t k, int32_t 
 	int32_t a0 = a[0], a1 = a[1];
 	uint32_t g, full = k >> 2, rem = k & 3u;
 #if TI_SIMD
-	for (g = 0; g < full; g++) {
+	const int8_t *end = c0 + 4u * full;
+	(void)g;
+	while (c0 != end) {
 		uint32_t x = ti_load4(c0), w0 = w[0], w1 = w[1];
-		int32_t xe = __sxtb16(x), xo = __sxtb16(TI_ROR8(x));
+		int32_t xe = __sxtb16(x), xo = ti_sxtb16_odd(x);
 		a0 = __smlad(__sxtb16(w0), xe, a0);
-		a0 = __smlad(__sxtb16(TI_ROR8(w0)), xo, a0);
+		a0 = __smlad(ti_sxtb16_odd(w0), xo, a0);
 		a1 = __smlad(__sxtb16(w1), xe, a1);
-		a1 = __smlad(__sxtb16(TI_ROR8(w1)), xo, a1);
+		a1 = __smlad(ti_sxtb16_odd(w1), xo, a1);
 		c0 += 4;
 		w += 2;
 	}
@@ -104,17 +118,19 @@ static void ti_mac_2x2(const uint32_t *w, const int8_t *c0, const int8_t *c1, ui
 	int32_t a00 = a[0], a01 = a[1], a10 = a[2], a11 = a[3];
 	uint32_t g, full = k >> 2, rem = k & 3u;
 #if TI_SIMD
-	for (g = 0; g < full; g++) {
+	const int8_t *end = c0 + 4u * full;
+	(void)g;
+	while (c0 != end) {
 		uint32_t x0 = ti_load4(c0), x1 = ti_load4(c1), w0 = w[0], w1 = w[1];
-		int32_t x0e = __sxtb16(x0), x0o = __sxtb16(TI_ROR8(x0));
-		int32_t x1e = __sxtb16(x1), x1o = __sxtb16(TI_ROR8(x1));
-		int32_t we = __sxtb16(w0), wo = __sxtb16(TI_ROR8(w0));
+		int32_t x0e = __sxtb16(x0), x0o = ti_sxtb16_odd(x0);
+		int32_t x1e = __sxtb16(x1), x1o = ti_sxtb16_odd(x1);
+		int32_t we = __sxtb16(w0), wo = ti_sxtb16_odd(w0);
 		a00 = __smlad(we, x0e, a00);
 		a00 = __smlad(wo, x0o, a00);
 		a01 = __smlad(we, x1e, a01);
 		a01 = __smlad(wo, x1o, a01);
 		we = __sxtb16(w1);
-		wo = __sxtb16(TI_ROR8(w1));
+		wo = ti_sxtb16_odd(w1);
 		a10 = __smlad(we, x0e, a10);
 		a10 = __smlad(wo, x0o, a10);
 		a11 = __smlad(we, x1e, a11);
