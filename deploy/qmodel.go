@@ -178,7 +178,7 @@ func (n *Network) qSource(name string) string {
 		in, out := &g.Tensors[op.Inputs[0]], &g.Tensors[op.Outputs[0]]
 		ih, iw, ic := hwc(in)
 		oh, ow, oc := hwc(out)
-		wp, bp, mp, sp, tp := "NULL", "NULL", "NULL", "NULL", "NULL"
+		wp, bp, mp, sp, rp, tp := "NULL", "NULL", "NULL", "NULL", "NULL", "NULL"
 		switch op.Kind {
 		case learn.OpFullyConnected, learn.OpConv2D, learn.OpDepthwiseConv2D:
 			wt, bt := &g.Tensors[op.Inputs[1]], &g.Tensors[op.Inputs[2]]
@@ -205,6 +205,18 @@ func (n *Network) qSource(name string) string {
 			w.array("int32_t", bp, oc, func(i int) string { return int32Lit(bias[i]) })
 			w.array("int32_t", mp, oc, func(i int) string { return int32Lit(int64(op.Multiplier[i])) })
 			w.array("int8_t", sp, oc, func(i int) string { return strconv.Itoa(int(op.Shift[i])) })
+			// The fused rounding constants 2^30 + 2^(30+e), e = -shift,
+			// when every channel shifts right.
+			fast := true
+			for _, sh := range op.Shift {
+				fast = fast && sh <= -1
+			}
+			if fast {
+				rp = fmt.Sprintf("%s_r%d", name, k)
+				w.array("int64_t", rp, oc, func(i int) string {
+					return strconv.FormatInt(1<<30+1<<(30-op.Shift[i]), 10) + "LL"
+				})
+			}
 		case learn.OpSoftmax:
 			tp = fmt.Sprintf("%s_t%d", name, k)
 			w.array("float", tp, 256, func(i int) string { return f32Lit(float64(op.SoftmaxTable[i])) })
@@ -222,9 +234,9 @@ func (n *Network) qSource(name string) string {
 			}
 			scratch = fmt.Sprintf("%du", align4(g.Tensors[low].Elements()))
 		}
-		ops = append(ops, fmt.Sprintf("\t{.kind = %s, .half_up = %d, .kh = %d, .kw = %d, .sh = %d, .sw = %d, .in_h = %d, .in_w = %d, .in_c = %d, .out_h = %d, .out_w = %d, .out_c = %d,\n\t .in_zp = %d, .out_zp = %d, .act_min = %d, .act_max = %d, .w = %s, .b = %s, .mult = %s, .shift = %s, .table = %s, .src = %s, .dst = %s, .scratch = %s},\n",
+		ops = append(ops, fmt.Sprintf("\t{.kind = %s, .half_up = %d, .kh = %d, .kw = %d, .sh = %d, .sw = %d, .in_h = %d, .in_w = %d, .in_c = %d, .out_h = %d, .out_w = %d, .out_c = %d,\n\t .in_zp = %d, .out_zp = %d, .act_min = %d, .act_max = %d, .w = %s, .b = %s, .mult = %s, .shift = %s, .round = %s, .table = %s, .src = %s, .dst = %s, .scratch = %s},\n",
 			kinds[op.Kind], b2i(op.Rounding == learn.RoundHalfUp), op.KernelH, op.KernelW, op.StrideH, op.StrideW, ih, iw, ic, oh, ow, oc,
-			in.Quant.ZeroPoint[0], outZP, actMin, actMax, wp, bp, mp, sp, tp, n.qOffset(op.Inputs[0]), n.qOffset(op.Outputs[0]), scratch))
+			in.Quant.ZeroPoint[0], outZP, actMin, actMax, wp, bp, mp, sp, rp, tp, n.qOffset(op.Inputs[0]), n.qOffset(op.Outputs[0]), scratch))
 	}
 	w.printf("static const ti_qop %s_ops[%d] = {\n", name, len(ops))
 	for _, o := range ops {

@@ -76,6 +76,7 @@ typedef struct ti_qop {
 	const int32_t *b;
 	const int32_t *mult;    /* out_c Q31 multipliers */
 	const int8_t *shift;    /* out_c exponents */
+	const int64_t *round;   /* out_c rounding constants 2^30 + 2^(30-shift), or NULL when a shift is >= 0 */
 	const float *table;     /* SOFTMAX */
 	uint32_t src, dst;      /* TI_AT_INPUT or arena byte offsets */
 	uint32_t scratch;       /* arena byte offset of the im2col columns (CONV_2D) */

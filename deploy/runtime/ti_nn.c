@@ -123,6 +123,7 @@ int ti_network_run(const ti_network *n, const float *input, float *out, void *ar
 		const ti_op *op = &n->ops[k];
 		const float *x = ti_at(op->src, input, a);
 		float *y = (float *)(void *)(a + op->dst);
+		TI_PROF(k, 0);
 		switch (op->kind) {
 		case TI_OP_FULLY_CONNECTED:
 			ti_fully_connected(op, x, y);
@@ -143,6 +144,7 @@ int ti_network_run(const ti_network *n, const float *input, float *out, void *ar
 			y = (float *)(void *)x; /* the output aliases the input */
 			break;
 		}
+		TI_PROF(k, 1);
 		last = y;
 	}
 	for (i = 0; i < n->outputs; i++)

@@ -48,8 +48,15 @@ static inline int32_t ti_sxtb16_odd(uint32_t x)
 	__asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
 	return r;
 }
+static inline int32_t ti_sxtab16_odd(uint32_t a, uint32_t x)
+{
+	int32_t r;
+	__asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(x));
+	return r;
+}
 #else
 #define ti_sxtb16_odd(x) __sxtb16(((x) >> 8) | ((x) << 24))
+#define ti_sxtab16_odd(a, x) __sxtab16((a), ((x) >> 8) | ((x) << 24))
 #endif
 #endif
 
@@ -169,34 +176,69 @@ static void ti_mac_2x2(const uint32_t *w, const int8_t *c0, const int8_t *c1, ui
 }
 
 /*
+ * The requantisation of an operator's outputs, copied out of the operator
+ * so that the compiler keeps it in registers (stores to int8 outputs may
+ * alias anything it would otherwise have to reload).
+ */
+typedef struct ti_rq {
+	const int32_t *mult;
+	const int8_t *shift;
+	const int64_t *round;
+	int32_t zp, lo, hi;
+	int half_up;
+} ti_rq;
+
+static ti_rq ti_rq_of(const ti_qop *op)
+{
+	ti_rq q;
+	q.mult = op->mult;
+	q.shift = op->shift;
+	q.round = op->round;
+	q.zp = op->out_zp;
+	q.lo = op->act_min;
+	q.hi = op->act_max;
+	q.half_up = op->half_up;
+	return q;
+}
+
+/*
  * TensorFlow Lite's MultiplyByQuantizedMultiplier for output channel o, the
  * zero point and the clamp. The saturating rounding doubling high multiply
- * needs no saturation: multipliers are non-negative. Signed right shifts
- * are arithmetic (as every C compiler for these targets makes them).
+ * needs no saturation (multipliers are non-negative) and is (ab + 2^30) >>
+ * 31, floor division, for either sign of ab = acc * mult. With a right
+ * shift e >= 1 both roundings fuse into one: half up is (ab + 2^30 +
+ * 2^(30+e)) >> (31+e), half away from zero the same less 2^31 when ab <
+ * -2^30; the generator precomputes round[o] = 2^30 + 2^(30+e). Signed
+ * right shifts are arithmetic (as every C compiler for these targets makes
+ * them).
  */
-static int8_t ti_requant(const ti_qop *op, int32_t acc, uint32_t o)
+static inline int8_t ti_requant(ti_rq q, int32_t acc, uint32_t o)
 {
-	int32_t shift = op->shift[o], right = shift > 0 ? 0 : -shift, r, v;
-	int64_t ab, t;
-	if (shift > 0)
-		acc = (int32_t)((uint32_t)acc << shift);
-	ab = (int64_t)acc * op->mult[o];
-	t = ab + (ab >= 0 ? (int64_t)1 << 30 : 1 - ((int64_t)1 << 30));
-	r = (int32_t)((t + ((t >> 63) & 0x7fffffff)) >> 31); /* t / 2^31, rounded toward zero */
-	if (right > 0) {
-		if (op->half_up) {
-			r = (int32_t)(((int64_t)r + ((int64_t)1 << (right - 1))) >> right);
-		} else {
-			int32_t mask = (int32_t)(((uint32_t)1 << right) - 1u);
-			int32_t rem = r & mask, th = (mask >> 1) + (r < 0);
-			r = (r >> right) + (rem > th);
+	int32_t r, v;
+	if (q.round) {
+		int64_t ab = (int64_t)acc * q.mult[o], t = q.round[o] + ab;
+		if (!q.half_up && ab < -((int64_t)1 << 30))
+			t -= (int64_t)1 << 31;
+		r = (int32_t)(t >> 32) >> (-q.shift[o] - 1);
+	} else {
+		int32_t shift = q.shift[o], right = shift > 0 ? 0 : -shift;
+		int64_t ab;
+		if (shift > 0)
+			acc = (int32_t)((uint32_t)acc << shift);
+		ab = (int64_t)acc * q.mult[o];
+		r = (int32_t)((ab + ((int64_t)1 << 30)) >> 31);
+		if (right > 0) {
+			if (q.half_up)
+				r = (int32_t)(((int64_t)r + ((int64_t)1 << (right - 1))) >> right);
+			else
+				r = (int32_t)(((int64_t)r + ((int64_t)1 << (right - 1)) - (r < 0)) >> right);
 		}
 	}
-	v = (int32_t)((uint32_t)r + (uint32_t)op->out_zp);
-	if (v < op->act_min)
-		v = op->act_min;
-	if (v > op->act_max)
-		v = op->act_max;
+	v = (int32_t)((uint32_t)r + (uint32_t)q.zp);
+	if (v < q.lo)
+		v = q.lo;
+	if (v > q.hi)
+		v = q.hi;
 	return (int8_t)v;
 }
 
@@ -209,17 +251,19 @@ static int32_t ti_qpad(uint32_t in, uint32_t out, uint32_t k, uint32_t s)
 
 static void ti_qfc(const ti_qop *op, const int8_t *x, int8_t *y)
 {
-	uint32_t k = op->in_c, words = 2u * ((k + 3u) >> 2), o;
+	ti_rq q = ti_rq_of(op);
+	uint32_t k = op->in_c, words = 2u * ((k + 3u) >> 2), o, cout = op->out_c;
 	const uint32_t *w = op->w;
-	for (o = 0; o < op->out_c; o += 2, w += words) {
+	const int32_t *b = op->b;
+	for (o = 0; o < cout; o += 2, w += words) {
 		int32_t a[2];
-		int pair = o + 1 < op->out_c;
-		a[0] = op->b[o];
-		a[1] = pair ? op->b[o + 1] : 0;
+		int pair = o + 1 < cout;
+		a[0] = b[o];
+		a[1] = pair ? b[o + 1] : 0;
 		ti_mac_2x1(w, x, k, a);
-		y[o] = ti_requant(op, a[0], o);
+		y[o] = ti_requant(q, a[0], o);
 		if (pair)
-			y[o + 1] = ti_requant(op, a[1], o + 1);
+			y[o + 1] = ti_requant(q, a[1], o + 1);
 	}
 }
 
@@ -230,11 +274,17 @@ static void ti_qfc(const ti_qop *op, const int8_t *x, int8_t *y)
  */
 static const int8_t *ti_column(const ti_qop *op, const int8_t *x, uint32_t p, int8_t *buf, int32_t ph, int32_t pw)
 {
-	uint32_t oy = p / op->out_w, ox = p % op->out_w, dy, cin = op->in_c, run = op->kw * cin;
-	int32_t iy0 = (int32_t)(oy * op->sh) - ph, ix0 = (int32_t)(ox * op->sw) - pw;
-	int32_t ix1 = ix0 + (int32_t)op->kw;
+	uint32_t oy, ox, dy, cin = op->in_c, run = op->kw * cin;
+	int32_t iy0, ix0, ix1;
 	unsigned char zp = (unsigned char)(op->in_zp & 0xff);
 	int8_t *c = buf;
+	if (op->kh == 1 && op->kw == 1 && op->sh == 1 && op->sw == 1)
+		return x + (size_t)p * cin;
+	oy = p / op->out_w;
+	ox = p % op->out_w;
+	iy0 = (int32_t)(oy * op->sh) - ph;
+	ix0 = (int32_t)(ox * op->sw) - pw;
+	ix1 = ix0 + (int32_t)op->kw;
 	if (iy0 >= 0 && iy0 + (int32_t)op->kh <= (int32_t)op->in_h && ix0 >= 0 && ix1 <= (int32_t)op->in_w &&
 	    (op->kh == 1 || op->kw == op->in_w))
 		return x + ((size_t)iy0 * op->in_w + (uint32_t)ix0) * cin;
@@ -256,11 +306,14 @@ static const int8_t *ti_column(const ti_qop *op, const int8_t *x, uint32_t p, in
 
 static void ti_qconv(const ti_qop *op, const int8_t *x, int8_t *y, int8_t *cols)
 {
+	ti_rq q = ti_rq_of(op);
 	int32_t ph = ti_qpad(op->in_h, op->out_h, op->kh, op->sh), pw = ti_qpad(op->in_w, op->out_w, op->kw, op->sw);
 	uint32_t k = op->kh * op->kw * op->in_c, words = 2u * ((k + 3u) >> 2), cout = op->out_c;
 	uint32_t npix = op->out_h * op->out_w, p, o;
+	const uint32_t *w0 = op->w;
+	const int32_t *b = op->b;
 	for (p = 0; p < npix; p += 2) {
-		const uint32_t *w = op->w;
+		const uint32_t *w = w0;
 		const int8_t *c0 = ti_column(op, x, p, cols, ph, pw);
 		int8_t *y0 = y + (size_t)p * cout;
 		if (p + 1 < npix) {
@@ -269,67 +322,124 @@ static void ti_qconv(const ti_qop *op, const int8_t *x, int8_t *y, int8_t *cols)
 			for (o = 0; o < cout; o += 2, w += words) {
 				int32_t a[4];
 				int pair = o + 1 < cout;
-				a[0] = a[1] = op->b[o];
-				a[2] = a[3] = pair ? op->b[o + 1] : 0;
+				a[0] = a[1] = b[o];
+				a[2] = a[3] = pair ? b[o + 1] : 0;
 				ti_mac_2x2(w, c0, c1, k, a);
-				y0[o] = ti_requant(op, a[0], o);
-				y1[o] = ti_requant(op, a[1], o);
+				y0[o] = ti_requant(q, a[0], o);
+				y1[o] = ti_requant(q, a[1], o);
 				if (pair) {
-					y0[o + 1] = ti_requant(op, a[2], o + 1);
-					y1[o + 1] = ti_requant(op, a[3], o + 1);
+					y0[o + 1] = ti_requant(q, a[2], o + 1);
+					y1[o + 1] = ti_requant(q, a[3], o + 1);
 				}
 			}
 		} else {
 			for (o = 0; o < cout; o += 2, w += words) {
 				int32_t a[2];
 				int pair = o + 1 < cout;
-				a[0] = op->b[o];
-				a[1] = pair ? op->b[o + 1] : 0;
+				a[0] = b[o];
+				a[1] = pair ? b[o + 1] : 0;
 				ti_mac_2x1(w, c0, k, a);
-				y0[o] = ti_requant(op, a[0], o);
+				y0[o] = ti_requant(q, a[0], o);
 				if (pair)
-					y0[o + 1] = ti_requant(op, a[1], o + 1);
+					y0[o + 1] = ti_requant(q, a[1], o + 1);
 			}
 		}
 	}
+}
+
+#if defined(__GNUC__)
+#define TI_NOINLINE __attribute__((noinline))
+#else
+#define TI_NOINLINE
+#endif
+
+/*
+ * Four channels of one depthwise output pixel: a[j] += sum (x - zp) w over
+ * ny rows of nx taps, x0 and w0 the first tap's channel 0 (with the DSP
+ * extension: the zero point subtracted by __sxtab16, the products
+ * accumulated by __smlabb and __smlatt, one 16-bit half per channel). Kept
+ * out of line so that its loop has the registers to itself.
+ */
+static TI_NOINLINE void ti_dw4(const int8_t *x0, const int8_t *w0, uint32_t ny, uint32_t nx, size_t xrow, size_t wrow,
+			       size_t c, int32_t zp, int32_t *a)
+{
+	int32_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
+	uint32_t dy;
+#if TI_SIMD
+	uint32_t nzp = ((uint32_t)-zp & 0xffffu) * 0x10001u;
+#endif
+	for (dy = 0; dy < ny; dy++, x0 += xrow, w0 += wrow) {
+		const int8_t *xp = x0, *wp = w0, *end = x0 + nx * c;
+		while (xp != end) {
+#if TI_SIMD
+			uint32_t xv = ti_load4(xp), wv = ti_load4(wp);
+			int32_t xe = __sxtab16(nzp, xv), xo = ti_sxtab16_odd(nzp, xv);
+			int32_t we = __sxtb16(wv), wo = ti_sxtb16_odd(wv);
+			a0 = __smlabb(xe, we, a0);
+			a2 = __smlatt(xe, we, a2);
+			a1 = __smlabb(xo, wo, a1);
+			a3 = __smlatt(xo, wo, a3);
+#else
+			a0 += ((int32_t)xp[0] - zp) * wp[0];
+			a1 += ((int32_t)xp[1] - zp) * wp[1];
+			a2 += ((int32_t)xp[2] - zp) * wp[2];
+			a3 += ((int32_t)xp[3] - zp) * wp[3];
+#endif
+			xp += c;
+			wp += c;
+		}
+	}
+	a[0] = a0;
+	a[1] = a1;
+	a[2] = a2;
+	a[3] = a3;
 }
 
 /* Depthwise convolution, depth multiplier 1: acc = b + sum (x - zp) w over
  * the window's taps inside the input. */
 static void ti_qdepthwise(const ti_qop *op, const int8_t *x, int8_t *y)
 {
+	ti_rq q = ti_rq_of(op);
 	const int8_t *w = op->w;
-	uint32_t c = op->out_c, ch, oy, ox;
+	const int32_t *b = op->b;
+	uint32_t c = op->out_c, ch, oy, ox, dy, dx, kw = op->kw;
 	int32_t zp = op->in_zp;
-	if (op->kh == 1 && op->kw == 1 && op->sh == 1 && op->sw == 1) {
-		uint32_t i, n = op->out_h * op->out_w;
-		for (i = 0; i < n; i++, x += c, y += c)
-			for (ch = 0; ch < c; ch++)
-				y[ch] = ti_requant(op, op->b[ch] + ((int32_t)x[ch] - zp) * w[ch], ch);
-		return;
-	}
-	{
-		int32_t ph = ti_qpad(op->in_h, op->out_h, op->kh, op->sh), pw = ti_qpad(op->in_w, op->out_w, op->kw, op->sw);
-		for (oy = 0; oy < op->out_h; oy++) {
-			int32_t iy0 = (int32_t)(oy * op->sh) - ph;
-			uint32_t dy0 = iy0 < 0 ? (uint32_t)-iy0 : 0, dy1 = op->kh;
-			if (iy0 + (int32_t)op->kh > (int32_t)op->in_h)
-				dy1 = (uint32_t)((int32_t)op->in_h - iy0);
-			for (ox = 0; ox < op->out_w; ox++, y += c) {
-				int32_t ix0 = (int32_t)(ox * op->sw) - pw;
-				uint32_t dx0 = ix0 < 0 ? (uint32_t)-ix0 : 0, dx1 = op->kw, dy, dx;
-				if (ix0 + (int32_t)op->kw > (int32_t)op->in_w)
-					dx1 = (uint32_t)((int32_t)op->in_w - ix0);
-				for (ch = 0; ch < c; ch++) {
-					int32_t acc = op->b[ch];
-					for (dy = dy0; dy < dy1; dy++) {
-						const int8_t *xr = x + ((size_t)(iy0 + (int32_t)dy) * op->in_w + (uint32_t)ix0) * c + ch;
-						const int8_t *wr = w + (size_t)dy * op->kw * c + ch;
-						for (dx = dx0; dx < dx1; dx++)
-							acc += ((int32_t)xr[(size_t)dx * c] - zp) * wr[(size_t)dx * c];
-					}
-					y[ch] = ti_requant(op, acc, ch);
+	int32_t ph = ti_qpad(op->in_h, op->out_h, op->kh, op->sh), pw = ti_qpad(op->in_w, op->out_w, op->kw, op->sw);
+	size_t row = (size_t)op->in_w * c, wrow = (size_t)kw * c;
+	for (oy = 0; oy < op->out_h; oy++) {
+		int32_t iy0 = (int32_t)(oy * op->sh) - ph;
+		uint32_t dy0 = iy0 < 0 ? (uint32_t)-iy0 : 0, dy1 = op->kh;
+		if (iy0 + (int32_t)op->kh > (int32_t)op->in_h)
+			dy1 = (uint32_t)((int32_t)op->in_h - iy0);
+		for (ox = 0; ox < op->out_w; ox++, y += c) {
+			int32_t ix0 = (int32_t)(ox * op->sw) - pw;
+			uint32_t dx0 = ix0 < 0 ? (uint32_t)-ix0 : 0, dx1 = kw;
+			const int8_t *x0, *w0;
+			if (ix0 + (int32_t)kw > (int32_t)op->in_w)
+				dx1 = (uint32_t)((int32_t)op->in_w - ix0);
+			/* the first valid tap */
+			x0 = x + (size_t)(iy0 + (int32_t)dy0) * row + (size_t)(ix0 + (int32_t)dx0) * c;
+			w0 = w + ((size_t)dy0 * kw + dx0) * c;
+			for (ch = 0; ch + 4 <= c; ch += 4) {
+				int32_t a[4];
+				a[0] = b[ch];
+				a[1] = b[ch + 1];
+				a[2] = b[ch + 2];
+				a[3] = b[ch + 3];
+				ti_dw4(x0 + ch, w0 + ch, dy1 - dy0, dx1 - dx0, row, wrow, c, zp, a);
+				y[ch] = ti_requant(q, a[0], ch);
+				y[ch + 1] = ti_requant(q, a[1], ch + 1);
+				y[ch + 2] = ti_requant(q, a[2], ch + 2);
+				y[ch + 3] = ti_requant(q, a[3], ch + 3);
+			}
+			for (; ch < c; ch++) {
+				int32_t acc = b[ch];
+				for (dy = dy0; dy < dy1; dy++) {
+					const int8_t *xp = x0 + (dy - dy0) * row + ch, *wp = w0 + (dy - dy0) * wrow + ch;
+					for (dx = dx0; dx < dx1; dx++, xp += c, wp += c)
+						acc += ((int32_t)*xp - zp) * *wp;
 				}
+				y[ch] = ti_requant(q, acc, ch);
 			}
 		}
 	}
@@ -407,6 +517,7 @@ int ti_qnetwork_run(const ti_qnetwork *n, const int8_t *input, int8_t *out, void
 		const ti_qop *op = &n->ops[k];
 		const int8_t *x = op->src == TI_AT_INPUT ? input : (const int8_t *)(a + op->src);
 		int8_t *y = (int8_t *)(a + op->dst);
+		TI_PROF(k, 0);
 		switch (op->kind) {
 		case TI_OP_FULLY_CONNECTED:
 			ti_qfc(op, x, y);
@@ -427,6 +538,7 @@ int ti_qnetwork_run(const ti_qnetwork *n, const int8_t *input, int8_t *out, void
 			y = (int8_t *)x; /* the output aliases the input */
 			break;
 		}
+		TI_PROF(k, 1);
 		last = y;
 	}
 	memcpy(out, last, n->outputs);
