@@ -22,7 +22,7 @@ type opShape struct {
 	kh, kw, s, cin, cout   int
 	ih, iw, oh, ow         int
 	relu                   bool
-	lowShift               bool // shifts from -2 to 1 (some left shifts: the runtime's general requantisation)
+	lowShift               bool    // shifts from -2 to 1 (some left shifts: the runtime's general requantisation)
 	tflm                   float64 // TFLM + CMSIS-NN instructions (device-calibration-qemu-perop.csv), 0 if none
 	macs                   float64
 	csvModel, csvOpIndices string
