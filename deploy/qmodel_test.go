@@ -14,6 +14,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/tinyimpulse/tinyimpulse/deploy"
+	"github.com/tinyimpulse/tinyimpulse/device"
 	"github.com/tinyimpulse/tinyimpulse/learn"
 )
 
@@ -272,4 +273,27 @@ func int8Bytes(v []int8) []byte {
 		b[i] = byte(x)
 	}
 	return b
+}
+
+// TestInt8Memory checks that an int8 network's working memory in the C
+// runtime (its arena, input and output) is at most TensorFlow Lite Micro's
+// arena for the same graph, as package device plans it (its planner
+// reproduces TFLM's measured arenas, device-estimates.md §3.9).
+func TestInt8Memory(t *testing.T) {
+	for _, n := range quantizedNetworks(t) {
+		g := n.q.Graph()
+		dn, err := device.FromGraph(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := device.ProfileNetwork(dn, device.ProfileConfig{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ours := n.c.ArenaBytes() + n.c.Inputs() + n.c.Outputs()
+		if ours > p.TFLite.Arena {
+			t.Errorf("%s: %d bytes (arena %d, input %d, output %d), TFLM's arena %d", n.name, ours, n.c.ArenaBytes(), n.c.Inputs(), n.c.Outputs(), p.TFLite.Arena)
+		}
+		t.Logf("%-12s ours %6d B (arena %d + input %d + output %d), TFLM arena %6d B (head %d)", n.name, ours, n.c.ArenaBytes(), n.c.Inputs(), n.c.Outputs(), p.TFLite.Arena, p.Head)
+	}
 }
