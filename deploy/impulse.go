@@ -81,9 +81,13 @@ func (imp *Impulse) ArenaBytes(p Precision) int {
 		} else {
 			t.take(0, p.realSize())
 		}
-		if p == Float64 {
+		switch {
+		case imp.Network.Int8():
+			t.take(imp.Network.Inputs(), 1)
+			t.take(imp.Network.Outputs(), 1)
+		case p == Float64:
 			t.take(nf, 4)
-		} else {
+		default:
 			t.take(0, 4)
 		}
 		t.take(imp.Network.ArenaBytes(), 1)
@@ -153,9 +157,10 @@ func (imp *Impulse) validate() error {
 
 // CSource returns C source defining the impulse as `const ti_impulse
 // <name>`, with every block's configuration (named <name>_dsp0, ...,
-// <name>_net, <name>_anomaly). It includes ti_impulse.h. The arena field
-// holds ArenaBytes(p).
-func (imp *Impulse) CSource(name string, p Precision) (string, error) {
+// <name>_net, <name>_anomaly). It includes ti_impulse.h and compiles in
+// either precision: its arena sizes are ArenaBytes(Float32) or
+// ArenaBytes(Float64) by TI_DSP_DOUBLE.
+func (imp *Impulse) CSource(name string) (string, error) {
 	if !cIdent.MatchString(name) {
 		return "", fmt.Errorf("deploy: %q is not a C identifier", name)
 	}
@@ -179,8 +184,8 @@ func (imp *Impulse) CSource(name string, p Precision) (string, error) {
 		}
 		// A wrapper per block, so that only the blocks used are linked.
 		fmt.Fprintf(&b, "static int %s_run(const void *c, const ti_signal *s, ti_real *o, void *a, size_t n)\n{\n\treturn %s(c, s, o, a, n);\n}\n", cfg, d.Block.Func())
-		blocks = append(blocks, fmt.Sprintf("\t{.run = %s_run, .config = &%s, .features = %du, .arena = %du, .n_axes = %d, .axes = %s},\n",
-			cfg, cfg, d.Block.Features(), d.Block.ArenaBytes(p), len(d.Axes), axes))
+		blocks = append(blocks, fmt.Sprintf("\t{.run = %s_run, .config = &%s, .features = %du, .arena = %s, .n_axes = %d, .axes = %s},\n",
+			cfg, cfg, d.Block.Features(), arenaLit(d.Block.ArenaBytes(Float32), d.Block.ArenaBytes(Float64)), len(d.Axes), axes))
 	}
 	fmt.Fprintf(&b, "static const ti_dsp_block %s_blocks[%d] = {\n%s};\n", name, len(blocks), strings.Join(blocks, ""))
 	ranges := func(what string, rs []Range) string {
@@ -191,14 +196,18 @@ func (imp *Impulse) CSource(name string, p Precision) (string, error) {
 		fmt.Fprintf(&b, "static const ti_range %s_%s[%d] = {%s};\n", name, what, len(rs), strings.Join(parts, ", "))
 		return fmt.Sprintf("{.n_ranges = %d, .ranges = %s_%s, .features = %du}", len(rs), name, what, rangesLen(rs))
 	}
-	network, networkIn, labels := "NULL", "{0, NULL, 0}", "NULL"
+	network, qnetwork, networkIn, labels := "NULL", "NULL", "{0, NULL, 0}", "NULL"
 	if imp.Network != nil {
 		src, err := imp.Network.CSource(name + "_net")
 		if err != nil {
 			return "", err
 		}
 		b.WriteString(src)
-		network = "&" + name + "_net"
+		if imp.Network.Int8() {
+			qnetwork = "&" + name + "_net"
+		} else {
+			network = "&" + name + "_net"
+		}
 		networkIn = ranges("network_input", imp.NetworkInput)
 	}
 	if len(imp.Labels) > 0 {
@@ -223,10 +232,10 @@ func (imp *Impulse) CSource(name string, p Precision) (string, error) {
 	}
 	fmt.Fprintf(&b, "const ti_impulse %s = {\n\t.input_axes = %du,\n\t.input_length = %du,\n\t.n_dsp = %d,\n\t.dsp = %s_blocks,\n\t.features = %du,\n",
 		name, imp.InputAxes, imp.InputLength, len(imp.DSP), name, imp.features())
-	fmt.Fprintf(&b, "\t.network = %s,\n\t.network_input = %s,\n\t.regression = %d,\n\t.anomaly_score = %s,\n\t.anomaly = %s,\n\t.anomaly_input = %s,\n",
-		network, networkIn, b2i(imp.Regression), anomalyFn, anomalyPtr, anomalyIn)
-	fmt.Fprintf(&b, "\t.n_labels = %d,\n\t.labels = %s,\n\t.min_score = %s,\n\t.anomaly_threshold = %s,\n\t.arena = %du,\n};\n",
-		len(imp.Labels), labels, f32Lit(imp.MinScore), realLit(imp.AnomalyThreshold), imp.ArenaBytes(p))
+	fmt.Fprintf(&b, "\t.network = %s,\n\t.qnetwork = %s,\n\t.network_input = %s,\n\t.regression = %d,\n\t.anomaly_score = %s,\n\t.anomaly = %s,\n\t.anomaly_input = %s,\n",
+		network, qnetwork, networkIn, b2i(imp.Regression), anomalyFn, anomalyPtr, anomalyIn)
+	fmt.Fprintf(&b, "\t.n_labels = %d,\n\t.labels = %s,\n\t.min_score = %s,\n\t.anomaly_threshold = %s,\n\t.arena = %s,\n};\n",
+		len(imp.Labels), labels, realLit(imp.MinScore), realLit(imp.AnomalyThreshold), arenaLit(imp.ArenaBytes(Float32), imp.ArenaBytes(Float64)))
 	return b.String(), nil
 }
 
@@ -236,4 +245,12 @@ func joinInts(v []int) string {
 		s[i] = strconv.Itoa(x)
 	}
 	return strings.Join(s, ", ")
+}
+
+// arenaLit formats an arena size that depends on the precision.
+func arenaLit(f32, f64 int) string {
+	if f32 == f64 {
+		return fmt.Sprintf("%du", f32)
+	}
+	return fmt.Sprintf("TI_ARENA_SIZE(%du, %du)", f32, f64)
 }

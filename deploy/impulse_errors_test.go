@@ -48,7 +48,7 @@ func TestImpulseErrors(t *testing.T) {
 			Network: net, NetworkInput: []deploy.Range{{0, 39}}, Labels: d.Labels, MinScore: 0.6,
 			Anomaly: an, AnomalyInput: []deploy.Range{{0, 39}}, AnomalyThreshold: 0.3}
 	}
-	if _, err := good().CSource("imp", deploy.Float32); err != nil {
+	if _, err := good().CSource("imp"); err != nil {
 		t.Fatalf("a valid impulse: %v", err)
 	}
 	for _, c := range []struct {
@@ -66,11 +66,11 @@ func TestImpulseErrors(t *testing.T) {
 	} {
 		imp := good()
 		c.edit(imp)
-		if _, err := imp.CSource("imp", deploy.Float32); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := imp.CSource("imp"); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
 		}
 	}
-	if _, err := good().CSource("not an identifier", deploy.Float32); err == nil {
+	if _, err := good().CSource("not an identifier"); err == nil {
 		t.Error("accepted a name that is not a C identifier")
 	}
 	if _, err := blk.CSource("9lives"); err == nil {

@@ -56,6 +56,7 @@ typedef struct ti_impulse_bufs {
 	void *dsp;
 	ti_real *net_gather;
 	float *net_in;
+	int8_t *q_in, *q_out;
 	void *net_arena;
 	ti_real *an_gather;
 } ti_impulse_bufs;
@@ -84,6 +85,16 @@ static size_t ti_impulse_layout(const ti_impulse *imp, unsigned char *base, ti_i
 		if (t.used > need)
 			need = t.used;
 	}
+	if (imp->qnetwork) {
+		uint32_t nf = imp->network_input.features;
+		t = a;
+		b->net_gather = ti_take(&t, imp->network_input.n_ranges == 1 ? 0 : nf, sizeof(ti_real));
+		b->q_in = ti_take(&t, imp->qnetwork->inputs, 1);
+		b->q_out = ti_take(&t, imp->qnetwork->outputs, 1);
+		b->net_arena = ti_take(&t, imp->qnetwork->arena, 1);
+		if (t.used > need)
+			need = t.used;
+	}
 	if (imp->anomaly_score) {
 		t = a;
 		b->an_gather = ti_take(&t, imp->anomaly_input.n_ranges == 1 ? 0 : imp->anomaly_input.features, sizeof(ti_real));
@@ -104,7 +115,7 @@ int ti_run_classifier(const ti_impulse *imp, const ti_signal *sig, ti_result *re
 	ti_impulse_bufs b;
 	uint32_t t0 = 0, k, off = 0;
 	int err;
-	if (imp == NULL || res == NULL || (imp->network != NULL && res->classification == NULL) || arena == NULL)
+	if (imp == NULL || res == NULL || ((imp->network != NULL || imp->qnetwork != NULL) && res->classification == NULL) || arena == NULL)
 		return TI_ERR_NULL;
 	if ((err = ti_check_signal(sig, imp->input_length)) != TI_OK)
 		return err;
@@ -163,7 +174,31 @@ int ti_run_classifier(const ti_impulse *imp, const ti_signal *sig, ti_result *re
 			for (i = 1; i < imp->n_labels; i++)
 				if (res->classification[i] > res->classification[best])
 					best = i;
-			res->result = res->classification[best] < imp->min_score ? TI_RESULT_UNCERTAIN : (int32_t)best;
+			res->result = (double)res->classification[best] < imp->min_score ? TI_RESULT_UNCERTAIN : (int32_t)best;
+		}
+		if (clock)
+			res->classification_time = clock() - t0;
+	}
+	if (imp->qnetwork) {
+		const ti_qnetwork *qn = imp->qnetwork;
+		uint32_t i, best = 0;
+		if (clock)
+			t0 = clock();
+		if ((err = ti_quantize(qn, ti_gather(&imp->network_input, b.features, b.net_gather), b.q_in)) != TI_OK)
+			return err;
+		if ((err = ti_qnetwork_run(qn, b.q_in, b.q_out, b.net_arena, qn->arena)) != TI_OK)
+			return err;
+		/* exact in float: an 8-bit integer times a float scale */
+		for (i = 0; i < qn->outputs; i++)
+			res->classification[i] = qn->out_scale * (float)((int32_t)b.q_out[i] - qn->out_zp);
+		if (imp->regression) {
+			res->result = TI_RESULT_VALUE;
+		} else {
+			for (i = 1; i < imp->n_labels; i++)
+				if (b.q_out[i] > b.q_out[best])
+					best = i;
+			double top = (double)qn->out_scale * (double)((int32_t)b.q_out[best] - qn->out_zp);
+			res->result = top < imp->min_score ? TI_RESULT_UNCERTAIN : (int32_t)best;
 		}
 		if (clock)
 			res->classification_time = clock() - t0;
@@ -182,9 +217,9 @@ int ti_run_classifier(const ti_impulse *imp, const ti_signal *sig, ti_result *re
 		if (score != score)
 			return TI_ERR_INPUT;
 		res->anomaly = score;
-		if (imp->network == NULL)
+		if (imp->network == NULL && imp->qnetwork == NULL)
 			res->result = TI_RESULT_NO_ANOMALY;
-		if (score > imp->anomaly_threshold)
+		if ((double)score > imp->anomaly_threshold)
 			res->result = TI_RESULT_ANOMALY;
 	}
 	return TI_OK;

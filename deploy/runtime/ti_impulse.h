@@ -14,6 +14,10 @@
 
 #include "ti_model.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* A processing block's function (ti_mfcc, ...) and an anomaly block's
  * (ti_kmeans_score, ti_gmm_score), called through the generator's
  * wrappers, so that only the blocks an impulse uses are linked. */
@@ -49,7 +53,8 @@ typedef struct ti_impulse {
 	uint16_t n_dsp;
 	const ti_dsp_block *dsp;
 	uint32_t features; /* all processing blocks' features */
-	const ti_network *network; /* NULL without a classifier */
+	const ti_network *network;   /* a float32 network, or NULL */
+	const ti_qnetwork *qnetwork; /* an int8 network, or NULL */
 	ti_learn_input network_input;
 	uint8_t regression;
 	ti_anomaly_fn anomaly_score; /* NULL without an anomaly block */
@@ -57,8 +62,8 @@ typedef struct ti_impulse {
 	ti_learn_input anomaly_input;
 	uint16_t n_labels;
 	const char *const *labels;
-	float min_score;           /* below it the top label is uncertain */
-	ti_real anomaly_threshold; /* above it the window is an anomaly */
+	double min_score;         /* below it the top label is uncertain */
+	double anomaly_threshold; /* above it the window is an anomaly */
 	uint32_t arena;            /* bytes */
 } ti_impulse;
 
@@ -84,9 +89,17 @@ size_t ti_impulse_arena_size(const ti_impulse *imp);
 /*
  * Runs the impulse on one window. clock, when not NULL, returns a
  * monotonic time (for example microseconds); the differences are stored in
- * the result. Returns TI_OK or a TI_ERR_* code (the processing blocks'
- * codes, TI_ERR_INPUT for a NaN anomaly score).
+ * the result. An int8 network's inputs are quantised with ti_quantize and
+ * its outputs de-quantised, scale * (q - zero point); the decisions compare
+ * scores and thresholds in double precision, as package impulse does.
+ * Returns TI_OK or a TI_ERR_* code (the processing blocks' codes,
+ * TI_ERR_INPUT for a NaN or infinite network input or a NaN anomaly
+ * score).
  */
 int ti_run_classifier(const ti_impulse *imp, const ti_signal *sig, ti_result *res, void *arena, size_t arena_size, uint32_t (*clock)(void));
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -13,6 +13,10 @@
 
 #include "ti_dsp.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Network operators. */
 enum { TI_OP_FULLY_CONNECTED, TI_OP_CONV_2D, TI_OP_DEPTHWISE_CONV_2D, TI_OP_MAX_POOL_2D, TI_OP_RESHAPE, TI_OP_SOFTMAX };
 
@@ -132,5 +136,9 @@ typedef struct ti_gmm_config {
  * feature gives NaN. */
 ti_real ti_kmeans_score(const ti_kmeans_config *c, const ti_real *x);
 ti_real ti_gmm_score(const ti_gmm_config *c, const ti_real *x);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
