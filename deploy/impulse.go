@@ -213,7 +213,7 @@ func (imp *Impulse) CSource(name string) (string, error) {
 	if len(imp.Labels) > 0 {
 		var q []string
 		for _, l := range imp.Labels {
-			q = append(q, strconv.Quote(l))
+			q = append(q, cString(l))
 		}
 		labels = name + "_labels"
 		fmt.Fprintf(&b, "static const char *const %s[%d] = {%s};\n", labels, len(q), strings.Join(q, ", "))
