@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -127,6 +128,11 @@ func (imp *Impulse) validate() error {
 			return fmt.Errorf("deploy: processing block %d takes %d values, its axes of the input give %d", i, d.Block.InputLen(), want)
 		}
 	}
+	for _, t := range []float64{imp.MinScore, imp.AnomalyThreshold} {
+		if !(math.Abs(t) < math.MaxFloat32) {
+			return fmt.Errorf("deploy: threshold %v is not a finite float32 value", t)
+		}
+	}
 	n := imp.features()
 	check := func(what string, rs []Range, want int) error {
 		for _, r := range rs {
@@ -145,6 +151,11 @@ func (imp *Impulse) validate() error {
 		}
 		if !imp.Regression && len(imp.Labels) != imp.Network.Outputs() {
 			return fmt.Errorf("deploy: %d labels for %d network outputs", len(imp.Labels), imp.Network.Outputs())
+		}
+		// An int8 classifier's scores must be k/256 (SOFTMAX), which the
+		// float build compares with its thresholds exactly.
+		if q := imp.Network.g.Tensors[imp.Network.g.Output].Quant; imp.Network.Int8() && !imp.Regression && (q.Scale[0] != 1.0/256 || q.ZeroPoint[0] != -128) {
+			return fmt.Errorf("%w: an int8 classifier whose output is not a SOFTMAX (scale %v, zero point %d)", ErrUnsupported, q.Scale[0], q.ZeroPoint[0])
 		}
 	}
 	if imp.Anomaly != nil {
@@ -196,7 +207,7 @@ func (imp *Impulse) CSource(name string) (string, error) {
 		fmt.Fprintf(&b, "static const ti_range %s_%s[%d] = {%s};\n", name, what, len(rs), strings.Join(parts, ", "))
 		return fmt.Sprintf("{.n_ranges = %d, .ranges = %s_%s, .features = %du}", len(rs), name, what, rangesLen(rs))
 	}
-	network, qnetwork, networkIn, labels := "NULL", "NULL", "{0, NULL, 0}", "NULL"
+	stage, network, qnetwork, networkIn, labels := "NULL", "NULL", "NULL", "{0, NULL, 0}", "NULL"
 	if imp.Network != nil {
 		src, err := imp.Network.CSource(name + "_net")
 		if err != nil {
@@ -204,9 +215,9 @@ func (imp *Impulse) CSource(name string) (string, error) {
 		}
 		b.WriteString(src)
 		if imp.Network.Int8() {
-			qnetwork = "&" + name + "_net"
+			stage, qnetwork = "ti_int8_network_stage", "&"+name+"_net"
 		} else {
-			network = "&" + name + "_net"
+			stage, network = "ti_float_network_stage", "&"+name+"_net"
 		}
 		networkIn = ranges("network_input", imp.NetworkInput)
 	}
@@ -232,10 +243,10 @@ func (imp *Impulse) CSource(name string) (string, error) {
 	}
 	fmt.Fprintf(&b, "const ti_impulse %s = {\n\t.input_axes = %du,\n\t.input_length = %du,\n\t.n_dsp = %d,\n\t.dsp = %s_blocks,\n\t.features = %du,\n",
 		name, imp.InputAxes, imp.InputLength, len(imp.DSP), name, imp.features())
-	fmt.Fprintf(&b, "\t.network = %s,\n\t.qnetwork = %s,\n\t.network_input = %s,\n\t.regression = %d,\n\t.anomaly_score = %s,\n\t.anomaly = %s,\n\t.anomaly_input = %s,\n",
-		network, qnetwork, networkIn, b2i(imp.Regression), anomalyFn, anomalyPtr, anomalyIn)
+	fmt.Fprintf(&b, "\t.network_stage = %s,\n\t.network = %s,\n\t.qnetwork = %s,\n\t.network_input = %s,\n\t.regression = %d,\n\t.anomaly_score = %s,\n\t.anomaly = %s,\n\t.anomaly_input = %s,\n",
+		stage, network, qnetwork, networkIn, b2i(imp.Regression), anomalyFn, anomalyPtr, anomalyIn)
 	fmt.Fprintf(&b, "\t.n_labels = %d,\n\t.labels = %s,\n\t.min_score = %s,\n\t.anomaly_threshold = %s,\n\t.arena = %s,\n};\n",
-		len(imp.Labels), labels, realLit(imp.MinScore), realLit(imp.AnomalyThreshold), arenaLit(imp.ArenaBytes(Float32), imp.ArenaBytes(Float64)))
+		len(imp.Labels), labels, thresholdLit(imp.MinScore, true), thresholdLit(imp.AnomalyThreshold, false), arenaLit(imp.ArenaBytes(Float32), imp.ArenaBytes(Float64)))
 	return b.String(), nil
 }
 
@@ -253,4 +264,20 @@ func arenaLit(f32, f64 int) string {
 		return fmt.Sprintf("%du", f32)
 	}
 	return fmt.Sprintf("TI_ARENA_SIZE(%du, %du)", f32, f64)
+}
+
+// thresholdLit formats a decision threshold as a ti_real constant: the
+// double itself for the double build, and for the float build the float
+// rounded up (up) or down, so that a float score compares with it as its
+// double value compares with the double threshold: s < up(t) exactly when
+// s < t, s > down(t) exactly when s > t.
+func thresholdLit(t float64, up bool) string {
+	f := float32(t)
+	switch {
+	case up && float64(f) < t:
+		f = math.Nextafter32(f, float32(math.Inf(1)))
+	case !up && float64(f) > t:
+		f = math.Nextafter32(f, float32(math.Inf(-1)))
+	}
+	return fmt.Sprintf("TI_REAL(%s, %s)", f32Lit(float64(f)), realLit(t))
 }

@@ -123,6 +123,10 @@ func (n *Network) CSource(name string) (string, error) {
 		learn.OpFullyConnected: "TI_OP_FULLY_CONNECTED", learn.OpConv2D: "TI_OP_CONV_2D", learn.OpDepthwiseConv2D: "TI_OP_DEPTHWISE_CONV_2D",
 		learn.OpMaxPool2D: "TI_OP_MAX_POOL_2D", learn.OpReshape: "TI_OP_RESHAPE", learn.OpSoftmax: "TI_OP_SOFTMAX",
 	}
+	kernels := map[learn.OpKind]string{
+		learn.OpFullyConnected: "ti_fully_connected", learn.OpConv2D: "ti_conv_2d", learn.OpDepthwiseConv2D: "ti_depthwise_conv_2d",
+		learn.OpMaxPool2D: "ti_max_pool_2d", learn.OpReshape: "NULL", learn.OpSoftmax: "ti_softmax",
+	}
 	var ops []string
 	for k, op := range g.Ops {
 		in, out := &g.Tensors[op.Inputs[0]], &g.Tensors[op.Outputs[0]]
@@ -135,8 +139,8 @@ func (n *Network) CSource(name string) (string, error) {
 		}
 		ih, iw, ic := hwc(in)
 		oh, ow, oc := hwc(out)
-		ops = append(ops, fmt.Sprintf("\t{.kind = %s, .relu = %d, .kh = %d, .kw = %d, .sh = %d, .sw = %d, .in_h = %d, .in_w = %d, .in_c = %d, .out_h = %d, .out_w = %d, .out_c = %d, .w = %s, .b = %s, .src = %s, .dst = %s},\n",
-			kinds[op.Kind], b2i(op.ReLU), op.KernelH, op.KernelW, op.StrideH, op.StrideW, ih, iw, ic, oh, ow, oc, wp, bp,
+		ops = append(ops, fmt.Sprintf("\t{.run = %s, .kind = %s, .relu = %d, .kh = %d, .kw = %d, .sh = %d, .sw = %d, .in_h = %d, .in_w = %d, .in_c = %d, .out_h = %d, .out_w = %d, .out_c = %d, .w = %s, .b = %s, .src = %s, .dst = %s},\n",
+			kernels[op.Kind], kinds[op.Kind], b2i(op.ReLU), op.KernelH, op.KernelW, op.StrideH, op.StrideW, ih, iw, ic, oh, ow, oc, wp, bp,
 			n.offset(op.Inputs[0]), n.offset(op.Outputs[0])))
 	}
 	w.printf("static const ti_op %s_ops[%d] = {\n", name, len(ops))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/tinyimpulse/tinyimpulse/learn"
 )
@@ -234,8 +235,8 @@ func (n *Network) qSource(name string) string {
 			}
 			scratch = fmt.Sprintf("%du", align4(g.Tensors[low].Elements()))
 		}
-		ops = append(ops, fmt.Sprintf("\t{.kind = %s, .half_up = %d, .kh = %d, .kw = %d, .sh = %d, .sw = %d, .in_h = %d, .in_w = %d, .in_c = %d, .out_h = %d, .out_w = %d, .out_c = %d,\n\t .in_zp = %d, .out_zp = %d, .act_min = %d, .act_max = %d, .w = %s, .b = %s, .mult = %s, .shift = %s, .round = %s, .table = %s, .src = %s, .dst = %s, .scratch = %s},\n",
-			kinds[op.Kind], b2i(op.Rounding == learn.RoundHalfUp), op.KernelH, op.KernelW, op.StrideH, op.StrideW, ih, iw, ic, oh, ow, oc,
+		ops = append(ops, fmt.Sprintf("\t{.run = %s, .kind = %s, .half_up = %d, .kh = %d, .kw = %d, .sh = %d, .sw = %d, .in_h = %d, .in_w = %d, .in_c = %d, .out_h = %d, .out_w = %d, .out_c = %d,\n\t .in_zp = %d, .out_zp = %d, .act_min = %d, .act_max = %d, .w = %s, .b = %s, .mult = %s, .shift = %s, .round = %s, .table = %s, .src = %s, .dst = %s, .scratch = %s},\n",
+			qkernel(op.Kind), kinds[op.Kind], b2i(op.Rounding == learn.RoundHalfUp), op.KernelH, op.KernelW, op.StrideH, op.StrideW, ih, iw, ic, oh, ow, oc,
 			in.Quant.ZeroPoint[0], outZP, actMin, actMax, wp, bp, mp, sp, rp, tp, n.qOffset(op.Inputs[0]), n.qOffset(op.Outputs[0]), scratch))
 	}
 	w.printf("static const ti_qop %s_ops[%d] = {\n", name, len(ops))
@@ -267,4 +268,13 @@ func (n *Network) qOffset(t int) string {
 		return fmt.Sprintf("%du", n.arena-n.g.Tensors[t].Elements())
 	}
 	return "TI_AT_INPUT"
+}
+
+// qkernel names the runtime's int8 kernel of an operator (NULL for
+// RESHAPE, whose output aliases its input).
+func qkernel(k learn.OpKind) string {
+	if k == learn.OpReshape {
+		return "NULL"
+	}
+	return "ti_q_" + strings.ToLower(string(k))
 }

@@ -3,6 +3,7 @@ package deploy_test
 import (
 	"bytes"
 	"context"
+	"math"
 	"encoding/binary"
 	"fmt"
 	"os"
@@ -218,6 +219,36 @@ func qRequests(t *testing.T, nets []qNet, p deploy.Precision) (reqs []qReq, want
 			}
 			reqs = append(reqs, qReq{net: i, in: in, outputs: len(y)}, qReq{net: i, features: feats})
 			want = append(want, y, in)
+		}
+		// Features at and next to rounding ties, (k + 1/2)·scale rounded
+		// to float32 and its neighbours, and the exact ties ±scale/2 and
+		// ±3·scale/2 (where float32 holds them).
+		s := float32(iq.Scale)
+		nf := n.q.Features()
+		for _, shift := range []int{0, 1, -1, 2, -2} {
+			feats, in := make([]float64, nf), make([]int8, nf)
+			for j := range feats {
+				k := float64(j%300 - 150)
+				switch j % 5 {
+				case 0:
+					k = 0
+				case 1:
+					k = -1
+				case 2:
+					k = 1
+				}
+				f := float32((k + 0.5) * float64(s))
+				for range max(shift, -shift) {
+					f = math.Nextafter32(f, float32(math.Inf(shift)))
+				}
+				if j%5 == 3 {
+					f = -f
+				}
+				feats[j] = float64(f)
+				in[j] = iq.QuantizeInput(feats[j])
+			}
+			reqs = append(reqs, qReq{net: i, features: feats})
+			want = append(want, in)
 		}
 	}
 	return reqs, want

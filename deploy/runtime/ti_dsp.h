@@ -36,8 +36,12 @@ extern "C" {
 #define TI_ARENA_SIZE(f32, f64) (TI_DSP_DOUBLE ? (f64) : (f32))
 
 #if TI_DSP_DOUBLE
+/* A ti_real constant of the float build or of the double build (generated
+ * code). */
+#define TI_REAL(f32, f64) (f64)
 typedef double ti_real;
 #else
+#define TI_REAL(f32, f64) (f32)
 typedef float ti_real;
 #endif
 

@@ -24,7 +24,15 @@ enum { TI_OP_FULLY_CONNECTED, TI_OP_CONV_2D, TI_OP_DEPTHWISE_CONV_2D, TI_OP_MAX_
  * input; any other value is a byte offset into the arena. */
 #define TI_AT_INPUT 0xFFFFFFFFu
 
-typedef struct ti_op {
+typedef struct ti_op ti_op;
+
+/* A float32 kernel: computes operator op from x into y. The generator
+ * points each operator at its kernel, so that a library links only the
+ * kernels its network uses. */
+typedef void (*ti_kernel)(const ti_op *op, const float *x, float *y);
+
+struct ti_op {
+	ti_kernel run; /* NULL for RESHAPE: the output aliases the input */
 	uint8_t kind;
 	uint8_t relu;
 	uint16_t kh, kw, sh, sw;
@@ -32,7 +40,13 @@ typedef struct ti_op {
 	uint32_t out_h, out_w, out_c;
 	const float *w, *b;
 	uint32_t src, dst;           /* TI_AT_INPUT or arena byte offsets */
-} ti_op;
+};
+
+void ti_fully_connected(const ti_op *op, const float *x, float *y);
+void ti_conv_2d(const ti_op *op, const float *x, float *y);
+void ti_depthwise_conv_2d(const ti_op *op, const float *x, float *y);
+void ti_max_pool_2d(const ti_op *op, const float *x, float *y);
+void ti_softmax(const ti_op *op, const float *x, float *y);
 
 typedef struct ti_network {
 	uint16_t n_ops;
@@ -68,7 +82,14 @@ int ti_network_run(const ti_network *n, const float *input, float *out, void *ar
  * (__smlad on pairs sign-extended with __sxtb16); integer sums are exact,
  * so both paths give the same bits.
  */
-typedef struct ti_qop {
+typedef struct ti_qop ti_qop;
+
+/* An int8 kernel: computes operator op from x into y, with scratch memory
+ * in the network's arena. */
+typedef void (*ti_qkernel)(const ti_qop *op, const int8_t *x, int8_t *y, unsigned char *arena);
+
+struct ti_qop {
+	ti_qkernel run; /* NULL for RESHAPE: the output aliases the input */
 	uint8_t kind;
 	uint8_t half_up;
 	uint16_t kh, kw, sh, sw;
@@ -84,7 +105,13 @@ typedef struct ti_qop {
 	const float *table;     /* SOFTMAX */
 	uint32_t src, dst;      /* TI_AT_INPUT or arena byte offsets */
 	uint32_t scratch;       /* arena byte offset of the im2col columns (CONV_2D) */
-} ti_qop;
+};
+
+void ti_q_fully_connected(const ti_qop *op, const int8_t *x, int8_t *y, unsigned char *arena);
+void ti_q_conv_2d(const ti_qop *op, const int8_t *x, int8_t *y, unsigned char *arena);
+void ti_q_depthwise_conv_2d(const ti_qop *op, const int8_t *x, int8_t *y, unsigned char *arena);
+void ti_q_max_pool_2d(const ti_qop *op, const int8_t *x, int8_t *y, unsigned char *arena);
+void ti_q_softmax(const ti_qop *op, const int8_t *x, int8_t *y, unsigned char *arena);
 
 typedef struct ti_qnetwork {
 	uint16_t n_ops;

@@ -249,8 +249,9 @@ static int32_t ti_qpad(uint32_t in, uint32_t out, uint32_t k, uint32_t s)
 	return total > 0 ? total / 2 : 0;
 }
 
-static void ti_qfc(const ti_qop *op, const int8_t *x, int8_t *y)
+void ti_q_fully_connected(const ti_qop *op, const int8_t *x, int8_t *y, unsigned char *arena)
 {
+	(void)arena;
 	ti_rq q = ti_rq_of(op);
 	uint32_t k = op->in_c, words = 2u * ((k + 3u) >> 2), o, cout = op->out_c;
 	const uint32_t *w = op->w;
@@ -304,8 +305,9 @@ static const int8_t *ti_column(const ti_qop *op, const int8_t *x, uint32_t p, in
 	return buf;
 }
 
-static void ti_qconv(const ti_qop *op, const int8_t *x, int8_t *y, int8_t *cols)
+void ti_q_conv_2d(const ti_qop *op, const int8_t *x, int8_t *y, unsigned char *arena)
 {
+	int8_t *cols = (int8_t *)(arena + op->scratch);
 	ti_rq q = ti_rq_of(op);
 	int32_t ph = ti_qpad(op->in_h, op->out_h, op->kh, op->sh), pw = ti_qpad(op->in_w, op->out_w, op->kw, op->sw);
 	uint32_t k = op->kh * op->kw * op->in_c, words = 2u * ((k + 3u) >> 2), cout = op->out_c;
@@ -397,8 +399,9 @@ static TI_NOINLINE void ti_dw4(const int8_t *x0, const int8_t *w0, uint32_t ny, 
 
 /* Depthwise convolution, depth multiplier 1: acc = b + sum (x - zp) w over
  * the window's taps inside the input. */
-static void ti_qdepthwise(const ti_qop *op, const int8_t *x, int8_t *y)
+void ti_q_depthwise_conv_2d(const ti_qop *op, const int8_t *x, int8_t *y, unsigned char *arena)
 {
+	(void)arena;
 	ti_rq q = ti_rq_of(op);
 	const int8_t *w = op->w;
 	const int32_t *b = op->b;
@@ -445,8 +448,9 @@ static void ti_qdepthwise(const ti_qop *op, const int8_t *x, int8_t *y)
 	}
 }
 
-static void ti_qmax_pool(const ti_qop *op, const int8_t *x, int8_t *y)
+void ti_q_max_pool_2d(const ti_qop *op, const int8_t *x, int8_t *y, unsigned char *arena)
 {
+	(void)arena;
 	int32_t ph = ti_qpad(op->in_h, op->out_h, op->kh, op->sh), pw = ti_qpad(op->in_w, op->out_w, op->kw, op->sw);
 	uint32_t oy, ox, c, dy, dx, nc = op->out_c;
 	for (oy = 0; oy < op->out_h; oy++)
@@ -479,8 +483,9 @@ static void ti_qmax_pool(const ti_qop *op, const int8_t *x, int8_t *y)
  * table: e_j = table[255 - (max - x_j)], sum in order, y_j = round(e_j /
  * (sum / 256)) - 128, halves away from zero, clamped.
  */
-static void ti_qsoftmax(const ti_qop *op, const int8_t *x, int8_t *y)
+void ti_q_softmax(const ti_qop *op, const int8_t *x, int8_t *y, unsigned char *arena)
 {
+	(void)arena;
 	uint32_t rows = op->out_h * op->out_w, n = op->out_c, r, i;
 	const float *t = op->table;
 	for (r = 0; r < rows; r++, x += n, y += n) {
@@ -518,26 +523,10 @@ int ti_qnetwork_run(const ti_qnetwork *n, const int8_t *input, int8_t *out, void
 		const int8_t *x = op->src == TI_AT_INPUT ? input : (const int8_t *)(a + op->src);
 		int8_t *y = (int8_t *)(a + op->dst);
 		TI_PROF(k, 0);
-		switch (op->kind) {
-		case TI_OP_FULLY_CONNECTED:
-			ti_qfc(op, x, y);
-			break;
-		case TI_OP_CONV_2D:
-			ti_qconv(op, x, y, (int8_t *)(a + op->scratch));
-			break;
-		case TI_OP_DEPTHWISE_CONV_2D:
-			ti_qdepthwise(op, x, y);
-			break;
-		case TI_OP_MAX_POOL_2D:
-			ti_qmax_pool(op, x, y);
-			break;
-		case TI_OP_SOFTMAX:
-			ti_qsoftmax(op, x, y);
-			break;
-		case TI_OP_RESHAPE:
-			y = (int8_t *)x; /* the output aliases the input */
-			break;
-		}
+		if (op->run != NULL)
+			op->run(op, x, y, a);
+		else
+			y = (int8_t *)x; /* RESHAPE: the output aliases the input */
 		TI_PROF(k, 1);
 		last = y;
 	}
@@ -545,12 +534,18 @@ int ti_qnetwork_run(const ti_qnetwork *n, const int8_t *input, int8_t *out, void
 	return TI_OK;
 }
 
-/* round_half_even(t) + zp, clamped, in double precision, as package learn
- * quantises. */
-static int8_t ti_quantize_double(double t)
+static int8_t ti_clamp8(int32_t v)
 {
+	return (int8_t)(v > 127 ? 127 : v < -128 ? -128 : v);
+}
+
+#if TI_DSP_DOUBLE
+/* round_half_even(x / scale + zp), clamped, in double precision as package
+ * learn computes it. */
+static int8_t ti_quantize_one(double x, double scale, int32_t zp)
+{
+	double t = x / scale + (double)zp, f;
 	int32_t i;
-	double f;
 	if (t >= 127.5)
 		return 127;
 	if (t <= -128.5)
@@ -561,8 +556,79 @@ static int8_t ti_quantize_double(double t)
 		i++;
 	else if (f < -0.5 || (f == -0.5 && (i & 1)))
 		i--;
-	return (int8_t)(i > 127 ? 127 : i < -128 ? -128 : i);
+	return ti_clamp8(i);
 }
+#else
+/* The mantissa m and exponent e of a finite float, x = m 2^e (m < 2^24). */
+static uint32_t ti_float_parts(float x, int32_t *e)
+{
+	union {
+		float f;
+		uint32_t u;
+	} v;
+	uint32_t b, m;
+	v.f = x;
+	b = (v.u >> 23) & 0xffu;
+	m = v.u & 0x7fffffu;
+	if (b == 0)
+		b = 1; /* subnormal */
+	else
+		m |= 0x800000u;
+	*e = (int32_t)b - 150;
+	return m;
+}
+
+/* The sign of |x| - (h / 2) s, exactly (h odd, h < 2^11; |x| and (h/2) s
+ * within a factor 2 of each other), in integers: |x| = mx 2^ex and s = ms
+ * 2^es give the comparison of mx 2^(ex - es + 1) with h ms. */
+static int ti_compare_tie(float x, uint32_t h, float s)
+{
+	int32_t ex, es, d;
+	uint64_t l = ti_float_parts(x < 0 ? -x : x, &ex), r = (uint64_t)h * ti_float_parts(s, &es);
+	d = ex - es + 1;
+	if (d >= 0) {
+		if (d > 38)
+			return 1;
+		l <<= d;
+	} else {
+		if (d < -26)
+			return -1;
+		r <<= -d;
+	}
+	return l > r ? 1 : l < r ? -1 : 0;
+}
+
+/*
+ * round_half_even(x / scale + zp), clamped, as package learn computes it in
+ * double precision, in float arithmetic: the float quotient decides unless
+ * it lies within 2^-12 of a tie (k + 1/2), where an exact integer
+ * comparison of x with (k + 1/2) scale decides (x / scale, both floats,
+ * cannot be within 2^-33 of a tie without being one, so double rounding
+ * gives the exact answer too).
+ */
+static int8_t ti_quantize_one(float x, float scale, int32_t zp)
+{
+	float t = x / scale, d;
+	int32_t k, c;
+	if (t > 512.0f || t < -512.0f)
+		return (int8_t)(t > 0 ? 127 : -128);
+	k = (int32_t)t;
+	if ((float)k > t)
+		k--; /* floor */
+	d = t - ((float)k + 0.5f); /* exact */
+	if (d > 0.000244140625f || d < -0.000244140625f)
+		return ti_clamp8(k + (d > 0) + zp);
+	/* x / scale against the tie k + 1/2: h = |2k + 1| */
+	c = ti_compare_tie(x, (uint32_t)(2 * k + 1 < 0 ? -(2 * k + 1) : 2 * k + 1), scale);
+	if (k < 0)
+		c = -c;
+	if (c > 0)
+		k++;
+	else if (c == 0 && ((k + zp) & 1))
+		k++; /* a tie: the even one of k + zp and k + 1 + zp */
+	return ti_clamp8(k + zp);
+}
+#endif
 
 int ti_quantize(const ti_qnetwork *n, const ti_real *x, int8_t *q)
 {
@@ -573,28 +639,11 @@ int ti_quantize(const ti_qnetwork *n, const ti_real *x, int8_t *q)
 		ti_real v = x[i];
 		if (!(v - v == 0))
 			return TI_ERR_INPUT;
-#if !TI_DSP_DOUBLE
-		{
-			float t = v / n->in_scale, f, af;
-			int32_t r;
-			if (t > 512.0f || t < -512.0f) {
-				q[i] = (int8_t)(t > 0 ? 127 : -128);
-				continue;
-			}
-			r = (int32_t)t;
-			f = t - (float)r; /* exact */
-			af = f < 0 ? -f : f;
-			if (af < 0.499755859375f || af > 0.500244140625f) { /* not within 2^-12 of a tie */
-				int32_t s;
-				if (af > 0.5f)
-					r += f > 0 ? 1 : -1;
-				s = r + n->in_zp;
-				q[i] = (int8_t)(s > 127 ? 127 : s < -128 ? -128 : s);
-				continue;
-			}
-		}
+#if TI_DSP_DOUBLE
+		q[i] = ti_quantize_one(v, (double)n->in_scale, n->in_zp);
+#else
+		q[i] = ti_quantize_one(v, n->in_scale, n->in_zp);
 #endif
-		q[i] = ti_quantize_double((double)v / (double)n->in_scale + (double)n->in_zp);
 	}
 	return TI_OK;
 }

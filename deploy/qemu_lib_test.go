@@ -1,0 +1,265 @@
+package deploy_test
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/tinyimpulse/tinyimpulse/deploy"
+	"github.com/tinyimpulse/tinyimpulse/impulse"
+)
+
+// libMeasure is what the emulator measured for a generated library.
+type libMeasure struct {
+	name                  string
+	lib                   *deploy.Library
+	dsp, nn, anomaly, all int64 // instructions
+	stack                 int
+	static                int // .data + .bss of the library's objects (the arena among them)
+	rom                   int
+	romByObject           map[string]int
+	status, result        int32
+	anomalyBits           uint32
+	scores                []uint32
+}
+
+// ram is the library's RAM: its static data (the arena among it) and the
+// stack high-water mark of run_classifier (the window, in flash here, is
+// the caller's).
+func (m libMeasure) ram() int { return m.static + m.stack }
+
+// ms converts instructions to milliseconds on a Cortex-M4F at 80 MHz with
+// device-estimates.md §5.3's core factor: 1.40 cycles per instruction for
+// int8 network kernels, 1.30 for float32 code.
+func ms(insn int64, int8 bool) float64 {
+	f := 1.30
+	if int8 {
+		f = 1.40
+	}
+	return float64(insn) * f / 80e6 * 1e3
+}
+
+// armCompile compiles src for the Cortex-M4F with extra arguments.
+func (a armTools) armCompile(t *testing.T, src, obj string, extra ...string) string {
+	t.Helper()
+	args := append(append([]string{}, cflags...), armFlags...)
+	args = append(args, "-ffp-contract=off")
+	args = append(args, extra...)
+	args = append(args, "-c", src, "-o", obj)
+	if out, err := exec.Command(a.gcc, args...).CombinedOutput(); err != nil {
+		t.Fatalf("%s %s: %v\n%s", a.gcc, strings.Join(args, " "), err, out)
+	}
+	return obj
+}
+
+var (
+	libBaselineOnce sync.Once
+	libBaseline     mapSizes
+)
+
+// measureLibrary builds a generated library with testdata/arm/measure_lib.c
+// for the Cortex-M4F (GCC 12 -O2, -ffunction-sections -fdata-sections,
+// --gc-sections) and runs it on the emulator under -icount.
+func measureLibrary(t *testing.T, arm armTools, name string, lib *deploy.Library) libMeasure {
+	t.Helper()
+	root := t.TempDir()
+	dir := filepath.Join(root, lib.Name)
+	for _, f := range lib.Files {
+		p := filepath.Join(dir, filepath.FromSlash(f.Path))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	copyTestdata(t, root, "arm/measure_lib.c")
+	libBaselineOnce.Do(func() {
+		bdir := filepath.Join(root, "baseline")
+		os.Mkdir(bdir, 0o755)
+		obj := arm.armCompile(t, filepath.Join(root, "measure_lib.c"), filepath.Join(bdir, "measure_lib.o"), "-DTI_BASELINE")
+		_, mapFile := arm.link(t, bdir, "baseline", nil, obj)
+		libBaseline = parseMap(t, mapFile)
+	})
+	src := filepath.Join(dir, "src")
+	header := filepath.Join(src, lib.Name+"_inferencing.h")
+	objs := []string{arm.armCompile(t, filepath.Join(root, "measure_lib.c"), filepath.Join(root, "measure_lib.o"), "-I", src, "-include", header),
+		arm.armCompile(t, filepath.Join(dir, "example", "window.c"), filepath.Join(root, "window.o"), "-I", src)}
+	cs, _ := filepath.Glob(filepath.Join(src, "*.c"))
+	for _, c := range cs {
+		objs = append(objs, arm.armCompile(t, c, strings.TrimSuffix(c, ".c")+".o", "-I", src))
+	}
+	elf, mapFile := arm.link(t, root, "measure_lib", nil, objs...)
+	out := arm.run(t, root, elf, true)
+	m := libMeasure{name: name, lib: lib}
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) != 2 {
+			continue
+		}
+		if f[0] == "a" || f[0] == "s" {
+			u, err := strconv.ParseUint(f[1], 16, 32)
+			if err != nil {
+				t.Fatalf("bad line %q", line)
+			}
+			if f[0] == "a" {
+				m.anomalyBits = uint32(u)
+			} else {
+				m.scores = append(m.scores, uint32(u))
+			}
+			continue
+		}
+		v, err := strconv.ParseInt(f[1], 10, 64)
+		if err != nil {
+			t.Fatalf("bad line %q", line)
+		}
+		switch f[0] {
+		case "status":
+			m.status = int32(v)
+		case "result":
+			m.result = int32(v)
+		case "ticks":
+			m.all = v * 40
+		case "dsp":
+			m.dsp = v * 40
+		case "nn":
+			m.nn = v * 40
+		case "anomaly":
+			m.anomaly = v * 40
+		case "stack":
+			m.stack = int(v)
+		}
+	}
+	if m.status != 0 {
+		t.Fatalf("%s: status %d on the emulator\n%s", name, m.status, out)
+	}
+	sizes := parseMap(t, mapFile)
+	gen := []string{"ti_model_impulse.o", lib.Name + "_inferencing.o"}
+	m.rom, m.romByObject = romOf(sizes, libBaseline, gen...)
+	delete(m.romByObject, "window.o")
+	m.rom = 0
+	for _, r := range m.romByObject {
+		m.rom += r
+	}
+	for obj, ram := range sizes.ram {
+		if slices.Contains(gen, obj) || strings.HasPrefix(obj, "ti_") {
+			m.static += ram
+		}
+	}
+	return m
+}
+
+// libraryCase is a trained impulse whose library the emulator measures.
+type libraryCase struct {
+	name string
+	m    *impulse.Model
+	mt   impulse.ModelType
+	win  []float64
+	want impulse.Result
+}
+
+// TestQEMULibraries measures the generated C libraries of the gestures
+// impulse (testdata/gestures: spectral analysis, 33 features → dense 20 →
+// 10 → 4, K-means; int8 and float32) and of every shared dataset's default
+// impulse (int8) on the emulated Cortex-M4F: instructions per stage (DSP,
+// network, anomaly) through run_classifier's clock, ROM from the linker
+// map (the library's objects and what they add to an empty main's library
+// members), static RAM (the arena among it) and the stack high-water mark.
+// The emulator's result and scores must be the host float build's bit for
+// bit. The gestures impulse is held to Edge Impulse's published EON
+// figures on a Cortex-M4F at 80 MHz (RAM 6.4 K, ROM 42.5 K, DSP 15 ms, NN
+// 1 ms, anomaly 1 ms), instructions converted to cycles with
+// device-estimates.md's core factors (1.40 int8, 1.30 float32).
+func TestQEMULibraries(t *testing.T) {
+	arm := needARM(t)
+	var cases []libraryCase
+	add := func(name string, m *impulse.Model, win []float64, mt impulse.ModelType) {
+		mm, err := m.WithModelType(mt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := mm.NewClassifier()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r impulse.Result
+		if err := c.Classify(&r, win); err != nil {
+			t.Fatal(err)
+		}
+		r.Scores = slices.Clone(r.Scores)
+		cases = append(cases, libraryCase{name, m, mt, win, r})
+	}
+	gm, gds := trainModel(t, "../testdata/impulses/gestures.json", "../testdata/gestures")
+	gwin, _ := firstWindow(t, gm, gds)
+	add("gestures", gm, gwin, impulse.Int8)
+	add("gestures", gm, gwin, impulse.Float32)
+	if _, err := os.Stat(filepath.Join("..", "..", "shared", "datasets")); err == nil {
+		for _, name := range sharedNames {
+			m, ds := trainShared(t, name)
+			win, _ := firstWindow(t, m, ds)
+			add(name, m, win, impulse.Int8)
+		}
+	} else {
+		t.Log("../shared/datasets is absent: only the gestures impulse is measured")
+	}
+	var rows []libMeasure
+	for _, c := range cases {
+		lib, err := deploy.NewLibrary(c.m, deploy.LibraryOptions{ModelType: c.mt, Window: c.win})
+		if err != nil {
+			t.Fatal(err)
+		}
+		host := runLibDriver(t, buildLibDriver(t, lib, deploy.Float32, false), [][]float64{c.win}, len(lib.Impulse.Labels))[0]
+		m := measureLibrary(t, arm, fmt.Sprintf("%s %s", c.name, c.mt), lib)
+		if m.result != host.result || m.anomalyBits != math.Float32bits(host.anomaly) || len(m.scores) != len(host.scores) {
+			t.Errorf("%s: emulator result %d, anomaly %08x, %d scores; host %d, %08x, %d", m.name, m.result, m.anomalyBits, len(m.scores), host.result, math.Float32bits(host.anomaly), len(host.scores))
+		}
+		for i, s := range m.scores {
+			if i < len(host.scores) && s != math.Float32bits(host.scores[i]) {
+				t.Errorf("%s: score %d: emulator %v, host %v", m.name, i, math.Float32frombits(s), host.scores[i])
+			}
+		}
+		if m.result != resultIndex(lib.Impulse.Labels, c.want) {
+			t.Errorf("%s: emulator result %d, Go %q", m.name, m.result, c.want.Label)
+		}
+		rows = append(rows, m)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "generated C libraries on the Cortex-M4F (QEMU mps2-an386, GCC 12 -O2, float build); ms at 80 MHz = instructions × 1.40 (int8 network) or 1.30 (float code) / 80e6\n")
+	fmt.Fprintf(&b, "%-30s %10s %8s %10s %8s %9s %8s %8s %7s %7s %7s\n", "impulse", "DSP insn", "DSP ms", "NN insn", "NN ms", "anom insn", "anom ms", "RAM B", "arena", "stack", "ROM B")
+	for _, m := range rows {
+		int8 := m.lib.Impulse.Network != nil && m.lib.Impulse.Network.Int8()
+		fmt.Fprintf(&b, "%-30s %10d %8.2f %10d %8.3f %9d %8.3f %8d %7d %7d %7d\n", m.name, m.dsp, ms(m.dsp, false), m.nn, ms(m.nn, int8),
+			m.anomaly, ms(m.anomaly, false), m.ram(), m.lib.Impulse.ArenaBytes(deploy.Float32), m.stack, m.rom)
+	}
+	for _, m := range rows {
+		objs := make([]string, 0, len(m.romByObject))
+		for o := range m.romByObject {
+			objs = append(objs, o)
+		}
+		slices.Sort(objs)
+		fmt.Fprintf(&b, "ROM of %s:", m.name)
+		for _, o := range objs {
+			fmt.Fprintf(&b, " %s %d;", o, m.romByObject[o])
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("Edge Impulse (EON, int8, Cortex-M4F 80 MHz), gestures: RAM 6.4 K, ROM 42.5 K, DSP 15 ms, NN 1 ms, anomaly 1 ms; keyword spotting MFCC: 168 ms\n")
+	t.Log(b.String())
+	g := rows[0] // gestures, int8
+	if g.ram() > 6554 || g.rom > 43520 || ms(g.dsp, false) > 15 || ms(g.nn, true) > 1 || ms(g.anomaly, false) > 1 {
+		t.Errorf("gestures over Edge Impulse's published figures: RAM %d B (6.4 K), ROM %d B (42.5 K), DSP %.2f ms (15), NN %.3f ms (1), anomaly %.3f ms (1)",
+			g.ram(), g.rom, ms(g.dsp, false), ms(g.nn, true), ms(g.anomaly, false))
+	}
+	for _, m := range rows {
+		if strings.HasPrefix(m.name, "kws-speech-commands") && ms(m.dsp, false) > 168 {
+			t.Errorf("%s: MFCC %d instructions, %.1f ms at 80 MHz, over Edge Impulse's 168 ms", m.name, m.dsp, ms(m.dsp, false))
+		}
+	}
+}
