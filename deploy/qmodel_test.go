@@ -3,9 +3,9 @@ package deploy_test
 import (
 	"bytes"
 	"context"
-	"math"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
