@@ -22,6 +22,7 @@ type libMeasure struct {
 	lib                   *deploy.Library
 	dsp, nn, anomaly, all int64 // instructions
 	stack                 int
+	stageStack            [3]int // DSP, network, anomaly
 	static                int // .data + .bss of the library's objects (the arena among them)
 	rom                   int
 	romByObject           map[string]int
@@ -30,10 +31,11 @@ type libMeasure struct {
 	scores                []uint32
 }
 
-// ram is the library's RAM: its static data (the arena among it) and the
-// stack high-water mark of run_classifier (the window, in flash here, is
-// the caller's).
-func (m libMeasure) ram() int { return m.static + m.stack }
+// ram is the library's RAM as Edge Impulse counts it (static RAM and peak
+// heap, device-estimates.md §0): its static data, the arena among it. The
+// stack (run_classifier's high-water mark) is reported beside it; the
+// window, in flash here, is the caller's.
+func (m libMeasure) ram() int { return m.static }
 
 // ms converts instructions to milliseconds on a Cortex-M4F at 80 MHz with
 // device-estimates.md §5.3's core factor: 1.40 cycles per instruction for
@@ -135,6 +137,16 @@ func measureLibrary(t *testing.T, arm armTools, name string, lib *deploy.Library
 			m.anomaly = v * 40
 		case "stack":
 			m.stack = int(v)
+		case "stack_dsp":
+			m.stageStack[0] = int(v)
+		case "stack_nn":
+			m.stageStack[1] = int(v)
+		case "stack_anomaly":
+			m.stageStack[2] = int(v)
+		case "status_stages":
+			if v != 0 {
+				t.Fatalf("%s: status %d in the stage-stack run", name, v)
+			}
 		}
 	}
 	if m.status != 0 {
@@ -171,10 +183,12 @@ type libraryCase struct {
 // impulse (int8) on the emulated Cortex-M4F: instructions per stage (DSP,
 // network, anomaly) through run_classifier's clock, ROM from the linker
 // map (the library's objects and what they add to an empty main's library
-// members), static RAM (the arena among it) and the stack high-water mark.
+// members), static RAM (the arena among it) and the stack high-water mark
+// of the whole run and of each stage.
 // The emulator's result and scores must be the host float build's bit for
 // bit. The gestures impulse is held to Edge Impulse's published EON
-// figures on a Cortex-M4F at 80 MHz (RAM 6.4 K, ROM 42.5 K, DSP 15 ms, NN
+// figures on a Cortex-M4F at 80 MHz (RAM 6.4 K — our static RAM and stack
+// together —, ROM 42.5 K, DSP 15 ms, NN
 // 1 ms, anomaly 1 ms), instructions converted to cycles with
 // device-estimates.md's core factors (1.40 int8, 1.30 float32).
 func TestQEMULibraries(t *testing.T) {
@@ -232,11 +246,12 @@ func TestQEMULibraries(t *testing.T) {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "generated C libraries on the Cortex-M4F (QEMU mps2-an386, GCC 12 -O2, float build); ms at 80 MHz = instructions × 1.40 (int8 network) or 1.30 (float code) / 80e6\n")
-	fmt.Fprintf(&b, "%-30s %10s %8s %10s %8s %9s %8s %8s %7s %7s %7s\n", "impulse", "DSP insn", "DSP ms", "NN insn", "NN ms", "anom insn", "anom ms", "RAM B", "arena", "stack", "ROM B")
+	fmt.Fprintf(&b, "%-30s %10s %8s %10s %8s %9s %8s %8s %7s %15s %7s\n", "impulse", "DSP insn", "DSP ms", "NN insn", "NN ms", "anom insn", "anom ms", "static B", "arena", "stack (stages)", "ROM B")
 	for _, m := range rows {
 		int8 := m.lib.Impulse.Network != nil && m.lib.Impulse.Network.Int8()
-		fmt.Fprintf(&b, "%-30s %10d %8.2f %10d %8.3f %9d %8.3f %8d %7d %7d %7d\n", m.name, m.dsp, ms(m.dsp, false), m.nn, ms(m.nn, int8),
-			m.anomaly, ms(m.anomaly, false), m.ram(), m.lib.Impulse.ArenaBytes(deploy.Float32), m.stack, m.rom)
+		fmt.Fprintf(&b, "%-30s %10d %8.2f %10d %8.3f %9d %8.3f %8d %7d %15s %7d\n", m.name, m.dsp, ms(m.dsp, false), m.nn, ms(m.nn, int8),
+			m.anomaly, ms(m.anomaly, false), m.ram(), m.lib.Impulse.ArenaBytes(deploy.Float32),
+			fmt.Sprintf("%d (%d %d %d)", m.stack, m.stageStack[0], m.stageStack[1], m.stageStack[2]), m.rom)
 	}
 	for _, m := range rows {
 		objs := make([]string, 0, len(m.romByObject))
@@ -253,9 +268,9 @@ func TestQEMULibraries(t *testing.T) {
 	b.WriteString("Edge Impulse (EON, int8, Cortex-M4F 80 MHz), gestures: RAM 6.4 K, ROM 42.5 K, DSP 15 ms, NN 1 ms, anomaly 1 ms; keyword spotting MFCC: 168 ms\n")
 	t.Log(b.String())
 	g := rows[0] // gestures, int8
-	if g.ram() > 6554 || g.rom > 43520 || ms(g.dsp, false) > 15 || ms(g.nn, true) > 1 || ms(g.anomaly, false) > 1 {
-		t.Errorf("gestures over Edge Impulse's published figures: RAM %d B (6.4 K), ROM %d B (42.5 K), DSP %.2f ms (15), NN %.3f ms (1), anomaly %.3f ms (1)",
-			g.ram(), g.rom, ms(g.dsp, false), ms(g.nn, true), ms(g.anomaly, false))
+	if g.ram()+g.stack > 6554 || g.rom > 43520 || ms(g.dsp, false) > 15 || ms(g.nn, true) > 1 || ms(g.anomaly, false) > 1 {
+		t.Errorf("gestures over Edge Impulse's published figures: RAM %d B with the stack (6.4 K), ROM %d B (42.5 K), DSP %.2f ms (15), NN %.3f ms (1), anomaly %.3f ms (1)",
+			g.ram()+g.stack, g.rom, ms(g.dsp, false), ms(g.nn, true), ms(g.anomaly, false))
 	}
 	for _, m := range rows {
 		if strings.HasPrefix(m.name, "kws-speech-commands") && ms(m.dsp, false) > 168 {

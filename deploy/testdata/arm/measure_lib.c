@@ -4,8 +4,9 @@
  * the second run timed per stage with the CMSDK timer as the library's
  * clock (under QEMU's -icount shift=0 one tick is 40 instructions) and its
  * stack measured by painting; then prints the figures, the result and the
- * scores' bits through semihosting. The library's header comes with
- * -include; with TI_BASELINE the library is left out (the ROM baseline).
+ * scores' bits through semihosting; a third run measures the stack of
+ * each stage. The library's header comes with -include; with TI_BASELINE
+ * the library is left out (the ROM baseline).
  */
 #include <stdint.h>
 #include <string.h>
@@ -51,20 +52,52 @@ static uint32_t stack_pointer(void)
 	return v;
 }
 
-__attribute__((noinline)) static void paint(uint32_t top)
+/* Paints [top - PAINT_BYTES, limit). */
+__attribute__((noinline)) static void paint_to(uint32_t top, uint32_t limit)
 {
 	volatile uint32_t *p = (volatile uint32_t *)(top - PAINT_BYTES);
-	while ((uint32_t)p < top - 256u)
+	while ((uint32_t)p < limit)
 		*p++ = PAINT;
 }
 
-__attribute__((noinline)) static uint32_t stack_used(uint32_t top)
+/* Bytes below top down to the lowest word written since the painting. */
+__attribute__((noinline)) static uint32_t used_to(uint32_t top, uint32_t limit)
 {
 	volatile uint32_t *p = (volatile uint32_t *)(top - PAINT_BYTES);
-	while ((uint32_t)p < top - 256u && *p == PAINT)
+	while ((uint32_t)p < limit && *p == PAINT)
 		p++;
 	return top - (uint32_t)p;
 }
+
+static void paint(uint32_t top)
+{
+	paint_to(top, top - 256u);
+}
+
+static uint32_t stack_used(uint32_t top)
+{
+	return used_to(top, top - 256u);
+}
+
+#ifndef TI_BASELINE
+/*
+ * The stack of each stage: run_classifier calls its clock before and after
+ * each stage (DSP, network, anomaly). This clock records how deep the
+ * stage that just ended went below main's frame (top) and paints the stack
+ * again below its own frame.
+ */
+static uint32_t stage_top, stage_calls, stage_stack[3];
+
+static uint32_t stack_clock(void)
+{
+	uint32_t limit = stack_pointer() - 256u;
+	if (stage_calls % 2 == 1 && stage_calls / 2 < 3)
+		stage_stack[stage_calls / 2] = used_to(stage_top, limit);
+	stage_calls++;
+	paint_to(stage_top, limit);
+	return 0;
+}
+#endif
 
 int main(void)
 {
@@ -90,6 +123,14 @@ int main(void)
 	iprintf("dsp %lu\n", (unsigned long)res.timing.dsp);
 	iprintf("nn %lu\n", (unsigned long)res.timing.classification);
 	iprintf("anomaly %lu\n", (unsigned long)res.timing.anomaly);
+	/* a third run for the stack of each stage (its timings are not used) */
+	ti_classifier_set_clock(stack_clock);
+	stage_top = top;
+	status |= run();
+	iprintf("stack_dsp %lu\n", (unsigned long)stage_stack[0]);
+	iprintf("stack_nn %lu\n", (unsigned long)stage_stack[1]);
+	iprintf("stack_anomaly %lu\n", (unsigned long)stage_stack[2]);
+	iprintf("status_stages %d\n", status);
 	iprintf("result %ld\n", (long)res.result);
 	{
 		union {
