@@ -80,6 +80,10 @@ func (n *Network) Outputs() int { return n.g.Tensors[n.g.Output].Elements() }
 // the input and output).
 func (n *Network) ArenaBytes() int { return n.arena }
 
+// Graph returns the graph the network was prepared from (shared: do not
+// modify it).
+func (n *Network) Graph() *learn.Graph { return n.g }
+
 // Int8 reports whether the network is an int8 network (ti_qnetwork) rather
 // than a float32 one (ti_network).
 func (n *Network) Int8() bool { return n.q != nil }

@@ -64,7 +64,28 @@ func (a armTools) armCompile(t *testing.T, src, obj string, extra ...string) str
 var (
 	libBaselineOnce sync.Once
 	libBaseline     mapSizes
+	armRuntimeOnce  sync.Once
+	armRuntime      []string
 )
+
+// runtimeObjects compiles the C runtime for the Cortex-M4F once (objects
+// named ti_*.o, as in a library).
+func (a armTools) runtimeObjects(t *testing.T) []string {
+	t.Helper()
+	armRuntimeOnce.Do(func() {
+		dir, err := os.MkdirTemp(runtimeDir, "arm-runtime-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, src := range writeRuntime(t, dir) {
+			armRuntime = append(armRuntime, a.armCompile(t, src, strings.TrimSuffix(src, ".c")+".o", "-I", dir))
+		}
+	})
+	if len(armRuntime) == 0 {
+		t.Fatal("the runtime did not compile for the Cortex-M4F")
+	}
+	return armRuntime
+}
 
 // measureLibrary builds a generated library with testdata/arm/measure_lib.c
 // for the Cortex-M4F (GCC 12 -O2, -ffunction-sections -fdata-sections,
@@ -94,10 +115,12 @@ func measureLibrary(t *testing.T, arm armTools, name string, lib *deploy.Library
 	header := filepath.Join(src, lib.Name+"_inferencing.h")
 	objs := []string{arm.armCompile(t, filepath.Join(root, "measure_lib.c"), filepath.Join(root, "measure_lib.o"), "-I", src, "-include", header),
 		arm.armCompile(t, filepath.Join(dir, "example", "window.c"), filepath.Join(root, "window.o"), "-I", src)}
-	cs, _ := filepath.Glob(filepath.Join(src, "*.c"))
-	for _, c := range cs {
-		objs = append(objs, arm.armCompile(t, c, strings.TrimSuffix(c, ".c")+".o", "-I", src))
+	// The library's own sources; its runtime files are deploy.Runtime()'s,
+	// compiled once.
+	for _, c := range []string{"ti_model_impulse.c", lib.Name + "_inferencing.c"} {
+		objs = append(objs, arm.armCompile(t, filepath.Join(src, c), filepath.Join(src, strings.TrimSuffix(c, ".c")+".o"), "-I", src))
 	}
+	objs = append(objs, arm.runtimeObjects(t)...)
 	elf, mapFile := arm.link(t, root, "measure_lib", nil, objs...)
 	out := arm.run(t, root, elf, true)
 	m := libMeasure{name: name, lib: lib}
