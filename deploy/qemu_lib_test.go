@@ -23,7 +23,7 @@ type libMeasure struct {
 	dsp, nn, anomaly, all int64 // instructions
 	stack                 int
 	stageStack            [3]int // DSP, network, anomaly
-	static                int // .data + .bss of the library's objects (the arena among them)
+	static                int    // .data + .bss of the library's objects (the arena among them)
 	rom                   int
 	romByObject           map[string]int
 	status, result        int32
