@@ -67,7 +67,7 @@ var (
 	opHeader      = []string{"dtype", "op", "kh", "kw", "sh", "sw", "cin", "cout", "in_h", "in_w", "out_h", "out_w", "macs", "instructions", "source"}
 	dspHeader     = []string{"block", "version", "frequency_hz", "axes", "samples", "width", "height", "params", "instructions", "stack", "source"}
 	anomalyHeader = []string{"kind", "clusters", "features", "axes", "instructions", "stack", "source"}
-	impulseHeader = []string{"impulse", "dtype", "inputs", "outputs", "ops", "op_instructions", "dsp", "nn", "anomaly",
+	impulseHeader = []string{"impulse", "dtype", "dsp_blocks", "conv", "anomaly_block", "inputs", "outputs", "ops", "op_instructions", "dsp", "nn", "anomaly",
 		"static", "arena", "stack", "stack_dsp", "stack_nn", "stack_anomaly", "rom"}
 )
 
@@ -344,7 +344,21 @@ func TestQEMUCalibration(t *testing.T) {
 	for _, l := range libs {
 		m := measureLibrary(t, arm, l.name, l.lib)
 		n := l.lib.Impulse.Network
-		impRows = append(impRows, []string{l.name, l.mt.String(), itoa(n.Inputs()), itoa(n.Outputs()), itoa(len(n.Graph().Ops)),
+		var blocks []string
+		for _, b := range l.m.Definition().Impulse.DSPBlocks {
+			blocks = append(blocks, b.Type)
+		}
+		conv := 0
+		for _, op := range n.Graph().Ops {
+			if op.Kind == learn.OpConv2D {
+				conv = 1
+			}
+		}
+		an := ""
+		if a := l.lib.Impulse.Anomaly; a != nil {
+			an = strings.TrimSuffix(strings.TrimPrefix(a.Func(), "ti_"), "_score")
+		}
+		impRows = append(impRows, []string{l.name, l.mt.String(), strings.Join(blocks, "+"), itoa(conv), an, itoa(n.Inputs()), itoa(n.Outputs()), itoa(len(n.Graph().Ops)),
 			strconv.FormatInt(opSum[l.name], 10), strconv.FormatInt(m.dsp, 10), strconv.FormatInt(m.nn, 10), strconv.FormatInt(m.anomaly, 10),
 			itoa(m.static), itoa(l.lib.Impulse.ArenaBytes(deploy.Float32)), itoa(m.stack), itoa(m.stageStack[0]), itoa(m.stageStack[1]),
 			itoa(m.stageStack[2]), itoa(m.rom)})
