@@ -72,17 +72,72 @@ var (
 		"static", "arena", "stack", "stack_dsp", "stack_nn", "stack_anomaly", "rom"}
 )
 
-// opRows measures networks operator by operator and returns one row per
-// operator.
-func opRows(t *testing.T, arm armTools, nets []benchNet) [][]string {
+// calibrationNets are the networks whose operators calibrate the engine:
+// one-operator graphs of the MLPerf Tiny shapes TFLM was measured on and
+// of small shapes of every kernel path (int8; the small ones float32 too),
+// and the calibration impulses' networks.
+func calibrationNets(t *testing.T) []benchNet {
 	t.Helper()
-	host := hostHashes(t, nets)
-	ms := measureNets(t, arm, nets)
+	var nets []benchNet
+	for i, o := range append(tflmShapes(t), extraShapes()...) {
+		g := synthGraph(o, uint32(i+1))
+		c, err := deploy.NewNetwork(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nets = append(nets, benchNet{o.name, g, c, uint32(3000 + i)})
+	}
+	for i, o := range extraShapes() {
+		if o.lowShift {
+			continue
+		}
+		g := synthFloatGraph(o, uint32(i+500))
+		c, err := deploy.NewNetwork(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nets = append(nets, benchNet{o.name + " float32", g, c, uint32(4000 + i)})
+	}
+	for i, l := range calibrationLibraries(t) {
+		nets = append(nets, benchNet{l.name, l.lib.Impulse.Network.Graph(), l.lib.Impulse.Network, uint32(5000 + i)})
+	}
+	return nets
+}
+
+// measuredNets measures the calibration networks operator by operator on
+// the emulator (SIMD build) once per test binary, checking each output
+// against the host's, for TestQEMUInt8Ops and TestQEMUCalibration.
+var measuredNetsCache struct {
+	once sync.Once
+	ok   bool
+	nets []benchNet
+	ms   []netMeasure
+}
+
+func measuredNets(t *testing.T, arm armTools) ([]benchNet, []netMeasure) {
+	t.Helper()
+	c := &measuredNetsCache
+	c.once.Do(func() {
+		c.nets = calibrationNets(t)
+		host := hostHashes(t, c.nets)
+		c.ms = measureNets(t, arm, c.nets)
+		for i, n := range c.nets {
+			if c.ms[i].hash != host[i] {
+				t.Fatalf("%s: emulator output hash %08x, host %08x", n.name, c.ms[i].hash, host[i])
+			}
+		}
+		c.ok = true
+	})
+	if !c.ok {
+		t.Fatal("measuring the networks failed (in the test that first asked)")
+	}
+	return c.nets, c.ms
+}
+
+// opRows returns one calibration row per measured operator.
+func opRows(nets []benchNet, ms []netMeasure) [][]string {
 	var rows [][]string
 	for i, n := range nets {
-		if ms[i].hash != host[i] {
-			t.Errorf("%s: emulator output hash %08x, host %08x", n.name, ms[i].hash, host[i])
-		}
 		for k, op := range n.g.Ops {
 			ih, iw, ic := hwc4(&n.g.Tensors[op.Inputs[0]])
 			oh, ow, oc := hwc4(&n.g.Tensors[op.Outputs[0]])
@@ -242,32 +297,9 @@ func TestQEMUCalibration(t *testing.T) {
 	versions := toolVersions(t, arm)
 
 	// Operators.
-	var nets []benchNet
-	shapes := append(tflmShapes(t), extraShapes()...)
-	for i, o := range shapes {
-		g := synthGraph(o, uint32(i+1))
-		c, err := deploy.NewNetwork(g)
-		if err != nil {
-			t.Fatal(err)
-		}
-		nets = append(nets, benchNet{o.name, g, c, uint32(3000 + i)})
-	}
-	for i, o := range extraShapes() {
-		if o.lowShift {
-			continue
-		}
-		g := synthFloatGraph(o, uint32(i+500))
-		c, err := deploy.NewNetwork(g)
-		if err != nil {
-			t.Fatal(err)
-		}
-		nets = append(nets, benchNet{o.name + " float32", g, c, uint32(4000 + i)})
-	}
-	libs := calibrationLibraries(t)
-	for i, l := range libs {
-		nets = append(nets, benchNet{l.name, l.lib.Impulse.Network.Graph(), l.lib.Impulse.Network, uint32(5000 + i)})
-	}
-	ops := opRows(t, arm, nets)
+	nets, ms := measuredNets(t, arm)
+	ops := opRows(nets, ms)
+	libs, libMs := measuredLibraries(t, arm)
 
 	// Processing and anomaly blocks.
 	// The reference configurations on typical signals (their own windows
@@ -346,8 +378,8 @@ func TestQEMUCalibration(t *testing.T) {
 			opSum[n] += v
 		}
 	}
-	for _, l := range libs {
-		m := measureLibrary(t, arm, l.name, l.lib)
+	for li, l := range libs {
+		m := libMs[li]
 		n := l.lib.Impulse.Network
 		var blocks []string
 		for _, b := range l.m.Definition().Impulse.DSPBlocks {

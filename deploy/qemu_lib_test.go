@@ -191,34 +191,52 @@ func measureLibrary(t *testing.T, arm armTools, name string, lib *deploy.Library
 	return m
 }
 
-// libraryCase is a trained impulse whose library the emulator measures.
-type libraryCase struct {
-	name string
-	m    *impulse.Model
-	mt   impulse.ModelType
-	win  []float64
-	want impulse.Result
+// measuredLibraries measures the calibration libraries (gestures and every
+// shared dataset's default impulse, int8 and float32 networks) on the
+// emulator once per test binary, for TestQEMULibraries and
+// TestQEMUCalibration.
+var measuredLibs struct {
+	once sync.Once
+	ok   bool
+	libs []calibrationLibrary
+	ms   []libMeasure
+}
+
+func measuredLibraries(t *testing.T, arm armTools) ([]calibrationLibrary, []libMeasure) {
+	t.Helper()
+	measuredLibs.once.Do(func() {
+		measuredLibs.libs = calibrationLibraries(t)
+		for _, l := range measuredLibs.libs {
+			measuredLibs.ms = append(measuredLibs.ms, measureLibrary(t, arm, l.name, l.lib))
+		}
+		measuredLibs.ok = true
+	})
+	if !measuredLibs.ok {
+		t.Fatal("measuring the libraries failed (in the test that first asked)")
+	}
+	return measuredLibs.libs, measuredLibs.ms
 }
 
 // TestQEMULibraries measures the generated C libraries of the gestures
-// impulse (testdata/gestures: spectral analysis, 33 features → dense 20 →
-// 10 → 4, K-means; int8 and float32) and of every shared dataset's default
-// impulse (int8) on the emulated Cortex-M4F: instructions per stage (DSP,
-// network, anomaly) through run_classifier's clock, ROM from the linker
-// map (the library's objects and what they add to an empty main's library
-// members), static RAM (the arena among it) and the stack high-water mark
-// of the whole run and of each stage.
-// The emulator's result and scores must be the host float build's bit for
-// bit. The gestures impulse is held to Edge Impulse's published EON
-// figures on a Cortex-M4F at 80 MHz (RAM 6.4 K — our static RAM and stack
-// together —, ROM 42.5 K, DSP 15 ms, NN
-// 1 ms, anomaly 1 ms), instructions converted to cycles with
-// device-estimates.md's core factors (1.40 int8, 1.30 float32).
+// impulse (testdata/gestures: spectral analysis, 39 features → dense 20 →
+// 10 → 4, K-means) and of every shared dataset's default impulse, with
+// their int8 and float32 networks, on the emulated Cortex-M4F:
+// instructions per stage (DSP, network, anomaly) through run_classifier's
+// clock, ROM from the linker map (the library's objects and what they add
+// to an empty main's library members), static RAM (the arena among it)
+// and the stack high-water mark of the whole run and of each stage. The
+// emulator's result and scores must be the host float build's bit for
+// bit, and its result Go's. The gestures impulse is held to Edge Impulse's
+// published EON figures on a Cortex-M4F at 80 MHz (RAM 6.4 K — our static
+// RAM and stack together —, ROM 42.5 K, DSP 15 ms, NN 1 ms, anomaly 1 ms),
+// instructions converted to cycles with device-estimates.md's core factors
+// (1.40 int8, 1.30 float32), and the MFCC impulse to 168 ms.
 func TestQEMULibraries(t *testing.T) {
 	arm := needARM(t)
-	var cases []libraryCase
-	add := func(name string, m *impulse.Model, win []float64, mt impulse.ModelType) {
-		mm, err := m.WithModelType(mt)
+	libs, rows := measuredLibraries(t, arm)
+	for i, l := range libs {
+		m := rows[i]
+		mm, err := l.m.WithModelType(l.mt)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -226,34 +244,11 @@ func TestQEMULibraries(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var r impulse.Result
-		if err := c.Classify(&r, win); err != nil {
+		var want impulse.Result
+		if err := c.Classify(&want, l.win); err != nil {
 			t.Fatal(err)
 		}
-		r.Scores = slices.Clone(r.Scores)
-		cases = append(cases, libraryCase{name, m, mt, win, r})
-	}
-	gm, gds := trainModel(t, "../testdata/impulses/gestures.json", "../testdata/gestures")
-	gwin, _ := firstWindow(t, gm, gds)
-	add("gestures", gm, gwin, impulse.Int8)
-	add("gestures", gm, gwin, impulse.Float32)
-	if _, err := os.Stat(filepath.Join("..", "..", "shared", "datasets")); err == nil {
-		for _, name := range sharedNames {
-			m, ds := trainShared(t, name)
-			win, _ := firstWindow(t, m, ds)
-			add(name, m, win, impulse.Int8)
-		}
-	} else {
-		t.Log("../shared/datasets is absent: only the gestures impulse is measured")
-	}
-	var rows []libMeasure
-	for _, c := range cases {
-		lib, err := deploy.NewLibrary(c.m, deploy.LibraryOptions{ModelType: c.mt, Window: c.win})
-		if err != nil {
-			t.Fatal(err)
-		}
-		host := runLibDriver(t, buildLibDriver(t, lib, deploy.Float32, false), [][]float64{c.win}, len(lib.Impulse.Labels))[0]
-		m := measureLibrary(t, arm, fmt.Sprintf("%s %s", c.name, c.mt), lib)
+		host := runLibDriver(t, buildLibDriver(t, l.lib, deploy.Float32, false), [][]float64{l.win}, len(l.lib.Impulse.Labels))[0]
 		if m.result != host.result || m.anomalyBits != math.Float32bits(host.anomaly) || len(m.scores) != len(host.scores) {
 			t.Errorf("%s: emulator result %d, anomaly %08x, %d scores; host %d, %08x, %d", m.name, m.result, m.anomalyBits, len(m.scores), host.result, math.Float32bits(host.anomaly), len(host.scores))
 		}
@@ -262,10 +257,9 @@ func TestQEMULibraries(t *testing.T) {
 				t.Errorf("%s: score %d: emulator %v, host %v", m.name, i, math.Float32frombits(s), host.scores[i])
 			}
 		}
-		if m.result != resultIndex(lib.Impulse.Labels, c.want) {
-			t.Errorf("%s: emulator result %d, Go %q", m.name, m.result, c.want.Label)
+		if m.result != resultIndex(l.lib.Impulse.Labels, want) {
+			t.Errorf("%s: emulator result %d, Go %q", m.name, m.result, want.Label)
 		}
-		rows = append(rows, m)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "generated C libraries on the Cortex-M4F (QEMU mps2-an386, GCC 12 -O2, float build); ms at 80 MHz = instructions × 1.40 (int8 network) or 1.30 (float code) / 80e6\n")
