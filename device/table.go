@@ -73,8 +73,11 @@ func (d *DeviceSummary) WriteTable(w io.Writer) error {
 	}
 	notes := []string{fmt.Sprintf("Total (EON): %s, peak RAM %s, ROM %s; target %s", ms(totalMs), kb(totalRAM), kb(totalROM), d.Target.ID)}
 	for _, c := range d.CLibrary {
-		notes = append(notes, fmt.Sprintf("Total (tinyimpulse C, %s network): %s, RAM %s (arena %s) + stack %s, ROM %s",
-			c.DType, ms(c.LatencyMs), kb(c.RAM), kb(c.Arena), kb(c.Stack), kb(c.ROM)))
+		which := "tinyimpulse C"
+		if c.DType != "" {
+			which += " (" + string(c.DType) + ")"
+		}
+		notes = append(notes, fmt.Sprintf("Total (%s): %s, RAM %s + stack %s, ROM %s", which, ms(c.LatencyMs), kb(c.RAM), kb(c.Stack), kb(c.ROM)))
 	}
 	for _, p := range d.NN {
 		if !p.Fits {
