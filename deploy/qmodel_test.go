@@ -311,7 +311,22 @@ func int8Bytes(v []int8) []byte {
 // arena for the same graph, as package device plans it (its planner
 // reproduces TFLM's measured arenas, device-estimates.md §3.9).
 func TestInt8Memory(t *testing.T) {
-	for _, n := range quantizedNetworks(t) {
+	nets := quantizedNetworks(t)
+	if _, err := os.Stat(filepath.Join("..", "..", "shared", "datasets")); err == nil {
+		for _, name := range sharedNames {
+			m, _ := trainShared(t, name)
+			_, q, err := m.Networks(m.Definition().Impulse.LearnBlocks[0].ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := deploy.NewNetwork(q.Graph())
+			if err != nil {
+				t.Fatal(err)
+			}
+			nets = append(nets, qNet{name: name, q: q, c: c})
+		}
+	}
+	for _, n := range nets {
 		g := n.q.Graph()
 		dn, err := device.FromGraph(g)
 		if err != nil {
@@ -325,6 +340,6 @@ func TestInt8Memory(t *testing.T) {
 		if ours > p.TFLite.Arena {
 			t.Errorf("%s: %d bytes (arena %d, input %d, output %d), TFLM's arena %d", n.name, ours, n.c.ArenaBytes(), n.c.Inputs(), n.c.Outputs(), p.TFLite.Arena)
 		}
-		t.Logf("%-12s ours %6d B (arena %d + input %d + output %d), TFLM arena %6d B (head %d)", n.name, ours, n.c.ArenaBytes(), n.c.Inputs(), n.c.Outputs(), p.TFLite.Arena, p.Head)
+		t.Logf("%-20s ours %6d B (arena %d + input %d + output %d), TFLM arena %6d B (head %d)", n.name, ours, n.c.ArenaBytes(), n.c.Inputs(), n.c.Outputs(), p.TFLite.Arena, p.Head)
 	}
 }
