@@ -22,6 +22,7 @@ import (
 	"github.com/tinyimpulse/tinyimpulse/deploy"
 	"github.com/tinyimpulse/tinyimpulse/dsp"
 	"github.com/tinyimpulse/tinyimpulse/impulse"
+	"github.com/tinyimpulse/tinyimpulse/internal/testenv"
 	"github.com/tinyimpulse/tinyimpulse/learn"
 )
 
@@ -294,6 +295,7 @@ func calibrationLibraries(t *testing.T) []calibrationLibrary {
 // rewrites them with -update-calibration.
 func TestQEMUCalibration(t *testing.T) {
 	arm := needARM(t)
+	testenv.SharedDataset(t, sharedNames[0]) // the calibration impulses include the shared datasets'
 	versions := toolVersions(t, arm)
 
 	// Operators.
