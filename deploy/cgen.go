@@ -85,3 +85,25 @@ func b2i(b bool) int {
 	}
 	return 0
 }
+
+// cString returns s as a C string literal: printable ASCII as it is, the
+// quote and backslash escaped, every other byte (UTF-8 included) as a
+// three-digit octal escape.
+func cString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c >= 0x20 && c < 0x7f && c != '?': // no trigraphs
+			b.WriteByte(c)
+		default:
+			fmt.Fprintf(&b, "\\%03o", c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}

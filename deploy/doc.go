@@ -17,17 +17,40 @@
 // the C side's ti_<block>_arena_size reports. Audio blocks read the signal
 // one frame at a time, so their arena does not grow with the window.
 //
-// [NewNetwork] compiles a float32 learn.Graph into operators for the
-// runtime's kernels (ti_model.h: fully connected, 2-D and depthwise
-// convolutions and max pooling with SAME padding, reshape, softmax), its
-// activations alternating between the two ends of one arena.
+// [NewNetwork] compiles a learn.Graph into operators for the runtime's
+// kernels (ti_model.h: fully connected, 2-D and depthwise convolutions and
+// max pooling with SAME padding, reshape, softmax), its activations
+// alternating between the two ends of one arena. A float32 graph runs on
+// float32 kernels (ti_network); an int8 graph (learn.Int8Network.Graph) on
+// int8 kernels (ti_qnetwork) that compute what learn's ClassifyInt8
+// computes, bit for bit: TensorFlow Lite 2.9's requantisation with each
+// operator's rounding and its float32 softmax table. Where
+// __ARM_FEATURE_DSP is defined they use the Cortex-M4's SIMD instructions
+// (__smlad on int8 pairs sign-extended with __sxtb16, __smlabb and
+// __smlatt in the depthwise kernel); the plain C path gives the same bits.
 // [NewAnomaly] prepares a K-means or GMM block (ti_kmeans_score,
 // ti_gmm_score). An [Impulse] ties them together behind
 // ti_run_classifier (ti_impulse.h), in the spirit of Edge Impulse's
 // run_classifier: a signal read through get_data, one arena, and a result
 // with one score per label, the anomaly score, the decided result
 // (uncertain below the confidence threshold, anomaly above the anomaly
-// threshold) and the time of each stage.
+// threshold) and the time of each stage. Kernels, processing blocks and
+// network stages are reached through pointers the generator sets, so a
+// library links only the code its impulse uses.
+//
+// # Libraries
+//
+// [FromModel] prepares a trained impulse.Model for the runtime (its first
+// neural network and anomaly block, the ones that decide its result) and
+// [NewLibrary] generates its C library: the runtime, the impulse's
+// parameters and weights as const data, a public header
+// <name>_inferencing.h with run_classifier(const ti_signal *,
+// ti_classifier_result *) over one static arena, an example program that
+// classifies a window compiled in from example/window.c ([WindowSource]
+// writes one), a Makefile, a CMakeLists.txt and the Arduino library
+// layout (library.properties, src/, an example sketch). [WriteZip] writes
+// it as a zip archive that builds unchanged with
+// `cc -std=c99 -Wall -Wextra -Werror -Isrc src/*.c example/*.c -lm`.
 //
 // # Precision
 //
@@ -42,7 +65,10 @@
 // except where the reference's values are float64 rounding noise (digital
 // silence under sliding normalisation, the extra-low-frequency part of a
 // signal with nothing below the decimator's cutoff). Networks are float32
-// in both builds; anomaly scores are ti_real. The runtime uses no libm
+// in both builds; anomaly scores are ti_real. int8 networks quantise
+// their inputs exactly as learn does in both builds (the float build
+// without double arithmetic), and the decisions compare scores with the
+// thresholds as package impulse does in double precision. The runtime uses no libm
 // function but the square root (logarithms and exponentials are its own),
 // so a host build and a Cortex-M build give the same bits.
 //
@@ -50,9 +76,13 @@
 //
 // [NewDSPBlock] returns an error for a block that is not from package dsp
 // and one wrapping [ErrUnsupported] for sizes the runtime cannot hold;
-// [NewNetwork] and [NewAnomaly] wrap ErrUnsupported for int8 networks and
-// unknown operators or blocks; [Impulse.CSource] refuses parts that do not
-// fit together (feature ranges, label counts, axes).
+// [NewNetwork] and [NewAnomaly] wrap ErrUnsupported for unknown operators
+// or blocks and int8 weights whose accumulators could leave int32;
+// [Impulse.CSource] refuses parts that do not fit together (feature
+// ranges, label counts, axes, thresholds); [FromModel] and [NewLibrary]
+// wrap ErrUnsupported for impulses with more than one network or anomaly
+// block and refuse names that are not C identifiers and example windows
+// of the wrong length or with NaN or infinite values.
 // The C functions return TI_OK or a negative code: TI_ERR_NULL for a NULL
 // configuration, signal, callback, output or arena, TI_ERR_LENGTH for a
 // signal of the wrong length, TI_ERR_SIGNAL when get_data fails,
@@ -63,7 +93,9 @@
 //
 // # Concurrency
 //
-// DSPBlock, Network and Anomaly values are immutable and safe for
-// concurrent use. The C functions keep no state between calls; concurrent
-// calls need their own arenas.
+// DSPBlock, Network, Anomaly, Impulse and Library values are immutable once
+// built and safe for concurrent use. The C functions keep no state between
+// calls; concurrent calls need their own arenas (a library's
+// run_classifier uses its one static arena: call ti_run_classifier with
+// arenas of your own from several threads).
 package deploy

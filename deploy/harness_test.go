@@ -32,6 +32,7 @@ type refCase struct {
 	} `json:"tolerance"`
 	window []float64
 	block  *deploy.DSPBlock
+	input  dsp.Input // the block's input shape
 }
 
 // loadRefCases reads the reference vectors (../testdata/dsp holds the same
@@ -74,6 +75,11 @@ func loadRefCases(t *testing.T) []*refCase {
 		if c.block, err = deploy.NewDSPBlock(blk); err != nil {
 			t.Fatalf("%s: %v", c.ID, err)
 		}
+		d, err := dsp.DesignOf(blk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.input = d.Input
 		c.window = window
 		cases = append(cases, c)
 	}

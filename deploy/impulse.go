@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -81,9 +82,13 @@ func (imp *Impulse) ArenaBytes(p Precision) int {
 		} else {
 			t.take(0, p.realSize())
 		}
-		if p == Float64 {
+		switch {
+		case imp.Network.Int8():
+			t.take(imp.Network.Inputs(), 1)
+			t.take(imp.Network.Outputs(), 1)
+		case p == Float64:
 			t.take(nf, 4)
-		} else {
+		default:
 			t.take(0, 4)
 		}
 		t.take(imp.Network.ArenaBytes(), 1)
@@ -123,6 +128,11 @@ func (imp *Impulse) validate() error {
 			return fmt.Errorf("deploy: processing block %d takes %d values, its axes of the input give %d", i, d.Block.InputLen(), want)
 		}
 	}
+	for _, t := range []float64{imp.MinScore, imp.AnomalyThreshold} {
+		if !(math.Abs(t) < math.MaxFloat32) {
+			return fmt.Errorf("deploy: threshold %v is not a finite float32 value", t)
+		}
+	}
 	n := imp.features()
 	check := func(what string, rs []Range, want int) error {
 		for _, r := range rs {
@@ -142,6 +152,11 @@ func (imp *Impulse) validate() error {
 		if !imp.Regression && len(imp.Labels) != imp.Network.Outputs() {
 			return fmt.Errorf("deploy: %d labels for %d network outputs", len(imp.Labels), imp.Network.Outputs())
 		}
+		// An int8 classifier's scores must be k/256 (SOFTMAX), which the
+		// float build compares with its thresholds exactly.
+		if q := imp.Network.g.Tensors[imp.Network.g.Output].Quant; imp.Network.Int8() && !imp.Regression && (q.Scale[0] != 1.0/256 || q.ZeroPoint[0] != -128) {
+			return fmt.Errorf("%w: an int8 classifier whose output is not a SOFTMAX (scale %v, zero point %d)", ErrUnsupported, q.Scale[0], q.ZeroPoint[0])
+		}
 	}
 	if imp.Anomaly != nil {
 		if err := check("the anomaly block", imp.AnomalyInput, imp.Anomaly.Features()); err != nil {
@@ -153,9 +168,10 @@ func (imp *Impulse) validate() error {
 
 // CSource returns C source defining the impulse as `const ti_impulse
 // <name>`, with every block's configuration (named <name>_dsp0, ...,
-// <name>_net, <name>_anomaly). It includes ti_impulse.h. The arena field
-// holds ArenaBytes(p).
-func (imp *Impulse) CSource(name string, p Precision) (string, error) {
+// <name>_net, <name>_anomaly). It includes ti_impulse.h and compiles in
+// either precision: its arena sizes are ArenaBytes(Float32) or
+// ArenaBytes(Float64) by TI_DSP_DOUBLE.
+func (imp *Impulse) CSource(name string) (string, error) {
 	if !cIdent.MatchString(name) {
 		return "", fmt.Errorf("deploy: %q is not a C identifier", name)
 	}
@@ -179,8 +195,8 @@ func (imp *Impulse) CSource(name string, p Precision) (string, error) {
 		}
 		// A wrapper per block, so that only the blocks used are linked.
 		fmt.Fprintf(&b, "static int %s_run(const void *c, const ti_signal *s, ti_real *o, void *a, size_t n)\n{\n\treturn %s(c, s, o, a, n);\n}\n", cfg, d.Block.Func())
-		blocks = append(blocks, fmt.Sprintf("\t{.run = %s_run, .config = &%s, .features = %du, .arena = %du, .n_axes = %d, .axes = %s},\n",
-			cfg, cfg, d.Block.Features(), d.Block.ArenaBytes(p), len(d.Axes), axes))
+		blocks = append(blocks, fmt.Sprintf("\t{.run = %s_run, .config = &%s, .features = %du, .arena = %s, .n_axes = %d, .axes = %s},\n",
+			cfg, cfg, d.Block.Features(), arenaLit(d.Block.ArenaBytes(Float32), d.Block.ArenaBytes(Float64)), len(d.Axes), axes))
 	}
 	fmt.Fprintf(&b, "static const ti_dsp_block %s_blocks[%d] = {\n%s};\n", name, len(blocks), strings.Join(blocks, ""))
 	ranges := func(what string, rs []Range) string {
@@ -191,20 +207,24 @@ func (imp *Impulse) CSource(name string, p Precision) (string, error) {
 		fmt.Fprintf(&b, "static const ti_range %s_%s[%d] = {%s};\n", name, what, len(rs), strings.Join(parts, ", "))
 		return fmt.Sprintf("{.n_ranges = %d, .ranges = %s_%s, .features = %du}", len(rs), name, what, rangesLen(rs))
 	}
-	network, networkIn, labels := "NULL", "{0, NULL, 0}", "NULL"
+	stage, network, qnetwork, networkIn, labels := "NULL", "NULL", "NULL", "{0, NULL, 0}", "NULL"
 	if imp.Network != nil {
 		src, err := imp.Network.CSource(name + "_net")
 		if err != nil {
 			return "", err
 		}
 		b.WriteString(src)
-		network = "&" + name + "_net"
+		if imp.Network.Int8() {
+			stage, qnetwork = "ti_int8_network_stage", "&"+name+"_net"
+		} else {
+			stage, network = "ti_float_network_stage", "&"+name+"_net"
+		}
 		networkIn = ranges("network_input", imp.NetworkInput)
 	}
 	if len(imp.Labels) > 0 {
 		var q []string
 		for _, l := range imp.Labels {
-			q = append(q, strconv.Quote(l))
+			q = append(q, cString(l))
 		}
 		labels = name + "_labels"
 		fmt.Fprintf(&b, "static const char *const %s[%d] = {%s};\n", labels, len(q), strings.Join(q, ", "))
@@ -223,10 +243,10 @@ func (imp *Impulse) CSource(name string, p Precision) (string, error) {
 	}
 	fmt.Fprintf(&b, "const ti_impulse %s = {\n\t.input_axes = %du,\n\t.input_length = %du,\n\t.n_dsp = %d,\n\t.dsp = %s_blocks,\n\t.features = %du,\n",
 		name, imp.InputAxes, imp.InputLength, len(imp.DSP), name, imp.features())
-	fmt.Fprintf(&b, "\t.network = %s,\n\t.network_input = %s,\n\t.regression = %d,\n\t.anomaly_score = %s,\n\t.anomaly = %s,\n\t.anomaly_input = %s,\n",
-		network, networkIn, b2i(imp.Regression), anomalyFn, anomalyPtr, anomalyIn)
-	fmt.Fprintf(&b, "\t.n_labels = %d,\n\t.labels = %s,\n\t.min_score = %s,\n\t.anomaly_threshold = %s,\n\t.arena = %du,\n};\n",
-		len(imp.Labels), labels, f32Lit(imp.MinScore), realLit(imp.AnomalyThreshold), imp.ArenaBytes(p))
+	fmt.Fprintf(&b, "\t.network_stage = %s,\n\t.network = %s,\n\t.qnetwork = %s,\n\t.network_input = %s,\n\t.regression = %d,\n\t.anomaly_score = %s,\n\t.anomaly = %s,\n\t.anomaly_input = %s,\n",
+		stage, network, qnetwork, networkIn, b2i(imp.Regression), anomalyFn, anomalyPtr, anomalyIn)
+	fmt.Fprintf(&b, "\t.n_labels = %d,\n\t.labels = %s,\n\t.min_score = %s,\n\t.anomaly_threshold = %s,\n\t.arena = %s,\n};\n",
+		len(imp.Labels), labels, thresholdLit(imp.MinScore, true), thresholdLit(imp.AnomalyThreshold, false), arenaLit(imp.ArenaBytes(Float32), imp.ArenaBytes(Float64)))
 	return b.String(), nil
 }
 
@@ -236,4 +256,28 @@ func joinInts(v []int) string {
 		s[i] = strconv.Itoa(x)
 	}
 	return strings.Join(s, ", ")
+}
+
+// arenaLit formats an arena size that depends on the precision.
+func arenaLit(f32, f64 int) string {
+	if f32 == f64 {
+		return fmt.Sprintf("%du", f32)
+	}
+	return fmt.Sprintf("TI_ARENA_SIZE(%du, %du)", f32, f64)
+}
+
+// thresholdLit formats a decision threshold as a ti_real constant: the
+// double itself for the double build, and for the float build the float
+// rounded up (up) or down, so that a float score compares with it as its
+// double value compares with the double threshold: s < up(t) exactly when
+// s < t, s > down(t) exactly when s > t.
+func thresholdLit(t float64, up bool) string {
+	f := float32(t)
+	switch {
+	case up && float64(f) < t:
+		f = math.Nextafter32(f, float32(math.Inf(1)))
+	case !up && float64(f) > t:
+		f = math.Nextafter32(f, float32(math.Inf(-1)))
+	}
+	return fmt.Sprintf("TI_REAL(%s, %s)", f32Lit(float64(f)), realLit(t))
 }

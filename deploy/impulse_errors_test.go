@@ -3,6 +3,7 @@ package deploy_test
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 
@@ -47,7 +48,7 @@ func TestImpulseErrors(t *testing.T) {
 			Network: net, NetworkInput: []deploy.Range{{0, 39}}, Labels: d.Labels, MinScore: 0.6,
 			Anomaly: an, AnomalyInput: []deploy.Range{{0, 39}}, AnomalyThreshold: 0.3}
 	}
-	if _, err := good().CSource("imp", deploy.Float32); err != nil {
+	if _, err := good().CSource("imp"); err != nil {
 		t.Fatalf("a valid impulse: %v", err)
 	}
 	for _, c := range []struct {
@@ -65,11 +66,11 @@ func TestImpulseErrors(t *testing.T) {
 	} {
 		imp := good()
 		c.edit(imp)
-		if _, err := imp.CSource("imp", deploy.Float32); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := imp.CSource("imp"); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
 		}
 	}
-	if _, err := good().CSource("not an identifier", deploy.Float32); err == nil {
+	if _, err := good().CSource("not an identifier"); err == nil {
 		t.Error("accepted a name that is not a C identifier")
 	}
 	if _, err := blk.CSource("9lives"); err == nil {
@@ -79,8 +80,20 @@ func TestImpulseErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := deploy.NewNetwork(q.Graph()); !errors.Is(err, deploy.ErrUnsupported) {
-		t.Errorf("int8 graph: error %v, want ErrUnsupported", err)
+	if _, err := deploy.NewNetwork(q.Graph()); err != nil {
+		t.Errorf("int8 graph: %v", err)
+	}
+	// A bias so large that the int32 accumulator could overflow (undefined
+	// in C), and an operator the runtime does not have.
+	big := q.Graph()
+	big.Tensors[big.Ops[0].Inputs[2]].Int32[0] = math.MaxInt32 - 10
+	if _, err := deploy.NewNetwork(big); !errors.Is(err, deploy.ErrUnsupported) || !strings.Contains(err.Error(), "overflow") {
+		t.Errorf("int8 graph whose accumulator could overflow: error %v, want ErrUnsupported naming the overflow", err)
+	}
+	add := q.Graph()
+	add.Ops[0].Kind = "ADD"
+	if _, err := deploy.NewNetwork(add); !errors.Is(err, deploy.ErrUnsupported) || !strings.Contains(err.Error(), "ADD") {
+		t.Errorf("int8 graph with an ADD: error %v, want ErrUnsupported naming ADD", err)
 	}
 	if _, err := deploy.NewDSPBlock(fakeBlock{spectral}); err == nil {
 		t.Error("NewDSPBlock accepted a block from outside package dsp")

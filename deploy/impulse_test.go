@@ -158,7 +158,7 @@ func buildImpDriver(t *testing.T, imp *deploy.Impulse, p deploy.Precision, asan 
 	cc := hostCC(t)
 	dir := t.TempDir()
 	srcs := writeRuntime(t, dir)
-	src, err := imp.CSource("imp", p)
+	src, err := imp.CSource("imp")
 	if err != nil {
 		t.Fatal(err)
 	}

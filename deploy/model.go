@@ -16,6 +16,7 @@ type Network struct {
 	g     *learn.Graph
 	loc   []int // per tensor: locInput, locLow or locHigh
 	arena int
+	q     *qplan // int8 graphs
 }
 
 const (
@@ -24,14 +25,23 @@ const (
 	locHigh
 )
 
-// NewNetwork prepares the float32 graph g (learn.Network.Graph) for the C
-// runtime. Activations alternate between the two ends of one arena (a
-// RESHAPE's output aliases its input), so the arena is the largest sum of
-// an operator's input and output. int8 graphs are not supported yet
-// (ErrUnsupported).
+// NewNetwork prepares the graph g (learn.Network.Graph or
+// learn.Int8Network.Graph) for the C runtime. Activations alternate between
+// the two ends of one arena (a RESHAPE's output aliases its input), so the
+// arena is the largest sum of an operator's input and output, plus, for an
+// int8 CONV_2D whose windows cannot be read in place, two im2col columns.
+// It returns an error wrapping ErrUnsupported for operators the runtime
+// does not have and int8 weights whose accumulators could overflow int32.
 func NewNetwork(g *learn.Graph) (*Network, error) {
-	if g.DType != learn.Float32 {
-		return nil, fmt.Errorf("%w: %s networks (only float32 networks have C kernels so far)", ErrUnsupported, g.DType)
+	if g == nil {
+		return nil, fmt.Errorf("deploy: NewNetwork: nil graph")
+	}
+	switch g.DType {
+	case learn.Int8:
+		return newQNetwork(g)
+	case learn.Float32:
+	default:
+		return nil, fmt.Errorf("%w: %s networks", ErrUnsupported, g.DType)
 	}
 	n := &Network{g: g, loc: make([]int, len(g.Tensors))}
 	for i := range n.loc {
@@ -66,8 +76,17 @@ func NewNetwork(g *learn.Graph) (*Network, error) {
 func (n *Network) Inputs() int  { return n.g.Tensors[n.g.Input].Elements() }
 func (n *Network) Outputs() int { return n.g.Tensors[n.g.Output].Elements() }
 
-// ArenaBytes returns the working memory of one inference.
+// ArenaBytes returns the working memory of one inference (not counting
+// the input and output).
 func (n *Network) ArenaBytes() int { return n.arena }
+
+// Graph returns the graph the network was prepared from (shared: do not
+// modify it).
+func (n *Network) Graph() *learn.Graph { return n.g }
+
+// Int8 reports whether the network is an int8 network (ti_qnetwork) rather
+// than a float32 one (ti_network).
+func (n *Network) Int8() bool { return n.q != nil }
 
 // offset returns the C location of tensor t: TI_AT_INPUT or its byte
 // offset in the arena.
@@ -91,11 +110,15 @@ func hwc(t *learn.Tensor) (h, w, c int) {
 }
 
 // CSource returns C source defining the network as `const ti_network
-// <name>`, preceded by its weights and operators (static, named
-// <name>_...). It includes ti_model.h. name must be a C identifier.
+// <name>` (float32) or `const ti_qnetwork <name>` (int8), preceded by its
+// weights and operators (static, named <name>_...). It includes
+// ti_model.h. name must be a C identifier.
 func (n *Network) CSource(name string) (string, error) {
 	if !cIdent.MatchString(name) {
 		return "", fmt.Errorf("deploy: %q is not a C identifier", name)
+	}
+	if n.q != nil {
+		return n.qSource(name), nil
 	}
 	g := n.g
 	w := &cWriter{}
@@ -103,6 +126,10 @@ func (n *Network) CSource(name string) (string, error) {
 	kinds := map[learn.OpKind]string{
 		learn.OpFullyConnected: "TI_OP_FULLY_CONNECTED", learn.OpConv2D: "TI_OP_CONV_2D", learn.OpDepthwiseConv2D: "TI_OP_DEPTHWISE_CONV_2D",
 		learn.OpMaxPool2D: "TI_OP_MAX_POOL_2D", learn.OpReshape: "TI_OP_RESHAPE", learn.OpSoftmax: "TI_OP_SOFTMAX",
+	}
+	kernels := map[learn.OpKind]string{
+		learn.OpFullyConnected: "ti_fully_connected", learn.OpConv2D: "ti_conv_2d", learn.OpDepthwiseConv2D: "ti_depthwise_conv_2d",
+		learn.OpMaxPool2D: "ti_max_pool_2d", learn.OpReshape: "NULL", learn.OpSoftmax: "ti_softmax",
 	}
 	var ops []string
 	for k, op := range g.Ops {
@@ -116,8 +143,8 @@ func (n *Network) CSource(name string) (string, error) {
 		}
 		ih, iw, ic := hwc(in)
 		oh, ow, oc := hwc(out)
-		ops = append(ops, fmt.Sprintf("\t{.kind = %s, .relu = %d, .kh = %d, .kw = %d, .sh = %d, .sw = %d, .in_h = %d, .in_w = %d, .in_c = %d, .out_h = %d, .out_w = %d, .out_c = %d, .w = %s, .b = %s, .src = %s, .dst = %s},\n",
-			kinds[op.Kind], b2i(op.ReLU), op.KernelH, op.KernelW, op.StrideH, op.StrideW, ih, iw, ic, oh, ow, oc, wp, bp,
+		ops = append(ops, fmt.Sprintf("\t{.run = %s, .kind = %s, .relu = %d, .kh = %d, .kw = %d, .sh = %d, .sw = %d, .in_h = %d, .in_w = %d, .in_c = %d, .out_h = %d, .out_w = %d, .out_c = %d, .w = %s, .b = %s, .src = %s, .dst = %s},\n",
+			kernels[op.Kind], kinds[op.Kind], b2i(op.ReLU), op.KernelH, op.KernelW, op.StrideH, op.StrideW, ih, iw, ic, oh, ow, oc, wp, bp,
 			n.offset(op.Inputs[0]), n.offset(op.Outputs[0])))
 	}
 	w.printf("static const ti_op %s_ops[%d] = {\n", name, len(ops))

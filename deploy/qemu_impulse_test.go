@@ -35,7 +35,7 @@ func TestQEMUImpulse(t *testing.T) {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	src, err := g.imp.CSource("imp", deploy.Float32)
+	src, err := g.imp.CSource("imp")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,6 +37,17 @@ func needARM(t *testing.T) armTools {
 	return a
 }
 
+// objdump returns arm-none-eabi-objdump (binutils-arm-none-eabi, which
+// gcc-arm-none-eabi depends on).
+func (a armTools) objdump(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("arm-none-eabi-objdump")
+	if err != nil {
+		t.Skip("arm-none-eabi-objdump not found: the Cortex-M4F checks need binutils-arm-none-eabi")
+	}
+	return p
+}
+
 // armFlags build for the Cortex-M4F with its single-precision FPU.
 var armFlags = []string{"-mcpu=cortex-m4", "-mthumb", "-mfpu=fpv4-sp-d16", "-mfloat-abi=hard", "-O2", "-ffunction-sections", "-fdata-sections"}
 

@@ -150,8 +150,8 @@ func randomCases(t *testing.T, n int, seed uint64) []*refCase {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c := &refCase{ID: fmt.Sprintf("random%03d-%s-v%d", len(cases), typ, version), Features: feats, window: window, block: cb}
-		c.req.Block, c.req.ImplementationVersion = typ, version
+		c := &refCase{ID: fmt.Sprintf("random%03d-%s-v%d", len(cases), typ, version), Features: feats, window: window, block: cb, input: in}
+		c.req.Block, c.req.ImplementationVersion, c.req.Params = typ, version, params
 		// Go's float64 steps against the float64 build: a few ulps of
 		// difference in sums, FFTs and logarithms.
 		c.Tolerance.RTol, c.Tolerance.ATol = 1e-6, 1e-9

@@ -19,8 +19,17 @@
 // github.com/sajari/regression on the embedded calibration data the first
 // time they are needed; see [LatencyFits]. [ProfileDSP] and
 // [ProfileAnomaly] cost processing and anomaly blocks.
+//
+// A third engine describes tinyimpulse's own generated C library (package
+// deploy): [ProfileCLibrary] estimates a whole impulse as that library
+// runs it, and [Profile].TinyImpulse a network alone. Its instruction
+// models are fitted on the library's measurements on the emulated
+// Cortex-M4F (embedded from calibration/tinyimpulse-qemu-*.csv, recorded
+// by deploy's tests; see [CFits]); its arena and static RAM are the
+// generator's own layout, exact.
 // [Profile.Performance] and [OnDevicePerformance] give Studio's
-// onDevicePerformance entries, [BlockProfile.Performance] a processing
+// onDevicePerformance entries (the C library's figures as customMetrics
+// when asked for), [BlockProfile.Performance] a processing
 // block's DspPerformance, and [DeviceSummary.WriteTable] a table of every
 // block of an impulse for people.
 //

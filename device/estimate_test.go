@@ -111,6 +111,9 @@ func FuzzProfileNetwork(f *testing.F) {
 			if p.TFLite.Arena <= 0 || p.EON.RAM > p.TFLite.RAM || p.LatencyMs < 0 || math.IsNaN(p.LatencyMs) {
 				t.Errorf("implausible profile %+v", p)
 			}
+			if e := p.TinyImpulse; e != nil && (e.Arena < 0 || e.RAM < e.Arena || !(e.LatencyMs >= 0) || e.ROM <= 0) {
+				t.Errorf("implausible C library figures %+v", *e)
+			}
 		}
 	})
 }
@@ -332,6 +335,9 @@ func FuzzProfileOps(f *testing.F) {
 			}
 			if p.TFLite.Arena <= 0 || p.EON.RAM > p.TFLite.RAM || p.EONRAMOptimized.RAM > p.EON.RAM || math.IsNaN(p.LatencyMs) {
 				t.Errorf("implausible profile %+v", p)
+			}
+			if e := p.TinyImpulse; e != nil && (e.Arena < 0 || e.RAM < e.Arena || !(e.LatencyMs >= 0) || e.ROM <= 0) {
+				t.Errorf("implausible C library figures %+v", *e)
 			}
 		}
 	})

@@ -1,8 +1,10 @@
 package device
 
 import (
+	"errors"
 	"fmt"
 	"math"
+	"strconv"
 )
 
 // ProfileConfig holds the settings of an on-device estimate. The zero value
@@ -29,6 +31,10 @@ type ProfileConfig struct {
 	// TensorNameBytes is the mean length of tensor names stored in the
 	// .tflite file; 0 means 150, the mean of converted Keras models.
 	TensorNameBytes int `json:"tensorNameBytes,omitempty"`
+	// TinyImpulseMetrics adds the network's figures as tinyimpulse's C
+	// library to Studio's onDevicePerformance entries, as customMetrics
+	// (the one place Studio's types leave for another engine).
+	TinyImpulseMetrics bool `json:"tinyImpulseMetrics,omitempty"`
 }
 
 func (c ProfileConfig) target() (Target, coreParams, error) {
@@ -96,9 +102,14 @@ type OpProfile struct {
 type Profile struct {
 	Target Target
 	DType  DType
-	// TFLite, EON and EONRAMOptimized are the three deployments. When the
-	// RAM-optimised variant does not apply, EONRAMOptimized equals EON.
+	// TFLite, EON and EONRAMOptimized are Edge Impulse's deployments. When
+	// the RAM-optimised variant does not apply, EONRAMOptimized equals EON.
 	TFLite, EON, EONRAMOptimized Memory
+	// TinyImpulse is the network as tinyimpulse's generated C library runs
+	// it (package deploy; see ProfileCLibrary for the whole impulse), with
+	// its own latency; nil when the library has no kernel for one of the
+	// network's operators.
+	TinyImpulse *CEngine
 	// RAMOptimized reports whether EON's RAM optimisation applies
 	// (§3.8), and Patches the patches per side it would use.
 	RAMOptimized bool
@@ -122,6 +133,8 @@ type Profile struct {
 	// ROM; FitError then says why.
 	Fits     bool
 	FitError string
+
+	tinyImpulseMetrics bool
 }
 
 // ProfileNetwork estimates the RAM, ROM and latency of a network on a
@@ -145,7 +158,7 @@ func ProfileNetwork(n *Network, c ProfileConfig) (*Profile, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Profile{Target: t, DType: g.dtype}
+	p := &Profile{Target: t, DType: g.dtype, tinyImpulseMetrics: c.TinyImpulseMetrics}
 	plan := planArena(g, core)
 	p.Head, p.Tail = plan.head, plan.tail
 	names := c.TensorNameBytes
@@ -210,6 +223,12 @@ func ProfileNetwork(n *Network, c ProfileConfig) (*Profile, error) {
 			extra += p.Ops[k].Cycles * (h - 1)
 		}
 		p.RAMOptimizedLatencyMs = t.millis(p.Cycles + extra)
+	}
+	// tinyimpulse's C library.
+	if e, err := cEngine(n, t, c, core); err == nil {
+		p.TinyImpulse = &e
+	} else if !errors.Is(err, ErrNetwork) && !errors.Is(err, ErrUndefined) {
+		return nil, err
 	}
 	// Budgets (§6): the EON deployment must fit.
 	p.Fits = true
@@ -377,7 +396,9 @@ type CustomMetric struct {
 
 // Performance returns the profile as an onDevicePerformance entry. The
 // RAM-optimised figures are included only when the optimisation applies;
-// a model that does not fit carries a profilingError.
+// a model that does not fit carries a profilingError; with
+// ProfileConfig.TinyImpulseMetrics, customMetrics give the tinyimpulse C
+// library's latency, RAM, ROM and arena.
 func (p *Profile) Performance(isDefault bool) DevicePerformance {
 	d := DevicePerformance{
 		MCU:            p.Target.ID,
@@ -392,6 +413,13 @@ func (p *Profile) Performance(isDefault bool) DevicePerformance {
 	if p.RAMOptimized {
 		m := p.EONRAMOptimized
 		d.EONRAMOptimized = &m
+	}
+	if e := p.TinyImpulse; e != nil && p.tinyImpulseMetrics {
+		d.CustomMetrics = append(d.CustomMetrics,
+			CustomMetric{Name: "tinyimpulse C library latency (ms)", Value: strconv.Itoa(LatencyMillis(e.LatencyMs))},
+			CustomMetric{Name: "tinyimpulse C library RAM (bytes)", Value: strconv.Itoa(e.RAM)},
+			CustomMetric{Name: "tinyimpulse C library ROM (bytes)", Value: strconv.Itoa(e.ROM)},
+			CustomMetric{Name: "tinyimpulse C library arena (bytes)", Value: strconv.Itoa(e.Arena)})
 	}
 	return d
 }

@@ -798,11 +798,36 @@ func TestClassifyBuffer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	other := *s
+	other.ID = s.ID + 1000
+	// AppendWindow gives each window's raw values as the device takes them:
+	// here, on the impulse's grid, the sample's own values.
+	for i, w := range ws {
+		got, err := wins.AppendWindow(nil, s, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []float64
+		for j := i * stride; j < i*stride+n; j++ {
+			if j < s.Len() {
+				want = append(want, s.Values[j*k:(j+1)*k]...)
+			} else {
+				want = append(want, make([]float64, k)...)
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("AppendWindow of window %d differs from the sample's values", i)
+		}
+	}
+	if _, err := wins.AppendWindow(nil, short, ws[len(ws)-1]); err == nil || !strings.Contains(err.Error(), "starts after") {
+		t.Errorf("AppendWindow of a window at %d ms of a %d-value sample: %v", long.StartMs, n, err)
+	}
+	if _, err := wins.AppendWindow(nil, &other, ws[0]); err == nil || !strings.Contains(err.Error(), "is one of sample") {
+		t.Errorf("AppendWindow of another sample's window: %v", err)
+	}
 	if _, err := c.ClassifyWindow(short, ws[len(ws)-1]); err == nil || !strings.Contains(err.Error(), "starts after") {
 		t.Errorf("window at %d ms of a %d-value sample: %v", long.StartMs, n, err)
 	}
-	other := *s
-	other.ID = s.ID + 1000
 	if _, err := c.ClassifyWindow(&other, ws[0]); err == nil || !strings.Contains(err.Error(), "is one of sample") {
 		t.Errorf("window of another sample: %v", err)
 	}

@@ -345,6 +345,46 @@ func (p *Processor) AppendFeatures(dst []float64, s *dataset.Sample, w Window, d
 	return out, nil
 }
 
+// AppendWindow appends the raw values of window w of s (a window Windows
+// returned for s), laid out as Classifier.Classify and a device take them:
+// for a time-series impulse, the window's values of the input block's axes
+// on the impulse's sampling grid, interleaved by value (zeros past the end
+// of the sample, as feature generation pads them); for an image impulse,
+// the resized image's packed 0xRRGGBB pixels. Classify on these values
+// gives what ClassifyWindow gives for w.
+func (p *Processor) AppendWindow(dst []float64, s *dataset.Sample, w Window) ([]float64, error) {
+	if w.SampleID != s.ID {
+		return dst, fmt.Errorf("impulse: sample %s (id %d): the window is one of sample %d", s.Path, s.ID, w.SampleID)
+	}
+	if err := p.prepare(s); err != nil {
+		return dst, err
+	}
+	if p.in.Type == studio.InputImage {
+		return append(dst, p.pixels...), nil
+	}
+	if w.start < 0 || w.start >= max(p.gridLen, 1) {
+		return dst, fmt.Errorf("impulse: sample %s: a window at %d ms starts after the sample's %d values", s.Path, w.StartMs, p.gridLen)
+	}
+	k := len(s.Sensors)
+	idx := make([]int, len(p.in.Axes))
+	for i, a := range p.in.Axes {
+		if idx[i] = s.Axis(a); idx[i] < 0 {
+			return dst, fmt.Errorf("impulse: sample %s has no axis %q (the input block's)", s.Path, a)
+		}
+	}
+	valid := max(0, min(p.n, p.gridLen-w.start))
+	for t := range p.n {
+		for _, c := range idx {
+			v := 0.0
+			if t < valid {
+				v = p.grid[(w.start+t)*k+c]
+			}
+			dst = append(dst, v)
+		}
+	}
+	return dst, nil
+}
+
 // AppendLearnFeatures appends the features a learn block reads for window w
 // of s: the features of its DSP blocks, concatenated in its order.
 func (p *Processor) AppendLearnFeatures(dst []float64, s *dataset.Sample, w Window, learnID int) ([]float64, error) {

@@ -23,13 +23,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #ifndef TI_DSP_DOUBLE
 #define TI_DSP_DOUBLE 0
 #endif
 
+/* An arena size of the float build or of the double build (generated
+ * code). */
+#define TI_ARENA_SIZE(f32, f64) (TI_DSP_DOUBLE ? (f64) : (f32))
+
 #if TI_DSP_DOUBLE
+/* A ti_real constant of the float build or of the double build (generated
+ * code). */
+#define TI_REAL(f32, f64) (f64)
 typedef double ti_real;
 #else
+#define TI_REAL(f32, f64) (f32)
 typedef float ti_real;
 #endif
 
@@ -179,5 +191,9 @@ size_t ti_mfe_arena_size(const ti_mfe_config *cfg);
 int ti_mfe(const ti_mfe_config *cfg, const ti_signal *sig, ti_real *out, void *arena, size_t arena_size);
 size_t ti_mfcc_arena_size(const ti_mfcc_config *cfg);
 int ti_mfcc(const ti_mfcc_config *cfg, const ti_signal *sig, ti_real *out, void *arena, size_t arena_size);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

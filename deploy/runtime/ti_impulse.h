@@ -14,11 +14,24 @@
 
 #include "ti_model.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct ti_impulse;
+struct ti_result;
+
 /* A processing block's function (ti_mfcc, ...) and an anomaly block's
  * (ti_kmeans_score, ti_gmm_score), called through the generator's
  * wrappers, so that only the blocks an impulse uses are linked. */
 typedef int (*ti_dsp_fn)(const void *config, const ti_signal *sig, ti_real *out, void *arena, size_t arena_size);
 typedef ti_real (*ti_anomaly_fn)(const void *config, const ti_real *x);
+
+/* The network stage: runs the impulse's network on the features at the
+ * start of arena and decides the result (ti_float_network_stage or
+ * ti_int8_network_stage, chosen by the generator so that a library links
+ * only the one it uses). */
+typedef int (*ti_network_stage)(const struct ti_impulse *imp, struct ti_result *res, void *arena);
 
 /* A processing block of an impulse: it reads the input axes axes[0..n_axes)
  * (all of them, in order, when axes is NULL) and writes features values. */
@@ -49,7 +62,9 @@ typedef struct ti_impulse {
 	uint16_t n_dsp;
 	const ti_dsp_block *dsp;
 	uint32_t features; /* all processing blocks' features */
-	const ti_network *network; /* NULL without a classifier */
+	ti_network_stage network_stage; /* NULL without a network */
+	const ti_network *network;      /* a float32 network, or NULL */
+	const ti_qnetwork *qnetwork;    /* an int8 network, or NULL */
 	ti_learn_input network_input;
 	uint8_t regression;
 	ti_anomaly_fn anomaly_score; /* NULL without an anomaly block */
@@ -57,8 +72,13 @@ typedef struct ti_impulse {
 	ti_learn_input anomaly_input;
 	uint16_t n_labels;
 	const char *const *labels;
-	float min_score;           /* below it the top label is uncertain */
-	ti_real anomaly_threshold; /* above it the window is an anomaly */
+	/* Below min_score the top label is uncertain; above anomaly_threshold
+	 * the window is an anomaly. The float build's values are the double
+	 * thresholds rounded up (min_score) and down (anomaly_threshold) to
+	 * float, so that comparing a float score with them decides as
+	 * comparing it in double would. */
+	ti_real min_score;
+	ti_real anomaly_threshold;
 	uint32_t arena;            /* bytes */
 } ti_impulse;
 
@@ -84,9 +104,21 @@ size_t ti_impulse_arena_size(const ti_impulse *imp);
 /*
  * Runs the impulse on one window. clock, when not NULL, returns a
  * monotonic time (for example microseconds); the differences are stored in
- * the result. Returns TI_OK or a TI_ERR_* code (the processing blocks'
- * codes, TI_ERR_INPUT for a NaN anomaly score).
+ * the result. An int8 network's inputs are quantised with ti_quantize and
+ * its outputs de-quantised, scale * (q - zero point); the decisions are
+ * those of package impulse, which compares in double precision.
+ * Returns TI_OK or a TI_ERR_* code (the processing blocks' codes,
+ * TI_ERR_INPUT for a NaN or infinite network input or a NaN anomaly
+ * score).
  */
 int ti_run_classifier(const ti_impulse *imp, const ti_signal *sig, ti_result *res, void *arena, size_t arena_size, uint32_t (*clock)(void));
+
+/* The network stages (see ti_network_stage). */
+int ti_float_network_stage(const ti_impulse *imp, ti_result *res, void *arena);
+int ti_int8_network_stage(const ti_impulse *imp, ti_result *res, void *arena);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -92,4 +92,15 @@ int ti_read_strided_f32(const ti_signal *s, size_t start, size_t stride, size_t 
  * length; the filter starts from the steady state of a step of x[0]. */
 size_t ti_decimate(ti_real *x, size_t n, int r);
 
+/* Per-operator profiling: built with TI_PROFILE, the network runners call
+ * ti_profile(k, 0) before and ti_profile(k, 1) after operator k, a
+ * function the application provides (deploy's emulator harness reads a
+ * timer there). */
+#ifdef TI_PROFILE
+void ti_profile(uint32_t op, int end);
+#define TI_PROF(k, e) ti_profile((k), (e))
+#else
+#define TI_PROF(k, e) ((void)0)
+#endif
+
 #endif

@@ -16,7 +16,7 @@ static int32_t ti_pad_before(uint32_t in, uint32_t out, uint32_t k, uint32_t s)
 	return total > 0 ? total / 2 : 0;
 }
 
-static void ti_fully_connected(const ti_op *op, const float *x, float *y)
+void ti_fully_connected(const ti_op *op, const float *x, float *y)
 {
 	uint32_t o, i, n = op->in_c;
 	for (o = 0; o < op->out_c; o++) {
@@ -63,7 +63,7 @@ static void ti_conv(const ti_op *op, const float *x, float *y, int depthwise)
 	}
 }
 
-static void ti_max_pool(const ti_op *op, const float *x, float *y)
+void ti_max_pool_2d(const ti_op *op, const float *x, float *y)
 {
 	int32_t ph = ti_pad_before(op->in_h, op->out_h, op->kh, op->sh);
 	int32_t pw = ti_pad_before(op->in_w, op->out_w, op->kw, op->sw);
@@ -89,9 +89,20 @@ static void ti_max_pool(const ti_op *op, const float *x, float *y)
 			}
 }
 
-/* exp(z - max) / sum, the exponentials and their sum in ti_real. */
-static void ti_softmax(const float *x, float *y, uint32_t n)
+void ti_conv_2d(const ti_op *op, const float *x, float *y)
 {
+	ti_conv(op, x, y, 0);
+}
+
+void ti_depthwise_conv_2d(const ti_op *op, const float *x, float *y)
+{
+	ti_conv(op, x, y, 1);
+}
+
+/* exp(z - max) / sum, the exponentials and their sum in ti_real. */
+void ti_softmax(const ti_op *op, const float *x, float *y)
+{
+	uint32_t n = op->out_c;
 	uint32_t i;
 	float m = x[0];
 	ti_real s = 0;
@@ -123,26 +134,12 @@ int ti_network_run(const ti_network *n, const float *input, float *out, void *ar
 		const ti_op *op = &n->ops[k];
 		const float *x = ti_at(op->src, input, a);
 		float *y = (float *)(void *)(a + op->dst);
-		switch (op->kind) {
-		case TI_OP_FULLY_CONNECTED:
-			ti_fully_connected(op, x, y);
-			break;
-		case TI_OP_CONV_2D:
-			ti_conv(op, x, y, 0);
-			break;
-		case TI_OP_DEPTHWISE_CONV_2D:
-			ti_conv(op, x, y, 1);
-			break;
-		case TI_OP_MAX_POOL_2D:
-			ti_max_pool(op, x, y);
-			break;
-		case TI_OP_SOFTMAX:
-			ti_softmax(x, y, op->out_c);
-			break;
-		case TI_OP_RESHAPE:
-			y = (float *)(void *)x; /* the output aliases the input */
-			break;
-		}
+		TI_PROF(k, 0);
+		if (op->run != NULL)
+			op->run(op, x, y);
+		else
+			y = (float *)(void *)x; /* RESHAPE: the output aliases the input */
+		TI_PROF(k, 1);
 		last = y;
 	}
 	for (i = 0; i < n->outputs; i++)

@@ -69,7 +69,7 @@ int main(void)
 		if (idx == 0xffffffffu)
 			break;
 		imp = ti_impulses[idx];
-		nout = imp->network ? (imp->regression ? 1 : imp->n_labels) : 0;
+		nout = imp->network || imp->qnetwork ? (imp->regression ? 1 : imp->n_labels) : 0;
 		asize = ti_impulse_arena_size(imp);
 		if (asize != imp->arena)
 			die("ti_impulse_arena_size differs from the generated arena");

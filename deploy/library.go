@@ -1,0 +1,266 @@
+package deploy
+
+import (
+	"archive/zip"
+	"bytes"
+	"embed"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/tinyimpulse/tinyimpulse/impulse"
+	"github.com/tinyimpulse/tinyimpulse/studio"
+)
+
+// LibraryOptions configure the C library of a trained impulse.
+type LibraryOptions struct {
+	// Name names the library: its folder, its header <Name>_inferencing.h
+	// and its Arduino library. It must be a C identifier; "" derives one
+	// from the impulse's name.
+	Name string
+	// ModelType selects the networks' variant, impulse.Int8 or
+	// impulse.Float32; the zero value takes each learn block's own.
+	ModelType impulse.ModelType
+	// Window is the raw window the example program classifies (as
+	// impulse.Classifier.Classify takes it: Classifier.WindowLen values);
+	// nil gives a window of zeros. See WindowSource.
+	Window []float64
+	// Version is the Arduino library's version; "" means 1.0.0.
+	Version string
+}
+
+// File is one file of a generated library, its path relative to the
+// library's folder.
+type File struct {
+	Path string
+	Data []byte
+}
+
+// Library is a trained impulse as a C library: the runtime, the impulse's
+// configuration and weights as constants, an API in the spirit of Edge
+// Impulse's run_classifier, an example program, a Makefile, a
+// CMakeLists.txt and the Arduino library layout.
+type Library struct {
+	// Name is the library's name (a C identifier).
+	Name string
+	// Impulse is the impulse the library runs.
+	Impulse *Impulse
+	// Files are the library's files in lexical order of their paths.
+	Files []File
+	// Created is the time the zip records for every file (the model's).
+	Created time.Time
+}
+
+var nonIdent = regexp.MustCompile(`[^A-Za-z0-9_]+`)
+
+// libraryName derives a C identifier from an impulse's name.
+func libraryName(s string) string {
+	s = strings.Trim(nonIdent.ReplaceAllString(strings.ToLower(s), "_"), "_")
+	if s == "" {
+		return "impulse"
+	}
+	if s[0] >= '0' && s[0] <= '9' {
+		s = "impulse_" + s
+	}
+	return s
+}
+
+// NewLibrary generates the C library of a trained impulse (see FromModel
+// for what it runs). The files are deterministic: the same model and
+// options give the same bytes.
+func NewLibrary(m *impulse.Model, opt LibraryOptions) (*Library, error) {
+	imp, err := FromModel(m, opt.ModelType)
+	if err != nil {
+		return nil, err
+	}
+	def := m.Definition()
+	name := opt.Name
+	if name == "" {
+		name = libraryName(def.Impulse.Name)
+	}
+	if !cIdent.MatchString(name) {
+		return nil, fmt.Errorf("deploy: library name %q is not a C identifier", name)
+	}
+	if opt.Window != nil && len(opt.Window) != imp.InputLength {
+		return nil, fmt.Errorf("deploy: the example window has %d values, the impulse takes %d", len(opt.Window), imp.InputLength)
+	}
+	version := opt.Version
+	if version == "" {
+		version = "1.0.0"
+	}
+	src, err := imp.CSource("ti_model_impulse")
+	if err != nil {
+		return nil, err
+	}
+	window := opt.Window
+	if window == nil {
+		window = make([]float64, imp.InputLength)
+	}
+	win, err := WindowSource("ti_example_window", window)
+	if err != nil {
+		return nil, err
+	}
+	in := def.Impulse.InputBlocks[0]
+	p := libParams{
+		Name: name, Title: def.Impulse.Name, Version: version, Header: name + "_inferencing.h",
+		InputLength: imp.InputLength, Axes: imp.InputAxes, Labels: len(imp.Labels),
+		HasNetwork: imp.Network != nil, Int8: imp.Network != nil && imp.Network.Int8(), Regression: imp.Regression,
+		HasAnomaly: imp.Anomaly != nil, Arena32: imp.ArenaBytes(Float32), Arena64: imp.ArenaBytes(Float64),
+		Image: in.Type == studio.InputImage, Width: in.ImageWidth, Height: in.ImageHeight,
+		FrequencyHz: realLit(in.FrequencyHz), Samples: imp.InputLength / imp.InputAxes,
+	}
+	if in.FrequencyHz > 0 {
+		p.IntervalMs = realLit(1000 / in.FrequencyHz)
+	} else {
+		p.FrequencyHz, p.IntervalMs = "0.0", "0.0"
+	}
+	for _, d := range imp.DSP {
+		p.Blocks = append(p.Blocks, fmt.Sprintf("%s (%d features)", d.Block.Func(), d.Block.Features()))
+	}
+	if imp.Network != nil {
+		kind := "float32"
+		if p.Int8 {
+			kind = "int8"
+		}
+		p.Blocks = append(p.Blocks, fmt.Sprintf("%s network, %d operators, %d outputs", kind, len(imp.Network.g.Ops), imp.Network.Outputs()))
+	}
+	if imp.Anomaly != nil {
+		p.Blocks = append(p.Blocks, fmt.Sprintf("%s anomaly block (%d features)", imp.Anomaly.Func(), imp.Anomaly.Features()))
+	}
+	lib := &Library{Name: name, Impulse: imp, Created: m.Created()}
+	add := func(path string, data []byte) { lib.Files = append(lib.Files, File{path, data}) }
+	err = fs.WalkDir(Runtime(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(Runtime(), p)
+		if err != nil {
+			return err
+		}
+		add("src/"+p, data)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	add("src/ti_model_impulse.c", []byte("/* The impulse \""+cComment(def.Impulse.Name)+"\": generated by tinyimpulse (package deploy). */\n"+src))
+	add("example/window.c", []byte(win))
+	for file, tmpl := range libTemplates {
+		var b bytes.Buffer
+		if err := tmpl.Execute(&b, p); err != nil {
+			return nil, fmt.Errorf("deploy: %s: %w", file, err)
+		}
+		add(strings.ReplaceAll(file, "NAME", name), b.Bytes())
+	}
+	sort.Slice(lib.Files, func(i, j int) bool { return lib.Files[i].Path < lib.Files[j].Path })
+	return lib, nil
+}
+
+// WriteZip writes the library as a zip archive, its files in the folder
+// Name/. The archive builds unchanged with `make` or `cc -std=c99 -Wall
+// -Wextra -Werror -Isrc src/*.c example/*.c -lm` (see its README.md).
+func (l *Library) WriteZip(w io.Writer) error {
+	z := zip.NewWriter(w)
+	for _, f := range l.Files {
+		h := &zip.FileHeader{Name: path.Join(l.Name, f.Path), Method: zip.Deflate, Modified: l.Created.UTC()}
+		h.SetMode(0o644)
+		fw, err := z.CreateHeader(h)
+		if err != nil {
+			return err
+		}
+		if _, err := fw.Write(f.Data); err != nil {
+			return err
+		}
+	}
+	return z.Close()
+}
+
+// WriteZip generates the C library of a trained impulse and writes it as a
+// zip archive to w (see NewLibrary and Library.WriteZip).
+func WriteZip(w io.Writer, m *impulse.Model, opt LibraryOptions) error {
+	l, err := NewLibrary(m, opt)
+	if err != nil {
+		return err
+	}
+	return l.WriteZip(w)
+}
+
+// WindowSource returns C source defining a raw window as `const ti_real
+// <name>[len(values)]` (exact float64 literals, rounded to float by the
+// float build), for example a testing sample's window from
+// impulse.Processor.AppendWindow. It returns an error for a NaN or
+// infinite value, or a name that is not a C identifier.
+func WindowSource(name string, values []float64) (string, error) {
+	if !cIdent.MatchString(name) {
+		return "", fmt.Errorf("deploy: %q is not a C identifier", name)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "/* A raw window of the impulse: generated by tinyimpulse (package deploy). */\n#include \"ti_dsp.h\"\n\nconst ti_real %s[%d] = {", name, max(len(values), 1))
+	for i, v := range values {
+		if v != v || v-v != 0 {
+			return "", fmt.Errorf("deploy: window value %d is %v", i, v)
+		}
+		if i%8 == 0 {
+			b.WriteString("\n\t")
+		} else {
+			b.WriteString(" ")
+		}
+		b.WriteString(realLit(v) + ",")
+	}
+	if len(values) == 0 {
+		b.WriteString("0")
+	}
+	b.WriteString("\n};\n")
+	return b.String(), nil
+}
+
+// cComment makes s safe inside a C comment.
+func cComment(s string) string { return strings.ReplaceAll(s, "*/", "* /") }
+
+// libParams fill the library's templates.
+type libParams struct {
+	Name, Title, Version, Header       string
+	InputLength, Axes, Labels, Samples int
+	HasNetwork, Int8, Regression       bool
+	HasAnomaly, Image                  bool
+	Arena32, Arena64, Width, Height    int
+	FrequencyHz, IntervalMs            string
+	Blocks                             []string
+}
+
+func (p libParams) Guard() string  { return strings.ToUpper(p.Name) + "_INFERENCING_H" }
+func (p libParams) QTitle() string { return cString(p.Title) }
+func (p libParams) Comment() string {
+	return cComment(strings.Join(strings.Fields(p.Title), " "))
+}
+func (p libParams) Sketch() string    { return p.Name + "_classify" }
+func (p libParams) Library() string   { return p.Name + "_inferencing" }
+func (p libParams) ArenaExpr() string { return arenaLit(p.Arena32, p.Arena64) }
+
+//go:embed templates/*.tmpl
+var templateFS embed.FS
+
+// libTemplates maps a library file's path (NAME standing for the
+// library's name) to its template in templates/.
+var libTemplates = func() map[string]*template.Template {
+	m := map[string]*template.Template{}
+	for file, tmpl := range map[string]string{
+		"src/NAME_inferencing.h":                   "inferencing.h.tmpl",
+		"src/NAME_inferencing.c":                   "inferencing.c.tmpl",
+		"example/main.c":                           "main.c.tmpl",
+		"Makefile":                                 "Makefile.tmpl",
+		"CMakeLists.txt":                           "CMakeLists.txt.tmpl",
+		"library.properties":                       "library.properties.tmpl",
+		"examples/NAME_classify/NAME_classify.ino": "classify.ino.tmpl",
+		"README.md":                                "README.md.tmpl",
+	} {
+		m[file] = template.Must(template.ParseFS(templateFS, "templates/"+tmpl))
+	}
+	return m
+}()
