@@ -160,6 +160,15 @@ type netShape struct {
 	layers                  []learn.VisualLayer
 }
 
+// filters returns the filters of convolution layer i: the first layer's,
+// doubled at every layer up to 64 (or the first layer's when more).
+func (s netShape) filters(i int) int {
+	return min(s.convFilters<<i, max(s.convFilters, maxDoubledFilters))
+}
+
+// maxDoubledFilters bounds the doubling of convolution filters.
+const maxDoubledFilters = 64
+
 // columnsUnknown marks a conv1d network whose frame width comes from the
 // compiled impulse (the number of axes of a raw block that reads every
 // axis of the data).
@@ -190,7 +199,7 @@ func (s netShape) visualLayers(dspType string) ([]learn.VisualLayer, error) {
 		}
 		out = append(out, learn.VisualLayer{Type: learn.LayerReshape, Columns: columnsUnknown})
 		for i := range s.convLayers {
-			out = append(out, learn.VisualLayer{Type: learn.LayerConv1D, Neurons: s.convFilters << i, KernelSize: s.kernel})
+			out = append(out, learn.VisualLayer{Type: learn.LayerConv1D, Neurons: s.filters(i), KernelSize: s.kernel})
 			drop()
 		}
 		out = append(out, learn.VisualLayer{Type: learn.LayerFlatten})
@@ -199,7 +208,7 @@ func (s netShape) visualLayers(dspType string) ([]learn.VisualLayer, error) {
 			return nil, fmt.Errorf("%w: a conv2d network reads images, not %s features", errCombination, dspType)
 		}
 		for i := range s.convLayers {
-			out = append(out, learn.VisualLayer{Type: learn.LayerConv2D, Neurons: s.convFilters << i, KernelSize: s.kernel})
+			out = append(out, learn.VisualLayer{Type: learn.LayerConv2D, Neurons: s.filters(i), KernelSize: s.kernel})
 			drop()
 		}
 		out = append(out, learn.VisualLayer{Type: learn.LayerFlatten})
@@ -298,9 +307,11 @@ type estimator struct {
 }
 
 // estimate compiles a definition against the data and estimates it. It
-// also completes a conv1d network's reshape layer (fixColumns), so def
-// may change.
-func (e *estimator) estimate(def *impulse.Definition) (*impulse.Impulse, Estimate, error) {
+// returns the completed definition (every default and the data's
+// frequency and axes filled in, impulse.Impulse.Definition). It also
+// completes a conv1d network's reshape layer (fixColumns), so def may
+// change.
+func (e *estimator) estimate(def *impulse.Definition) (*impulse.Definition, Estimate, error) {
 	var est Estimate
 	k := def.Learn[learnID].Keras
 	if slices.ContainsFunc(k.VisualLayers, func(l learn.VisualLayer) bool { return l.Columns == columnsUnknown }) {
@@ -372,7 +383,7 @@ func (e *estimator) estimate(def *impulse.Definition) (*impulse.Impulse, Estimat
 	if math.IsNaN(est.LatencyMs) {
 		return nil, est, fmt.Errorf("tune: the estimate of the candidate is not a number")
 	}
-	return im, est, nil
+	return full, est, nil
 }
 
 // dspInput returns the window shape a processing block receives, as

@@ -243,7 +243,7 @@ func motionSpace(p dataProfile) *Space {
 	scale := math.Pow(10, -math.Round(math.Log10(max(p.rms, 1e-9))))
 	raw := DSPSpace{Type: dsp.TypeRaw, Params: []Param{{"scale-axes", floats(sortedFloats([]float64{scale / 10, scale})...)}}}
 	conv := LearnSpace{Arch: ArchConv1D, ConvLayers: []int{1, 2, 3}, ConvFilters: []int{8, 16, 32}, KernelSizes: []int{3, 5},
-		Dropout: []float64{0, 0.1, 0.25}, DenseLayers: [][]int{{}, {32}}, LearningRates: learningRates[1:],
+		Dropout: []float64{0, 0.1, 0.25}, DenseLayers: [][]int{{}, {32}}, LearningRates: learningRates[:4],
 		Epochs: []int{30, 60, 100}, BatchSizes: []int{16, 32}}
 	return &Space{Impulses: []ImpulseSpace{
 		{Input: []InputSpace{in}, DSP: []DSPSpace{spectral, wavelet, flatten}, Learn: []LearnSpace{dense}},
@@ -293,9 +293,9 @@ func audioSpace(p dataProfile) *Space {
 		{"fft_length", floats(128, 256)},
 		{"noise_floor_db", floats(-72, -62, -52)},
 	}}
-	conv := LearnSpace{Arch: ArchConv1D, ConvLayers: []int{2, 3, 4}, ConvFilters: []int{8, 16, 32}, KernelSizes: []int{3, 5},
-		Dropout: []float64{0.1, 0.25, 0.5}, DenseLayers: [][]int{{}, {32}}, LearningRates: learningRates[1:],
-		Epochs: []int{50, 100, 200}, BatchSizes: []int{16, 32}}
+	conv := LearnSpace{Arch: ArchConv1D, ConvLayers: []int{2, 3}, ConvFilters: []int{8, 16, 32}, KernelSizes: []int{3, 5},
+		Dropout: []float64{0.1, 0.25, 0.5}, DenseLayers: [][]int{{}, {32}}, LearningRates: learningRates[:4],
+		Epochs: []int{50, 100, 150}, BatchSizes: []int{16, 32}}
 	return &Space{Impulses: []ImpulseSpace{
 		{Input: []InputSpace{in}, DSP: []DSPSpace{mfcc, mfe, spectrogram}, Learn: []LearnSpace{conv}},
 	}}

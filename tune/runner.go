@@ -195,7 +195,13 @@ func (r *LocalRunner) features(ctx context.Context, im *impulse.Impulse) (*featu
 }
 
 func (e *featureEntry) compute(ctx context.Context, im *impulse.Impulse, train []*dataset.Sample) error {
+	in := im.Definition().Impulse.InputBlocks[0]
 	for m, mode := range []impulse.WindowMode{impulse.TrainingWindows, impulse.ClassificationWindows} {
+		if m == 1 && (in.Type == studio.InputImage || in.ClassificationWindowIncreaseMs == in.WindowIncreaseMs) {
+			// The same windows.
+			e.x[1], e.y[1], e.sample[1] = e.x[0], e.y[0], e.sample[0]
+			break
+		}
 		f, err := im.GenerateFeatures(ctx, train, &impulse.FeatureOptions{Workers: 1, Mode: mode, Created: time.Unix(0, 0)})
 		if err != nil {
 			return err

@@ -377,7 +377,7 @@ func (se *search) evaluate(p point) *candidate {
 		c.err = err
 		return c
 	}
-	_, est, err := se.est.estimate(def)
+	def, est, err := se.est.estimate(def)
 	if err != nil {
 		c.err = err
 		return c

@@ -97,7 +97,8 @@ type LearnSpace struct {
 	// convolutions for conv1d and conv2d; an empty list adds none).
 	DenseLayers [][]int
 	// ConvLayers is the number of convolution layers, ConvFilters the
-	// filters of the first (each further layer doubles them), KernelSizes
+	// filters of the first (each further layer doubles them, up to 64 or
+	// the first layer's when more), KernelSizes
 	// the convolution kernel sizes.
 	ConvLayers  []int
 	ConvFilters []int
