@@ -191,6 +191,9 @@ func (s netShape) visualLayers(dspType string) ([]learn.VisualLayer, error) {
 	case ArchLayers:
 		return slices.Clone(s.layers), nil
 	case ArchDense:
+		if dspType == dsp.TypeImage {
+			out = append(out, learn.VisualLayer{Type: learn.LayerFlatten})
+		}
 	case ArchConv1D:
 		switch dspType {
 		case dsp.TypeRaw, dsp.TypeMFCC, dsp.TypeMFE, dsp.TypeSpectrogram:

@@ -3,9 +3,15 @@ package tune
 import (
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/tinyimpulse/tinyimpulse/dataset"
+	"github.com/tinyimpulse/tinyimpulse/device"
+	"github.com/tinyimpulse/tinyimpulse/impulse"
+	"github.com/tinyimpulse/tinyimpulse/internal/testenv"
 )
 
 const spaceDoc = `[
@@ -139,4 +145,66 @@ func FuzzParseSpace(f *testing.F) {
 		}
 		_ = s.compile().size()
 	})
+}
+
+// TestDefaultSpace generates the space of each kind of data of the
+// project's testdata and checks that every combination of blocks it
+// offers builds (compiles and is estimated) for some of its settings.
+func TestDefaultSpace(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		kind DataKind
+	}{{"gestures", KindMotion}, {"keywords", KindAudio}, {"digits", KindImage}} {
+		t.Run(c.name, func(t *testing.T) {
+			ds, err := dataset.Load(testenv.Testdata(c.name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := DefaultSpace(ds, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			if p, _ := profileData(ds, nil); p.kind != c.kind {
+				t.Errorf("kind %s, want %s", p.kind, c.kind)
+			}
+			cs := s.compile()
+			est := &estimator{ds: ds, labels: dataset.Labels(ds.Category(dataset.CategoryTraining)), modelType: impulse.Int8,
+				profile: device.ProfileConfig{Target: device.DefaultTarget}}
+			built := map[[3]int]bool{}
+			want := map[[3]int]bool{}
+			for i, im := range s.Impulses {
+				for j := range im.DSP {
+					for k := range im.Learn {
+						want[[3]int{i, j, k}] = true
+					}
+				}
+			}
+			rng := rand.New(rand.NewPCG(1, 1))
+			sm := newSampler(cs)
+			for range 300 {
+				p := sm.random(rng)
+				d := cs.imp[p[0]]
+				key := [3]int{p[0], p[d.dsp], p[d.learn]}
+				if built[key] {
+					continue
+				}
+				def, err := cs.definition(p, newTemplate(nil))
+				if err != nil {
+					continue
+				}
+				if _, _, err := est.estimate(def); err == nil {
+					built[key] = true
+				}
+			}
+			for k := range want {
+				if !built[k] {
+					t.Errorf("impulse %d, DSP block %d (%s), learn block %d (%s): no candidate builds", k[0], k[1],
+						s.Impulses[k[0]].DSP[k[1]].Type, k[2], s.Impulses[k[0]].Learn[k[2]].Arch)
+				}
+			}
+		})
+	}
 }
