@@ -63,16 +63,18 @@ func (r *Result) WriteTable(w io.Writer) error {
 	for _, p := range r.Picks {
 		t := r.Trials[p.ID]
 		if p.Error != "" {
-			rows = append(rows, []string{strconv.Itoa(p.ID), "", "", "", "", "", "error: " + p.Error})
+			rows = append(rows, []string{strconv.Itoa(p.ID), "", "", "", "", "", "", "error: " + p.Error})
 			continue
 		}
 		rows = append(rows, []string{strconv.Itoa(p.ID), fmt.Sprintf("%.3f", p.Int8), fmt.Sprintf("%.3f", p.Float32),
-			strconv.Itoa(p.Windows), fmt.Sprintf("%.1f ms", t.Estimate.LatencyMs), fmt.Sprintf("%.1fs", p.Seconds), t.Description})
+			strconv.Itoa(p.Windows), fmt.Sprintf("%d (of %d)", p.Seed, p.Seeds), fmt.Sprintf("%.3f", p.Validation),
+			fmt.Sprintf("%.1f ms", t.Estimate.LatencyMs), t.Description})
 	}
 	if _, err := fmt.Fprintln(w); err != nil {
 		return err
 	}
 	return table.Write(w, "Picks trained on every training sample, tested on the testing category",
-		[]string{"accuracy is Studio's: uncertain windows count as wrong"},
-		table.Layout{Header: []string{"#", "test int8", "test float32", "windows", "latency", "time", "impulse"}, Rows: rows, Left: 1})
+		[]string{"test accuracy is Studio's (uncertain windows count as wrong); the seed of the first pick is the one of its trainings",
+			"with the best validation accuracy (val, the top score on Studio's validation split of the training windows)"},
+		table.Layout{Header: []string{"#", "test int8", "test float32", "windows", "seed", "val", "latency", "impulse"}, Rows: rows, Left: 1})
 }

@@ -71,6 +71,10 @@ type Options struct {
 	// are trained again on every training sample and tested on the testing
 	// category once the search ends; 0 means 3, −1 none.
 	Picks int
+	// Seeds is how many seeds the chosen trial is trained with when it is
+	// picked, the one whose validation accuracy is best being kept (see
+	// Pick); 0 means 5.
+	Seeds int
 	// Runner runs the trials; nil means a LocalRunner on the dataset.
 	Runner Runner
 	// Progress, when not nil, is called after every trial with the state
@@ -323,6 +327,9 @@ func withDefaults(ds *dataset.Dataset, opt Options) (Options, error) {
 	}
 	if opt.Picks == 0 {
 		opt.Picks = 3
+	}
+	if opt.Seeds <= 0 {
+		opt.Seeds = 5
 	}
 	if opt.Runner == nil {
 		opt.Runner = NewLocalRunner(ds)

@@ -154,8 +154,13 @@ func TestSearchEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("impulse.json does not compile: %v", err)
 	}
-	// Trained as `impulse train` does (same seed), it gives the pick.
-	m, err := impulse.Train(context.Background(), im, ds, impulse.TrainOptions{Seed: 1})
+	// Trained as `impulse train --seed` does with the pick's seed, it gives
+	// the pick.
+	p := res.Picks[0]
+	if p.Seeds != 5 || p.Seed < 1 || p.Seed > 5 {
+		t.Errorf("the pick tried %d seeds and kept %d, want 5 seeds from 1", p.Seeds, p.Seed)
+	}
+	m, err := impulse.Train(context.Background(), im, ds, impulse.TrainOptions{Seed: p.Seed})
 	if err != nil {
 		t.Fatal(err)
 	}
