@@ -55,8 +55,9 @@ type training struct {
 
 // pick trains the chosen trial with several seeds and further Pareto
 // trials with the search's seed, up to opt.Picks trials, on opt.Workers
-// goroutines, and tests each pick's model. Trainings after the first are
-// not started once the deadline (zero for none) has passed.
+// goroutines, and tests each pick's model. A training after the first is
+// not started when it would end after the deadline (zero for none), its
+// time taken to be its trial's.
 func (r *Result) pick(ctx context.Context, ds *dataset.Dataset, opt Options, deadline time.Time) error {
 	ids := []int{r.Chosen}
 	for _, id := range r.Pareto {
@@ -86,7 +87,9 @@ func (r *Result) pick(ctx context.Context, ds *dataset.Dataset, opt Options, dea
 	begin := time.Now()
 	for k, j := range jobs {
 		sem <- struct{}{}
-		if k > 0 && !deadline.IsZero() && time.Now().After(deadline) || ctx.Err() != nil {
+		// A training takes about as long as the trial did.
+		need := time.Duration(r.Trials[ids[j.pick]].Seconds * float64(time.Second))
+		if k > 0 && !deadline.IsZero() && time.Now().Add(need).After(deadline) || ctx.Err() != nil {
 			<-sem
 			break
 		}

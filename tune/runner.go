@@ -33,6 +33,10 @@ type Trial struct {
 	// after a Fraction of its epochs, the best validation accuracy of its
 	// training so far is below ValAccuracy.
 	Stop []Checkpoint `json:"stop,omitempty"`
+	// MaxWindows, when > 0, bounds the windows a network trains on: a
+	// trial with more keeps that many, evenly spaced in sample and window
+	// order (overlapping windows of long recordings are much alike).
+	MaxWindows int `json:"maxWindows,omitempty"`
 }
 
 // Validation says which training samples a trial holds out to be scored
@@ -321,6 +325,7 @@ func (r *LocalRunner) Run(ctx context.Context, t Trial, progress func(learn.Epoc
 	var actual []int
 	for fold := range k {
 		fitRows := rowsWhere(fe.sample[0], fe.y[0], func(id int) bool { f, ok := assign[id]; return ok && f != fold })
+		fitRows = thin(fitRows, t.MaxWindows)
 		holdRows := rowsWhere(fe.sample[1], fe.y[1], func(id int) bool { return assign[id] == fold })
 		if len(fitRows) == 0 || len(holdRows) == 0 {
 			return fail(fmt.Errorf("%w: validation fold %d leaves %d training and %d validation windows", impulse.ErrDataset, fold, len(fitRows), len(holdRows)))
@@ -410,6 +415,19 @@ func rowsWhere(samples, y []int, keep func(id int) bool) []int {
 		}
 	}
 	return rows
+}
+
+// thin returns at most n of rows, evenly spaced (all of them when n ≤ 0):
+// rows[⌊j·len/n⌋] for j = 0 … n−1.
+func thin(rows []int, n int) []int {
+	if n <= 0 || len(rows) <= n {
+		return rows
+	}
+	out := make([]int, n)
+	for j := range out {
+		out[j] = rows[j*len(rows)/n]
+	}
+	return out
 }
 
 // subset copies rows of X into a new matrix.

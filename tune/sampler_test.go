@@ -180,3 +180,19 @@ func TestParetoFront(t *testing.T) {
 		t.Error("dominates is wrong")
 	}
 }
+
+// TestThin checks the even spacing by hand: 10 rows thinned to 4 keep
+// rows[0], rows[2], rows[5], rows[7] (⌊j·10/4⌋).
+func TestThin(t *testing.T) {
+	rows := []int{10, 11, 12, 13, 14, 15, 16, 17, 18, 19}
+	got := thin(rows, 4)
+	want := []int{10, 12, 15, 17}
+	for i := range want {
+		if len(got) != 4 || got[i] != want[i] {
+			t.Fatalf("thin = %v, want %v", got, want)
+		}
+	}
+	if len(thin(rows, 0)) != 10 || len(thin(rows, 20)) != 10 {
+		t.Error("thin must keep every row when n is 0 or at least the rows")
+	}
+}

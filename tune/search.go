@@ -71,6 +71,10 @@ type Options struct {
 	// are trained again on every training sample and tested on the testing
 	// category once the search ends; 0 means 3, −1 none.
 	Picks int
+	// MaxWindows bounds the windows each network of a trial trains on
+	// (see Trial.MaxWindows); 0 means 4000, −1 no bound. The picks train
+	// on every window.
+	MaxWindows int
 	// Seeds is how many seeds the chosen trial is trained with when it is
 	// picked, the one whose validation accuracy is best being kept (see
 	// Pick); 0 means 5.
@@ -331,6 +335,12 @@ func withDefaults(ds *dataset.Dataset, opt Options) (Options, error) {
 	if opt.Seeds <= 0 {
 		opt.Seeds = 5
 	}
+	switch {
+	case opt.MaxWindows == 0:
+		opt.MaxWindows = 4000
+	case opt.MaxWindows < 0:
+		opt.MaxWindows = 0
+	}
 	if opt.Runner == nil {
 		opt.Runner = NewLocalRunner(ds)
 	}
@@ -588,7 +598,7 @@ func (se *search) run(ctx context.Context) error {
 		}
 		t := &TrialResult{ID: k, Definition: c.def, Description: describe(c.def), Estimate: c.est, point: c.p, Worker: worker}
 		t.Status = StatusRunning
-		trial := Trial{ID: k, Definition: c.json, Seed: opt.Seed, Validation: opt.Validation, Stop: se.checkpoints(known)}
+		trial := Trial{ID: k, Definition: c.json, Seed: opt.Seed, Validation: opt.Validation, Stop: se.checkpoints(known), MaxWindows: opt.MaxWindows}
 		se.mu.Lock()
 		se.res.Trials = append(se.res.Trials, t)
 		se.finished = append(se.finished, false)
