@@ -237,7 +237,7 @@ func Search(ctx context.Context, ds *dataset.Dataset, opt Options) (*Result, err
 		res.CacheHits, res.CacheMisses = lr.hits, lr.misses
 		lr.mu.Unlock()
 	}
-	res.select_(opt)
+	res.choose(opt)
 	if err != nil {
 		return res, err
 	}
@@ -675,8 +675,8 @@ func (se *search) better(a, b *TrialResult) bool {
 	return a.ID < b.ID
 }
 
-// select_ computes the Pareto front and the chosen trial.
-func (r *Result) select_(opt Options) {
+// choose computes the Pareto front and the chosen trial.
+func (r *Result) choose(opt Options) {
 	se := &search{opt: opt}
 	var done []*TrialResult
 	for _, t := range r.Trials {
