@@ -127,8 +127,8 @@ func median(v []int) int {
 //     size, into conv1d networks of one to three layers;
 //   - audio: windows of the samples' length (1 s for longer ones); MFCC,
 //     MFE and spectrogram blocks over their frame lengths, strides, filter
-//     counts, FFT lengths and noise floors, into conv1d networks of two to
-//     four layers;
+//     counts, FFT lengths and noise floors, into conv1d networks of two or
+//     three layers starting at 8 or 16 filters;
 //   - images: sizes from the images' own up to 96×96 (up to four times the
 //     size for tiny images), grayscale (and RGB for colour images), into
 //     conv2d networks of one to three layers and, for small images, dense
@@ -293,7 +293,7 @@ func audioSpace(p dataProfile) *Space {
 		{"fft_length", floats(128, 256)},
 		{"noise_floor_db", floats(-72, -62, -52)},
 	}}
-	conv := LearnSpace{Arch: ArchConv1D, ConvLayers: []int{2, 3}, ConvFilters: []int{8, 16, 32}, KernelSizes: []int{3, 5},
+	conv := LearnSpace{Arch: ArchConv1D, ConvLayers: []int{2, 3}, ConvFilters: []int{8, 16}, KernelSizes: []int{3, 5},
 		Dropout: []float64{0.1, 0.25, 0.5}, DenseLayers: [][]int{{}, {32}}, LearningRates: learningRates[:4],
 		Epochs: []int{50, 100, 150}, BatchSizes: []int{16, 32}}
 	return &Space{Impulses: []ImpulseSpace{

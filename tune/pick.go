@@ -87,8 +87,9 @@ func (r *Result) pick(ctx context.Context, ds *dataset.Dataset, opt Options, dea
 	begin := time.Now()
 	for k, j := range jobs {
 		sem <- struct{}{}
-		// A training takes about as long as the trial did.
-		need := time.Duration(r.Trials[ids[j.pick]].Seconds * float64(time.Second))
+		// A trial of k folds trained k networks on (k−1)/k of the data: a
+		// training on all of it takes about 1/(k−1) of the trial's time.
+		need := time.Duration(r.Trials[ids[j.pick]].Seconds / float64(max(1, opt.Validation.Folds-1)) * float64(time.Second))
 		if k > 0 && !deadline.IsZero() && time.Now().Add(need).After(deadline) || ctx.Err() != nil {
 			<-sem
 			break

@@ -52,10 +52,10 @@ type Options struct {
 	Workers int
 	// Lag is how many trials the sampler may run ahead of the results it
 	// knows: trial k is proposed knowing exactly the trials before k−Lag,
-	// whatever order trials finish in. 0 means max(8, Workers).
+	// whatever order trials finish in. 0 means max(4, Workers).
 	Lag int
 	// RandomTrials is the number of trials drawn at random before the
-	// model-based sampler takes over; 0 means 10.
+	// model-based sampler takes over; 0 means 8.
 	RandomTrials int
 	// Validation is how trials hold out training samples to be scored on;
 	// the zero value holds out 20 % of them, or trains 3 folds when the
@@ -310,10 +310,10 @@ func withDefaults(ds *dataset.Dataset, opt Options) (Options, error) {
 		opt.Workers = runtime.GOMAXPROCS(0)
 	}
 	if opt.Lag == 0 {
-		opt.Lag = max(8, opt.Workers)
+		opt.Lag = max(4, opt.Workers)
 	}
 	if opt.RandomTrials == 0 {
-		opt.RandomTrials = 10
+		opt.RandomTrials = 8
 	}
 	v := &opt.Validation
 	if v.Folds == 0 && v.Fraction == 0 {
@@ -542,7 +542,7 @@ func (se *search) run(ctx context.Context) error {
 	defer cancel()
 	if opt.Time > 0 {
 		// Leave the final picks a share of the time.
-		share := 0.9
+		share := 0.85
 		if opt.Picks < 0 {
 			share = 1
 		}
