@@ -614,6 +614,8 @@ func (se *search) run(ctx context.Context) error {
 				t.Status = StatusCancelled
 			case err != nil:
 				t.Status, t.Error = StatusFailed, err.Error()
+			case out == nil:
+				t.Status, t.Error = StatusFailed, "the runner returned no outcome"
 			default:
 				t.Outcome = *out
 			}
