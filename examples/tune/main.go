@@ -1,10 +1,10 @@
 // Command tune runs the tuner (package tune) as `impulse tune` will:
 //
-//	go run ./examples/tune                       # testdata/gestures, 20 trials
+//	go run ./examples/tune                       # testdata/gestures, 8 trials
 //	go run ./examples/tune -- --data ../shared/datasets/gestures-magic-wand --time 5m \
 //	    --target cortex-m4f-80mhz --latency-ms 100 --ram 64 --rom 256 --out /tmp/wand
 //
-// With no arguments it searches the project's synthetic gestures for 20
+// With no arguments it searches the project's synthetic gestures for 8
 // trials. SIGINT stops the search and prints what finished.
 package main
 
@@ -25,7 +25,7 @@ func main() {
 		args = args[1:]
 	}
 	if len(args) == 0 {
-		args = []string{"--data", "testdata/gestures", "--trials", "20"}
+		args = []string{"--data", "testdata/gestures", "--trials", "8"}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
