@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/tinyimpulse/tinyimpulse/impulse"
 )
 
 // testSpace is a compiled space of two root choices: value 0 activates a
@@ -194,5 +196,29 @@ func TestThin(t *testing.T) {
 	}
 	if len(thin(rows, 0)) != 10 || len(thin(rows, 20)) != 10 {
 		t.Error("thin must keep every row when n is 0 or at least the rows")
+	}
+}
+
+// TestMaxWindows checks the work bound by hand: 60 epochs of a network of
+// 90 000 MACs within 2·10⁹ leave ⌊2·10⁹/5.4·10⁶⌋ = 370 windows, raised to
+// the floor of 500; 30 epochs of 1 000 MACs leave 66 666, lowered to
+// MaxWindows.
+func TestMaxWindows(t *testing.T) {
+	def := func(epochs int) *impulse.Definition {
+		return &impulse.Definition{Learn: map[int]*impulse.LearnParams{learnID: {Keras: &impulse.KerasParams{TrainingCycles: epochs}}}}
+	}
+	opt := Options{MaxWindows: 4000, MaxWork: 2e9}
+	for _, c := range []struct {
+		epochs int
+		macs   float64
+		want   int
+	}{{60, 90000, 500}, {30, 1000, 4000}, {10, 50000, 4000}, {100, 10000, 2000}} {
+		got := maxWindows(opt, &candidate{def: def(c.epochs), est: Estimate{MACs: c.macs}})
+		if got != c.want {
+			t.Errorf("%d epochs of %v MACs: %d windows, want %d", c.epochs, c.macs, got, c.want)
+		}
+	}
+	if got := maxWindows(Options{MaxWork: 2e9}, &candidate{def: def(100), est: Estimate{MACs: 1000}}); got != 20000 {
+		t.Errorf("without MaxWindows: %d, want 20000", got)
 	}
 }

@@ -72,9 +72,14 @@ type Options struct {
 	// category once the search ends; 0 means 3, −1 none.
 	Picks int
 	// MaxWindows bounds the windows each network of a trial trains on
-	// (see Trial.MaxWindows); 0 means 4000, −1 no bound. The picks train
-	// on every window.
+	// (see Trial.MaxWindows); 0 means 4000, −1 no bound. MaxWork bounds
+	// them further by the training's work: windows × epochs × the
+	// network's multiply-accumulates per window at most MaxWork, but never
+	// fewer than 500 windows; 0 means 2·10⁹, −1 no bound. Both keep long
+	// recordings cut into many overlapping windows from making trials
+	// slow. The picks train on every window.
 	MaxWindows int
+	MaxWork    float64
 	// Seeds is how many seeds the chosen trial is trained with when it is
 	// picked, the one whose validation accuracy is best being kept (see
 	// Pick); 0 means 5.
@@ -341,6 +346,14 @@ func withDefaults(ds *dataset.Dataset, opt Options) (Options, error) {
 	case opt.MaxWindows < 0:
 		opt.MaxWindows = 0
 	}
+	switch {
+	case math.IsNaN(opt.MaxWork):
+		return opt, fmt.Errorf("tune: MaxWork is NaN")
+	case opt.MaxWork == 0:
+		opt.MaxWork = 2e9
+	case opt.MaxWork < 0:
+		opt.MaxWork = 0
+	}
 	if opt.Runner == nil {
 		opt.Runner = NewLocalRunner(ds)
 	}
@@ -598,7 +611,8 @@ func (se *search) run(ctx context.Context) error {
 		}
 		t := &TrialResult{ID: k, Definition: c.def, Description: describe(c.def), Estimate: c.est, point: c.p, Worker: worker}
 		t.Status = StatusRunning
-		trial := Trial{ID: k, Definition: c.json, Seed: opt.Seed, Validation: opt.Validation, Stop: se.checkpoints(known), MaxWindows: opt.MaxWindows}
+		trial := Trial{ID: k, Definition: c.json, Seed: opt.Seed, Validation: opt.Validation, Stop: se.checkpoints(known),
+			MaxWindows: maxWindows(opt, c)}
 		se.mu.Lock()
 		se.res.Trials = append(se.res.Trials, t)
 		se.finished = append(se.finished, false)
@@ -628,6 +642,28 @@ func (se *search) run(ctx context.Context) error {
 	}
 	wg.Wait()
 	return ctx.Err()
+}
+
+// minWindows is the fewest windows MaxWork leaves a trial.
+const minWindows = 500
+
+// maxWindows returns the windows a candidate's networks may train on:
+// opt.MaxWindows, lowered so that windows × epochs × MACs stays within
+// opt.MaxWork, but not below minWindows (0 for no bound).
+func maxWindows(opt Options, c *candidate) int {
+	n := opt.MaxWindows
+	epochs := 0
+	if k := c.def.Learn[learnID]; k != nil && k.Keras != nil {
+		epochs = k.Keras.TrainingCycles
+	}
+	if opt.MaxWork > 0 && epochs > 0 && c.est.MACs > 0 {
+		w := int(min(opt.MaxWork/(float64(epochs)*c.est.MACs), 1<<30))
+		w = max(w, minWindows)
+		if n == 0 || w < n {
+			n = w
+		}
+	}
+	return n
 }
 
 func allTrue(b []bool) bool {
