@@ -32,6 +32,13 @@ type observation struct {
 // an ordered (numeric) dimension's is the same with every observation
 // spread over neighbouring values by a discrete Gaussian kernel of one
 // value's width, K(v, u) = exp(−(v−u)²/2) / Σ_v' exp(−(v'−u)²/2).
+//
+// The sampler is written here rather than taken from
+// github.com/c-bata/goptuna: the module proxy refuses that module
+// (403), and the search needs what a study object does not give — a
+// tree of conditional choices, proposals filtered by the device estimate
+// before anything runs, and proposals that depend only on the trials
+// before k−Lag, so that completion order cannot change them.
 type sampler struct {
 	c *compiled
 	// gamma is the good share, maxGood its cap.
