@@ -200,9 +200,9 @@ func TestThin(t *testing.T) {
 }
 
 // TestMaxWindows checks the work bound by hand: 60 epochs of a network of
-// 90 000 MACs within 2·10⁹ leave ⌊2·10⁹/5.4·10⁶⌋ = 370 windows, raised to
-// the floor of 500; 30 epochs of 1 000 MACs leave 66 666, lowered to
-// MaxWindows.
+// 800 000 MACs within 2·10⁹ leave ⌊2·10⁹/4.8·10⁷⌋ = 41 windows, raised to
+// the floor of 200; 60 epochs of 90 000 MACs leave ⌊2·10⁹/5.4·10⁶⌋ = 370;
+// 30 epochs of 1 000 MACs leave 66 666, lowered to MaxWindows.
 func TestMaxWindows(t *testing.T) {
 	def := func(epochs int) *impulse.Definition {
 		return &impulse.Definition{Learn: map[int]*impulse.LearnParams{learnID: {Keras: &impulse.KerasParams{TrainingCycles: epochs}}}}
@@ -212,7 +212,7 @@ func TestMaxWindows(t *testing.T) {
 		epochs int
 		macs   float64
 		want   int
-	}{{60, 90000, 500}, {30, 1000, 4000}, {10, 50000, 4000}, {100, 10000, 2000}} {
+	}{{60, 800000, 200}, {60, 90000, 370}, {30, 1000, 4000}, {10, 50000, 4000}, {100, 10000, 2000}} {
 		got := maxWindows(opt, &candidate{def: def(c.epochs), est: Estimate{MACs: c.macs}})
 		if got != c.want {
 			t.Errorf("%d epochs of %v MACs: %d windows, want %d", c.epochs, c.macs, got, c.want)

@@ -75,9 +75,10 @@ type Options struct {
 	// (see Trial.MaxWindows); 0 means 4000, −1 no bound. MaxWork bounds
 	// them further by the training's work: windows × epochs × the
 	// network's multiply-accumulates per window at most MaxWork, but never
-	// fewer than 500 windows; 0 means 2·10⁹, −1 no bound. Both keep long
-	// recordings cut into many overlapping windows from making trials
-	// slow. The picks train on every window.
+	// fewer than 200 windows; 0 means 3·10⁹ (about 3 s of one core per
+	// network here), −1 no bound. Both keep long recordings cut into many
+	// overlapping windows from making trials slow. The picks train on
+	// every window.
 	MaxWindows int
 	MaxWork    float64
 	// Seeds is how many seeds the chosen trial is trained with when it is
@@ -350,7 +351,7 @@ func withDefaults(ds *dataset.Dataset, opt Options) (Options, error) {
 	case math.IsNaN(opt.MaxWork):
 		return opt, fmt.Errorf("tune: MaxWork is NaN")
 	case opt.MaxWork == 0:
-		opt.MaxWork = 2e9
+		opt.MaxWork = 3e9
 	case opt.MaxWork < 0:
 		opt.MaxWork = 0
 	}
@@ -645,7 +646,7 @@ func (se *search) run(ctx context.Context) error {
 }
 
 // minWindows is the fewest windows MaxWork leaves a trial.
-const minWindows = 500
+const minWindows = 200
 
 // maxWindows returns the windows a candidate's networks may train on:
 // opt.MaxWindows, lowered so that windows × epochs × MACs stays within
