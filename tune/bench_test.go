@@ -11,17 +11,28 @@ import (
 	"github.com/tinyimpulse/tinyimpulse/impulse"
 )
 
+// benchSpace is tinySpace with networks that take about 0.1 s to train.
+const benchSpace = `[{
+  "inputBlocks": [{"type": "time-series", "window": [{"windowSizeMs": 2000, "windowIncreaseMs": 250}, {"windowSizeMs": 1000, "windowIncreaseMs": 250}]}],
+  "dspBlocks": [{"type": "spectral-analysis", "fft-length": [16, 32]}, {"type": "flatten"}],
+  "learnBlocks": [[{"architecture": "dense", "denseLayers": [[64, 32], [128, 64]], "learningRate": [0.001, 0.005], "trainingCycles": [100, 150]}]]
+}]`
+
 // BenchmarkSearch measures the search's throughput, in trials per minute,
-// on one and two workers: 16 trials of the small space on
+// on one and two workers: 16 trials of dense networks on
 // testdata/gestures (no early stopping, no picks).
 func BenchmarkSearch(b *testing.B) {
 	ds := loadGestures(b)
+	space, err := ParseSpace([]byte(benchSpace))
+	if err != nil {
+		b.Fatal(err)
+	}
 	for _, workers := range []int{1, 2} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
 			trials := 0
 			begin := time.Now()
 			for b.Loop() {
-				res, err := Search(context.Background(), ds, Options{Space: tiny(b), Trials: 16, Workers: workers, Seed: 1,
+				res, err := Search(context.Background(), ds, Options{Space: space, Trials: 16, Workers: workers, Seed: 1,
 					Picks: -1, DisableEarlyStopping: true})
 				if err != nil {
 					b.Fatal(err)
