@@ -1,0 +1,172 @@
+package tune
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/tinyimpulse/tinyimpulse/dataset"
+	"github.com/tinyimpulse/tinyimpulse/impulse"
+)
+
+// ErrUsage is wrapped by the errors of Command that are about how it was
+// invoked (unknown or missing flags); the command line exits 2 on them.
+var ErrUsage = errors.New("usage")
+
+// CommandUsage is the usage text of Command.
+const CommandUsage = `usage: impulse tune --data DIR [--impulse FILE] [--space FILE] [--target ID]
+                    [--latency-ms N] [--ram KB] [--rom KB] [--model-type int8|float32]
+                    [--trials N] [--time 5m] [--seed N] [--workers N] [--out DIR]
+`
+
+// Command runs `impulse tune` with its arguments (after "tune"): it
+// searches impulses for the dataset under the budget, prints a progress
+// line per trial to stderr and the tables of trials, Pareto front and
+// picks to stdout, and with --out writes impulse.json (the chosen
+// definition, which `impulse train --impulse` takes as it is), the chosen
+// model trained on every training sample (model/), trials.json (Studio's
+// OptimizeStateResponse), space.json (the space searched) and
+// trials.txt (the tables). Cancelling ctx (SIGINT) stops the search and
+// writes what finished.
+func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("tune", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	data := fs.String("data", "", "dataset folder")
+	start := fs.String("impulse", "", "starting impulse definition")
+	spaceFile := fs.String("space", "", "search space (EON Tuner JSON)")
+	target := fs.String("target", "", "device id")
+	latency := fs.Float64("latency-ms", 0, "latency budget, ms")
+	ram := fs.Float64("ram", 0, "RAM budget, KB")
+	rom := fs.Float64("rom", 0, "ROM budget, KB")
+	modelType := fs.String("model-type", "int8", "int8 or float32")
+	trials := fs.Int("trials", 0, "trials")
+	timeBudget := fs.Duration("time", 0, "time budget")
+	seed := fs.Uint64("seed", 0, "seed")
+	workers := fs.Int("workers", 0, "trials at once (0: one per core)")
+	out := fs.String("out", "", "output folder")
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("tune: %v: %w", err, ErrUsage)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("tune: unexpected argument %q: %w", fs.Arg(0), ErrUsage)
+	}
+	if *data == "" {
+		return fmt.Errorf("tune: --data is required: %w", ErrUsage)
+	}
+	opt := Options{Target: *target, Trials: *trials, Time: *timeBudget, Seed: *seed, Workers: *workers}
+	for _, b := range []struct {
+		name string
+		v    float64
+	}{{"--latency-ms", *latency}, {"--ram", *ram}, {"--rom", *rom}} {
+		if b.v < 0 || b.v != b.v {
+			return fmt.Errorf("tune: %s %v: must be a positive number", b.name, b.v)
+		}
+	}
+	opt.Budget = Budget{LatencyMs: *latency, RAMBytes: int(*ram * 1024), ROMBytes: int(*rom * 1024)}
+	mt, err := impulse.ParseModelType(*modelType)
+	if err != nil || mt == 0 {
+		return fmt.Errorf("tune: --model-type %q: must be int8 or float32", *modelType)
+	}
+	opt.ModelType = mt
+	ds, err := dataset.Load(*data)
+	if err != nil {
+		return err
+	}
+	if *start != "" {
+		if opt.Start, err = impulse.LoadDefinition(*start); err != nil {
+			return err
+		}
+	}
+	if *spaceFile != "" {
+		if opt.Space, err = LoadSpace(*spaceFile); err != nil {
+			return err
+		}
+	}
+	opt.Progress = func(p Progress) { fmt.Fprintln(stderr, p.String()) }
+	res, serr := Search(ctx, ds, opt)
+	if res == nil {
+		return serr
+	}
+	if err := res.WriteTable(stdout); err != nil {
+		return err
+	}
+	if *out != "" {
+		if err := res.Save(*out); err != nil {
+			return err
+		}
+	}
+	if serr != nil {
+		return serr
+	}
+	if res.Chosen < 0 {
+		return fmt.Errorf("tune: no trial completed")
+	}
+	fmt.Fprintf(stdout, "\nchosen: trial %d: %s\n", res.Chosen, res.Trials[res.Chosen].Description)
+	if len(res.Picks) > 0 && res.Picks[0].Model != nil {
+		p := res.Picks[0]
+		fmt.Fprintf(stdout, "test accuracy %.3f int8, %.3f float32 (%d windows); train it again with --seed %d\n", p.Int8, p.Float32, p.Windows, p.Seed)
+	}
+	return nil
+}
+
+// Save writes the search's results to a folder (see Command).
+func (r *Result) Save(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("tune: %w", err)
+	}
+	write := func(name string, v any) error {
+		var data []byte
+		var err error
+		if b, ok := v.([]byte); ok {
+			data = b
+		} else if data, err = json.MarshalIndent(v, "", "  "); err != nil {
+			return fmt.Errorf("tune: %s: %w", name, err)
+		}
+		return writeFile(filepath.Join(dir, name), data)
+	}
+	if err := write("trials.json", r.OptimizeState()); err != nil {
+		return err
+	}
+	if err := write("space.json", r.Space); err != nil {
+		return err
+	}
+	var tb strings.Builder
+	if err := r.WriteTable(&tb); err != nil {
+		return err
+	}
+	if err := write("trials.txt", []byte(tb.String())); err != nil {
+		return err
+	}
+	if r.Chosen < 0 {
+		return nil
+	}
+	if err := write("impulse.json", r.Trials[r.Chosen].Definition); err != nil {
+		return err
+	}
+	if len(r.Picks) > 0 && r.Picks[0].Model != nil {
+		if err := r.Picks[0].Model.Save(filepath.Join(dir, "model")); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeFile writes a file through a temporary file in the same folder.
+func writeFile(name string, data []byte) error {
+	tmp := name + ".tmp-" + fmt.Sprint(time.Now().UnixNano())
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return fmt.Errorf("tune: %w", err)
+	}
+	if err := os.Rename(tmp, name); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("tune: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,472 @@
+package tune
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/tinyimpulse/tinyimpulse/dataset"
+	"github.com/tinyimpulse/tinyimpulse/impulse"
+	"github.com/tinyimpulse/tinyimpulse/learn"
+	"github.com/tinyimpulse/tinyimpulse/metrics"
+	"github.com/tinyimpulse/tinyimpulse/studio"
+)
+
+// Trial is one candidate to train and validate, in a form that can travel
+// to another process: the impulse definition in its JSON form (what
+// `impulse train --impulse` reads), the training seed, how the training
+// samples are split for validation and when to give up on it.
+type Trial struct {
+	ID         int             `json:"id"`
+	Definition json.RawMessage `json:"definition"`
+	Seed       uint64          `json:"seed"`
+	Validation Validation      `json:"validation"`
+	// Stop lists the early-stopping checkpoints: the trial stops when,
+	// after a Fraction of its epochs, the best validation accuracy of its
+	// training so far is below ValAccuracy.
+	Stop []Checkpoint `json:"stop,omitempty"`
+	// MaxWindows, when > 0, bounds the windows a network trains on: a
+	// trial with more keeps that many, evenly spaced in sample and window
+	// order (overlapping windows of long recordings are much alike).
+	MaxWindows int `json:"maxWindows,omitempty"`
+}
+
+// Validation says which training samples a trial holds out to be scored
+// on: samples are split per label (stratified), whole samples at a time,
+// after a shuffle by Seed; Folds > 1 trains one network per fold, each
+// holding out one fold, and scores the trial on every sample; otherwise
+// one network holds out Fraction of the samples.
+type Validation struct {
+	Fraction float64 `json:"fraction,omitempty"`
+	Folds    int     `json:"folds,omitempty"`
+	Seed     uint64  `json:"seed"`
+}
+
+// Checkpoint is an early-stopping threshold (see Trial.Stop).
+type Checkpoint struct {
+	Fraction    float64 `json:"fraction"`
+	ValAccuracy float64 `json:"valAccuracy"`
+}
+
+// Outcome is what running a trial gives: its status and validation
+// figures.
+type Outcome struct {
+	Status Status `json:"status"`
+	// Error says why a trial failed.
+	Error string `json:"error,omitempty"`
+	// Int8 and Float32 are the figures of the quantised and float networks
+	// on the held-out samples' windows.
+	Int8    Figures `json:"int8"`
+	Float32 Figures `json:"float32"`
+	// Metrics are Studio's validation metrics of the held-out windows
+	// (int8, then float32; no on-device figures), for completed trials.
+	Metrics []metrics.ModelMetrics `json:"metrics,omitempty"`
+	// Curve is the validation accuracy of every epoch the (first) network
+	// ran, on the split learn.Train holds out for choosing the best epoch;
+	// Epochs its length.
+	Curve  []float64 `json:"curve,omitempty"`
+	Epochs int       `json:"epochs"`
+	// Last is the last epoch's figures.
+	Last *learn.EpochStats `json:"last,omitempty"`
+	// Seconds is the trial's wall-clock time.
+	Seconds float64 `json:"seconds"`
+}
+
+// Figures are a network's figures on the held-out windows. Accuracy is
+// Studio's: a window counts as correct when its top score is its label
+// and at least the classifier's minimum confidence (0.6 by default), so
+// uncertain windows count as wrong; Argmax counts every window whose top
+// score is its label. Loss is the mean cross-entropy.
+type Figures struct {
+	Accuracy float64 `json:"accuracy"`
+	Argmax   float64 `json:"argmax"`
+	Loss     float64 `json:"loss"`
+	Windows  int     `json:"windows"`
+}
+
+// Status is the state of a trial.
+type Status string
+
+// Trial states.
+const (
+	StatusPending   Status = "pending"
+	StatusRunning   Status = "running"
+	StatusCompleted Status = "completed"
+	// StatusStopped is a trial stopped early as hopeless.
+	StatusStopped Status = "stopped"
+	StatusFailed  Status = "failed"
+	// StatusCancelled is a trial the search's end or cancellation
+	// interrupted; it has no figures.
+	StatusCancelled Status = "cancelled"
+)
+
+// Runner runs trials. [LocalRunner] runs them in this process; a runner
+// may as well send the trial to a worker that holds the same dataset.
+// Run returns an Outcome whose Status is StatusCompleted, StatusStopped or
+// StatusFailed (a definition the runner cannot train), or an error when
+// the trial could not be run at all (ctx cancelled: its error). progress,
+// when not nil, receives the epochs of the trial's first network.
+// Run is called from several goroutines at once.
+type Runner interface {
+	Run(ctx context.Context, t Trial, progress func(learn.EpochStats)) (*Outcome, error)
+}
+
+// LocalRunner runs trials in this process on a dataset's training
+// samples. It keeps the features of the most recent processing-block
+// configurations, so trials that differ only in their network share them.
+// It is safe for concurrent use.
+type LocalRunner struct {
+	ds     *dataset.Dataset
+	train  []*dataset.Sample
+	mu     sync.Mutex
+	cache  map[string]*featureEntry
+	order  []string
+	limit  int
+	hits   int
+	misses int
+}
+
+// NewLocalRunner returns a runner on the training samples of ds.
+func NewLocalRunner(ds *dataset.Dataset) *LocalRunner {
+	return &LocalRunner{ds: ds, train: ds.Category(dataset.CategoryTraining), cache: map[string]*featureEntry{}, limit: 24}
+}
+
+// featureEntry is the learn block's features of every training sample in
+// both window modes, for one input and processing-block configuration.
+type featureEntry struct {
+	ready chan struct{}
+	err   error
+	// per mode: features, the class of every row (−1 unlabelled) and its
+	// sample's ID
+	x       [2]*mat.Dense
+	y       [2][]int
+	sample  [2][]int
+	classes []string
+}
+
+// features returns the features of the impulse's configuration, computing
+// them once.
+func (r *LocalRunner) features(ctx context.Context, im *impulse.Impulse) (*featureEntry, error) {
+	def := im.Definition()
+	key, err := json.Marshal(struct {
+		In  []studio.InputBlock
+		DSP []studio.DSPBlock
+		P   map[int]impulse.DSPParams
+	}{def.Impulse.InputBlocks, def.Impulse.DSPBlocks, def.DSP})
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	e, ok := r.cache[string(key)]
+	if ok {
+		r.hits++
+		r.mu.Unlock()
+		select {
+		case <-e.ready:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if e.err != nil && ctx.Err() == nil && errors.Is(e.err, context.Canceled) {
+			// The trial that computed it was cancelled; compute again.
+			r.mu.Lock()
+			delete(r.cache, string(key))
+			r.mu.Unlock()
+			return r.features(ctx, im)
+		}
+		return e, e.err
+	}
+	r.misses++
+	e = &featureEntry{ready: make(chan struct{})}
+	r.cache[string(key)] = e
+	r.order = append(r.order, string(key))
+	for len(r.order) > r.limit {
+		old := r.order[0]
+		r.order = r.order[1:]
+		delete(r.cache, old)
+	}
+	r.mu.Unlock()
+	e.err = e.compute(ctx, im, r.train)
+	close(e.ready)
+	return e, e.err
+}
+
+func (e *featureEntry) compute(ctx context.Context, im *impulse.Impulse, train []*dataset.Sample) error {
+	in := im.Definition().Impulse.InputBlocks[0]
+	for m, mode := range []impulse.WindowMode{impulse.TrainingWindows, impulse.ClassificationWindows} {
+		if m == 1 && (in.Type == studio.InputImage || in.ClassificationWindowIncreaseMs == in.WindowIncreaseMs) {
+			// The same windows.
+			e.x[1], e.y[1], e.sample[1] = e.x[0], e.y[0], e.sample[0]
+			break
+		}
+		f, err := im.GenerateFeatures(ctx, train, &impulse.FeatureOptions{Workers: 1, Mode: mode, Created: time.Unix(0, 0)})
+		if err != nil {
+			return err
+		}
+		if len(f.Windows) == 0 {
+			return fmt.Errorf("%w: the training samples give no windows", impulse.ErrDataset)
+		}
+		x, err := f.Learn(learnID)
+		if err != nil {
+			return err
+		}
+		if m == 0 {
+			e.classes = f.Classes
+		}
+		// Classes of the rows, in the training windows' class list.
+		e.x[m] = x
+		e.y[m] = make([]int, len(f.Y))
+		e.sample[m] = make([]int, len(f.Y))
+		for i, y := range f.Y {
+			e.y[m][i] = -1
+			if y >= 0 {
+				if c, ok := slices.BinarySearch(e.classes, f.Classes[y]); ok {
+					e.y[m][i] = c
+				}
+			}
+			e.sample[m][i] = f.Windows[i].SampleID
+		}
+	}
+	return nil
+}
+
+// folds assigns every training sample to a validation fold: a map from
+// sample ID to fold (0 … k−1), or for a single split to 0 (held out) or
+// −1 (trained on).
+func folds(samples []*dataset.Sample, v Validation) (map[int]int, int) {
+	k := v.Folds
+	byLabel := map[string][]int{}
+	var labels []string
+	for _, s := range samples {
+		l := s.Label
+		if _, ok := byLabel[l]; !ok {
+			labels = append(labels, l)
+		}
+		byLabel[l] = append(byLabel[l], s.ID)
+	}
+	slices.Sort(labels)
+	rng := rand.New(rand.NewPCG(v.Seed, 0x7e57))
+	out := map[int]int{}
+	next := 0
+	for _, l := range labels {
+		ids := byLabel[l]
+		rng.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+		if k > 1 {
+			for _, id := range ids {
+				out[id] = next % k
+				next++
+			}
+			continue
+		}
+		frac := v.Fraction
+		if frac <= 0 {
+			frac = 0.2
+		}
+		n := int(math.Round(frac * float64(len(ids))))
+		if len(ids) >= 2 {
+			n = min(max(n, 1), len(ids)-1)
+		}
+		for i, id := range ids {
+			out[id] = -1
+			if i < n {
+				out[id] = 0
+			}
+		}
+	}
+	return out, max(k, 1)
+}
+
+// errStopped marks a trial stopped by its early-stopping checkpoints.
+var errStopped = errors.New("tune: stopped early")
+
+// Run trains the trial's classifier on the training samples it does not
+// hold out and scores it on those it holds out (see Runner).
+func (r *LocalRunner) Run(ctx context.Context, t Trial, progress func(learn.EpochStats)) (*Outcome, error) {
+	begin := time.Now()
+	out := &Outcome{}
+	fail := func(err error) (*Outcome, error) {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		out.Status, out.Error = StatusFailed, err.Error()
+		out.Seconds = time.Since(begin).Seconds()
+		return out, nil
+	}
+	def, err := impulse.ParseDefinition(t.Definition)
+	if err != nil {
+		return fail(err)
+	}
+	im, err := impulse.Compile(def, r.ds)
+	if err != nil {
+		return fail(err)
+	}
+	cfg, in, err := im.KerasConfig(learnID)
+	if err != nil {
+		return fail(err)
+	}
+	fe, err := r.features(ctx, im)
+	if err != nil {
+		return fail(err)
+	}
+	assign, k := folds(r.train, t.Validation)
+	minConf := cfg.MinimumConfidenceRating
+	if minConf == 0 {
+		minConf = 0.6
+	}
+	var acc [2]figureSum
+	var scores [2][]float64
+	var actual []int
+	for fold := range k {
+		fitRows := rowsWhere(fe.sample[0], fe.y[0], func(id int) bool { f, ok := assign[id]; return ok && f != fold })
+		fitRows = thin(fitRows, t.MaxWindows)
+		holdRows := rowsWhere(fe.sample[1], fe.y[1], func(id int) bool { return assign[id] == fold })
+		if len(fitRows) == 0 || len(holdRows) == 0 {
+			return fail(fmt.Errorf("%w: validation fold %d leaves %d training and %d validation windows", impulse.ErrDataset, fold, len(fitRows), len(holdRows)))
+		}
+		X := subset(fe.x[0], fitRows)
+		Y := make([]int, len(fitRows))
+		for i, row := range fitRows {
+			Y[i] = fe.y[0][row]
+		}
+		tctx, cancel := context.WithCancel(ctx)
+		best := math.Inf(-1)
+		var stopped bool
+		opt := learn.Options{Seed: t.Seed}
+		if fold == 0 {
+			opt.Progress = func(s learn.EpochStats) {
+				out.Curve = append(out.Curve, s.ValAccuracy)
+				out.Epochs = s.Epoch
+				last := s
+				last.Elapsed = 0
+				out.Last = &last
+				if !math.IsNaN(s.ValAccuracy) {
+					best = max(best, s.ValAccuracy)
+				}
+				if progress != nil {
+					progress(s)
+				}
+				for _, c := range t.Stop {
+					if s.Epoch == max(1, int(math.Ceil(c.Fraction*float64(s.Epochs)))) && best < c.ValAccuracy {
+						stopped = true
+						cancel()
+					}
+				}
+			}
+		}
+		res, err := learn.Train(tctx, cfg, in, learn.Dataset{X: X, Y: Y, Labels: fe.classes}, opt)
+		cancel()
+		if stopped && ctx.Err() == nil {
+			out.Status = StatusStopped
+			out.Seconds = time.Since(begin).Seconds()
+			return out, nil
+		}
+		if err != nil {
+			return fail(err)
+		}
+		calib := res.Validation
+		if len(calib) == 0 {
+			calib = res.Train
+		}
+		q, err := learn.Quantize(ctx, res.Network, X, calib)
+		if err != nil {
+			return fail(err)
+		}
+		HX := subset(fe.x[1], holdRows)
+		for v, p := range []learn.Predictor{q, res.Network} {
+			pred, err := learn.Predict(ctx, p, HX, nil)
+			if err != nil {
+				return fail(err)
+			}
+			for i, row := range holdRows {
+				acc[v].add(pred.RawRowView(i), fe.y[1][row], minConf)
+			}
+			scores[v] = append(scores[v], pred.RawMatrix().Data...)
+		}
+		for _, row := range holdRows {
+			actual = append(actual, fe.y[1][row])
+		}
+	}
+	out.Status = StatusCompleted
+	out.Int8, out.Float32 = acc[0].figures(), acc[1].figures()
+	for v, name := range []string{"int8", "float32"} {
+		c, err := metrics.EvaluateClassification(fe.classes, actual, mat.NewDense(len(actual), len(fe.classes), scores[v]))
+		if err != nil {
+			return fail(err)
+		}
+		out.Metrics = append(out.Metrics, c.ModelMetrics(name))
+	}
+	out.Seconds = time.Since(begin).Seconds()
+	return out, nil
+}
+
+// rowsWhere returns the labelled rows whose sample passes keep.
+func rowsWhere(samples, y []int, keep func(id int) bool) []int {
+	var rows []int
+	for i, id := range samples {
+		if y[i] >= 0 && keep(id) {
+			rows = append(rows, i)
+		}
+	}
+	return rows
+}
+
+// thin returns at most n of rows, evenly spaced (all of them when n ≤ 0):
+// rows[⌊j·len/n⌋] for j = 0 … n−1.
+func thin(rows []int, n int) []int {
+	if n <= 0 || len(rows) <= n {
+		return rows
+	}
+	out := make([]int, n)
+	for j := range out {
+		out[j] = rows[j*len(rows)/n]
+	}
+	return out
+}
+
+// subset copies rows of X into a new matrix.
+func subset(X *mat.Dense, rows []int) *mat.Dense {
+	_, c := X.Dims()
+	out := mat.NewDense(len(rows), c, nil)
+	for i, r := range rows {
+		out.SetRow(i, X.RawRowView(r))
+	}
+	return out
+}
+
+// figureSum accumulates Figures.
+type figureSum struct {
+	n, correct, top int
+	loss            float64
+}
+
+func (f *figureSum) add(scores []float64, label int, minConf float64) {
+	f.n++
+	best := 0
+	for i, s := range scores {
+		if s > scores[best] {
+			best = i
+		}
+	}
+	if best == label {
+		f.top++
+		if scores[best] >= minConf {
+			f.correct++
+		}
+	}
+	f.loss -= math.Log(max(scores[label], 1e-7))
+}
+
+func (f *figureSum) figures() Figures {
+	if f.n == 0 {
+		return Figures{}
+	}
+	n := float64(f.n)
+	return Figures{Accuracy: float64(f.correct) / n, Argmax: float64(f.top) / n, Loss: f.loss / n, Windows: f.n}
+}

@@ -1,0 +1,432 @@
+package tune
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/tinyimpulse/tinyimpulse/dataset"
+	"github.com/tinyimpulse/tinyimpulse/device"
+	"github.com/tinyimpulse/tinyimpulse/impulse"
+	"github.com/tinyimpulse/tinyimpulse/internal/eischema"
+	"github.com/tinyimpulse/tinyimpulse/internal/testenv"
+	"github.com/tinyimpulse/tinyimpulse/learn"
+)
+
+// tinySpace has 2 windows × 3 processing blocks × 8 networks = 48
+// candidates that train in milliseconds.
+const tinySpace = `[{
+  "inputBlocks": [{"type": "time-series", "window": [{"windowSizeMs": 2000, "windowIncreaseMs": 500}, {"windowSizeMs": 1000, "windowIncreaseMs": 500}]}],
+  "dspBlocks": [{"type": "spectral-analysis", "fft-length": [16, 32]}, {"type": "flatten"}],
+  "learnBlocks": [[{"architecture": "dense", "denseLayers": [[10], [20]], "learningRate": [0.005, 0.02], "trainingCycles": [10, 20]}]]
+}]`
+
+var gestures struct {
+	once sync.Once
+	ds   *dataset.Dataset
+	err  error
+}
+
+func loadGestures(t testing.TB) *dataset.Dataset {
+	t.Helper()
+	gestures.once.Do(func() { gestures.ds, gestures.err = dataset.Load(testenv.Testdata("gestures")) })
+	if gestures.err != nil {
+		t.Fatal(gestures.err)
+	}
+	return gestures.ds
+}
+
+func tiny(t testing.TB) *Space {
+	t.Helper()
+	s, err := ParseSpace([]byte(tinySpace))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// summary is what two equal searches must agree on.
+type summary struct {
+	ID              int
+	Desc            string
+	Status          Status
+	Int8, Float32   Figures
+	Epochs          int
+	Curve           []float64
+	Chosen          int
+	LatencyMs       float64
+	RAM, ROM        int
+	Pareto          string
+	Rejected, Count int
+}
+
+func summarise(r *Result) []summary {
+	var out []summary
+	pareto, _ := json.Marshal(r.Pareto)
+	for _, t := range r.Trials {
+		out = append(out, summary{t.ID, t.Description, t.Status, t.Int8, t.Float32, t.Epochs, t.Curve, r.Chosen,
+			t.Estimate.LatencyMs, t.Estimate.RAM, t.Estimate.ROM, string(pareto), r.Rejected, len(r.Trials)})
+	}
+	return out
+}
+
+// TestSearchDeterministic runs the same search three times, with two
+// workers twice and with one: the sampler sees exactly the trials before
+// k−Lag whatever order they finish in, so all three agree trial by trial.
+func TestSearchDeterministic(t *testing.T) {
+	ds := loadGestures(t)
+	run := func(workers int) []summary {
+		res, err := Search(context.Background(), ds, Options{Space: tiny(t), Trials: 14, Workers: workers, Seed: 7, Picks: -1, RandomTrials: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return summarise(res)
+	}
+	a, b, c := run(2), run(2), run(1)
+	if !reflect.DeepEqual(a, b) {
+		t.Fatalf("two runs with 2 workers differ:\n%v\n%v", a, b)
+	}
+	if !reflect.DeepEqual(a, c) {
+		t.Fatalf("1 and 2 workers differ:\n%v\n%v", a, c)
+	}
+	// The search finds more than one candidate, and the sampler does not
+	// repeat itself.
+	seen := map[string]bool{}
+	for _, s := range a {
+		if seen[s.Desc] {
+			t.Errorf("candidate %q proposed twice", s.Desc)
+		}
+		seen[s.Desc] = true
+	}
+}
+
+// TestSearchEndToEnd searches testdata/gestures, then checks the chosen
+// impulse as `impulse train` would take it, its test accuracy, the files
+// Save writes and Studio's JSON.
+func TestSearchEndToEnd(t *testing.T) {
+	ds := loadGestures(t)
+	var lines []string
+	res, err := Search(context.Background(), ds, Options{Space: tiny(t), Trials: 10, Seed: 1, Picks: 2,
+		Progress: func(p Progress) { lines = append(lines, p.String()) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lines) != 10 || !strings.Contains(lines[len(lines)-1], "best #") {
+		t.Errorf("progress lines: %d, last %q", len(lines), lines[len(lines)-1])
+	}
+	if res.Chosen < 0 {
+		t.Fatal("nothing chosen")
+	}
+	chosen := res.Trials[res.Chosen]
+	// The chosen trial is the most accurate completed one on validation.
+	for _, tr := range res.Trials {
+		if tr.Status == StatusCompleted && tr.Int8.Accuracy > chosen.Int8.Accuracy {
+			t.Errorf("trial %d (%.3f) beats the chosen trial %d (%.3f)", tr.ID, tr.Int8.Accuracy, chosen.ID, chosen.Int8.Accuracy)
+		}
+	}
+	if !slicesContains(res.Pareto, res.Chosen) {
+		t.Errorf("chosen %d is not on the Pareto front %v", res.Chosen, res.Pareto)
+	}
+	if len(res.Picks) != 2 || res.Picks[0].ID != res.Chosen || res.Picks[0].Error != "" {
+		t.Fatalf("picks %+v", res.Picks)
+	}
+	if acc := res.Picks[0].Int8; acc < 0.9 {
+		t.Errorf("the chosen impulse's int8 test accuracy is %.3f, want ≥ 0.9 on the synthetic gestures", acc)
+	}
+	dir := t.TempDir()
+	if err := res.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	def, err := impulse.LoadDefinition(filepath.Join(dir, "impulse.json"))
+	if err != nil {
+		t.Fatalf("impulse.json: %v", err)
+	}
+	im, err := impulse.Compile(def, ds)
+	if err != nil {
+		t.Fatalf("impulse.json does not compile: %v", err)
+	}
+	// Trained as `impulse train --seed` does with the pick's seed, it gives
+	// the pick.
+	p := res.Picks[0]
+	if p.Seeds != 5 || p.Seed < 1 || p.Seed > 5 {
+		t.Errorf("the pick tried %d seeds and kept %d, want 5 seeds from 1", p.Seeds, p.Seed)
+	}
+	m, err := impulse.Train(context.Background(), im, ds, impulse.TrainOptions{Seed: p.Seed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := m.Test(context.Background(), ds.Category(dataset.CategoryTesting), impulse.TestOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acc := rep.Summary.Accuracy(); acc != res.Picks[0].Int8 {
+		t.Errorf("impulse.json trained again tests at %v, the pick at %v", acc, res.Picks[0].Int8)
+	}
+	if _, err := impulse.LoadModel(filepath.Join(dir, "model")); err != nil {
+		t.Errorf("model/: %v", err)
+	}
+	for _, f := range []string{"trials.json", "trials.txt", "space.json"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	if _, err := LoadSpace(filepath.Join(dir, "space.json")); err != nil {
+		t.Errorf("space.json: %v", err)
+	}
+	var tb bytes.Buffer
+	if err := res.WriteTable(&tb); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(tb.String(), "Pareto front") || !strings.Contains(tb.String(), "completed *") {
+		t.Errorf("table:\n%s", tb.String())
+	}
+	eischema.Check(t, res.OptimizeState(), "OptimizeStateResponse")
+}
+
+func slicesContains(s []int, v int) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// TestBudget checks the constraints against the estimator: the estimate
+// of a candidate is the device package's estimate of the impulse trained
+// from its definition (Model.Estimate's EON totals of the int8 network),
+// and with a latency budget between the candidates' estimates, the search
+// trains none over it and counts the others as rejected.
+func TestBudget(t *testing.T) {
+	ds := loadGestures(t)
+	s := tiny(t)
+	c := s.compile()
+	est := &estimator{ds: ds, labels: dataset.Labels(ds.Category(dataset.CategoryTraining)), modelType: impulse.Int8,
+		profile: device.ProfileConfig{Target: device.DefaultTarget}}
+	// Every candidate's estimate, by latency.
+	rng := rand.New(rand.NewPCG(1, 1))
+	sm := newSampler(c)
+	lat := map[string]float64{}
+	var def0 *impulse.Definition
+	var est0 Estimate
+	for range 400 {
+		p := sm.random(rng)
+		def, err := c.definition(p, newTemplate(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, e, err := est.estimate(def)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lat[p.key()] = e.LatencyMs
+		if def0 == nil {
+			def0, est0 = def, e
+		}
+	}
+	if len(lat) != 48 {
+		t.Fatalf("400 draws found %d of the 48 candidates", len(lat))
+	}
+	// The estimate against the trained impulse's.
+	im, err := impulse.Compile(def0, ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := impulse.Train(context.Background(), im, ds, impulse.TrainOptions{Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := m.Estimate(device.DefaultTarget)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nn := sum.NN[0] // the selected (int8) network first
+	wantLat := sum.DSP[0].LatencyMs + nn.LatencyMs
+	wantRAM := max(sum.DSP[0].RAM, nn.EON.RAM)
+	wantROM := sum.DSP[0].ROM + nn.EON.ROM
+	if nn.DType != device.Int8 || math.Abs(est0.LatencyMs-wantLat) > 1e-9 || est0.RAM != wantRAM || est0.ROM != wantROM {
+		t.Errorf("estimate %.4f ms, %d B RAM, %d B ROM; the trained impulse's (%s) %.4f ms, %d B, %d B",
+			est0.LatencyMs, est0.RAM, est0.ROM, nn.DType, wantLat, wantRAM, wantROM)
+	}
+
+	// A budget between the smallest and largest latency.
+	var ls []float64
+	for _, v := range lat {
+		ls = append(ls, v)
+	}
+	lo, hi := ls[0], ls[0]
+	for _, v := range ls {
+		lo, hi = math.Min(lo, v), math.Max(hi, v)
+	}
+	if lo == hi {
+		t.Fatalf("every candidate has latency %v: the test needs a spread", lo)
+	}
+	budget := (lo + hi) / 2
+	over := 0
+	for _, v := range lat {
+		if v > budget {
+			over++
+		}
+	}
+	res, err := Search(context.Background(), ds, Options{Space: s, Trials: 48, Seed: 2, Picks: -1, Budget: Budget{LatencyMs: budget}, DisableEarlyStopping: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range res.Trials {
+		if tr.Estimate.LatencyMs > budget {
+			t.Errorf("trial %d was trained at %.3f ms, over the %.3f ms budget", tr.ID, tr.Estimate.LatencyMs, budget)
+		}
+	}
+	// 48 trials ask for every candidate: the search trains all those
+	// under the budget, then finds the space exhausted.
+	if !res.Exhausted || len(res.Trials) != 48-over || res.Rejected != over {
+		t.Errorf("%d trials, %d rejected, exhausted %v; want %d and %d of 48, exhausted", len(res.Trials), res.Rejected, res.Exhausted, 48-over, over)
+	}
+}
+
+// TestNoCandidateFits checks the error of a budget nothing fits.
+func TestNoCandidateFits(t *testing.T) {
+	ds := loadGestures(t)
+	res, err := Search(context.Background(), ds, Options{Space: tiny(t), Trials: 5, Budget: Budget{LatencyMs: 0.001}})
+	if !errors.Is(err, ErrNoCandidate) {
+		t.Fatalf("error %v, want ErrNoCandidate", err)
+	}
+	if res == nil || res.Rejected != 48 || res.Smallest == nil {
+		t.Fatalf("result %+v", res)
+	}
+	for _, want := range []string{"48 candidates", "the smallest needs", "ms", "RAM"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+}
+
+// TestBadInput checks the errors of datasets and options the tuner cannot
+// search with.
+func TestBadInput(t *testing.T) {
+	ds := loadGestures(t)
+	var one []*dataset.Sample
+	for _, s := range ds.Samples {
+		if s.Label == ds.Samples[0].Label {
+			one = append(one, s)
+		}
+	}
+	oneClass := &dataset.Dataset{Dir: "one", Samples: one}
+	_, err := Search(context.Background(), oneClass, Options{Space: tiny(t)})
+	if !errors.Is(err, impulse.ErrDataset) || !strings.Contains(err.Error(), "single class") {
+		t.Errorf("one class: %v", err)
+	}
+	_, err = Search(context.Background(), &dataset.Dataset{Dir: "empty"}, Options{})
+	if !errors.Is(err, impulse.ErrDataset) || !strings.Contains(err.Error(), "no training samples") {
+		t.Errorf("no samples: %v", err)
+	}
+	_, err = Search(context.Background(), ds, Options{Space: &Space{}})
+	if !errors.Is(err, ErrSpace) || !strings.Contains(err.Error(), "empty") {
+		t.Errorf("empty space: %v", err)
+	}
+	for name, opt := range map[string]Options{
+		"unknown target": {Target: "cortex-z9"},
+		"linux target":   {Target: "raspberry-pi-4"},
+		"negative trial": {Trials: -1},
+		"NaN budget":     {Budget: Budget{LatencyMs: math.NaN()}},
+		"bad folds":      {Validation: Validation{Folds: 99}},
+	} {
+		opt.Space = tiny(t)
+		if _, err := Search(context.Background(), ds, opt); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	// A space whose only network cannot read its features.
+	bad, err := ParseSpace([]byte(`[{"inputBlocks": [{"type": "time-series", "window": [{"windowSizeMs": 1000, "windowIncreaseMs": 500}]}],
+	  "dspBlocks": [{"type": "flatten"}], "learnBlocks": [[{"architecture": "conv2d", "convLayers": [1]}]]}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Search(context.Background(), ds, Options{Space: bad, Trials: 3}); !errors.Is(err, ErrNoCandidate) {
+		t.Errorf("unbuildable space: %v", err)
+	}
+}
+
+// jsonRunner runs trials as a remote worker would: the trial and its
+// outcome cross a JSON boundary.
+type jsonRunner struct{ local *LocalRunner }
+
+func (r jsonRunner) Run(ctx context.Context, t Trial, progress func(learn.EpochStats)) (*Outcome, error) {
+	data, err := json.Marshal(t)
+	if err != nil {
+		return nil, err
+	}
+	var remote Trial
+	if err := json.Unmarshal(data, &remote); err != nil {
+		return nil, err
+	}
+	out, err := r.local.Run(ctx, remote, progress)
+	if err != nil {
+		return nil, err
+	}
+	if data, err = json.Marshal(out); err != nil {
+		return nil, err
+	}
+	var back Outcome
+	return &back, json.Unmarshal(data, &back)
+}
+
+// TestRunnerSeam checks that trials survive serialisation: a search whose
+// runner sends every trial and outcome through JSON gives the same trials
+// as one with the local runner.
+func TestRunnerSeam(t *testing.T) {
+	ds := loadGestures(t)
+	opt := Options{Space: tiny(t), Trials: 6, Workers: 2, Seed: 5, Picks: -1}
+	a, err := Search(context.Background(), ds, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt.Runner = jsonRunner{NewLocalRunner(ds)}
+	b, err := Search(context.Background(), ds, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sa, sb := summarise(a), summarise(b); !reflect.DeepEqual(sa, sb) {
+		t.Fatalf("local and JSON runners differ:\n%v\n%v", sa, sb)
+	}
+}
+
+// TestCancel cancels a search after its second trial: the search returns
+// the context's error and keeps the trials that finished.
+func TestCancel(t *testing.T) {
+	ds := loadGestures(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	res, err := Search(ctx, ds, Options{Space: tiny(t), Trials: 40, Workers: 1, Seed: 3,
+		Progress: func(p Progress) {
+			if p.Completed+p.Stopped+p.Failed == 2 {
+				cancel()
+			}
+		}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want context.Canceled", err)
+	}
+	if res == nil || len(res.Trials) < 2 || len(res.Trials) > 3 {
+		t.Fatalf("result %+v", res)
+	}
+	for _, tr := range res.Trials[:2] {
+		if tr.Status != StatusCompleted && tr.Status != StatusStopped {
+			t.Errorf("trial %d: %s, want it kept", tr.ID, tr.Status)
+		}
+	}
+	if len(res.Picks) != 0 {
+		t.Errorf("a cancelled search trained %d picks", len(res.Picks))
+	}
+	if res.Chosen < 0 {
+		t.Error("no trial chosen among those that finished")
+	}
+}

@@ -1,0 +1,210 @@
+package tune
+
+import (
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/tinyimpulse/tinyimpulse/dataset"
+	"github.com/tinyimpulse/tinyimpulse/device"
+	"github.com/tinyimpulse/tinyimpulse/impulse"
+	"github.com/tinyimpulse/tinyimpulse/internal/testenv"
+)
+
+const spaceDoc = `[
+  {
+    "inputBlocks": [
+      {"type": "time-series", "window": [{"windowSizeMs": 1000, "windowIncreaseMs": 500}],
+       "windowSizeMs": [2000], "windowIncreasePct": [0.25]}
+    ],
+    "dspBlocks": [
+      {"type": "spectral-analysis", "implementationVersion": 4, "fft-length": [64, 16], "do-log": [true, false], "filter-type": "none"},
+      {"type": "flatten"}
+    ],
+    "learnBlocks": [
+      [{"type": "keras", "architecture": "dense", "denseLayers": [[40, 20], [20]], "learningRate": [0.005, 0.001], "trainingCycles": 30}]
+    ]
+  }
+]`
+
+// TestParseSpace reads a space and counts its candidates by hand: 2
+// windows × (2·2·1 spectral settings + 1 flatten) × (2 layer lists × 2
+// learning rates × 1 epoch count) = 2 × 5 × 4 = 40.
+func TestParseSpace(t *testing.T) {
+	s, err := ParseSpace([]byte(spaceDoc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := s.Impulses[0].Input[0]
+	if want := []Window{{1000, 500}, {2000, 500}}; !reflect.DeepEqual(in.Windows, want) {
+		t.Errorf("windows %v, want %v (2000 × 0.25 = 500 ms)", in.Windows, want)
+	}
+	sp := s.Impulses[0].DSP[0]
+	if sp.Version != 4 || sp.Params[1].Name != "fft-length" || !reflect.DeepEqual(sp.Params[1].Values, []any{16.0, 64.0}) {
+		t.Errorf("spectral block %+v: want version 4 and fft-length sorted [16 64]", sp)
+	}
+	l := s.Impulses[0].Learn[0]
+	if l.Arch != ArchDense || !reflect.DeepEqual(l.DenseLayers, [][]int{{20}, {40, 20}}) || !reflect.DeepEqual(l.Epochs, []int{30}) {
+		t.Errorf("learn block %+v", l)
+	}
+	if n := s.compile().size(); n != 40 {
+		t.Errorf("size = %v candidates, want 40", n)
+	}
+	// The JSON form reads back to the same space.
+	data, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, err := ParseSpace(data)
+	if err != nil {
+		t.Fatalf("the space's own JSON does not parse: %v\n%s", err, data)
+	}
+	if !reflect.DeepEqual(s, s2) {
+		t.Errorf("round trip differs:\n%+v\n%+v", s, s2)
+	}
+	// The object forms of the EON Tuner's API.
+	for _, doc := range []string{`{"impulse": ` + spaceDoc + `}`, `{"space": {"impulse": ` + spaceDoc + `}}`} {
+		if _, err := ParseSpace([]byte(doc)); err != nil {
+			t.Errorf("%.30s…: %v", doc, err)
+		}
+	}
+}
+
+// TestParseSpaceErrors checks that bad spaces are refused with an error
+// naming the place.
+func TestParseSpaceErrors(t *testing.T) {
+	cases := []struct{ name, doc, want string }{
+		{"not JSON", `[{`, "not valid JSON"},
+		{"trailing data", `[] []`, "data after"},
+		{"not a list", `{"a": 1}`, "must be a list of impulses"},
+		{"empty", `[]`, "the search space is empty"},
+		{"no blocks", `[{}]`, "[0].inputBlocks: is missing"},
+		{"empty lists", `[{"inputBlocks": [], "dspBlocks": [], "learnBlocks": []}]`, "[0].inputBlocks: holds no input block"},
+		{"unknown input", `[{"inputBlocks": [{"type": "features"}], "dspBlocks": [{"type": "raw"}], "learnBlocks": [[{"architecture": "dense"}]]}]`, `"features" is not an input block type`},
+		{"pct over 1", `[{"inputBlocks": [{"type": "time-series", "windowSizeMs": [1000], "windowIncreasePct": [50]}], "dspBlocks": [{"type": "raw"}], "learnBlocks": [[{"architecture": "dense"}]]}]`, "windowIncreasePct[0]: 50 is not a fraction"},
+		{"unknown dsp", `[{"inputBlocks": [{"type": "time-series", "window": [{"windowSizeMs": 1000, "windowIncreaseMs": 500}]}], "dspBlocks": [{"type": "wavelets"}], "learnBlocks": [[{"architecture": "dense"}]]}]`, `"wavelets" is not a processing block type`},
+		{"unknown param", `[{"inputBlocks": [{"type": "time-series", "window": [{"windowSizeMs": 1000, "windowIncreaseMs": 500}]}], "dspBlocks": [{"type": "raw", "fft-length": [16]}], "learnBlocks": [[{"architecture": "dense"}]]}]`, `dspBlocks[0].fft-length: raw has no parameter "fft-length"`},
+		{"bad version", `[{"inputBlocks": [{"type": "time-series", "window": [{"windowSizeMs": 1000, "windowIncreaseMs": 500}]}], "dspBlocks": [{"type": "mfcc", "implementationVersion": 9}], "learnBlocks": [[{"architecture": "dense"}]]}]`, "mfcc has versions 1 to 4, not 9"},
+		{"two learn blocks", `[{"inputBlocks": [{"type": "image", "dimension": [[8, 8]]}], "dspBlocks": [{"type": "image"}], "learnBlocks": [[{"architecture": "dense"}, {"type": "anomaly"}]]}]`, "holds 2 learn blocks"},
+		{"flat dense layers", `[{"inputBlocks": [{"type": "image", "dimension": [[8, 8]]}], "dspBlocks": [{"type": "image"}], "learnBlocks": [[{"architecture": "dense", "denseLayers": [20, 10]}]]}]`, "denseLayers is a list of lists"},
+		{"bad arch", `[{"inputBlocks": [{"type": "image", "dimension": [[8, 8]]}], "dspBlocks": [{"type": "image"}], "learnBlocks": [[{"architecture": "lstm"}]]}]`, `"lstm" is not one of dense`},
+		{"conv without layers", `[{"inputBlocks": [{"type": "image", "dimension": [[8, 8]]}], "dspBlocks": [{"type": "image"}], "learnBlocks": [[{"architecture": "conv2d"}]]}]`, "convLayers: a conv2d network needs"},
+		{"bad rate", `[{"inputBlocks": [{"type": "image", "dimension": [[8, 8]]}], "dspBlocks": [{"type": "image"}], "learnBlocks": [[{"architecture": "dense", "learningRate": [0, 2]}]]}]`, "learningRate[0]: 0 is not in (0, 1]"},
+		{"bad dropout", `[{"inputBlocks": [{"type": "image", "dimension": [[8, 8]]}], "dspBlocks": [{"type": "image"}], "learnBlocks": [[{"architecture": "dense", "dropout": [1]}]]}]`, "dropout[0]: 1 is not in [0, 1)"},
+		{"bad image size", `[{"inputBlocks": [{"type": "image", "dimension": [[0, 8], [8]]}], "dspBlocks": [{"type": "image"}], "learnBlocks": [[{"architecture": "dense"}]]}]`, "must be [width, height]"},
+		{"bad layer", `[{"inputBlocks": [{"type": "image", "dimension": [[8, 8]]}], "dspBlocks": [{"type": "image"}], "learnBlocks": [[{"architecture": "layers", "visualLayers": [[{"type": "lstm"}]]}]]}]`, `type "lstm" is not supported`},
+		{"unknown layer field", `[{"inputBlocks": [{"type": "image", "dimension": [[8, 8]]}], "dspBlocks": [{"type": "image"}], "learnBlocks": [[{"architecture": "layers", "visualLayers": [[{"type": "dense", "units": 3}]]}]]}]`, `unknown field "units"`},
+		{"unknown field", `[{"inputBlocks": [{"type": "image", "dimension": [[8, 8]], "size": 3}], "dspBlocks": [{"type": "image"}], "learnBlocks": [[{"architecture": "dense"}]]}]`, "inputBlocks[0].size: unknown field"},
+		{"NaN-like number", `[{"inputBlocks": [{"type": "image", "dimension": [[1e400, 8]]}], "dspBlocks": [{"type": "image"}], "learnBlocks": [[{"architecture": "dense"}]]}]`, "not a finite number"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ParseSpace([]byte(c.doc))
+			if err == nil {
+				t.Fatalf("no error, want one containing %q", c.want)
+			}
+			if !errors.Is(err, ErrSpace) {
+				t.Errorf("error %v does not wrap ErrSpace", err)
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error %q does not contain %q", err, c.want)
+			}
+		})
+	}
+}
+
+// FuzzParseSpace checks that no document makes ParseSpace panic, and that
+// a space it accepts writes JSON it reads back to the same space.
+func FuzzParseSpace(f *testing.F) {
+	f.Add([]byte(spaceDoc))
+	f.Add([]byte(`[{"inputBlocks": [{"type": "image", "dimension": [[8, 8]], "resizeMode": "squash"}], "dspBlocks": [{"type": "image", "channels": ["Grayscale", "RGB"]}], "learnBlocks": [[{"architecture": "conv2d", "convLayers": [1, 2], "convFilters": 8, "dropout": [0, 0.25]}]]}]`))
+	f.Add([]byte(`{"impulse": [{"inputBlocks": [{"type": "time-series", "windowSizeMs": [1000], "windowIncreaseMs": [250, 500]}], "dspBlocks": [{"type": "mfcc", "num_cepstral": [13, 20]}], "learnBlocks": [{"architecture": "layers", "visualLayers": [[{"type": "reshape", "columns": 13}, {"type": "conv1d", "neurons": 8}, {"type": "flatten"}]]}]}]}`))
+	f.Add([]byte(`[]`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := ParseSpace(data)
+		if err != nil {
+			if !errors.Is(err, ErrSpace) {
+				t.Fatalf("error %v does not wrap ErrSpace", err)
+			}
+			return
+		}
+		out, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s2, err := ParseSpace(out)
+		if err != nil {
+			t.Fatalf("own JSON refused: %v\n%s", err, out)
+		}
+		if !reflect.DeepEqual(s, s2) {
+			t.Fatalf("round trip differs\n%s", out)
+		}
+		_ = s.compile().size()
+	})
+}
+
+// TestDefaultSpace generates the space of each kind of data of the
+// project's testdata and checks that every combination of blocks it
+// offers builds (compiles and is estimated) for some of its settings.
+func TestDefaultSpace(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		kind DataKind
+	}{{"gestures", KindMotion}, {"keywords", KindAudio}, {"digits", KindImage}} {
+		t.Run(c.name, func(t *testing.T) {
+			ds, err := dataset.Load(testenv.Testdata(c.name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := DefaultSpace(ds, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			if p, _ := profileData(ds, nil); p.kind != c.kind {
+				t.Errorf("kind %s, want %s", p.kind, c.kind)
+			}
+			cs := s.compile()
+			est := &estimator{ds: ds, labels: dataset.Labels(ds.Category(dataset.CategoryTraining)), modelType: impulse.Int8,
+				profile: device.ProfileConfig{Target: device.DefaultTarget}}
+			built := map[[3]int]bool{}
+			want := map[[3]int]bool{}
+			for i, im := range s.Impulses {
+				for j := range im.DSP {
+					for k := range im.Learn {
+						want[[3]int{i, j, k}] = true
+					}
+				}
+			}
+			rng := rand.New(rand.NewPCG(1, 1))
+			sm := newSampler(cs)
+			for range 300 {
+				p := sm.random(rng)
+				d := cs.imp[p[0]]
+				key := [3]int{p[0], p[d.dsp], p[d.learn]}
+				if built[key] {
+					continue
+				}
+				def, err := cs.definition(p, newTemplate(nil))
+				if err != nil {
+					continue
+				}
+				if _, _, err := est.estimate(def); err == nil {
+					built[key] = true
+				}
+			}
+			for k := range want {
+				if !built[k] {
+					t.Errorf("impulse %d, DSP block %d (%s), learn block %d (%s): no candidate builds", k[0], k[1],
+						s.Impulses[k[0]].DSP[k[1]].Type, k[2], s.Impulses[k[0]].Learn[k[2]].Arch)
+				}
+			}
+		})
+	}
+}
