@@ -9,6 +9,8 @@
 //	impulse classify --model DIR FILE...
 //	impulse estimate --model DIR [--target ID] [--json]
 //	impulse export --model DIR --format tflite [--variant int8|float32] [--learn-block ID] --out FILE
+//	impulse export --model DIR --format c [--variant int8|float32] [--data DIR] [--name NAME] --out FILE.zip
+//	impulse tune --data DIR [--impulse FILE] [--space FILE] [--target ID] [--latency-ms N] [--ram KB] [--rom KB] [--trials N] [--time 5m] [--seed N] [--workers N] [--out DIR]
 //	impulse report --model DIR --data DIR --out FILE.html [--target ID]
 //	impulse serve --data-dir DIR [--nats URL] [--addr :4800] [--admin-key KEY] [--workers N]
 //	impulse worker --nats URL[,URL...] [--concurrency N] [--threads N] [--name NAME]
@@ -34,7 +36,11 @@
 // on-device latency, RAM and ROM of every block.
 //
 // export writes a trained network as a TensorFlow Lite flatbuffer (the
-// int8 file is the very model the library evaluates as "int8").
+// int8 file is the very model the library evaluates as "int8"), or with
+// --format c the whole impulse as a C99 library in a zip (run_classifier,
+// a Makefile, CMakeLists.txt, an example program and the Arduino layout).
+// tune searches impulses for the dataset under a device budget, as Studio's
+// EON Tuner does, and writes the chosen one (see package tune).
 //
 // report writes the HTML report of a saved model (impulse train writes
 // report.html beside the model too). serve runs the worker service: Edge
@@ -51,11 +57,16 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
+
+	"github.com/tinyimpulse/tinyimpulse/tune"
 )
 
 // usageError marks errors in how the command was invoked (exit status 2).
@@ -71,7 +82,8 @@ commands:
   test        model testing: --model DIR --data DIR [--json FILE]
   classify    classify sample files: --model DIR FILE...
   estimate    on-device estimates: --model DIR [--target ID|list] [--json]
-  export      a trained network as a file: --model DIR --format tflite [--variant int8|float32] --out FILE
+  export      a network as .tflite or the impulse as a C library: --model DIR --format tflite|c [--variant int8|float32] --out FILE
+  tune        search impulses under a device budget: --data DIR [--target ID] [--latency-ms N] [--ram KB] [--rom KB] [--trials N] [--time 5m] [--out DIR]
   report      the HTML report of a model: --model DIR --data DIR --out FILE.html [--target ID]
   serve       the worker service: --data-dir DIR [--nats URL] [--addr :4800] [--admin-key KEY] [--workers N]
   worker      run the service's jobs: --nats URL[,URL...] [--concurrency N]
@@ -122,6 +134,14 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return reportCmd(args[1:], stdout)
 	case "export":
 		return export(args[1:], stdout)
+	case "tune":
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		err := tune.Command(ctx, args[1:], stdout, stderr)
+		if errors.Is(err, tune.ErrUsage) {
+			return usageError{err.Error()}
+		}
+		return err
 	case "serve":
 		return serve(args[1:])
 	case "worker":

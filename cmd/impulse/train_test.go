@@ -1,12 +1,14 @@
 package main
 
 import (
+	"archive/zip"
 	"bufio"
 	"bytes"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -134,6 +136,26 @@ func TestTrainTestClassifyEstimate(t *testing.T) {
 	}
 	if want, _ := tflite.Marshal(q.Graph()); !bytes.Equal(readFile(t, tfl), want) || fm.Graph.DType != learn.Int8 {
 		t.Errorf("exported file (%d bytes, %v) is not the model's int8 network", len(readFile(t, tfl)), fm.Graph.DType)
+	}
+	// export --format c writes the C library as a zip holding run_classifier
+	// and its example program (deploy's tests build and run it).
+	zipFile := filepath.Join(t.TempDir(), "lib.zip")
+	if code := run([]string{"export", "--model", out, "--format", "c", "--data", gesturesData, "--out", zipFile}, nil, &stdout, &stderr); code != 0 {
+		t.Fatalf("export --format c: exit %d: %s", code, stderr.String())
+	}
+	zr, err := zip.OpenReader(zipFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+	}
+	zr.Close()
+	for _, want := range []string{"Makefile", "CMakeLists.txt", "library.properties", "example/main.c", "_inferencing.h"} {
+		if !slices.ContainsFunc(names, func(n string) bool { return strings.HasSuffix(n, want) }) {
+			t.Errorf("the C library's zip lacks %s: %v", want, names)
+		}
 	}
 	if code := run([]string{"export", "--model", out, "--format", "onnx", "--out", tfl}, nil, &stdout, &stderr); code != 2 {
 		t.Errorf("export --format onnx: exit %d, want 2", code)
