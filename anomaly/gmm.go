@@ -291,3 +291,21 @@ func (g *GMM) GMMMetadata() GMMMetadata {
 func (g *GMM) BlockConfig(name string, labels []string, deps Dependencies) (BlockConfig, error) {
 	return blockConfig(name, labels, g.features, g.axes, len(g.weights), g.threshold, deps)
 }
+
+// PrecisionCholesky returns component k's precision factor as the scoring
+// uses it: U = (L⁻¹)ᵀ for the covariance's Cholesky factor L, upper
+// triangular, m×m row-major (m the selected axes), so that cov⁻¹ = U·Uᵀ
+// (scikit-learn's precisions_cholesky_), and Σ ln U_jj = −½ ln det cov.
+// The slice is a copy. It panics if k is out of range.
+func (g *GMM) PrecisionCholesky(k int) (u []float64, logDet float64) {
+	if k < 0 || k >= len(g.weights) {
+		panic("anomaly: GMM component index out of range")
+	}
+	m := len(g.axes)
+	str := padded(m)
+	u = make([]float64, m*m)
+	for i := range m {
+		copy(u[i*m:(i+1)*m], g.up[k*str*str+i*str:k*str*str+i*str+m])
+	}
+	return u, g.logDet[k]
+}

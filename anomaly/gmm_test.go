@@ -218,3 +218,53 @@ func TestGMMThreshold(t *testing.T) {
 		t.Errorf("threshold from the thresholds list %v, want 0", g3.Threshold())
 	}
 }
+
+// TestPrecisionCholesky: U·Uᵀ is the inverse of each component's
+// covariance, U is upper triangular and Σ ln U_jj = −½ ln det cov.
+func TestPrecisionCholesky(t *testing.T) {
+	X := mat.NewDense(60, 3, nil)
+	for i := range 60 {
+		X.Set(i, 0, float64(i%7)+0.1*float64(i))
+		X.Set(i, 1, float64((i*3)%5)-0.05*float64(i))
+		X.Set(i, 2, float64((i*i)%11)*0.3)
+	}
+	g, err := FitGMM(context.Background(), GMMConfig{ClusterCount: 2}, X, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := g.GMMMetadata()
+	for k := range md.Weights {
+		u, logDet := g.PrecisionCholesky(k)
+		m := len(md.Covariances[k])
+		U := mat.NewDense(m, m, u)
+		var prec mat.Dense
+		prec.Mul(U, U.T())
+		var cov mat.Dense
+		cov.Mul(&prec, denseOf(md.Covariances[k]))
+		for i := range m {
+			for j := range m {
+				if i > j && u[i*m+j] != 0 {
+					t.Errorf("component %d: U[%d,%d] = %v below the diagonal", k, i, j, u[i*m+j])
+				}
+				want := 0.0
+				if i == j {
+					want = 1
+				}
+				if math.Abs(cov.At(i, j)-want) > 1e-9 {
+					t.Errorf("component %d: (U·Uᵀ·cov)[%d,%d] = %v", k, i, j, cov.At(i, j))
+				}
+			}
+		}
+		if d := mat.Det(denseOf(md.Covariances[k])); math.Abs(logDet+0.5*math.Log(d)) > 1e-9 {
+			t.Errorf("component %d: Σ ln U_jj = %v, −½ ln det cov = %v", k, logDet, -0.5*math.Log(d))
+		}
+	}
+}
+
+func denseOf(rows [][]float64) *mat.Dense {
+	d := mat.NewDense(len(rows), len(rows[0]), nil)
+	for i, r := range rows {
+		d.SetRow(i, r)
+	}
+	return d
+}

@@ -230,10 +230,7 @@ func (a *Anomaly) CSource(name string) (string, error) {
 	var means, prec, logW, logDet []float64
 	for c := range k {
 		means = append(means, gm.Means[c]...)
-		u, ld, ok := precisionCholesky(gm.Covariances[c])
-		if !ok {
-			return "", fmt.Errorf("deploy: GMM component %d: covariance is not positive definite", c)
-		}
+		u, ld := a.gmm.PrecisionCholesky(c)
 		prec = append(prec, u...)
 		logW = append(logW, math.Log(gm.Weights[c]))
 		logDet = append(logDet, ld)
@@ -246,46 +243,4 @@ func (a *Anomaly) CSource(name string) (string, error) {
 	w.printf("const ti_gmm_config %s = {.features = %du, .n_axes = %du, .components = %du, .axes = %s_axes, .means = %s_means, .prec = %s_prec, .log_w = %s_log_w, .log_det = %s_log_det, .ll_mean = %s, .ll_scale = %s};\n",
 		name, a.gmm.NumFeatures(), m, k, name, name, name, name, name, realLit(md.Mean[0]), realLit(md.Scale[0]))
 	return w.b.String(), w.err
-}
-
-// precisionCholesky factors the covariance cov = L·Lᵀ (Cholesky–Banachiewicz)
-// and returns U = (L⁻¹)ᵀ, upper triangular and row-major, so that
-// cov⁻¹ = U·Uᵀ (scikit-learn's precisions_cholesky_), with Σ ln U_jj. It
-// reports false when cov is not numerically positive definite. The
-// operations are those of package anomaly's scoring, in the same order.
-func precisionCholesky(cov [][]float64) (u []float64, logDet float64, ok bool) {
-	m := len(cov)
-	l := make([]float64, m*m)
-	for i := range m {
-		for j := 0; j <= i; j++ {
-			s := cov[i][j]
-			for t := range j {
-				s -= l[i*m+t] * l[j*m+t]
-			}
-			if i == j {
-				if !(s > 0) || math.IsInf(s, 0) {
-					return nil, 0, false
-				}
-				l[i*m+i] = math.Sqrt(s)
-			} else {
-				l[i*m+j] = s / l[j*m+j]
-			}
-		}
-	}
-	u = make([]float64, m*m)
-	for j := range m {
-		row := u[j*m : (j+1)*m]
-		for i := j; i < m; i++ {
-			var s float64
-			if i == j {
-				s = 1
-			}
-			for t := j; t < i; t++ {
-				s -= l[i*m+t] * row[t]
-			}
-			row[i] = s / l[i*m+i]
-		}
-		logDet += math.Log(row[j])
-	}
-	return u, logDet, true
 }
