@@ -93,6 +93,22 @@ func dbScale(e, nf float64) float64 {
 	return (d - nf) / (12 - nf)
 }
 
+// dbFrames stores the decibel scale (dbScale) of the power spectra pt
+// (bins × fpad, see audioFront.pt) frame by frame in dst (frames × h),
+// negative values raised to 0 and, when clip1, values above 1 lowered to 1.
+func dbFrames(dst, pt []float64, fpad, frames, h int, nf float64, clip1 bool) {
+	for i := range frames {
+		row := dst[i*h : i*h+h]
+		for k := range row {
+			d := max(dbScale(pt[k*fpad+i], nf), 0)
+			if clip1 {
+				d = min(d, 1)
+			}
+			row[k] = d
+		}
+	}
+}
+
 // checkNoiseFloor refuses a noise floor at or above 12 dB, where dbScale
 // divides by zero or turns the scale upside down.
 func checkNoiseFloor(block string, nf int) error {
@@ -102,20 +118,6 @@ func checkNoiseFloor(block string, nf int) error {
 	return nil
 }
 
-// powerFrames computes the power spectrum |DFT_n(frame)|²/n of every frame
-// of x into dst (frames × (n/2+1), row-major). Frames longer than n are
-// truncated to their first n samples, shorter ones zero-padded.
-func powerFrames(dst []float64, plan *fft.Real, x []float64, fr framing) {
-	n := plan.Len()
-	h := n/2 + 1
-	inv := 1 / float64(n)
-	for i := range fr.count {
-		start := i * fr.stride
-		frame := x[start : start+fr.length]
-		plan.PowerTo(dst[i*h:(i+1)*h], frame, inv)
-	}
-}
-
 // audioFront is what the spectrogram, MFE and MFCC blocks share: the
 // validated input and framing, the FFT plan, the mel filterbank (MFE and
 // MFCC) and the buffers of one window.
@@ -123,12 +125,13 @@ type audioFront struct {
 	in     Input
 	fr     framing
 	plan   *fft.Real
-	h      int      // power spectrum bins per frame, fft_length/2+1
-	bank   *melBank // nil for the spectrogram
-	fbs    filterbankScratch
-	x      []float64 // the pre-processed signal
-	power  []float64 // frames × h
-	energy []float64 // frames × filters
+	batch  *fft.Batch // four frames at a time
+	h      int        // power spectrum bins per frame, fft_length/2+1
+	bank   *melBank   // nil for the spectrogram
+	x      []float64  // the pre-processed signal
+	fpad   int        // frames rounded up to a multiple of 4
+	pt     []float64  // power spectra, bin by bin: frame i of bin k at k·fpad + i
+	energy []float64  // frames × filters
 }
 
 // audioParams are the settings newAudioFront validates and uses.
@@ -185,27 +188,39 @@ func newAudioFront(p audioParams, in Input) (audioFront, error) {
 		return a, &ConfigError{Block: p.block, Param: "fft_length", Value: p.fftLength,
 			Reason: fmt.Sprintf("%d frames of %d power bins are more than %d values", fr.count, bins, maxSamples)}
 	}
-	a = audioFront{in: in, fr: fr, h: p.fftLength/2 + 1, x: make([]float64, in.Samples)}
+	a = audioFront{in: in, fr: fr, h: p.fftLength/2 + 1, x: make([]float64, in.Samples), fpad: (fr.count + 3) / 4 * 4}
 	if p.filters > 0 {
 		if a.bank, err = melFilterbank(p.block, p.filters, p.fftLength, in.FrequencyHz, p.lowHz, p.highHz, p.version <= 3); err != nil {
 			return a, err
 		}
-		a.fbs = newFilterbankScratch(fr.count, a.h, p.filters)
 		a.energy = make([]float64, fr.count*p.filters)
 	}
 	if a.plan, err = fft.NewReal(p.fftLength); err != nil {
 		return a, &ConfigError{Block: p.block, Param: "fft_length", Value: p.fftLength, Reason: err.Error()}
 	}
-	a.power = make([]float64, fr.count*a.h)
+	a.batch = a.plan.NewBatch()
+	a.pt = make([]float64, a.h*a.fpad)
 	return a, nil
 }
 
-// spectrum computes the power spectrum of every frame of x into a.power
-// and, with a filterbank, the mel energies into a.energy.
+// spectrum computes the power spectrum |DFT_n(frame)|²/n of every frame of
+// x into a.pt (frames longer than n truncated to their first n samples,
+// shorter ones zero-padded), four frames at a time, and, with a
+// filterbank, the mel energies into a.energy. The last group repeats the
+// last frame into the padding columns.
 func (a *audioFront) spectrum(x []float64) {
-	powerFrames(a.power, a.plan, x, a.fr)
+	fr := a.fr
+	inv := 1 / float64(a.plan.Len())
+	for g := 0; g < fr.count; g += 4 {
+		var frames [4][]float64
+		for l := range frames {
+			start := min(g+l, fr.count-1) * fr.stride
+			frames[l] = x[start : start+fr.length]
+		}
+		a.batch.PowerTo(a.pt[g:], a.fpad, &frames, inv)
+	}
 	if a.bank != nil {
-		applyFilterbank(a.energy, a.power, a.h, a.fr.count, a.bank, a.fbs)
+		applyFilterbank(a.energy, a.pt, a.fpad, fr.count, a.bank)
 	}
 }
 
@@ -327,27 +342,14 @@ func melFilterbank(block string, m, n int, fs float64, lowHz, highHz int, oldMel
 	return bank, nil
 }
 
-// filterbankScratch holds the power spectrum transposed to bins × frames
-// for applyFilterbank, frames padded to a multiple of 4.
-type filterbankScratch struct {
-	fpad int
-	pt   []float64
-}
-
-func newFilterbankScratch(frames, h, filters int) filterbankScratch {
-	fpad := (frames + 3) / 4 * 4
-	return filterbankScratch{fpad: fpad, pt: make([]float64, h*fpad)}
-}
-
-// applyFilterbank stores the filterbank energies of each power spectrum row
-// (frames × h) in dst (frames × filters); exact zeros become 1e-10. Each
-// energy is its filter's weights times the frame's bins, added in bin
-// order; the work runs on the transposed spectrum, four frames at a time.
-func applyFilterbank(dst, power []float64, h, frames int, bank *melBank, sc filterbankScratch) {
+// applyFilterbank stores the filterbank energies of the power spectra pt
+// (bins × fpad, see audioFront.pt) in dst (frames × filters); exact zeros
+// become 1e-10. Each energy is its filter's weights times the frame's
+// bins, added in bin order, four frames at a time.
+func applyFilterbank(dst, pt []float64, fpad, frames int, bank *melBank) {
 	m := bank.filters()
-	transposeFrames(sc.pt, power, frames, h, sc.fpad)
 	for j := range m {
-		filterFrames(dst[j:], m, sc.pt, sc.fpad, frames, bank.lo[j], bank.w[bank.off[j]:bank.off[j+1]])
+		filterFrames(dst[j:], m, pt, fpad, frames, bank.lo[j], bank.w[bank.off[j]:bank.off[j+1]])
 	}
 }
 

@@ -32,28 +32,6 @@ func preEmphasisGo(y, x []float64) {
 	}
 }
 
-// transposeFrames copies power (frames rows of h bins) into pt (h rows of
-// fpad values): pt[k·fpad + i] = power[i·h + k].
-func transposeFrames(pt, power []float64, frames, h, fpad int) {
-	done := 0
-	if useAVX && frames >= 4 && h >= 4 {
-		transposeAVX(pt, power, frames/4, h/4, h, fpad)
-		done = frames / 4 * 4
-		// Bins h/4·4 .. h-1 of the frames handled above.
-		for i := range done {
-			for k := h / 4 * 4; k < h; k++ {
-				pt[k*fpad+i] = power[i*h+k]
-			}
-		}
-	}
-	for i := done; i < frames; i++ {
-		row := power[i*h : (i+1)*h]
-		for k, v := range row {
-			pt[k*fpad+i] = v
-		}
-	}
-}
-
 // filterFrames computes one mel filter's energy for every frame from the
 // transposed power spectrum pt (rows of fpad values, the filter's bins
 // starting at row lo): e_i = Σ_t w[t]·pt[(lo+t)·fpad + i], terms added in

@@ -15,12 +15,6 @@ var useAVX = cpu.X86.HasAVX2
 //go:noescape
 func preEmphasisAVX(y, x []float64)
 
-// transposeAVX does transposeFrames for blocks of four frames and four
-// bins: groups·4 frames, bins·4 bins, rows of h values into rows of fpad.
-//
-//go:noescape
-func transposeAVX(pt, power []float64, groups, bins, h, fpad int)
-
 // filterFramesAVX is filterFramesGo for frames 0..4·groups-1, four frames
 // at a time.
 //

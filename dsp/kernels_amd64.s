@@ -51,53 +51,6 @@ pedone:
 	VPERM2F128 $0x31, t2, t0, r2 \
 	VPERM2F128 $0x31, t3, t1, r3
 
-// func transposeAVX(pt, power []float64, groups, bins, h, fpad int)
-//
-// For each group g of four frames and each block b of four bins: load the
-// four frames' bins 4b..4b+3 (rows of h values), transpose, store as the
-// four bins' columns 4g..4g+3 (rows of fpad values).
-TEXT ·transposeAVX(SB), NOSPLIT, $0-80
-	MOVQ pt_base+0(FP), DI
-	MOVQ power_base+24(FP), SI
-	MOVQ groups+48(FP), CX
-	MOVQ h+64(FP), BX
-	MOVQ fpad+72(FP), DX
-	SHLQ $3, BX                          // frame stride in bytes
-	SHLQ $3, DX                          // bin stride in bytes
-	LEAQ (BX)(BX*2), R8                  // 3 frames
-	LEAQ (DX)(DX*2), R9                  // 3 bins
-	TESTQ CX, CX
-	JE   trdone
-
-trgroup:
-	MOVQ SI, R10                         // &power[4g·h + 4b]
-	MOVQ DI, R11                         // &pt[4b·fpad + 4g]
-	MOVQ bins+56(FP), R12
-
-trblock:
-	VMOVUPD (R10), Y0
-	VMOVUPD (R10)(BX*1), Y1
-	VMOVUPD (R10)(BX*2), Y2
-	VMOVUPD (R10)(R8*1), Y3
-	TRANSPOSE4(Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7)
-	VMOVUPD Y0, (R11)
-	VMOVUPD Y1, (R11)(DX*1)
-	VMOVUPD Y2, (R11)(DX*2)
-	VMOVUPD Y3, (R11)(R9*1)
-	ADDQ    $32, R10
-	LEAQ    (R11)(DX*4), R11
-	DECQ    R12
-	JNZ     trblock
-
-	LEAQ (SI)(BX*4), SI                  // next four frames
-	ADDQ $32, DI                         // next four columns
-	DECQ CX
-	JNZ  trgroup
-
-trdone:
-	VZEROUPPER
-	RET
-
 // func filterFramesAVX(dst []float64, stride int, pt []float64, fpad, groups int, w []float64)
 //
 // For each group of four frames: acc = Σ_t w[t]·pt[t·fpad + i..i+3] in

@@ -51,20 +51,11 @@ func TestAssemblyMatchesGo(t *testing.T) {
 	for _, frames := range []int{1, 4, 7, 99} {
 		for _, h := range []int{3, 9, 129} {
 			fpad := (frames + 3) / 4 * 4
-			power := make([]float64, frames*h)
-			for i := range power {
-				power[i] = rnd.ExpFloat64() * 1e6
-				if rnd.IntN(10) == 0 {
-					power[i] = 0
-				}
-			}
 			pt := make([]float64, h*fpad)
-			transposeFrames(pt, power, frames, h, fpad)
-			for i := range frames {
-				for k := range h {
-					if pt[k*fpad+i] != power[i*h+k] {
-						t.Fatalf("transpose frames=%d h=%d: (%d,%d) wrong", frames, h, i, k)
-					}
+			for i := range pt {
+				pt[i] = rnd.ExpFloat64() * 1e6
+				if rnd.IntN(10) == 0 {
+					pt[i] = 0
 				}
 			}
 			for _, taps := range []int{1, 2, min(7, h-1)} {

@@ -4,8 +4,7 @@ package dsp
 
 const useAVX = false
 
-func preEmphasisAVX(y, x []float64)                               { panic("dsp: no assembly") }
-func transposeAVX(pt, power []float64, groups, bins, h, fpad int) { panic("dsp: no assembly") }
+func preEmphasisAVX(y, x []float64) { panic("dsp: no assembly") }
 func filterFramesAVX(dst []float64, stride int, pt []float64, fpad, groups int, w []float64) {
 	panic("dsp: no assembly")
 }

@@ -124,7 +124,6 @@ func (b *MFCC) AppendFeatures(dst, window []float64) ([]float64, error) {
 	y := b.x[:n]
 	subScaled(y[shift:], window[shift:], window[:n-shift], cof)
 	subScaled(y[:shift], window[:shift], window[n-shift:], cof)
-	h := b.h
 	m := b.cfg.NumFilters
 	b.spectrum(b.x)
 	for i := range b.fr.count {
@@ -143,7 +142,7 @@ func (b *MFCC) AppendFeatures(dst, window []float64) ([]float64, error) {
 			out[k] = s
 		}
 		// The first coefficient is replaced by the log frame energy.
-		total := pairwiseSum(b.power[i*h : (i+1)*h])
+		total := pairwiseSumStrided(b.pt[i:], b.fpad, b.h)
 		if total == 0 {
 			total = 1e-10
 		}

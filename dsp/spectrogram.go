@@ -2,6 +2,7 @@ package dsp
 
 import (
 	"math"
+	"slices"
 )
 
 // SpectrogramConfig holds the parameters of Edge Impulse's "spectrogram"
@@ -92,39 +93,35 @@ func (b *Spectrogram) AppendFeatures(dst, window []float64) ([]float64, error) {
 		}
 	}
 	b.spectrum(x)
-	p := b.power
+	frames, h, fpad, pt := b.fr.count, b.h, b.fpad, b.pt
 	if v <= 2 {
-		lo, hi := p[0], p[0]
-		for _, e := range p {
-			lo = math.Min(lo, e)
-			hi = math.Max(hi, e)
+		lo, hi := pt[0], pt[0]
+		for k := range h {
+			for _, e := range pt[k*fpad : k*fpad+frames] {
+				lo = math.Min(lo, e)
+				hi = math.Max(hi, e)
+			}
 		}
 		span := hi - lo
-		for _, e := range p {
-			q := (e - lo) / span
-			if math.IsNaN(q) {
-				q = 0
+		for i := range frames {
+			for k := range h {
+				q := (pt[k*fpad+i] - lo) / span
+				if math.IsNaN(q) {
+					q = 0
+				}
+				dst = append(dst, q)
 			}
-			dst = append(dst, q)
 		}
 		return dst, nil
 	}
-	nf := float64(b.cfg.NoiseFloorDB)
-	for _, e := range p {
-		d := dbScale(e, nf)
-		if d < 0 {
-			d = 0
-		}
-		if v == 3 && d > 1 {
-			d = 1
-		}
-		dst = append(dst, d)
-	}
+	n0 := len(dst)
+	dst = slices.Grow(dst, frames*h)[:n0+frames*h]
+	dbFrames(dst[n0:], pt, fpad, frames, h, float64(b.cfg.NoiseFloorDB), v == 3)
 	return dst, nil
 }
 
 // NumFeatures returns frames·(fft_length/2+1).
-func (b *Spectrogram) NumFeatures() int { return len(b.power) }
+func (b *Spectrogram) NumFeatures() int { return b.fr.count * b.h }
 
 // Output returns a spectrogram output: width frames, height
 // fft_length/2+1 bins.
