@@ -93,22 +93,6 @@ func dbScale(e, nf float64) float64 {
 	return (d - nf) / (12 - nf)
 }
 
-// dbFrames stores the decibel scale (dbScale) of the power spectra pt
-// (bins × fpad, see audioFront.pt) frame by frame in dst (frames × h),
-// negative values raised to 0 and, when clip1, values above 1 lowered to 1.
-func dbFrames(dst, pt []float64, fpad, frames, h int, nf float64, clip1 bool) {
-	for i := range frames {
-		row := dst[i*h : i*h+h]
-		for k := range row {
-			d := max(dbScale(pt[k*fpad+i], nf), 0)
-			if clip1 {
-				d = min(d, 1)
-			}
-			row[k] = d
-		}
-	}
-}
-
 // checkNoiseFloor refuses a noise floor at or above 12 dB, where dbScale
 // divides by zero or turns the scale upside down.
 func checkNoiseFloor(block string, nf int) error {
@@ -120,18 +104,20 @@ func checkNoiseFloor(block string, nf int) error {
 
 // audioFront is what the spectrogram, MFE and MFCC blocks share: the
 // validated input and framing, the FFT plan, the mel filterbank (MFE and
-// MFCC) and the buffers of one window.
+// MFCC) and the buffers of one window. Frames go through the FFT four at a
+// time (fft.Batch) and each group of four is used up while its spectra are
+// in cache.
 type audioFront struct {
 	in     Input
 	fr     framing
 	plan   *fft.Real
-	batch  *fft.Batch // four frames at a time
-	h      int        // power spectrum bins per frame, fft_length/2+1
-	bank   *melBank   // nil for the spectrogram
-	x      []float64  // the pre-processed signal
-	fpad   int        // frames rounded up to a multiple of 4
-	pt     []float64  // power spectra, bin by bin: frame i of bin k at k·fpad + i
-	energy []float64  // frames × filters
+	batch  *fft.Batch
+	h      int       // power spectrum bins per frame, fft_length/2+1
+	bank   *melBank  // nil for the spectrogram
+	x      []float64 // the pre-processed signal
+	ps     []float64 // the power spectra of one group: frame l of bin k at 4k + l
+	energy []float64 // filterbank energies, frames (rounded up to a multiple of 4) × filters
+	totals []float64 // when not nil, each frame's total power (MFCC)
 }
 
 // audioParams are the settings newAudioFront validates and uses.
@@ -188,39 +174,48 @@ func newAudioFront(p audioParams, in Input) (audioFront, error) {
 		return a, &ConfigError{Block: p.block, Param: "fft_length", Value: p.fftLength,
 			Reason: fmt.Sprintf("%d frames of %d power bins are more than %d values", fr.count, bins, maxSamples)}
 	}
-	a = audioFront{in: in, fr: fr, h: p.fftLength/2 + 1, x: make([]float64, in.Samples), fpad: (fr.count + 3) / 4 * 4}
+	a = audioFront{in: in, fr: fr, h: p.fftLength/2 + 1, x: make([]float64, in.Samples)}
 	if p.filters > 0 {
 		if a.bank, err = melFilterbank(p.block, p.filters, p.fftLength, in.FrequencyHz, p.lowHz, p.highHz, p.version <= 3); err != nil {
 			return a, err
 		}
-		a.energy = make([]float64, fr.count*p.filters)
+		a.energy = make([]float64, (fr.count+3)/4*4*p.filters)
 	}
 	if a.plan, err = fft.NewReal(p.fftLength); err != nil {
 		return a, &ConfigError{Block: p.block, Param: "fft_length", Value: p.fftLength, Reason: err.Error()}
 	}
 	a.batch = a.plan.NewBatch()
-	a.pt = make([]float64, a.h*a.fpad)
+	a.ps = make([]float64, 4*a.h)
 	return a, nil
 }
 
-// spectrum computes the power spectrum |DFT_n(frame)|²/n of every frame of
-// x into a.pt (frames longer than n truncated to their first n samples,
-// shorter ones zero-padded), four frames at a time, and, with a
-// filterbank, the mel energies into a.energy. The last group repeats the
-// last frame into the padding columns.
-func (a *audioFront) spectrum(x []float64) {
+// group computes the power spectra |DFT_n(frame)|²/n of frames g..g+3 of
+// x into a.ps (frames longer than n truncated to their first n samples,
+// shorter ones zero-padded); past the last frame, the last frame is
+// repeated.
+func (a *audioFront) group(x []float64, g int) {
 	fr := a.fr
-	inv := 1 / float64(a.plan.Len())
-	for g := 0; g < fr.count; g += 4 {
-		var frames [4][]float64
-		for l := range frames {
-			start := min(g+l, fr.count-1) * fr.stride
-			frames[l] = x[start : start+fr.length]
-		}
-		a.batch.PowerTo(a.pt[g:], a.fpad, &frames, inv)
+	var frames [4][]float64
+	for l := range frames {
+		start := min(g+l, fr.count-1) * fr.stride
+		frames[l] = x[start : start+fr.length]
 	}
-	if a.bank != nil {
-		applyFilterbank(a.energy, a.pt, a.fpad, fr.count, a.bank)
+	a.batch.PowerTo(a.ps, 4, &frames, 1/float64(a.plan.Len()))
+}
+
+// spectrum computes the mel energies of every frame of x into a.energy
+// and, when a.totals is not nil, each frame's total power (numpy's
+// pairwise sum over the bins) into a.totals.
+func (a *audioFront) spectrum(x []float64) {
+	m := a.bank.filters()
+	for g := 0; g < a.fr.count; g += 4 {
+		a.group(x, g)
+		filterGroup(a.energy[g*m:], m, a.ps, a.bank)
+		if a.totals != nil {
+			for l := range min(4, a.fr.count-g) {
+				a.totals[g+l] = pairwiseSumStrided(a.ps[l:], 4, a.h)
+			}
+		}
 	}
 }
 
@@ -340,17 +335,6 @@ func melFilterbank(block string, m, n int, fs float64, lowHz, highHz int, oldMel
 		bank.off[i+1] = len(bank.w)
 	}
 	return bank, nil
-}
-
-// applyFilterbank stores the filterbank energies of the power spectra pt
-// (bins × fpad, see audioFront.pt) in dst (frames × filters); exact zeros
-// become 1e-10. Each energy is its filter's weights times the frame's
-// bins, added in bin order, four frames at a time.
-func applyFilterbank(dst, pt []float64, fpad, frames int, bank *melBank) {
-	m := bank.filters()
-	for j := range m {
-		filterFrames(dst[j:], m, pt, fpad, frames, bank.lo[j], bank.w[bank.off[j]:bank.off[j+1]])
-	}
 }
 
 // cmvnw is speechpy's sliding-window cepstral mean (and optionally

@@ -1,5 +1,7 @@
 package dsp
 
+import "math"
+
 // preEmphasis32 computes the scaled, pre-emphasised signal of MFE versions
 // 3 and 4 for t >= 1: y[t] = f32(x[t]/32768) - f32(0.98·f32(x[t-1]/32768)),
 // every operation rounded to float32 as in Edge Impulse's block, widened to
@@ -29,35 +31,6 @@ func preEmphasisGo(y, x []float64) {
 		cur := float32(x[t] * inv32768)
 		prev := float32(x[t-1] * inv32768)
 		y[t] = float64(cur - float32(preCof32*prev))
-	}
-}
-
-// filterFrames computes one mel filter's energy for every frame from the
-// transposed power spectrum pt (rows of fpad values, the filter's bins
-// starting at row lo): e_i = Σ_t w[t]·pt[(lo+t)·fpad + i], terms added in
-// order of t, 0 replaced by 1e-10, stored in dst[i·stride].
-func filterFrames(dst []float64, stride int, pt []float64, fpad, frames, lo int, w []float64) {
-	pt = pt[lo*fpad : (lo+len(w))*fpad]
-	done := 0
-	if useAVX && len(w) > 0 && frames >= 4 {
-		done = frames / 4 * 4
-		filterFramesAVX(dst, stride, pt, fpad, done/4, w)
-	}
-	filterFramesGo(dst, stride, pt, fpad, done, frames, w)
-}
-
-// filterFramesGo is the reference for filterFramesAVX, for frames
-// from..to-1.
-func filterFramesGo(dst []float64, stride int, pt []float64, fpad, from, to int, w []float64) {
-	for i := from; i < to; i++ {
-		var s float64
-		for t, v := range w {
-			s += float64(pt[t*fpad+i] * v)
-		}
-		if s == 0 {
-			s = 1e-10
-		}
-		dst[i*stride] = s
 	}
 }
 
@@ -102,5 +75,82 @@ func subScaledGo(y, a, b []float64, c float64) {
 	a, b = a[:len(y)], b[:len(y)]
 	for i, v := range a {
 		y[i] = v - float64(c*b[i])
+	}
+}
+
+// logs stores math.Log(x[i]) in dst[i], bit for bit, four values at a time
+// where the AVX kernel can.
+func logs(dst, x []float64) {
+	dst = dst[:len(x)]
+	for len(x) > 0 {
+		if useAVX && len(x) >= 4 {
+			n := logAVX(dst, x[:len(x)&^3])
+			dst, x = dst[n:], x[n:]
+		}
+		// The group the kernel stopped at, or the tail.
+		k := min(len(x), 4)
+		for i, v := range x[:k] {
+			dst[i] = math.Log(v)
+		}
+		dst, x = dst[k:], x[k:]
+	}
+}
+
+// dbGroup stores the decibel scale (dbScale) of the power spectra of four
+// frames p (bins × 4, as fft.Batch writes them) in the rows of dst, ld
+// apart, for the first frames frames: negative values are raised to 0 and,
+// when clip1, values above 1 lowered to 1.
+func dbGroup(dst []float64, ld int, p []float64, h, frames int, nf float64, clip1 bool) {
+	from := 0
+	if useAVX && frames == 4 {
+		top := math.Inf(1)
+		if clip1 {
+			top = 1
+		}
+		from = 4 * dbGroupAVX(dst, ld, p, h/4, 1/math.Ln10, nf, 12-nf, top)
+	}
+	dbGroupGo(dst, ld, p, from, h, frames, nf, clip1)
+}
+
+// dbGroupGo is the reference of dbGroupAVX, for bins from..h-1.
+func dbGroupGo(dst []float64, ld int, p []float64, from, h, frames int, nf float64, clip1 bool) {
+	for l := range frames {
+		row := dst[l*ld : l*ld+h]
+		for k := from; k < h; k++ {
+			d := max(dbScale(p[4*k+l], nf), 0)
+			if clip1 {
+				d = min(d, 1)
+			}
+			row[k] = d
+		}
+	}
+}
+
+// filterGroup stores the filterbank energies of the power spectra of four
+// frames p (bins × 4) in dst[l·ld + j] (frame l, filter j); exact zeros
+// become 1e-10. Each energy is its filter's weights times the frame's bins,
+// added in bin order.
+func filterGroup(dst []float64, ld int, p []float64, bank *melBank) {
+	if useAVX {
+		filterGroupAVX(dst, ld, p, bank.lo, bank.off, bank.w)
+		return
+	}
+	filterGroupGo(dst, ld, p, bank)
+}
+
+// filterGroupGo is the reference of filterGroupAVX.
+func filterGroupGo(dst []float64, ld int, p []float64, bank *melBank) {
+	for j, lo := range bank.lo {
+		w := bank.w[bank.off[j]:bank.off[j+1]]
+		for l := range 4 {
+			var s float64
+			for t, v := range w {
+				s += float64(p[4*(lo+t)+l] * v)
+			}
+			if s == 0 {
+				s = 1e-10
+			}
+			dst[l*ld+j] = s
+		}
 	}
 }

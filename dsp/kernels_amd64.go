@@ -15,12 +15,6 @@ var useAVX = cpu.X86.HasAVX2
 //go:noescape
 func preEmphasisAVX(y, x []float64)
 
-// filterFramesAVX is filterFramesGo for frames 0..4·groups-1, four frames
-// at a time.
-//
-//go:noescape
-func filterFramesAVX(dst []float64, stride int, pt []float64, fpad, groups int, w []float64)
-
 // nonFiniteAVX is nonFiniteGo for len(x) a multiple of 16.
 //
 //go:noescape
@@ -30,3 +24,23 @@ func nonFiniteAVX(x []float64) float64
 //
 //go:noescape
 func subScaledAVX(y, a, b []float64, c float64)
+
+// logAVX is math.Log of x, four values at a time, bit-identical to amd64's
+// math.Log; it stops before the first group of four holding a value that is
+// not a positive normal number and returns the number of values done.
+//
+//go:noescape
+func logAVX(dst, x []float64) int
+
+// dbGroupAVX is dbGroupGo for four frames and bins 0..4·blocks-1, with
+// c = 1/ln 10, den = 12 - nf and top = 1 (version 3) or +Inf; it stops
+// before the first block of four bins holding NaN or +Inf and returns the
+// number of blocks done.
+//
+//go:noescape
+func dbGroupAVX(dst []float64, ld int, p []float64, blocks int, c, nf, den, top float64) int
+
+// filterGroupAVX is filterGroupGo.
+//
+//go:noescape
+func filterGroupAVX(dst []float64, ld int, p []float64, lo, off []int, w []float64)

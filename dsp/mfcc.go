@@ -90,7 +90,8 @@ func NewMFCC(cfg MFCCConfig, in Input) (*MFCC, error) {
 	}
 	m := cfg.NumFilters
 	fr := front.fr
-	b := &MFCC{audioFront: front, cfg: cfg, ncep: min(cfg.NumCepstral, m), logE: make([]float64, m)}
+	b := &MFCC{audioFront: front, cfg: cfg, ncep: min(cfg.NumCepstral, m), logE: make([]float64, fr.count*m)}
+	b.totals = make([]float64, fr.count)
 	b.cepstra = make([]float64, fr.count*b.ncep)
 	// Orthonormal DCT-II: C[k] = s_k Σ_j v[j] cos(πk(2j+1)/(2M)).
 	b.dct = make([]float64, b.ncep*m)
@@ -126,27 +127,28 @@ func (b *MFCC) AppendFeatures(dst, window []float64) ([]float64, error) {
 	subScaled(y[:shift], window[:shift], window[n-shift:], cof)
 	m := b.cfg.NumFilters
 	b.spectrum(b.x)
-	for i := range b.fr.count {
-		for j, e := range b.energy[i*m : (i+1)*m] {
-			b.logE[j] = math.Log(e)
+	// The log energies of all frames, then the frames' log total powers
+	// (zero replaced by 1e-10), which replace the first coefficients.
+	logs(b.logE, b.energy[:len(b.logE)])
+	for i, v := range b.totals {
+		if v == 0 {
+			b.totals[i] = 1e-10
 		}
+	}
+	logs(b.totals, b.totals)
+	for i := range b.fr.count {
 		out := b.cepstra[i*b.ncep : (i+1)*b.ncep]
-		logE := b.logE[:m]
+		logE := b.logE[i*m : (i+1)*m]
 		for k := range out {
 			row := b.dct[k*m : (k+1)*m]
 			row = row[:len(logE)]
 			var s float64
 			for j, v := range logE {
-				s += row[j] * v
+				s += float64(row[j] * v)
 			}
 			out[k] = s
 		}
-		// The first coefficient is replaced by the log frame energy.
-		total := pairwiseSumStrided(b.pt[i:], b.fpad, b.h)
-		if total == 0 {
-			total = 1e-10
-		}
-		out[0] = math.Log(total)
+		out[0] = b.totals[i]
 	}
 	if b.norm == nil {
 		return append(dst, b.cepstra...), nil

@@ -92,31 +92,41 @@ func (b *Spectrogram) AppendFeatures(dst, window []float64) ([]float64, error) {
 			}
 		}
 	}
-	b.spectrum(x)
-	frames, h, fpad, pt := b.fr.count, b.h, b.fpad, b.pt
+	frames, h := b.fr.count, b.h
+	n0 := len(dst)
+	dst = slices.Grow(dst, frames*h)[:n0+frames*h]
+	out := dst[n0:]
 	if v <= 2 {
-		lo, hi := pt[0], pt[0]
-		for k := range h {
-			for _, e := range pt[k*fpad : k*fpad+frames] {
-				lo = math.Min(lo, e)
-				hi = math.Max(hi, e)
+		// Min-max over the whole window: keep every frame's spectrum.
+		for g := 0; g < frames; g += 4 {
+			b.group(x, g)
+			for l := range min(4, frames-g) {
+				row := out[(g+l)*h : (g+l+1)*h]
+				for k := range row {
+					row[k] = b.ps[4*k+l]
+				}
 			}
 		}
+		lo, hi := out[0], out[0]
+		for _, e := range out {
+			lo = math.Min(lo, e)
+			hi = math.Max(hi, e)
+		}
 		span := hi - lo
-		for i := range frames {
-			for k := range h {
-				q := (pt[k*fpad+i] - lo) / span
-				if math.IsNaN(q) {
-					q = 0
-				}
-				dst = append(dst, q)
+		for i, e := range out {
+			q := (e - lo) / span
+			if math.IsNaN(q) {
+				q = 0
 			}
+			out[i] = q
 		}
 		return dst, nil
 	}
-	n0 := len(dst)
-	dst = slices.Grow(dst, frames*h)[:n0+frames*h]
-	dbFrames(dst[n0:], pt, fpad, frames, h, float64(b.cfg.NoiseFloorDB), v == 3)
+	nf := float64(b.cfg.NoiseFloorDB)
+	for g := 0; g < frames; g += 4 {
+		b.group(x, g)
+		dbGroup(out[g*h:], h, b.ps, h, min(4, frames-g), nf, v == 3)
+	}
 	return dst, nil
 }
 
