@@ -96,28 +96,39 @@ func logs(dst, x []float64) {
 	}
 }
 
-// dbGroup stores the decibel scale (dbScale) of the power spectra of four
-// frames p (bins × 4, as fft.Batch writes them) in the rows of dst, ld
-// apart, for the first frames frames: negative values are raised to 0 and,
-// when clip1, values above 1 lowered to 1.
-func dbGroup(dst []float64, ld int, p []float64, h, frames int, nf float64, clip1 bool) {
-	from := 0
-	if useAVX && frames == 4 {
-		top := math.Inf(1)
-		if clip1 {
-			top = 1
-		}
-		from = 4 * dbGroupAVX(dst, ld, p, h/4, 1/math.Ln10, nf, 12-nf, top)
+// dbGroup stores the spectrogram's decibel values (specDB) of the power
+// spectra of four frames p (bins × 4, as fft.Batch writes them) in the
+// rows of dst, ld apart, for the first frames frames: negative values are
+// raised to 0 and, when clip1, values above 1 lowered to 1. rows is scratch
+// for 4·h values.
+func dbGroup(dst []float64, ld int, p []float64, h, frames int, s dbScaler, clip1 bool, rows []float64) {
+	if !useAVX {
+		dbGroupGo(dst, ld, p, 0, h, frames, s, clip1)
+		return
 	}
-	dbGroupGo(dst, ld, p, from, h, frames, nf, clip1)
+	out, ldo := dst, ld
+	if frames < 4 {
+		out, ldo = rows, h
+	}
+	top := math.Inf(1)
+	if clip1 {
+		top = 1
+	}
+	done := dbGroupAVX(out, ldo, p, h, s.a, s.b, top)
+	dbGroupGo(out, ldo, p, done, h, 4, s, clip1)
+	if frames < 4 {
+		for l := range frames {
+			copy(dst[l*ld:l*ld+h], rows[l*h:l*h+h])
+		}
+	}
 }
 
 // dbGroupGo is the reference of dbGroupAVX, for bins from..h-1.
-func dbGroupGo(dst []float64, ld int, p []float64, from, h, frames int, nf float64, clip1 bool) {
+func dbGroupGo(dst []float64, ld int, p []float64, from, h, frames int, s dbScaler, clip1 bool) {
 	for l := range frames {
 		row := dst[l*ld : l*ld+h]
 		for k := from; k < h; k++ {
-			d := max(dbScale(p[4*k+l], nf), 0)
+			d := max(s.scale(p[4*k+l]), 0)
 			if clip1 {
 				d = min(d, 1)
 			}

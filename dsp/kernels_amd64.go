@@ -32,13 +32,12 @@ func subScaledAVX(y, a, b []float64, c float64)
 //go:noescape
 func logAVX(dst, x []float64) int
 
-// dbGroupAVX is dbGroupGo for four frames and bins 0..4·blocks-1, with
-// c = 1/ln 10, den = 12 - nf and top = 1 (version 3) or +Inf; it stops
-// before the first block of four bins holding NaN or +Inf and returns the
-// number of blocks done.
+// dbGroupAVX is dbGroupGo for four frames, with top = 1 (version 3) or
+// +Inf; it stops before the first bin holding NaN or +Inf and returns the
+// number of bins done.
 //
 //go:noescape
-func dbGroupAVX(dst []float64, ld int, p []float64, blocks int, c, nf, den, top float64) int
+func dbGroupAVX(dst []float64, ld int, p []float64, h int, a, b, top float64) int
 
 // filterGroupAVX is filterGroupGo.
 //

@@ -264,17 +264,16 @@ lgdone:
 	VZEROUPPER
 	RET
 
-// func dbGroupAVX(dst []float64, ld int, p []float64, blocks int, c, nf, den, top float64) int
+// func dbGroupAVX(dst []float64, ld int, p []float64, h int, a, b, top float64) int
 //
-// dbGroupGo for four frames and bins 0..4·blocks-1, four bins at a time:
-// the four bins' values are transposed into the frames' rows. It stops
-// before the first block holding NaN or +Inf and returns the number of
-// blocks done.
-TEXT ·dbGroupAVX(SB), NOSPLIT, $128-104
-// DBQ computes the decibel value (dbGroupGo) of the four frames of bin row
-// off(SI) into r, or leaves for dbbail if a value is NaN or +Inf: e =
-// max(e, 1e-30), L = log(e), d = 10·(L·c), (d - nf)/den, at least 0 and at
-// most top. The local frame holds nf, c, den and top as vectors.
+// dbGroupGo for four frames, four bins at a time (transposed into the
+// frames' rows), then the last h%4 bins one at a time. It stops before the
+// first bin holding NaN or +Inf and returns the number of bins done.
+TEXT ·dbGroupAVX(SB), NOSPLIT, $96-96
+// DBQ computes the decibel values (dbGroupGo) of the four frames of bin
+// row off(SI) into r, or leaves for dbbail if a value is NaN or +Inf:
+// max(log(max(e, 1e-30))·a + b, 0), at most top. The local frame holds a,
+// b and top as vectors.
 #define DBQ(off, r) \
 	VMOVUPD   off(SI), Y0             \
 	VCMPPD    $6, logc<>+512(SB), Y0, Y1 \
@@ -283,13 +282,11 @@ TEXT ·dbGroupAVX(SB), NOSPLIT, $128-104
 	JNZ       dbbail                  \
 	VMAXPD    logc<>+544(SB), Y0, Y0  \
 	LOG4                              \
-	VMULPD    32(SP), Y10, Y10        \
-	VMULPD    logc<>+576(SB), Y10, Y10 \
-	VSUBPD    0(SP), Y10, Y10         \
-	VDIVPD    64(SP), Y10, Y10        \
+	VMULPD    0(SP), Y10, Y10         \
+	VADDPD    32(SP), Y10, Y10        \
 	VXORPD    Y1, Y1, Y1              \
 	VMAXPD    Y1, Y10, Y10            \
-	VMINPD    96(SP), Y10, Y10        \
+	VMINPD    64(SP), Y10, Y10        \
 	VMOVAPD   Y10, r
 
 	MOVQ         dst_base+0(FP), DI
@@ -297,18 +294,18 @@ TEXT ·dbGroupAVX(SB), NOSPLIT, $128-104
 	SHLQ         $3, DX
 	LEAQ         (DX)(DX*2), R9
 	MOVQ         p_base+32(FP), SI
-	MOVQ         blocks+56(FP), CX
-	VBROADCASTSD nf+72(FP), Y0
+	MOVQ         h+56(FP), CX
+	VBROADCASTSD a+64(FP), Y0
 	VMOVUPD      Y0, 0(SP)
-	VBROADCASTSD c+64(FP), Y0
+	VBROADCASTSD b+72(FP), Y0
 	VMOVUPD      Y0, 32(SP)
-	VBROADCASTSD den+80(FP), Y0
+	VBROADCASTSD top+80(FP), Y0
 	VMOVUPD      Y0, 64(SP)
-	VBROADCASTSD top+88(FP), Y0
-	VMOVUPD      Y0, 96(SP)
 	XORQ         AX, AX
-	TESTQ        CX, CX
-	JE           dbbail
+	MOVQ         CX, R8
+	ANDQ         $3, R8                  // tail bins
+	SHRQ         $2, CX                  // blocks of four bins
+	JE           dbtail
 
 dbloop:
 	DBQ(0, Y11)
@@ -329,12 +326,27 @@ dbloop:
 	VMOVUPD    Y14, (DI)(R9*1)
 	ADDQ       $128, SI
 	ADDQ       $32, DI
-	INCQ       AX
+	ADDQ       $4, AX
 	DECQ       CX
 	JNZ        dbloop
 
+dbtail:
+	TESTQ        R8, R8
+	JE           dbbail
+	DBQ(0, Y11)
+	VEXTRACTF128 $1, Y11, X12
+	VMOVSD       X11, (DI)
+	VMOVHPD      X11, (DI)(DX*1)
+	VMOVSD       X12, (DI)(DX*2)
+	VMOVHPD      X12, (DI)(R9*1)
+	ADDQ         $32, SI
+	ADDQ         $8, DI
+	INCQ         AX
+	DECQ         R8
+	JMP          dbtail
+
 dbbail:
-	MOVQ AX, ret+96(FP)
+	MOVQ AX, ret+88(FP)
 	VZEROUPPER
 	RET
 

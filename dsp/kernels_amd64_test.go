@@ -106,13 +106,16 @@ func TestGroupKernelsMatchGo(t *testing.T) {
 			p[4*33+2] = math.Inf(1) // the kernel stops there and Go finishes
 		}
 		for _, nf := range []float64{-52, -100, 0, 11} {
+			s := newDBScaler(nf)
 			for _, clip1 := range []bool{false, true} {
-				a, g := make([]float64, 4*h+3), make([]float64, 4*h+3)
-				dbGroup(a, h+1, p, h, 4, nf, clip1)
-				dbGroupGo(g, h+1, p, 0, h, 4, nf, clip1)
-				for i := range a {
-					if math.Float64bits(a[i]) != math.Float64bits(g[i]) {
-						t.Fatalf("dB h=%d nf=%v clip=%v value %d: %v, Go %v", h, nf, clip1, i, a[i], g[i])
+				for frames := 1; frames <= 4; frames++ {
+					a, g := make([]float64, 4*h+3), make([]float64, 4*h+3)
+					dbGroup(a, h+1, p, h, frames, s, clip1, make([]float64, 4*h))
+					dbGroupGo(g, h+1, p, 0, h, frames, s, clip1)
+					for i := range a {
+						if math.Float64bits(a[i]) != math.Float64bits(g[i]) {
+							t.Fatalf("dB h=%d nf=%v clip=%v frames=%d value %d: %v, Go %v", h, nf, clip1, frames, i, a[i], g[i])
+						}
 					}
 				}
 			}

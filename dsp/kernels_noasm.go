@@ -9,7 +9,7 @@ func nonFiniteAVX(x []float64) float64          { panic("dsp: no assembly") }
 func subScaledAVX(y, a, b []float64, c float64) { panic("dsp: no assembly") }
 
 func logAVX(dst, x []float64) int { panic("dsp: no assembly") }
-func dbGroupAVX(dst []float64, ld int, p []float64, blocks int, c, nf, den, top float64) int {
+func dbGroupAVX(dst []float64, ld int, p []float64, h int, a, b, top float64) int {
 	panic("dsp: no assembly")
 }
 func filterGroupAVX(dst []float64, ld int, p []float64, lo, off []int, w []float64) {

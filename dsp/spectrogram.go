@@ -48,7 +48,9 @@ func (c *SpectrogramConfig) setParams(p map[string]any) error {
 // (versions 3, 4). Features are frame by frame, n/2+1 bins each.
 type Spectrogram struct {
 	audioFront
-	cfg SpectrogramConfig
+	cfg  SpectrogramConfig
+	db   dbScaler
+	rows []float64 // the last group's decibels when it has fewer than four frames
 }
 
 // NewSpectrogram returns a spectrogram block for windows described by in.
@@ -69,7 +71,7 @@ func NewSpectrogram(cfg SpectrogramConfig, in Input) (*Spectrogram, error) {
 			return nil, err
 		}
 	}
-	return &Spectrogram{audioFront: front, cfg: cfg}, nil
+	return &Spectrogram{audioFront: front, cfg: cfg, db: newDBScaler(float64(cfg.NoiseFloorDB)), rows: make([]float64, 4*front.h)}, nil
 }
 
 // AppendFeatures appends the spectrogram of one window to dst.
@@ -122,10 +124,9 @@ func (b *Spectrogram) AppendFeatures(dst, window []float64) ([]float64, error) {
 		}
 		return dst, nil
 	}
-	nf := float64(b.cfg.NoiseFloorDB)
 	for g := 0; g < frames; g += 4 {
 		b.group(x, g)
-		dbGroup(out[g*h:], h, b.ps, h, min(4, frames-g), nf, v == 3)
+		dbGroup(out[g*h:], h, b.ps, h, min(4, frames-g), b.db, v == 3, b.rows)
 	}
 	return dst, nil
 }
