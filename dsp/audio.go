@@ -230,9 +230,8 @@ func (a *audioFront) spectrum(x []float64) {
 		a.group(x, g)
 		filterGroup(a.energy[g*m:], m, a.ps, a.bank)
 		if a.totals != nil {
-			for l := range min(4, a.fr.count-g) {
-				a.totals[g+l] = pairwiseSumStrided(a.ps[l:], 4, a.h)
-			}
+			t := pairwise4(a.ps, a.h)
+			copy(a.totals[g:min(g+4, a.fr.count)], t[:])
 		}
 	}
 }

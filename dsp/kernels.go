@@ -165,3 +165,76 @@ func filterGroupGo(dst []float64, ld int, p []float64, bank *melBank) {
 		}
 	}
 }
+
+// dct stores in out[i·ldo + k], for frames i and k < kpad, the products of
+// frame i's log energies logE[i·m : i·m+m] with the kpad rows of the DCT
+// matrix, stored transposed in dctT[j·kpad + k]: each sum runs over j in
+// ascending order, every product rounded before it is added.
+func dct(out []float64, ldo int, logE []float64, m int, dctT []float64, kpad, frames int) {
+	if useAVX && kpad%16 == 0 {
+		dctAVX(out, ldo, logE, m, dctT, kpad, frames)
+		return
+	}
+	dctGo(out, ldo, logE, m, dctT, kpad, frames)
+}
+
+// dctGo is the reference of dctAVX.
+func dctGo(out []float64, ldo int, logE []float64, m int, dctT []float64, kpad, frames int) {
+	for i := range frames {
+		v := logE[i*m : i*m+m]
+		o := out[i*ldo : i*ldo+kpad]
+		for k := range o {
+			var s float64
+			for j, e := range v {
+				s += float64(dctT[j*kpad+k] * e)
+			}
+			o[k] = s
+		}
+	}
+}
+
+// pairwise4 is pairwiseSum of each of the four interleaved columns of p
+// (n rows of four values), added in the same order.
+func pairwise4(p []float64, n int) [4]float64 {
+	const buffer = 8192
+	if n <= buffer {
+		return pairwiseBlock4(p, n)
+	}
+	var s [4]float64
+	for i := 0; i < n; i += buffer {
+		b := pairwiseBlock4(p[4*i:], min(n-i, buffer))
+		for l := range s {
+			s[l] += b[l]
+		}
+	}
+	return s
+}
+
+func pairwiseBlock4(p []float64, n int) [4]float64 {
+	var s [4]float64
+	switch {
+	case n < 8:
+		for i := range n {
+			for l := range s {
+				s[l] += p[4*i+l]
+			}
+		}
+	case n <= 128:
+		if useAVX {
+			pairwiseLeaf4AVX(&s, p[:4*n], n)
+			break
+		}
+		for l := range s {
+			s[l] = pairwiseSumStrided(p[l:], 4, n)
+		}
+	default:
+		n2 := n / 2
+		n2 -= n2 % 8
+		s = pairwiseBlock4(p, n2)
+		b := pairwiseBlock4(p[4*n2:], n-n2)
+		for l := range s {
+			s[l] += b[l]
+		}
+	}
+	return s
+}

@@ -43,3 +43,13 @@ func dbGroupAVX(dst []float64, ld int, p []float64, h int, a, b, top float64) in
 //
 //go:noescape
 func filterGroupAVX(dst []float64, ld int, p []float64, lo, off []int, w []float64)
+
+// dctAVX is dctGo for kpad a multiple of 16.
+//
+//go:noescape
+func dctAVX(out []float64, ldo int, logE []float64, m int, dctT []float64, kpad, frames int)
+
+// pairwiseLeaf4AVX is the leaf of pairwiseBlock4Go, for 8 <= n <= 128.
+//
+//go:noescape
+func pairwiseLeaf4AVX(dst *[4]float64, p []float64, n int)

@@ -410,3 +410,187 @@ fgstore:
 fgdone:
 	VZEROUPPER
 	RET
+
+// func dctAVX(out []float64, ldo int, logE []float64, m int, dctT []float64, kpad, frames int)
+//
+// dctGo, for two frames at a time (the last one alone when frames is odd)
+// and sixteen coefficients at a time: acc(frame, k) = Σ_j dctT[j·kpad+k]·
+// logE[frame·m+j] in order of j from zero. Y0..Y3 and Y4..Y7 hold the two
+// frames' accumulators.
+TEXT ·dctAVX(SB), NOSPLIT, $0-104
+	MOVQ out_base+0(FP), DI
+	MOVQ ldo+24(FP), R8
+	SHLQ $3, R8                       // out row in bytes
+	MOVQ logE_base+32(FP), SI
+	MOVQ m+56(FP), R9
+	MOVQ dctT_base+64(FP), R10
+	MOVQ kpad+88(FP), R11
+	SHLQ $3, R11                      // dctT row in bytes
+	MOVQ frames+96(FP), CX
+
+dcframe:
+	CMPQ CX, $2
+	JL   dcsingle
+	XORQ R12, R12                     // byte offset of the coefficient block
+
+dcpair:
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	LEAQ   (R10)(R12*1), BX           // &dctT[0·kpad + block]
+	MOVQ   SI, DX                     // &logE[frame·m + j]
+	MOVQ   R9, R13
+
+dcpterm:
+	VBROADCASTSD (DX), Y8
+	VBROADCASTSD (DX)(R9*8), Y9
+	VMOVUPD      (BX), Y10
+	VMULPD       Y8, Y10, Y11
+	VADDPD       Y11, Y0, Y0
+	VMULPD       Y9, Y10, Y11
+	VADDPD       Y11, Y4, Y4
+	VMOVUPD      32(BX), Y10
+	VMULPD       Y8, Y10, Y11
+	VADDPD       Y11, Y1, Y1
+	VMULPD       Y9, Y10, Y11
+	VADDPD       Y11, Y5, Y5
+	VMOVUPD      64(BX), Y10
+	VMULPD       Y8, Y10, Y11
+	VADDPD       Y11, Y2, Y2
+	VMULPD       Y9, Y10, Y11
+	VADDPD       Y11, Y6, Y6
+	VMOVUPD      96(BX), Y10
+	VMULPD       Y8, Y10, Y11
+	VADDPD       Y11, Y3, Y3
+	VMULPD       Y9, Y10, Y11
+	VADDPD       Y11, Y7, Y7
+	ADDQ         R11, BX
+	ADDQ         $8, DX
+	DECQ         R13
+	JNZ          dcpterm
+
+	LEAQ    (DI)(R12*1), BX
+	VMOVUPD Y0, (BX)
+	VMOVUPD Y1, 32(BX)
+	VMOVUPD Y2, 64(BX)
+	VMOVUPD Y3, 96(BX)
+	ADDQ    R8, BX
+	VMOVUPD Y4, (BX)
+	VMOVUPD Y5, 32(BX)
+	VMOVUPD Y6, 64(BX)
+	VMOVUPD Y7, 96(BX)
+	ADDQ    $128, R12
+	CMPQ    R12, R11
+	JL      dcpair
+
+	LEAQ (DI)(R8*2), DI
+	LEAQ (SI)(R9*8), SI
+	LEAQ (SI)(R9*8), SI
+	SUBQ $2, CX
+	JMP  dcframe
+
+dcsingle:
+	TESTQ CX, CX
+	JE    dcdone
+	XORQ  R12, R12
+
+dcsblock:
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	LEAQ   (R10)(R12*1), BX
+	MOVQ   SI, DX
+	MOVQ   R9, R13
+
+dcsterm:
+	VBROADCASTSD (DX), Y8
+	VMULPD       (BX), Y8, Y11
+	VADDPD       Y11, Y0, Y0
+	VMULPD       32(BX), Y8, Y11
+	VADDPD       Y11, Y1, Y1
+	VMULPD       64(BX), Y8, Y11
+	VADDPD       Y11, Y2, Y2
+	VMULPD       96(BX), Y8, Y11
+	VADDPD       Y11, Y3, Y3
+	ADDQ         R11, BX
+	ADDQ         $8, DX
+	DECQ         R13
+	JNZ          dcsterm
+
+	LEAQ    (DI)(R12*1), BX
+	VMOVUPD Y0, (BX)
+	VMOVUPD Y1, 32(BX)
+	VMOVUPD Y2, 64(BX)
+	VMOVUPD Y3, 96(BX)
+	ADDQ    $128, R12
+	CMPQ    R12, R11
+	JL      dcsblock
+
+dcdone:
+	VZEROUPPER
+	RET
+
+// func pairwiseLeaf4AVX(dst *[4]float64, p []float64, n int)
+//
+// pairwiseBlock4Go's leaf (8 <= n <= 128) on four interleaved columns:
+// eight row accumulators, combined as ((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7)),
+// then the last n%8 rows added one by one.
+TEXT ·pairwiseLeaf4AVX(SB), NOSPLIT, $0-40
+	MOVQ    dst+0(FP), DI
+	MOVQ    p_base+8(FP), SI
+	MOVQ    n+32(FP), CX
+	VMOVUPD (SI), Y0
+	VMOVUPD 32(SI), Y1
+	VMOVUPD 64(SI), Y2
+	VMOVUPD 96(SI), Y3
+	VMOVUPD 128(SI), Y4
+	VMOVUPD 160(SI), Y5
+	VMOVUPD 192(SI), Y6
+	VMOVUPD 224(SI), Y7
+	ADDQ    $256, SI
+	MOVQ    CX, DX
+	ANDQ    $7, DX                    // tail rows
+	SHRQ    $3, CX
+	DECQ    CX                        // full blocks after the first
+	JE      pwcombine
+
+pwloop:
+	VADDPD (SI), Y0, Y0
+	VADDPD 32(SI), Y1, Y1
+	VADDPD 64(SI), Y2, Y2
+	VADDPD 96(SI), Y3, Y3
+	VADDPD 128(SI), Y4, Y4
+	VADDPD 160(SI), Y5, Y5
+	VADDPD 192(SI), Y6, Y6
+	VADDPD 224(SI), Y7, Y7
+	ADDQ   $256, SI
+	DECQ   CX
+	JNZ    pwloop
+
+pwcombine:
+	VADDPD Y1, Y0, Y0
+	VADDPD Y3, Y2, Y2
+	VADDPD Y2, Y0, Y0
+	VADDPD Y5, Y4, Y4
+	VADDPD Y7, Y6, Y6
+	VADDPD Y6, Y4, Y4
+	VADDPD Y4, Y0, Y0
+	TESTQ  DX, DX
+	JE     pwdone
+
+pwtail:
+	VADDPD (SI), Y0, Y0
+	ADDQ   $32, SI
+	DECQ   DX
+	JNZ    pwtail
+
+pwdone:
+	VMOVUPD Y0, (DI)
+	VZEROUPPER
+	RET

@@ -139,3 +139,51 @@ func TestGroupKernelsMatchGo(t *testing.T) {
 		}
 	}
 }
+
+// TestMFCCKernelsMatchGo checks the DCT and the four-column pairwise sum
+// against their Go references (and the latter against pairwiseSum), bit
+// for bit.
+func TestMFCCKernelsMatchGo(t *testing.T) {
+	if !useAVX {
+		t.Skip("no AVX2 on this machine")
+	}
+	rnd := rand.New(rand.NewPCG(3, 3))
+	for _, frames := range []int{1, 2, 5, 50} {
+		for _, m := range []int{2, 13, 32} {
+			for _, kpad := range []int{16, 32} {
+				logE := make([]float64, frames*m)
+				for i := range logE {
+					logE[i] = rnd.NormFloat64() * 10
+				}
+				dctT := make([]float64, m*kpad)
+				for i := range dctT {
+					dctT[i] = rnd.NormFloat64()
+				}
+				a, g := make([]float64, frames*(kpad+3)), make([]float64, frames*(kpad+3))
+				dct(a, kpad+3, logE, m, dctT, kpad, frames)
+				dctGo(g, kpad+3, logE, m, dctT, kpad, frames)
+				for i := range a {
+					if math.Float64bits(a[i]) != math.Float64bits(g[i]) {
+						t.Fatalf("dct frames=%d m=%d kpad=%d value %d: %v, Go %v", frames, m, kpad, i, a[i], g[i])
+					}
+				}
+			}
+		}
+	}
+	for _, n := range []int{1, 7, 8, 9, 65, 128, 129, 257, 1025, 8193, 20000} {
+		p := make([]float64, 4*n)
+		for i := range p {
+			p[i] = rnd.ExpFloat64() * math.Pow(10, float64(rnd.IntN(10)-5))
+		}
+		got := pairwise4(p, n)
+		col := make([]float64, n)
+		for l := range 4 {
+			for i := range col {
+				col[i] = p[4*i+l]
+			}
+			if want := pairwiseSum(col); math.Float64bits(got[l]) != math.Float64bits(want) {
+				t.Fatalf("pairwise n=%d column %d: %v, pairwiseSum %v", n, l, got[l], want)
+			}
+		}
+	}
+}

@@ -15,3 +15,8 @@ func dbGroupAVX(dst []float64, ld int, p []float64, h int, a, b, top float64) in
 func filterGroupAVX(dst []float64, ld int, p []float64, lo, off []int, w []float64) {
 	panic("dsp: no assembly")
 }
+
+func dctAVX(out []float64, ldo int, logE []float64, m int, dctT []float64, kpad, frames int) {
+	panic("dsp: no assembly")
+}
+func pairwiseLeaf4AVX(dst *[4]float64, p []float64, n int) { panic("dsp: no assembly") }
