@@ -153,30 +153,48 @@ func dotRowsGo(dx, w []float32, ldw int, g []float32, blocks int) {
 }
 
 // denseForward computes y = x·W + b for nb rows; W is (in, out) row-major.
+// Every output starts from its bias and adds x[t]·W[t][o] in order of t (as
+// axpyRows does), all rows at once.
 func denseForward(w, b, x, y []float32, nb, in, out int) {
 	for s := range nb {
-		yr := y[s*out : s*out+out]
-		copy(yr, b)
-		axpyRows(yr, x[s*in:s*in+in], w)
+		copy(y[s*out:s*out+out], b)
 	}
+	gemm(y, out, x, in, 1, w, out, nb, in, out)
 }
 
-// denseBackward accumulates dW += xᵀ·dz, db += Σdz and, when dx != nil, sets dx = dz·Wᵀ.
-func denseBackward(w, dw, db, x, dz, dx []float32, nb, in, out int) {
-	if dx != nil {
-		clear(dx[:nb*in])
-	}
+// denseBackward accumulates dW += xᵀ·dz (sums over the rows in order) and
+// db += Σdz and, when dx != nil, sets dx = dz·Wᵀ: as backRows computes it,
+// a sum over o in order when out is not a multiple of 8 (through wt,
+// scratch for the in·out values of Wᵀ), dotRows' lane sums otherwise.
+func denseBackward(w, dw, db, x, dz, dx, wt []float32, nb, in, out int) {
 	for s := range nb {
-		dzr := dz[s*out : s*out+out]
-		for o, g := range dzr {
+		for o, g := range dz[s*out : s*out+out] {
 			db[o] += g
 		}
-		var dxr []float32
-		if dx != nil {
-			dxr = dx[s*in : s*in+in]
-		}
-		backRows(dw, dxr, x[s*in:s*in+in], w, dzr)
 	}
+	gemm(dw, out, x, 1, in, dz, out, in, nb, out)
+	if dx == nil {
+		return
+	}
+	clear(dx[:nb*in])
+	if out%8 == 0 {
+		for s := range nb {
+			dxr := dx[s*in : s*in+in]
+			if useAVX {
+				dotRows(dxr, &w[0], out, &dz[s*out], out/8)
+			} else {
+				dotRowsGo(dxr, w, out, dz[s*out:s*out+out], out/8)
+			}
+		}
+		return
+	}
+	wt = wt[:in*out]
+	for t := range in {
+		for o, v := range w[t*out : t*out+out] {
+			wt[o*in+t] = v
+		}
+	}
+	gemm(dx, in, dz, out, 1, wt, in, nb, out, in)
 }
 
 // convForward is a stride-1 convolution with Keras 'same' padding of an (h, w, cin)
@@ -333,6 +351,47 @@ func maxPool1D[T float32 | int8](x, y []T, idx []int32, nb, w, c int) {
 				}
 				ir[ch] = int32(bi)
 				yr[ch] = xs[bi]
+			}
+		}
+	}
+}
+
+// gemm adds to c(r, j), for rows r < rows and columns j < n, the sum over
+// i < k, in ascending order, of a(r, i)·b(i, j), each product rounded to
+// float32 before it is added: the order in which every kernel of this file
+// sums, so that one call may stand for many calls of axpyRows or
+// backRows. a(r, i) is a[r·ars + i·ais], b(i, j) is b[i·ldb + j] and c(r, j)
+// is c[r·ldc + j]. On amd64 it runs sixteen columns and four rows at a time.
+func gemm(c []float32, ldc int, a []float32, ars, ais int, b []float32, ldb, rows, k, n int) {
+	if rows == 0 || k == 0 || n == 0 {
+		return
+	}
+	// The last element each operand reaches, checked once.
+	_ = c[(rows-1)*ldc+n-1]
+	_ = a[(rows-1)*ars+(k-1)*ais]
+	_ = b[(k-1)*ldb+n-1]
+	if !useAVX {
+		gemmGo(c, ldc, a, ars, ais, b, ldb, rows, k, n)
+		return
+	}
+	for j := 0; j < n; j += 16 {
+		var mask [16]int32
+		for l := range min(16, n-j) {
+			mask[l] = -1
+		}
+		gemm16(&c[j], ldc, &a[0], ars, ais, &b[j], ldb, rows, k, &mask)
+	}
+}
+
+// gemmGo is the reference of gemm16.
+func gemmGo(c []float32, ldc int, a []float32, ars, ais int, b []float32, ldb, rows, k, n int) {
+	for r := range rows {
+		cr := c[r*ldc : r*ldc+n]
+		for i := range k {
+			av := a[r*ars+i*ais]
+			br := b[i*ldb : i*ldb+n]
+			for j, bv := range br {
+				cr[j] += float32(av * bv)
 			}
 		}
 	}

@@ -29,3 +29,9 @@ func ger8(dw *float32, ldw int, x []float32, gv *float32)
 //
 //go:noescape
 func dotRows(dx []float32, w *float32, ldw int, gv *float32, blocks int)
+
+// gemm16 is gemmGo for one block of up to 16 columns, with the columns
+// beyond the block's width masked off (mask[j] = -1 for a column inside).
+//
+//go:noescape
+func gemm16(c *float32, ldc int, a *float32, ars, ais int, b *float32, ldb, rows, k int, mask *[16]int32)

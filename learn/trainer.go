@@ -18,6 +18,7 @@ type trainer struct {
 	inv     [][]float32 // batch normalisation: 1/√(var+ε) per channel
 	needDx  []bool      // layer i must produce its input gradient
 	g, m, v []float32   // gradient and Adam moments, laid out like params
+	wt      []float32   // a dense kernel transposed (denseBackward)
 	steps   int
 	drop    *rand.Rand
 	// fixMask makes dropout reuse its last mask (gradient checks).
@@ -50,6 +51,9 @@ func newTrainer(n *Network, batch int, seed uint64) *trainer {
 	params := false
 	for i := range n.layers {
 		l := &n.layers[i]
+		if l.kind == kDense {
+			t.wt = make([]float32, max(len(t.wt), l.wn))
+		}
 		t.needDx[i] = params
 		params = params || l.wn > 0
 		if l.kind == kReshape {
@@ -342,7 +346,7 @@ func (t *trainer) backwardOf(nb, total int) {
 		}
 		switch l.kind {
 		case kDense:
-			denseBackward(p[l.w:l.w+l.wn], t.g[l.w:l.w+l.wn], t.g[l.b:l.b+l.bn], x, dy, dx, nb, l.in.c, l.out.c)
+			denseBackward(p[l.w:l.w+l.wn], t.g[l.w:l.w+l.wn], t.g[l.b:l.b+l.bn], x, dy, dx, t.wt, nb, l.in.c, l.out.c)
 		case kConv1D:
 			convBackward(p[l.w:l.w+l.wn], t.g[l.w:l.w+l.wn], t.g[l.b:l.b+l.bn], x, dy, dx, nb, 1, l.in.w, l.in.c, l.out.c, 1, l.k)
 		case kConv2D:
