@@ -3,6 +3,7 @@
 package learn
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -103,6 +104,53 @@ func TestBackInputAsmMatchesGo(t *testing.T) {
 					t.Fatalf("cout=%d taps=%d n=%d: asm, Go and dotRows differ", cout, taps, n)
 				}
 			}
+		}
+	}
+}
+
+// trainParams trains a few epochs of cfg on blobs and returns the weights and
+// batch normalisation state.
+func trainParams(t *testing.T, in Input, cfg Config, n int) []float32 {
+	t.Helper()
+	d := blobs(n, in.Features(), 3, 2, 5)
+	cfg.TrainingCycles = 2
+	res, err := Train(context.Background(), cfg, in, d, Options{Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(slices.Clone(res.Network.params), res.Network.state...)
+}
+
+// TestTrainAsmMatchesGo: whole trainings (dense, conv1d and conv2d networks
+// with dropout, batch normalisation, odd sizes and widths that are not
+// multiples of 8) give the same weights, bit for bit, with the assembly
+// kernels and with their Go references, which is what -tags noasm builds.
+func TestTrainAsmMatchesGo(t *testing.T) {
+	if !useAVX || !useAVX2 {
+		t.Skip("no AVX2 kernels on this build/CPU")
+	}
+	r := 0.25
+	img := func(w, h, c int) Input { return Input{Kind: InputImage, Width: w, Height: h, Channels: c} }
+	cases := []struct {
+		in  Input
+		cfg Config
+		n   int
+	}{
+		{Input{Kind: InputFlat, Width: 33}, DefaultConfig(Input{Kind: InputFlat, Width: 33}), 200},
+		{Input{Kind: InputFlat, Width: 20}, Config{VisualLayers: []VisualLayer{{Type: LayerDense, Neurons: 16}, {Type: LayerBatchNormalization}, {Type: LayerDropout, DropoutRate: &r}, {Type: LayerDense, Neurons: 5}}}, 100},
+		{kwsInput, DefaultConfig(kwsInput), 80},
+		{Input{Kind: InputMFCC, Width: 21, Height: 7}, Config{VisualLayers: []VisualLayer{{Type: LayerReshape, Columns: 7}, {Type: LayerConv1D, Neurons: 6, KernelSize: 5, Stack: 2}, {Type: LayerConv1D, Neurons: 24, KernelSize: 2}, {Type: LayerFlatten}}}, 60},
+		{img(16, 16, 1), DefaultConfig(img(16, 16, 1)), 40},
+		{img(11, 9, 3), Config{VisualLayers: []VisualLayer{{Type: LayerConv2D, Neurons: 8}, {Type: LayerConv2D, Neurons: 5, KernelSize: 2, Stack: 2}, {Type: LayerFlatten}, {Type: LayerDropout, DropoutRate: &r}}}, 40},
+	}
+	defer func() { useAVX, useAVX2 = true, true }()
+	for i, c := range cases {
+		useAVX, useAVX2 = true, true
+		asm := trainParams(t, c.in, c.cfg, c.n)
+		useAVX, useAVX2 = false, false
+		ref := trainParams(t, c.in, c.cfg, c.n)
+		if !sameBits(asm, ref) {
+			t.Errorf("case %d (%+v): the assembly kernels and the Go references trained different weights", i, c.in)
 		}
 	}
 }
