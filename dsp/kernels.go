@@ -114,7 +114,12 @@ func dbGroup(dst []float64, ld int, p []float64, h, frames int, s dbScaler, clip
 	if clip1 {
 		top = 1
 	}
-	done := dbGroupAVX(out, ldo, p, h, s.a, s.b, top)
+	var done int
+	if useAVX512 {
+		done = dbGroup512(out, ldo, p, h, s.a, s.b, top)
+	} else {
+		done = dbGroupAVX(out, ldo, p, h, s.a, s.b, top)
+	}
 	dbGroupGo(out, ldo, p, done, h, 4, s, clip1)
 	if frames < 4 {
 		for l := range frames {

@@ -53,3 +53,12 @@ func dctAVX(out []float64, ldo int, logE []float64, m int, dctT []float64, kpad,
 //
 //go:noescape
 func pairwiseLeaf4AVX(dst *[4]float64, p []float64, n int)
+
+// useAVX512 selects the AVX-512 variants, which compute exactly what the
+// AVX2 kernels compute, eight values at a time.
+var useAVX512 = useAVX && cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ && cpu.X86.HasAVX512VL
+
+// dbGroup512 is dbGroupAVX with AVX-512.
+//
+//go:noescape
+func dbGroup512(dst []float64, ld int, p []float64, h int, a, b, top float64) int

@@ -594,3 +594,132 @@ pwdone:
 	VMOVUPD Y0, (DI)
 	VZEROUPPER
 	RET
+
+// LOG8 is LOG4 on the eight values of Z0 (AVX-512): result in Z10, Z1..Z9
+// and K1 clobbered, Z20 holding 1.0. The comparison gives a mask register,
+// which selects 1 or 0 as the AVX2 kernel's AND with 1.0 does.
+#define LOG8 \
+	VANDPD.BCST  logc<>+0(SB), Z0, Z1        \
+	VORPD.BCST   logc<>+32(SB), Z1, Z1       \
+	VPSRLQ       $52, Z0, Z2                 \
+	VPORQ.BCST   logc<>+64(SB), Z2, Z2       \
+	VSUBPD.BCST  logc<>+96(SB), Z2, Z2       \
+	VCMPPD.BCST  $2, logc<>+128(SB), Z1, K1  \
+	VMOVAPD.Z    Z20, K1, Z3                 \
+	VSUBPD       Z3, Z2, Z2                  \
+	VADDPD       Z20, Z3, Z3                 \
+	VMULPD       Z3, Z1, Z1                  \
+	VSUBPD       Z20, Z1, Z1                 \
+	VADDPD.BCST  logc<>+192(SB), Z1, Z4      \
+	VDIVPD       Z4, Z1, Z5                  \
+	VMULPD       Z5, Z5, Z6                  \
+	VMULPD       Z6, Z6, Z7                  \
+	VMULPD.BCST  logc<>+416(SB), Z7, Z8      \
+	VADDPD.BCST  logc<>+352(SB), Z8, Z8      \
+	VMULPD       Z7, Z8, Z8                  \
+	VADDPD.BCST  logc<>+288(SB), Z8, Z8      \
+	VMULPD       Z7, Z8, Z8                  \
+	VADDPD.BCST  logc<>+224(SB), Z8, Z8      \
+	VMULPD       Z6, Z8, Z8                  \
+	VMULPD.BCST  logc<>+384(SB), Z7, Z9      \
+	VADDPD.BCST  logc<>+320(SB), Z9, Z9      \
+	VMULPD       Z7, Z9, Z9                  \
+	VADDPD.BCST  logc<>+256(SB), Z9, Z9      \
+	VMULPD       Z7, Z9, Z9                  \
+	VADDPD       Z9, Z8, Z8                  \
+	VMULPD.BCST  logc<>+32(SB), Z1, Z9       \
+	VMULPD       Z1, Z9, Z9                  \
+	VADDPD       Z9, Z8, Z8                  \
+	VMULPD       Z5, Z8, Z8                  \
+	VMULPD.BCST  logc<>+480(SB), Z2, Z4      \
+	VADDPD       Z4, Z8, Z8                  \
+	VSUBPD       Z8, Z9, Z9                  \
+	VSUBPD       Z1, Z9, Z9                  \
+	VMULPD.BCST  logc<>+448(SB), Z2, Z10     \
+	VSUBPD       Z9, Z10, Z10
+
+// func dbGroup512(dst []float64, ld int, p []float64, h int, a, b, top float64) int
+//
+// dbGroupAVX with AVX-512: each block of four bins is two registers of two
+// bins × four frames, whose halves are transposed into the frames' rows as
+// dbGroupAVX does; the last h%4 bins go through dbGroupAVX's code.
+TEXT ·dbGroup512(SB), NOSPLIT, $96-96
+#define DBZ(off, r) \
+	VMOVUPD      off(SI), Z0                 \
+	VCMPPD.BCST  $6, logc<>+512(SB), Z0, K2  \
+	KORTESTB     K2, K2                      \
+	JNZ          dzbail                      \
+	VMAXPD.BCST  logc<>+544(SB), Z0, Z0      \
+	LOG8                                     \
+	VMULPD       Z21, Z10, Z10               \
+	VADDPD       Z22, Z10, Z10               \
+	VMAXPD       Z24, Z10, Z10               \
+	VMINPD       Z23, Z10, Z10               \
+	VMOVAPD      Z10, r
+
+	MOVQ         dst_base+0(FP), DI
+	MOVQ         ld+24(FP), DX
+	SHLQ         $3, DX
+	LEAQ         (DX)(DX*2), R9
+	MOVQ         p_base+32(FP), SI
+	MOVQ         h+56(FP), CX
+	VBROADCASTSD a+64(FP), Y0
+	VMOVUPD      Y0, 0(SP)
+	VBROADCASTSD a+64(FP), Z21
+	VBROADCASTSD b+72(FP), Y0
+	VMOVUPD      Y0, 32(SP)
+	VBROADCASTSD b+72(FP), Z22
+	VBROADCASTSD top+80(FP), Y0
+	VMOVUPD      Y0, 64(SP)
+	VBROADCASTSD top+80(FP), Z23
+	VBROADCASTSD logc<>+160(SB), Z20         // 1
+	VPXORQ       Z24, Z24, Z24               // 0
+	XORQ         AX, AX
+	MOVQ         CX, R8
+	ANDQ         $3, R8
+	SHRQ         $2, CX
+	JE           dztail
+
+dzloop:
+	DBZ(0, Z11)
+	DBZ(64, Z12)
+	VEXTRACTF64X4 $1, Z11, Y13
+	VEXTRACTF64X4 $1, Z12, Y14
+	VUNPCKLPD  Y13, Y11, Y0
+	VUNPCKHPD  Y13, Y11, Y1
+	VUNPCKLPD  Y14, Y12, Y2
+	VUNPCKHPD  Y14, Y12, Y3
+	VPERM2F128 $0x20, Y2, Y0, Y11
+	VPERM2F128 $0x20, Y3, Y1, Y12
+	VPERM2F128 $0x31, Y2, Y0, Y13
+	VPERM2F128 $0x31, Y3, Y1, Y14
+	VMOVUPD    Y11, (DI)
+	VMOVUPD    Y12, (DI)(DX*1)
+	VMOVUPD    Y13, (DI)(DX*2)
+	VMOVUPD    Y14, (DI)(R9*1)
+	ADDQ       $128, SI
+	ADDQ       $32, DI
+	ADDQ       $4, AX
+	DECQ       CX
+	JNZ        dzloop
+
+dztail:
+	TESTQ        R8, R8
+	JE           dzbail
+	DBQ(0, Y11)
+	VEXTRACTF128 $1, Y11, X12
+	VMOVSD       X11, (DI)
+	VMOVHPD      X11, (DI)(DX*1)
+	VMOVSD       X12, (DI)(DX*2)
+	VMOVHPD      X12, (DI)(R9*1)
+	ADDQ         $32, SI
+	ADDQ         $8, DI
+	INCQ         AX
+	DECQ         R8
+	JMP          dztail
+
+dbbail:
+dzbail:
+	MOVQ AX, ret+88(FP)
+	VZEROUPPER
+	RET

@@ -88,11 +88,13 @@ func TestLogMatchesMathLog(t *testing.T) {
 }
 
 // TestGroupKernelsMatchGo checks the decibel and filterbank kernels of a
-// group of four frames against their Go references, bit for bit.
+// group of four frames (AVX2 and, where the CPU has it, AVX-512) against
+// their Go references, bit for bit. Not parallel: it switches kernels.
 func TestGroupKernelsMatchGo(t *testing.T) {
 	if !useAVX {
 		t.Skip("no AVX2 on this machine")
 	}
+	has512 := useAVX512
 	rnd := rand.New(rand.NewPCG(5, 5))
 	for _, h := range []int{3, 4, 9, 65, 129} {
 		p := make([]float64, 4*h)
@@ -109,12 +111,19 @@ func TestGroupKernelsMatchGo(t *testing.T) {
 			s := newDBScaler(nf)
 			for _, clip1 := range []bool{false, true} {
 				for frames := 1; frames <= 4; frames++ {
-					a, g := make([]float64, 4*h+3), make([]float64, 4*h+3)
-					dbGroup(a, h+1, p, h, frames, s, clip1, make([]float64, 4*h))
-					dbGroupGo(g, h+1, p, 0, h, frames, s, clip1)
-					for i := range a {
-						if math.Float64bits(a[i]) != math.Float64bits(g[i]) {
-							t.Fatalf("dB h=%d nf=%v clip=%v frames=%d value %d: %v, Go %v", h, nf, clip1, frames, i, a[i], g[i])
+					for _, avx512 := range []bool{false, true} {
+						if avx512 && !has512 {
+							continue
+						}
+						useAVX512 = avx512
+						a, g := make([]float64, 4*h+3), make([]float64, 4*h+3)
+						dbGroup(a, h+1, p, h, frames, s, clip1, make([]float64, 4*h))
+						dbGroupGo(g, h+1, p, 0, h, frames, s, clip1)
+						useAVX512 = has512
+						for i := range a {
+							if math.Float64bits(a[i]) != math.Float64bits(g[i]) {
+								t.Fatalf("dB h=%d nf=%v clip=%v frames=%d AVX-512 %v value %d: %v, Go %v", h, nf, clip1, frames, avx512, i, a[i], g[i])
+							}
 						}
 					}
 				}

@@ -20,3 +20,9 @@ func dctAVX(out []float64, ldo int, logE []float64, m int, dctT []float64, kpad,
 	panic("dsp: no assembly")
 }
 func pairwiseLeaf4AVX(dst *[4]float64, p []float64, n int) { panic("dsp: no assembly") }
+
+const useAVX512 = false
+
+func dbGroup512(dst []float64, ld int, p []float64, h int, a, b, top float64) int {
+	panic("dsp: no assembly")
+}
