@@ -386,6 +386,45 @@ func pool2DBackward(dy, dx []float32, idx []int32, nb, inS, outS int) {
 	}
 }
 
+// poolBackward is pool2DBackward for maxPool's windows over (h, w, c)
+// inputs. Every input belongs to exactly one window, so on amd64 (c a
+// multiple of 8) each window writes its inputs' gradients directly: dy+0
+// (what 0 + dy gives) at the recorded argmax, +0 elsewhere.
+func poolBackward(dy, dx []float32, idx []int32, nb, h, w, c int) {
+	oh, ow := (h+1)/2, (w+1)/2
+	inS, outS := h*w*c, oh*ow*c
+	if !useAVX2 || c%8 != 0 || w < 2 {
+		pool2DBackward(dy, dx, idx, nb, inS, outS)
+		return
+	}
+	_, _, _ = dy[nb*outS-1], dx[nb*inS-1], idx[nb*outS-1]
+	for s := range nb {
+		dxs, dys, is := dx[s*inS:s*inS+inS], dy[s*outS:s*outS+outS], idx[s*outS:s*outS+outS]
+		for oy := range oh {
+			y0 := 2 * oy
+			o := oy * ow * c
+			if y0+1 < h {
+				poolBack2RowAVX(&dxs[y0*w*c], &dys[o], &is[o], w/2, c, w, int32(y0*w*c))
+			} else {
+				poolBack1RowAVX(&dxs[y0*w*c], &dys[o], &is[o], w/2, c, int32(y0*w*c))
+			}
+			if w%2 == 1 { // the last column's window
+				o += (ow - 1) * c
+				for dyy := 0; dyy < 2 && y0+dyy < h; dyy++ {
+					in := ((y0+dyy)*w + w - 1) * c
+					for ch := range c {
+						var g float32
+						if is[o+ch] == int32(in+ch) {
+							g = dys[o+ch] + 0
+						}
+						dxs[in+ch] = g
+					}
+				}
+			}
+		}
+	}
+}
+
 // maxPool1D is maxPool for h = 1: windows of 2 steps (1 at an odd end).
 func maxPool1D[T float32 | int8](x, y []T, idx []int32, nb, w, c int) {
 	ow := (w + 1) / 2
@@ -608,12 +647,39 @@ func convForwardPadded(wt, b, xp, y []float32, nb, h, w, cin, cout, kh, kw int) 
 	}
 }
 
+// patchTaps is the largest number of taps per kernel row for which
+// convBackwardPadded gathers every window's inputs (patches) to compute
+// the kernel gradient with all of the kernel's taps as rows of one gemm:
+// with fewer rows than a register block, the gemm's few running sums would
+// wait on each other.
+const patchTaps = 8
+
+// patches stores in p, for each of the h·w output positions in order, the
+// kh·kw·cin inputs of its window in the kernel's order, from the padded
+// input xs of one window.
+func patches(p, xs []float32, h, w, cin, kh, kw int) {
+	wp := w + kw - 1
+	row := kw * cin
+	taps := kh * row
+	for oy := range h {
+		for ox := range w {
+			dst := p[(oy*w+ox)*taps : (oy*w+ox+1)*taps]
+			for dy := range kh {
+				src := ((oy+dy)*wp + ox) * cin
+				copy(dst[dy*row:(dy+1)*row], xs[src:src+row])
+			}
+		}
+	}
+}
+
 // convBackwardPadded is convBackward on padded inputs xp: the bias and
 // kernel gradients are one gemm per window (and kernel row), over the
 // output positions in order; when dxp != nil it receives the gradient of
 // the padded input (unpadInput extracts dx), computed from wtT, scratch for
-// the kernel transposed per kernel row (kh × cout × kw·cin).
-func convBackwardPadded(wt, dwt, db, xp, dz, dxp, wtT []float32, nb, h, w, cin, cout, kh, kw int) {
+// the kernel transposed per kernel row (kh × cout × kw·cin). When a kernel
+// row has at most patchTaps taps, the kernel gradient is one gemm over the
+// windows' patches, gathered into patch (scratch for h·w·kh·kw·cin values).
+func convBackwardPadded(wt, dwt, db, xp, dz, dxp, wtT, patch []float32, nb, h, w, cin, cout, kh, kw int) {
 	hp, wp := h+kh-1, w+kw-1
 	inS, outS := hp*wp*cin, h*w*cout
 	taps := kw * cin
@@ -630,8 +696,14 @@ func convBackwardPadded(wt, dwt, db, xp, dz, dxp, wtT []float32, nb, h, w, cin, 
 	for s := range nb {
 		xs, dzs := xp[s*inS:s*inS+inS], dz[s*outS:s*outS+outS]
 		gemm(db, cout, one, 0, 0, dzs, cout, 1, h*w, cout)
-		for dy := range kh {
-			gemm2(dwt[dy*taps*cout:], cout, xs[dy*wp*cin:], 1, cin, wp*cin, dzs, cout, taps, w, h, cout)
+		if kh > 1 && taps <= patchTaps {
+			all := kh * taps
+			patches(patch, xs, h, w, cin, kh, kw)
+			gemm(dwt, cout, patch, 1, all, dzs, cout, all, h*w, cout)
+		} else {
+			for dy := range kh {
+				gemm2(dwt[dy*taps*cout:], cout, xs[dy*wp*cin:], 1, cin, wp*cin, dzs, cout, taps, w, h, cout)
+			}
 		}
 		if dxp == nil {
 			continue

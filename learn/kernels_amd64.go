@@ -61,3 +61,24 @@ func pool1RowAVX(y *float32, idx *int32, x *float32, n, c int, base int32)
 //
 //go:noescape
 func dxRowAVX(dx *float32, step int, wt *float32, taps int, dz *float32, cout, n int, masks *[16]int32)
+
+// reluAVX is relu for len(y) a multiple of 8.
+//
+//go:noescape
+func reluAVX(y []float32)
+
+// reluBackAVX is reluBackward for len(dy) a multiple of 8.
+//
+//go:noescape
+func reluBackAVX(dy, y []float32, add float32)
+
+// poolBack2RowAVX is pool2DBackward for n full 2×2 windows of one output
+// row, c a multiple of 8.
+//
+//go:noescape
+func poolBack2RowAVX(dx *float32, dy *float32, idx *int32, n, c, w int, base int32)
+
+// poolBack1RowAVX is poolBack2RowAVX for 1×2 windows.
+//
+//go:noescape
+func poolBack1RowAVX(dx *float32, dy *float32, idx *int32, n, c int, base int32)

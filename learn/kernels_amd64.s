@@ -665,3 +665,180 @@ dxreduce:
 dxdone:
 	VZEROUPPER
 	RET
+
+// func reluAVX(y []float32)
+//
+// relu for len(y) a multiple of 8: each value's bits AND NOT its sign
+// spread over all bits (negative values and −0 become +0).
+TEXT ·reluAVX(SB), NOSPLIT, $0-24
+	MOVQ y_base+0(FP), DI
+	MOVQ y_len+8(FP), CX
+	SHRQ $3, CX
+	JE   rldone
+
+rlloop:
+	VMOVDQU (DI), Y0
+	VPSRAD  $31, Y0, Y1
+	VPANDN  Y0, Y1, Y0
+	VMOVDQU Y0, (DI)
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     rlloop
+
+rldone:
+	VZEROUPPER
+	RET
+
+// func reluBackAVX(dy, y []float32, add float32)
+//
+// reluBackward for len(dy) a multiple of 8: dy+g where y's bits are not
+// zero, +0 elsewhere.
+TEXT ·reluBackAVX(SB), NOSPLIT, $0-52
+	MOVQ         dy_base+0(FP), DI
+	MOVQ         dy_len+8(FP), CX
+	MOVQ         y_base+24(FP), SI
+	VBROADCASTSS add+48(FP), Y2
+	VPXOR        Y3, Y3, Y3
+	SHRQ         $3, CX
+	JE           rbdone
+
+rbloop:
+	VMOVDQU  (SI), Y0
+	VPCMPEQD Y3, Y0, Y0               // y == 0 (bits)
+	VADDPS   (DI), Y2, Y1
+	VPANDN   Y1, Y0, Y1
+	VMOVDQU  Y1, (DI)
+	ADDQ     $32, SI
+	ADDQ     $32, DI
+	DECQ     CX
+	JNZ      rbloop
+
+rbdone:
+	VZEROUPPER
+	RET
+
+// POOLBACK stores to off the gradient of one candidate: d (Y0) where the
+// recorded argmax (Y1) equals the candidate's indices (Y4 plus inc), +0
+// elsewhere.
+#define POOLBACK(off, inc) \
+	VPADDD   inc, Y4, Y2  \
+	VPCMPEQD Y1, Y2, Y2   \
+	VPAND    Y0, Y2, Y2   \
+	VMOVDQU  Y2, off
+
+// func poolBack2RowAVX(dx *float32, dy *float32, idx *int32, n, c, w int, base int32)
+//
+// pool2DBackward for n full 2×2 windows of one output row (c a multiple of
+// 8): every input of a window gets dy+0 (as 0 + dy makes it) if it is the
+// window's recorded argmax and +0 otherwise; each input belongs to one
+// window only, so this is the whole gradient there.
+TEXT ·poolBack2RowAVX(SB), NOSPLIT, $0-52
+	MOVQ         dx+0(FP), DI
+	MOVQ         dy+8(FP), SI
+	MOVQ         idx+16(FP), R8
+	MOVQ         n+24(FP), CX
+	MOVQ         c+32(FP), R9
+	MOVQ         w+40(FP), R10
+	IMULQ        R9, R10
+	MOVL         base+48(FP), AX
+	MOVL         AX, X4
+	VPBROADCASTD X4, Y4
+	VPADDD       lanes<>(SB), Y4, Y4
+	MOVQ         R9, AX
+	MOVL         AX, X5
+	VPBROADCASTD X5, Y5                  // c
+	MOVQ         R10, AX
+	MOVL         AX, X6
+	VPBROADCASTD X6, Y6                  // w·c
+	VPADDD       Y5, Y6, Y7              // w·c + c
+	MOVL         $8, AX
+	MOVL         AX, X8
+	VPBROADCASTD X8, Y8
+	VPXOR        Y9, Y9, Y9              // +0
+	SHLQ         $2, R9
+	SHLQ         $2, R10
+	TESTQ        CX, CX
+	JE           pb2done
+
+pb2win:
+	MOVQ R9, R11
+	SHRQ $5, R11
+	MOVQ DI, BX
+
+pb2ch:
+	VADDPS  (SI), Y9, Y0                 // dy + 0
+	VMOVDQU (R8), Y1
+	VPCMPEQD Y1, Y4, Y2
+	VPAND    Y0, Y2, Y2
+	VMOVDQU  Y2, (BX)
+	POOLBACK((BX)(R9*1), Y5)
+	LEAQ     (BX)(R10*1), DX
+	POOLBACK((DX), Y6)
+	POOLBACK((DX)(R9*1), Y7)
+	ADDQ     $32, BX
+	ADDQ     $32, SI
+	ADDQ     $32, R8
+	VPADDD   Y8, Y4, Y4
+	DECQ     R11
+	JNZ      pb2ch
+
+	LEAQ   (DI)(R9*2), DI
+	VPADDD Y5, Y4, Y4
+	DECQ   CX
+	JNZ    pb2win
+
+pb2done:
+	VZEROUPPER
+	RET
+
+// func poolBack1RowAVX(dx *float32, dy *float32, idx *int32, n, c int, base int32)
+//
+// poolBack2RowAVX for windows of one input row (1×2).
+TEXT ·poolBack1RowAVX(SB), NOSPLIT, $0-44
+	MOVQ         dx+0(FP), DI
+	MOVQ         dy+8(FP), SI
+	MOVQ         idx+16(FP), R8
+	MOVQ         n+24(FP), CX
+	MOVQ         c+32(FP), R9
+	MOVL         base+40(FP), AX
+	MOVL         AX, X4
+	VPBROADCASTD X4, Y4
+	VPADDD       lanes<>(SB), Y4, Y4
+	MOVQ         R9, AX
+	MOVL         AX, X5
+	VPBROADCASTD X5, Y5
+	MOVL         $8, AX
+	MOVL         AX, X8
+	VPBROADCASTD X8, Y8
+	VPXOR        Y9, Y9, Y9
+	SHLQ         $2, R9
+	TESTQ        CX, CX
+	JE           pb1done
+
+pb1win:
+	MOVQ R9, R11
+	SHRQ $5, R11
+	MOVQ DI, BX
+
+pb1ch:
+	VADDPS   (SI), Y9, Y0
+	VMOVDQU  (R8), Y1
+	VPCMPEQD Y1, Y4, Y2
+	VPAND    Y0, Y2, Y2
+	VMOVDQU  Y2, (BX)
+	POOLBACK((BX)(R9*1), Y5)
+	ADDQ     $32, BX
+	ADDQ     $32, SI
+	ADDQ     $32, R8
+	VPADDD   Y8, Y4, Y4
+	DECQ     R11
+	JNZ      pb1ch
+
+	LEAQ   (DI)(R9*2), DI
+	VPADDD Y5, Y4, Y4
+	DECQ   CX
+	JNZ    pb1win
+
+pb1done:
+	VZEROUPPER
+	RET

@@ -40,6 +40,18 @@ func TestPoolAsmMatchesGo(t *testing.T) {
 				if !sameBits(ya, yg) || !slices.Equal(ia, ig) {
 					t.Fatalf("h=%d w=%d c=%d: asm %v %v, Go %v %v", h, w, c, ya, ia, yg, ig)
 				}
+				dy := randSlice(rng, n)
+				for i := range dy {
+					if rng.IntN(7) == 0 {
+						dy[i] = float32(math.Copysign(0, -1))
+					}
+				}
+				da, dg := randSlice(rng, len(x)), make([]float32, len(x))
+				poolBackward(dy, da, ia, nb, h, w, c)
+				pool2DBackward(dy, dg, ig, nb, h*w*c, n/nb)
+				if !sameBits(da, dg) {
+					t.Fatalf("backward h=%d w=%d c=%d: asm and Go differ", h, w, c)
+				}
 			}
 		}
 	}
@@ -151,6 +163,42 @@ func TestTrainAsmMatchesGo(t *testing.T) {
 		ref := trainParams(t, c.in, c.cfg, c.n)
 		if !sameBits(asm, ref) {
 			t.Errorf("case %d (%+v): the assembly kernels and the Go references trained different weights", i, c.in)
+		}
+	}
+}
+
+// TestReluAsmMatchesGo checks the ReLU kernels against the Go loops on
+// values of both signs, ±0 and NaNs, bit for bit.
+func TestReluAsmMatchesGo(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("no AVX2 kernels on this build/CPU")
+	}
+	rng := rand.New(rand.NewPCG(9, 9))
+	for _, n := range []int{1, 8, 13, 100} {
+		y := randSlice(rng, n)
+		for i := range y {
+			switch rng.IntN(6) {
+			case 0:
+				y[i] = float32(math.Copysign(0, -1))
+			case 1:
+				y[i] = float32(math.NaN())
+			}
+		}
+		ya, yg := slices.Clone(y), slices.Clone(y)
+		relu(ya)
+		useAVX2 = false
+		relu(yg)
+		useAVX2 = true
+		dy := randSlice(rng, n)
+		for _, g := range []float32{0, 1e-5} {
+			da, dg := slices.Clone(dy), slices.Clone(dy)
+			reluBackward(da, ya, g)
+			useAVX2 = false
+			reluBackward(dg, ya, g)
+			useAVX2 = true
+			if !sameBits(ya, yg) || !sameBits(da, dg) {
+				t.Fatalf("n=%d g=%v: asm and Go differ", n, g)
+			}
 		}
 	}
 }

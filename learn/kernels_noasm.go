@@ -28,3 +28,12 @@ func pool1RowAVX(y *float32, idx *int32, x *float32, n, c int, base int32) {
 func dxRowAVX(dx *float32, step int, wt *float32, taps int, dz *float32, cout, n int, masks *[16]int32) {
 	panic("learn: no assembly")
 }
+
+func reluAVX(y []float32)                      { panic("learn: no assembly") }
+func reluBackAVX(dy, y []float32, add float32) { panic("learn: no assembly") }
+func poolBack2RowAVX(dx *float32, dy *float32, idx *int32, n, c, w int, base int32) {
+	panic("learn: no assembly")
+}
+func poolBack1RowAVX(dx *float32, dy *float32, idx *int32, n, c int, base int32) {
+	panic("learn: no assembly")
+}
