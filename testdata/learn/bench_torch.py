@@ -4,7 +4,8 @@ BenchmarkTrainImage, BenchmarkInferDense, BenchmarkInferKWS): the same networks
 and shapes, batch 32, Adam, 2 threads. Prints windows/s for one training epoch
 (median of rounds) and µs per single-window inference.
 
-Run: /usr/bin/python3 testdata/learn/bench_torch.py [rounds]
+Run: /usr/bin/python3 testdata/learn/bench_torch.py [rounds] [train]
+(with "train", only the training figures).
 """
 import time, statistics, sys
 import torch
@@ -116,5 +117,7 @@ print("train dense windows/s %.0f" % train_rate(Dense(), 33, 4096))
 print("train kws   windows/s %.0f" % train_rate(KWS(), 650, 2048))
 print("train image16 windows/s %.0f" % train_rate(Image(16), 256, 1024))
 print("train image96 windows/s %.0f" % train_rate(Image(96), 96 * 96, 128))
+if len(sys.argv) > 2 and sys.argv[2] == "train":
+    sys.exit(0)
 print("infer dense us %.1f" % infer_us(Dense(), 33))
 print("infer kws   us %.1f" % infer_us(KWS(), 650))
