@@ -5,13 +5,13 @@ and shapes, batch 32, Adam, 2 threads. Prints windows/s for one training epoch
 (median of rounds) and µs per single-window inference.
 
 Run: /usr/bin/python3 testdata/learn/bench_torch.py [rounds] [train]
-(with "train", only the training figures).
+(with "train", only the training figures; BENCH_THREADS=1 for one thread).
 """
-import time, statistics, sys
+import os, time, statistics, sys
 import torch
 import torch.nn as nn
 
-torch.set_num_threads(2)
+torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "2")))
 torch.manual_seed(1)
 
 
