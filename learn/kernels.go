@@ -665,8 +665,11 @@ func patches(p, xs []float32, h, w, cin, kh, kw int) {
 		for ox := range w {
 			dst := p[(oy*w+ox)*taps : (oy*w+ox+1)*taps]
 			for dy := range kh {
-				src := ((oy+dy)*wp + ox) * cin
-				copy(dst[dy*row:(dy+1)*row], xs[src:src+row])
+				src := xs[((oy+dy)*wp+ox)*cin:][:row]
+				d := dst[dy*row:][:row]
+				for j, v := range src { // rows are a few values: a loop beats copy's call
+					d[j] = v
+				}
 			}
 		}
 	}
