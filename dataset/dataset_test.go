@@ -214,3 +214,43 @@ func TestSharedDatasets(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadCompactAudio checks that LoadWith(CompactAudio) holds the same
+// values as Load for every sample of the synthetic keywords dataset (WAV),
+// readable through NumValues, Value and Series but not Values, and loads
+// the other formats as Load does.
+func TestLoadCompactAudio(t *testing.T) {
+	t.Parallel()
+	dir := testenv.Testdata("keywords")
+	full, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compact, err := LoadWith(dir, LoadOptions{CompactAudio: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(full.Samples) != len(compact.Samples) || len(full.Samples) == 0 {
+		t.Fatalf("%d samples compact, %d in full", len(compact.Samples), len(full.Samples))
+	}
+	var buf []float64
+	for i, f := range full.Samples {
+		c := compact.Samples[i]
+		if c.Values != nil || c.Path != f.Path || c.Label != f.Label || c.Len() != f.Len() || c.NumValues() != len(f.Values) {
+			t.Fatalf("%s: compact sample %q/%q, %d values (Values %v), full %d", f.Path, c.Path, c.Label, c.NumValues(), c.Values != nil, len(f.Values))
+		}
+		buf = c.Series(buf)
+		if !slices.Equal(buf, f.Values) || !slices.Equal(f.Series(nil), f.Values) {
+			t.Fatalf("%s: Series differs from Load's Values", f.Path)
+		}
+		for _, j := range []int{0, len(f.Values) / 2, len(f.Values) - 1} {
+			if c.Value(j) != f.Values[j] || f.Value(j) != f.Values[j] {
+				t.Fatalf("%s: Value(%d) = %v, %v; want %v", f.Path, j, c.Value(j), f.Value(j), f.Values[j])
+			}
+		}
+	}
+	other, err := LoadWith(testenv.Testdata("gestures"), LoadOptions{CompactAudio: true})
+	if err != nil || len(other.Samples) == 0 || other.Samples[0].Values == nil {
+		t.Fatalf("a JSON dataset loaded with CompactAudio: %v", err)
+	}
+}

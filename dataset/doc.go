@@ -24,6 +24,12 @@
 // interleaved by value: Values holds x0, y0, z0, x1, … in the order of
 // Sensors. An image sample holds its decoded picture in Image.
 //
+// [LoadWith] with LoadOptions.CompactAudio keeps WAV samples' 16-bit values
+// as they are in the file, a quarter of the memory of float64 Values (the
+// 134 files of the synthetic keywords dataset: 3.7 MB instead of 14.8 MB):
+// their Values is nil, and [Sample.Series], [Sample.Value] and
+// [Sample.NumValues] read the values of every sample, compact or not.
+//
 // # Errors
 //
 // Files that cannot be read or parsed give a *[FileError] naming the file,

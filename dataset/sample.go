@@ -103,8 +103,12 @@ type Sample struct {
 	// Sensors names the axes of a time series.
 	Sensors []Sensor
 	// Values holds a time series interleaved by value: axis j of value i is
-	// Values[i*len(Sensors)+j].
+	// Values[i*len(Sensors)+j]. It is nil for a WAV sample loaded with
+	// LoadOptions.CompactAudio, which keeps the 16-bit values as they are in
+	// the file: read the values of any sample with Series or Value.
 	Values []float64
+	// pcm holds the values of a compactly loaded WAV sample instead of Values.
+	pcm []int16
 
 	// Image is the picture of an image sample (PNG or JPEG), nil otherwise.
 	Image image.Image
@@ -116,7 +120,40 @@ func (s *Sample) Len() int {
 	if len(s.Sensors) == 0 {
 		return 0
 	}
-	return len(s.Values) / len(s.Sensors)
+	return s.NumValues() / len(s.Sensors)
+}
+
+// NumValues returns the number of values of a time series, all axes
+// together: len(Values), or the number of compactly held values.
+func (s *Sample) NumValues() int {
+	if s.pcm != nil {
+		return len(s.pcm)
+	}
+	return len(s.Values)
+}
+
+// Value returns value i of the interleaved series (Values[i] for a sample
+// that holds Values).
+func (s *Sample) Value(i int) float64 {
+	if s.pcm != nil {
+		return float64(s.pcm[i])
+	}
+	return s.Values[i]
+}
+
+// Series returns the interleaved values of a time series: Values itself
+// when the sample holds them, otherwise its compactly held values widened
+// into buf (reallocated if too small), which the caller may reuse for the
+// next sample.
+func (s *Sample) Series(buf []float64) []float64 {
+	if s.pcm == nil {
+		return s.Values
+	}
+	buf = slices.Grow(buf[:0], len(s.pcm))[:len(s.pcm)]
+	for i, v := range s.pcm {
+		buf[i] = float64(v)
+	}
+	return buf
 }
 
 // FrequencyHz returns the sampling frequency of a time series, 1000 /

@@ -6,8 +6,9 @@ import (
 
 // decodeWAV parses a RIFF WAVE file of 16-bit PCM audio (format 1, or
 // WAVE_FORMAT_EXTENSIBLE with the PCM sub-format), mono, as a time series
-// with one axis "audio" (units "wav") holding the int16 sample values.
-func decodeWAV(data []byte) (*Sample, error) {
+// with one axis "audio" (units "wav") holding the int16 sample values: in
+// Values, or as they are when compact (see Sample.Series).
+func decodeWAV(data []byte, compact bool) (*Sample, error) {
 	if len(data) < 12 {
 		return nil, formatError("WAV file of %d bytes is truncated (no RIFF header)", len(data))
 	}
@@ -74,12 +75,20 @@ func decodeWAV(data []byte) (*Sample, error) {
 			if n == 0 {
 				return nil, formatError("WAV data chunk is empty")
 			}
-			values := make([]float64, n)
+			s := &Sample{IntervalMs: 1000 / float64(rate), Sensors: []Sensor{{Name: "audio", Units: "wav"}}}
 			b := data[body:]
-			for i := range values {
-				values[i] = float64(int16(binary.LittleEndian.Uint16(b[2*i:])))
+			if compact {
+				s.pcm = make([]int16, n)
+				for i := range s.pcm {
+					s.pcm[i] = int16(binary.LittleEndian.Uint16(b[2*i:]))
+				}
+				return s, nil
 			}
-			return &Sample{IntervalMs: 1000 / float64(rate), Sensors: []Sensor{{Name: "audio", Units: "wav"}}, Values: values}, nil
+			s.Values = make([]float64, n)
+			for i := range s.Values {
+				s.Values[i] = float64(int16(binary.LittleEndian.Uint16(b[2*i:])))
+			}
+			return s, nil
 		}
 		next := int64(body) + size + size&1
 		if next > int64(len(data)) {

@@ -93,6 +93,24 @@ func dbScale(e, nf float64) float64 {
 	return (d - nf) / (12 - nf)
 }
 
+// dbScaler is the decibel scale of the spectrogram from version 3 on, as
+// one multiply-add of the natural logarithm: (10·log10(max(e, 1e-30)) -
+// nf)/(12 - nf) = ln(max(e, 1e-30))·a + b, with a = 10/(ln 10·(12 - nf))
+// and b = -nf/(12 - nf). It differs from dbScale by a few units in the
+// last place (Edge Impulse's float64 computation is matched to 1e-9
+// relative; the reference vectors check it).
+type dbScaler struct{ a, b float64 }
+
+func newDBScaler(nf float64) dbScaler {
+	return dbScaler{a: 10 / math.Ln10 / (12 - nf), b: -nf / (12 - nf)}
+}
+
+// scale returns ln(max(e, 1e-30))·a + b, the product rounded before the
+// sum.
+func (s dbScaler) scale(e float64) float64 {
+	return float64(math.Log(max(e, 1e-30))*s.a) + s.b
+}
+
 // checkNoiseFloor refuses a noise floor at or above 12 dB, where dbScale
 // divides by zero or turns the scale upside down.
 func checkNoiseFloor(block string, nf int) error {
@@ -102,33 +120,22 @@ func checkNoiseFloor(block string, nf int) error {
 	return nil
 }
 
-// powerFrames computes the power spectrum |DFT_n(frame)|²/n of every frame
-// of x into dst (frames × (n/2+1), row-major). Frames longer than n are
-// truncated to their first n samples, shorter ones zero-padded.
-func powerFrames(dst []float64, plan *fft.Real, x []float64, fr framing) {
-	n := plan.Len()
-	h := n/2 + 1
-	inv := 1 / float64(n)
-	for i := range fr.count {
-		start := i * fr.stride
-		frame := x[start : start+fr.length]
-		plan.PowerTo(dst[i*h:(i+1)*h], frame, inv)
-	}
-}
-
 // audioFront is what the spectrogram, MFE and MFCC blocks share: the
 // validated input and framing, the FFT plan, the mel filterbank (MFE and
-// MFCC) and the buffers of one window.
+// MFCC) and the buffers of one window. Frames go through the FFT four at a
+// time (fft.Batch) and each group of four is used up while its spectra are
+// in cache.
 type audioFront struct {
 	in     Input
 	fr     framing
 	plan   *fft.Real
-	h      int      // power spectrum bins per frame, fft_length/2+1
-	bank   *melBank // nil for the spectrogram
-	fbs    filterbankScratch
+	batch  *fft.Batch
+	h      int       // power spectrum bins per frame, fft_length/2+1
+	bank   *melBank  // nil for the spectrogram
 	x      []float64 // the pre-processed signal
-	power  []float64 // frames × h
-	energy []float64 // frames × filters
+	ps     []float64 // the power spectra of one group: frame l of bin k at 4k + l
+	energy []float64 // filterbank energies, frames (rounded up to a multiple of 4) × filters
+	totals []float64 // when not nil, each frame's total power (MFCC)
 }
 
 // audioParams are the settings newAudioFront validates and uses.
@@ -190,22 +197,42 @@ func newAudioFront(p audioParams, in Input) (audioFront, error) {
 		if a.bank, err = melFilterbank(p.block, p.filters, p.fftLength, in.FrequencyHz, p.lowHz, p.highHz, p.version <= 3); err != nil {
 			return a, err
 		}
-		a.fbs = newFilterbankScratch(fr.count, a.h, p.filters)
-		a.energy = make([]float64, fr.count*p.filters)
+		a.energy = make([]float64, (fr.count+3)/4*4*p.filters)
 	}
 	if a.plan, err = fft.NewReal(p.fftLength); err != nil {
 		return a, &ConfigError{Block: p.block, Param: "fft_length", Value: p.fftLength, Reason: err.Error()}
 	}
-	a.power = make([]float64, fr.count*a.h)
+	a.batch = a.plan.NewBatch()
+	a.ps = make([]float64, 4*a.h)
 	return a, nil
 }
 
-// spectrum computes the power spectrum of every frame of x into a.power
-// and, with a filterbank, the mel energies into a.energy.
+// group computes the power spectra |DFT_n(frame)|²/n of frames g..g+3 of
+// x into a.ps (frames longer than n truncated to their first n samples,
+// shorter ones zero-padded); past the last frame, the last frame is
+// repeated.
+func (a *audioFront) group(x []float64, g int) {
+	fr := a.fr
+	var frames [4][]float64
+	for l := range frames {
+		start := min(g+l, fr.count-1) * fr.stride
+		frames[l] = x[start : start+fr.length]
+	}
+	a.batch.PowerTo(a.ps, 4, &frames, 1/float64(a.plan.Len()))
+}
+
+// spectrum computes the mel energies of every frame of x into a.energy
+// and, when a.totals is not nil, each frame's total power (numpy's
+// pairwise sum over the bins) into a.totals.
 func (a *audioFront) spectrum(x []float64) {
-	powerFrames(a.power, a.plan, x, a.fr)
-	if a.bank != nil {
-		applyFilterbank(a.energy, a.power, a.h, a.fr.count, a.bank, a.fbs)
+	m := a.bank.filters()
+	for g := 0; g < a.fr.count; g += 4 {
+		a.group(x, g)
+		filterGroup(a.energy[g*m:], m, a.ps, a.bank)
+		if a.totals != nil {
+			t := pairwise4(a.ps, a.h)
+			copy(a.totals[g:min(g+4, a.fr.count)], t[:])
+		}
 	}
 }
 
@@ -325,30 +352,6 @@ func melFilterbank(block string, m, n int, fs float64, lowHz, highHz int, oldMel
 		bank.off[i+1] = len(bank.w)
 	}
 	return bank, nil
-}
-
-// filterbankScratch holds the power spectrum transposed to bins × frames
-// for applyFilterbank, frames padded to a multiple of 4.
-type filterbankScratch struct {
-	fpad int
-	pt   []float64
-}
-
-func newFilterbankScratch(frames, h, filters int) filterbankScratch {
-	fpad := (frames + 3) / 4 * 4
-	return filterbankScratch{fpad: fpad, pt: make([]float64, h*fpad)}
-}
-
-// applyFilterbank stores the filterbank energies of each power spectrum row
-// (frames × h) in dst (frames × filters); exact zeros become 1e-10. Each
-// energy is its filter's weights times the frame's bins, added in bin
-// order; the work runs on the transposed spectrum, four frames at a time.
-func applyFilterbank(dst, power []float64, h, frames int, bank *melBank, sc filterbankScratch) {
-	m := bank.filters()
-	transposeFrames(sc.pt, power, frames, h, sc.fpad)
-	for j := range m {
-		filterFrames(dst[j:], m, sc.pt, sc.fpad, frames, bank.lo[j], bank.w[bank.off[j]:bank.off[j+1]])
-	}
 }
 
 // cmvnw is speechpy's sliding-window cepstral mean (and optionally

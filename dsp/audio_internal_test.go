@@ -60,7 +60,7 @@ func TestMFEQuantisedExactly(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for i, e := range b.energy {
+			for i, e := range b.energy[:b.NumFeatures()] {
 				if want := float64(uint8(b.quant.level(e))) / 256; got[i] != want {
 					t.Fatalf("nf %d amp %v value %d: energy %v gives %v, formula %v", nf, amp, i, e, got[i], want)
 				}

@@ -115,7 +115,11 @@ func DesignOf(b Block) (Design, error) {
 		d.Audio = b.audioFront.design()
 		m := b.cfg.NumFilters
 		for k := range b.ncep {
-			d.Audio.DCT = append(d.Audio.DCT, slices.Clone(b.dct[k*m:(k+1)*m]))
+			row := make([]float64, m)
+			for j := range row {
+				row[j] = b.dctT[j*b.kpad+k]
+			}
+			d.Audio.DCT = append(d.Audio.DCT, row)
 		}
 	default:
 		return Design{}, fmt.Errorf("dsp: %T is not a block of package dsp", b)

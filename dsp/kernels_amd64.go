@@ -15,18 +15,6 @@ var useAVX = cpu.X86.HasAVX2
 //go:noescape
 func preEmphasisAVX(y, x []float64)
 
-// transposeAVX does transposeFrames for blocks of four frames and four
-// bins: groups·4 frames, bins·4 bins, rows of h values into rows of fpad.
-//
-//go:noescape
-func transposeAVX(pt, power []float64, groups, bins, h, fpad int)
-
-// filterFramesAVX is filterFramesGo for frames 0..4·groups-1, four frames
-// at a time.
-//
-//go:noescape
-func filterFramesAVX(dst []float64, stride int, pt []float64, fpad, groups int, w []float64)
-
 // nonFiniteAVX is nonFiniteGo for len(x) a multiple of 16.
 //
 //go:noescape
@@ -36,3 +24,41 @@ func nonFiniteAVX(x []float64) float64
 //
 //go:noescape
 func subScaledAVX(y, a, b []float64, c float64)
+
+// logAVX is math.Log of x, four values at a time, bit-identical to amd64's
+// math.Log; it stops before the first group of four holding a value that is
+// not a positive normal number and returns the number of values done.
+//
+//go:noescape
+func logAVX(dst, x []float64) int
+
+// dbGroupAVX is dbGroupGo for four frames, with top = 1 (version 3) or
+// +Inf; it stops before the first bin holding NaN or +Inf and returns the
+// number of bins done.
+//
+//go:noescape
+func dbGroupAVX(dst []float64, ld int, p []float64, h int, a, b, top float64) int
+
+// filterGroupAVX is filterGroupGo.
+//
+//go:noescape
+func filterGroupAVX(dst []float64, ld int, p []float64, lo, off []int, w []float64)
+
+// dctAVX is dctGo for kpad a multiple of 16.
+//
+//go:noescape
+func dctAVX(out []float64, ldo int, logE []float64, m int, dctT []float64, kpad, frames int)
+
+// pairwiseLeaf4AVX is the leaf of pairwiseBlock4Go, for 8 <= n <= 128.
+//
+//go:noescape
+func pairwiseLeaf4AVX(dst *[4]float64, p []float64, n int)
+
+// useAVX512 selects the AVX-512 variants, which compute exactly what the
+// AVX2 kernels compute, eight values at a time.
+var useAVX512 = useAVX && cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ && cpu.X86.HasAVX512VL
+
+// dbGroup512 is dbGroupAVX with AVX-512.
+//
+//go:noescape
+func dbGroup512(dst []float64, ld int, p []float64, h int, a, b, top float64) int

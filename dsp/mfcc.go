@@ -63,7 +63,9 @@ type MFCC struct {
 	audioFront
 	cfg     MFCCConfig
 	ncep    int       // coefficients kept per frame
-	dct     []float64 // ncep × num_filters
+	kpad    int       // ncep rounded up to a multiple of 16
+	dctT    []float64 // the DCT matrix transposed: num_filters × kpad, zero past ncep
+	cepPad  []float64 // frames × kpad
 	norm    *cmvnw
 	logE    []float64
 	cepstra []float64
@@ -90,17 +92,20 @@ func NewMFCC(cfg MFCCConfig, in Input) (*MFCC, error) {
 	}
 	m := cfg.NumFilters
 	fr := front.fr
-	b := &MFCC{audioFront: front, cfg: cfg, ncep: min(cfg.NumCepstral, m), logE: make([]float64, m)}
+	b := &MFCC{audioFront: front, cfg: cfg, ncep: min(cfg.NumCepstral, m), logE: make([]float64, fr.count*m)}
+	b.totals = make([]float64, fr.count)
 	b.cepstra = make([]float64, fr.count*b.ncep)
 	// Orthonormal DCT-II: C[k] = s_k Σ_j v[j] cos(πk(2j+1)/(2M)).
-	b.dct = make([]float64, b.ncep*m)
+	b.kpad = (b.ncep + 15) / 16 * 16
+	b.dctT = make([]float64, m*b.kpad)
+	b.cepPad = make([]float64, fr.count*b.kpad)
 	for k := range b.ncep {
 		s := math.Sqrt(2 / float64(m))
 		if k == 0 {
 			s = math.Sqrt(1 / float64(m))
 		}
 		for j := range m {
-			b.dct[k*m+j] = s * math.Cos(math.Pi*float64(k)*float64(2*j+1)/float64(2*m))
+			b.dctT[j*b.kpad+k] = s * math.Cos(math.Pi*float64(k)*float64(2*j+1)/float64(2*m))
 		}
 	}
 	if cfg.WinSize > 0 {
@@ -124,30 +129,22 @@ func (b *MFCC) AppendFeatures(dst, window []float64) ([]float64, error) {
 	y := b.x[:n]
 	subScaled(y[shift:], window[shift:], window[:n-shift], cof)
 	subScaled(y[:shift], window[:shift], window[n-shift:], cof)
-	h := b.h
 	m := b.cfg.NumFilters
 	b.spectrum(b.x)
+	// The log energies of all frames, then the frames' log total powers
+	// (zero replaced by 1e-10), which replace the first coefficients.
+	logs(b.logE, b.energy[:len(b.logE)])
+	for i, v := range b.totals {
+		if v == 0 {
+			b.totals[i] = 1e-10
+		}
+	}
+	logs(b.totals, b.totals)
+	dct(b.cepPad, b.kpad, b.logE, m, b.dctT, b.kpad, b.fr.count)
 	for i := range b.fr.count {
-		for j, e := range b.energy[i*m : (i+1)*m] {
-			b.logE[j] = math.Log(e)
-		}
 		out := b.cepstra[i*b.ncep : (i+1)*b.ncep]
-		logE := b.logE[:m]
-		for k := range out {
-			row := b.dct[k*m : (k+1)*m]
-			row = row[:len(logE)]
-			var s float64
-			for j, v := range logE {
-				s += row[j] * v
-			}
-			out[k] = s
-		}
-		// The first coefficient is replaced by the log frame energy.
-		total := pairwiseSum(b.power[i*h : (i+1)*h])
-		if total == 0 {
-			total = 1e-10
-		}
-		out[0] = math.Log(total)
+		copy(out, b.cepPad[i*b.kpad:])
+		out[0] = b.totals[i]
 	}
 	if b.norm == nil {
 		return append(dst, b.cepstra...), nil

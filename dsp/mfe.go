@@ -109,11 +109,12 @@ func (b *MFE) AppendFeatures(dst, window []float64) ([]float64, error) {
 		x = b.x
 	}
 	b.spectrum(x)
+	energy := b.energy[:b.NumFeatures()]
 	n0 := len(dst)
-	dst = slices.Grow(dst, len(b.energy))[:n0+len(b.energy)]
+	dst = slices.Grow(dst, len(energy))[:n0+len(energy)]
 	out := dst[n0:]
 	if v <= 2 {
-		b.norm.apply(out, b.energy, false)
+		b.norm.apply(out, energy, false)
 		lo, hi := float32(out[0]), float32(out[0])
 		for _, e := range out {
 			lo = min(lo, float32(e))
@@ -132,7 +133,7 @@ func (b *MFE) AppendFeatures(dst, window []float64) ([]float64, error) {
 		return dst, nil
 	}
 	q := b.quant
-	for i, e := range b.energy {
+	for i, e := range energy {
 		k := q.tableLevel(e) // inlined: one table read and one comparison
 		if k < 0 {
 			k = q.fastLevel(e)
@@ -252,7 +253,7 @@ func (q *dbQuantizer) fastLevel(e float64) int {
 }
 
 // NumFeatures returns frames·num_filters.
-func (b *MFE) NumFeatures() int { return len(b.energy) }
+func (b *MFE) NumFeatures() int { return b.fr.count * b.cfg.NumFilters }
 
 // Output returns a spectrogram output: width frames, height num_filters.
 func (b *MFE) Output() OutputConfig {

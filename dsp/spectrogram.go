@@ -2,6 +2,7 @@ package dsp
 
 import (
 	"math"
+	"slices"
 )
 
 // SpectrogramConfig holds the parameters of Edge Impulse's "spectrogram"
@@ -47,7 +48,9 @@ func (c *SpectrogramConfig) setParams(p map[string]any) error {
 // (versions 3, 4). Features are frame by frame, n/2+1 bins each.
 type Spectrogram struct {
 	audioFront
-	cfg SpectrogramConfig
+	cfg  SpectrogramConfig
+	db   dbScaler
+	rows []float64 // the last group's decibels when it has fewer than four frames
 }
 
 // NewSpectrogram returns a spectrogram block for windows described by in.
@@ -68,7 +71,7 @@ func NewSpectrogram(cfg SpectrogramConfig, in Input) (*Spectrogram, error) {
 			return nil, err
 		}
 	}
-	return &Spectrogram{audioFront: front, cfg: cfg}, nil
+	return &Spectrogram{audioFront: front, cfg: cfg, db: newDBScaler(float64(cfg.NoiseFloorDB)), rows: make([]float64, 4*front.h)}, nil
 }
 
 // AppendFeatures appends the spectrogram of one window to dst.
@@ -91,40 +94,45 @@ func (b *Spectrogram) AppendFeatures(dst, window []float64) ([]float64, error) {
 			}
 		}
 	}
-	b.spectrum(x)
-	p := b.power
+	frames, h := b.fr.count, b.h
+	n0 := len(dst)
+	dst = slices.Grow(dst, frames*h)[:n0+frames*h]
+	out := dst[n0:]
 	if v <= 2 {
-		lo, hi := p[0], p[0]
-		for _, e := range p {
+		// Min-max over the whole window: keep every frame's spectrum.
+		for g := 0; g < frames; g += 4 {
+			b.group(x, g)
+			for l := range min(4, frames-g) {
+				row := out[(g+l)*h : (g+l+1)*h]
+				for k := range row {
+					row[k] = b.ps[4*k+l]
+				}
+			}
+		}
+		lo, hi := out[0], out[0]
+		for _, e := range out {
 			lo = math.Min(lo, e)
 			hi = math.Max(hi, e)
 		}
 		span := hi - lo
-		for _, e := range p {
+		for i, e := range out {
 			q := (e - lo) / span
 			if math.IsNaN(q) {
 				q = 0
 			}
-			dst = append(dst, q)
+			out[i] = q
 		}
 		return dst, nil
 	}
-	nf := float64(b.cfg.NoiseFloorDB)
-	for _, e := range p {
-		d := dbScale(e, nf)
-		if d < 0 {
-			d = 0
-		}
-		if v == 3 && d > 1 {
-			d = 1
-		}
-		dst = append(dst, d)
+	for g := 0; g < frames; g += 4 {
+		b.group(x, g)
+		dbGroup(out[g*h:], h, b.ps, h, min(4, frames-g), b.db, v == 3, b.rows)
 	}
 	return dst, nil
 }
 
 // NumFeatures returns frames·(fft_length/2+1).
-func (b *Spectrogram) NumFeatures() int { return len(b.power) }
+func (b *Spectrogram) NumFeatures() int { return b.fr.count * b.h }
 
 // Output returns a spectrogram output: width frames, height
 // fft_length/2+1 bins.

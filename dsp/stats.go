@@ -63,6 +63,51 @@ func pairwiseBlock[T float](a []T) T {
 	}
 }
 
+// pairwiseSumStrided is pairwiseSum of the n values a[0], a[stride], …,
+// a[(n-1)·stride], added in the same order.
+func pairwiseSumStrided(a []float64, stride, n int) float64 {
+	const buffer = 8192
+	if n <= buffer {
+		return pairwiseBlockStrided(a, stride, n)
+	}
+	var s float64
+	for i := 0; i < n; i += buffer {
+		s += pairwiseBlockStrided(a[i*stride:], stride, min(n-i, buffer))
+	}
+	return s
+}
+
+func pairwiseBlockStrided(a []float64, stride, n int) float64 {
+	switch {
+	case n < 8:
+		var s float64
+		for i := range n {
+			s += a[i*stride]
+		}
+		return s
+	case n <= 128:
+		var r [8]float64
+		for j := range r {
+			r[j] = a[j*stride]
+		}
+		i := 8
+		for ; i < n-n%8; i += 8 {
+			for j := range r {
+				r[j] += a[(i+j)*stride]
+			}
+		}
+		s := ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+		for ; i < n; i++ {
+			s += a[i*stride]
+		}
+		return s
+	default:
+		n2 := n / 2
+		n2 -= n2 % 8
+		return pairwiseBlockStrided(a, stride, n2) + pairwiseBlockStrided(a[n2*stride:], stride, n-n2)
+	}
+}
+
 // mean is numpy's mean: the pairwise sum divided by the count in float64
 // and rounded to the element type.
 func mean[T float](a []T) T {

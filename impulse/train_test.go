@@ -19,6 +19,7 @@ import (
 	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/impulse"
 	"github.com/tinyimpulse/tinyimpulse/internal/eischema"
+	"github.com/tinyimpulse/tinyimpulse/internal/testenv"
 	"github.com/tinyimpulse/tinyimpulse/learn"
 	"github.com/tinyimpulse/tinyimpulse/studio"
 )
@@ -922,5 +923,48 @@ func TestModelAccessors(t *testing.T) {
 	X, _ := f.Learn(4)
 	if got := a.Score(X.RawRowView(0)); got != res[0].Anomaly {
 		t.Errorf("Anomaly(4).Score = %v, the classifier said %v", got, res[0].Anomaly)
+	}
+}
+
+// TestCompactDataset: a dataset loaded with dataset.LoadOptions.CompactAudio
+// (WAV values kept as int16) trains the same model, byte for byte, and tests
+// and reports the same as one loaded with dataset.Load.
+func TestCompactDataset(t *testing.T) {
+	def, err := impulse.LoadDefinition(testenv.Testdata("impulses", "keywords.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var zips [2][]byte
+	var tests [2][]byte
+	for i, opt := range []dataset.LoadOptions{{}, {CompactAudio: true}} {
+		ds, err := dataset.LoadWith(testenv.Testdata("keywords"), opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := compileTrain(context.Background(), def, ds, impulse.TrainOptions{Seed: 2, Created: trainTime})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var z bytes.Buffer
+		if _, err := m.WriteTo(&z); err != nil {
+			t.Fatal(err)
+		}
+		zips[i] = z.Bytes()
+		rep, err := m.Test(context.Background(), ds.Category(dataset.CategoryTesting), impulse.TestOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for w := range rep.Windows {
+			rep.Windows[w].Timing = impulse.Timing{} // wall-clock times
+		}
+		if tests[i], err = json.Marshal(rep); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(zips[0], zips[1]) {
+		t.Error("the compactly loaded dataset trained a different model")
+	}
+	if !bytes.Equal(tests[0], tests[1]) {
+		t.Error("model testing differs on the compactly loaded dataset")
 	}
 }

@@ -53,6 +53,7 @@ type Processor struct {
 	cur       *dataset.Sample
 	grid      []float64 // the sample's values, or rbuf
 	rbuf      []float64
+	sbuf      []float64 // the values of a compactly held sample (dataset.Sample.Series)
 	gridLen   int
 	resampled bool
 	pixels    []float64
@@ -111,7 +112,7 @@ func (p *Processor) check(s *dataset.Sample) error {
 	if !(fs > 0) || math.IsInf(fs, 0) {
 		return fmt.Errorf("impulse: sample %s: interval of %v ms, want a positive number", s.Path, s.IntervalMs)
 	}
-	if n := float64(s.Len()) * p.in.FrequencyHz / fs * float64(len(s.Sensors)); n > float64(max(len(s.Values), maxWindowValues)) {
+	if n := float64(s.Len()) * p.in.FrequencyHz / fs * float64(len(s.Sensors)); n > float64(max(s.NumValues(), maxWindowValues)) {
 		return fmt.Errorf("impulse: sample %s: resampled from %v Hz to %v Hz it would hold %.4g values", s.Path, fs, p.in.FrequencyHz, n)
 	}
 	return nil
@@ -251,10 +252,14 @@ func (p *Processor) prepare(s *dataset.Sample) error {
 	k := len(s.Sensors)
 	p.gridLen = p.gridLength(s)
 	p.resampled = !sameFrequency(s.FrequencyHz(), p.in.FrequencyHz)
+	values := s.Series(p.sbuf)
+	if s.Values == nil {
+		p.sbuf = values // keep the buffer for the next compact sample
+	}
 	if !p.resampled {
-		p.grid = s.Values
+		p.grid = values
 	} else {
-		p.rbuf = resample(p.rbuf[:0], s.Values, k, s.Len(), p.gridLen, s.FrequencyHz()/p.in.FrequencyHz)
+		p.rbuf = resample(p.rbuf[:0], values, k, s.Len(), p.gridLen, s.FrequencyHz()/p.in.FrequencyHz)
 		p.grid = p.rbuf
 	}
 	p.cur = s

@@ -99,3 +99,11 @@ func BenchmarkInferDense(b *testing.B) { benchInfer(b, denseInput) }
 
 // BenchmarkInferKWS classifies one window with the default MFCC network.
 func BenchmarkInferKWS(b *testing.B) { benchInfer(b, kwsInput) }
+
+// BenchmarkTrainImage trains Studio's default image network (conv2d 32 →
+// conv2d 16 → 4, MaxNorm kernels) on 16×16 and 96×96 grayscale windows: one
+// epoch over 1,024 and 128 random windows at batch 32.
+func BenchmarkTrainImage(b *testing.B) {
+	b.Run("16x16", func(b *testing.B) { benchTrain(b, Input{Kind: InputImage, Width: 16, Height: 16, Channels: 1}, 1024) })
+	b.Run("96x96", func(b *testing.B) { benchTrain(b, Input{Kind: InputImage, Width: 96, Height: 96, Channels: 1}, 128) })
+}

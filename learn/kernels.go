@@ -153,53 +153,85 @@ func dotRowsGo(dx, w []float32, ldw int, g []float32, blocks int) {
 }
 
 // denseForward computes y = x·W + b for nb rows; W is (in, out) row-major.
+// Every output starts from its bias and adds x[t]·W[t][o] in order of t (as
+// axpyRows does), all rows at once.
 func denseForward(w, b, x, y []float32, nb, in, out int) {
 	for s := range nb {
-		yr := y[s*out : s*out+out]
-		copy(yr, b)
-		axpyRows(yr, x[s*in:s*in+in], w)
+		copy(y[s*out:s*out+out], b)
 	}
+	gemm(y, out, x, in, 1, w, out, nb, in, out)
 }
 
-// denseBackward accumulates dW += xᵀ·dz, db += Σdz and, when dx != nil, sets dx = dz·Wᵀ.
-func denseBackward(w, dw, db, x, dz, dx []float32, nb, in, out int) {
-	if dx != nil {
-		clear(dx[:nb*in])
-	}
+// denseBackward accumulates dW += xᵀ·dz (sums over the rows in order) and
+// db += Σdz and, when dx != nil, sets dx = dz·Wᵀ: as backRows computes it,
+// a sum over o in order when out is not a multiple of 8 (through wt,
+// scratch for the in·out values of Wᵀ), dotRows' lane sums otherwise.
+func denseBackward(w, dw, db, x, dz, dx, wt []float32, nb, in, out int) {
 	for s := range nb {
-		dzr := dz[s*out : s*out+out]
-		for o, g := range dzr {
+		for o, g := range dz[s*out : s*out+out] {
 			db[o] += g
 		}
-		var dxr []float32
-		if dx != nil {
-			dxr = dx[s*in : s*in+in]
-		}
-		backRows(dw, dxr, x[s*in:s*in+in], w, dzr)
 	}
+	gemm(dw, out, x, 1, in, dz, out, in, nb, out)
+	if dx == nil {
+		return
+	}
+	clear(dx[:nb*in])
+	if out%8 == 0 {
+		for s := range nb {
+			dxr := dx[s*in : s*in+in]
+			if useAVX {
+				dotRows(dxr, &w[0], out, &dz[s*out], out/8)
+			} else {
+				dotRowsGo(dxr, w, out, dz[s*out:s*out+out], out/8)
+			}
+		}
+		return
+	}
+	wt = wt[:in*out]
+	for t := range in {
+		for o, v := range w[t*out : t*out+out] {
+			wt[o*in+t] = v
+		}
+	}
+	gemm(dx, in, dz, out, 1, wt, in, nb, out, in)
 }
 
 // convForward is a stride-1 convolution with Keras 'same' padding of an (h, w, cin)
 // input with a (kh, kw, cin, cout) kernel; conv1d is the case h = kh = 1. A nil
-// b is a zero bias.
+// b is a zero bias. Every output starts from its bias and adds, for each
+// kernel row dy in order, the products of that row's taps in order (as
+// axpyRows does); the columns whose taps all lie inside the input run as one
+// gemm per kernel row, the others one position at a time.
 func convForward(wt, b, x, y []float32, nb, h, w, cin, cout, kh, kw int) {
 	padH, padW := (kh-1)/2, (kw-1)/2
 	inS, outS := h*w*cin, h*w*cout
+	lo, hi := interior(w, kw)
 	for s := range nb {
 		xs, ys := x[s*inS:s*inS+inS], y[s*outS:s*outS+outS]
 		for oy := range h {
 			dylo, dyhi := max(0, padH-oy), min(kh, h+padH-oy)
+			row := ys[oy*w*cout : (oy+1)*w*cout]
 			for ox := range w {
-				jlo, jhi := max(0, padW-ox), min(kw, w+padW-ox)
-				yr := ys[(oy*w+ox)*cout : (oy*w+ox)*cout+cout]
 				if b == nil {
-					clear(yr)
+					clear(row[ox*cout : ox*cout+cout])
 				} else {
-					copy(yr, b)
+					copy(row[ox*cout:ox*cout+cout], b)
 				}
+			}
+			for ox := range w {
+				if ox == lo && hi > lo {
+					in := ((oy+dylo-padH)*w + lo - padW) * cin
+					gemm2(row[lo*cout:], cout, xs[in:], cin, 1, w*cin, wt[dylo*kw*cin*cout:], cout, hi-lo, kw*cin, dyhi-dylo, cout)
+				}
+				if ox >= lo && ox < hi {
+					continue
+				}
+				jlo, jhi := max(0, padW-ox), min(kw, w+padW-ox)
+				yr := row[ox*cout : ox*cout+cout]
 				for dy := dylo; dy < dyhi; dy++ {
-					row := (oy+dy-padH)*w + ox - padW
-					seg := xs[(row+jlo)*cin : (row+jhi)*cin]
+					r := (oy+dy-padH)*w + ox - padW
+					seg := xs[(r+jlo)*cin : (r+jhi)*cin]
 					ws := wt[(dy*kw+jlo)*cin*cout : (dy*kw+jhi)*cin*cout]
 					axpyRows(yr, seg, ws)
 				}
@@ -208,14 +240,28 @@ func convForward(wt, b, x, y []float32, nb, h, w, cin, cout, kh, kw int) {
 	}
 }
 
+// interior returns the output columns [lo, hi) of a 'same' convolution of
+// width w and kernel width kw whose taps all lie inside the input.
+func interior(w, kw int) (lo, hi int) {
+	padW := (kw - 1) / 2
+	return padW, max(padW, w-(kw-1-padW))
+}
+
+// one is the a operand of gemm that adds up rows (stride 0).
+var one = []float32{1}
+
 // convBackward accumulates the kernel and bias gradients of convForward for the
-// output gradient dz and, when dx != nil, sets dx to the input gradient.
+// output gradient dz and, when dx != nil, sets dx to the input gradient. Every
+// sum runs in the order of the output positions, as backRows called position
+// by position adds; the interior columns of each output row run as one gemm
+// per kernel row (weights) and one dotRows call per kernel row (input).
 func convBackward(wt, dwt, db, x, dz, dx []float32, nb, h, w, cin, cout, kh, kw int) {
 	padH, padW := (kh-1)/2, (kw-1)/2
 	inS, outS := h*w*cin, h*w*cout
 	if dx != nil {
 		clear(dx[:nb*inS])
 	}
+	lo, hi := interior(w, kw)
 	for s := range nb {
 		xs, dzs := x[s*inS:s*inS+inS], dz[s*outS:s*outS+outS]
 		var dxs []float32
@@ -224,20 +270,28 @@ func convBackward(wt, dwt, db, x, dz, dx []float32, nb, h, w, cin, cout, kh, kw 
 		}
 		for oy := range h {
 			dylo, dyhi := max(0, padH-oy), min(kh, h+padH-oy)
+			drow := dzs[oy*w*cout : (oy+1)*w*cout]
+			gemm(db, cout, one, 0, 0, drow, cout, 1, w, cout)
 			for ox := range w {
-				jlo, jhi := max(0, padW-ox), min(kw, w+padW-ox)
-				dzr := dzs[(oy*w+ox)*cout : (oy*w+ox)*cout+cout]
-				nz := false
-				for o, g := range dzr {
-					db[o] += g
-					nz = nz || g != 0
+				if ox == lo && hi > lo {
+					n := hi - lo
+					for dy := dylo; dy < dyhi; dy++ {
+						in := ((oy+dy-padH)*w + lo - padW) * cin
+						wo := dy * kw * cin * cout
+						gemm(dwt[wo:], cout, xs[in:], 1, cin, drow[lo*cout:], cout, kw*cin, n, cout)
+						if dxs != nil {
+							backInput(dxs[in:], cin, wt[wo:wo+kw*cin*cout], drow[lo*cout:], cout, n)
+						}
+					}
 				}
-				if !nz {
+				if ox >= lo && ox < hi {
 					continue
 				}
+				jlo, jhi := max(0, padW-ox), min(kw, w+padW-ox)
+				dzr := drow[ox*cout : ox*cout+cout]
 				for dy := dylo; dy < dyhi; dy++ {
-					row := (oy+dy-padH)*w + ox - padW
-					lo, hi := (row+jlo)*cin, (row+jhi)*cin
+					r := (oy+dy-padH)*w + ox - padW
+					lo, hi := (r+jlo)*cin, (r+jhi)*cin
 					wlo, whi := (dy*kw+jlo)*cin*cout, (dy*kw+jhi)*cin*cout
 					var dseg []float32
 					if dxs != nil {
@@ -250,6 +304,34 @@ func convBackward(wt, dwt, db, x, dz, dx []float32, nb, h, w, cin, cout, kh, kw 
 	}
 }
 
+// backInput adds to the input gradient of n consecutive output positions,
+// position by position, what backRows adds: for position p and each of
+// the len(w)/cout taps t, dx[p·step + t] += the dot product of w's row t
+// and dz[p·cout : p·cout+cout].
+func backInput(dx []float32, step int, w, dz []float32, cout, n int) {
+	taps := len(w) / cout
+	for p := range n {
+		dxr := dx[p*step : p*step+taps]
+		g := dz[p*cout : p*cout+cout]
+		if cout%8 != 0 {
+			for t := range dxr {
+				wr := w[t*cout : t*cout+cout]
+				var acc float32
+				for o, v := range g {
+					acc += float32(wr[o] * v)
+				}
+				dxr[t] += acc
+			}
+			continue
+		}
+		if useAVX {
+			dotRows(dxr, &w[0], cout, &g[0], cout/8)
+		} else {
+			dotRowsGo(dxr, w, cout, g, cout/8)
+		}
+	}
+}
+
 // maxPool is MaxPooling2D(pool 2, strides 2, padding 'same') over an (h, w, c)
 // input, float32 or int8 (whose scale pooling keeps); with h = 1 it is
 // MaxPooling1D. When idx != nil it records, for every output, the index
@@ -257,6 +339,10 @@ func convBackward(wt, dwt, db, x, dz, dx []float32, nb, h, w, cin, cout, kh, kw 
 func maxPool[T float32 | int8](x, y []T, idx []int32, nb, h, w, c int) {
 	if h == 1 {
 		maxPool1D(x, y, idx, nb, w, c)
+		return
+	}
+	if xf, ok := any(x).([]float32); ok && idx != nil && useAVX2 && c%8 == 0 {
+		maxPool2DAVX(xf, any(y).([]float32), idx, nb, h, w, c)
 		return
 	}
 	oh, ow := (h+1)/2, (w+1)/2
@@ -300,10 +386,64 @@ func pool2DBackward(dy, dx []float32, idx []int32, nb, inS, outS int) {
 	}
 }
 
+// poolBackward is pool2DBackward for maxPool's windows over (h, w, c)
+// inputs. Every input belongs to exactly one window, so on amd64 (c a
+// multiple of 8) each window writes its inputs' gradients directly: dy+0
+// (what 0 + dy gives) at the recorded argmax, +0 elsewhere.
+func poolBackward(dy, dx []float32, idx []int32, nb, h, w, c int) {
+	oh, ow := (h+1)/2, (w+1)/2
+	inS, outS := h*w*c, oh*ow*c
+	if !useAVX2 || c%8 != 0 || w < 2 {
+		pool2DBackward(dy, dx, idx, nb, inS, outS)
+		return
+	}
+	_, _, _ = dy[nb*outS-1], dx[nb*inS-1], idx[nb*outS-1]
+	for s := range nb {
+		dxs, dys, is := dx[s*inS:s*inS+inS], dy[s*outS:s*outS+outS], idx[s*outS:s*outS+outS]
+		for oy := range oh {
+			y0 := 2 * oy
+			o := oy * ow * c
+			if y0+1 < h {
+				poolBack2RowAVX(&dxs[y0*w*c], &dys[o], &is[o], w/2, c, w, int32(y0*w*c))
+			} else {
+				poolBack1RowAVX(&dxs[y0*w*c], &dys[o], &is[o], w/2, c, int32(y0*w*c))
+			}
+			if w%2 == 1 { // the last column's window
+				o += (ow - 1) * c
+				for dyy := 0; dyy < 2 && y0+dyy < h; dyy++ {
+					in := ((y0+dyy)*w + w - 1) * c
+					for ch := range c {
+						var g float32
+						if is[o+ch] == int32(in+ch) {
+							g = dys[o+ch] + 0
+						}
+						dxs[in+ch] = g
+					}
+				}
+			}
+		}
+	}
+}
+
 // maxPool1D is maxPool for h = 1: windows of 2 steps (1 at an odd end).
 func maxPool1D[T float32 | int8](x, y []T, idx []int32, nb, w, c int) {
 	ow := (w + 1) / 2
 	inS, outS := w*c, ow*c
+	if xf, ok := any(x).([]float32); ok && idx != nil && useAVX2 && c%8 == 0 && w >= 2 {
+		yf := any(y).([]float32)
+		_, _, _ = xf[nb*inS-1], yf[nb*outS-1], idx[nb*outS-1]
+		for s := range nb {
+			pool1RowAVX(&yf[s*outS], &idx[s*outS], &xf[s*inS], w/2, c, 0)
+			if w%2 == 1 { // the lone last step
+				i0 := (w - 1) * c
+				for ch := range c {
+					yf[s*outS+(ow-1)*c+ch] = xf[s*inS+i0+ch]
+					idx[s*outS+(ow-1)*c+ch] = int32(i0 + ch)
+				}
+			}
+		}
+		return
+	}
 	for s := range nb {
 		xs, ys := x[s*inS:s*inS+inS], y[s*outS:s*outS+outS]
 		for ox := range ow {
@@ -334,6 +474,304 @@ func maxPool1D[T float32 | int8](x, y []T, idx []int32, nb, w, c int) {
 				ir[ch] = int32(bi)
 				yr[ch] = xs[bi]
 			}
+		}
+	}
+}
+
+// gemm adds to c(r, j), for rows r < rows and columns j < n, the sum over
+// i < k, in ascending order, of a(r, i)·b(i, j), each product rounded to
+// float32 before it is added: the order in which every kernel of this file
+// sums, so that one call may stand for many calls of axpyRows or
+// backRows. a(r, i) is a[r·ars + i·ais], b(i, j) is b[i·ldb + j] and c(r, j)
+// is c[r·ldc + j]. On amd64 it runs sixteen columns and four rows (or eight
+// columns and eight rows) at a time.
+func gemm(c []float32, ldc int, a []float32, ars, ais int, b []float32, ldb, rows, k, n int) {
+	gemm2(c, ldc, a, ars, ais, 0, b, ldb, rows, k, 1, n)
+}
+
+// gemm2 is gemm with i running over k1 groups of k: a(r, i1·k + i2) is
+// a[r·ars + i1·ais1 + i2·ais] (the rows of a convolution kernel, whose
+// inputs are a row of the image apart).
+func gemm2(c []float32, ldc int, a []float32, ars, ais, ais1 int, b []float32, ldb, rows, k, k1, n int) {
+	if rows == 0 || k == 0 || k1 == 0 || n == 0 {
+		return
+	}
+	// The last element each operand reaches, checked once.
+	_ = c[(rows-1)*ldc+n-1]
+	_ = a[(rows-1)*ars+(k1-1)*ais1+(k-1)*ais]
+	_ = b[(k1*k-1)*ldb+n-1]
+	if !useAVX {
+		gemmGo(c, ldc, a, ars, ais, ais1, b, ldb, rows, k, k1, n)
+		return
+	}
+	for j := 0; j < n; j += 16 {
+		var mask [16]int32
+		for l := range min(16, n-j) {
+			mask[l] = -1
+		}
+		if n-j <= 8 {
+			gemm8(&c[j], ldc, &a[0], ars, ais, &b[j], ldb, rows, k, &mask, k1, ais1)
+		} else {
+			gemm16(&c[j], ldc, &a[0], ars, ais, &b[j], ldb, rows, k, &mask, k1, ais1)
+		}
+	}
+}
+
+// gemmGo is the reference of gemm16 and gemm8.
+func gemmGo(c []float32, ldc int, a []float32, ars, ais, ais1 int, b []float32, ldb, rows, k, k1, n int) {
+	for r := range rows {
+		cr := c[r*ldc : r*ldc+n]
+		for i1 := range k1 {
+			for i2 := range k {
+				av := a[r*ars+i1*ais1+i2*ais]
+				br := b[(i1*k+i2)*ldb : (i1*k+i2)*ldb+n]
+				for j, bv := range br {
+					cr[j] += float32(av * bv)
+				}
+			}
+		}
+	}
+}
+
+// maxPool2DAVX is maxPool with indices for float32 and c a multiple of 8:
+// full 2×2 windows and the 1×2 windows of a last lone row run in the AVX2
+// kernels, a last lone column in maxPoolAt.
+func maxPool2DAVX(x, y []float32, idx []int32, nb, h, w, c int) {
+	oh, ow := (h+1)/2, (w+1)/2
+	inS, outS := h*w*c, oh*ow*c
+	_, _, _ = x[nb*inS-1], y[nb*outS-1], idx[nb*outS-1]
+	for s := range nb {
+		xs, ys, is := x[s*inS:s*inS+inS], y[s*outS:s*outS+outS], idx[s*outS:s*outS+outS]
+		for oy := range oh {
+			y0 := 2 * oy
+			o := oy * ow * c
+			if w >= 2 {
+				if y0+1 < h {
+					pool2RowAVX(&ys[o], &is[o], &xs[y0*w*c], w/2, c, w, int32(y0*w*c))
+				} else {
+					pool1RowAVX(&ys[o], &is[o], &xs[y0*w*c], w/2, c, int32(y0*w*c))
+				}
+			}
+			if w%2 == 1 {
+				maxPoolAt(xs, ys, is, h, w, c, oy, ow-1)
+			}
+		}
+	}
+}
+
+// maxPoolAt computes output (oy, ox) of maxPool for one window, as maxPool
+// does.
+func maxPoolAt(xs, ys []float32, is []int32, h, w, c, oy, ox int) {
+	ow := (w + 1) / 2
+	y0, y1 := oy*2, min(oy*2+2, h)
+	x0, x1 := ox*2, min(ox*2+2, w)
+	o := (oy*ow + ox) * c
+	for ch := range c {
+		bi := (y0*w+x0)*c + ch
+		bv := xs[bi]
+		for iy := y0; iy < y1; iy++ {
+			for ix := x0; ix < x1; ix++ {
+				i := (iy*w+ix)*c + ch
+				if xs[i] > bv {
+					bv, bi = xs[i], i
+				}
+			}
+		}
+		ys[o+ch] = bv
+		is[o+ch] = int32(bi)
+	}
+}
+
+// Training runs its convolutions on zero-padded copies of their inputs, so
+// that every output position is interior and one gemm covers a row or a
+// whole window. Adding the products of the zero padding changes nothing:
+// in these kernels no partial sum is ever −0 (every sum starts from +0 or
+// a bias that is never −0, and x + y is −0 only if both are), so adding
+// ±0 leaves every sum as it was, and each sum still takes its other terms
+// in the same order.
+
+// kernelRows returns the number of kernel rows of a convolution: 1 for
+// conv1d, k for conv2d.
+func (l *layer) kernelRows() int {
+	if l.kind == kConv2D {
+		return l.k
+	}
+	return 1
+}
+
+// padInput copies nb inputs of shape (h, w, c) into xp as (h+kh−1, w+kw−1,
+// c), each at row (kh−1)/2 and column (kw−1)/2 of its padded copy, with
+// zeros around.
+func padInput(xp, x []float32, nb, h, w, c, kh, kw int) {
+	padH, padW := (kh-1)/2, (kw-1)/2
+	hp, wp := h+kh-1, w+kw-1
+	for s := range nb {
+		xs, ps := x[s*h*w*c:(s+1)*h*w*c], xp[s*hp*wp*c:(s+1)*hp*wp*c]
+		clear(ps[:padH*wp*c])
+		clear(ps[(padH+h)*wp*c:])
+		for iy := range h {
+			row := ps[(iy+padH)*wp*c : (iy+padH+1)*wp*c]
+			clear(row[:padW*c])
+			copy(row[padW*c:], xs[iy*w*c:(iy+1)*w*c])
+			clear(row[(padW+w)*c:])
+		}
+	}
+}
+
+// unpadInput is the inverse of padInput: it copies the inner (h, w, c) part
+// of each padded gradient in dxp to dx.
+func unpadInput(dx, dxp []float32, nb, h, w, c, kh, kw int) {
+	padH, padW := (kh-1)/2, (kw-1)/2
+	hp, wp := h+kh-1, w+kw-1
+	for s := range nb {
+		ds, ps := dx[s*h*w*c:(s+1)*h*w*c], dxp[s*hp*wp*c:(s+1)*hp*wp*c]
+		for iy := range h {
+			copy(ds[iy*w*c:(iy+1)*w*c], ps[((iy+padH)*wp+padW)*c:])
+		}
+	}
+}
+
+// convForwardPadded is convForward on padded inputs xp (padInput): one
+// gemm per output row, over the kernel's rows and taps in order.
+func convForwardPadded(wt, b, xp, y []float32, nb, h, w, cin, cout, kh, kw int) {
+	hp, wp := h+kh-1, w+kw-1
+	inS, outS := hp*wp*cin, h*w*cout
+	for s := range nb {
+		xs, ys := xp[s*inS:s*inS+inS], y[s*outS:s*outS+outS]
+		for p := range h * w {
+			copy(ys[p*cout:p*cout+cout], b)
+		}
+		for oy := range h {
+			gemm2(ys[oy*w*cout:], cout, xs[oy*wp*cin:], cin, 1, wp*cin, wt, cout, w, kw*cin, kh, cout)
+		}
+	}
+}
+
+// patchTaps is the largest number of taps per kernel row for which
+// convBackwardPadded gathers every window's inputs (patches) to compute
+// the kernel gradient with all of the kernel's taps as rows of one gemm:
+// with fewer rows than a register block, the gemm's few running sums would
+// wait on each other.
+const patchTaps = 8
+
+// patches stores in p, for each of the h·w output positions in order, the
+// kh·kw·cin inputs of its window in the kernel's order, from the padded
+// input xs of one window.
+func patches(p, xs []float32, h, w, cin, kh, kw int) {
+	wp := w + kw - 1
+	row := kw * cin
+	taps := kh * row
+	for oy := range h {
+		for ox := range w {
+			dst := p[(oy*w+ox)*taps : (oy*w+ox+1)*taps]
+			for dy := range kh {
+				src := xs[((oy+dy)*wp+ox)*cin:][:row]
+				d := dst[dy*row:][:row]
+				for j, v := range src { // rows are a few values: a loop beats copy's call
+					d[j] = v
+				}
+			}
+		}
+	}
+}
+
+// convBackwardPadded is convBackward on padded inputs xp: the bias and
+// kernel gradients are one gemm per window (and kernel row), over the
+// output positions in order; when dxp != nil it receives the gradient of
+// the padded input (unpadInput extracts dx), computed from wtT, scratch for
+// the kernel transposed per kernel row (kh × cout × kw·cin). When a kernel
+// row has at most patchTaps taps, the kernel gradient is one gemm over the
+// windows' patches, gathered into patch (scratch for h·w·kh·kw·cin values).
+func convBackwardPadded(wt, dwt, db, xp, dz, dxp, wtT, patch []float32, nb, h, w, cin, cout, kh, kw int) {
+	hp, wp := h+kh-1, w+kw-1
+	inS, outS := hp*wp*cin, h*w*cout
+	taps := kw * cin
+	if dxp != nil {
+		clear(dxp[:nb*inS])
+		for dy := range kh {
+			for t := range taps {
+				for o := range cout {
+					wtT[(dy*cout+o)*taps+t] = wt[(dy*taps+t)*cout+o]
+				}
+			}
+		}
+	}
+	for s := range nb {
+		xs, dzs := xp[s*inS:s*inS+inS], dz[s*outS:s*outS+outS]
+		gemm(db, cout, one, 0, 0, dzs, cout, 1, h*w, cout)
+		if kh > 1 && taps <= patchTaps {
+			all := kh * taps
+			patches(patch, xs, h, w, cin, kh, kw)
+			gemm(dwt, cout, patch, 1, all, dzs, cout, all, h*w, cout)
+		} else {
+			for dy := range kh {
+				gemm2(dwt[dy*taps*cout:], cout, xs[dy*wp*cin:], 1, cin, wp*cin, dzs, cout, taps, w, h, cout)
+			}
+		}
+		if dxp == nil {
+			continue
+		}
+		ds := dxp[s*inS : s*inS+inS]
+		for oy := range h {
+			for dy := range kh {
+				backInputT(ds[(oy+dy)*wp*cin:], cin, wtT[dy*cout*taps:(dy+1)*cout*taps], dzs[oy*w*cout:], cout, w, taps)
+			}
+		}
+	}
+}
+
+// backInputT adds to the input gradient of n consecutive output positions,
+// position by position, what backRows adds: for position p and each tap
+// t < taps, dx[p·step + t] += the dot product of the kernel's row t (here
+// column t of wtT, cout × taps) and dz[p·cout : p·cout+cout], summed as
+// dotRows sums when cout is a multiple of 8 and in order of the outputs
+// otherwise. On amd64 eight taps go at a time.
+func backInputT(dx []float32, step int, wtT, dz []float32, cout, n, taps int) {
+	if n == 0 {
+		return
+	}
+	_ = dx[(n-1)*step+taps-1]
+	_ = dz[n*cout-1]
+	_ = wtT[cout*taps-1]
+	if useAVX && cout%8 == 0 {
+		var masks [16]int32
+		for l := range 8 {
+			masks[l] = -1
+			if l < taps-(taps-1)/8*8 {
+				masks[8+l] = -1
+			}
+		}
+		dxRowAVX(&dx[0], step, &wtT[0], taps, &dz[0], cout, n, &masks)
+		return
+	}
+	backInputTGo(dx, step, wtT, dz, cout, n, taps)
+}
+
+// backInputTGo is the reference of dxRowAVX.
+func backInputTGo(dx []float32, step int, wtT, dz []float32, cout, n, taps int) {
+	for p := range n {
+		g := dz[p*cout : p*cout+cout]
+		dxr := dx[p*step : p*step+taps]
+		for t := range dxr {
+			if cout%8 != 0 {
+				var acc float32
+				for o, v := range g {
+					acc += float32(wtT[o*taps+t] * v)
+				}
+				dxr[t] += acc
+				continue
+			}
+			var l [8]float32
+			for o := range 8 {
+				l[o] = wtT[o*taps+t] * g[o]
+			}
+			for b := 8; b < cout; b += 8 {
+				for o := range 8 {
+					l[o] += float32(wtT[(b+o)*taps+t] * g[b+o])
+				}
+			}
+			q0, q1, q2, q3 := l[0]+l[4], l[1]+l[5], l[2]+l[6], l[3]+l[7]
+			dxr[t] += (q0 + q2) + (q1 + q3)
 		}
 	}
 }

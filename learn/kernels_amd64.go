@@ -29,3 +29,56 @@ func ger8(dw *float32, ldw int, x []float32, gv *float32)
 //
 //go:noescape
 func dotRows(dx []float32, w *float32, ldw int, gv *float32, blocks int)
+
+// gemm16 is gemmGo for one block of up to 16 columns, with the columns
+// beyond the block's width masked off (mask[j] = -1 for a column inside),
+// and the sum over i in k1 groups of k (see gemm2).
+//
+//go:noescape
+func gemm16(c *float32, ldc int, a *float32, ars, ais int, b *float32, ldb, rows, k int, mask *[16]int32, k1, ais1 int)
+
+// gemm8 is gemm16 for a block of up to 8 columns.
+//
+//go:noescape
+func gemm8(c *float32, ldc int, a *float32, ars, ais int, b *float32, ldb, rows, k int, mask *[16]int32, k1, ais1 int)
+
+// useAVX2 selects the kernels that need AVX2 (integer vectors).
+var useAVX2 = cpu.X86.HasAVX2
+
+// pool2RowAVX is maxPool (with indices) for n full 2×2 windows of one output
+// row, c a multiple of 8.
+//
+//go:noescape
+func pool2RowAVX(y *float32, idx *int32, x *float32, n, c, w int, base int32)
+
+// pool1RowAVX is pool2RowAVX for windows of one input row (1×2).
+//
+//go:noescape
+func pool1RowAVX(y *float32, idx *int32, x *float32, n, c int, base int32)
+
+// dxRowAVX is backInputTGo for cout a multiple of 8, with masks[0:8] all
+// set and masks[8:16] set for the taps of the last block of eight.
+//
+//go:noescape
+func dxRowAVX(dx *float32, step int, wt *float32, taps int, dz *float32, cout, n int, masks *[16]int32)
+
+// reluAVX is relu for len(y) a multiple of 8.
+//
+//go:noescape
+func reluAVX(y []float32)
+
+// reluBackAVX is reluBackward for len(dy) a multiple of 8.
+//
+//go:noescape
+func reluBackAVX(dy, y []float32, add float32)
+
+// poolBack2RowAVX is pool2DBackward for n full 2×2 windows of one output
+// row, c a multiple of 8.
+//
+//go:noescape
+func poolBack2RowAVX(dx *float32, dy *float32, idx *int32, n, c, w int, base int32)
+
+// poolBack1RowAVX is poolBack2RowAVX for 1×2 windows.
+//
+//go:noescape
+func poolBack1RowAVX(dx *float32, dy *float32, idx *int32, n, c int, base int32)

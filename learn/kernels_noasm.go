@@ -8,3 +8,32 @@ func axpy8(y *float32, x []float32, w *float32, ldw int)                 { panic
 func axpy16(y *float32, x []float32, w *float32, ldw int)                { panic("learn: no assembly") }
 func ger8(dw *float32, ldw int, x []float32, gv *float32)                { panic("learn: no assembly") }
 func dotRows(dx []float32, w *float32, ldw int, gv *float32, blocks int) { panic("learn: no assembly") }
+
+func gemm16(c *float32, ldc int, a *float32, ars, ais int, b *float32, ldb, rows, k int, mask *[16]int32, k1, ais1 int) {
+	panic("learn: no assembly")
+}
+func gemm8(c *float32, ldc int, a *float32, ars, ais int, b *float32, ldb, rows, k int, mask *[16]int32, k1, ais1 int) {
+	panic("learn: no assembly")
+}
+
+const useAVX2 = false
+
+func pool2RowAVX(y *float32, idx *int32, x *float32, n, c, w int, base int32) {
+	panic("learn: no assembly")
+}
+func pool1RowAVX(y *float32, idx *int32, x *float32, n, c int, base int32) {
+	panic("learn: no assembly")
+}
+
+func dxRowAVX(dx *float32, step int, wt *float32, taps int, dz *float32, cout, n int, masks *[16]int32) {
+	panic("learn: no assembly")
+}
+
+func reluAVX(y []float32)                      { panic("learn: no assembly") }
+func reluBackAVX(dy, y []float32, add float32) { panic("learn: no assembly") }
+func poolBack2RowAVX(dx *float32, dy *float32, idx *int32, n, c, w int, base int32) {
+	panic("learn: no assembly")
+}
+func poolBack1RowAVX(dx *float32, dy *float32, idx *int32, n, c int, base int32) {
+	panic("learn: no assembly")
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -64,6 +65,32 @@ func TestTrainParallelDeterministic(t *testing.T) {
 		} else if !slices.Equal(first, res.Network.params) {
 			t.Fatal("parallel training is not reproducible")
 		}
+	}
+}
+
+// TestTrainAnyCores: a network that splits its batches over two goroutines
+// trains to the same weights, bit for bit, on one core as on all of them.
+// (Not parallel: it sets GOMAXPROCS.)
+func TestTrainAnyCores(t *testing.T) {
+	in := Input{Kind: InputImage, Width: 12, Height: 12, Channels: 1}
+	d := blobs(64, in.Features(), 3, 2, 6)
+	cfg := DefaultConfig(in)
+	cfg.TrainingCycles = 2
+	if n, err := build(cfg, in, 3, false); err != nil || !parallel(n) {
+		t.Fatalf("the default image network should train in parallel (%v)", err)
+	}
+	var got [2][]float32
+	for i, procs := range []int{1, max(2, runtime.NumCPU())} {
+		old := runtime.GOMAXPROCS(procs)
+		res, err := Train(context.Background(), cfg, in, d, Options{Seed: 3})
+		runtime.GOMAXPROCS(old)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[i] = res.Network.params
+	}
+	if !slices.Equal(got[0], got[1]) {
+		t.Fatal("GOMAXPROCS 1 and all cores trained different weights")
 	}
 }
 

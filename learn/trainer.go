@@ -18,6 +18,10 @@ type trainer struct {
 	inv     [][]float32 // batch normalisation: 1/√(var+ε) per channel
 	needDx  []bool      // layer i must produce its input gradient
 	g, m, v []float32   // gradient and Adam moments, laid out like params
+	wt      []float32   // a dense or convolution kernel transposed (denseBackward, convBackwardPadded)
+	xpad    [][]float32 // convolutions: the zero-padded input (padInput)
+	dxpad   [][]float32 // convolutions: its gradient
+	patch   []float32   // convolutions with few taps per kernel row: one window's patches
 	steps   int
 	drop    *rand.Rand
 	// fixMask makes dropout reuse its last mask (gradient checks).
@@ -41,6 +45,7 @@ func newTrainer(n *Network, batch int, seed uint64) *trainer {
 	t := &trainer{net: n, nb: batch,
 		acts: make([][]float32, L+1), grads: make([][]float32, L+1),
 		idx: make([][]int32, L), mask: make([][]float32, L), xhat: make([][]float32, L), inv: make([][]float32, L),
+		xpad: make([][]float32, L), dxpad: make([][]float32, L),
 		needDx: make([]bool, L),
 		g:      make([]float32, len(n.params)), m: make([]float32, len(n.params)), v: make([]float32, len(n.params)),
 		drop: newRand(seed, 4),
@@ -50,6 +55,20 @@ func newTrainer(n *Network, batch int, seed uint64) *trainer {
 	params := false
 	for i := range n.layers {
 		l := &n.layers[i]
+		switch l.kind {
+		case kDense:
+			t.wt = make([]float32, max(len(t.wt), l.wn))
+		case kConv1D, kConv2D:
+			kh := l.kernelRows()
+			t.xpad[i] = make([]float32, batch*(l.in.h+kh-1)*(l.in.w+l.k-1)*l.in.c)
+			if kh > 1 && l.k*l.in.c <= patchTaps {
+				t.patch = make([]float32, max(len(t.patch), l.in.h*l.in.w*kh*l.k*l.in.c))
+			}
+			if params {
+				t.dxpad[i] = make([]float32, len(t.xpad[i]))
+				t.wt = make([]float32, max(len(t.wt), l.wn))
+			}
+		}
 		t.needDx[i] = params
 		params = params || l.wn > 0
 		if l.kind == kReshape {
@@ -242,6 +261,10 @@ func (t *trainer) forward(nb int, train bool) float64 {
 				l.apply(p, st, x, y, nil, nb)
 			}
 		case kReshape: // acts[i+1] is acts[i]
+		case kConv1D, kConv2D:
+			kh := l.kernelRows()
+			padInput(t.xpad[i], x, nb, l.in.h, l.in.w, l.in.c, kh, l.k)
+			convForwardPadded(p[l.w:l.w+l.wn], p[l.b:l.b+l.bn], t.xpad[i], y, nb, l.in.h, l.in.w, l.in.c, l.out.c, kh, l.k)
 		default:
 			l.apply(p, st, x, y, t.idx[i], nb)
 		}
@@ -342,14 +365,20 @@ func (t *trainer) backwardOf(nb, total int) {
 		}
 		switch l.kind {
 		case kDense:
-			denseBackward(p[l.w:l.w+l.wn], t.g[l.w:l.w+l.wn], t.g[l.b:l.b+l.bn], x, dy, dx, nb, l.in.c, l.out.c)
-		case kConv1D:
-			convBackward(p[l.w:l.w+l.wn], t.g[l.w:l.w+l.wn], t.g[l.b:l.b+l.bn], x, dy, dx, nb, 1, l.in.w, l.in.c, l.out.c, 1, l.k)
-		case kConv2D:
-			convBackward(p[l.w:l.w+l.wn], t.g[l.w:l.w+l.wn], t.g[l.b:l.b+l.bn], x, dy, dx, nb, l.in.h, l.in.w, l.in.c, l.out.c, l.k, l.k)
+			denseBackward(p[l.w:l.w+l.wn], t.g[l.w:l.w+l.wn], t.g[l.b:l.b+l.bn], x, dy, dx, t.wt, nb, l.in.c, l.out.c)
+		case kConv1D, kConv2D:
+			kh := l.kernelRows()
+			var dxp []float32
+			if dx != nil {
+				dxp = t.dxpad[i]
+			}
+			convBackwardPadded(p[l.w:l.w+l.wn], t.g[l.w:l.w+l.wn], t.g[l.b:l.b+l.bn], t.xpad[i], dy, dxp, t.wt, t.patch, nb, l.in.h, l.in.w, l.in.c, l.out.c, kh, l.k)
+			if dx != nil {
+				unpadInput(dx, dxp, nb, l.in.h, l.in.w, l.in.c, kh, l.k)
+			}
 		case kPool1D, kPool2D:
 			if dx != nil {
-				pool2DBackward(dy, dx, t.idx[i], nb, l.in.size(), l.out.size())
+				poolBackward(dy, dx, t.idx[i], nb, l.in.h, l.in.w, l.in.c)
 			}
 		case kDropout:
 			if dx != nil {
@@ -473,6 +502,11 @@ func (t *trainer) bnBackward(i int, dy, dx []float32) {
 
 // relu sets negative values (and −0) to +0 without branches.
 func relu(y []float32) {
+	if useAVX2 && len(y) >= 8 {
+		n := len(y) &^ 7
+		reluAVX(y[:n])
+		y = y[n:]
+	}
 	for j, v := range y {
 		u := math.Float32bits(v)
 		y[j] = math.Float32frombits(u &^ uint32(int32(u)>>31))
@@ -482,6 +516,11 @@ func relu(y []float32) {
 // reluBackward sets dy[j] = dy[j]+g where y[j] > 0 and 0 elsewhere (y ≥ 0).
 func reluBackward(dy, y []float32, g float32) {
 	y = y[:len(dy)]
+	if useAVX2 && len(dy) >= 8 {
+		n := len(dy) &^ 7
+		reluBackAVX(dy[:n], y[:n], g)
+		dy, y = dy[n:], y[n:]
+	}
 	for j, v := range y {
 		u := math.Float32bits(v)
 		m := uint32(int32(u|-u) >> 31) // all ones when y[j] ≠ 0

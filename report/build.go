@@ -402,6 +402,7 @@ func sample(def *impulse.Definition, det *studio.DetailedImpulse, proc *impulse.
 	if s.Image == nil {
 		sig := &Signal{IntervalMs: s.IntervalMs, WindowStartMs: float64(w.StartMs), WindowEndMs: float64(w.EndMs)}
 		n, k := s.Len(), len(s.Sensors)
+		values := s.Series(nil)
 		for j, sn := range s.Sensors {
 			a := Axis{Name: sn.Name, Units: sn.Units, Values: make([]float64, n)}
 			if a.Units == "wav" {
@@ -409,7 +410,7 @@ func sample(def *impulse.Definition, det *studio.DetailedImpulse, proc *impulse.
 				a.Units = "16-bit PCM"
 			}
 			for i := range n {
-				a.Values[i] = s.Values[i*k+j]
+				a.Values[i] = values[i*k+j]
 			}
 			sig.Axes = append(sig.Axes, a)
 		}

@@ -103,8 +103,8 @@ type Sensor struct {
 func NewSample(s *dataset.Sample, created time.Time) Sample {
 	h := sha256.New()
 	var b [8]byte
-	for _, v := range s.Values {
-		binary.LittleEndian.PutUint64(b[:], math.Float64bits(v))
+	for i := range s.NumValues() {
+		binary.LittleEndian.PutUint64(b[:], math.Float64bits(s.Value(i)))
 		h.Write(b[:])
 	}
 	ss := Sample{ID: s.ID, Filename: s.Path, Created: created, LastModified: created, Added: created,

@@ -90,7 +90,7 @@ func train(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ds, err := dataset.Load(*dataDir)
+	ds, err := dataset.LoadWith(*dataDir, dataset.LoadOptions{CompactAudio: true})
 	if err != nil {
 		return err
 	}
@@ -161,7 +161,7 @@ func test(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ds, err := dataset.Load(*dataDir)
+	ds, err := dataset.LoadWith(*dataDir, dataset.LoadOptions{CompactAudio: true})
 	if err != nil {
 		return err
 	}

@@ -68,7 +68,7 @@ func reportCmd(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ds, err := dataset.Load(*dataDir)
+	ds, err := dataset.LoadWith(*dataDir, dataset.LoadOptions{CompactAudio: true})
 	if err != nil {
 		return err
 	}

@@ -1,16 +1,17 @@
 #!/usr/bin/python3
 """PyTorch peer of learn's benchmarks (BenchmarkTrainDense, BenchmarkTrainKWS,
-BenchmarkInferDense, BenchmarkInferKWS): the same networks and shapes, batch 32,
-Adam, 2 threads. Prints windows/s for one training epoch (median of rounds) and
-µs per single-window inference.
+BenchmarkTrainImage, BenchmarkInferDense, BenchmarkInferKWS): the same networks
+and shapes, batch 32, Adam, 2 threads. Prints windows/s for one training epoch
+(median of rounds) and µs per single-window inference.
 
-Run: /usr/bin/python3 testdata/learn/bench_torch.py
+Run: /usr/bin/python3 testdata/learn/bench_torch.py [rounds] [train]
+(with "train", only the training figures; BENCH_THREADS=1 for one thread).
 """
-import time, statistics, sys
+import os, time, statistics, sys
 import torch
 import torch.nn as nn
 
-torch.set_num_threads(2)
+torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "2")))
 torch.manual_seed(1)
 
 
@@ -42,7 +43,41 @@ class KWS(nn.Module):
         return self.out(x)
 
 
-def train_rate(model, nf, n, rounds=5):
+class Image(nn.Module):
+    # Studio's image default: conv2d 32 k3 same relu -> maxpool 2 same -> conv2d 16
+    # k3 same relu -> maxpool 2 same -> flatten -> dropout .25 -> dense 4 (kernel
+    # MaxNorm(1) is applied after each step in Keras; here as in learn).
+    def __init__(self, side):
+        super().__init__()
+        self.side = side
+        self.c1 = nn.Conv2d(1, 32, 3, padding=1)
+        self.c2 = nn.Conv2d(32, 16, 3, padding=1)
+        self.p = nn.MaxPool2d(2, 2, ceil_mode=True)
+        self.d = nn.Dropout(0.25)
+        q = (side + 1) // 2
+        q = (q + 1) // 2
+        self.out = nn.Linear(16 * q * q, 4)
+
+    def forward(self, x):
+        x = x.view(-1, 1, self.side, self.side)
+        x = self.p(torch.relu(self.c1(x)))
+        x = self.p(torch.relu(self.c2(x)))
+        x = self.d(x.permute(0, 2, 3, 1).reshape(x.shape[0], -1))
+        return self.out(x)
+
+    def constrain(self):
+        with torch.no_grad():
+            for c in (self.c1, self.c2):
+                w = c.weight  # (out, in, kh, kw): the norm over all but the output axis
+                n = w.flatten(1).norm(dim=1).view(-1, 1, 1, 1)
+                w.mul_(n.clamp(max=1.0) / (1e-7 + n))
+
+
+ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+
+
+def train_rate(model, nf, n, rounds=None):
+    rounds = rounds or ROUNDS
     X = torch.randn(n, nf)
     y = torch.randint(0, 4, (n,))
     opt = torch.optim.Adam(model.parameters(), lr=0.001, eps=1e-7)
@@ -56,6 +91,8 @@ def train_rate(model, nf, n, rounds=5):
             l = loss(model(X[i:i + 32]), y[i:i + 32])
             l.backward()
             opt.step()
+            if hasattr(model, "constrain"):
+                model.constrain()
         rates.append(n / (time.perf_counter() - t))
     return statistics.median(rates)
 
@@ -78,5 +115,9 @@ def infer_us(model, nf, reps=2000):
 print("torch", torch.__version__, "threads", torch.get_num_threads())
 print("train dense windows/s %.0f" % train_rate(Dense(), 33, 4096))
 print("train kws   windows/s %.0f" % train_rate(KWS(), 650, 2048))
+print("train image16 windows/s %.0f" % train_rate(Image(16), 256, 1024))
+print("train image96 windows/s %.0f" % train_rate(Image(96), 96 * 96, 128))
+if len(sys.argv) > 2 and sys.argv[2] == "train":
+    sys.exit(0)
 print("infer dense us %.1f" % infer_us(Dense(), 33))
 print("infer kws   us %.1f" % infer_us(KWS(), 650))

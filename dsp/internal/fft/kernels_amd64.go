@@ -38,3 +38,28 @@ func untangleAVX(dst, re, im, wr, wi []float64, scale float64)
 //
 //go:noescape
 func dft4AVX(re, im []float64)
+
+// load4AVX is load4Go for len(re)/4 even.
+//
+//go:noescape
+func load4AVX(re, im []float64, x *[4][]float64)
+
+// radix4x4AVX is radix4x4Go.
+//
+//go:noescape
+func radix4x4AVX(re, im []float64, s int, tw []float64)
+
+// radix2x4AVX is radix2x4Go.
+//
+//go:noescape
+func radix2x4AVX(re, im []float64, s int, tw []float64)
+
+// dft4x4AVX is dft4x4Go.
+//
+//go:noescape
+func dft4x4AVX(re, im []float64)
+
+// untangle4AVX is untangle4Go for len(re)/4 >= 2.
+//
+//go:noescape
+func untangle4AVX(dst []float64, ld int, re, im []float64, rev, revM []int32, wr, wi []float64, scale float64)

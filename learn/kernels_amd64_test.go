@@ -1,0 +1,204 @@
+//go:build !noasm
+
+package learn
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// TestPoolAsmMatchesGo checks the max-pooling kernels against the Go loops,
+// values and argmax indices, on inputs with ties and NaNs, for even and odd
+// sizes in one and two dimensions.
+func TestPoolAsmMatchesGo(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("no AVX2 kernels on this build/CPU")
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, h := range []int{1, 2, 3, 6, 7} {
+		for _, w := range []int{1, 2, 5, 8, 9} {
+			for _, c := range []int{8, 16, 32} {
+				nb := 3
+				x := make([]float32, nb*h*w*c)
+				for i := range x {
+					x[i] = float32(rng.IntN(5)) // many ties
+					if rng.IntN(40) == 0 {
+						x[i] = float32(math.NaN())
+					}
+				}
+				oh, ow := (h+1)/2, (w+1)/2
+				n := nb * oh * ow * c
+				ya, yg := make([]float32, n), make([]float32, n)
+				ia, ig := make([]int32, n), make([]int32, n)
+				maxPool(x, ya, ia, nb, h, w, c)
+				useAVX2 = false
+				maxPool(x, yg, ig, nb, h, w, c)
+				useAVX2 = true
+				if !sameBits(ya, yg) || !slices.Equal(ia, ig) {
+					t.Fatalf("h=%d w=%d c=%d: asm %v %v, Go %v %v", h, w, c, ya, ia, yg, ig)
+				}
+				dy := randSlice(rng, n)
+				for i := range dy {
+					if rng.IntN(7) == 0 {
+						dy[i] = float32(math.Copysign(0, -1))
+					}
+				}
+				da, dg := randSlice(rng, len(x)), make([]float32, len(x))
+				poolBackward(dy, da, ia, nb, h, w, c)
+				pool2DBackward(dy, dg, ig, nb, h*w*c, n/nb)
+				if !sameBits(da, dg) {
+					t.Fatalf("backward h=%d w=%d c=%d: asm and Go differ", h, w, c)
+				}
+			}
+		}
+	}
+}
+
+// TestGemmAsmMatchesGo checks gemm2's AVX blocks (sixteen and eight columns,
+// four and eight rows, masked widths, strided operands, groups of steps)
+// against gemmGo, bit for bit.
+func TestGemmAsmMatchesGo(t *testing.T) {
+	if !useAVX {
+		t.Skip("no AVX kernels on this build/CPU")
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{1, 4, 7, 8, 9, 16, 20, 33} {
+		for _, rows := range []int{1, 3, 4, 5, 8, 13} {
+			for _, k := range []int{1, 2, 9} {
+				for _, k1 := range []int{1, 3} {
+					ldc, ars, ais, ldb := n+3, 2*k*k1+1, 2, n+1
+					ais1 := 2*k + 5
+					a := randSlice(rng, rows*ars+k1*ais1+k*ais)
+					b := randSlice(rng, k1*k*ldb)
+					c0 := randSlice(rng, rows*ldc)
+					ca, cg := slices.Clone(c0), slices.Clone(c0)
+					gemm2(ca, ldc, a, ars, ais, ais1, b, ldb, rows, k, k1, n)
+					gemmGo(cg, ldc, a, ars, ais, ais1, b, ldb, rows, k, k1, n)
+					if !sameBits(ca, cg) {
+						t.Fatalf("n=%d rows=%d k=%d k1=%d: asm and Go differ", n, rows, k, k1)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestBackInputAsmMatchesGo checks dxRowAVX against backInputTGo (and both
+// against dotRows' sums, taken one tap at a time), bit for bit.
+func TestBackInputAsmMatchesGo(t *testing.T) {
+	if !useAVX {
+		t.Skip("no AVX kernels on this build/CPU")
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, cout := range []int{8, 16, 32} {
+		for _, taps := range []int{1, 3, 8, 24, 39, 96} {
+			for _, n := range []int{1, 5} {
+				step := 3
+				wtT := randSlice(rng, cout*taps)
+				dz := randSlice(rng, n*cout)
+				dx0 := randSlice(rng, (n-1)*step+taps)
+				da, dg, dd := slices.Clone(dx0), slices.Clone(dx0), slices.Clone(dx0)
+				backInputT(da, step, wtT, dz, cout, n, taps)
+				backInputTGo(dg, step, wtT, dz, cout, n, taps)
+				w := make([]float32, taps*cout) // the kernel rows again, as dotRows reads them
+				for o := range cout {
+					for tp := range taps {
+						w[tp*cout+o] = wtT[o*taps+tp]
+					}
+				}
+				for p := range n {
+					dotRowsGo(dd[p*step:p*step+taps], w, cout, dz[p*cout:], cout/8)
+				}
+				if !sameBits(da, dg) || !sameBits(dg, dd) {
+					t.Fatalf("cout=%d taps=%d n=%d: asm, Go and dotRows differ", cout, taps, n)
+				}
+			}
+		}
+	}
+}
+
+// trainParams trains a few epochs of cfg on blobs and returns the weights and
+// batch normalisation state.
+func trainParams(t *testing.T, in Input, cfg Config, n int) []float32 {
+	t.Helper()
+	d := blobs(n, in.Features(), 3, 2, 5)
+	cfg.TrainingCycles = 2
+	res, err := Train(context.Background(), cfg, in, d, Options{Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(slices.Clone(res.Network.params), res.Network.state...)
+}
+
+// TestTrainAsmMatchesGo: whole trainings (dense, conv1d and conv2d networks
+// with dropout, batch normalisation, odd sizes and widths that are not
+// multiples of 8) give the same weights, bit for bit, with the assembly
+// kernels and with their Go references, which is what -tags noasm builds.
+func TestTrainAsmMatchesGo(t *testing.T) {
+	if !useAVX || !useAVX2 {
+		t.Skip("no AVX2 kernels on this build/CPU")
+	}
+	r := 0.25
+	img := func(w, h, c int) Input { return Input{Kind: InputImage, Width: w, Height: h, Channels: c} }
+	cases := []struct {
+		in  Input
+		cfg Config
+		n   int
+	}{
+		{Input{Kind: InputFlat, Width: 33}, DefaultConfig(Input{Kind: InputFlat, Width: 33}), 200},
+		{Input{Kind: InputFlat, Width: 20}, Config{VisualLayers: []VisualLayer{{Type: LayerDense, Neurons: 16}, {Type: LayerBatchNormalization}, {Type: LayerDropout, DropoutRate: &r}, {Type: LayerDense, Neurons: 5}}}, 100},
+		{kwsInput, DefaultConfig(kwsInput), 80},
+		{Input{Kind: InputMFCC, Width: 21, Height: 7}, Config{VisualLayers: []VisualLayer{{Type: LayerReshape, Columns: 7}, {Type: LayerConv1D, Neurons: 6, KernelSize: 5, Stack: 2}, {Type: LayerConv1D, Neurons: 24, KernelSize: 2}, {Type: LayerFlatten}}}, 60},
+		{img(16, 16, 1), DefaultConfig(img(16, 16, 1)), 40},
+		{img(11, 9, 3), Config{VisualLayers: []VisualLayer{{Type: LayerConv2D, Neurons: 8}, {Type: LayerConv2D, Neurons: 5, KernelSize: 2, Stack: 2}, {Type: LayerFlatten}, {Type: LayerDropout, DropoutRate: &r}}}, 40},
+	}
+	defer func() { useAVX, useAVX2 = true, true }()
+	for i, c := range cases {
+		useAVX, useAVX2 = true, true
+		asm := trainParams(t, c.in, c.cfg, c.n)
+		useAVX, useAVX2 = false, false
+		ref := trainParams(t, c.in, c.cfg, c.n)
+		if !sameBits(asm, ref) {
+			t.Errorf("case %d (%+v): the assembly kernels and the Go references trained different weights", i, c.in)
+		}
+	}
+}
+
+// TestReluAsmMatchesGo checks the ReLU kernels against the Go loops on
+// values of both signs, ±0 and NaNs, bit for bit.
+func TestReluAsmMatchesGo(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("no AVX2 kernels on this build/CPU")
+	}
+	rng := rand.New(rand.NewPCG(9, 9))
+	for _, n := range []int{1, 8, 13, 100} {
+		y := randSlice(rng, n)
+		for i := range y {
+			switch rng.IntN(6) {
+			case 0:
+				y[i] = float32(math.Copysign(0, -1))
+			case 1:
+				y[i] = float32(math.NaN())
+			}
+		}
+		ya, yg := slices.Clone(y), slices.Clone(y)
+		relu(ya)
+		useAVX2 = false
+		relu(yg)
+		useAVX2 = true
+		dy := randSlice(rng, n)
+		for _, g := range []float32{0, 1e-5} {
+			da, dg := slices.Clone(dy), slices.Clone(dy)
+			reluBackward(da, ya, g)
+			useAVX2 = false
+			reluBackward(dg, ya, g)
+			useAVX2 = true
+			if !sameBits(ya, yg) || !sameBits(da, dg) {
+				t.Fatalf("n=%d g=%v: asm and Go differ", n, g)
+			}
+		}
+	}
+}
