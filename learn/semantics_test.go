@@ -211,16 +211,44 @@ func TestAdamFirstStep(t *testing.T) {
 	}
 }
 
-// TestMaxNorm: a filter of norm 2 is scaled to norm 1; one of norm 0.5 keeps
-// 0.5/(1e-7+0.5) of itself.
+// TestMaxNorm checks Keras' MaxNorm(1) with its default axis 0 on a
+// (kh, kw, cin, cout) = (2, 2, 1, 2) kernel, against values derived by hand.
+// The kernel is stored row-major, so w[(dy·2+dx)·2+o] holds row dy, column dx,
+// filter o, and the norm over kh pairs w[j] with w[j+4]: four norms, one per
+// (dx, o).
+//
+//	(dx, o)  pair (w[j], w[j+4])  ‖·‖    factor clip(‖·‖,0,1)/(1e-7+‖·‖)  result
+//	(0, 0)   (3, 4)               5      1/(5+1e-7)                      (0.6, 0.8)·5/(5+1e-7) = (0.59999999, 0.79999998)
+//	(0, 1)   (3e-7, 4e-7)         5e-7   5e-7/6e-7 = 5/6                 (2.5e-7, 3.3333333e-7)
+//	(1, 0)   (0, -2)              2      1/(2+1e-7)                      (0, -0.99999995)
+//	(1, 1)   (0.6, 0.8)           1      1/(1+1e-7)                      (0.59999994, 0.79999992)
+//
+// The second pair checks where ε goes: with ε added to the norm in the
+// denominator, a tiny column shrinks by a sixth. Capping whole filters
+// (axis [0, 1, 2]) would give filter 0, (3, 0, 4, −2) of norm √29, the factor
+// 1/√29 and w[0] = 0.557, and leave filter 1, of norm √1.25 = 1.118, scaled by
+// 1/1.118 instead of keeping its columns.
 func TestMaxNorm(t *testing.T) {
 	t.Parallel()
-	w := []float32{1.2, 0.3, 1.6, 0.4} // (2 weights, 2 filters): norms 2 and 0.5
+	w := []float32{
+		3, 3e-7, 0, 0.6, // dy = 0: (dx 0, o 0), (dx 0, o 1), (dx 1, o 0), (dx 1, o 1)
+		4, 4e-7, -2, 0.8, // dy = 1
+	}
 	applyMaxNorm(w, 2)
-	want := []float64{0.6, 0.3 * 0.5 / (1e-7 + 0.5), 0.8, 0.4 * 0.5 / (1e-7 + 0.5)}
+	want := []float64{
+		3 / (5 + 1e-7), 3e-7 * 5.0 / 6, 0, 0.6 / (1 + 1e-7),
+		4 / (5 + 1e-7), 4e-7 * 5.0 / 6, -2 / (2 + 1e-7), 0.8 / (1 + 1e-7),
+	}
 	for i := range w {
-		if math.Abs(float64(w[i])-want[i]) > 1e-7 {
-			t.Errorf("w[%d] = %v, want %v", i, w[i], want[i])
+		if math.Abs(float64(w[i])-want[i]) > 1e-7*math.Abs(want[i]) {
+			t.Errorf("w[%d] = %.9g, want %.9g", i, w[i], want[i])
+		}
+	}
+	// The column norms after the constraint: at most 1, each as derived.
+	for j, nrm := range []float64{5 / (5 + 1e-7), 5e-7 * 5.0 / 6, 2 / (2 + 1e-7), 1 / (1 + 1e-7)} {
+		got := math.Hypot(float64(w[j]), float64(w[j+4]))
+		if math.Abs(got-nrm) > 1e-7*nrm {
+			t.Errorf("column %d: norm %.9g, want %.9g", j, got, nrm)
 		}
 	}
 }
