@@ -164,6 +164,76 @@ func TestClassWeights(t *testing.T) {
 	}
 }
 
+// TestWeightedLossOverBatchSize: Keras reduces a class-weighted loss as
+// Σ w·ℓ / batch size (SUM_OVER_BATCH_SIZE), not Σ w·ℓ / Σ w (PyTorch's
+// weighted mean). An output layer with zero weights gives p = (½, ½) for both
+// windows of the batch, window 0 of class 0 with weight 3, window 1 of class 1
+// with weight 1: summed loss (3 + 1)·ln 2, and the logits' gradient
+// w·(p − onehot)/2 = (−0.75, +0.75) and (+0.25, −0.25) (÷ Σw = 4 would halve it).
+func TestWeightedLossOverBatchSize(t *testing.T) {
+	t.Parallel()
+	net, err := build(Config{}, Input{Kind: InputFlat, Width: 2}, 2, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := newTrainer(net, 2, 1)
+	tr.trainData = trainData{xs: []float32{1, 2, -1, 0.5}, nf: 2, y: []int{0, 1}, sw: []float64{3, 1}}
+	tr.load([]int{0, 1})
+	tr.forward(2, true)
+	loss, _ := tr.head(2, true)
+	if want := 4 * math.Ln2; math.Abs(loss-want) > 1e-6 {
+		t.Errorf("summed weighted loss %v, want %v", loss, want)
+	}
+	dz := tr.grads[len(net.layers)][:4]
+	for i, want := range []float32{-0.75, 0.75, 0.25, -0.25} {
+		if math.Abs(float64(dz[i]-want)) > 1e-7 {
+			t.Errorf("logit gradient %d = %v, want %v", i, dz[i], want)
+		}
+	}
+}
+
+// TestBatchNormMovingStatistics checks the moving statistics after one training
+// batch (momentum 0.99, from mean 0 and variance 1) against hand-derived values.
+// Keras' non-fused kernel (inputs of rank 2 and 3: after dense and conv1d
+// layers) moves the variance towards the biased batch variance; its fused
+// kernel (rank 4: after conv2d) towards TensorFlow's Bessel-corrected one,
+// which Keras keeps (_bessels_correction_test_only is True). The values 1, 2, 6
+// have mean 3, biased variance 14/3 and unbiased variance 7:
+//
+//	moving mean      0 − (0 − 3)·0.01 = 0.03
+//	moving variance  1 − (1 − 14/3)·0.01 = 1.0366667  (three windows of 1 feature)
+//	                 1 − (1 − 7)·0.01    = 1.06       (one 1×3×1 image)
+func TestBatchNormMovingStatistics(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name     string
+		in       Input
+		layers   []VisualLayer
+		nb       int
+		variance float64
+	}{
+		{"flat", Input{Kind: InputFlat, Width: 1}, []VisualLayer{{Type: "batchNormalization"}}, 3, 1 - (1-14.0/3)*0.01},
+		{"image", Input{Kind: InputImage, Width: 3, Height: 1, Channels: 1},
+			[]VisualLayer{{Type: "batchNormalization"}, {Type: "flatten"}}, 1, 1 - (1-7.0)*0.01},
+	} {
+		net, err := build(Config{VisualLayers: c.layers}, c.in, 2, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := newTrainer(net, c.nb, 1)
+		copy(tr.acts[0], []float32{1, 2, 6})
+		tr.forward(c.nb, true)
+		l := &net.layers[0]
+		if l.kind != kBatchNorm {
+			t.Fatalf("%s: layer 0 is not batch normalisation", c.name)
+		}
+		mean, variance := net.state[l.s], net.state[l.s+1]
+		if math.Abs(float64(mean)-0.03) > 1e-7 || math.Abs(float64(variance)-c.variance) > 1e-6 {
+			t.Errorf("%s: moving mean %v, variance %v; want 0.03, %v", c.name, mean, variance, c.variance)
+		}
+	}
+}
+
 func TestBufferShuffle(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
