@@ -191,6 +191,76 @@ func TestClassWeights(t *testing.T) {
 	}
 }
 
+// TestWeightedLossOverBatchSize: Keras reduces a class-weighted loss as
+// Σ w·ℓ / batch size (SUM_OVER_BATCH_SIZE), not Σ w·ℓ / Σ w (PyTorch's
+// weighted mean). An output layer with zero weights gives p = (½, ½) for both
+// windows of the batch, window 0 of class 0 with weight 3, window 1 of class 1
+// with weight 1: summed loss (3 + 1)·ln 2, and the logits' gradient
+// w·(p − onehot)/2 = (−0.75, +0.75) and (+0.25, −0.25) (÷ Σw = 4 would halve it).
+func TestWeightedLossOverBatchSize(t *testing.T) {
+	t.Parallel()
+	net, err := build(Config{}, Input{Kind: InputFlat, Width: 2}, 2, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := newTrainer(net, 2, 1)
+	tr.trainData = trainData{xs: []float32{1, 2, -1, 0.5}, nf: 2, y: []int{0, 1}, sw: []float64{3, 1}}
+	tr.load([]int{0, 1})
+	tr.forward(2, true)
+	loss, _ := tr.head(2, true)
+	if want := 4 * math.Ln2; math.Abs(loss-want) > 1e-6 {
+		t.Errorf("summed weighted loss %v, want %v", loss, want)
+	}
+	dz := tr.grads[len(net.layers)][:4]
+	for i, want := range []float32{-0.75, 0.75, 0.25, -0.25} {
+		if math.Abs(float64(dz[i]-want)) > 1e-7 {
+			t.Errorf("logit gradient %d = %v, want %v", i, dz[i], want)
+		}
+	}
+}
+
+// TestBatchNormMovingStatistics checks the moving statistics after one training
+// batch (momentum 0.99, from mean 0 and variance 1) against hand-derived values.
+// Keras' non-fused kernel (inputs of rank 2 and 3: after dense and conv1d
+// layers) moves the variance towards the biased batch variance; its fused
+// kernel (rank 4: after conv2d) towards TensorFlow's Bessel-corrected one,
+// which Keras keeps (_bessels_correction_test_only is True). The values 1, 2, 6
+// have mean 3, biased variance 14/3 and unbiased variance 7:
+//
+//	moving mean      0 − (0 − 3)·0.01 = 0.03
+//	moving variance  1 − (1 − 14/3)·0.01 = 1.0366667  (three windows of 1 feature)
+//	                 1 − (1 − 7)·0.01    = 1.06       (one 1×3×1 image)
+func TestBatchNormMovingStatistics(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name     string
+		in       Input
+		layers   []VisualLayer
+		nb       int
+		variance float64
+	}{
+		{"flat", Input{Kind: InputFlat, Width: 1}, []VisualLayer{{Type: "batchNormalization"}}, 3, 1 - (1-14.0/3)*0.01},
+		{"image", Input{Kind: InputImage, Width: 3, Height: 1, Channels: 1},
+			[]VisualLayer{{Type: "batchNormalization"}, {Type: "flatten"}}, 1, 1 - (1-7.0)*0.01},
+	} {
+		net, err := build(Config{VisualLayers: c.layers}, c.in, 2, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := newTrainer(net, c.nb, 1)
+		copy(tr.acts[0], []float32{1, 2, 6})
+		tr.forward(c.nb, true)
+		l := &net.layers[0]
+		if l.kind != kBatchNorm {
+			t.Fatalf("%s: layer 0 is not batch normalisation", c.name)
+		}
+		mean, variance := net.state[l.s], net.state[l.s+1]
+		if math.Abs(float64(mean)-0.03) > 1e-7 || math.Abs(float64(variance)-c.variance) > 1e-6 {
+			t.Errorf("%s: moving mean %v, variance %v; want 0.03, %v", c.name, mean, variance, c.variance)
+		}
+	}
+}
+
 func TestBufferShuffle(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
@@ -238,16 +308,44 @@ func TestAdamFirstStep(t *testing.T) {
 	}
 }
 
-// TestMaxNorm: a filter of norm 2 is scaled to norm 1; one of norm 0.5 keeps
-// 0.5/(1e-7+0.5) of itself.
+// TestMaxNorm checks Keras' MaxNorm(1) with its default axis 0 on a
+// (kh, kw, cin, cout) = (2, 2, 1, 2) kernel, against values derived by hand.
+// The kernel is stored row-major, so w[(dy·2+dx)·2+o] holds row dy, column dx,
+// filter o, and the norm over kh pairs w[j] with w[j+4]: four norms, one per
+// (dx, o).
+//
+//	(dx, o)  pair (w[j], w[j+4])  ‖·‖    factor clip(‖·‖,0,1)/(1e-7+‖·‖)  result
+//	(0, 0)   (3, 4)               5      1/(5+1e-7)                      (0.6, 0.8)·5/(5+1e-7) = (0.59999999, 0.79999998)
+//	(0, 1)   (3e-7, 4e-7)         5e-7   5e-7/6e-7 = 5/6                 (2.5e-7, 3.3333333e-7)
+//	(1, 0)   (0, -2)              2      1/(2+1e-7)                      (0, -0.99999995)
+//	(1, 1)   (0.6, 0.8)           1      1/(1+1e-7)                      (0.59999994, 0.79999992)
+//
+// The second pair checks where ε goes: with ε added to the norm in the
+// denominator, a tiny column shrinks by a sixth. Capping whole filters
+// (axis [0, 1, 2]) would give filter 0, (3, 0, 4, −2) of norm √29, the factor
+// 1/√29 and w[0] = 0.557, and leave filter 1, of norm √1.25 = 1.118, scaled by
+// 1/1.118 instead of keeping its columns.
 func TestMaxNorm(t *testing.T) {
 	t.Parallel()
-	w := []float32{1.2, 0.3, 1.6, 0.4} // (2 weights, 2 filters): norms 2 and 0.5
+	w := []float32{
+		3, 3e-7, 0, 0.6, // dy = 0: (dx 0, o 0), (dx 0, o 1), (dx 1, o 0), (dx 1, o 1)
+		4, 4e-7, -2, 0.8, // dy = 1
+	}
 	applyMaxNorm(w, 2)
-	want := []float64{0.6, 0.3 * 0.5 / (1e-7 + 0.5), 0.8, 0.4 * 0.5 / (1e-7 + 0.5)}
+	want := []float64{
+		3 / (5 + 1e-7), 3e-7 * 5.0 / 6, 0, 0.6 / (1 + 1e-7),
+		4 / (5 + 1e-7), 4e-7 * 5.0 / 6, -2 / (2 + 1e-7), 0.8 / (1 + 1e-7),
+	}
 	for i := range w {
-		if math.Abs(float64(w[i])-want[i]) > 1e-7 {
-			t.Errorf("w[%d] = %v, want %v", i, w[i], want[i])
+		if math.Abs(float64(w[i])-want[i]) > 1e-7*math.Abs(want[i]) {
+			t.Errorf("w[%d] = %.9g, want %.9g", i, w[i], want[i])
+		}
+	}
+	// The column norms after the constraint: at most 1, each as derived.
+	for j, nrm := range []float64{5 / (5 + 1e-7), 5e-7 * 5.0 / 6, 2 / (2 + 1e-7), 1 / (1 + 1e-7)} {
+		got := math.Hypot(float64(w[j]), float64(w[j+4]))
+		if math.Abs(got-nrm) > 1e-7*nrm {
+			t.Errorf("column %d: norm %.9g, want %.9g", j, got, nrm)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package learn
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"testing"
 )
@@ -95,5 +96,44 @@ func TestTrainingMatchesPyTorch(t *testing.T) {
 		if bad > 0 {
 			t.Errorf("%s: %d final weights differ", c.Name, bad)
 		}
+		// The conv2d case must exercise both branches of MaxNorm (axis 0):
+		// PyTorch's final kernels hold columns capped at norm 1 and columns
+		// below it, and none above.
+		bi := 0
+		for i := range net.layers {
+			l := &net.layers[i]
+			if l.wn == 0 {
+				continue
+			}
+			if l.maxNorm {
+				capped, free := maxNormColumns(t, c.Final[bi], l.k)
+				if capped == 0 || free == 0 {
+					t.Errorf("%s: layer %s ends with %d kernel columns at norm 1 and %d below: the case does not exercise MaxNorm's cap", c.Name, l.name, capped, free)
+				}
+			}
+			bi += 2
+		}
 	}
+}
+
+// maxNormColumns counts the (kw, cin, cout) columns of a (kh, kw, cin, cout)
+// kernel whose norm over kh is 1 (within float32 rounding) and below 1; a
+// column above 1 fails t.
+func maxNormColumns(t *testing.T, w []float64, kh int) (capped, free int) {
+	cols := len(w) / kh
+	for j := range cols {
+		var s float64
+		for i := j; i < len(w); i += cols {
+			s += w[i] * w[i]
+		}
+		switch n := math.Sqrt(s); {
+		case n > 1+1e-6:
+			t.Errorf("kernel column %d has norm %v after MaxNorm(1)", j, n)
+		case n > 1-1e-6:
+			capped++
+		default:
+			free++
+		}
+	}
+	return capped, free
 }

@@ -411,23 +411,28 @@ func (t *trainer) adam(lr float64) {
 	for i := range t.net.layers {
 		l := &t.net.layers[i]
 		if l.maxNorm {
-			applyMaxNorm(p[l.w:l.w+l.wn], l.out.c)
+			applyMaxNorm(p[l.w:l.w+l.wn], l.k)
 		}
 	}
 }
 
-// applyMaxNorm rescales every output filter of a (…, cout) kernel as Keras'
-// MaxNorm(1) does: w ← w·clip(‖w‖, 0, 1)/(ε + ‖w‖), the norm over all but the last axis.
-func applyMaxNorm(w []float32, cout int) {
-	for o := range cout {
+// applyMaxNorm applies Keras' MaxNorm(1) with its default axis 0, as Studio's
+// generated Conv2D layers get it (kernel_constraint=MaxNorm(1), no axis), to a
+// (kh, kw, cin, cout) kernel: the norm is taken over the kh axis alone, one
+// norm per (kw, cin, cout) column, and every column becomes
+// w·clip(‖w‖, 0, 1)/(ε + ‖w‖) with ε = 1e-7. It does not cap whole filters
+// (Keras' axis=[0, 1, 2]).
+func applyMaxNorm(w []float32, kh int) {
+	cols := len(w) / kh
+	for j := range cols {
 		var s float64
-		for j := o; j < len(w); j += cout {
-			s += float64(float64(w[j]) * float64(w[j]))
+		for i := j; i < len(w); i += cols {
+			s += float64(w[i]) * float64(w[i])
 		}
 		nrm := math.Sqrt(s)
 		f := float32(min(nrm, maxNormConv) / (kerasEps + nrm))
-		for j := o; j < len(w); j += cout {
-			w[j] *= f
+		for i := j; i < len(w); i += cols {
+			w[i] *= f
 		}
 	}
 }

@@ -66,18 +66,28 @@ func (r *reference) problems(names []string) []string {
 	return out
 }
 
+// referencePath is reference.json, or the file REALDATA_REFERENCE names
+// (reference.py's output for other seeds).
+func referencePath() string {
+	if f := os.Getenv("REALDATA_REFERENCE"); f != "" {
+		return f
+	}
+	return referenceFile
+}
+
 func readReference(t *testing.T) *reference {
 	t.Helper()
-	data, err := os.ReadFile(referenceFile)
+	file := referencePath()
+	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var r reference
 	if err := json.Unmarshal(data, &r); err != nil {
-		t.Fatalf("%s: %v", referenceFile, err)
+		t.Fatalf("%s: %v", file, err)
 	}
 	if len(r.Seeds) == 0 {
-		t.Fatalf("%s lists no seeds", referenceFile)
+		t.Fatalf("%s lists no seeds", file)
 	}
 	return &r
 }
@@ -195,15 +205,21 @@ func classifierAccuracy(rep *impulse.TestReport, labels []string, minScore float
 	return float64(good) / float64(n), float64(goodArgmax) / float64(n), flagged
 }
 
-// seeds are the reference's seeds, or 1..REALDATA_SEEDS.
+// seeds are the reference's seeds, or 1..N with REALDATA_SEEDS=N, or A..B
+// with REALDATA_SEEDS=A-B.
 func seeds(t *testing.T, ref *reference) []uint64 {
 	var out []uint64
 	if s := os.Getenv("REALDATA_SEEDS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			t.Fatalf("REALDATA_SEEDS=%q: want a positive number of seeds", s)
+		lo, hi := "1", s
+		if a, b, ok := strings.Cut(s, "-"); ok {
+			lo, hi = a, b
 		}
-		for i := 1; i <= n; i++ {
+		a, err1 := strconv.Atoi(lo)
+		b, err2 := strconv.Atoi(hi)
+		if err1 != nil || err2 != nil || a < 1 || b < a {
+			t.Fatalf("REALDATA_SEEDS=%q: want a positive number of seeds N (seeds 1..N) or a range A-B", s)
+		}
+		for i := a; i <= b; i++ {
 			out = append(out, uint64(i))
 		}
 		return out
@@ -272,7 +288,7 @@ func TestAgainstReference(t *testing.T) {
 	names := datasetNames(t)
 	ref := readReference(t)
 	if p := ref.problems(names); len(p) > 0 {
-		t.Fatalf("%s does not cover the datasets:\n%s", referenceFile, strings.Join(p, "\n"))
+		t.Fatalf("%s does not cover the datasets:\n%s", referencePath(), strings.Join(p, "\n"))
 	}
 	byName := map[string]referenceResult{}
 	for _, r := range ref.Datasets {

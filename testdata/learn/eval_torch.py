@@ -10,15 +10,17 @@ learn.New with that seed, in learn's file format). This script trains the same
 architecture on each of those splits from the same initial weights, with Keras
 semantics as Studio's generated script has them: Glorot-uniform kernels and zero
 biases, ReLU, L1(1e-5) activity regulariser on hidden dense layers, 'same'
-padding, 2/2 max pooling with ceil mode, MaxNorm(1) on conv2d kernels, dropout,
-batch norm eps 1e-3 momentum 0.99, softmax cross-entropy, Adam(lr, 0.9, 0.999,
+padding, 2/2 max pooling with ceil mode, MaxNorm(1) on conv2d kernels with
+Keras' default axis 0 (see Net.max_norm), dropout, batch norm eps 1e-3 momentum
+0.99 as Keras keeps its moving variance (see KerasBatchNorm), softmax
+cross-entropy, Adam(lr, 0.9, 0.999,
 eps 1e-7) in Keras' form (epsilon added to sqrt(v), see KerasAdam), the batch
 size and epochs of the configuration, the training set reshuffled every epoch
 through tf.data's shuffle buffer of 4 batches (see buffer_shuffle), and the
 epoch with the lowest validation loss (activity regularisation included) kept.
 Only the shuffling and dropout draws (seeded with the seed number) and
 floating-point details differ from Go. It reports the validation accuracy of
-the best-epoch model per seed, their median and mean.
+the best-epoch model per seed, their median and mean, with the seeds.
 
   mkdir /tmp/learn-eval
   LEARN_EVAL_SEEDS=61 LEARN_EVAL_EXPORT=/tmp/learn-eval \
@@ -74,7 +76,7 @@ class Net(nn.Module):
                 self.mods.append(m)
                 self.ops.append(("plain", m))
             elif t == "batchNormalization":
-                m = nn.BatchNorm1d(shape[-1], eps=1e-3, momentum=0.01) if len(shape) < 3 else nn.BatchNorm2d(shape[-1], eps=1e-3, momentum=0.01)
+                m = KerasBatchNorm(shape[-1])
                 self.mods.append(m)
                 self.ops.append(("bn", m))
             elif t in ("conv1d", "conv2d"):
@@ -110,12 +112,7 @@ class Net(nn.Module):
             elif op == "plain":
                 x = m(x)
             elif op == "bn":
-                if x.dim() == 2:
-                    x = m(x)
-                elif x.dim() == 3:
-                    x = m(x.transpose(1, 2)).transpose(1, 2)
-                else:
-                    x = m(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
+                x = m(x)
             elif op == "conv1d":
                 x = torch.relu(m(x.transpose(1, 2))).transpose(1, 2)
             elif op == "conv2d":
@@ -128,12 +125,48 @@ class Net(nn.Module):
         return self.out(x), reg
 
     def max_norm(self):
+        """Keras' MaxNorm(1) as Studio's Conv2D layers have it (no axis, so
+        Keras' default axis 0): the norm over kh alone, one per (kw, cin, cout)
+        column of the Keras (kh, kw, cin, cout) kernel, and each column scaled
+        by clip(|w|, 0, 1)/(1e-7 + |w|). PyTorch's (out, in, kh, kw) weight has
+        kh on dim 2."""
         with torch.no_grad():
             for op, m in self.ops:
                 if op == "conv2d":
                     w = m.weight  # (out, in, kh, kw)
-                    n = w.pow(2).sum(dim=(1, 2, 3), keepdim=True).sqrt()
+                    n = w.pow(2).sum(dim=2, keepdim=True).sqrt()
                     w.mul_(n.clamp(max=1.0) / (1e-7 + n))
+
+
+class KerasBatchNorm(nn.Module):
+    """Keras' BatchNormalization (epsilon 1e-3, momentum 0.99) over the last
+    axis of a channels-last tensor. Training normalises with the batch mean and
+    biased variance. The moving variance follows the biased batch variance where
+    Keras runs its non-fused kernel (inputs of rank 2 and 3: after dense and
+    conv1d layers) and the Bessel-corrected one where it runs TensorFlow's fused
+    kernel (rank 4: after conv2d), whose corrected variance Keras keeps
+    (_bessels_correction_test_only is True). torch.nn.BatchNorm would use the
+    corrected variance everywhere."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(c))
+        self.bias = nn.Parameter(torch.zeros(c))
+        self.register_buffer("running_mean", torch.zeros(c))
+        self.register_buffer("running_var", torch.ones(c))
+
+    def forward(self, x):
+        if not self.training:
+            return (x - self.running_mean) / torch.sqrt(self.running_var + 1e-3) * self.weight + self.bias
+        dims = tuple(range(x.dim() - 1))
+        mu = x.mean(dim=dims)
+        var = ((x - mu) ** 2).mean(dim=dims)
+        with torch.no_grad():
+            n = x.numel() // x.shape[-1]
+            moving = var * n / (n - 1) if x.dim() == 4 and n > 1 else var
+            self.running_mean -= (self.running_mean - mu) * 0.01
+            self.running_var -= (self.running_var - moving) * 0.01
+        return (x - mu) / torch.sqrt(var + 1e-3) * self.weight + self.bias
 
 
 def load_init(net, blob):
@@ -142,7 +175,7 @@ def load_init(net, blob):
     layer: kernel then bias, Keras layouts) into net."""
     hl = struct.unpack_from("<I", blob, 16)[0]
     off = 20 + hl
-    mods = [m for m in net.mods if isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d, nn.BatchNorm1d, nn.BatchNorm2d))] + [net.out]
+    mods = [m for m in net.mods if isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d, KerasBatchNorm))] + [net.out]
     with torch.no_grad():
         for m in mods:
             for p in (m.weight, m.bias):
@@ -243,7 +276,8 @@ for path in sorted(glob.glob(sys.argv[1] + "/*.json")):
     X = torch.tensor(np.array(d["x"], dtype=np.float32))
     y = torch.tensor(d["y"])
     accs = [run(d, X, y, s) for s in d["splits"]]
-    results.append({"dataset": d["dataset"], "val_accuracy": accs, "median_val_accuracy": statistics.median(accs),
+    results.append({"dataset": d["dataset"], "seeds": [s["seed"] for s in d["splits"]], "val_accuracy": accs,
+                    "median_val_accuracy": statistics.median(accs),
                     "mean_val_accuracy": statistics.fmean(accs),
                     "windows": len(d["y"]), "features": len(d["x"][0]),
                     "validation_windows": len(d["splits"][0]["validation"])})

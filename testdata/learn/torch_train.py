@@ -6,7 +6,11 @@ end to end.
 
 Adam is written out as Keras applies it: a_t = lr*sqrt(1-b2^t)/(1-b1^t),
 m += (g-m)(1-b1), v += (g^2-v)(1-b2), w -= a_t*m/(sqrt(v)+eps), eps 1e-7; then
-conv2d kernels get MaxNorm(1): w *= clip(|w|,0,1)/(1e-7+|w|) per filter.
+conv2d kernels get MaxNorm(1) with Keras' default axis 0, as Studio's generated
+Conv2D layers have it (no axis given): the norm is taken over kh alone, one per
+(kw, cin, cout) column of the (kh, kw, cin, cout) kernel, and
+w *= clip(|w|,0,1)/(1e-7+|w|) column by column (not per whole filter, which
+would be axis=[0,1,2]).
 Loss: mean softmax cross-entropy + 1e-5*sum|a|/batch over hidden dense outputs.
 Batch norm (training): batch mean, biased variance, eps 1e-3.
 
@@ -120,7 +124,7 @@ def case(name, layers, inp, classes, n=40, batch=8, steps=15, lr=0.002, scale=1.
             for s in spec:
                 if s[0] == "conv2d":
                     w = s[1]
-                    nrm = w.pow(2).sum(dim=(0, 1, 2), keepdim=True).sqrt()
+                    nrm = w.pow(2).sum(dim=0, keepdim=True).sqrt()  # Keras layout: axis 0 is kh
                     w *= nrm.clamp(max=1.0) / (1e-7 + nrm)
     return {"name": name, "visualLayers": layers, "input": inp, "classes": classes, "lr": lr, "batch": batch,
             "x": X.tolist(), "y": y.tolist(), "init": init, "batches": batches, "losses": losses,
@@ -134,6 +138,6 @@ cases = [
                        {"type": "batchNormalization"}, {"type": "conv1d", "neurons": 16, "kernelSize": 3}, {"type": "flatten"}],
          {"kind": "mfcc", "width": 5, "height": 9}, 3),
     case("conv2d-maxnorm", [{"type": "conv2d", "neurons": 8, "kernelSize": 3}, {"type": "conv2d", "neurons": 4, "kernelSize": 3},
-                            {"type": "flatten"}], {"kind": "image", "width": 6, "height": 5, "channels": 2}, 3, lr=0.05),
+                            {"type": "flatten"}], {"kind": "image", "width": 6, "height": 5, "channels": 2}, 3, lr=0.1),
 ]
 json.dump({"generator": "testdata/learn/torch_train.py", "torch": torch.__version__, "cases": cases}, sys.stdout)

@@ -15,8 +15,12 @@ it), and runs an equivalent Studio pipeline on the same features:
   script's own, from torch.manual_seed(seed)); ReLU; L1(1e-5) activity
   regulariser on hidden dense layers (summed over the batch and divided by the
   batch size, as Keras adds it); 'same' padding; 2/2 max pooling ('same' =
-  ceil mode); MaxNorm(1) on conv2d kernels after every step; dropout; softmax
-  cross-entropy; Adam in Keras' form (lr, beta1 0.9, beta2 0.999, epsilon 1e-7
+  ceil mode); MaxNorm(1) on conv2d kernels after every step, with Keras'
+  default axis 0 as Studio's code leaves it (one norm over kh per (kw, cin,
+  cout) column, not per filter); dropout; batch normalisation with Keras'
+  moving statistics (see KerasBatchNorm); softmax cross-entropy, class weights
+  (autoClassWeights) reduced as Keras does (sum of w*loss over the batch size,
+  not over the sum of the weights); Adam in Keras' form (lr, beta1 0.9, beta2 0.999, epsilon 1e-7
   added to sqrt(v)); the definition's epochs, learning rate and batch size;
   a validation split of trainTestSplit (0.2) made with scikit-learn's
   train_test_split(test_size, random_state=seed), shuffled, not stratified,
@@ -48,7 +52,8 @@ training plus anomaly fit; features are Go's and not counted).
   REALDATA_EXPORT=/tmp/realdata go test -count=1 -run Export ./internal/realdata/
   /usr/bin/python3 testdata/realdata/reference.py /tmp/realdata --seeds 25 > testdata/realdata/reference.json
 
-Options after DIR: --seeds N (seeds 1..N, default 9; reference.json holds 25), --only NAME.
+Options after DIR: --seeds N (seeds 1..N, default 9; reference.json holds 25) or
+--seeds A-B (seeds A..B), --only NAME.
 """
 import json
 import os
@@ -175,9 +180,7 @@ class Net(nn.Module):
             elif t == "dropout":
                 self.add("plain", nn.Dropout(l.get("dropoutRate", 0.25)))
             elif t == "batchNormalization":
-                m = nn.BatchNorm1d(shape[-1], eps=1e-3, momentum=0.01) if len(shape) < 3 else \
-                    nn.BatchNorm2d(shape[-1], eps=1e-3, momentum=0.01)
-                self.add("bn", m)
+                self.add("bn", KerasBatchNorm(shape[-1]))
             elif t in ("conv1d", "conv2d"):
                 k = l.get("kernelSize", 3)
                 for _ in range(l.get("stack", 1)):
@@ -213,12 +216,7 @@ class Net(nn.Module):
             elif op == "plain":
                 x = m(x)
             elif op == "bn":
-                if x.dim() == 2:
-                    x = m(x)
-                elif x.dim() == 3:
-                    x = m(x.transpose(1, 2)).transpose(1, 2)
-                else:
-                    x = m(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
+                x = m(x)
             elif op == "conv1d":  # channels-last outside, PyTorch's layout inside
                 x = torch.relu(m(x.transpose(1, 2))).transpose(1, 2)
             elif op == "conv2d":
@@ -232,11 +230,46 @@ class Net(nn.Module):
 
     @torch.no_grad()
     def max_norm(self):
-        """Keras MaxNorm(1) on conv2d kernels: each filter's norm over (kh, kw, in) at most 1."""
+        """Keras' MaxNorm(1) on conv2d kernels with its default axis 0 (Studio
+        passes no axis): in the Keras (kh, kw, in, out) kernel the norm is taken
+        over kh alone, one per (kw, in, out) column, and each column is scaled by
+        clip(|w|, 0, 1)/(1e-7 + |w|). PyTorch's (out, in, kh, kw) weight has kh
+        on dim 2."""
         for op, m in self.steps:
             if op == "conv2d":
-                n = m.weight.pow(2).sum(dim=(1, 2, 3), keepdim=True).sqrt()
+                n = m.weight.pow(2).sum(dim=2, keepdim=True).sqrt()
                 m.weight.mul_(n.clamp(max=1.0) / (1e-7 + n))
+
+
+class KerasBatchNorm(nn.Module):
+    """Keras' BatchNormalization (epsilon 1e-3, momentum 0.99) over the last
+    axis of a channels-last tensor: training normalises with the batch mean and
+    biased variance; the moving variance follows the biased batch variance where
+    Keras runs its non-fused kernel (inputs of rank 2 and 3, after dense and
+    conv1d layers) and the Bessel-corrected one where it runs TensorFlow's fused
+    kernel (rank 4, after conv2d), whose corrected variance Keras keeps
+    (_bessels_correction_test_only is True). torch.nn.BatchNorm would use the
+    corrected variance everywhere."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(c))
+        self.bias = nn.Parameter(torch.zeros(c))
+        self.register_buffer("running_mean", torch.zeros(c))
+        self.register_buffer("running_var", torch.ones(c))
+
+    def forward(self, x):
+        if not self.training:
+            return (x - self.running_mean) / torch.sqrt(self.running_var + 1e-3) * self.weight + self.bias
+        dims = tuple(range(x.dim() - 1))
+        mu = x.mean(dim=dims)
+        var = ((x - mu) ** 2).mean(dim=dims)
+        with torch.no_grad():
+            n = x.numel() // x.shape[-1]
+            moving = var * n / (n - 1) if x.dim() == 4 and n > 1 else var
+            self.running_mean -= (self.running_mean - mu) * 0.01
+            self.running_var -= (self.running_var - moving) * 0.01
+        return (x - mu) / torch.sqrt(var + 1e-3) * self.weight + self.bias
 
 
 class KerasAdam:
@@ -306,7 +339,11 @@ def train_network(cfg, shape, X, y, n_classes, seed):
         for i in range(0, len(order), bs):
             idx = order[i:i + bs]
             logits, reg = net(X[idx])
-            loss = F.cross_entropy(logits, y[idx], weight=weights) + 1e-5 * reg / len(idx)
+            if weights is None:
+                ce = F.cross_entropy(logits, y[idx])
+            else:  # Keras: the sum of w*loss over the batch size (torch's weight= divides by the sum of w)
+                ce = (F.cross_entropy(logits, y[idx], reduction="none") * weights[y[idx]]).mean()
+            loss = ce + 1e-5 * reg / len(idx)
             loss_sum += loss.item() * len(idx)
             correct += int((logits.argmax(1) == y[idx]).sum())
             opt.zero_grad()
@@ -440,12 +477,14 @@ def main():
     args = sys.argv[1:]
     if not args:
         raise SystemExit(__doc__)
-    directory, seeds, only = args[0], 9, None
+    directory, seeds, only = args[0], list(range(1, 10)), None
     if "--seeds" in args:
-        seeds = int(args[args.index("--seeds") + 1])
+        v = args[args.index("--seeds") + 1]
+        lo, hi = (int(x) for x in v.split("-")) if "-" in v else (1, int(v))
+        seeds = list(range(lo, hi + 1))
     if "--only" in args:
         only = args[args.index("--only") + 1]
-    out = {"generator": "testdata/realdata/reference.py", "seeds": list(range(1, seeds + 1)),
+    out = {"generator": "testdata/realdata/reference.py", "seeds": seeds,
            "versions": {"python": platform.python_version(), "torch": torch.__version__,
                         "sklearn": sklearn.__version__, "numpy": np.__version__,
                         "torchThreads": torch.get_num_threads(), "machine": platform.machine()},
