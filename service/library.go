@@ -6,6 +6,7 @@ package service
 import (
 	"bytes"
 	"context"
+	"encoding/gob"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/impulse"
 	"github.com/tinyimpulse/tinyimpulse/studio"
+	"github.com/tinyimpulse/tinyimpulse/tune"
 )
 
 // Sample categories of the ingestion routes.
@@ -262,4 +264,55 @@ func resolveCheck(def *impulse.Definition, rows []sampleRow) error {
 	}
 	_, err := impulse.Compile(def, ds)
 	return err
+}
+
+// Parts of a decoded sample.
+type (
+	sensor      = dataset.Sensor
+	labelRange  = dataset.LabelRange
+	boundingBox = dataset.BoundingBox
+)
+
+// localTrials runs tuner trials in this process (tune.LocalRunner): it
+// keeps the features of the latest processing-block configurations.
+type localTrials = tune.LocalRunner
+
+// newLocalTrials returns a runner of trials on the training samples of
+// samples.
+func newLocalTrials(samples []*decodedSample) *localTrials {
+	return tune.NewLocalRunner(datasetOf(samples))
+}
+
+// runTrial runs a trial (a tune.Trial as JSON) and returns its outcome
+// (a tune.Outcome, encoding/gob) and a line for the job's log.
+func runTrial(ctx context.Context, r *localTrials, trial []byte) ([]byte, string, error) {
+	var t tune.Trial
+	if err := json.Unmarshal(trial, &t); err != nil {
+		return nil, "", fmt.Errorf("the trial: %w", err)
+	}
+	out, err := r.Run(ctx, t, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(out); err != nil {
+		return nil, "", err
+	}
+	line := fmt.Sprintf("Trial %d %s in %.1f s", t.ID, out.Status, out.Seconds)
+	switch {
+	case out.Status == tune.StatusCompleted:
+		line += fmt.Sprintf(": validation accuracy %.4f int8, %.4f float32 (%d windows)", out.Int8.Accuracy, out.Float32.Accuracy, out.Int8.Windows)
+	case out.Error != "":
+		line += ": " + out.Error
+	}
+	return buf.Bytes(), line + "\n", nil
+}
+
+// decodeOutcome reads a trial's outcome stored by runTrial.
+func decodeOutcome(data []byte) (*tune.Outcome, error) {
+	var out tune.Outcome
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&out); err != nil {
+		return nil, fmt.Errorf("the trial's outcome: %w", err)
+	}
+	return &out, nil
 }

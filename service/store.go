@@ -71,6 +71,7 @@ const (
 	kindTrainAnomaly = "train-anomaly"
 	kindTrain        = "train" // TwinEdge: the whole impulse
 	kindClassify     = "classify"
+	kindTrial        = "tune-trial" // a tuner search's trial (see TrialRunner)
 )
 
 type jobRow struct {
@@ -106,6 +107,13 @@ type jobRow struct {
 	// Trained is the model a successful training job made, stored with
 	// the job's outcome and copied to the models bucket after it.
 	Trained *modelRow `json:"trained,omitempty"`
+	// Trial and Data are a tuner trial's: the trial (a tune.Trial, JSON)
+	// and the object of the sample pack it trains on. TrialOutcome is the
+	// trial's outcome (a tune.Outcome, encoding/gob: its figures may be
+	// NaN), stored with the job's outcome.
+	Trial        json.RawMessage `json:"trial,omitempty"`
+	Data         string          `json:"data,omitempty"`
+	TrialOutcome []byte          `json:"trialOutcome,omitempty"`
 	// Outcome is the job's result as its worker (or a cancellation)
 	// decided it; Finished, FinishedSuccessful and Error show it once
 	// the model is stored.
