@@ -284,18 +284,14 @@ func newLocalTrials(samples []*decodedSample) *localTrials {
 }
 
 // runTrial runs a trial (a tune.Trial as JSON) and returns its outcome
-// (a tune.Outcome, encoding/gob) and a line for the job's log.
-func runTrial(ctx context.Context, r *localTrials, trial []byte) ([]byte, string, error) {
+// (a tune.Outcome, see encodeOutcome) and a line for the job's log.
+func runTrial(ctx context.Context, r *localTrials, trial []byte) (*tune.Outcome, string, error) {
 	var t tune.Trial
 	if err := json.Unmarshal(trial, &t); err != nil {
 		return nil, "", fmt.Errorf("the trial: %w", err)
 	}
 	out, err := r.Run(ctx, t, nil)
 	if err != nil {
-		return nil, "", err
-	}
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(out); err != nil {
 		return nil, "", err
 	}
 	line := fmt.Sprintf("Trial %d %s in %.1f s", t.ID, out.Status, out.Seconds)
@@ -305,14 +301,38 @@ func runTrial(ctx context.Context, r *localTrials, trial []byte) ([]byte, string
 	case out.Error != "":
 		line += ": " + out.Error
 	}
-	return buf.Bytes(), line + "\n", nil
+	return out, line + "\n", nil
 }
 
-// decodeOutcome reads a trial's outcome stored by runTrial.
-func decodeOutcome(data []byte) (*tune.Outcome, error) {
+// encodeOutcome stores a trial's outcome in a job row: as JSON, which
+// gives back every field as it was, or, when it holds a number JSON
+// cannot carry (NaN or ±Inf: a diverged training's loss), with
+// encoding/gob, which gives back every number (but empty slices as nil).
+func encodeOutcome(out *tune.Outcome, j *jobRow) error {
+	data, err := json.Marshal(out)
+	if err == nil {
+		j.TrialOutcome, j.TrialOutcomeGob = data, nil
+		return nil
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(out); err != nil {
+		return err
+	}
+	j.TrialOutcome, j.TrialOutcomeGob = nil, buf.Bytes()
+	return nil
+}
+
+// decodeOutcome reads a trial's outcome stored by encodeOutcome.
+func decodeOutcome(j *jobRow) (*tune.Outcome, error) {
 	var out tune.Outcome
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&out); err != nil {
-		return nil, fmt.Errorf("the trial's outcome: %w", err)
+	var err error
+	if len(j.TrialOutcome) > 0 {
+		err = json.Unmarshal(j.TrialOutcome, &out)
+	} else {
+		err = gob.NewDecoder(bytes.NewReader(j.TrialOutcomeGob)).Decode(&out)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("the outcome of trial job %d: %w", j.ID, err)
 	}
 	return &out, nil
 }

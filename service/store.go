@@ -109,11 +109,13 @@ type jobRow struct {
 	Trained *modelRow `json:"trained,omitempty"`
 	// Trial and Data are a tuner trial's: the trial (a tune.Trial, JSON)
 	// and the object of the sample pack it trains on. TrialOutcome is the
-	// trial's outcome (a tune.Outcome, encoding/gob: its figures may be
-	// NaN), stored with the job's outcome.
-	Trial        json.RawMessage `json:"trial,omitempty"`
-	Data         string          `json:"data,omitempty"`
-	TrialOutcome []byte          `json:"trialOutcome,omitempty"`
+	// trial's outcome (a tune.Outcome), stored with the job's outcome:
+	// JSON, or in TrialOutcomeGob encoding/gob when it holds a number JSON
+	// cannot (a diverged training's NaN loss).
+	Trial           json.RawMessage `json:"trial,omitempty"`
+	Data            string          `json:"data,omitempty"`
+	TrialOutcome    json.RawMessage `json:"trialOutcome,omitempty"`
+	TrialOutcomeGob []byte          `json:"trialOutcomeGob,omitempty"`
 	// Outcome is the job's result as its worker (or a cancellation)
 	// decided it; Finished, FinishedSuccessful and Error show it once
 	// the model is stored.

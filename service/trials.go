@@ -176,8 +176,8 @@ func (r *TrialRunner) Run(ctx context.Context, t tune.Trial, _ func(learn.EpochS
 func trialOutcome(row *jobRow) (*tune.Outcome, error) {
 	_, success, errText := row.result()
 	switch {
-	case success && len(row.TrialOutcome) > 0:
-		return decodeOutcome(row.TrialOutcome)
+	case success && (len(row.TrialOutcome) > 0 || len(row.TrialOutcomeGob) > 0):
+		return decodeOutcome(row)
 	case row.CancelRequested:
 		return nil, fmt.Errorf("service: trial job %d of project %d was cancelled", row.ID, row.ProjectID)
 	}
@@ -308,8 +308,12 @@ func (w *workers) executeTrial(ctx context.Context, j *jobRow, log func(string))
 	if err != nil {
 		return nil, err
 	}
+	var enc jobRow
+	if err := encodeOutcome(out, &enc); err != nil {
+		return nil, err
+	}
 	log(line)
-	return func(row *jobRow) { row.TrialOutcome = out }, nil
+	return func(row *jobRow) { row.TrialOutcome, row.TrialOutcomeGob = enc.TrialOutcome, enc.TrialOutcomeGob }, nil
 }
 
 // trialSets are the sample packs a worker process has loaded, each with
