@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"os"
@@ -476,5 +477,54 @@ func TestTrialFleet(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), "stopped; running it again") || strings.Count(log.String(), "Trial 0 completed") != 1 {
 		t.Errorf("the trial's log:\n%s", log.String())
+	}
+}
+
+// `impulse tune --nats URL` (tune.CommandFleet with DialTrials) runs its
+// trials on the cluster's workers: as many at once as their slots.
+func TestTuneCommandFleet(t *testing.T) {
+	url := natsServer(t)
+	ctx, stop := context.WithCancel(context.Background())
+	worker := make(chan error, 1)
+	go func() {
+		worker <- RunWorker(ctx, WorkerConfig{NATSURL: url, Concurrency: 2, Name: "w", Log: slog.New(slog.DiscardHandler)})
+	}()
+	defer func() {
+		stop()
+		if err := <-worker; err != nil {
+			t.Error(err)
+		}
+	}()
+	space := t.TempDir() + "/space.json"
+	if err := os.WriteFile(space, []byte(trialSpace), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"--data", testenv.Testdata("gestures"), "--space", space, "--trials", "4", "--seed", "2", "--nats", url}
+	var stdout, stderr strings.Builder
+	var err error
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		stdout.Reset()
+		stderr.Reset()
+		err = tune.CommandFleet(ctx, args, &stdout, &stderr, DialTrials)
+		if err == nil || !strings.Contains(err.Error(), "no worker answers") || time.Now().After(deadline) {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "fleet: 2 worker slots answer on "+url+"; 2 trials at once (--workers 2 repeats this search)") {
+		t.Errorf("stderr:\n%s", stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "chosen: trial") {
+		t.Errorf("stdout:\n%s", stdout.String())
+	}
+	// Without workers the command says so, unless --workers is given.
+	stop()
+	<-worker
+	worker <- nil
+	err = tune.CommandFleet(context.Background(), args, io.Discard, io.Discard, DialTrials)
+	if err == nil || !strings.Contains(err.Error(), "no worker answers on "+url) {
+		t.Errorf("without workers: %v", err)
 	}
 }
