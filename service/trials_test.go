@@ -528,3 +528,80 @@ func TestTuneCommandFleet(t *testing.T) {
 		t.Errorf("without workers: %v", err)
 	}
 }
+
+// benchSpace's networks take about 0.1 s to train on testdata/gestures.
+const benchSpace = `[{
+  "inputBlocks": [{"type": "time-series", "window": [{"windowSizeMs": 2000, "windowIncreaseMs": 250}, {"windowSizeMs": 1000, "windowIncreaseMs": 250}]}],
+  "dspBlocks": [{"type": "spectral-analysis", "fft-length": [16, 32]}, {"type": "flatten"}],
+  "learnBlocks": [[{"architecture": "dense", "denseLayers": [[64, 32], [128, 64]], "learningRate": [0.001, 0.005], "trainingCycles": [100, 150]}]]
+}]`
+
+// BenchmarkTrialFleet measures a search's throughput, in trials per
+// minute, on 1, 2 and 4 worker processes (one trial at a time each, the
+// search running as many at once) against the same search in process
+// with as many goroutines: 16 trials of benchSpace, no early stopping, no
+// picks. The gap is what a trial's job costs: queueing, claiming,
+// progress reports, the decision and the row's watch.
+func BenchmarkTrialFleet(b *testing.B) {
+	ds := gesturesDataset(b)
+	space := parseSpace(b, benchSpace)
+	ctx := context.Background()
+	for _, n := range []int{1, 2, 4} {
+		opt := tune.Options{Space: space, Trials: 16, Workers: n, Seed: 1, Picks: -1, DisableEarlyStopping: true}
+		b.Run(fmt.Sprintf("local/workers=%d", n), func(b *testing.B) {
+			trials := 0
+			begin := time.Now()
+			for b.Loop() {
+				res, err := tune.Search(ctx, ds, opt)
+				if err != nil {
+					b.Fatal(err)
+				}
+				trials += len(res.Trials)
+			}
+			b.ReportMetric(float64(trials)/time.Since(begin).Minutes(), "trials/min")
+		})
+		b.Run(fmt.Sprintf("fleet/workers=%d", n), func(b *testing.B) {
+			url := natsServer(b)
+			api, err := engine.Open(ctx, engine.Config{URL: url})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer api.Close()
+			c := &testCluster{t: b, dir: b.TempDir()}
+			defer func() {
+				for _, p := range c.procs {
+					p.stop()
+				}
+			}()
+			for i := range n {
+				c.start(procSpec{Role: "worker", Name: fmt.Sprint("w", i+1), NATS: url, Concurrency: 1})
+			}
+			fleet, err := DialTrials(ctx, url, ds)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer fleet.Close()
+			for deadline := time.Now().Add(30 * time.Second); ; {
+				if slots, _ := fleet.Slots(ctx); slots == n {
+					break
+				}
+				if time.Now().After(deadline) {
+					b.Fatalf("%d worker processes do not answer", n)
+				}
+			}
+			opt := opt
+			opt.Runner = fleet
+			trials := 0
+			b.ResetTimer()
+			begin := time.Now()
+			for b.Loop() {
+				res, err := tune.Search(ctx, ds, opt)
+				if err != nil {
+					b.Fatal(err)
+				}
+				trials += len(res.Trials)
+			}
+			b.ReportMetric(float64(trials)/time.Since(begin).Minutes(), "trials/min")
+		})
+	}
+}
