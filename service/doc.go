@@ -84,6 +84,23 @@
 // worker that is stopped (its context ends) gives its job back at once,
 // and that does not count.
 //
+// # Tuner trials
+//
+// A tuner search (package tune) can run its trials on the workers:
+// [DialTrials] (`impulse tune --nats URL`) or [NewTrialRunner] stores the
+// search's training samples once in the object store, as a sample pack
+// that gives every value back bit for bit, and each trial is a job of
+// kind "tune-trial" holding the trial as plain data. The worker that takes
+// it loads the pack once (and keeps the two latest), runs the trial with
+// tune.LocalRunner, keeping the features of the processing-block
+// configurations it saw, and stores the outcome in the job row with the
+// job's decision. Trial jobs are queued, redelivered, cancelled and
+// decided exactly once like any other job, so a search gives the same
+// trials on any number of worker processes as in one process, and
+// cancelling it cancels its trials wherever they run. A worker answers
+// a runner's ping (TrialRunner.Slots) with the number of jobs it runs at
+// once.
+//
 // # Errors
 //
 // Bad requests get 400 (malformed or mistyped JSON, settings the library

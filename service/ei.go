@@ -665,6 +665,8 @@ func jobJSON(j *jobRow) map[string]any {
 		category, key = "Classifying", "classify"
 	case kindTrain:
 		key = "train"
+	case kindTrial:
+		category, key = "Tuner trial", "tune-trial"
 	}
 	m := map[string]any{
 		"id": j.ID, "category": category, "categoryKey": j.Kind, "key": key, "created": j.Created,

@@ -16,7 +16,9 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/service"
+	"github.com/tinyimpulse/tinyimpulse/tune"
 )
 
 // A platform creates a project with the admin key and talks to it with
@@ -138,5 +140,69 @@ func ExampleRunWorker() {
 	// Output:
 	// uploaded 32
 	// job completed
+	// worker stopped: <nil>
+}
+
+// A tuner search runs its trials on the service's workers: DialTrials
+// stores the dataset's training samples in the cluster once, and every
+// trial is a job that a worker (here one in this process, with two
+// slots) runs and answers with its figures.
+func ExampleDialTrials() {
+	dir, _ := os.MkdirTemp("", "fleet")
+	defer os.RemoveAll(dir)
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: dir, NoLog: true, NoSigs: true})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ns.Start()
+	defer ns.Shutdown()
+	ns.ReadyForConnections(10 * time.Second)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	worker := make(chan error, 1)
+	go func() {
+		worker <- service.RunWorker(ctx, service.WorkerConfig{NATSURL: ns.ClientURL(), Concurrency: 2, Log: slog.New(slog.DiscardHandler)})
+	}()
+
+	ds, err := dataset.Load("../testdata/gestures")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fleet, err := service.DialTrials(ctx, ns.ClientURL(), ds)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer fleet.Close()
+	for {
+		if n, _ := fleet.Slots(ctx); n > 0 {
+			fmt.Println("worker slots:", n)
+			break
+		}
+	}
+	space, _ := tune.ParseSpace([]byte(`[{
+	  "inputBlocks": [{"type": "time-series", "window": [{"windowSizeMs": 2000, "windowIncreaseMs": 500}]}],
+	  "dspBlocks": [{"type": "spectral-analysis", "fft-length": [16, 32]}, {"type": "flatten"}],
+	  "learnBlocks": [[{"architecture": "dense", "denseLayers": [[10], [20]], "trainingCycles": [10, 20]}]]
+	}]`))
+	res, err := tune.Search(ctx, ds, tune.Options{Space: space, Trials: 4, Workers: 2, Seed: 1, Picks: -1, Runner: fleet})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	completed := 0
+	for _, t := range res.Trials {
+		if t.Status == tune.StatusCompleted {
+			completed++
+		}
+	}
+	fmt.Printf("%d trials, %d completed\n", len(res.Trials), completed)
+	stop()
+	fmt.Println("worker stopped:", <-worker)
+	// Output:
+	// worker slots: 2
+	// 4 trials, 4 completed
 	// worker stopped: <nil>
 }

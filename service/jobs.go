@@ -91,27 +91,10 @@ func retry(ctx context.Context, fn func() error) error {
 // A project that already has its limit of jobs queued or running gets
 // 429.
 func (s *Server) startJob(ctx context.Context, j *jobRow) error {
-	id, err := s.st.next(ctx, "job")
-	if err != nil {
-		return err
-	}
-	j.ID = id
-	j.Created = time.Now().UTC()
 	if j.Seed == 0 {
 		j.Seed = s.cfg.Seed
 	}
-	key := pkey(j.ProjectID, j.ID)
-	if err := s.st.put(ctx, bucketJobs, key, j); err != nil {
-		return err
-	}
-	msg, _ := json.Marshal(queued{ProjectID: j.ProjectID, JobID: j.ID})
-	var seq uint64
-	err = retry(ctx, func() (err error) {
-		seq, err = s.eng.Queue().Enqueue(ctx, strconv.Itoa(j.ProjectID), "job-"+strconv.Itoa(j.ID), msg)
-		return err
-	})
-	if err != nil {
-		s.st.b[bucketJobs].Delete(context.Background(), key)
+	if err := s.enqueue(ctx, j); err != nil {
 		if errors.Is(err, engine.ErrQueueFull) {
 			return &httpError{Status: http.StatusTooManyRequests,
 				Message: fmt.Sprintf("project %d already has %d jobs queued or running, the most a project may have: start this one when one of them has finished", j.ProjectID, s.cfg.MaxQueuedJobs),
@@ -119,15 +102,42 @@ func (s *Server) startJob(ctx context.Context, j *jobRow) error {
 		}
 		return err
 	}
+	s.appendLog(j.ProjectID, j.ID, "", fmt.Sprintf("Scheduling job in cluster...\nJob %d queued (%s)\n", j.ID, j.Kind))
+	return nil
+}
+
+// enqueue gives a new job its id, stores its row and puts it on its
+// project's queue; engine.ErrQueueFull (nothing stored) when the project
+// already has the queue's limit of jobs queued or running.
+func (n *node) enqueue(ctx context.Context, j *jobRow) error {
+	id, err := n.st.next(ctx, "job")
+	if err != nil {
+		return err
+	}
+	j.ID = id
+	j.Created = time.Now().UTC()
+	key := pkey(j.ProjectID, j.ID)
+	if err := n.st.put(ctx, bucketJobs, key, j); err != nil {
+		return err
+	}
+	msg, _ := json.Marshal(queued{ProjectID: j.ProjectID, JobID: j.ID})
+	var seq uint64
+	err = retry(ctx, func() (err error) {
+		seq, err = n.eng.Queue().Enqueue(ctx, strconv.Itoa(j.ProjectID), "job-"+strconv.Itoa(j.ID), msg)
+		return err
+	})
+	if err != nil {
+		n.st.b[bucketJobs].Delete(context.Background(), key)
+		return err
+	}
 	// The queue's sequence lets a cancellation take the job off the queue.
-	update(ctx, s.st, bucketJobs, key, func(r *jobRow) error {
+	update(ctx, n.st, bucketJobs, key, func(r *jobRow) error {
 		if r.Started != nil || r.finished() {
 			return errSkip
 		}
 		r.QueueSeq = seq
 		return nil
 	})
-	s.appendLog(j.ProjectID, j.ID, "", fmt.Sprintf("Scheduling job in cluster...\nJob %d queued (%s)\n", j.ID, j.Kind))
 	return nil
 }
 
@@ -241,6 +251,9 @@ func (n *node) finished(ctx context.Context, j *jobRow, again bool) error {
 // hookOnce calls the webhooks of a finished job, once: a marker in the
 // meta bucket records that they were called.
 func (n *node) hookOnce(ctx context.Context, j *jobRow) error {
+	if j.Kind == kindTrial {
+		return nil // no webhook event is about trials
+	}
 	err := retry(ctx, func() error {
 		_, err := n.st.b[bucketMeta].Create(ctx, "webhooks."+pkey(j.ProjectID, j.ID), []byte("1"))
 		return err

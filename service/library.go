@@ -6,6 +6,7 @@ package service
 import (
 	"bytes"
 	"context"
+	"encoding/gob"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/impulse"
 	"github.com/tinyimpulse/tinyimpulse/studio"
+	"github.com/tinyimpulse/tinyimpulse/tune"
 )
 
 // Sample categories of the ingestion routes.
@@ -262,4 +264,75 @@ func resolveCheck(def *impulse.Definition, rows []sampleRow) error {
 	}
 	_, err := impulse.Compile(def, ds)
 	return err
+}
+
+// Parts of a decoded sample.
+type (
+	sensor      = dataset.Sensor
+	labelRange  = dataset.LabelRange
+	boundingBox = dataset.BoundingBox
+)
+
+// localTrials runs tuner trials in this process (tune.LocalRunner): it
+// keeps the features of the latest processing-block configurations.
+type localTrials = tune.LocalRunner
+
+// newLocalTrials returns a runner of trials on the training samples of
+// samples.
+func newLocalTrials(samples []*decodedSample) *localTrials {
+	return tune.NewLocalRunner(datasetOf(samples))
+}
+
+// runTrial runs a trial (a tune.Trial as JSON) and returns its outcome
+// (a tune.Outcome, see encodeOutcome) and a line for the job's log.
+func runTrial(ctx context.Context, r *localTrials, trial []byte) (*tune.Outcome, string, error) {
+	var t tune.Trial
+	if err := json.Unmarshal(trial, &t); err != nil {
+		return nil, "", fmt.Errorf("the trial: %w", err)
+	}
+	out, err := r.Run(ctx, t, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	line := fmt.Sprintf("Trial %d %s in %.1f s", t.ID, out.Status, out.Seconds)
+	switch {
+	case out.Status == tune.StatusCompleted:
+		line += fmt.Sprintf(": validation accuracy %.4f int8, %.4f float32 (%d windows)", out.Int8.Accuracy, out.Float32.Accuracy, out.Int8.Windows)
+	case out.Error != "":
+		line += ": " + out.Error
+	}
+	return out, line + "\n", nil
+}
+
+// encodeOutcome stores a trial's outcome in a job row: as JSON, which
+// gives back every field as it was, or, when it holds a number JSON
+// cannot carry (NaN or ±Inf: a diverged training's loss), with
+// encoding/gob, which gives back every number (but empty slices as nil).
+func encodeOutcome(out *tune.Outcome, j *jobRow) error {
+	data, err := json.Marshal(out)
+	if err == nil {
+		j.TrialOutcome, j.TrialOutcomeGob = data, nil
+		return nil
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(out); err != nil {
+		return err
+	}
+	j.TrialOutcome, j.TrialOutcomeGob = nil, buf.Bytes()
+	return nil
+}
+
+// decodeOutcome reads a trial's outcome stored by encodeOutcome.
+func decodeOutcome(j *jobRow) (*tune.Outcome, error) {
+	var out tune.Outcome
+	var err error
+	if len(j.TrialOutcome) > 0 {
+		err = json.Unmarshal(j.TrialOutcome, &out)
+	} else {
+		err = gob.NewDecoder(bytes.NewReader(j.TrialOutcomeGob)).Decode(&out)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("the outcome of trial job %d: %w", j.ID, err)
+	}
+	return &out, nil
 }

@@ -41,7 +41,7 @@ func newTestServer(t *testing.T, cfg Config) (*Server, string) {
 }
 
 // natsServer starts a NATS server with JetStream on loopback.
-func natsServer(t *testing.T) string {
+func natsServer(t testing.TB) string {
 	t.Helper()
 	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
 	if err != nil {

@@ -71,6 +71,7 @@ const (
 	kindTrainAnomaly = "train-anomaly"
 	kindTrain        = "train" // TwinEdge: the whole impulse
 	kindClassify     = "classify"
+	kindTrial        = "tune-trial" // a tuner search's trial (see TrialRunner)
 )
 
 type jobRow struct {
@@ -106,6 +107,15 @@ type jobRow struct {
 	// Trained is the model a successful training job made, stored with
 	// the job's outcome and copied to the models bucket after it.
 	Trained *modelRow `json:"trained,omitempty"`
+	// Trial and Data are a tuner trial's: the trial (a tune.Trial, JSON)
+	// and the object of the sample pack it trains on. TrialOutcome is the
+	// trial's outcome (a tune.Outcome), stored with the job's outcome:
+	// JSON, or in TrialOutcomeGob encoding/gob when it holds a number JSON
+	// cannot (a diverged training's NaN loss).
+	Trial           json.RawMessage `json:"trial,omitempty"`
+	Data            string          `json:"data,omitempty"`
+	TrialOutcome    json.RawMessage `json:"trialOutcome,omitempty"`
+	TrialOutcomeGob []byte          `json:"trialOutcomeGob,omitempty"`
 	// Outcome is the job's result as its worker (or a cancellation)
 	// decided it; Finished, FinishedSuccessful and Error show it once
 	// the model is stored.

@@ -139,7 +139,7 @@ func twinJobJSON(j *jobRow) map[string]any {
 	if j.Error != "" {
 		out["error"] = j.Error
 	}
-	if j.status() == "completed" && j.Kind != kindClassify {
+	if j.status() == "completed" && j.Kind != kindClassify && j.Kind != kindTrial {
 		out["modelId"] = j.ID
 	}
 	return out

@@ -97,7 +97,8 @@ type workers struct {
 	ctx    context.Context // ends at close: the slots stop
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
-	unsub  func()
+	unsub  []func()
+	sets   *trialSets // the sample packs of tuner trials
 
 	mu      sync.Mutex
 	running map[int]context.CancelCauseFunc // by job id
@@ -111,13 +112,19 @@ var (
 
 func startWorker(n *node, cfg WorkerConfig) (*workers, error) {
 	cfg = cfg.withDefaults()
-	w := &workers{n: n, cfg: cfg, running: map[int]context.CancelCauseFunc{}}
+	w := &workers{n: n, cfg: cfg, running: map[int]context.CancelCauseFunc{}, sets: newTrialSets(2)}
 	w.ctx, w.cancel = context.WithCancel(context.Background())
-	unsub, err := n.eng.Subscribe("cancel.*", w.onCancel)
-	if err != nil {
-		return nil, fmt.Errorf("service: %w", err)
+	for _, sub := range []struct {
+		subject string
+		fn      func(string, []byte)
+	}{{"cancel.*", w.onCancel}, {pingSubject, w.onPing}} {
+		unsub, err := n.eng.Subscribe(sub.subject, sub.fn)
+		if err != nil {
+			w.close()
+			return nil, fmt.Errorf("service: %w", err)
+		}
+		w.unsub = append(w.unsub, unsub)
 	}
-	w.unsub = unsub
 	for i := range cfg.Concurrency {
 		w.wg.Add(1)
 		go w.slot(fmt.Sprintf("%s#%d", cfg.Name, i))
@@ -129,7 +136,9 @@ func startWorker(n *node, cfg WorkerConfig) (*workers, error) {
 func (w *workers) close() {
 	w.cancel()
 	w.wg.Wait()
-	w.unsub()
+	for _, unsub := range w.unsub {
+		unsub()
+	}
 }
 
 // onCancel stops a job this process runs (the quick path of a
@@ -423,6 +432,8 @@ func (w *workers) execute(ctx context.Context, j *jobRow, c *claim) (func(*jobRo
 		return w.executeTrain(ctx, j, c, lb.write)
 	case kindClassify:
 		return w.executeClassify(ctx, j, c, lb.write)
+	case kindTrial:
+		return w.executeTrial(ctx, j, lb.write)
 	}
 	return nil, fmt.Errorf("unknown job kind %q", j.Kind)
 }

@@ -23,7 +23,7 @@ var ErrUsage = errors.New("usage")
 // CommandUsage is the usage text of Command.
 const CommandUsage = `usage: impulse tune --data DIR [--impulse FILE] [--space FILE] [--target ID]
                     [--latency-ms N] [--ram KB] [--rom KB] [--model-type int8|float32]
-                    [--trials N] [--time 5m] [--seed N] [--workers N] [--out DIR]
+                    [--trials N] [--time 5m] [--seed N] [--workers N] [--nats URL] [--out DIR]
 `
 
 // Command runs `impulse tune` with its arguments (after "tune"): it
@@ -34,8 +34,19 @@ const CommandUsage = `usage: impulse tune --data DIR [--impulse FILE] [--space F
 // model trained on every training sample (model/), trials.json (Studio's
 // OptimizeStateResponse), space.json (the space searched) and
 // trials.txt (the tables). Cancelling ctx (SIGINT) stops the search and
-// writes what finished.
+// writes what finished. Command cannot reach a fleet: --nats is refused
+// (see CommandFleet).
 func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return CommandFleet(ctx, args, stdout, stderr, nil)
+}
+
+// CommandFleet is Command in a program that can reach a fleet of
+// workers: with --nats URL the trials run on the workers dial connects
+// to (cmd/impulse passes service.DialTrials), and --workers, when not
+// given, is the number of trials the workers run at once as they answer
+// when the search starts (printed, to repeat the search with the same
+// trials). The final picks train in this process.
+func CommandFleet(ctx context.Context, args []string, stdout, stderr io.Writer, dial Dial) error {
 	fs := flag.NewFlagSet("tune", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	data := fs.String("data", "", "dataset folder")
@@ -49,7 +60,8 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	trials := fs.Int("trials", 0, "trials")
 	timeBudget := fs.Duration("time", 0, "time budget")
 	seed := fs.Uint64("seed", 0, "seed")
-	workers := fs.Int("workers", 0, "trials at once (0: one per core)")
+	workers := fs.Int("workers", 0, "trials at once (0: one per core, or the fleet's slots with --nats)")
+	natsURL := fs.String("nats", "", "run the trials on the workers of this NATS cluster")
 	out := fs.String("out", "", "output folder")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("tune: %v: %w", err, ErrUsage)
@@ -88,6 +100,28 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if opt.Space, err = LoadSpace(*spaceFile); err != nil {
 			return err
 		}
+	}
+	if *natsURL != "" {
+		if dial == nil {
+			return fmt.Errorf("tune: --nats: this program cannot reach a fleet of workers: %w", ErrUsage)
+		}
+		fleet, err := dial(ctx, *natsURL, ds)
+		if err != nil {
+			return err
+		}
+		defer fleet.Close()
+		slots, err := fleet.Slots(ctx)
+		if err != nil {
+			return err
+		}
+		if opt.Workers == 0 {
+			if slots == 0 {
+				return fmt.Errorf("tune: no worker answers on %s: start some (impulse worker --nats URL) or give --workers to queue the trials for workers to come", *natsURL)
+			}
+			opt.Workers = slots
+		}
+		fmt.Fprintf(stderr, "fleet: %d worker slots answer on %s; %d trials at once (--workers %d repeats this search)\n", slots, *natsURL, opt.Workers, opt.Workers)
+		opt.Runner = fleet
 	}
 	opt.Progress = func(p Progress) { fmt.Fprintln(stderr, p.String()) }
 	res, serr := Search(ctx, ds, opt)

@@ -70,6 +70,7 @@ func TestCommandErrors(t *testing.T) {
 		{[]string{"--data", gest, "--space", badSpace}, false, "bad.json: the search space is empty"},
 		{[]string{"--data", gest, "--target", "cortex-z9"}, false, "cortex-z9"},
 		{[]string{"--data", gest, "--space", badSpace, "--latency-ms", "0.001"}, false, "empty"},
+		{[]string{"--data", gest, "--nats", "nats://127.0.0.1:1"}, true, "--nats: this program cannot reach a fleet"},
 	}
 	for _, c := range cases {
 		err := Command(context.Background(), c.args, &bytes.Buffer{}, &bytes.Buffer{})

@@ -83,7 +83,13 @@
 // validation split and the early-stopping thresholds) and an [Outcome] is
 // too, so a [Runner] can hand trials to other processes that hold the same
 // dataset; [LocalRunner], the default, trains them in this process and
-// keeps the features of recent processing-block configurations.
+// keeps the features of recent processing-block configurations. A
+// [Fleet] runs them on other processes: package service's DialTrials
+// sends them to the workers of a service's NATS cluster (`impulse tune
+// --nats URL`, through [CommandFleet]), where each gives the outcome it
+// gives in this process, so a search on a fleet gives the same result as
+// in process for the same seed and Options.Workers. The final picks are
+// trained in this process.
 //
 // # Errors
 //

@@ -3,6 +3,7 @@ package tune
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
 	"time"
 
@@ -83,7 +84,8 @@ func (r *Result) pick(ctx context.Context, ds *dataset.Dataset, opt Options, dea
 	runs := make([][]*training, len(ids))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, opt.Workers)
+	// The picks train in this process, whatever runs the trials.
+	sem := make(chan struct{}, max(1, min(opt.Workers, runtime.GOMAXPROCS(0))))
 	begin := time.Now()
 	for k, j := range jobs {
 		sem <- struct{}{}

@@ -109,15 +109,36 @@ const (
 )
 
 // Runner runs trials. [LocalRunner] runs them in this process; a runner
-// may as well send the trial to a worker that holds the same dataset.
-// Run returns an Outcome whose Status is StatusCompleted, StatusStopped or
-// StatusFailed (a definition the runner cannot train), or an error when
-// the trial could not be run at all (ctx cancelled: its error). progress,
-// when not nil, receives the epochs of the trial's first network.
-// Run is called from several goroutines at once.
+// may as well send the trial to a worker that holds the same dataset (a
+// [Fleet]). Run returns an Outcome whose Status is StatusCompleted,
+// StatusStopped or StatusFailed (a definition the runner cannot train), or
+// an error when the trial could not be run at all (ctx cancelled: its
+// error). progress, when not nil, receives the epochs of the trial's first
+// network, from runners that can follow them (LocalRunner does; a fleet
+// need not). Run is called from several goroutines at once.
 type Runner interface {
 	Run(ctx context.Context, t Trial, progress func(learn.EpochStats)) (*Outcome, error)
 }
+
+// Fleet is a Runner whose trials run in other processes: the workers of
+// a service (`impulse tune --nats URL`; package service implements it).
+// The same trial gives the same outcome on any worker as in this
+// process, so a search gives the same result on a fleet as with
+// LocalRunner for the same seed and Options.Workers.
+type Fleet interface {
+	Runner
+	// Slots returns how many trials the fleet's workers run at once, as
+	// many as answer now (0 when none does).
+	Slots(ctx context.Context) (int, error)
+	// Close cancels the trials still queued or running and releases
+	// the fleet's resources.
+	Close() error
+}
+
+// Dial connects to a fleet of workers at url for a dataset: the
+// dataset's training samples reach the workers once, whatever the number
+// of trials.
+type Dial func(ctx context.Context, url string, ds *dataset.Dataset) (Fleet, error)
 
 // LocalRunner runs trials in this process on a dataset's training
 // samples. It keeps the features of the most recent processing-block
