@@ -11,3 +11,8 @@ import (
 func (s *Server) CurrentModel(pid int) (*impulse.Model, error) {
 	return s.model(context.Background(), pid, 0)
 }
+
+// ModelOf is the model a training job of a project made.
+func (s *Server) ModelOf(pid, jobID int) (*impulse.Model, error) {
+	return s.model(context.Background(), pid, jobID)
+}
