@@ -71,7 +71,7 @@ const (
 	kindTrainAnomaly = "train-anomaly"
 	kindTrain        = "train" // TwinEdge: the whole impulse
 	kindClassify     = "classify"
-	kindTrial        = "tune-trial" // a tuner search's trial (see TrialRunner)
+	kindTrial        = "tune-trial"           // a tuner search's trial (see TrialRunner)
 	kindBuild        = "build-ondevice-model" // a deployment (see deploy.go)
 )
 
