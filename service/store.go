@@ -72,7 +72,7 @@ const (
 	kindTrain        = "train" // TwinEdge: the whole impulse
 	kindClassify     = "classify"
 	kindTrial        = "tune-trial"           // a tuner search's trial (see TrialRunner)
-	kindBuild        = "build-ondevice-model" // a deployment (see deploy.go)
+	kindBuild        = "build-ondevice-model" // a deployment (see deployment.go)
 )
 
 // isTraining reports whether a job kind trains a model.
