@@ -23,6 +23,13 @@ import (
 	"github.com/tinyimpulse/tinyimpulse/tflite"
 )
 
+// with returns the harness reporting to t (a subtest).
+func (h *harness) with(t testing.TB) *harness {
+	c := *h
+	c.t = t
+	return &c
+}
+
 // get sends a GET and returns the status, the headers and the body.
 func (h *harness) get(path, key string) (int, http.Header, []byte) {
 	h.t.Helper()
@@ -177,14 +184,17 @@ func checkExports(t *testing.T, h *harness, srv *service.Server, pid int, key st
 		t.Fatal(err)
 	}
 	base := fmt.Sprintf("/v1/api/%d", pid)
-	schema := func(path, typ string) {
+	// schema type-checks a response in a subtest of its own (the check
+	// skips where its tools are missing).
+	schema := func(t *testing.T, path, typ string) {
 		t.Helper()
 		var doc any
-		h.must(200, "GET", path, key, nil, &doc)
-		eischema.Check(t, doc, typ)
+		h.with(t).must(200, "GET", path, key, nil, &doc)
+		t.Run(typ, func(t *testing.T) { eischema.Check(t, doc, typ) })
 	}
 
 	t.Run("targets", func(t *testing.T) {
+		h := h.with(t)
 		var res struct {
 			Targets []struct {
 				Format           string
@@ -211,6 +221,7 @@ func checkExports(t *testing.T, h *harness, srv *service.Server, pid int, key st
 	})
 
 	t.Run("zip", func(t *testing.T) {
+		h := h.with(t)
 		var dep struct {
 			HasDeployment bool
 			Version       int
@@ -219,7 +230,7 @@ func checkExports(t *testing.T, h *harness, srv *service.Server, pid int, key st
 		if dep.HasDeployment {
 			t.Fatal("a deployment before any build")
 		}
-		schema(base+"/deployment?type=zip", "GetDeploymentResponse")
+		schema(t, base+"/deployment?type=zip", "GetDeploymentResponse")
 		if st, _, body := h.get(base+"/deployment/download?type=zip", key); st != 404 || !strings.Contains(string(body), "build one with POST") {
 			t.Errorf("download before a build: %d %s", st, body)
 		}
@@ -242,7 +253,7 @@ func checkExports(t *testing.T, h *harness, srv *service.Server, pid int, key st
 		if !dep.HasDeployment || dep.Version != jid {
 			t.Errorf("after the build: %+v, want version %d", dep, jid)
 		}
-		schema(base+"/deployment?type=zip", "GetDeploymentResponse")
+		schema(t, base+"/deployment?type=zip", "GetDeploymentResponse")
 		st, hdr, data := h.get(base+"/deployment/download?type=zip&modelType=float32&engine=tflite-eon", key)
 		if st != 200 || hdr.Get("Content-Type") != "application/zip" || !strings.Contains(hdr.Get("Content-Disposition"), ".zip") {
 			t.Fatalf("download: %d %v", st, hdr)
@@ -255,6 +266,7 @@ func checkExports(t *testing.T, h *harness, srv *service.Server, pid int, key st
 	})
 
 	t.Run("tflite", func(t *testing.T) {
+		h := h.with(t)
 		for _, v := range []string{"float32", "int8"} {
 			jid := h.startBuild(pid, key, "tflite", "tflite", v)
 			if st := h.wait(pid, key, jid, time.Minute); !*st.Job.FinishedSuccessful {
@@ -278,6 +290,7 @@ func checkExports(t *testing.T, h *harness, srv *service.Server, pid int, key st
 	})
 
 	t.Run("report", func(t *testing.T) {
+		h := h.with(t)
 		start := time.Now()
 		st, hdr, page := h.get(base+"/report", key)
 		if st != 200 || !strings.HasPrefix(hdr.Get("Content-Type"), "text/html") {
@@ -298,6 +311,7 @@ func checkExports(t *testing.T, h *harness, srv *service.Server, pid int, key st
 	})
 
 	t.Run("bad", func(t *testing.T) {
+		h := h.with(t)
 		other, otherKey := h.createProject("untrained")
 		build := base + "/jobs/build-ondevice-model"
 		for _, c := range []struct {
