@@ -986,6 +986,36 @@ func TestCluster(t *testing.T) {
 			fmt.Sprintf("job-finished (Terminated by user) on the socket %.0f ms after job-cancel was sent", float64(took.Microseconds())/1000)})
 	})
 
+	t.Run("BuildOnWorker", func(t *testing.T) {
+		// A deployment build runs on a worker process: the model comes
+		// from the object store and the file goes back there, and the API
+		// server serves it; the API server makes the report.
+		a := a.with(t)
+		var res struct{ ID int }
+		a.must("POST", fmt.Sprintf("/v1/api/%d/jobs/build-ondevice-model?type=tflite", pid), map[string]any{"engine": "tflite", "modelType": "int8"}, &res)
+		if !a.wait(pid, res.ID, time.Minute) {
+			t.Fatalf("build job %d failed:\n%s", res.ID, a.stdout(pid, res.ID))
+		}
+		if w := holder(res.ID); w != "w1" && w != "w2" {
+			t.Errorf("build job %d ran on %q, want a worker process", res.ID, w)
+		}
+		st, got := a.call("GET", fmt.Sprintf("/v1/api/%d/deployment/download?type=tflite&modelType=int8", pid), nil, nil)
+		m, err := n.model(ctx, pid, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _, err := tfliteFile(m, 0, "int8")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st != 200 || !bytes.Equal(got, want) {
+			t.Errorf("download: %d, %d bytes; the model's int8 .tflite has %d", st, len(got), len(want))
+		}
+		if st, page := a.call("GET", fmt.Sprintf("/v1/api/%d/report", pid), nil, nil); st != 200 || !bytes.Contains(page, []byte(`<section id="training">`)) {
+			t.Errorf("report: %d %.200s", st, page)
+		}
+	})
+
 	var b strings.Builder
 	b.WriteString("fault table:\n| fault | measured |\n|---|---|\n")
 	for _, r := range table {

@@ -32,8 +32,8 @@
 // and anomaly settings, jobs/train/keras/{learnId},
 // jobs/train/anomaly/{learnId}, jobs/classify, jobs/{jobId}/status,
 // /stdout and /cancel, jobs, jobs/all, jobs/history, impulses-detailed,
-// keras and anomaly metadata, classify/all/result, socket-token;
-// ingestion: POST /api/{training|testing|split}/files (multipart, field
+// keras and anomaly metadata, classify/all/result, socket-token; the
+// deployment (below); ingestion: POST /api/{training|testing|split}/files (multipart, field
 // data, x-label) and /api/{category}/data (one data acquisition file,
 // x-file-name). Errors are {"success": false, "error": "..."}.
 //
@@ -43,6 +43,25 @@
 // job-data-{jobId} {data} and job-finished-{jobId} {success}, job-cancel
 // cancels a job. Without onDemandLogs=true a socket receives the events of
 // every job of its project.
+//
+// Deployment: POST /v1/api/{projectId}/jobs/build-ondevice-model?type=T
+// with {engine, modelType} starts a job that builds a deployment of the
+// project's current model: type zip (Edge Impulse's C++ library) or
+// arduino, engine tflite-eon, the C library of package deploy
+// (deploy.WriteZip); type tflite, engine tflite, the first neural
+// network as a .tflite file (tflite.Export); modelType int8 or float32
+// (default: each learn block's own). GET deployment?type=T tells whether
+// one is built (GetDeploymentResponse, version = the job id) and
+// deployment/download?type=T (modelType, engine) sends the latest build
+// of the current model. GET deployment/targets (and /v1/api/deployment/
+// targets) lists the three types as DeploymentTargets; GET downloads
+// lists, and learn-data/{learnId}/model/{tflite-int8|tflite-float32}
+// sends, each network as a .tflite file made on request. GET
+// /v1/api/{projectId}/report and /v1/ml/models/{modelId}/report send the
+// model's HTML report (package report: the model tested again on the
+// testing samples of its training job, the feature explorer on its
+// training samples), made by the API server on the first request for a
+// model and kept in the object store.
 //
 // TwinEdge's, under /v1/ml with Authorization: Bearer KEY: models,
 // training, predictions (every window of a buffer, classified with a
@@ -83,6 +102,12 @@
 // twice is failed, so that a job that kills its worker cannot loop; a
 // worker that is stopped (its context ends) gives its job back at once,
 // and that does not count.
+//
+// A deployment build is a job like the others (queued, run by any
+// worker, its log on the WebSocket, decided once): its row names the
+// model (a training job) and what to build, and the file it stores in the
+// object store is the job's result. Builds of the same model and options
+// give the same bytes.
 //
 // # Tuner trials
 //

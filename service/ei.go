@@ -667,6 +667,8 @@ func jobJSON(j *jobRow) map[string]any {
 		key = "train"
 	case kindTrial:
 		category, key = "Tuner trial", "tune-trial"
+	case kindBuild:
+		category, key = "Building on-device model", "build-ondevice-model"
 	}
 	m := map[string]any{
 		"id": j.ID, "category": category, "categoryKey": j.Kind, "key": key, "created": j.Created,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -111,9 +112,11 @@ func FuzzRequests(f *testing.F) {
 	imp := `{"inputBlocks":[{"id":1,"type":"time-series","name":"Time series","title":"Time series data","windowSizeMs":1000}],"dspBlocks":[{"id":2,"type":"spectral-analysis","name":"s","title":"s","input":1,"implementationVersion":4,"axes":["x"]}],"learnBlocks":[{"id":3,"type":"keras","name":"k","title":"k","dsp":[2]}]}`
 	call("POST", "/v1/api/1/impulse", res.APIKey, imp)
 	routes := []string{"/v1/api/projects/create", "/v1/api/1/impulse", "/v1/api/1/dsp/2", "/v1/api/1/training/keras/3",
-		"/v1/api/1/jobs/train/keras/3", "/v1/api/1/jobs/classify", "/v1/ml/training", "/v1/ml/predictions", "/v1/ml/webhooks", "/api/training/data"}
+		"/v1/api/1/jobs/train/keras/3", "/v1/api/1/jobs/classify", "/v1/ml/training", "/v1/ml/predictions", "/v1/ml/webhooks", "/api/training/data",
+		"/v1/api/1/jobs/build-ondevice-model?type=zip", "/v1/api/1/jobs/build-ondevice-model?type=tflite&impulseId=1"}
 	for i := range routes {
-		for _, b := range []string{"", "{}", "[]", "null", `{"config":{"fft-length":"16"}}`, imp, `{"values":[[1]]}`, `{"trainingCycles":-1}`, `{"projectName":"x"}`, `{"url":"http://127.0.0.1:1/"}`} {
+		for _, b := range []string{"", "{}", "[]", "null", `{"config":{"fft-length":"16"}}`, imp, `{"values":[[1]]}`, `{"trainingCycles":-1}`, `{"projectName":"x"}`, `{"url":"http://127.0.0.1:1/"}`,
+			`{"engine":"tflite-eon","modelType":"int8"}`, `{"engine":"tflite","modelType":"akida","parameters":{"a":"b"}}`} {
 			f.Add(i, b)
 		}
 	}
@@ -136,6 +139,53 @@ func FuzzRequests(f *testing.F) {
 		}
 		if w.Code != http.StatusOK && !json.Valid(w.Body.Bytes()) {
 			t.Fatalf("POST %s %q: %d, not JSON: %s", path, body, w.Code, w.Body)
+		}
+	})
+}
+
+// FuzzExportQueries sends arbitrary query strings and download ids to the
+// deployment, download and report routes of a project without a model:
+// the answer is never a 500 and always JSON.
+func FuzzExportQueries(f *testing.F) {
+	srv, err := New(context.Background(), Config{DataDir: f.TempDir(), AdminKey: "ei_fuzz_admin_key_0123456789", Workers: -1})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer srv.Close()
+	h := srv.Handler()
+	r := httptest.NewRequest("POST", "/v1/api/projects/create", strings.NewReader(`{"projectName":"fuzz"}`))
+	r.Header.Set("x-api-key", "ei_fuzz_admin_key_0123456789")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	var res struct{ APIKey string }
+	json.Unmarshal(w.Body.Bytes(), &res)
+	paths := []string{"/v1/api/1/deployment?", "/v1/api/1/deployment/download?", "/v1/api/1/deployment/targets?",
+		"/v1/api/1/downloads?", "/v1/api/1/learn-data/3/model/", "/v1/api/1/report?", "/v1/ml/models/1/report?"}
+	for i := range paths {
+		for _, q := range []string{"", "type=zip", "type=tflite&modelType=int8&engine=tflite", "type=zip&impulseId=-1", "tflite-int8", "%zz", "type=zip&modelType=akida"} {
+			f.Add(i, q)
+		}
+	}
+	f.Fuzz(func(t *testing.T, i int, q string) {
+		if i < 0 {
+			i = -i
+		}
+		u := paths[i%len(paths)] + url.PathEscape(q)
+		if strings.HasSuffix(paths[i%len(paths)], "?") {
+			u = paths[i%len(paths)] + q
+		}
+		r, err := http.NewRequest("GET", u, nil)
+		if err != nil {
+			return // not a URL a client can send
+		}
+		r.Header.Set("x-api-key", res.APIKey)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code/100 == 3 {
+			return // the mux's redirect to the clean path ("." and ".." segments)
+		}
+		if w.Code >= 500 || (w.Code != http.StatusOK && !json.Valid(w.Body.Bytes())) {
+			t.Fatalf("GET %s: %d %s", u, w.Code, w.Body)
 		}
 	})
 }

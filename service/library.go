@@ -10,10 +10,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/tinyimpulse/tinyimpulse/dataset"
+	"github.com/tinyimpulse/tinyimpulse/deploy"
 	"github.com/tinyimpulse/tinyimpulse/impulse"
+	"github.com/tinyimpulse/tinyimpulse/report"
 	"github.com/tinyimpulse/tinyimpulse/studio"
+	"github.com/tinyimpulse/tinyimpulse/tflite"
 	"github.com/tinyimpulse/tinyimpulse/tune"
 )
 
@@ -335,4 +339,92 @@ func decodeOutcome(j *jobRow) (*tune.Outcome, error) {
 		return nil, fmt.Errorf("the outcome of trial job %d: %w", j.ID, err)
 	}
 	return &out, nil
+}
+
+// checkModelType refuses a model type the library does not know ("" is
+// each learn block's own).
+func checkModelType(t string) error {
+	_, err := impulse.ParseModelType(t)
+	return err
+}
+
+// firstNetwork returns the id of the first neural network learn block of
+// def (0 if none): the one a deployment's .tflite file holds.
+func firstNetwork(def *impulse.Definition) int {
+	for _, b := range def.Impulse.LearnBlocks {
+		if b.Type == studio.LearnKeras || b.Type == studio.LearnKerasRegression {
+			return b.ID
+		}
+	}
+	return 0
+}
+
+// modelDefinition is the definition a model was trained with.
+func modelDefinition(m *impulse.Model) *impulse.Definition { return m.Definition() }
+
+// cLibrary writes the C library of a model (deploy.WriteZip) with the
+// networks of model type t ("" each learn block's own) and returns it with
+// the model type it holds ("" for an impulse without a network).
+func cLibrary(m *impulse.Model, t string) ([]byte, string, error) {
+	mt, err := impulse.ParseModelType(t)
+	if err != nil {
+		return nil, "", err
+	}
+	if id := firstNetwork(m.Definition()); id != 0 && mt == 0 {
+		if mt, err = m.ModelType(id); err != nil {
+			return nil, "", err
+		}
+	}
+	var buf bytes.Buffer
+	if err := deploy.WriteZip(&buf, m, deploy.LibraryOptions{ModelType: mt}); err != nil {
+		return nil, "", err
+	}
+	return buf.Bytes(), mt.String(), nil
+}
+
+// tfliteFile writes the network of learn block learnID (0: the first) as a
+// .tflite file (tflite.Export) of model type t ("" the block's own) and
+// returns it with the model type it holds.
+func tfliteFile(m *impulse.Model, learnID int, t string) ([]byte, string, error) {
+	if learnID == 0 {
+		if learnID = firstNetwork(m.Definition()); learnID == 0 {
+			return nil, "", errorf(http.StatusBadRequest, "the impulse has no neural network learn block: there is no .tflite file to build")
+		}
+	}
+	n, q, err := m.Networks(learnID)
+	if err != nil {
+		return nil, "", err
+	}
+	mt, err := impulse.ParseModelType(t)
+	if err != nil {
+		return nil, "", err
+	}
+	if mt == 0 {
+		if mt, err = m.ModelType(learnID); err != nil {
+			return nil, "", err
+		}
+	}
+	if mt == impulse.Int8 && q == nil {
+		return nil, "", fmt.Errorf("learn block %d has no int8 network", learnID)
+	}
+	var buf bytes.Buffer
+	if err := tflite.Export(&buf, n, q, tflite.Variant(mt.String())); err != nil {
+		return nil, "", err
+	}
+	return buf.Bytes(), mt.String(), nil
+}
+
+// reportPage writes the HTML report of a model (report.Generate and
+// report.Write) on the samples it was trained on (training and testing,
+// their IDs set by the caller).
+func reportPage(ctx context.Context, m *impulse.Model, samples []*decodedSample, workers int) ([]byte, error) {
+	d, err := report.Generate(ctx, m, datasetOf(samples), report.Options{Workers: workers})
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := report.Write(&buf, d); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }

@@ -19,7 +19,7 @@ var publicRoutes = []route{
 }
 
 func init() {
-	routes = append(append(append(routes, eiRoutes...), twinRoutes...), publicRoutes...)
+	routes = append(append(append(append(routes, eiRoutes...), exportRoutes...), twinRoutes...), publicRoutes...)
 }
 
 // twinSchemas are the TwinEdge bodies, described here; Edge Impulse's are
@@ -91,11 +91,15 @@ func openAPI() map[string]any {
 		var params []any
 		for _, m := range pathParam.FindAllStringSubmatch(rt.path, -1) {
 			schema := integer()
-			if m[1] == "category" {
+			switch m[1] {
+			case "category":
 				schema = map[string]any{"type": "string", "enum": []string{"training", "testing", "split"}}
+			case "modelDownloadId":
+				schema = map[string]any{"type": "string", "enum": []string{"tflite-int8", "tflite-float32"}}
 			}
 			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": schema})
 		}
+		params = append(params, exportQueryParams(rt)...)
 		errSchema := ref("EIError")
 		switch rt.api {
 		case apiEI:
@@ -140,8 +144,11 @@ func openAPI() map[string]any {
 		}
 		var okBody any
 		switch {
-		case rt.response == "text/plain":
-			okBody = map[string]any{"text/plain": map[string]any{"schema": str()}}
+		case rt.response == "text/plain", rt.response == "text/html":
+			okBody = map[string]any{rt.response: map[string]any{"schema": str()}}
+		case rt.response == "application/octet-stream":
+			binary := map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}
+			okBody = map[string]any{"application/octet-stream": binary, "application/zip": binary}
 		case rt.path == "/openapi.yaml":
 			okBody = map[string]any{"application/yaml": map[string]any{"schema": ref("OpenAPI")}}
 		case rt.api == apiTwin:

@@ -1,7 +1,9 @@
 package service_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -69,8 +71,11 @@ func installNode(t *testing.T) string {
 // (edge-impulse-api 1.95.13: its createProject, createImpulse,
 // setDspConfig, getKeras, trainKerasJob, runJobUntilCompletion with its
 // WebSocket code and status polling, getAllDetailedImpulses,
-// getJobsLogs) and socket.io-client 2.5.0 and 4.8.1, then type-checks
-// the raw responses with ei-schema-check.
+// getJobsLogs, buildOnDeviceModelJob, getDeployment, downloadBuild,
+// listDeploymentTargetsForProject, listDownloads, downloadLearnModel) and
+// socket.io-client 2.5.0 and 4.8.1, then type-checks the raw responses
+// with ei-schema-check and checks the files the client downloaded against
+// the library's own exports of the model.
 func TestRealClient(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the real-client test trains models and runs node; skipped in -short mode")
@@ -99,9 +104,10 @@ func TestRealClient(t *testing.T) {
 		t.Fatalf("the Edge Impulse client failed: %v", err)
 	}
 	files, _ := filepath.Glob(filepath.Join(out, "*.json"))
-	if len(files) < 9 {
-		t.Fatalf("the client saved %d responses, want 9", len(files))
+	if len(files) < 14 {
+		t.Fatalf("the client saved %d responses, want 14", len(files))
 	}
+	t.Run("deployments", func(t *testing.T) { checkClientDownloads(t, h, out) })
 	for _, f := range files {
 		typ := strings.TrimSuffix(filepath.Base(f), ".json")
 		t.Run(typ, func(t *testing.T) {
@@ -129,4 +135,37 @@ func abs(t *testing.T, p string) string {
 func exists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
+}
+
+// checkClientDownloads checks the files the npm client downloaded: the
+// C library builds and is deploy.WriteZip's, the .tflite files are
+// tflite.Export's, the report has its sections.
+func checkClientDownloads(t *testing.T, h *harness, out string) {
+	ids, err := os.ReadFile(filepath.Join(out, "deploy-model.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pid, jid int
+	if _, err := fmt.Sscan(string(ids), &pid, &jid); err != nil {
+		t.Fatal(err)
+	}
+	m, err := h.srv.ModelOf(pid, jid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(name string) []byte {
+		t.Helper()
+		data, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	checkZip(t, m, read("deploy-zip-int8.zip"), "int8")
+	checkTFLite(t, m, read("deploy-tflite-float32.tflite"), "float32")
+	checkTFLite(t, m, read("deploy-tflite-int8.tflite"), "int8")
+	if !bytes.Equal(read("learn-int8.tflite"), read("deploy-tflite-int8.tflite")) {
+		t.Error("downloadLearnModel's int8 file is not the int8 build's")
+	}
+	checkReportPage(t, m, read("report.html"))
 }

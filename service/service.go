@@ -119,6 +119,7 @@ type Server struct {
 	mux      *http.ServeMux
 	limits   *limiter
 	workers  *workers // nil when the process runs no jobs
+	reports  flights  // reports being generated
 }
 
 // New opens the engine (embedded NATS or cfg.NATSURL) and returns a

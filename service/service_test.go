@@ -273,4 +273,6 @@ func TestTrainThroughAPI(t *testing.T) {
 	if imps, _ := det["impulses"].([]any); len(imps) != 1 {
 		t.Fatalf("impulses-detailed has %d impulses", len(imps))
 	}
+	// The deployments and the report of this model.
+	checkExports(t, h, h.srv, pid, key)
 }

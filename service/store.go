@@ -71,8 +71,14 @@ const (
 	kindTrainAnomaly = "train-anomaly"
 	kindTrain        = "train" // TwinEdge: the whole impulse
 	kindClassify     = "classify"
-	kindTrial        = "tune-trial" // a tuner search's trial (see TrialRunner)
+	kindTrial        = "tune-trial"           // a tuner search's trial (see TrialRunner)
+	kindBuild        = "build-ondevice-model" // a deployment (see deployment.go)
 )
+
+// isTraining reports whether a job kind trains a model.
+func isTraining(kind string) bool {
+	return kind == kindTrainKeras || kind == kindTrainAnomaly || kind == kindTrain
+}
 
 type jobRow struct {
 	ID                 int        `json:"id"`
@@ -102,8 +108,11 @@ type jobRow struct {
 	Samples    []int         `json:"samples"`
 	// Model is the model job a classify job tests.
 	Model int `json:"model,omitempty"`
-	// Result is the object holding the job's result (model testing).
+	// Result is the object holding the job's result (model testing, a
+	// deployment's file).
 	Result string `json:"result,omitempty"`
+	// Build is what a deployment job builds (its Model is the model).
+	Build *buildSpec `json:"build,omitempty"`
 	// Trained is the model a successful training job made, stored with
 	// the job's outcome and copied to the models bucket after it.
 	Trained *modelRow `json:"trained,omitempty"`

@@ -139,7 +139,7 @@ func twinJobJSON(j *jobRow) map[string]any {
 	if j.Error != "" {
 		out["error"] = j.Error
 	}
-	if j.status() == "completed" && j.Kind != kindClassify && j.Kind != kindTrial {
+	if j.status() == "completed" && isTraining(j.Kind) {
 		out["modelId"] = j.ID
 	}
 	return out

@@ -296,7 +296,7 @@ func TestOpenAPI(t *testing.T) {
 	for _, op := range ops {
 		method, path, _ := strings.Cut(op, " ")
 		concrete := strings.NewReplacer("{projectId}", "1", "{jobId}", "1", "{learnId}", "3", "{dspId}", "2",
-			"{category}", "training", "{modelId}", "1", "{webhookId}", "1").Replace(path)
+			"{category}", "training", "{modelId}", "1", "{webhookId}", "1", "{modelDownloadId}", "tflite-int8").Replace(path)
 		status, _, body := h.do(method, concrete, "", nil, nil)
 		if strings.Contains(string(body), "no route") || status == 405 {
 			t.Errorf("%s is documented but not routed: %d %s", op, status, body)
@@ -304,7 +304,9 @@ func TestOpenAPI(t *testing.T) {
 	}
 	// Routes that exist: a sample of each family must be documented.
 	for _, op := range []string{"POST /v1/api/projects/create", "GET /v1/api/{projectId}/jobs/{jobId}/status",
-		"POST /api/{category}/files", "POST /v1/ml/predictions", "GET /v1/ml/webhooks/{webhookId}/deliveries", "GET /socket.io/", "GET /openapi.yaml"} {
+		"POST /api/{category}/files", "POST /v1/ml/predictions", "GET /v1/ml/webhooks/{webhookId}/deliveries", "GET /socket.io/", "GET /openapi.yaml",
+		"POST /v1/api/{projectId}/jobs/build-ondevice-model", "GET /v1/api/{projectId}/deployment/download", "GET /v1/api/deployment/targets",
+		"GET /v1/api/{projectId}/learn-data/{learnId}/model/{modelDownloadId}", "GET /v1/api/{projectId}/report", "GET /v1/ml/models/{modelId}/report"} {
 		if i := sort.SearchStrings(ops, op); i == len(ops) || ops[i] != op {
 			t.Errorf("%s is not documented", op)
 		}

@@ -83,8 +83,8 @@ func (h *webhooks) wait() { h.wg.Wait() }
 // jobFinished sends training.completed or training.failed to the
 // project's webhooks.
 func (h *webhooks) jobFinished(j *jobRow) {
-	if j.Kind == kindClassify {
-		return
+	if !isTraining(j.Kind) {
+		return // the events are about training
 	}
 	ctx := context.Background()
 	hooks, err := list[webhookRow](ctx, h.s.st, bucketHooks, j.ProjectID)

@@ -418,6 +418,7 @@ func outputNames(pid, jid, attempt int) []string {
 		fmt.Sprintf("models/%d/%d-%d.zip", pid, jid, attempt),
 		fmt.Sprintf("models/%d/%d-%d-detailed.json", pid, jid, attempt),
 		fmt.Sprintf("results/%d/%d-%d-classify.json", pid, jid, attempt),
+		fmt.Sprintf("deploy/%d/%d-%d", pid, jid, attempt),
 	}
 }
 
@@ -434,6 +435,8 @@ func (w *workers) execute(ctx context.Context, j *jobRow, c *claim) (func(*jobRo
 		return w.executeClassify(ctx, j, c, lb.write)
 	case kindTrial:
 		return w.executeTrial(ctx, j, lb.write)
+	case kindBuild:
+		return w.executeBuild(ctx, j, c, lb.write)
 	}
 	return nil, fmt.Errorf("unknown job kind %q", j.Kind)
 }
@@ -560,4 +563,51 @@ func (w *workers) executeClassify(ctx context.Context, j *jobRow, c *claim, log 
 		return nil, err
 	}
 	return func(j *jobRow) { j.Result = name }, nil
+}
+
+// executeBuild builds a deployment of a model and stores its file.
+func (w *workers) executeBuild(ctx context.Context, j *jobRow, c *claim, log func(string)) (func(*jobRow), error) {
+	b := j.Build
+	if b == nil {
+		return nil, errors.New("the job names no deployment to build")
+	}
+	m, err := w.n.model(ctx, j.ProjectID, j.Model)
+	if err != nil {
+		return nil, err
+	}
+	variant := b.ModelType
+	if variant == "" {
+		variant = "the learn blocks' own model type"
+	}
+	log(fmt.Sprintf("Building the %s deployment of the model of job %d (engine %s, %s)\n", b.Type, j.Model, b.Engine, variant))
+	start := time.Now()
+	var data []byte
+	var built string
+	switch b.Type {
+	case "zip", "arduino":
+		data, built, err = cLibrary(m, b.ModelType)
+	case "tflite":
+		data, built, err = tfliteFile(m, 0, b.ModelType)
+	default:
+		err = fmt.Errorf("unknown deployment type %q", b.Type)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	kind := built
+	if kind == "" {
+		kind = "no network"
+	}
+	log(fmt.Sprintf("Built %d bytes (%s) in %.2f s\n", len(data), kind, time.Since(start).Seconds()))
+	name := outputNames(j.ProjectID, j.ID, c.attempt)[3]
+	if err := w.n.st.putObject(ctx, name, data); err != nil {
+		return nil, err
+	}
+	return func(j *jobRow) {
+		j.Result = name
+		j.Build.ModelType, j.Build.Bytes = built, len(data)
+	}, nil
 }

@@ -4,7 +4,10 @@
 //   TI_URL        the service's base URL
 //   TI_ADMIN_KEY  the admin key (starts with ei_, as the client requires)
 //   TI_DATASETS   datasets to upload, "name=dir=impulse.json" separated by ;
-//   TI_OUT        folder for the raw JSON responses the Go test type-checks
+//   TI_OUT        folder for the raw JSON responses the Go test type-checks,
+//                 and for the deployments it downloads (deploy-*.zip,
+//                 deploy-*.tflite, learn-*.tflite) and the report
+//                 (report.html), which the Go test checks against the model
 //   NODE_PATH     the folder the packages were installed in
 // It exits 0 when every step worked and prints one line per step.
 'use strict';
@@ -125,7 +128,63 @@ async function trainProject(admin, name, dir, impulseFile, save) {
     const logs = await api.jobs.getJobsLogs(pid, job.id);
     check(logs.stdout.map(l => l.data).join('').includes('Epoch 20/20'), 'getJobsLogs');
     step(`${name}: impulses-detailed, keras metadata and stdout read`);
-    return { api, pid, key: created.apiKey, keras };
+    return { api, pid, key: created.apiKey, keras, trainJob: job.id };
+}
+
+// deployments builds the C library (zip, int8) and the .tflite files
+// (float32 and int8) with the package's buildOnDeviceModelJob, follows
+// each job with runJobUntilCompletion, checks getDeployment and
+// downloads each build with downloadBuild; downloads the int8 network
+// with downloadLearnModel and the HTML report. The files go to TI_OUT.
+async function deployments(p) {
+    const { api, pid, key, keras } = p;
+    // The Go test checks the downloads against the model of this job.
+    fs.writeFileSync(path.join(OUT, 'deploy-model.txt'), `${pid} ${p.trainJob}\n`);
+    const targets = await api.deployment.listDeploymentTargetsForProject(pid);
+    const formats = targets.targets.map(t => t.format + ':' + t.preferredEngine).join(' ');
+    check(formats === 'zip:tflite-eon arduino:tflite-eon tflite:tflite', 'listDeploymentTargetsForProject: ' + formats);
+    await saveRaw(key, `/v1/api/${pid}/deployment/targets`, 'ProjectDeploymentTargetsResponse.json');
+    await saveRaw(key, '/v1/api/deployment/targets', 'DeploymentTargetsResponse.json');
+    step(`deployment targets: ${formats}`);
+    const before = await api.deployment.getDeployment(pid, { type: 'zip' });
+    check(before.hasDeployment === false, 'getDeployment before a build: ' + JSON.stringify(before));
+    // The three builds at once: runJobUntilCompletion polls the status
+    // every 5 s whatever the socket says.
+    const builds = [['zip', 'tflite-eon', 'int8', 'zip'], ['tflite', 'tflite', 'float32', 'tflite'], ['tflite', 'tflite', 'int8', 'tflite']];
+    await Promise.all(builds.map(async ([type, engine, modelType, ext]) => {
+        const start = Date.now();
+        const job = await api.jobs.buildOnDeviceModelJob(pid, { engine, modelType }, { type });
+        check(job.success && job.id > 0 && job.deploymentVersion === job.id, 'buildOnDeviceModelJob: ' + JSON.stringify(job));
+        if (type === 'zip') {
+            fs.writeFileSync(path.join(OUT, 'BuildOnDeviceModelResponse.json'), JSON.stringify(job));
+        }
+        let log = '';
+        await api.runJobUntilCompletion({ type: 'project', projectId: pid, jobId: job.id }, d => { log += d; });
+        const secs = (Date.now() - start) / 1000;
+        check(/Built [0-9]+ bytes/.test(log) && /Job completed/.test(log), 'the socket streamed the build log:\n' + log);
+        const dep = await api.deployment.getDeployment(pid, { type, modelType, engine });
+        check(dep.hasDeployment === true && dep.version === job.id, 'getDeployment: ' + JSON.stringify(dep));
+        if (type === 'zip') {
+            await saveRaw(key, `/v1/api/${pid}/deployment?type=zip`, 'GetDeploymentResponse.json');
+        }
+        const file = await api.deployment.downloadBuild(pid, { type, modelType, engine });
+        check(Buffer.isBuffer(file) && file.length > 1000, 'downloadBuild returns the file');
+        fs.writeFileSync(path.join(OUT, `deploy-${type}-${modelType}.${ext}`), file);
+        const built = log.match(/Built [0-9]+ bytes.*/)[0];
+        step(`${type} (${modelType}, ${engine}) built by job ${job.id}, followed with runJobUntilCompletion (${secs.toFixed(2)} s; job log: ${built}), ${file.length} bytes downloaded with downloadBuild`);
+    }));
+    const downloads = await api.projects.listDownloads(pid);
+    check(downloads.downloads.some(d => d.id === 'tflite-int8'), 'listDownloads names tflite-int8');
+    await saveRaw(key, `/v1/api/${pid}/downloads`, 'ProjectDownloadsResponse.json');
+    const lm = await api.learn.downloadLearnModel(pid, keras.id, 'tflite-int8');
+    check(Buffer.isBuffer(lm), 'downloadLearnModel returns the file');
+    fs.writeFileSync(path.join(OUT, 'learn-int8.tflite'), lm);
+    step(`downloadLearnModel(${keras.id}, tflite-int8): ${lm.length} bytes`);
+    const res = await fetch(`${URL_}/v1/api/${pid}/report`, { headers: { 'x-api-key': key } });
+    const html = await res.text();
+    check(res.status === 200 && /^text\/html/.test(res.headers.get('content-type')), 'report: ' + res.status);
+    fs.writeFileSync(path.join(OUT, 'report.html'), html);
+    step(`report: ${html.length} bytes of HTML`);
 }
 
 // cancelOverSocket starts a long job and cancels it with job-cancel on the
@@ -225,6 +284,7 @@ async function socketClients(p) {
         const p = await trainProject(admin, name, dir, impulse, !first);
         first = first || p;
     }
+    await deployments(first);
     await cancelOverSocket(first);
     await socketClients(first);
     // A project's key does not reach another project.
