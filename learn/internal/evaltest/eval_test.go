@@ -1,8 +1,3 @@
-// Package evaltest evaluates learn on the real datasets in ../shared/datasets
-// with Studio's default processing blocks (from package dsp) and Studio's
-// default networks, and compares with PyTorch (testdata/learn/eval_torch.py).
-// It reads the sample files with package impulse. It holds tests only: learn
-// itself never imports dsp or impulse.
 package evaltest
 
 import (
