@@ -1,0 +1,219 @@
+package tflite
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/tinyimpulse/tinyimpulse/device"
+	"github.com/tinyimpulse/tinyimpulse/internal/tflmtest"
+	"github.com/tinyimpulse/tinyimpulse/learn"
+)
+
+// The TensorFlow Lite Micro tests run only where TFLM_DIR names a TFLM
+// build (internal/tflmtest/README.md says how to make one); CI has none.
+
+// microRuntimes returns the TFLM harnesses, or skips the test.
+func microRuntimes(t *testing.T) []*tflmtest.Runtime {
+	t.Helper()
+	rts, err := tflmtest.Open()
+	if errors.Is(err, tflmtest.ErrUnavailable) {
+		t.Skipf("TensorFlow Lite Micro is not available, so the TFLM checks cannot run: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rts
+}
+
+// microCompared is what one network did in one TFLM build.
+type microCompared struct {
+	windows, exact int // int8 windows run, windows whose outputs all equal ClassifyInt8's
+	outputs, off   int // int8 outputs compared, outputs that differ
+	maxSteps       int // largest |TFLM − ClassifyInt8| in output steps
+	float32        int
+	worstRel       float64 // largest float32 difference relative to the tolerance's scale
+	// Arena figures of the int8 and float32 models: arena_used_bytes(),
+	// the smallest working arena, and the device package's estimate.
+	used, min, estimate [2]int
+}
+
+// microArenaEstimate is the device package's TFLM arena for a graph.
+func microArenaEstimate(t *testing.T, g *learn.Graph) int {
+	t.Helper()
+	n, err := device.FromGraph(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := device.ProfileNetwork(n, device.ProfileConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.TFLite.Arena
+}
+
+// checkMicro exports both variants of c and runs every window of c
+// through TFLM: int8 outputs against Int8Network.ClassifyInt8 (counting
+// the windows that match exactly and measuring any difference), float32
+// outputs against Network.Classify within the TensorFlow Lite tolerance,
+// and the arena TFLM needs against the estimate.
+func checkMicro(t *testing.T, rt *tflmtest.Runtime, c netCase) microCompared {
+	t.Helper()
+	var res microCompared
+	n, q := c.net, c.q
+
+	// int8
+	qg := q.Graph()
+	qm, err := Marshal(qg)
+	if err != nil {
+		t.Fatalf("%s int8: %v", c.name, err)
+	}
+	ins := make([][]byte, len(c.windows))
+	xq := make([][]int8, len(c.windows))
+	for i, w := range c.windows {
+		xq[i] = make([]int8, len(w))
+		ins[i] = make([]byte, len(w))
+		for j, v := range w {
+			xq[i][j] = q.InputQuant().QuantizeInput(v)
+			ins[i][j] = byte(xq[i][j])
+		}
+	}
+	out, err := rt.Run(qm, ins)
+	if err != nil {
+		t.Fatalf("%s int8 (%s): %v", c.name, rt.Name, err)
+	}
+	iq, oq := q.InputQuant(), q.OutputQuant()
+	if out.Input.Type != "INT8" || out.Output.Type != "INT8" || float32(out.Input.Scale) != float32(iq.Scale) || out.Input.ZeroPoint != int(iq.ZeroPoint) ||
+		float32(out.Output.Scale) != float32(oq.Scale) || out.Output.ZeroPoint != int(oq.ZeroPoint) {
+		t.Fatalf("%s int8 (%s): TFLM sees input %+v and output %+v; the library quantises with %+v and %+v", c.name, rt.Name, out.Input, out.Output, iq, oq)
+	}
+	want := make([]int8, q.Outputs())
+	for i, o := range out.Outputs {
+		if err := q.ClassifyInt8(want, xq[i]); err != nil {
+			t.Fatal(err)
+		}
+		same := true
+		for j, v := range o {
+			d := int(int8(v)) - int(want[j])
+			res.outputs++
+			if d != 0 {
+				same = false
+				res.off++
+				res.maxSteps = max(res.maxSteps, abs(d))
+				if abs(d) > 1 {
+					t.Errorf("%s int8 (%s) window %d output %d: TFLM %d, ClassifyInt8 %d", c.name, rt.Name, i, j, int8(v), want[j])
+				}
+			}
+		}
+		if same {
+			res.exact++
+		}
+	}
+	res.windows = len(out.Outputs)
+	res.used[0], res.min[0], res.estimate[0] = out.ArenaUsed, out.ArenaMin, microArenaEstimate(t, qg)
+
+	// float32
+	fg := n.Graph()
+	fm, err := Marshal(fg)
+	if err != nil {
+		t.Fatalf("%s float32: %v", c.name, err)
+	}
+	for i, w := range c.windows {
+		ins[i] = ins[i][:0]
+		for _, v := range w {
+			ins[i] = binary.LittleEndian.AppendUint32(ins[i], math.Float32bits(float32(v)))
+		}
+	}
+	out, err = rt.Run(fm, ins)
+	if err != nil {
+		t.Fatalf("%s float32 (%s): %v", c.name, rt.Name, err)
+	}
+	if out.Input.Type != "FLOAT32" || out.Output.Type != "FLOAT32" {
+		t.Fatalf("%s float32 (%s): TFLM sees input %+v and output %+v", c.name, rt.Name, out.Input, out.Output)
+	}
+	ys := make([][]float64, len(c.windows))
+	floor := floatAbs
+	for i, w := range c.windows {
+		if ys[i], err = n.Classify(nil, w); err != nil {
+			t.Fatal(err)
+		}
+		if n.Regression() {
+			for _, v := range ys[i] {
+				floor = max(floor, floatRel*math.Abs(v))
+			}
+		}
+	}
+	bad := 0
+	for i, o := range out.Outputs {
+		for j, y := range ys[i] {
+			got := float64(math.Float32frombits(binary.LittleEndian.Uint32(o[4*j:])))
+			d := math.Abs(got - y)
+			m := max(math.Abs(got), math.Abs(y), floor/floatRel)
+			res.worstRel = max(res.worstRel, d/m)
+			if d > floatRel*m {
+				if bad++; bad <= 5 {
+					t.Errorf("%s float32 (%s) window %d output %d: TFLM %.9g, Classify %.9g", c.name, rt.Name, i, j, got, y)
+				}
+			}
+		}
+	}
+	res.float32 = len(out.Outputs)
+	res.used[1], res.min[1], res.estimate[1] = out.ArenaUsed, out.ArenaMin, microArenaEstimate(t, fg)
+
+	// The estimate describes a 32-bit device; a 64-bit build's structures
+	// are larger, so only a 32-bit build is held to it.
+	if rt.PointerBits == 32 {
+		for v, name := range []string{"int8", "float32"} {
+			if res.estimate[v] < res.min[v] {
+				t.Errorf("%s %s (%s): estimated TFLM arena %d B, TFLM needs %d B (arena_used_bytes %d B)", c.name, name, rt.Name, res.estimate[v], res.min[v], res.used[v])
+			}
+		}
+	}
+	return res
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// microTable runs cases in every TFLM build and logs one line per network.
+func microTable(t *testing.T, title string, cases []netCase) {
+	for _, rt := range microRuntimes(t) {
+		var sum strings.Builder
+		windows := 0
+		for _, c := range cases {
+			r := checkMicro(t, rt, c)
+			windows += r.windows
+			fmt.Fprintf(&sum, "\n  %-28s int8 %5d windows, %5d exact, %3d of %6d outputs differ (max %d step); float32 %5d windows (largest relative difference %.2g); arena int8 used %6d min %6d estimate %6d, float32 used %6d min %6d estimate %6d",
+				c.name, r.windows, r.exact, r.off, r.outputs, r.maxSteps, r.float32, r.worstRel, r.used[0], r.min[0], r.estimate[0], r.used[1], r.min[1], r.estimate[1])
+		}
+		t.Logf("%s in TFLM %s (%d-bit), %d int8 windows:%s", title, rt.Name, rt.PointerBits, windows, sum.String())
+	}
+}
+
+// TestMicroArchitectures runs the networks of every layer type learn has
+// (as TestArchitectures) in TensorFlow Lite Micro.
+func TestMicroArchitectures(t *testing.T) {
+	microRuntimes(t)
+	microTable(t, "architectures", architectures(t))
+}
+
+// TestMicroTestdataNetworks runs the networks of
+// testdata/learn/torch_forward.json in TensorFlow Lite Micro.
+func TestMicroTestdataNetworks(t *testing.T) {
+	microRuntimes(t)
+	microTable(t, "testdata networks", torchCases(t))
+}
+
+// TestMicroSharedDatasets runs the shared datasets' default impulses'
+// networks (as TestSharedDatasets) in TensorFlow Lite Micro.
+func TestMicroSharedDatasets(t *testing.T) {
+	microRuntimes(t)
+	microTable(t, "shared datasets (seed 1)", sharedDatasetCases(t))
+}
