@@ -1,10 +1,14 @@
 package tflite
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -216,4 +220,138 @@ func TestMicroTestdataNetworks(t *testing.T) {
 func TestMicroSharedDatasets(t *testing.T) {
 	microRuntimes(t)
 	microTable(t, "shared datasets (seed 1)", sharedDatasetCases(t))
+}
+
+// readmeSnippet returns the C++ block of the repository's README.md that
+// runs a model with TFLM.
+func readmeSnippet(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, block := range strings.Split(string(b), "```cpp\n")[1:] {
+		code, _, _ := strings.Cut(block, "```")
+		if strings.Contains(code, "MicroInterpreter") {
+			return code
+		}
+	}
+	t.Fatal("README.md has no ```cpp block with a MicroInterpreter")
+	return ""
+}
+
+// snippetProgram wraps the README's snippet in a program: the model as
+// `xxd -i` writes it (the array made alignas(16)), the names the snippet
+// leaves to the reader (kArenaSize, clamp, x, n, c), and after it a
+// loop printing every output as the snippet computes p.
+func snippetProgram(snippet string, model []byte, arena int) []byte {
+	var b strings.Builder
+	b.WriteString(`#include <cmath>
+#include <cstdint>
+#include <cstdio>
+
+#include "tensorflow/lite/micro/micro_interpreter.h"
+#include "tensorflow/lite/micro/micro_mutable_op_resolver.h"
+#include "tensorflow/lite/schema/schema_generated.h"
+
+alignas(16) unsigned char gestures_tflite[] = {`)
+	for i, v := range model {
+		if i%12 == 0 {
+			b.WriteString("\n ")
+		}
+		fmt.Fprintf(&b, " 0x%02x,", v)
+	}
+	fmt.Fprintf(&b, `
+};
+unsigned int gestures_tflite_len = %d;
+
+constexpr size_t kArenaSize = %d;
+static long clamp(long v, long lo, long hi) { return v < lo ? lo : v > hi ? hi : v; }
+static float x[1 << 16];
+
+int main() {
+  int n = static_cast<int>(std::fread(x, sizeof x[0], sizeof x / sizeof x[0], stdin));
+  int c = 0;
+`, len(model), arena)
+	b.WriteString(snippet)
+	b.WriteString(`  for (c = 0; c < static_cast<int>(out->bytes); c++) {
+    p = (out->data.int8[c] - out->params.zero_point) * out->params.scale;
+    std::printf("%d %.9g\n", out->data.int8[c], p);
+  }
+  return 0;
+}
+`)
+	return []byte(b.String())
+}
+
+// TestMicroReadmeSnippet compiles the README's TFLM snippet as it stands
+// against every TFLM build, with two shared-dataset models embedded as
+// `xxd -i` would and an arena of the size `impulse estimate` gives (on a
+// 32-bit build; a 64-bit build's structures are larger, and it gets the
+// smallest arena the harness found), and runs it on windows of each: every
+// output must be ClassifyInt8's, dequantised as the snippet does.
+func TestMicroReadmeSnippet(t *testing.T) {
+	rts := microRuntimes(t)
+	snippet := readmeSnippet(t)
+	for _, c := range sharedDatasetCases(t) {
+		if c.name != "gestures-continuous" && c.name != "digits-8x8" {
+			continue
+		}
+		model, err := Marshal(c.q.Graph())
+		if err != nil {
+			t.Fatal(err)
+		}
+		windows := c.windows[:min(len(c.windows), 25)]
+		for _, rt := range rts {
+			arena := microArenaEstimate(t, c.q.Graph())
+			if rt.PointerBits != 32 {
+				r, err := rt.Run(model, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				arena = r.ArenaMin
+			}
+			bin, err := rt.Build("snippet", snippetProgram(snippet, model, arena))
+			if err != nil {
+				t.Fatalf("the README's snippet does not build against TFLM %s: %v", rt.Name, err)
+			}
+			want := make([]int8, c.q.Outputs())
+			oq := c.q.OutputQuant()
+			for i, w := range windows {
+				var in bytes.Buffer
+				for _, v := range w {
+					binary.Write(&in, binary.LittleEndian, float32(v))
+				}
+				cmd := exec.Command(bin)
+				cmd.Stdin = &in
+				out, err := cmd.Output()
+				if err != nil {
+					t.Fatalf("%s (%s): the snippet program failed with a %d B arena: %v", c.name, rt.Name, arena, err)
+				}
+				x := make([]int8, len(w))
+				for j, v := range w {
+					x[j] = c.q.InputQuant().QuantizeInput(v)
+				}
+				if err := c.q.ClassifyInt8(want, x); err != nil {
+					t.Fatal(err)
+				}
+				lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+				if len(lines) != len(want) {
+					t.Fatalf("%s (%s) window %d: the snippet printed %d outputs, want %d", c.name, rt.Name, i, len(lines), len(want))
+				}
+				for j, line := range lines {
+					var q int
+					var p float64
+					if _, err := fmt.Sscan(line, &q, &p); err != nil {
+						t.Fatalf("%s (%s): bad line %q", c.name, rt.Name, line)
+					}
+					wp := float32(float32(int32(want[j])-oq.ZeroPoint) * float32(oq.Scale))
+					if q != int(want[j]) || float32(p) != wp {
+						t.Errorf("%s (%s) window %d output %d: the snippet gives %d (p = %v), ClassifyInt8 %d (p = %v)", c.name, rt.Name, i, j, q, p, want[j], wp)
+					}
+				}
+			}
+			t.Logf("%s: the README's snippet built against TFLM %s (%d-bit) with kArenaSize = %d ran %d windows", c.name, rt.Name, rt.PointerBits, arena, len(windows))
+		}
+	}
 }
