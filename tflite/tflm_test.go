@@ -20,7 +20,18 @@ import (
 )
 
 // The TensorFlow Lite Micro tests run only where TFLM_DIR names a TFLM
-// build (internal/tflmtest/README.md says how to make one); CI has none.
+// build, and skip, saying so, elsewhere (CI has none: no registry ships
+// TFLM). To run them (internal/tflmtest/README.md has the details):
+//
+//	git clone https://github.com/tensorflow/tflite-micro /work/cache/tflm/tflite-micro
+//	apt-get install g++-multilib python3-numpy python3-pil
+//	TFLM_DIR=/work/cache/tflm/tflite-micro internal/tflmtest/build-tflm.sh ref64 ref32 cmsis32
+//	TFLM_DIR=/work/cache/tflm/tflite-micro go test -count=1 -run Micro -v ./tflite
+//
+// (the Makefile fetches flatbuffers, gemmlowp, ruy, kissfft and, for
+// cmsis32, CMSIS and CMSIS-NN into tensorflow/lite/micro/tools/make/downloads
+// unless they are there already). Every test runs in every library found
+// under $TFLM_DIR/gen.
 
 // microRuntimes returns the TFLM harnesses, or skips the test.
 func microRuntimes(t *testing.T) []*tflmtest.Runtime {
