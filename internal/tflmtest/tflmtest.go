@@ -61,12 +61,6 @@ func open() ([]*Runtime, error) {
 	if root == "" {
 		return nil, fmt.Errorf("%w: %s is not set (see internal/tflmtest/README.md)", ErrUnavailable, EnvDir)
 	}
-	cxx, err := exec.LookPath("g++")
-	if err != nil {
-		if cxx, err = exec.LookPath("c++"); err != nil {
-			return nil, fmt.Errorf("%w: no C++ compiler (g++ or c++)", ErrUnavailable)
-		}
-	}
 	libs, _ := filepath.Glob(filepath.Join(root, "gen", "*", "lib", "libtensorflow-microlite.a"))
 	for _, p := range []string{filepath.Join(root, "libtensorflow-microlite.a"), filepath.Join(root, "lib", "libtensorflow-microlite.a")} {
 		if exists(p) {
@@ -81,6 +75,10 @@ func open() ([]*Runtime, error) {
 	if err != nil {
 		return nil, err
 	}
+	cxx, err := compiler()
+	if err != nil {
+		return nil, err
+	}
 	var rts []*Runtime
 	for _, lib := range libs {
 		bits, err := wordSize(lib)
@@ -92,7 +90,7 @@ func open() ([]*Runtime, error) {
 			name = strings.SplitN(rel, string(filepath.Separator), 2)[0]
 		}
 		r := &Runtime{Lib: lib, Name: name, PointerBits: bits, includes: incs}
-		if r.Harness, err = r.build(cxx, "tflm_run", harness, nil); err != nil {
+		if r.Harness, err = r.build(cxx, "tflm_run", harness); err != nil {
 			return nil, err
 		}
 		out, err := exec.Command(r.Harness, "--info").Output()
@@ -168,7 +166,7 @@ func wordSize(lib string) (int, error) {
 // build compiles a C++ source against the library into the user cache
 // directory (named by a hash of the source, the flags and the library) and
 // returns the program's path.
-func (r *Runtime) build(cxx, name string, src []byte, extra []string) (string, error) {
+func (r *Runtime) build(cxx, name string, src []byte) (string, error) {
 	lib, err := os.ReadFile(r.Lib)
 	if err != nil {
 		return "", err
@@ -180,7 +178,6 @@ func (r *Runtime) build(cxx, name string, src []byte, extra []string) (string, e
 	for _, inc := range r.includes {
 		args = append(args, "-I", inc)
 	}
-	args = append(args, extra...)
 	h := sha256.New()
 	h.Write(src)
 	h.Write([]byte(strings.Join(args, "\x00")))
@@ -218,17 +215,25 @@ func (r *Runtime) build(cxx, name string, src []byte, extra []string) (string, e
 	return bin, nil
 }
 
-// Build compiles a program of one C++ file (the text src plus the files
-// named in extra: more sources or flags) against the library, with the
-// same flags and headers as the harness, and returns its path.
-func (r *Runtime) Build(name string, src []byte, extra ...string) (string, error) {
-	cxx, err := exec.LookPath("g++")
+// Build compiles a program of one C++ source against the library, with
+// the same flags and headers as the harness, and returns its path (built
+// once per source, flags and library).
+func (r *Runtime) Build(name string, src []byte) (string, error) {
+	cxx, err := compiler()
 	if err != nil {
-		if cxx, err = exec.LookPath("c++"); err != nil {
-			return "", fmt.Errorf("%w: no C++ compiler (g++ or c++)", ErrUnavailable)
+		return "", err
+	}
+	return r.build(cxx, name, src)
+}
+
+// compiler returns the host's C++ compiler: g++, else c++.
+func compiler() (string, error) {
+	for _, name := range []string{"g++", "c++"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p, nil
 		}
 	}
-	return r.build(cxx, name, src, extra)
+	return "", fmt.Errorf("%w: no C++ compiler (g++ or c++)", ErrUnavailable)
 }
 
 func exists(p string) bool { _, err := os.Stat(p); return err == nil }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -80,6 +81,27 @@ func TestWordSize(t *testing.T) {
 		bits, err := wordSize(write(c.name, c.file))
 		if bits != c.bits || (c.bits == 0) != (err != nil) {
 			t.Errorf("%s: %d bits, error %v; want %d", c.name, bits, err, c.bits)
+		}
+	}
+}
+
+// TestUnavailable: without TFLM_DIR, or with one that holds no library or
+// no headers, open reports ErrUnavailable and says what is missing.
+func TestUnavailable(t *testing.T) {
+	empty := t.TempDir()
+	noHeaders := t.TempDir()
+	if err := os.WriteFile(filepath.Join(noHeaders, "libtensorflow-microlite.a"), []byte("!<arch>\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ dir, says string }{
+		{"", "TFLM_DIR is not set"},
+		{empty, "holds no libtensorflow-microlite.a"},
+		{noHeaders, "has no tensorflow/lite/micro/micro_interpreter.h"},
+	} {
+		t.Setenv(EnvDir, c.dir)
+		_, err := open()
+		if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), c.says) {
+			t.Errorf("TFLM_DIR=%q: error %v, want ErrUnavailable saying %q", c.dir, err, c.says)
 		}
 	}
 }
