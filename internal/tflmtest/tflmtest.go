@@ -38,6 +38,10 @@ type Runtime struct {
 	PointerBits int
 	// Harness is the compiled tflm_run program.
 	Harness string
+	// EdgeImpulse reports Edge Impulse's copy of TFLM (inferencing-sdk-cpp,
+	// TFLM_DIR ending in edge-impulse-sdk), whose API differs a little:
+	// AllocateTensors takes run_all_prep_ops.
+	EdgeImpulse bool
 
 	includes []string
 }
@@ -89,7 +93,7 @@ func open() ([]*Runtime, error) {
 		if rel, err := filepath.Rel(filepath.Join(root, "gen"), lib); err == nil && !strings.HasPrefix(rel, "..") {
 			name = strings.SplitN(rel, string(filepath.Separator), 2)[0]
 		}
-		r := &Runtime{Lib: lib, Name: name, PointerBits: bits, includes: incs}
+		r := &Runtime{Lib: lib, Name: name, PointerBits: bits, includes: incs, EdgeImpulse: filepath.Base(filepath.Clean(root)) == "edge-impulse-sdk"}
 		if r.Harness, err = r.build(cxx, "tflm_run", harness); err != nil {
 			return nil, err
 		}
@@ -113,15 +117,22 @@ func includes(root string) ([]string, error) {
 		return nil, fmt.Errorf("%w: %s=%s has no tensorflow/lite/micro/micro_interpreter.h", ErrUnavailable, EnvDir, root)
 	}
 	incs := []string{root}
+	// Edge Impulse's copy (inferencing-sdk-cpp) includes its headers as
+	// "edge-impulse-sdk/tensorflow/…": the folder above it is searched too.
+	if filepath.Base(filepath.Clean(root)) == "edge-impulse-sdk" {
+		incs = append(incs, filepath.Dir(filepath.Clean(root)))
+	}
+	flatbuffers := false
 	for _, sub := range []string{"flatbuffers/include", "gemmlowp", "ruy"} {
 		for _, base := range []string{"tensorflow/lite/micro/tools/make/downloads", "third_party"} {
 			if p := filepath.Join(root, base, sub); exists(p) {
 				incs = append(incs, p)
+				flatbuffers = flatbuffers || sub == "flatbuffers/include"
 			}
 		}
 	}
-	if len(incs) == 1 {
-		return nil, fmt.Errorf("%w: %s=%s has no flatbuffers headers (tensorflow/lite/micro/tools/make/downloads/flatbuffers/include)", ErrUnavailable, EnvDir, root)
+	if !flatbuffers {
+		return nil, fmt.Errorf("%w: %s=%s has no flatbuffers headers (tensorflow/lite/micro/tools/make/downloads/flatbuffers/include or third_party/flatbuffers/include)", ErrUnavailable, EnvDir, root)
 	}
 	return incs, nil
 }

@@ -41,6 +41,17 @@ int Fail(const char* what) {
   return 1;
 }
 
+// Allocate calls AllocateTensors(), or AllocateTensors(true) in Edge
+// Impulse's copy of TFLM, whose AllocateTensors takes run_all_prep_ops.
+template <typename I>
+auto Allocate(I& interp, int) -> decltype(interp.AllocateTensors()) {
+  return interp.AllocateTensors();
+}
+template <typename I>
+TfLiteStatus Allocate(I& interp, long) {
+  return interp.AllocateTensors(true);
+}
+
 void Register(tflite::MicroMutableOpResolver<6>& ops) {
   ops.AddFullyConnected();
   ops.AddConv2D();
@@ -56,7 +67,7 @@ bool Works(const tflite::Model* model, uint8_t* arena, size_t size) {
   tflite::MicroMutableOpResolver<6> ops;
   Register(ops);
   tflite::MicroInterpreter interp(model, ops, arena, size);
-  if (interp.AllocateTensors() != kTfLiteOk) return false;
+  if (Allocate(interp, 0) != kTfLiteOk) return false;
   TfLiteTensor* in = interp.input(0);
   std::memset(in->data.raw, 0, in->bytes);
   return interp.Invoke() == kTfLiteOk;
@@ -123,7 +134,7 @@ int main(int argc, char** argv) {
   tflite::MicroMutableOpResolver<6> ops;
   Register(ops);
   tflite::MicroInterpreter interp(model, ops, arena, kArenaSize);
-  if (interp.AllocateTensors() != kTfLiteOk) return Fail("AllocateTensors failed");
+  if (Allocate(interp, 0) != kTfLiteOk) return Fail("AllocateTensors failed");
   if (interp.inputs_size() != 1 || interp.outputs_size() != 1)
     return Fail("the model does not have one input and one output");
   TfLiteTensor* in = interp.input(0);
