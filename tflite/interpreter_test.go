@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/tinyimpulse/tinyimpulse/dataset"
@@ -174,15 +175,43 @@ func TestTestdataNetworks(t *testing.T) {
 // testing category through TensorFlow Lite 2.9.
 func TestSharedDatasets(t *testing.T) {
 	rt := interpreter(t)
+	var sum strings.Builder
+	for _, c := range sharedDatasetCases(t) {
+		r := checkNetwork(t, rt, c)
+		fmt.Fprintf(&sum, "\n  %-22s int8 %5d windows bit-identical, float32 %5d windows (largest relative difference %.2g)", c.name, r.int8, r.float32, r.worstRel)
+	}
+	t.Logf("shared datasets (seed 1):%s", sum.String())
+}
+
+var (
+	sharedOnce  sync.Once
+	sharedCases []netCase
+	sharedErr   error
+)
+
+// sharedDatasetCases returns the network of each shared dataset's default
+// impulse trained with seed 1, with the features of every window of its
+// training and testing categories (trained once per test process). It
+// skips when ../shared/datasets is absent.
+func sharedDatasetCases(t *testing.T) []netCase {
+	t.Helper()
 	dir := filepath.Join("..", "..", "shared", "datasets")
-	entries, err := os.ReadDir(dir)
-	if os.IsNotExist(err) {
+	if _, err := os.Stat(dir); os.IsNotExist(err) {
 		t.Skipf("../shared/datasets is absent: %v", err)
 	}
-	if err != nil {
-		t.Fatal(err)
+	sharedOnce.Do(func() { sharedCases, sharedErr = trainSharedDatasets(dir) })
+	if sharedErr != nil {
+		t.Fatal(sharedErr)
 	}
-	var sum strings.Builder
+	return sharedCases
+}
+
+func trainSharedDatasets(dir string) ([]netCase, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var cases []netCase
 	for _, e := range entries {
 		if !e.IsDir() {
 			continue
@@ -190,20 +219,20 @@ func TestSharedDatasets(t *testing.T) {
 		name := e.Name()
 		def, err := impulse.LoadDefinition(filepath.Join("..", "testdata", "impulses", name+".json"))
 		if err != nil {
-			t.Fatalf("%s: %v", name, err)
+			return nil, fmt.Errorf("%s: %v", name, err)
 		}
 		ds, err := dataset.Load(filepath.Join(dir, name))
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		im, err := impulse.Compile(def, ds)
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		ctx := context.Background()
 		m, err := impulse.Train(ctx, im, ds, impulse.TrainOptions{Seed: 1})
 		if err != nil {
-			t.Fatalf("%s: %v", name, err)
+			return nil, fmt.Errorf("%s: %v", name, err)
 		}
 		for _, lb := range m.Definition().Impulse.LearnBlocks {
 			if lb.Type != studio.LearnKeras && lb.Type != studio.LearnKerasRegression {
@@ -211,28 +240,27 @@ func TestSharedDatasets(t *testing.T) {
 			}
 			n, q, err := m.Networks(lb.ID)
 			if err != nil {
-				t.Fatal(err)
+				return nil, err
 			}
 			c := netCase{name: name, net: n, q: q}
 			for _, cat := range []string{dataset.CategoryTraining, dataset.CategoryTesting} {
 				f, err := im.GenerateFeatures(ctx, ds.Category(cat), nil)
 				if err != nil {
-					t.Fatal(err)
+					return nil, err
 				}
 				X, err := f.Learn(lb.ID)
 				if err != nil {
-					t.Fatal(err)
+					return nil, err
 				}
 				rows, _ := X.Dims()
 				for r := range rows {
 					c.windows = append(c.windows, X.RawRowView(r))
 				}
 			}
-			r := checkNetwork(t, rt, c)
-			fmt.Fprintf(&sum, "\n  %-22s int8 %5d windows bit-identical, float32 %5d windows (largest relative difference %.2g)", name, r.int8, r.float32, r.worstRel)
+			cases = append(cases, c)
 		}
 	}
-	t.Logf("shared datasets (seed 1):%s", sum.String())
+	return cases, nil
 }
 
 // TestOpRounding isolates every FULLY_CONNECTED, CONV_2D and
