@@ -500,6 +500,12 @@ func gemm2(c []float32, ldc int, a []float32, ars, ais, ais1 int, b []float32, l
 	_ = c[(rows-1)*ldc+n-1]
 	_ = a[(rows-1)*ars+(k1-1)*ais1+(k-1)*ais]
 	_ = b[(k1*k-1)*ldb+n-1]
+	if useAVX512 {
+		for j := 0; j < n; j += 32 {
+			gemmZ(&c[j], ldc, nil, &a[0], ars, ais, ais1, &b[j], ldb, rows, k, k1, colMasks(n-j))
+		}
+		return
+	}
 	if !useAVX {
 		gemmGo(c, ldc, a, ars, ais, ais1, b, ldb, rows, k, k1, n)
 		return
@@ -517,7 +523,36 @@ func gemm2(c []float32, ldc int, a []float32, ars, ais, ais1 int, b []float32, l
 	}
 }
 
-// gemmGo is the reference of gemm16 and gemm8.
+// colMasks returns gemmZ's masks for a block of min(n, 32) columns.
+func colMasks(n int) uint32 {
+	if n >= 32 {
+		return 1<<32 - 1
+	}
+	return 1<<uint(n) - 1
+}
+
+// gemm2Init is gemm2 with every row of c first set to init[:n].
+func gemm2Init(c []float32, ldc int, init, a []float32, ars, ais, ais1 int, b []float32, ldb, rows, k, k1, n int) {
+	if rows == 0 || n == 0 {
+		return
+	}
+	if useAVX512 && k > 0 && k1 > 0 {
+		_ = c[(rows-1)*ldc+n-1]
+		_ = init[n-1]
+		_ = a[(rows-1)*ars+(k1-1)*ais1+(k-1)*ais]
+		_ = b[(k1*k-1)*ldb+n-1]
+		for j := 0; j < n; j += 32 {
+			gemmZ(&c[j], ldc, &init[j], &a[0], ars, ais, ais1, &b[j], ldb, rows, k, k1, colMasks(n-j))
+		}
+		return
+	}
+	for r := range rows {
+		copy(c[r*ldc:r*ldc+n], init[:n])
+	}
+	gemm2(c, ldc, a, ars, ais, ais1, b, ldb, rows, k, k1, n)
+}
+
+// gemmGo is the reference of gemm16, gemm8 and gemmZ.
 func gemmGo(c []float32, ldc int, a []float32, ars, ais, ais1 int, b []float32, ldb, rows, k, k1, n int) {
 	for r := range rows {
 		cr := c[r*ldc : r*ldc+n]
@@ -638,11 +673,8 @@ func convForwardPadded(wt, b, xp, y []float32, nb, h, w, cin, cout, kh, kw int) 
 	inS, outS := hp*wp*cin, h*w*cout
 	for s := range nb {
 		xs, ys := xp[s*inS:s*inS+inS], y[s*outS:s*outS+outS]
-		for p := range h * w {
-			copy(ys[p*cout:p*cout+cout], b)
-		}
 		for oy := range h {
-			gemm2(ys[oy*w*cout:], cout, xs[oy*wp*cin:], cin, 1, wp*cin, wt, cout, w, kw*cin, kh, cout)
+			gemm2Init(ys[oy*w*cout:], cout, b, xs[oy*wp*cin:], cin, 1, wp*cin, wt, cout, w, kw*cin, kh, cout)
 		}
 	}
 }
@@ -733,6 +765,11 @@ func backInputT(dx []float32, step int, wtT, dz []float32, cout, n, taps int) {
 	_ = dx[(n-1)*step+taps-1]
 	_ = dz[n*cout-1]
 	_ = wtT[cout*taps-1]
+	if useAVX512 && cout%8 == 0 {
+		nb := (taps + 15) / 16
+		dxRowZ(&dx[0], step, &wtT[0], taps, &dz[0], cout, n, uint16(1<<uint(taps-(nb-1)*16)-1))
+		return
+	}
 	if useAVX && cout%8 == 0 {
 		var masks [16]int32
 		for l := range 8 {

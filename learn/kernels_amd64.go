@@ -82,3 +82,20 @@ func poolBack2RowAVX(dx *float32, dy *float32, idx *int32, n, c, w int, base int
 //
 //go:noescape
 func poolBack1RowAVX(dx *float32, dy *float32, idx *int32, n, c int, base int32)
+
+// useAVX512 selects the AVX-512 kernels (kernels_avx512_amd64.s): the
+// same operations as the AVX ones, sixteen lanes at a time.
+var useAVX512 = cpu.X86.HasAVX512F
+
+// gemmZ is gemmGo for one block of up to 32 columns, masked by the low
+// (first 16) and high (next 16) halves of masks; every row starts from
+// init[0:32] instead of c when init is not nil.
+//
+//go:noescape
+func gemmZ(c *float32, ldc int, init *float32, a *float32, ars, ais, ais1 int, b *float32, ldb, rows, k, k1 int, masks uint32)
+
+// dxRowZ is backInputTGo for cout a multiple of 8, sixteen taps at a time,
+// the last block masked by last.
+//
+//go:noescape
+func dxRowZ(dx *float32, step int, wt *float32, taps int, dz *float32, cout, n int, last uint16)

@@ -4,6 +4,7 @@ package learn
 
 import (
 	"context"
+	"iter"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -65,8 +66,8 @@ func TestGemmAsmMatchesGo(t *testing.T) {
 		t.Skip("no AVX kernels on this build/CPU")
 	}
 	rng := rand.New(rand.NewPCG(5, 6))
-	for _, n := range []int{1, 4, 7, 8, 9, 16, 20, 33} {
-		for _, rows := range []int{1, 3, 4, 5, 8, 13} {
+	for _, n := range []int{1, 4, 7, 8, 9, 16, 17, 20, 32, 33, 70} {
+		for _, rows := range []int{1, 3, 4, 5, 8, 9, 13, 21} {
 			for _, k := range []int{1, 2, 9} {
 				for _, k1 := range []int{1, 3} {
 					ldc, ars, ais, ldb := n+3, 2*k*k1+1, 2, n+1
@@ -74,11 +75,25 @@ func TestGemmAsmMatchesGo(t *testing.T) {
 					a := randSlice(rng, rows*ars+k1*ais1+k*ais)
 					b := randSlice(rng, k1*k*ldb)
 					c0 := randSlice(rng, rows*ldc)
-					ca, cg := slices.Clone(c0), slices.Clone(c0)
-					gemm2(ca, ldc, a, ars, ais, ais1, b, ldb, rows, k, k1, n)
+					cg := slices.Clone(c0)
 					gemmGo(cg, ldc, a, ars, ais, ais1, b, ldb, rows, k, k1, n)
-					if !sameBits(ca, cg) {
-						t.Fatalf("n=%d rows=%d k=%d k1=%d: asm and Go differ", n, rows, k, k1)
+					init := randSlice(rng, n)
+					ci := slices.Clone(c0)
+					for r := range rows {
+						copy(ci[r*ldc:r*ldc+n], init)
+					}
+					gemmGo(ci, ldc, a, ars, ais, ais1, b, ldb, rows, k, k1, n)
+					for kern := range asmKernels() {
+						ca := slices.Clone(c0)
+						gemm2(ca, ldc, a, ars, ais, ais1, b, ldb, rows, k, k1, n)
+						if !sameBits(ca, cg) {
+							t.Fatalf("%s n=%d rows=%d k=%d k1=%d: asm and Go differ", kern, n, rows, k, k1)
+						}
+						ca = slices.Clone(c0)
+						gemm2Init(ca, ldc, init, a, ars, ais, ais1, b, ldb, rows, k, k1, n)
+						if !sameBits(ca, ci) {
+							t.Fatalf("%s n=%d rows=%d k=%d k1=%d: asm and Go differ from init", kern, n, rows, k, k1)
+						}
 					}
 				}
 			}
@@ -94,15 +109,21 @@ func TestBackInputAsmMatchesGo(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, cout := range []int{8, 16, 32} {
-		for _, taps := range []int{1, 3, 8, 24, 39, 96} {
+		for _, taps := range []int{1, 3, 8, 15, 16, 17, 24, 39, 96} {
 			for _, n := range []int{1, 5} {
 				step := 3
 				wtT := randSlice(rng, cout*taps)
 				dz := randSlice(rng, n*cout)
 				dx0 := randSlice(rng, (n-1)*step+taps)
-				da, dg, dd := slices.Clone(dx0), slices.Clone(dx0), slices.Clone(dx0)
-				backInputT(da, step, wtT, dz, cout, n, taps)
+				dg, dd := slices.Clone(dx0), slices.Clone(dx0)
 				backInputTGo(dg, step, wtT, dz, cout, n, taps)
+				for kern := range asmKernels() {
+					da := slices.Clone(dx0)
+					backInputT(da, step, wtT, dz, cout, n, taps)
+					if !sameBits(da, dg) {
+						t.Fatalf("%s cout=%d taps=%d n=%d: asm and Go differ", kern, cout, taps, n)
+					}
+				}
 				w := make([]float32, taps*cout) // the kernel rows again, as dotRows reads them
 				for o := range cout {
 					for tp := range taps {
@@ -112,8 +133,8 @@ func TestBackInputAsmMatchesGo(t *testing.T) {
 				for p := range n {
 					dotRowsGo(dd[p*step:p*step+taps], w, cout, dz[p*cout:], cout/8)
 				}
-				if !sameBits(da, dg) || !sameBits(dg, dd) {
-					t.Fatalf("cout=%d taps=%d n=%d: asm, Go and dotRows differ", cout, taps, n)
+				if !sameBits(dg, dd) {
+					t.Fatalf("cout=%d taps=%d n=%d: Go and dotRows differ", cout, taps, n)
 				}
 			}
 		}
@@ -155,14 +176,21 @@ func TestTrainAsmMatchesGo(t *testing.T) {
 		{img(16, 16, 1), DefaultConfig(img(16, 16, 1)), 40},
 		{img(11, 9, 3), Config{VisualLayers: []VisualLayer{{Type: LayerConv2D, Neurons: 8}, {Type: LayerConv2D, Neurons: 5, KernelSize: 2, Stack: 2}, {Type: LayerFlatten}, {Type: LayerDropout, DropoutRate: &r}}}, 40},
 	}
-	defer func() { useAVX, useAVX2 = true, true }()
+	z := useAVX512
+	defer func() { useAVX, useAVX2, useAVX512 = true, true, z }()
 	for i, c := range cases {
-		useAVX, useAVX2 = true, true
+		useAVX, useAVX2, useAVX512 = true, true, false
 		asm := trainParams(t, c.in, c.cfg, c.n)
 		useAVX, useAVX2 = false, false
 		ref := trainParams(t, c.in, c.cfg, c.n)
 		if !sameBits(asm, ref) {
 			t.Errorf("case %d (%+v): the assembly kernels and the Go references trained different weights", i, c.in)
+		}
+		if z {
+			useAVX, useAVX2, useAVX512 = true, true, true
+			if !sameBits(trainParams(t, c.in, c.cfg, c.n), ref) {
+				t.Errorf("case %d (%+v): the AVX-512 kernels and the Go references trained different weights", i, c.in)
+			}
 		}
 	}
 }
@@ -200,5 +228,19 @@ func TestReluAsmMatchesGo(t *testing.T) {
 				t.Fatalf("n=%d g=%v: asm and Go differ", n, g)
 			}
 		}
+	}
+}
+
+// asmKernels switches between the kernel sets this CPU has, AVX-512 (when
+// present) and AVX, and returns their names; it leaves AVX-512 as it was.
+func asmKernels() iter.Seq[string] {
+	return func(yield func(string) bool) {
+		z := useAVX512
+		defer func() { useAVX512 = z }()
+		if z && !yield("AVX-512") {
+			return
+		}
+		useAVX512 = false
+		yield("AVX")
 	}
 }

@@ -37,3 +37,12 @@ func poolBack2RowAVX(dx *float32, dy *float32, idx *int32, n, c, w int, base int
 func poolBack1RowAVX(dx *float32, dy *float32, idx *int32, n, c int, base int32) {
 	panic("learn: no assembly")
 }
+
+const useAVX512 = false
+
+func gemmZ(c *float32, ldc int, init *float32, a *float32, ars, ais, ais1 int, b *float32, ldb, rows, k, k1 int, masks uint32) {
+	panic("learn: no assembly")
+}
+func dxRowZ(dx *float32, step int, wt *float32, taps int, dz *float32, cout, n int, last uint16) {
+	panic("learn: no assembly")
+}

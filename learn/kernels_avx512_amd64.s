@@ -1,0 +1,518 @@
+//go:build !noasm
+
+#include "textflag.h"
+
+// The AVX-512 kernels compute what their AVX twins in kernels_amd64.s
+// compute, sixteen lanes at a time, with the same separate multiplies and
+// adds in the same order for every value, so they give the same bits.
+// Partial column blocks are masked with opmask registers (K1, K2).
+
+// ZFIRST stores in r the product of the tap block of wt's row o+j (BX,
+// rows R11 bytes apart) and g[o+j] (AX); ZNEXT adds that product to r.
+// Both step BX to the next row.
+#define ZFIRST(j, r) \
+	VMOVUPS.Z   (BX), K1, Z8    \
+	VMULPS.BCST j*4(AX), Z8, r  \
+	ADDQ        R11, BX
+
+#define ZNEXT(j, r) \
+	VMOVUPS.Z   (BX), K1, Z8    \
+	VMULPS.BCST j*4(AX), Z8, Z9 \
+	VADDPS      Z9, r, r        \
+	ADDQ        R11, BX
+
+// func dxRowZ(dx *float32, step int, wt *float32, taps int, dz *float32, cout, n int, last uint16)
+//
+// dxRowAVX with blocks of sixteen taps (the last one masked by last).
+TEXT ·dxRowZ(SB), NOSPLIT, $0-58
+	MOVQ    dx+0(FP), DI
+	MOVQ    step+8(FP), R8
+	SHLQ    $2, R8
+	MOVQ    wt+16(FP), SI
+	MOVQ    taps+24(FP), R11
+	SHLQ    $2, R11
+	MOVQ    dz+32(FP), DX
+	MOVQ    cout+40(FP), R12
+	MOVQ    n+48(FP), CX
+	MOVWLZX last+56(FP), AX
+	KMOVW   AX, K2
+	MOVL    $0xffff, AX
+	KMOVW   AX, K3
+	TESTQ   CX, CX
+	JE      zxdone
+
+zxpos:
+	MOVQ DI, R9
+	MOVQ SI, R10
+	MOVQ taps+24(FP), R14
+	ADDQ $15, R14
+	SHRQ $4, R14
+
+zxblock:
+	KMOVW K3, K1
+	CMPQ  R14, $1
+	JNE   zxfull
+	KMOVW K2, K1
+
+zxfull:
+	MOVQ R10, BX
+	MOVQ DX, AX
+	ZFIRST(0, Z0)
+	ZFIRST(1, Z1)
+	ZFIRST(2, Z2)
+	ZFIRST(3, Z3)
+	ZFIRST(4, Z4)
+	ZFIRST(5, Z5)
+	ZFIRST(6, Z6)
+	ZFIRST(7, Z7)
+	MOVQ R12, R15
+	SHRQ $3, R15
+	DECQ R15
+	JE   zxreduce
+
+zxouts:
+	ADDQ $32, AX
+	ZNEXT(0, Z0)
+	ZNEXT(1, Z1)
+	ZNEXT(2, Z2)
+	ZNEXT(3, Z3)
+	ZNEXT(4, Z4)
+	ZNEXT(5, Z5)
+	ZNEXT(6, Z6)
+	ZNEXT(7, Z7)
+	DECQ R15
+	JNZ  zxouts
+
+zxreduce:
+	VADDPS    Z4, Z0, Z0
+	VADDPS    Z5, Z1, Z1
+	VADDPS    Z6, Z2, Z2
+	VADDPS    Z7, Z3, Z3
+	VADDPS    Z2, Z0, Z0
+	VADDPS    Z3, Z1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS.Z (R9), K1, Z1
+	VADDPS    Z0, Z1, Z1
+	VMOVUPS   Z1, K1, (R9)
+	ADDQ      $64, R9
+	ADDQ      $64, R10
+	DECQ      R14
+	JNZ       zxblock
+
+	ADDQ R8, DI
+	MOVQ R12, AX
+	SHLQ $2, AX
+	ADDQ AX, DX
+	DECQ CX
+	JNZ  zxpos
+
+zxdone:
+	VZEROUPPER
+	RET
+
+// ZR1 adds to c0 the product of a(r, i) at addr and b's row i (Z30); ZR2
+// does the same for two column vectors (Z30, Z31 into c0, c1).
+#define ZR1(addr, c0) \
+	VMULPS.BCST addr, Z30, Z28 \
+	VADDPS      Z28, c0, c0
+
+#define ZR2(addr, c0, c1) \
+	VMULPS.BCST addr, Z30, Z28 \
+	VADDPS      Z28, c0, c0    \
+	VMULPS.BCST addr, Z31, Z29 \
+	VADDPS      Z29, c1, c1
+
+// ZLOAD1/ZLOAD2 load row BX of c into the accumulators and step BX on;
+// ZSTORE1/ZSTORE2 store them.
+#define ZLOAD1(c0) \
+	VMOVUPS.Z (BX), K1, c0 \
+	ADDQ      R8, BX
+
+#define ZLOAD2(c0, c1) \
+	VMOVUPS.Z (BX), K1, c0   \
+	VMOVUPS.Z 64(BX), K2, c1 \
+	ADDQ      R8, BX
+
+#define ZSTORE1(c0) \
+	VMOVUPS c0, K1, (BX) \
+	ADDQ    R8, BX
+
+#define ZSTORE2(c0, c1) \
+	VMOVUPS c0, K1, (BX)   \
+	VMOVUPS c1, K2, 64(BX) \
+	ADDQ    R8, BX
+
+// func gemmZ(c *float32, ldc int, init *float32, a *float32, ars, ais, ais1 int, b *float32, ldb, rows, k, k1 int, masks uint32)
+//
+// gemmGo for one block of up to 32 columns (two vectors, masked by the low
+// and high halves of masks; one vector when the high half is 0), each row
+// starting from init[0:32] instead of c when init is not nil. Rows go
+// eight at a time, then four, then one. The frame holds the group counter
+// and the step from the end of one group of a to the start of the next.
+TEXT ·gemmZ(SB), NOSPLIT, $16-100
+	MOVQ  c+0(FP), DI
+	MOVQ  ldc+8(FP), R8
+	SHLQ  $2, R8
+	MOVQ  a+24(FP), SI
+	MOVQ  ars+32(FP), R9
+	SHLQ  $2, R9
+	MOVQ  ais+40(FP), R10
+	SHLQ  $2, R10
+	MOVQ  ldb+64(FP), R11
+	SHLQ  $2, R11
+	MOVQ  rows+72(FP), CX
+	MOVQ  k+80(FP), R12
+	MOVL  masks+96(FP), AX
+	KMOVW AX, K1
+	SHRL  $16, AX
+	KMOVW AX, K2
+	MOVQ  ais1+48(FP), AX
+	SHLQ  $2, AX
+	MOVQ  R12, BX
+	IMULQ R10, BX
+	SUBQ  BX, AX
+	MOVQ  AX, 8(SP)                 // a: next group
+	LEAQ  (R9)(R9*2), R13           // three rows of a
+	TESTQ R12, R12
+	JE    zgdone
+	CMPQ  k1+88(FP), $0
+	JE    zgdone
+	MOVL  masks+96(FP), AX
+	SHRL  $16, AX
+	TESTL AX, AX
+	JE    zg1
+
+	// Two vectors of columns.
+zg2b8:
+	CMPQ      CX, $8
+	JL        zg2b4
+	MOVQ      init+16(FP), BX
+	TESTQ     BX, BX
+	JE        zg2b8c
+	VMOVUPS.Z (BX), K1, Z0
+	VMOVUPS.Z 64(BX), K2, Z1
+	VMOVAPS   Z0, Z2
+	VMOVAPS   Z1, Z3
+	VMOVAPS   Z0, Z4
+	VMOVAPS   Z1, Z5
+	VMOVAPS   Z0, Z6
+	VMOVAPS   Z1, Z7
+	VMOVAPS   Z0, Z8
+	VMOVAPS   Z1, Z9
+	VMOVAPS   Z0, Z10
+	VMOVAPS   Z1, Z11
+	VMOVAPS   Z0, Z12
+	VMOVAPS   Z1, Z13
+	VMOVAPS   Z0, Z14
+	VMOVAPS   Z1, Z15
+	JMP       zg2b8go
+
+zg2b8c:
+	MOVQ DI, BX
+	ZLOAD2(Z0, Z1)
+	ZLOAD2(Z2, Z3)
+	ZLOAD2(Z4, Z5)
+	ZLOAD2(Z6, Z7)
+	ZLOAD2(Z8, Z9)
+	ZLOAD2(Z10, Z11)
+	ZLOAD2(Z12, Z13)
+	ZLOAD2(Z14, Z15)
+
+zg2b8go:
+	MOVQ SI, AX
+	LEAQ (SI)(R9*4), DX
+	MOVQ b+56(FP), BX
+	MOVQ k1+88(FP), R15
+
+zg2b8grp:
+	MOVQ R12, R14
+
+zg2b8k:
+	VMOVUPS.Z (BX), K1, Z30
+	VMOVUPS.Z 64(BX), K2, Z31
+	ZR2((AX), Z0, Z1)
+	ZR2((AX)(R9*1), Z2, Z3)
+	ZR2((AX)(R9*2), Z4, Z5)
+	ZR2((AX)(R13*1), Z6, Z7)
+	ZR2((DX), Z8, Z9)
+	ZR2((DX)(R9*1), Z10, Z11)
+	ZR2((DX)(R9*2), Z12, Z13)
+	ZR2((DX)(R13*1), Z14, Z15)
+	ADDQ      R10, AX
+	ADDQ      R10, DX
+	ADDQ      R11, BX
+	DECQ      R14
+	JNZ       zg2b8k
+	ADDQ      8(SP), AX
+	ADDQ      8(SP), DX
+	DECQ      R15
+	JNZ       zg2b8grp
+
+	MOVQ DI, BX
+	ZSTORE2(Z0, Z1)
+	ZSTORE2(Z2, Z3)
+	ZSTORE2(Z4, Z5)
+	ZSTORE2(Z6, Z7)
+	ZSTORE2(Z8, Z9)
+	ZSTORE2(Z10, Z11)
+	ZSTORE2(Z12, Z13)
+	ZSTORE2(Z14, Z15)
+	LEAQ (DI)(R8*8), DI
+	LEAQ (SI)(R9*8), SI
+	SUBQ $8, CX
+	JMP  zg2b8
+
+zg2b4:
+	CMPQ      CX, $4
+	JL        zg2b1
+	MOVQ      init+16(FP), BX
+	TESTQ     BX, BX
+	JE        zg2b4c
+	VMOVUPS.Z (BX), K1, Z0
+	VMOVUPS.Z 64(BX), K2, Z1
+	VMOVAPS   Z0, Z2
+	VMOVAPS   Z1, Z3
+	VMOVAPS   Z0, Z4
+	VMOVAPS   Z1, Z5
+	VMOVAPS   Z0, Z6
+	VMOVAPS   Z1, Z7
+	JMP       zg2b4go
+
+zg2b4c:
+	MOVQ DI, BX
+	ZLOAD2(Z0, Z1)
+	ZLOAD2(Z2, Z3)
+	ZLOAD2(Z4, Z5)
+	ZLOAD2(Z6, Z7)
+
+zg2b4go:
+	MOVQ SI, AX
+	MOVQ b+56(FP), BX
+	MOVQ k1+88(FP), R15
+
+zg2b4grp:
+	MOVQ R12, R14
+
+zg2b4k:
+	VMOVUPS.Z (BX), K1, Z30
+	VMOVUPS.Z 64(BX), K2, Z31
+	ZR2((AX), Z0, Z1)
+	ZR2((AX)(R9*1), Z2, Z3)
+	ZR2((AX)(R9*2), Z4, Z5)
+	ZR2((AX)(R13*1), Z6, Z7)
+	ADDQ      R10, AX
+	ADDQ      R11, BX
+	DECQ      R14
+	JNZ       zg2b4k
+	ADDQ      8(SP), AX
+	DECQ      R15
+	JNZ       zg2b4grp
+
+	MOVQ DI, BX
+	ZSTORE2(Z0, Z1)
+	ZSTORE2(Z2, Z3)
+	ZSTORE2(Z4, Z5)
+	ZSTORE2(Z6, Z7)
+	LEAQ (DI)(R8*4), DI
+	LEAQ (SI)(R9*4), SI
+	SUBQ $4, CX
+	JMP  zg2b4
+
+zg2b1:
+	TESTQ     CX, CX
+	JE        zgdone
+	MOVQ      init+16(FP), BX
+	TESTQ     BX, BX
+	JNE       zg2b1i
+	MOVQ      DI, BX
+
+zg2b1i:
+	VMOVUPS.Z (BX), K1, Z0
+	VMOVUPS.Z 64(BX), K2, Z1
+	MOVQ      SI, AX
+	MOVQ      b+56(FP), BX
+	MOVQ      k1+88(FP), R15
+
+zg2b1grp:
+	MOVQ R12, R14
+
+zg2b1k:
+	VMOVUPS.Z (BX), K1, Z30
+	VMOVUPS.Z 64(BX), K2, Z31
+	ZR2((AX), Z0, Z1)
+	ADDQ      R10, AX
+	ADDQ      R11, BX
+	DECQ      R14
+	JNZ       zg2b1k
+	ADDQ      8(SP), AX
+	DECQ      R15
+	JNZ       zg2b1grp
+
+	MOVQ DI, BX
+	ZSTORE2(Z0, Z1)
+	ADDQ R8, DI
+	ADDQ R9, SI
+	DECQ CX
+	JMP  zg2b1
+
+	// One vector of columns.
+zg1:
+zg1b8:
+	CMPQ      CX, $8
+	JL        zg1b4
+	MOVQ      init+16(FP), BX
+	TESTQ     BX, BX
+	JE        zg1b8c
+	VMOVUPS.Z (BX), K1, Z0
+	VMOVAPS   Z0, Z1
+	VMOVAPS   Z0, Z2
+	VMOVAPS   Z0, Z3
+	VMOVAPS   Z0, Z4
+	VMOVAPS   Z0, Z5
+	VMOVAPS   Z0, Z6
+	VMOVAPS   Z0, Z7
+	JMP       zg1b8go
+
+zg1b8c:
+	MOVQ DI, BX
+	ZLOAD1(Z0)
+	ZLOAD1(Z1)
+	ZLOAD1(Z2)
+	ZLOAD1(Z3)
+	ZLOAD1(Z4)
+	ZLOAD1(Z5)
+	ZLOAD1(Z6)
+	ZLOAD1(Z7)
+
+zg1b8go:
+	MOVQ SI, AX
+	LEAQ (SI)(R9*4), DX
+	MOVQ b+56(FP), BX
+	MOVQ k1+88(FP), R15
+
+zg1b8grp:
+	MOVQ R12, R14
+
+zg1b8k:
+	VMOVUPS.Z (BX), K1, Z30
+	ZR1((AX), Z0)
+	ZR1((AX)(R9*1), Z1)
+	ZR1((AX)(R9*2), Z2)
+	ZR1((AX)(R13*1), Z3)
+	ZR1((DX), Z4)
+	ZR1((DX)(R9*1), Z5)
+	ZR1((DX)(R9*2), Z6)
+	ZR1((DX)(R13*1), Z7)
+	ADDQ      R10, AX
+	ADDQ      R10, DX
+	ADDQ      R11, BX
+	DECQ      R14
+	JNZ       zg1b8k
+	ADDQ      8(SP), AX
+	ADDQ      8(SP), DX
+	DECQ      R15
+	JNZ       zg1b8grp
+
+	MOVQ DI, BX
+	ZSTORE1(Z0)
+	ZSTORE1(Z1)
+	ZSTORE1(Z2)
+	ZSTORE1(Z3)
+	ZSTORE1(Z4)
+	ZSTORE1(Z5)
+	ZSTORE1(Z6)
+	ZSTORE1(Z7)
+	LEAQ (DI)(R8*8), DI
+	LEAQ (SI)(R9*8), SI
+	SUBQ $8, CX
+	JMP  zg1b8
+
+zg1b4:
+	CMPQ      CX, $4
+	JL        zg1b1
+	MOVQ      init+16(FP), BX
+	TESTQ     BX, BX
+	JE        zg1b4c
+	VMOVUPS.Z (BX), K1, Z0
+	VMOVAPS   Z0, Z1
+	VMOVAPS   Z0, Z2
+	VMOVAPS   Z0, Z3
+	JMP       zg1b4go
+
+zg1b4c:
+	MOVQ DI, BX
+	ZLOAD1(Z0)
+	ZLOAD1(Z1)
+	ZLOAD1(Z2)
+	ZLOAD1(Z3)
+
+zg1b4go:
+	MOVQ SI, AX
+	MOVQ b+56(FP), BX
+	MOVQ k1+88(FP), R15
+
+zg1b4grp:
+	MOVQ R12, R14
+
+zg1b4k:
+	VMOVUPS.Z (BX), K1, Z30
+	ZR1((AX), Z0)
+	ZR1((AX)(R9*1), Z1)
+	ZR1((AX)(R9*2), Z2)
+	ZR1((AX)(R13*1), Z3)
+	ADDQ      R10, AX
+	ADDQ      R11, BX
+	DECQ      R14
+	JNZ       zg1b4k
+	ADDQ      8(SP), AX
+	DECQ      R15
+	JNZ       zg1b4grp
+
+	MOVQ DI, BX
+	ZSTORE1(Z0)
+	ZSTORE1(Z1)
+	ZSTORE1(Z2)
+	ZSTORE1(Z3)
+	LEAQ (DI)(R8*4), DI
+	LEAQ (SI)(R9*4), SI
+	SUBQ $4, CX
+	JMP  zg1b4
+
+zg1b1:
+	TESTQ     CX, CX
+	JE        zgdone
+	MOVQ      init+16(FP), BX
+	TESTQ     BX, BX
+	JNE       zg1b1i
+	MOVQ      DI, BX
+
+zg1b1i:
+	VMOVUPS.Z (BX), K1, Z0
+	MOVQ      SI, AX
+	MOVQ      b+56(FP), BX
+	MOVQ      k1+88(FP), R15
+
+zg1b1grp:
+	MOVQ R12, R14
+
+zg1b1k:
+	VMOVUPS.Z (BX), K1, Z30
+	ZR1((AX), Z0)
+	ADDQ      R10, AX
+	ADDQ      R11, BX
+	DECQ      R14
+	JNZ       zg1b1k
+	ADDQ      8(SP), AX
+	DECQ      R15
+	JNZ       zg1b1grp
+
+	MOVQ DI, BX
+	ZSTORE1(Z0)
+	ADDQ R8, DI
+	ADDQ R9, SI
+	DECQ CX
+	JMP  zg1b1
+
+zgdone:
+	VZEROUPPER
+	RET
