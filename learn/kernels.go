@@ -1,5 +1,7 @@
 package learn
 
+import "math"
+
 // Float32 kernels of the layers, forward and backward, for a batch of nb windows
 // stored one after another (channels-last, row-major). They never allocate.
 
@@ -390,9 +392,21 @@ func pool2DBackward(dy, dx []float32, idx []int32, nb, inS, outS int) {
 // inputs. Every input belongs to exactly one window, so on amd64 (c a
 // multiple of 8) each window writes its inputs' gradients directly: dy+0
 // (what 0 + dy gives) at the recorded argmax, +0 elsewhere.
-func poolBackward(dy, dx []float32, idx []int32, nb, h, w, c int) {
+//
+// When yin is not nil, it is the pooled input, the output of a ReLU with
+// no activity regulariser, and dx then also gets reluBackward(dx, yin, 0)
+// (+0 where yin has +0's bits; adding 0 to dy+0 changes nothing), the gradient at
+// that layer's output: on AVX-512 in the same pass.
+func poolBackward(dy, dx []float32, idx []int32, yin []float32, nb, h, w, c int) {
 	oh, ow := (h+1)/2, (w+1)/2
 	inS, outS := h*w*c, oh*ow*c
+	if useAVX512 && c%16 == 0 && w >= 2 {
+		poolBackwardZ(dy, dx, idx, yin, nb, h, w, c)
+		return
+	}
+	if yin != nil {
+		defer reluBackward(dx[:nb*inS], yin[:nb*inS], 0)
+	}
 	if !useAVX2 || c%8 != 0 || w < 2 {
 		pool2DBackward(dy, dx, idx, nb, inS, outS)
 		return
@@ -425,6 +439,46 @@ func poolBackward(dy, dx []float32, idx []int32, nb, h, w, c int) {
 	}
 }
 
+// poolBackwardZ is poolBackward on AVX-512 (c a multiple of 16, w ≥ 2).
+func poolBackwardZ(dy, dx []float32, idx []int32, yin []float32, nb, h, w, c int) {
+	oh, ow := (h+1)/2, (w+1)/2
+	inS, outS := h*w*c, oh*ow*c
+	_, _, _ = dy[nb*outS-1], dx[nb*inS-1], idx[nb*outS-1]
+	if yin != nil {
+		_ = yin[nb*inS-1]
+	}
+	for s := range nb {
+		dxs, dys, is := dx[s*inS:s*inS+inS], dy[s*outS:s*outS+outS], idx[s*outS:s*outS+outS]
+		var ys []float32
+		if yin != nil {
+			ys = yin[s*inS : s*inS+inS]
+		}
+		for oy := range oh {
+			y0 := 2 * oy
+			o := oy * ow * c
+			rows := min(2, h-y0)
+			var yp *float32
+			if ys != nil {
+				yp = &ys[y0*w*c]
+			}
+			poolBack2RowZ(&dxs[y0*w*c], &dys[o], &is[o], yp, w/2, c, w, int32(y0*w*c), rows)
+			if w%2 == 1 { // the last column's window
+				o += (ow - 1) * c
+				for dyy := range rows {
+					in := ((y0+dyy)*w + w - 1) * c
+					for ch := range c {
+						var g float32
+						if is[o+ch] == int32(in+ch) && (ys == nil || math.Float32bits(ys[in+ch]) != 0) {
+							g = dys[o+ch] + 0
+						}
+						dxs[in+ch] = g
+					}
+				}
+			}
+		}
+	}
+}
+
 // maxPool1D is maxPool for h = 1: windows of 2 steps (1 at an odd end).
 func maxPool1D[T float32 | int8](x, y []T, idx []int32, nb, w, c int) {
 	ow := (w + 1) / 2
@@ -433,7 +487,11 @@ func maxPool1D[T float32 | int8](x, y []T, idx []int32, nb, w, c int) {
 		yf := any(y).([]float32)
 		_, _, _ = xf[nb*inS-1], yf[nb*outS-1], idx[nb*outS-1]
 		for s := range nb {
-			pool1RowAVX(&yf[s*outS], &idx[s*outS], &xf[s*inS], w/2, c, 0)
+			if useAVX512 && c%16 == 0 {
+				pool2RowZ(&yf[s*outS], &idx[s*outS], &xf[s*inS], w/2, c, w, 0, 1)
+			} else {
+				pool1RowAVX(&yf[s*outS], &idx[s*outS], &xf[s*inS], w/2, c, 0)
+			}
 			if w%2 == 1 { // the lone last step
 				i0 := (w - 1) * c
 				for ch := range c {
@@ -580,7 +638,9 @@ func maxPool2DAVX(x, y []float32, idx []int32, nb, h, w, c int) {
 		for oy := range oh {
 			y0 := 2 * oy
 			o := oy * ow * c
-			if w >= 2 {
+			if w >= 2 && useAVX512 && c%16 == 0 {
+				pool2RowZ(&ys[o], &is[o], &xs[y0*w*c], w/2, c, w, int32(y0*w*c), min(2, h-y0))
+			} else if w >= 2 {
 				if y0+1 < h {
 					pool2RowAVX(&ys[o], &is[o], &xs[y0*w*c], w/2, c, w, int32(y0*w*c))
 				} else {

@@ -99,3 +99,16 @@ func gemmZ(c *float32, ldc int, init *float32, a *float32, ars, ais, ais1 int, b
 //
 //go:noescape
 func dxRowZ(dx *float32, step int, wt *float32, taps int, dz *float32, cout, n int, last uint16)
+
+// pool2RowZ is pool2RowAVX (rows = 2) or pool1RowAVX (rows = 1) for c a
+// multiple of 16.
+//
+//go:noescape
+func pool2RowZ(y *float32, idx *int32, x *float32, n, c, w int, base int32, rows int)
+
+// poolBack2RowZ is poolBack2RowAVX (rows = 2) or poolBack1RowAVX (rows =
+// 1) for c a multiple of 16; with yin (the pooled input, laid out as dx)
+// not nil it also applies reluBackward's mask (with no regulariser).
+//
+//go:noescape
+func poolBack2RowZ(dx *float32, dy *float32, idx *int32, yin *float32, n, c, w int, base int32, rows int)

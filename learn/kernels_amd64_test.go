@@ -32,26 +32,52 @@ func TestPoolAsmMatchesGo(t *testing.T) {
 				}
 				oh, ow := (h+1)/2, (w+1)/2
 				n := nb * oh * ow * c
-				ya, yg := make([]float32, n), make([]float32, n)
-				ia, ig := make([]int32, n), make([]int32, n)
-				maxPool(x, ya, ia, nb, h, w, c)
+				yg, ig := make([]float32, n), make([]int32, n)
 				useAVX2 = false
 				maxPool(x, yg, ig, nb, h, w, c)
 				useAVX2 = true
-				if !sameBits(ya, yg) || !slices.Equal(ia, ig) {
-					t.Fatalf("h=%d w=%d c=%d: asm %v %v, Go %v %v", h, w, c, ya, ia, yg, ig)
-				}
 				dy := randSlice(rng, n)
 				for i := range dy {
 					if rng.IntN(7) == 0 {
 						dy[i] = float32(math.Copysign(0, -1))
 					}
 				}
-				da, dg := randSlice(rng, len(x)), make([]float32, len(x))
-				poolBackward(dy, da, ia, nb, h, w, c)
+				dg := make([]float32, len(x))
 				pool2DBackward(dy, dg, ig, nb, h*w*c, n/nb)
-				if !sameBits(da, dg) {
-					t.Fatalf("backward h=%d w=%d c=%d: asm and Go differ", h, w, c)
+				// The fused ReLU gradient, against reluBackward after pooling's.
+				yin := slices.Clone(x)
+				for i := range yin {
+					switch rng.IntN(4) {
+					case 0:
+						yin[i] = 0
+					case 1:
+						yin[i] = float32(math.Copysign(0, -1)) // not zero bits: the gradient passes
+					}
+				}
+				dr := slices.Clone(dg)
+				reluBackward(dr, yin, 0)
+				for kern := range asmKernels() {
+					ya, ia := make([]float32, n), make([]int32, n)
+					maxPool(x, ya, ia, nb, h, w, c)
+					if !sameBits(ya, yg) || !slices.Equal(ia, ig) {
+						t.Fatalf("%s h=%d w=%d c=%d: asm %v %v, Go %v %v", kern, h, w, c, ya, ia, yg, ig)
+					}
+					da := randSlice(rng, len(x))
+					poolBackward(dy, da, ia, nil, nb, h, w, c)
+					if !sameBits(da, dg) {
+						t.Fatalf("%s backward h=%d w=%d c=%d: asm and Go differ", kern, h, w, c)
+					}
+					poolBackward(dy, da, ia, yin, nb, h, w, c)
+					if !sameBits(da, dr) {
+						t.Fatalf("%s backward with ReLU h=%d w=%d c=%d: asm and Go differ", kern, h, w, c)
+					}
+				}
+				useAVX2 = false
+				dn := randSlice(rng, len(x))
+				poolBackward(dy, dn, ig, yin, nb, h, w, c)
+				useAVX2 = true
+				if !sameBits(dn, dr) {
+					t.Fatalf("Go backward with ReLU h=%d w=%d c=%d differs from reluBackward after pooling", h, w, c)
 				}
 			}
 		}

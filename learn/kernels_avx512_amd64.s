@@ -91,9 +91,18 @@ zxreduce:
 	VADDPS    Z2, Z0, Z0
 	VADDPS    Z3, Z1, Z1
 	VADDPS    Z1, Z0, Z0
+	CMPQ      R14, $1
+	JE        zxlast
+	VADDPS    (R9), Z0, Z1             // unmasked, so that the next
+	VMOVUPS   Z1, (R9)                 // position's load is forwarded
+	JMP       zxnext
+
+zxlast:
 	VMOVUPS.Z (R9), K1, Z1
 	VADDPS    Z0, Z1, Z1
 	VMOVUPS   Z1, K1, (R9)
+
+zxnext:
 	ADDQ      $64, R9
 	ADDQ      $64, R10
 	DECQ      R14
@@ -514,5 +523,186 @@ zg1b1k:
 	JMP  zg1b1
 
 zgdone:
+	VZEROUPPER
+	RET
+
+DATA lanes16<>+0(SB)/4, $0
+DATA lanes16<>+4(SB)/4, $1
+DATA lanes16<>+8(SB)/4, $2
+DATA lanes16<>+12(SB)/4, $3
+DATA lanes16<>+16(SB)/4, $4
+DATA lanes16<>+20(SB)/4, $5
+DATA lanes16<>+24(SB)/4, $6
+DATA lanes16<>+28(SB)/4, $7
+DATA lanes16<>+32(SB)/4, $8
+DATA lanes16<>+36(SB)/4, $9
+DATA lanes16<>+40(SB)/4, $10
+DATA lanes16<>+44(SB)/4, $11
+DATA lanes16<>+48(SB)/4, $12
+DATA lanes16<>+52(SB)/4, $13
+DATA lanes16<>+56(SB)/4, $14
+DATA lanes16<>+60(SB)/4, $15
+GLOBL lanes16<>(SB), RODATA|NOPTR, $64
+
+// ZPOOLCAND compares the candidate at off with the best so far (Z0,
+// indices Z1): strictly greater values replace it (the first maximum
+// wins, NaN never does), with indices Z4 plus inc.
+#define ZPOOLCAND(off, inc) \
+	VMOVUPS off, Z2             \
+	VCMPPS  $0x1e, Z0, Z2, K1   \
+	VMOVAPS Z2, K1, Z0          \
+	VPADDD  inc, Z4, K1, Z1
+
+// func pool2RowZ(y *float32, idx *int32, x *float32, n, c, w int, base int32, rows int)
+//
+// pool2RowAVX (rows = 2) or pool1RowAVX (rows = 1) for c a multiple of 16.
+TEXT ·pool2RowZ(SB), NOSPLIT, $0-64
+	MOVQ         y+0(FP), DI
+	MOVQ         idx+8(FP), R8
+	MOVQ         x+16(FP), SI
+	MOVQ         n+24(FP), CX
+	MOVQ         c+32(FP), R9
+	MOVQ         w+40(FP), R10
+	IMULQ        R9, R10                 // w·c values
+	MOVL         base+48(FP), AX
+	VPBROADCASTD AX, Z4
+	VPADDD       lanes16<>(SB), Z4, Z4   // base + 0..15
+	VPBROADCASTD R9, Z5                  // c
+	VPBROADCASTD R10, Z6                 // w·c
+	VPADDD       Z5, Z6, Z7              // w·c + c
+	MOVL         $16, AX
+	VPBROADCASTD AX, Z8
+	SHLQ         $2, R9                  // c in bytes
+	SHLQ         $2, R10                 // w·c in bytes
+	MOVQ         rows+56(FP), R12
+	TESTQ        CX, CX
+	JE           zp2done
+
+zp2win:
+	MOVQ R9, R11
+	SHRQ $6, R11                         // channel groups of 16
+	MOVQ SI, BX
+
+zp2ch:
+	VMOVUPS   (BX), Z0
+	VMOVDQA32 Z4, Z1
+	ZPOOLCAND((BX)(R9*1), Z5)
+	CMPQ      R12, $1
+	JE        zp2store
+	LEAQ      (BX)(R10*1), DX
+	ZPOOLCAND((DX), Z6)
+	ZPOOLCAND((DX)(R9*1), Z7)
+
+zp2store:
+	VMOVUPS   Z0, (DI)
+	VMOVDQU32 Z1, (R8)
+	ADDQ      $64, BX
+	ADDQ      $64, DI
+	ADDQ      $64, R8
+	VPADDD    Z8, Z4, Z4
+	DECQ      R11
+	JNZ       zp2ch
+
+	LEAQ   (SI)(R9*2), SI                // next window: two positions on
+	VPADDD Z5, Z4, Z4                    // indices: c already added, c more
+	DECQ   CX
+	JNZ    zp2win
+
+zp2done:
+	VZEROUPPER
+	RET
+
+// ZPOOLBACK stores to off the gradient of one candidate: d (Z0) where the
+// recorded argmax (Z1) equals the candidate's indices (Z4 plus inc) and
+// the pooled input at yoff (when K7 is clear) has bits other than +0's
+// (as reluBackward tests), +0
+// elsewhere.
+#define ZPOOLBACK(off, yoff, inc) \
+	VPADDD     inc, Z4, Z2       \
+	VPCMPEQD   Z1, Z2, K1        \
+	VMOVDQU32  yoff, Z3          \
+	VPTESTMD   Z3, Z3, K2        \
+	KORW       K7, K2, K2        \
+	KANDW      K1, K2, K1        \
+	VMOVAPS.Z  Z0, K1, Z2        \
+	VMOVUPS    Z2, off
+
+// func poolBack2RowZ(dx *float32, dy *float32, idx *int32, yin *float32, n, c, w int, base int32, rows int)
+//
+// poolBack2RowAVX (rows = 2) or poolBack1RowAVX (rows = 1) for c a
+// multiple of 16; when yin is not nil (the pooled input, laid out as dx)
+// the gradient is also set to +0 where that input is ±0, as reluBackward
+// (with no activity regulariser) would then do.
+TEXT ·poolBack2RowZ(SB), NOSPLIT, $0-72
+	MOVQ         dx+0(FP), DI
+	MOVQ         dy+8(FP), SI
+	MOVQ         idx+16(FP), R8
+	MOVQ         yin+24(FP), R12
+	MOVW         $0, AX
+	TESTQ        R12, R12
+	JNE          zb2relu
+	MOVQ         DI, R12                 // test dx itself; K7 makes it moot
+	MOVW         $0xffff, AX
+
+zb2relu:
+	KMOVW        AX, K7
+	SUBQ         DI, R12                 // yin − dx
+	MOVQ         n+32(FP), CX
+	MOVQ         c+40(FP), R9
+	MOVQ         w+48(FP), R10
+	IMULQ        R9, R10
+	MOVL         base+56(FP), AX
+	VPBROADCASTD AX, Z4
+	VPADDD       lanes16<>(SB), Z4, Z4
+	VPBROADCASTD R9, Z5                  // c
+	VPBROADCASTD R10, Z6                 // w·c
+	VPADDD       Z5, Z6, Z7              // w·c + c
+	MOVL         $16, AX
+	VPBROADCASTD AX, Z8
+	VPXORD       Z9, Z9, Z9              // +0
+	SHLQ         $2, R9
+	SHLQ         $2, R10
+	MOVQ         rows+64(FP), R13
+	TESTQ        CX, CX
+	JE           zb2done
+
+zb2win:
+	MOVQ R9, R11
+	SHRQ $6, R11
+	MOVQ DI, BX
+
+zb2ch:
+	VADDPS    (SI), Z9, Z0               // dy + 0
+	VMOVDQU32 (R8), Z1
+	VPCMPEQD  Z1, Z4, K1
+	LEAQ      (BX)(R12*1), R14           // the pooled input there
+	VMOVDQU32 (R14), Z3
+	VPTESTMD  Z3, Z3, K2
+	KORW      K7, K2, K2
+	KANDW     K1, K2, K1
+	VMOVAPS.Z Z0, K1, Z2
+	VMOVUPS   Z2, (BX)
+	ZPOOLBACK((BX)(R9*1), (R14)(R9*1), Z5)
+	CMPQ      R13, $1
+	JE        zb2next
+	LEAQ      (BX)(R10*1), DX
+	LEAQ      (R14)(R10*1), R15
+	ZPOOLBACK((DX), (R15), Z6)
+	ZPOOLBACK((DX)(R9*1), (R15)(R9*1), Z7)
+
+zb2next:
+	ADDQ      $64, BX
+	ADDQ      $64, SI
+	ADDQ      $64, R8
+	VPADDD    Z8, Z4, Z4
+	DECQ      R11
+	JNZ       zb2ch
+
+	LEAQ   (DI)(R9*2), DI
+	VPADDD Z5, Z4, Z4
+	DECQ   CX
+	JNZ    zb2win
+
+zb2done:
 	VZEROUPPER
 	RET

@@ -46,3 +46,9 @@ func gemmZ(c *float32, ldc int, init *float32, a *float32, ars, ais, ais1 int, b
 func dxRowZ(dx *float32, step int, wt *float32, taps int, dz *float32, cout, n int, last uint16) {
 	panic("learn: no assembly")
 }
+func pool2RowZ(y *float32, idx *int32, x *float32, n, c, w int, base int32, rows int) {
+	panic("learn: no assembly")
+}
+func poolBack2RowZ(dx *float32, dy *float32, idx *int32, yin *float32, n, c, w int, base int32, rows int) {
+	panic("learn: no assembly")
+}

@@ -348,6 +348,7 @@ func (t *trainer) backwardOf(nb, total int) {
 	n := t.net
 	clear(t.g)
 	p := n.params
+	reluDone := -1 // the layer whose ReLU gradient pooling applied
 	for i := len(n.layers) - 1; i >= 0; i-- {
 		l := &n.layers[i]
 		x, y := t.acts[i][:nb*l.in.size()], t.acts[i+1][:nb*l.out.size()]
@@ -356,7 +357,7 @@ func (t *trainer) backwardOf(nb, total int) {
 		if t.needDx[i] {
 			dx = t.grads[i][:nb*l.in.size()]
 		}
-		if l.act == actReLU {
+		if l.act == actReLU && i != reluDone {
 			var g float32
 			if l.l1 {
 				g = float32(l1Activity / float64(total))
@@ -378,7 +379,11 @@ func (t *trainer) backwardOf(nb, total int) {
 			}
 		case kPool1D, kPool2D:
 			if dx != nil {
-				poolBackward(dy, dx, t.idx[i], nb, l.in.h, l.in.w, l.in.c)
+				var yin []float32
+				if i > 0 && n.layers[i-1].act == actReLU && !n.layers[i-1].l1 {
+					yin, reluDone = x, i-1
+				}
+				poolBackward(dy, dx, t.idx[i], yin, nb, l.in.h, l.in.w, l.in.c)
 			}
 		case kDropout:
 			if dx != nil {
