@@ -791,7 +791,11 @@ func convBackwardPadded(wt, dwt, db, xp, dz, dxp, wtT, patch []float32, nb, h, w
 	for s := range nb {
 		xs, dzs := xp[s*inS:s*inS+inS], dz[s*outS:s*outS+outS]
 		gemm(db, cout, one, 0, 0, dzs, cout, 1, h*w, cout)
-		if kh > 1 && taps <= patchTaps {
+		if useAVX512 && kh == 3 && kw == 3 && cin == 1 && cout <= 32 && h > 0 && w > 0 {
+			// The patches' gemm with all nine rows in registers.
+			_, _ = xs[(h+1)*wp+w+1], dzs[h*w*cout-1]
+			gemm9Z(&dwt[0], cout, &xs[0], wp, &dzs[0], cout, w, h, colMasks(cout))
+		} else if kh > 1 && taps <= patchTaps {
 			all := kh * taps
 			patches(patch, xs, h, w, cin, kh, kw)
 			gemm(dwt, cout, patch, 1, all, dzs, cout, all, h*w, cout)

@@ -112,3 +112,11 @@ func pool2RowZ(y *float32, idx *int32, x *float32, n, c, w int, base int32, rows
 //
 //go:noescape
 func poolBack2RowZ(dx *float32, dy *float32, idx *int32, yin *float32, n, c, w int, base int32, rows int)
+
+// gemm9Z is the kernel gradient of a 3×3 convolution of one input channel
+// and up to 32 output channels (masked as gemmZ's), over the padded input
+// a (rows of wp values) and the output gradient b, with nine rows of
+// patches (see convBackwardPadded) held in registers.
+//
+//go:noescape
+func gemm9Z(c *float32, ldc int, a *float32, wp int, b *float32, ldb, w, h int, masks uint32)

@@ -706,3 +706,97 @@ zb2next:
 zb2done:
 	VZEROUPPER
 	RET
+
+// func gemm9Z(c *float32, ldc int, a *float32, wp int, b *float32, ldb, w, h int, masks uint32)
+//
+// The kernel gradient of a 3×3 convolution of one input channel, as
+// convBackwardPadded computes it from patches: for each of the nine taps
+// (dy, dx) (row dy·3+dx of c) and up to 32 columns j (masked as gemmZ's),
+// c(tap, j) += a[(oy+dy)·wp + ox+dx]·b[(oy·w+ox)·ldb + j] over the output
+// positions (oy < h, ox < w) in order, a being the padded input (rows of
+// wp values). All nine rows stay in registers, so b is read once.
+TEXT ·gemm9Z(SB), NOSPLIT, $0-68
+	MOVQ  c+0(FP), DI
+	MOVQ  ldc+8(FP), R8
+	SHLQ  $2, R8
+	MOVQ  a+16(FP), SI
+	MOVQ  wp+24(FP), R9
+	SHLQ  $2, R9
+	MOVQ  b+32(FP), BX
+	MOVQ  ldb+40(FP), R11
+	SHLQ  $2, R11
+	MOVQ  w+48(FP), R12
+	MOVQ  h+56(FP), R13
+	MOVL  masks+64(FP), AX
+	KMOVW AX, K1
+	SHRL  $16, AX
+	KMOVW AX, K2
+	MOVQ  DI, DX
+	VMOVUPS.Z (DX), K1, Z0
+	VMOVUPS.Z 64(DX), K2, Z1
+	ADDQ  R8, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VMOVUPS.Z 64(DX), K2, Z3
+	ADDQ  R8, DX
+	VMOVUPS.Z (DX), K1, Z4
+	VMOVUPS.Z 64(DX), K2, Z5
+	ADDQ  R8, DX
+	VMOVUPS.Z (DX), K1, Z6
+	VMOVUPS.Z 64(DX), K2, Z7
+	ADDQ  R8, DX
+	VMOVUPS.Z (DX), K1, Z8
+	VMOVUPS.Z 64(DX), K2, Z9
+	ADDQ  R8, DX
+	VMOVUPS.Z (DX), K1, Z10
+	VMOVUPS.Z 64(DX), K2, Z11
+	ADDQ  R8, DX
+	VMOVUPS.Z (DX), K1, Z12
+	VMOVUPS.Z 64(DX), K2, Z13
+	ADDQ  R8, DX
+	VMOVUPS.Z (DX), K1, Z14
+	VMOVUPS.Z 64(DX), K2, Z15
+	ADDQ  R8, DX
+	VMOVUPS.Z (DX), K1, Z16
+	VMOVUPS.Z 64(DX), K2, Z17
+	TESTQ R12, R12
+	JE    z9store
+	TESTQ R13, R13
+	JE    z9store
+
+z9row:
+	MOVQ SI, AX
+	MOVQ R12, R14
+
+z9col:
+	VMOVUPS.Z (BX), K1, Z30
+	VMOVUPS.Z 64(BX), K2, Z31
+	ZR2((AX), Z0, Z1)
+	ZR2(4(AX), Z2, Z3)
+	ZR2(8(AX), Z4, Z5)
+	ZR2((AX)(R9*1), Z6, Z7)
+	ZR2(4(AX)(R9*1), Z8, Z9)
+	ZR2(8(AX)(R9*1), Z10, Z11)
+	ZR2((AX)(R9*2), Z12, Z13)
+	ZR2(4(AX)(R9*2), Z14, Z15)
+	ZR2(8(AX)(R9*2), Z16, Z17)
+	ADDQ      $4, AX
+	ADDQ      R11, BX
+	DECQ      R14
+	JNZ       z9col
+	ADDQ      R9, SI
+	DECQ      R13
+	JNZ       z9row
+
+z9store:
+	MOVQ DI, BX
+	ZSTORE2(Z0, Z1)
+	ZSTORE2(Z2, Z3)
+	ZSTORE2(Z4, Z5)
+	ZSTORE2(Z6, Z7)
+	ZSTORE2(Z8, Z9)
+	ZSTORE2(Z10, Z11)
+	ZSTORE2(Z12, Z13)
+	ZSTORE2(Z14, Z15)
+	ZSTORE2(Z16, Z17)
+	VZEROUPPER
+	RET
