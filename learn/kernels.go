@@ -560,7 +560,7 @@ func gemm2(c []float32, ldc int, a []float32, ars, ais, ais1 int, b []float32, l
 	_ = b[(k1*k-1)*ldb+n-1]
 	if useAVX512 {
 		for j := 0; j < n; j += 32 {
-			gemmZ(&c[j], ldc, nil, &a[0], ars, ais, ais1, &b[j], ldb, rows, k, k1, colMasks(n-j))
+			gemmZ(&c[j], ldc, nil, &a[0], ars, ais, ais1, &b[j], ldb, rows, k, k1, colMasks(n-j), 0)
 		}
 		return
 	}
@@ -589,18 +589,23 @@ func colMasks(n int) uint32 {
 	return 1<<uint(n) - 1
 }
 
-// gemm2Init is gemm2 with every row of c first set to init[:n].
-func gemm2Init(c []float32, ldc int, init, a []float32, ars, ais, ais1 int, b []float32, ldb, rows, k, k1, n int) {
+// gemm2Init is gemm2 with every row of c first set to init[:n] and, when
+// withReLU, relu applied to the results.
+func gemm2Init(c []float32, ldc int, init, a []float32, ars, ais, ais1 int, b []float32, ldb, rows, k, k1, n int, withReLU bool) {
 	if rows == 0 || n == 0 {
 		return
 	}
 	if useAVX512 && k > 0 && k1 > 0 {
+		r := 0
+		if withReLU {
+			r = 1
+		}
 		_ = c[(rows-1)*ldc+n-1]
 		_ = init[n-1]
 		_ = a[(rows-1)*ars+(k1-1)*ais1+(k-1)*ais]
 		_ = b[(k1*k-1)*ldb+n-1]
 		for j := 0; j < n; j += 32 {
-			gemmZ(&c[j], ldc, &init[j], &a[0], ars, ais, ais1, &b[j], ldb, rows, k, k1, colMasks(n-j))
+			gemmZ(&c[j], ldc, &init[j], &a[0], ars, ais, ais1, &b[j], ldb, rows, k, k1, colMasks(n-j), r)
 		}
 		return
 	}
@@ -608,6 +613,11 @@ func gemm2Init(c []float32, ldc int, init, a []float32, ars, ais, ais1 int, b []
 		copy(c[r*ldc:r*ldc+n], init[:n])
 	}
 	gemm2(c, ldc, a, ars, ais, ais1, b, ldb, rows, k, k1, n)
+	if withReLU {
+		for r := range rows {
+			relu(c[r*ldc : r*ldc+n])
+		}
+	}
 }
 
 // gemmGo is the reference of gemm16, gemm8 and gemmZ.
@@ -727,14 +737,15 @@ func unpadInput(dx, dxp []float32, nb, h, w, c, kh, kw int) {
 }
 
 // convForwardPadded is convForward on padded inputs xp (padInput): one
-// gemm per output row, over the kernel's rows and taps in order.
-func convForwardPadded(wt, b, xp, y []float32, nb, h, w, cin, cout, kh, kw int) {
+// gemm per output row, over the kernel's rows and taps in order; then
+// relu(y) when withReLU.
+func convForwardPadded(wt, b, xp, y []float32, nb, h, w, cin, cout, kh, kw int, withReLU bool) {
 	hp, wp := h+kh-1, w+kw-1
 	inS, outS := hp*wp*cin, h*w*cout
 	for s := range nb {
 		xs, ys := xp[s*inS:s*inS+inS], y[s*outS:s*outS+outS]
 		for oy := range h {
-			gemm2Init(ys[oy*w*cout:], cout, b, xs[oy*wp*cin:], cin, 1, wp*cin, wt, cout, w, kw*cin, kh, cout)
+			gemm2Init(ys[oy*w*cout:], cout, b, xs[oy*wp*cin:], cin, 1, wp*cin, wt, cout, w, kw*cin, kh, cout, withReLU)
 		}
 	}
 }

@@ -89,10 +89,11 @@ var useAVX512 = cpu.X86.HasAVX512F
 
 // gemmZ is gemmGo for one block of up to 32 columns, masked by the low
 // (first 16) and high (next 16) halves of masks; every row starts from
-// init[0:32] instead of c when init is not nil.
+// init[0:32] instead of c when init is not nil, with relu applied to the
+// results when relu is not 0.
 //
 //go:noescape
-func gemmZ(c *float32, ldc int, init *float32, a *float32, ars, ais, ais1 int, b *float32, ldb, rows, k, k1 int, masks uint32)
+func gemmZ(c *float32, ldc int, init *float32, a *float32, ars, ais, ais1 int, b *float32, ldb, rows, k, k1 int, masks uint32, relu int)
 
 // dxRowZ is backInputTGo for cout a multiple of 8, sixteen taps at a time,
 // the last block masked by last.

@@ -109,6 +109,10 @@ func TestGemmAsmMatchesGo(t *testing.T) {
 						copy(ci[r*ldc:r*ldc+n], init)
 					}
 					gemmGo(ci, ldc, a, ars, ais, ais1, b, ldb, rows, k, k1, n)
+					cr := slices.Clone(ci)
+					for r := range rows {
+						reluGo(cr[r*ldc : r*ldc+n])
+					}
 					for kern := range asmKernels() {
 						ca := slices.Clone(c0)
 						gemm2(ca, ldc, a, ars, ais, ais1, b, ldb, rows, k, k1, n)
@@ -116,9 +120,14 @@ func TestGemmAsmMatchesGo(t *testing.T) {
 							t.Fatalf("%s n=%d rows=%d k=%d k1=%d: asm and Go differ", kern, n, rows, k, k1)
 						}
 						ca = slices.Clone(c0)
-						gemm2Init(ca, ldc, init, a, ars, ais, ais1, b, ldb, rows, k, k1, n)
+						gemm2Init(ca, ldc, init, a, ars, ais, ais1, b, ldb, rows, k, k1, n, false)
 						if !sameBits(ca, ci) {
 							t.Fatalf("%s n=%d rows=%d k=%d k1=%d: asm and Go differ from init", kern, n, rows, k, k1)
+						}
+						ca = slices.Clone(c0)
+						gemm2Init(ca, ldc, init, a, ars, ais, ais1, b, ldb, rows, k, k1, n, true)
+						if !sameBits(ca, cr) {
+							t.Fatalf("%s n=%d rows=%d k=%d k1=%d: asm and Go differ from init with ReLU", kern, n, rows, k, k1)
 						}
 					}
 				}
@@ -318,5 +327,13 @@ func TestConvBackwardAsmMatchesGo(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// reluGo is relu's Go loop.
+func reluGo(y []float32) {
+	for j, v := range y {
+		u := math.Float32bits(v)
+		y[j] = math.Float32frombits(u &^ uint32(int32(u)>>31))
 	}
 }

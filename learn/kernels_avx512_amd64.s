@@ -151,14 +151,20 @@ zxdone:
 	VMOVUPS c1, K2, 64(BX) \
 	ADDQ    R8, BX
 
-// func gemmZ(c *float32, ldc int, init *float32, a *float32, ars, ais, ais1 int, b *float32, ldb, rows, k, k1 int, masks uint32)
+// ZRELU sets the negative values of r (and −0) to +0, as relu does.
+#define ZRELU(r) \
+	VPSRAD  $31, r, Z28 \
+	VPANDND r, Z28, r
+
+// func gemmZ(c *float32, ldc int, init *float32, a *float32, ars, ais, ais1 int, b *float32, ldb, rows, k, k1 int, masks uint32, relu int)
 //
 // gemmGo for one block of up to 32 columns (two vectors, masked by the low
 // and high halves of masks; one vector when the high half is 0), each row
-// starting from init[0:32] instead of c when init is not nil. Rows go
+// starting from init[0:32] instead of c when init is not nil, and with
+// relu applied to the results when relu is not 0. Rows go
 // eight at a time, then four, then one. The frame holds the group counter
 // and the step from the end of one group of a to the start of the next.
-TEXT ·gemmZ(SB), NOSPLIT, $16-100
+TEXT ·gemmZ(SB), NOSPLIT, $16-112
 	MOVQ  c+0(FP), DI
 	MOVQ  ldc+8(FP), R8
 	SHLQ  $2, R8
@@ -257,6 +263,27 @@ zg2b8k:
 	DECQ      R15
 	JNZ       zg2b8grp
 
+	MOVQ relu+104(FP), BX
+	TESTQ BX, BX
+	JE   zg2b8st
+	ZRELU(Z0)
+	ZRELU(Z1)
+	ZRELU(Z2)
+	ZRELU(Z3)
+	ZRELU(Z4)
+	ZRELU(Z5)
+	ZRELU(Z6)
+	ZRELU(Z7)
+	ZRELU(Z8)
+	ZRELU(Z9)
+	ZRELU(Z10)
+	ZRELU(Z11)
+	ZRELU(Z12)
+	ZRELU(Z13)
+	ZRELU(Z14)
+	ZRELU(Z15)
+
+zg2b8st:
 	MOVQ DI, BX
 	ZSTORE2(Z0, Z1)
 	ZSTORE2(Z2, Z3)
@@ -317,6 +344,19 @@ zg2b4k:
 	DECQ      R15
 	JNZ       zg2b4grp
 
+	MOVQ relu+104(FP), BX
+	TESTQ BX, BX
+	JE   zg2b4st
+	ZRELU(Z0)
+	ZRELU(Z1)
+	ZRELU(Z2)
+	ZRELU(Z3)
+	ZRELU(Z4)
+	ZRELU(Z5)
+	ZRELU(Z6)
+	ZRELU(Z7)
+
+zg2b4st:
 	MOVQ DI, BX
 	ZSTORE2(Z0, Z1)
 	ZSTORE2(Z2, Z3)
@@ -357,6 +397,13 @@ zg2b1k:
 	DECQ      R15
 	JNZ       zg2b1grp
 
+	MOVQ relu+104(FP), BX
+	TESTQ BX, BX
+	JE   zg2b1st
+	ZRELU(Z0)
+	ZRELU(Z1)
+
+zg2b1st:
 	MOVQ DI, BX
 	ZSTORE2(Z0, Z1)
 	ADDQ R8, DI
@@ -422,6 +469,19 @@ zg1b8k:
 	DECQ      R15
 	JNZ       zg1b8grp
 
+	MOVQ relu+104(FP), BX
+	TESTQ BX, BX
+	JE   zg1b8st
+	ZRELU(Z0)
+	ZRELU(Z1)
+	ZRELU(Z2)
+	ZRELU(Z3)
+	ZRELU(Z4)
+	ZRELU(Z5)
+	ZRELU(Z6)
+	ZRELU(Z7)
+
+zg1b8st:
 	MOVQ DI, BX
 	ZSTORE1(Z0)
 	ZSTORE1(Z1)
@@ -477,6 +537,15 @@ zg1b4k:
 	DECQ      R15
 	JNZ       zg1b4grp
 
+	MOVQ relu+104(FP), BX
+	TESTQ BX, BX
+	JE   zg1b4st
+	ZRELU(Z0)
+	ZRELU(Z1)
+	ZRELU(Z2)
+	ZRELU(Z3)
+
+zg1b4st:
 	MOVQ DI, BX
 	ZSTORE1(Z0)
 	ZSTORE1(Z1)
@@ -515,6 +584,12 @@ zg1b1k:
 	DECQ      R15
 	JNZ       zg1b1grp
 
+	MOVQ relu+104(FP), BX
+	TESTQ BX, BX
+	JE   zg1b1st
+	ZRELU(Z0)
+
+zg1b1st:
 	MOVQ DI, BX
 	ZSTORE1(Z0)
 	ADDQ R8, DI

@@ -40,7 +40,7 @@ func poolBack1RowAVX(dx *float32, dy *float32, idx *int32, n, c int, base int32)
 
 const useAVX512 = false
 
-func gemmZ(c *float32, ldc int, init *float32, a *float32, ars, ais, ais1 int, b *float32, ldb, rows, k, k1 int, masks uint32) {
+func gemmZ(c *float32, ldc int, init *float32, a *float32, ars, ais, ais1 int, b *float32, ldb, rows, k, k1 int, masks uint32, relu int) {
 	panic("learn: no assembly")
 }
 func dxRowZ(dx *float32, step int, wt *float32, taps int, dz *float32, cout, n int, last uint16) {

@@ -264,11 +264,11 @@ func (t *trainer) forward(nb int, train bool) float64 {
 		case kConv1D, kConv2D:
 			kh := l.kernelRows()
 			padInput(t.xpad[i], x, nb, l.in.h, l.in.w, l.in.c, kh, l.k)
-			convForwardPadded(p[l.w:l.w+l.wn], p[l.b:l.b+l.bn], t.xpad[i], y, nb, l.in.h, l.in.w, l.in.c, l.out.c, kh, l.k)
+			convForwardPadded(p[l.w:l.w+l.wn], p[l.b:l.b+l.bn], t.xpad[i], y, nb, l.in.h, l.in.w, l.in.c, l.out.c, kh, l.k, l.act == actReLU)
 		default:
 			l.apply(p, st, x, y, t.idx[i], nb)
 		}
-		if l.act == actReLU {
+		if l.act == actReLU && l.kind != kConv1D && l.kind != kConv2D {
 			relu(y)
 		}
 		if l.l1 {
