@@ -393,19 +393,29 @@ func pool2DBackward(dy, dx []float32, idx []int32, nb, inS, outS int) {
 // multiple of 8) each window writes its inputs' gradients directly: dy+0
 // (what 0 + dy gives) at the recorded argmax, +0 elsewhere.
 //
-// When yin is not nil, it is the pooled input, the output of a ReLU with
-// no activity regulariser, and dx then also gets reluBackward(dx, yin, 0)
-// (+0 where yin has +0's bits; adding 0 to dy+0 changes nothing), the gradient at
-// that layer's output: on AVX-512 in the same pass.
-func poolBackward(dy, dx []float32, idx []int32, yin []float32, nb, h, w, c int) {
+// When yout is not nil, the pooled input is the output of a ReLU with no
+// activity regulariser and yout is the pooled output (maxPool's y), and dx
+// is then also what reluBackward(dx, input, 0) makes of it: +0 where the
+// input has +0's bits, which happens at an argmax exactly when its output
+// has them (elsewhere dx is +0 already, and adding 0 to dy+0 changes
+// nothing). On AVX-512 this is done in the same pass.
+func poolBackward(dy, dx []float32, idx []int32, yout []float32, nb, h, w, c int) {
 	oh, ow := (h+1)/2, (w+1)/2
 	inS, outS := h*w*c, oh*ow*c
 	if useAVX512 && c%16 == 0 && w >= 2 {
-		poolBackwardZ(dy, dx, idx, yin, nb, h, w, c)
+		poolBackwardZ(dy, dx, idx, yout, nb, h, w, c)
 		return
 	}
-	if yin != nil {
-		defer reluBackward(dx[:nb*inS], yin[:nb*inS], 0)
+	if yout != nil {
+		defer func() {
+			for s := range nb {
+				for j, v := range yout[s*outS : s*outS+outS] {
+					if math.Float32bits(v) == 0 {
+						dx[s*inS+int(idx[s*outS+j])] = 0
+					}
+				}
+			}
+		}()
 	}
 	if !useAVX2 || c%8 != 0 || w < 2 {
 		pool2DBackward(dy, dx, idx, nb, inS, outS)
@@ -440,18 +450,18 @@ func poolBackward(dy, dx []float32, idx []int32, yin []float32, nb, h, w, c int)
 }
 
 // poolBackwardZ is poolBackward on AVX-512 (c a multiple of 16, w ≥ 2).
-func poolBackwardZ(dy, dx []float32, idx []int32, yin []float32, nb, h, w, c int) {
+func poolBackwardZ(dy, dx []float32, idx []int32, yout []float32, nb, h, w, c int) {
 	oh, ow := (h+1)/2, (w+1)/2
 	inS, outS := h*w*c, oh*ow*c
 	_, _, _ = dy[nb*outS-1], dx[nb*inS-1], idx[nb*outS-1]
-	if yin != nil {
-		_ = yin[nb*inS-1]
+	if yout != nil {
+		_ = yout[nb*outS-1]
 	}
 	for s := range nb {
 		dxs, dys, is := dx[s*inS:s*inS+inS], dy[s*outS:s*outS+outS], idx[s*outS:s*outS+outS]
 		var ys []float32
-		if yin != nil {
-			ys = yin[s*inS : s*inS+inS]
+		if yout != nil {
+			ys = yout[s*outS : s*outS+outS]
 		}
 		for oy := range oh {
 			y0 := 2 * oy
@@ -459,7 +469,7 @@ func poolBackwardZ(dy, dx []float32, idx []int32, yin []float32, nb, h, w, c int
 			rows := min(2, h-y0)
 			var yp *float32
 			if ys != nil {
-				yp = &ys[y0*w*c]
+				yp = &ys[o]
 			}
 			poolBack2RowZ(&dxs[y0*w*c], &dys[o], &is[o], yp, w/2, c, w, int32(y0*w*c), rows)
 			if w%2 == 1 { // the last column's window
@@ -468,7 +478,7 @@ func poolBackwardZ(dy, dx []float32, idx []int32, yin []float32, nb, h, w, c int
 					in := ((y0+dyy)*w + w - 1) * c
 					for ch := range c {
 						var g float32
-						if is[o+ch] == int32(in+ch) && (ys == nil || math.Float32bits(ys[in+ch]) != 0) {
+						if is[o+ch] == int32(in+ch) && (ys == nil || math.Float32bits(ys[o+ch]) != 0) {
 							g = dys[o+ch] + 0
 						}
 						dxs[in+ch] = g

@@ -108,11 +108,12 @@ func dxRowZ(dx *float32, step int, wt *float32, taps int, dz *float32, cout, n i
 func pool2RowZ(y *float32, idx *int32, x *float32, n, c, w int, base int32, rows int)
 
 // poolBack2RowZ is poolBack2RowAVX (rows = 2) or poolBack1RowAVX (rows =
-// 1) for c a multiple of 16; with yin (the pooled input, laid out as dx)
-// not nil it also applies reluBackward's mask (with no regulariser).
+// 1) for c a multiple of 16; with yout (the pooled outputs, laid out as
+// dy) not nil, the gradient is +0 where the output has +0's bits (see
+// poolBackward).
 //
 //go:noescape
-func poolBack2RowZ(dx *float32, dy *float32, idx *int32, yin *float32, n, c, w int, base int32, rows int)
+func poolBack2RowZ(dx *float32, dy *float32, idx *int32, yout *float32, n, c, w int, base int32, rows int)
 
 // gemm9Z is the kernel gradient of a 3×3 convolution of one input channel
 // and up to 32 output channels (masked as gemmZ's), over the padded input

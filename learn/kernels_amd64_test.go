@@ -54,7 +54,12 @@ func TestPoolAsmMatchesGo(t *testing.T) {
 						yin[i] = float32(math.Copysign(0, -1)) // not zero bits: the gradient passes
 					}
 				}
-				dr := slices.Clone(dg)
+				yo, io := make([]float32, n), make([]int32, n) // pooling the ReLU outputs
+				useAVX2 = false
+				maxPool(yin, yo, io, nb, h, w, c)
+				useAVX2 = true
+				dr := make([]float32, len(x))
+				pool2DBackward(dy, dr, io, nb, h*w*c, n/nb)
 				reluBackward(dr, yin, 0)
 				for kern := range asmKernels() {
 					ya, ia := make([]float32, n), make([]int32, n)
@@ -67,15 +72,17 @@ func TestPoolAsmMatchesGo(t *testing.T) {
 					if !sameBits(da, dg) {
 						t.Fatalf("%s backward h=%d w=%d c=%d: asm and Go differ", kern, h, w, c)
 					}
-					poolBackward(dy, da, ia, yin, nb, h, w, c)
+					poolBackward(dy, da, io, yo, nb, h, w, c)
 					if !sameBits(da, dr) {
 						t.Fatalf("%s backward with ReLU h=%d w=%d c=%d: asm and Go differ", kern, h, w, c)
 					}
 				}
+				z := useAVX512
 				useAVX2 = false
+				useAVX512 = false
 				dn := randSlice(rng, len(x))
-				poolBackward(dy, dn, ig, yin, nb, h, w, c)
-				useAVX2 = true
+				poolBackward(dy, dn, io, yo, nb, h, w, c)
+				useAVX2, useAVX512 = true, z
 				if !sameBits(dn, dr) {
 					t.Fatalf("Go backward with ReLU h=%d w=%d c=%d differs from reluBackward after pooling", h, w, c)
 				}

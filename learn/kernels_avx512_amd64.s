@@ -688,40 +688,35 @@ zp2done:
 	RET
 
 // ZPOOLBACK stores to off the gradient of one candidate: d (Z0) where the
-// recorded argmax (Z1) equals the candidate's indices (Z4 plus inc) and
-// the pooled input at yoff (when K7 is clear) has bits other than +0's
-// (as reluBackward tests), +0
+// recorded argmax (Z1) equals the candidate's indices (Z4 plus inc), +0
 // elsewhere.
-#define ZPOOLBACK(off, yoff, inc) \
+#define ZPOOLBACK(off, inc) \
 	VPADDD     inc, Z4, Z2       \
 	VPCMPEQD   Z1, Z2, K1        \
-	VMOVDQU32  yoff, Z3          \
-	VPTESTMD   Z3, Z3, K2        \
-	KORW       K7, K2, K2        \
-	KANDW      K1, K2, K1        \
 	VMOVAPS.Z  Z0, K1, Z2        \
 	VMOVUPS    Z2, off
 
-// func poolBack2RowZ(dx *float32, dy *float32, idx *int32, yin *float32, n, c, w int, base int32, rows int)
+// func poolBack2RowZ(dx *float32, dy *float32, idx *int32, yout *float32, n, c, w int, base int32, rows int)
 //
 // poolBack2RowAVX (rows = 2) or poolBack1RowAVX (rows = 1) for c a
-// multiple of 16; when yin is not nil (the pooled input, laid out as dx)
-// the gradient is also set to +0 where that input is ±0, as reluBackward
-// (with no activity regulariser) would then do.
+// multiple of 16. When yout (the pooled outputs, laid out as dy) is not
+// nil, d is +0 where the output has +0's bits: the maximum is the pooled
+// input at the argmax, so this is reluBackward's mask (with no
+// regulariser) over the pooled input, where the other inputs get +0 anyway.
 TEXT ·poolBack2RowZ(SB), NOSPLIT, $0-72
 	MOVQ         dx+0(FP), DI
 	MOVQ         dy+8(FP), SI
 	MOVQ         idx+16(FP), R8
-	MOVQ         yin+24(FP), R12
+	MOVQ         yout+24(FP), R12
 	MOVW         $0, AX
 	TESTQ        R12, R12
 	JNE          zb2relu
-	MOVQ         DI, R12                 // test dx itself; K7 makes it moot
+	MOVQ         SI, R12                 // test dy itself; K7 makes it moot
 	MOVW         $0xffff, AX
 
 zb2relu:
 	KMOVW        AX, K7
-	SUBQ         DI, R12                 // yin − dx
+	SUBQ         SI, R12                 // yout − dy
 	MOVQ         n+32(FP), CX
 	MOVQ         c+40(FP), R9
 	MOVQ         w+48(FP), R10
@@ -747,23 +742,18 @@ zb2win:
 	MOVQ DI, BX
 
 zb2ch:
-	VADDPS    (SI), Z9, Z0               // dy + 0
-	VMOVDQU32 (R8), Z1
-	VPCMPEQD  Z1, Z4, K1
-	LEAQ      (BX)(R12*1), R14           // the pooled input there
-	VMOVDQU32 (R14), Z3
+	VMOVDQU32 (SI)(R12*1), Z3            // the pooled output
 	VPTESTMD  Z3, Z3, K2
 	KORW      K7, K2, K2
-	KANDW     K1, K2, K1
-	VMOVAPS.Z Z0, K1, Z2
-	VMOVUPS   Z2, (BX)
-	ZPOOLBACK((BX)(R9*1), (R14)(R9*1), Z5)
+	VADDPS.Z  (SI), Z9, K2, Z0           // dy + 0, or +0
+	VMOVDQU32 (R8), Z1
+	ZPOOLBACK((BX), Z9)
+	ZPOOLBACK((BX)(R9*1), Z5)
 	CMPQ      R13, $1
 	JE        zb2next
 	LEAQ      (BX)(R10*1), DX
-	LEAQ      (R14)(R10*1), R15
-	ZPOOLBACK((DX), (R15), Z6)
-	ZPOOLBACK((DX)(R9*1), (R15)(R9*1), Z7)
+	ZPOOLBACK((DX), Z6)
+	ZPOOLBACK((DX)(R9*1), Z7)
 
 zb2next:
 	ADDQ      $64, BX

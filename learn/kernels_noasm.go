@@ -49,7 +49,7 @@ func dxRowZ(dx *float32, step int, wt *float32, taps int, dz *float32, cout, n i
 func pool2RowZ(y *float32, idx *int32, x *float32, n, c, w int, base int32, rows int) {
 	panic("learn: no assembly")
 }
-func poolBack2RowZ(dx *float32, dy *float32, idx *int32, yin *float32, n, c, w int, base int32, rows int) {
+func poolBack2RowZ(dx *float32, dy *float32, idx *int32, yout *float32, n, c, w int, base int32, rows int) {
 	panic("learn: no assembly")
 }
 func gemm9Z(c *float32, ldc int, a *float32, wp int, b *float32, ldb, w, h int, masks uint32) {

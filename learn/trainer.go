@@ -379,11 +379,11 @@ func (t *trainer) backwardOf(nb, total int) {
 			}
 		case kPool1D, kPool2D:
 			if dx != nil {
-				var yin []float32
+				var yout []float32
 				if i > 0 && n.layers[i-1].act == actReLU && !n.layers[i-1].l1 {
-					yin, reluDone = x, i-1
+					yout, reluDone = y, i-1
 				}
-				poolBackward(dy, dx, t.idx[i], yin, nb, l.in.h, l.in.w, l.in.c)
+				poolBackward(dy, dx, t.idx[i], yout, nb, l.in.h, l.in.w, l.in.c)
 			}
 		case kDropout:
 			if dx != nil {
