@@ -788,6 +788,51 @@ func patches(p, xs []float32, h, w, cin, kh, kw int) {
 	}
 }
 
+// sparseGrad reports whether convBackwardPadded computes the kernel
+// gradient of a layer with cout filters and taps values per kernel row
+// term by term, skipping the output gradients that are ±0 (see
+// convDWSparse): when pooling's backward pass made that gradient (only
+// one input of each window gets one), on every CPU alike.
+func sparseGrad(pooled bool, cout, taps int) bool {
+	return pooled && cout <= 16 && taps%16 == 0 && taps > 0
+}
+
+// convDWSparse adds to dwT, the kernel gradient transposed (cout × kh ×
+// taps, taps = kw·cin), the products of one window: for each output
+// position in order, each output channel o whose gradient g is not ±0
+// (NaN is not skipped) and each kernel row dy, dwT[o][dy][t] += g·x at
+// tap t of that row. Every sum takes the gemm's terms in the gemm's order
+// less terms x·(±0), which are ±0 for finite x and leave a sum that is
+// never −0 as it is (see the note on padding above).
+func convDWSparse(dwT, xs, dzs []float32, h, w, wp, cin, cout, kh, kw int) {
+	taps := kw * cin
+	if h == 0 || w == 0 {
+		return
+	}
+	_, _, _ = dwT[cout*kh*taps-1], xs[(h+kh-2)*wp*cin+(w-1)*cin+taps-1], dzs[h*w*cout-1]
+	if useAVX512 {
+		dwSparseZ(&dwT[0], &xs[0], &dzs[0], h, w, wp*cin, cin, cout, kh, taps, uint16(1<<uint(cout)-1))
+		return
+	}
+	for oy := range h {
+		for ox := range w {
+			g := dzs[(oy*w+ox)*cout : (oy*w+ox+1)*cout]
+			for o, gv := range g {
+				if gv == 0 {
+					continue
+				}
+				for dy := range kh {
+					src := xs[((oy+dy)*wp+ox)*cin:][:taps]
+					dst := dwT[(o*kh+dy)*taps:][:taps]
+					for t, xv := range src {
+						dst[t] += float32(gv * xv)
+					}
+				}
+			}
+		}
+	}
+}
+
 // convBackwardPadded is convBackward on padded inputs xp: the bias and
 // kernel gradients are one gemm per window (and kernel row), over the
 // output positions in order; when dxp != nil it receives the gradient of
@@ -795,10 +840,27 @@ func patches(p, xs []float32, h, w, cin, kh, kw int) {
 // the kernel transposed per kernel row (kh × cout × kw·cin). When a kernel
 // row has at most patchTaps taps, the kernel gradient is one gemm over the
 // windows' patches, gathered into patch (scratch for h·w·kh·kw·cin values).
-func convBackwardPadded(wt, dwt, db, xp, dz, dxp, wtT, patch []float32, nb, h, w, cin, cout, kh, kw int) {
+// When dwT is not nil (scratch for the kernel's values), the kernel
+// gradient is convDWSparse's, accumulated transposed in dwT.
+func convBackwardPadded(wt, dwt, db, xp, dz, dxp, wtT, patch, dwT []float32, nb, h, w, cin, cout, kh, kw int) {
 	hp, wp := h+kh-1, w+kw-1
 	inS, outS := hp*wp*cin, h*w*cout
 	taps := kw * cin
+	if dwT != nil {
+		dwT = dwT[:kh*taps*cout]
+		for i := range kh * taps {
+			for o := range cout {
+				dwT[o*kh*taps+i] = dwt[i*cout+o]
+			}
+		}
+		defer func() {
+			for i := range kh * taps {
+				for o := range cout {
+					dwt[i*cout+o] = dwT[o*kh*taps+i]
+				}
+			}
+		}()
+	}
 	if dxp != nil {
 		clear(dxp[:nb*inS])
 		for dy := range kh {
@@ -812,7 +874,9 @@ func convBackwardPadded(wt, dwt, db, xp, dz, dxp, wtT, patch []float32, nb, h, w
 	for s := range nb {
 		xs, dzs := xp[s*inS:s*inS+inS], dz[s*outS:s*outS+outS]
 		gemm(db, cout, one, 0, 0, dzs, cout, 1, h*w, cout)
-		if useAVX512 && kh == 3 && kw == 3 && cin == 1 && cout <= 32 && h > 0 && w > 0 {
+		if dwT != nil {
+			convDWSparse(dwT, xs, dzs, h, w, wp, cin, cout, kh, kw)
+		} else if useAVX512 && kh == 3 && kw == 3 && cin == 1 && cout <= 32 && h > 0 && w > 0 {
 			// The patches' gemm with all nine rows in registers.
 			_, _ = xs[(h+1)*wp+w+1], dzs[h*w*cout-1]
 			gemm9Z(&dwt[0], cout, &xs[0], wp, &dzs[0], cout, w, h, colMasks(cout))

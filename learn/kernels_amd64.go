@@ -122,3 +122,9 @@ func poolBack2RowZ(dx *float32, dy *float32, idx *int32, yout *float32, n, c, w 
 //
 //go:noescape
 func gemm9Z(c *float32, ldc int, a *float32, wp int, b *float32, ldb, w, h int, masks uint32)
+
+// dwSparseZ is convDWSparse for one window (taps a multiple of 16, cout at
+// most 16, cmask its lanes).
+//
+//go:noescape
+func dwSparseZ(dwT, x, dz *float32, h, w, xrow, cin, cout, kh, taps int, cmask uint16)

@@ -297,8 +297,8 @@ func TestConvBackwardAsmMatchesGo(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(11, 12))
 	for _, k := range []int{2, 3} {
-		for _, cin := range []int{1, 3} {
-			for _, cout := range []int{8, 16, 20, 32, 40} {
+		for _, cin := range []int{1, 3, 16} {
+			for _, cout := range []int{8, 13, 16, 20, 32, 40} {
 				for _, hw := range [][2]int{{1, 1}, {1, 5}, {4, 3}, {8, 8}} {
 					h, w, nb := hw[0], hw[1], 2
 					hp, wp := h+k-1, w+k-1
@@ -308,27 +308,43 @@ func TestConvBackwardAsmMatchesGo(t *testing.T) {
 					wt := randSlice(rng, k*k*cin*cout)
 					dz := randSlice(rng, nb*h*w*cout)
 					for i := range dz {
-						if rng.IntN(3) == 0 {
+						switch rng.IntN(4) {
+						case 0:
 							dz[i] = 0
+						case 1:
+							dz[i] = float32(math.Copysign(0, -1))
 						}
 					}
-					run := func() (dw, db, dx []float32) {
+					run := func(sparse bool) (dw, db, dx []float32) {
 						dw, db = randSlice(rand.New(rand.NewPCG(1, 1)), len(wt)), make([]float32, cout)
 						dx = make([]float32, len(xp))
 						wtT := make([]float32, len(wt))
 						patch := make([]float32, h*w*k*k*cin)
-						convBackwardPadded(wt, dw, db, xp, dz, dx, wtT, patch, nb, h, w, cin, cout, k, k)
+						var dwT []float32
+						if sparse {
+							dwT = make([]float32, len(wt))
+						}
+						convBackwardPadded(wt, dw, db, xp, dz, dx, wtT, patch, dwT, nb, h, w, cin, cout, k, k)
 						return dw, db, dx
 					}
 					useAVX, useAVX2 = false, false
 					z := useAVX512
 					useAVX512 = false
-					gw, gb, gx := run()
+					gw, gb, gx := run(false)
+					sparse := sparseGrad(true, cout, k*cin)
+					if sparse {
+						sw, sb, sx := run(true)
+						if !sameBits(sw, gw) || !sameBits(sb, gb) || !sameBits(sx, gx) {
+							t.Fatalf("k=%d cin=%d cout=%d h=%d w=%d: convDWSparse and the gemm differ", k, cin, cout, h, w)
+						}
+					}
 					useAVX, useAVX2, useAVX512 = true, true, z
 					for kern := range asmKernels() {
-						aw, ab, ax := run()
-						if !sameBits(aw, gw) || !sameBits(ab, gb) || !sameBits(ax, gx) {
-							t.Fatalf("%s k=%d cin=%d cout=%d h=%d w=%d: asm and Go differ", kern, k, cin, cout, h, w)
+						for _, sp := range []bool{false, sparse} {
+							aw, ab, ax := run(sp)
+							if !sameBits(aw, gw) || !sameBits(ab, gb) || !sameBits(ax, gx) {
+								t.Fatalf("%s (sparse %v) k=%d cin=%d cout=%d h=%d w=%d: asm and Go differ", kern, sp, k, cin, cout, h, w)
+							}
 						}
 					}
 				}

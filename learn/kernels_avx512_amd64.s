@@ -865,3 +865,89 @@ z9store:
 	ZSTORE2(Z16, Z17)
 	VZEROUPPER
 	RET
+
+// func dwSparseZ(dwT, x, dz *float32, h, w, xrow, cin, cout, kh, taps int, cmask uint16)
+//
+// convDWSparse for one window on AVX-512 (taps a multiple of 16, cout at
+// most 16 with cmask its lanes): for each output position in order and
+// each output channel o whose gradient g is not ±0 (NaN included), and each
+// kernel row dy, dwT[o][dy][t] += g·x[(oy+dy)·xrow + ox·cin + t] for t <
+// taps, sixteen taps at a time. The frame holds the row and column counters.
+TEXT ·dwSparseZ(SB), NOSPLIT, $16-82
+	MOVQ    dwT+0(FP), DI
+	MOVQ    x+8(FP), SI
+	MOVQ    dz+16(FP), DX
+	MOVQ    xrow+40(FP), R8
+	SHLQ    $2, R8
+	MOVQ    cin+48(FP), R9
+	SHLQ    $2, R9
+	MOVQ    taps+72(FP), R10
+	SHRQ    $4, R10                    // blocks of sixteen taps
+	MOVQ    kh+64(FP), R15
+	IMULQ   taps+72(FP), R15
+	SHLQ    $2, R15                    // one output channel of dwT in bytes
+	MOVWLZX cmask+80(FP), AX
+	KMOVW   AX, K3
+	VPXORD  Z9, Z9, Z9
+	MOVQ    h+24(FP), AX
+	TESTQ   AX, AX
+	JE      zsdone
+	MOVQ    AX, 0(SP)
+
+zsrow:
+	MOVQ  SI, R13
+	MOVQ  w+32(FP), AX
+	TESTQ AX, AX
+	JE    zsrownext
+	MOVQ  AX, 8(SP)
+
+zspos:
+	VMOVUPS.Z (DX), K3, Z0
+	VCMPPS    $4, Z9, Z0, K3, K1       // g ≠ 0 or NaN
+	KMOVW     K1, AX
+	TESTL     AX, AX
+	JE        zsposnext
+
+zsbit:
+	BSFL         AX, BX                // o
+	VBROADCASTSS (DX)(BX*4), Z1
+	IMULQ        R15, BX
+	LEAQ         (DI)(BX*1), CX        // dwT[o][0][0]
+	MOVQ         R13, BX               // x at (oy, ox)
+	MOVQ         kh+64(FP), R14
+
+zsdy:
+	MOVQ R10, R11
+	MOVQ BX, R12
+
+zsblk:
+	VMULPS  (R12), Z1, Z2
+	VMOVUPS (CX), Z3
+	VADDPS  Z2, Z3, Z3
+	VMOVUPS Z3, (CX)
+	ADDQ    $64, R12
+	ADDQ    $64, CX
+	DECQ    R11
+	JNZ     zsblk
+	ADDQ    R8, BX
+	DECQ    R14
+	JNZ     zsdy
+	LEAL    -1(AX), BX
+	ANDL    BX, AX
+	JNZ     zsbit
+
+zsposnext:
+	ADDQ R9, R13
+	MOVQ cout+56(FP), BX
+	LEAQ (DX)(BX*4), DX
+	DECQ 8(SP)
+	JNZ  zspos
+
+zsrownext:
+	ADDQ R8, SI
+	DECQ 0(SP)
+	JNZ  zsrow
+
+zsdone:
+	VZEROUPPER
+	RET

@@ -55,3 +55,6 @@ func poolBack2RowZ(dx *float32, dy *float32, idx *int32, yout *float32, n, c, w 
 func gemm9Z(c *float32, ldc int, a *float32, wp int, b *float32, ldb, w, h int, masks uint32) {
 	panic("learn: no assembly")
 }
+func dwSparseZ(dwT, x, dz *float32, h, w, xrow, cin, cout, kh, taps int, cmask uint16) {
+	panic("learn: no assembly")
+}

@@ -22,6 +22,7 @@ type trainer struct {
 	xpad    [][]float32 // convolutions: the zero-padded input (padInput)
 	dxpad   [][]float32 // convolutions: its gradient
 	patch   []float32   // convolutions with few taps per kernel row: one window's patches
+	dwT     []float32   // a kernel gradient transposed (sparseGrad)
 	steps   int
 	drop    *rand.Rand
 	// fixMask makes dropout reuse its last mask (gradient checks).
@@ -61,6 +62,9 @@ func newTrainer(n *Network, batch int, seed uint64) *trainer {
 		case kConv1D, kConv2D:
 			kh := l.kernelRows()
 			t.xpad[i] = make([]float32, batch*(l.in.h+kh-1)*(l.in.w+l.k-1)*l.in.c)
+			if i+1 < L && (n.layers[i+1].kind == kPool2D || n.layers[i+1].kind == kPool1D) && sparseGrad(l.act == actReLU && !l.l1, l.out.c, l.k*l.in.c) {
+				t.dwT = make([]float32, max(len(t.dwT), l.wn))
+			}
 			if kh > 1 && l.k*l.in.c <= patchTaps {
 				t.patch = make([]float32, max(len(t.patch), l.in.h*l.in.w*kh*l.k*l.in.c))
 			}
@@ -373,7 +377,11 @@ func (t *trainer) backwardOf(nb, total int) {
 			if dx != nil {
 				dxp = t.dxpad[i]
 			}
-			convBackwardPadded(p[l.w:l.w+l.wn], t.g[l.w:l.w+l.wn], t.g[l.b:l.b+l.bn], t.xpad[i], dy, dxp, t.wt, t.patch, nb, l.in.h, l.in.w, l.in.c, l.out.c, kh, l.k)
+			var dwT []float32
+			if sparseGrad(i == reluDone, l.out.c, l.k*l.in.c) {
+				dwT = t.dwT
+			}
+			convBackwardPadded(p[l.w:l.w+l.wn], t.g[l.w:l.w+l.wn], t.g[l.b:l.b+l.bn], t.xpad[i], dy, dxp, t.wt, t.patch, dwT, nb, l.in.h, l.in.w, l.in.c, l.out.c, kh, l.k)
 			if dx != nil {
 				unpadInput(dx, dxp, nb, l.in.h, l.in.w, l.in.c, kh, l.k)
 			}
