@@ -841,7 +841,8 @@ func convDWSparse(dwT, xs, dzs []float32, h, w, wp, cin, cout, kh, kw int) {
 // row has at most patchTaps taps, the kernel gradient is one gemm over the
 // windows' patches, gathered into patch (scratch for h·w·kh·kw·cin values).
 // When dwT is not nil (scratch for the kernel's values), the kernel
-// gradient is convDWSparse's, accumulated transposed in dwT.
+// gradient is convDWSparse's, accumulated transposed in dwT, and the input
+// gradient backInputTSparse's when cout is a multiple of 8.
 func convBackwardPadded(wt, dwt, db, xp, dz, dxp, wtT, patch, dwT []float32, nb, h, w, cin, cout, kh, kw int) {
 	hp, wp := h+kh-1, w+kw-1
 	inS, outS := hp*wp*cin, h*w*cout
@@ -895,7 +896,11 @@ func convBackwardPadded(wt, dwt, db, xp, dz, dxp, wtT, patch, dwT []float32, nb,
 		ds := dxp[s*inS : s*inS+inS]
 		for oy := range h {
 			for dy := range kh {
-				backInputT(ds[(oy+dy)*wp*cin:], cin, wtT[dy*cout*taps:(dy+1)*cout*taps], dzs[oy*w*cout:], cout, w, taps)
+				if dwT != nil && cout%8 == 0 {
+					backInputTSparse(ds[(oy+dy)*wp*cin:], cin, wtT[dy*cout*taps:(dy+1)*cout*taps], dzs[oy*w*cout:], cout, w, taps)
+				} else {
+					backInputT(ds[(oy+dy)*wp*cin:], cin, wtT[dy*cout*taps:(dy+1)*cout*taps], dzs[oy*w*cout:], cout, w, taps)
+				}
 			}
 		}
 	}
@@ -931,6 +936,41 @@ func backInputT(dx []float32, step int, wtT, dz []float32, cout, n, taps int) {
 		return
 	}
 	backInputTGo(dx, step, wtT, dz, cout, n, taps)
+}
+
+// backInputTSparse is backInputT (cout a multiple of 8) with the terms
+// whose output gradient is ±0 left out: each lane sum starts from +0 and
+// takes only the other products, and a position whose gradients are all
+// ±0 adds nothing. For finite weights the results are backInputT's bit for
+// bit: a left-out product is ±0, and adding ±0 changes neither a nonzero
+// partial sum nor dx (never −0, as it starts from +0); only zeros can
+// change sign, and they are added to dx. convBackwardPadded uses it when
+// sparseGrad holds (and cout is a multiple of 8), on every CPU alike.
+func backInputTSparse(dx []float32, step int, wtT, dz []float32, cout, n, taps int) {
+	if n == 0 {
+		return
+	}
+	_ = dx[(n-1)*step+taps-1]
+	_ = dz[n*cout-1]
+	_ = wtT[cout*taps-1]
+	if useAVX512 && cout <= 16 && taps%16 == 0 {
+		dxSparseZ(&dx[0], step, &wtT[0], taps, &dz[0], cout, n)
+		return
+	}
+	for p := range n {
+		g := dz[p*cout : p*cout+cout]
+		dxr := dx[p*step : p*step+taps]
+		for t := range dxr {
+			var l [8]float32
+			for o, v := range g {
+				if v != 0 {
+					l[o&7] += float32(wtT[o*taps+t] * v)
+				}
+			}
+			q0, q1, q2, q3 := l[0]+l[4], l[1]+l[5], l[2]+l[6], l[3]+l[7]
+			dxr[t] += (q0 + q2) + (q1 + q3)
+		}
+	}
 }
 
 // backInputTGo is the reference of dxRowAVX.

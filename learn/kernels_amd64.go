@@ -128,3 +128,8 @@ func gemm9Z(c *float32, ldc int, a *float32, wp int, b *float32, ldb, w, h int, 
 //
 //go:noescape
 func dwSparseZ(dwT, x, dz *float32, h, w, xrow, cin, cout, kh, taps int, cmask uint16)
+
+// dxSparseZ is backInputTSparse (taps a multiple of 16, cout 8 or 16).
+//
+//go:noescape
+func dxSparseZ(dx *float32, step int, wt *float32, taps int, dz *float32, cout, n int)

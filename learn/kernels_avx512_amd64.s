@@ -93,8 +93,9 @@ zxreduce:
 	VADDPS    Z1, Z0, Z0
 	CMPQ      R14, $1
 	JE        zxlast
-	VADDPS    (R9), Z0, Z1             // unmasked, so that the next
-	VMOVUPS   Z1, (R9)                 // position's load is forwarded
+	VMOVUPS   (R9), Z1                 // unmasked, so that the next
+	VADDPS    Z0, Z1, Z1               // position's load is forwarded
+	VMOVUPS   Z1, (R9)
 	JMP       zxnext
 
 zxlast:
@@ -949,5 +950,103 @@ zsrownext:
 	JNZ  zsrow
 
 zsdone:
+	VZEROUPPER
+	RET
+
+// func dxSparseZ(dx *float32, step int, wt *float32, taps int, dz *float32, cout, n int)
+//
+// backInputTSparse on AVX-512 (taps a multiple of 16, cout 8 or 16): for
+// each position p in order with some output gradient g[o] not ±0 (NaN
+// included), and each block of sixteen taps, the lane sums P_j (+0, then
+// the products wt[o·taps + t]·g[o] of those o with o mod 8 = j in order)
+// are combined as dxRowZ combines them and added to dx[p·step + t]. The
+// lane sums live in the frame.
+TEXT ·dxSparseZ(SB), NOSPLIT, $512-56
+	MOVQ   dx+0(FP), DI
+	MOVQ   wt+16(FP), SI
+	MOVQ   taps+24(FP), R11
+	SHLQ   $2, R11                     // a row of wt in bytes
+	MOVQ   dz+32(FP), DX
+	MOVQ   cout+40(FP), AX
+	MOVL   $1, BX
+	MOVL   AX, CX
+	SHLL   CX, BX
+	DECL   BX
+	KMOVW  BX, K3                      // the cout lanes
+	VPXORD Z9, Z9, Z9
+	MOVQ   n+48(FP), R13
+	TESTQ  R13, R13
+	JE     zddone
+
+zdpos:
+	VMOVUPS.Z (DX), K3, Z0
+	VCMPPS    $4, Z9, Z0, K3, K1       // g ≠ 0 or NaN
+	KMOVW     K1, R8
+	TESTL     R8, R8
+	JE        zdnext
+	MOVQ      DI, R9                   // &dx[p·step + t]
+	MOVQ      SI, R10                  // &wt[t]
+	MOVQ      taps+24(FP), R14
+	SHRQ      $4, R14
+
+zdblock:
+	VMOVUPS Z9, 0(SP)
+	VMOVUPS Z9, 64(SP)
+	VMOVUPS Z9, 128(SP)
+	VMOVUPS Z9, 192(SP)
+	VMOVUPS Z9, 256(SP)
+	VMOVUPS Z9, 320(SP)
+	VMOVUPS Z9, 384(SP)
+	VMOVUPS Z9, 448(SP)
+	MOVL    R8, AX
+
+zdbit:
+	BSFL         AX, BX                // o
+	VBROADCASTSS (DX)(BX*4), Z1
+	MOVQ         BX, CX
+	IMULQ        R11, CX
+	VMOVUPS      (R10)(CX*1), Z2
+	VMULPS       Z1, Z2, Z2            // wt·g
+	ANDL         $7, BX
+	SHLL         $6, BX
+	VMOVUPS      (SP)(BX*1), Z3
+	VADDPS       Z2, Z3, Z3
+	VMOVUPS      Z3, (SP)(BX*1)
+	LEAL         -1(AX), BX
+	ANDL         BX, AX
+	JNZ          zdbit
+
+	VMOVUPS 0(SP), Z0
+	VMOVUPS 64(SP), Z1
+	VMOVUPS 128(SP), Z2
+	VMOVUPS 192(SP), Z3
+	VMOVUPS 256(SP), Z4
+	VMOVUPS 320(SP), Z5
+	VMOVUPS 384(SP), Z6
+	VMOVUPS 448(SP), Z7
+	VADDPS  Z4, Z0, Z0
+	VADDPS  Z5, Z1, Z1
+	VADDPS  Z6, Z2, Z2
+	VADDPS  Z7, Z3, Z3
+	VADDPS  Z2, Z0, Z0
+	VADDPS  Z3, Z1, Z1
+	VADDPS  Z1, Z0, Z0
+	VMOVUPS (R9), Z1
+	VADDPS  Z0, Z1, Z1
+	VMOVUPS Z1, (R9)
+	ADDQ    $64, R9
+	ADDQ    $64, R10
+	DECQ    R14
+	JNZ     zdblock
+
+zdnext:
+	MOVQ step+8(FP), AX
+	LEAQ (DI)(AX*4), DI
+	MOVQ cout+40(FP), AX
+	LEAQ (DX)(AX*4), DX
+	DECQ R13
+	JNZ  zdpos
+
+zddone:
 	VZEROUPPER
 	RET

@@ -58,3 +58,6 @@ func gemm9Z(c *float32, ldc int, a *float32, wp int, b *float32, ldb, w, h int, 
 func dwSparseZ(dwT, x, dz *float32, h, w, xrow, cin, cout, kh, taps int, cmask uint16) {
 	panic("learn: no assembly")
 }
+func dxSparseZ(dx *float32, step int, wt *float32, taps int, dz *float32, cout, n int) {
+	panic("learn: no assembly")
+}
