@@ -393,29 +393,24 @@ func pool2DBackward(dy, dx []float32, idx []int32, nb, inS, outS int) {
 // multiple of 8) each window writes its inputs' gradients directly: dy+0
 // (what 0 + dy gives) at the recorded argmax, +0 elsewhere.
 //
-// When yout is not nil, the pooled input is the output of a ReLU with no
-// activity regulariser and yout is the pooled output (maxPool's y), and dx
-// is then also what reluBackward(dx, input, 0) makes of it: +0 where the
-// input has +0's bits, which happens at an argmax exactly when its output
-// has them (elsewhere dx is +0 already, and adding 0 to dy+0 changes
-// nothing). On AVX-512 this is done in the same pass.
-func poolBackward(dy, dx []float32, idx []int32, yout []float32, nb, h, w, c int) {
+// When yin is not nil, it is the pooled input, the output of a ReLU with
+// no activity regulariser, and yout the pooled output (maxPool's y); dx is
+// then also what reluBackward(dx, yin, 0) makes of it: +0 where the input
+// has +0's bits (adding 0 to dy+0 changes nothing). On AVX-512 this is
+// done in the same pass, from yout: the input at an argmax has +0's bits
+// exactly when its output has them, and the other inputs get +0 anyway.
+func poolBackward(dy, dx []float32, idx []int32, yin, yout []float32, nb, h, w, c int) {
 	oh, ow := (h+1)/2, (w+1)/2
 	inS, outS := h*w*c, oh*ow*c
 	if useAVX512 && c%16 == 0 && w >= 2 {
+		if yin == nil {
+			yout = nil
+		}
 		poolBackwardZ(dy, dx, idx, yout, nb, h, w, c)
 		return
 	}
-	if yout != nil {
-		defer func() {
-			for s := range nb {
-				for j, v := range yout[s*outS : s*outS+outS] {
-					if math.Float32bits(v) == 0 {
-						dx[s*inS+int(idx[s*outS+j])] = 0
-					}
-				}
-			}
-		}()
+	if yin != nil {
+		defer reluBackward(dx[:nb*inS], yin[:nb*inS], 0)
 	}
 	if !useAVX2 || c%8 != 0 || w < 2 {
 		pool2DBackward(dy, dx, idx, nb, inS, outS)

@@ -68,11 +68,11 @@ func TestPoolAsmMatchesGo(t *testing.T) {
 						t.Fatalf("%s h=%d w=%d c=%d: asm %v %v, Go %v %v", kern, h, w, c, ya, ia, yg, ig)
 					}
 					da := randSlice(rng, len(x))
-					poolBackward(dy, da, ia, nil, nb, h, w, c)
+					poolBackward(dy, da, ia, nil, nil, nb, h, w, c)
 					if !sameBits(da, dg) {
 						t.Fatalf("%s backward h=%d w=%d c=%d: asm and Go differ", kern, h, w, c)
 					}
-					poolBackward(dy, da, io, yo, nb, h, w, c)
+					poolBackward(dy, da, io, yin, yo, nb, h, w, c)
 					if !sameBits(da, dr) {
 						t.Fatalf("%s backward with ReLU h=%d w=%d c=%d: asm and Go differ", kern, h, w, c)
 					}
@@ -81,7 +81,7 @@ func TestPoolAsmMatchesGo(t *testing.T) {
 				useAVX2 = false
 				useAVX512 = false
 				dn := randSlice(rng, len(x))
-				poolBackward(dy, dn, io, yo, nb, h, w, c)
+				poolBackward(dy, dn, io, yin, yo, nb, h, w, c)
 				useAVX2, useAVX512 = true, z
 				if !sameBits(dn, dr) {
 					t.Fatalf("Go backward with ReLU h=%d w=%d c=%d differs from reluBackward after pooling", h, w, c)

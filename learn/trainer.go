@@ -387,11 +387,11 @@ func (t *trainer) backwardOf(nb, total int) {
 			}
 		case kPool1D, kPool2D:
 			if dx != nil {
-				var yout []float32
+				var yin, yout []float32
 				if i > 0 && n.layers[i-1].act == actReLU && !n.layers[i-1].l1 {
-					yout, reluDone = y, i-1
+					yin, yout, reluDone = x, y, i-1
 				}
-				poolBackward(dy, dx, t.idx[i], yout, nb, l.in.h, l.in.w, l.in.c)
+				poolBackward(dy, dx, t.idx[i], yin, yout, nb, l.in.h, l.in.w, l.in.c)
 			}
 		case kDropout:
 			if dx != nil {
