@@ -783,13 +783,25 @@ func patches(p, xs []float32, h, w, cin, kh, kw int) {
 	}
 }
 
-// sparseGrad reports whether convBackwardPadded computes the kernel
-// gradient of a layer with cout filters and taps values per kernel row
-// term by term, skipping the output gradients that are ±0 (see
-// convDWSparse): when pooling's backward pass made that gradient (only
-// one input of each window gets one), on every CPU alike.
+// sparseGrad reports whether convBackwardPadded may compute the gradients
+// of a layer with cout filters and taps values per kernel row term by
+// term, skipping the output gradients that are ±0 (see convDWSparse and
+// backInputTSparse): on AVX-512, when pooling's backward pass made that
+// gradient (only one input of each window gets one). The skipped terms are
+// ±0 only when the other factor is finite, so convBackwardPadded checks the
+// inputs and the kernel first and otherwise computes every term, as the
+// other CPUs do: the results are the same bits everywhere.
 func sparseGrad(pooled bool, cout, taps int) bool {
-	return pooled && cout <= 16 && taps%16 == 0 && taps > 0
+	return useAVX512 && pooled && cout <= 16 && taps%16 == 0 && taps > 0
+}
+
+// allFinite reports whether no value of x is ±Inf or NaN.
+func allFinite(x []float32) bool {
+	var m uint32
+	for _, v := range x {
+		m = max(m, math.Float32bits(v)&0x7fffffff)
+	}
+	return m < 0x7f800000
 }
 
 // convDWSparse adds to dwT, the kernel gradient transposed (cout × kh ×
@@ -835,13 +847,18 @@ func convDWSparse(dwT, xs, dzs []float32, h, w, wp, cin, cout, kh, kw int) {
 // the kernel transposed per kernel row (kh × cout × kw·cin). When a kernel
 // row has at most patchTaps taps, the kernel gradient is one gemm over the
 // windows' patches, gathered into patch (scratch for h·w·kh·kw·cin values).
-// When dwT is not nil (scratch for the kernel's values), the kernel
-// gradient is convDWSparse's, accumulated transposed in dwT, and the input
-// gradient backInputTSparse's when cout is a multiple of 8.
+// When dwT is not nil (scratch for the kernel's values; see sparseGrad),
+// the kernel gradient is convDWSparse's, accumulated transposed in dwT,
+// when every input is finite, and the input gradient backInputTSparse's
+// when cout is a multiple of 8 and every weight is finite.
 func convBackwardPadded(wt, dwt, db, xp, dz, dxp, wtT, patch, dwT []float32, nb, h, w, cin, cout, kh, kw int) {
 	hp, wp := h+kh-1, w+kw-1
 	inS, outS := hp*wp*cin, h*w*cout
 	taps := kw * cin
+	sparseX := dwT != nil && cout%8 == 0 && allFinite(wt[:kh*taps*cout])
+	if dwT != nil && !allFinite(xp[:nb*inS]) {
+		dwT = nil
+	}
 	if dwT != nil {
 		dwT = dwT[:kh*taps*cout]
 		for i := range kh * taps {
@@ -891,7 +908,7 @@ func convBackwardPadded(wt, dwt, db, xp, dz, dxp, wtT, patch, dwT []float32, nb,
 		ds := dxp[s*inS : s*inS+inS]
 		for oy := range h {
 			for dy := range kh {
-				if dwT != nil && cout%8 == 0 {
+				if sparseX {
 					backInputTSparse(ds[(oy+dy)*wp*cin:], cin, wtT[dy*cout*taps:(dy+1)*cout*taps], dzs[oy*w*cout:], cout, w, taps)
 				} else {
 					backInputT(ds[(oy+dy)*wp*cin:], cin, wtT[dy*cout*taps:(dy+1)*cout*taps], dzs[oy*w*cout:], cout, w, taps)
@@ -939,8 +956,8 @@ func backInputT(dx []float32, step int, wtT, dz []float32, cout, n, taps int) {
 // ±0 adds nothing. For finite weights the results are backInputT's bit for
 // bit: a left-out product is ±0, and adding ±0 changes neither a nonzero
 // partial sum nor dx (never −0, as it starts from +0); only zeros can
-// change sign, and they are added to dx. convBackwardPadded uses it when
-// sparseGrad holds (and cout is a multiple of 8), on every CPU alike.
+// change sign, and they are added to dx. The Go loop is the reference of
+// dxSparseZ.
 func backInputTSparse(dx []float32, step int, wtT, dz []float32, cout, n, taps int) {
 	if n == 0 {
 		return
