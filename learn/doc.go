@@ -91,8 +91,9 @@
 // Train splits every batch of a network with at least 8,192 multiply-accumulates
 // per window (and no batch normalisation) over two goroutines; the halves'
 // gradients are always added in the same order, so the result does not depend on
-// scheduling or on GOMAXPROCS. The kernels (AVX and AVX2 assembly on amd64) sum
-// every value in the same order as their Go references, with every product
-// rounded before it is added, so a seed gives the same weights on any CPU and
-// with -tags noasm.
+// scheduling or on GOMAXPROCS. The kernels (AVX, AVX2 and, where the CPU has it,
+// AVX-512 assembly on amd64) sum every value in the same order as their Go
+// references, with every product rounded before it is added (no fused
+// multiply-add), so a seed gives the same weights on any CPU and with -tags
+// noasm.
 package learn

@@ -1,5 +1,7 @@
 package learn
 
+import "math"
+
 // Float32 kernels of the layers, forward and backward, for a batch of nb windows
 // stored one after another (channels-last, row-major). They never allocate.
 
@@ -390,9 +392,26 @@ func pool2DBackward(dy, dx []float32, idx []int32, nb, inS, outS int) {
 // inputs. Every input belongs to exactly one window, so on amd64 (c a
 // multiple of 8) each window writes its inputs' gradients directly: dy+0
 // (what 0 + dy gives) at the recorded argmax, +0 elsewhere.
-func poolBackward(dy, dx []float32, idx []int32, nb, h, w, c int) {
+//
+// When yin is not nil, it is the pooled input, the output of a ReLU with
+// no activity regulariser, and yout the pooled output (maxPool's y); dx is
+// then also what reluBackward(dx, yin, 0) makes of it: +0 where the input
+// has +0's bits (adding 0 to dy+0 changes nothing). On AVX-512 this is
+// done in the same pass, from yout: the input at an argmax has +0's bits
+// exactly when its output has them, and the other inputs get +0 anyway.
+func poolBackward(dy, dx []float32, idx []int32, yin, yout []float32, nb, h, w, c int) {
 	oh, ow := (h+1)/2, (w+1)/2
 	inS, outS := h*w*c, oh*ow*c
+	if useAVX512 && c%16 == 0 && w >= 2 {
+		if yin == nil {
+			yout = nil
+		}
+		poolBackwardZ(dy, dx, idx, yout, nb, h, w, c)
+		return
+	}
+	if yin != nil {
+		defer reluBackward(dx[:nb*inS], yin[:nb*inS], 0)
+	}
 	if !useAVX2 || c%8 != 0 || w < 2 {
 		pool2DBackward(dy, dx, idx, nb, inS, outS)
 		return
@@ -425,6 +444,46 @@ func poolBackward(dy, dx []float32, idx []int32, nb, h, w, c int) {
 	}
 }
 
+// poolBackwardZ is poolBackward on AVX-512 (c a multiple of 16, w ≥ 2).
+func poolBackwardZ(dy, dx []float32, idx []int32, yout []float32, nb, h, w, c int) {
+	oh, ow := (h+1)/2, (w+1)/2
+	inS, outS := h*w*c, oh*ow*c
+	_, _, _ = dy[nb*outS-1], dx[nb*inS-1], idx[nb*outS-1]
+	if yout != nil {
+		_ = yout[nb*outS-1]
+	}
+	for s := range nb {
+		dxs, dys, is := dx[s*inS:s*inS+inS], dy[s*outS:s*outS+outS], idx[s*outS:s*outS+outS]
+		var ys []float32
+		if yout != nil {
+			ys = yout[s*outS : s*outS+outS]
+		}
+		for oy := range oh {
+			y0 := 2 * oy
+			o := oy * ow * c
+			rows := min(2, h-y0)
+			var yp *float32
+			if ys != nil {
+				yp = &ys[o]
+			}
+			poolBack2RowZ(&dxs[y0*w*c], &dys[o], &is[o], yp, w/2, c, w, int32(y0*w*c), rows)
+			if w%2 == 1 { // the last column's window
+				o += (ow - 1) * c
+				for dyy := range rows {
+					in := ((y0+dyy)*w + w - 1) * c
+					for ch := range c {
+						var g float32
+						if is[o+ch] == int32(in+ch) && (ys == nil || math.Float32bits(ys[o+ch]) != 0) {
+							g = dys[o+ch] + 0
+						}
+						dxs[in+ch] = g
+					}
+				}
+			}
+		}
+	}
+}
+
 // maxPool1D is maxPool for h = 1: windows of 2 steps (1 at an odd end).
 func maxPool1D[T float32 | int8](x, y []T, idx []int32, nb, w, c int) {
 	ow := (w + 1) / 2
@@ -433,7 +492,11 @@ func maxPool1D[T float32 | int8](x, y []T, idx []int32, nb, w, c int) {
 		yf := any(y).([]float32)
 		_, _, _ = xf[nb*inS-1], yf[nb*outS-1], idx[nb*outS-1]
 		for s := range nb {
-			pool1RowAVX(&yf[s*outS], &idx[s*outS], &xf[s*inS], w/2, c, 0)
+			if useAVX512 && c%16 == 0 {
+				pool2RowZ(&yf[s*outS], &idx[s*outS], &xf[s*inS], w/2, c, w, 0, 1)
+			} else {
+				pool1RowAVX(&yf[s*outS], &idx[s*outS], &xf[s*inS], w/2, c, 0)
+			}
 			if w%2 == 1 { // the lone last step
 				i0 := (w - 1) * c
 				for ch := range c {
@@ -500,6 +563,12 @@ func gemm2(c []float32, ldc int, a []float32, ars, ais, ais1 int, b []float32, l
 	_ = c[(rows-1)*ldc+n-1]
 	_ = a[(rows-1)*ars+(k1-1)*ais1+(k-1)*ais]
 	_ = b[(k1*k-1)*ldb+n-1]
+	if useAVX512 {
+		for j := 0; j < n; j += 32 {
+			gemmZ(&c[j], ldc, nil, &a[0], ars, ais, ais1, &b[j], ldb, rows, k, k1, colMasks(n-j), 0)
+		}
+		return
+	}
 	if !useAVX {
 		gemmGo(c, ldc, a, ars, ais, ais1, b, ldb, rows, k, k1, n)
 		return
@@ -517,7 +586,46 @@ func gemm2(c []float32, ldc int, a []float32, ars, ais, ais1 int, b []float32, l
 	}
 }
 
-// gemmGo is the reference of gemm16 and gemm8.
+// colMasks returns gemmZ's masks for a block of min(n, 32) columns.
+func colMasks(n int) uint32 {
+	if n >= 32 {
+		return 1<<32 - 1
+	}
+	return 1<<uint(n) - 1
+}
+
+// gemm2Init is gemm2 with every row of c first set to init[:n] and, when
+// withReLU, relu applied to the results.
+func gemm2Init(c []float32, ldc int, init, a []float32, ars, ais, ais1 int, b []float32, ldb, rows, k, k1, n int, withReLU bool) {
+	if rows == 0 || n == 0 {
+		return
+	}
+	if useAVX512 && k > 0 && k1 > 0 {
+		r := 0
+		if withReLU {
+			r = 1
+		}
+		_ = c[(rows-1)*ldc+n-1]
+		_ = init[n-1]
+		_ = a[(rows-1)*ars+(k1-1)*ais1+(k-1)*ais]
+		_ = b[(k1*k-1)*ldb+n-1]
+		for j := 0; j < n; j += 32 {
+			gemmZ(&c[j], ldc, &init[j], &a[0], ars, ais, ais1, &b[j], ldb, rows, k, k1, colMasks(n-j), r)
+		}
+		return
+	}
+	for r := range rows {
+		copy(c[r*ldc:r*ldc+n], init[:n])
+	}
+	gemm2(c, ldc, a, ars, ais, ais1, b, ldb, rows, k, k1, n)
+	if withReLU {
+		for r := range rows {
+			relu(c[r*ldc : r*ldc+n])
+		}
+	}
+}
+
+// gemmGo is the reference of gemm16, gemm8 and gemmZ.
 func gemmGo(c []float32, ldc int, a []float32, ars, ais, ais1 int, b []float32, ldb, rows, k, k1, n int) {
 	for r := range rows {
 		cr := c[r*ldc : r*ldc+n]
@@ -545,7 +653,9 @@ func maxPool2DAVX(x, y []float32, idx []int32, nb, h, w, c int) {
 		for oy := range oh {
 			y0 := 2 * oy
 			o := oy * ow * c
-			if w >= 2 {
+			if w >= 2 && useAVX512 && c%16 == 0 {
+				pool2RowZ(&ys[o], &is[o], &xs[y0*w*c], w/2, c, w, int32(y0*w*c), min(2, h-y0))
+			} else if w >= 2 {
 				if y0+1 < h {
 					pool2RowAVX(&ys[o], &is[o], &xs[y0*w*c], w/2, c, w, int32(y0*w*c))
 				} else {
@@ -632,17 +742,15 @@ func unpadInput(dx, dxp []float32, nb, h, w, c, kh, kw int) {
 }
 
 // convForwardPadded is convForward on padded inputs xp (padInput): one
-// gemm per output row, over the kernel's rows and taps in order.
-func convForwardPadded(wt, b, xp, y []float32, nb, h, w, cin, cout, kh, kw int) {
+// gemm per output row, over the kernel's rows and taps in order; then
+// relu(y) when withReLU.
+func convForwardPadded(wt, b, xp, y []float32, nb, h, w, cin, cout, kh, kw int, withReLU bool) {
 	hp, wp := h+kh-1, w+kw-1
 	inS, outS := hp*wp*cin, h*w*cout
 	for s := range nb {
 		xs, ys := xp[s*inS:s*inS+inS], y[s*outS:s*outS+outS]
-		for p := range h * w {
-			copy(ys[p*cout:p*cout+cout], b)
-		}
 		for oy := range h {
-			gemm2(ys[oy*w*cout:], cout, xs[oy*wp*cin:], cin, 1, wp*cin, wt, cout, w, kw*cin, kh, cout)
+			gemm2Init(ys[oy*w*cout:], cout, b, xs[oy*wp*cin:], cin, 1, wp*cin, wt, cout, w, kw*cin, kh, cout, withReLU)
 		}
 	}
 }
@@ -675,6 +783,63 @@ func patches(p, xs []float32, h, w, cin, kh, kw int) {
 	}
 }
 
+// sparseGrad reports whether convBackwardPadded may compute the gradients
+// of a layer with cout filters and taps values per kernel row term by
+// term, skipping the output gradients that are ±0 (see convDWSparse and
+// backInputTSparse): on AVX-512, when pooling's backward pass made that
+// gradient (only one input of each window gets one). The skipped terms are
+// ±0 only when the other factor is finite, so convBackwardPadded checks the
+// inputs and the kernel first and otherwise computes every term, as the
+// other CPUs do: the results are the same bits everywhere.
+func sparseGrad(pooled bool, cout, taps int) bool {
+	return useAVX512 && pooled && cout <= 16 && taps%16 == 0 && taps > 0
+}
+
+// allFinite reports whether no value of x is ±Inf or NaN.
+func allFinite(x []float32) bool {
+	var m uint32
+	for _, v := range x {
+		m = max(m, math.Float32bits(v)&0x7fffffff)
+	}
+	return m < 0x7f800000
+}
+
+// convDWSparse adds to dwT, the kernel gradient transposed (cout × kh ×
+// taps, taps = kw·cin), the products of one window: for each output
+// position in order, each output channel o whose gradient g is not ±0
+// (NaN is not skipped) and each kernel row dy, dwT[o][dy][t] += g·x at
+// tap t of that row. Every sum takes the gemm's terms in the gemm's order
+// less terms x·(±0), which are ±0 for finite x and leave a sum that is
+// never −0 as it is (see the note on padding above).
+func convDWSparse(dwT, xs, dzs []float32, h, w, wp, cin, cout, kh, kw int) {
+	taps := kw * cin
+	if h == 0 || w == 0 {
+		return
+	}
+	_, _, _ = dwT[cout*kh*taps-1], xs[(h+kh-2)*wp*cin+(w-1)*cin+taps-1], dzs[h*w*cout-1]
+	if useAVX512 {
+		dwSparseZ(&dwT[0], &xs[0], &dzs[0], h, w, wp*cin, cin, cout, kh, taps, uint16(1<<uint(cout)-1))
+		return
+	}
+	for oy := range h {
+		for ox := range w {
+			g := dzs[(oy*w+ox)*cout : (oy*w+ox+1)*cout]
+			for o, gv := range g {
+				if gv == 0 {
+					continue
+				}
+				for dy := range kh {
+					src := xs[((oy+dy)*wp+ox)*cin:][:taps]
+					dst := dwT[(o*kh+dy)*taps:][:taps]
+					for t, xv := range src {
+						dst[t] += float32(gv * xv)
+					}
+				}
+			}
+		}
+	}
+}
+
 // convBackwardPadded is convBackward on padded inputs xp: the bias and
 // kernel gradients are one gemm per window (and kernel row), over the
 // output positions in order; when dxp != nil it receives the gradient of
@@ -682,10 +847,33 @@ func patches(p, xs []float32, h, w, cin, kh, kw int) {
 // the kernel transposed per kernel row (kh × cout × kw·cin). When a kernel
 // row has at most patchTaps taps, the kernel gradient is one gemm over the
 // windows' patches, gathered into patch (scratch for h·w·kh·kw·cin values).
-func convBackwardPadded(wt, dwt, db, xp, dz, dxp, wtT, patch []float32, nb, h, w, cin, cout, kh, kw int) {
+// When dwT is not nil (scratch for the kernel's values; see sparseGrad),
+// the kernel gradient is convDWSparse's, accumulated transposed in dwT,
+// when every input is finite, and the input gradient backInputTSparse's
+// when cout is a multiple of 8 and every weight is finite.
+func convBackwardPadded(wt, dwt, db, xp, dz, dxp, wtT, patch, dwT []float32, nb, h, w, cin, cout, kh, kw int) {
 	hp, wp := h+kh-1, w+kw-1
 	inS, outS := hp*wp*cin, h*w*cout
 	taps := kw * cin
+	sparseX := dwT != nil && cout%8 == 0 && allFinite(wt[:kh*taps*cout])
+	if dwT != nil && !allFinite(xp[:nb*inS]) {
+		dwT = nil
+	}
+	if dwT != nil {
+		dwT = dwT[:kh*taps*cout]
+		for i := range kh * taps {
+			for o := range cout {
+				dwT[o*kh*taps+i] = dwt[i*cout+o]
+			}
+		}
+		defer func() {
+			for i := range kh * taps {
+				for o := range cout {
+					dwt[i*cout+o] = dwT[o*kh*taps+i]
+				}
+			}
+		}()
+	}
 	if dxp != nil {
 		clear(dxp[:nb*inS])
 		for dy := range kh {
@@ -699,7 +887,13 @@ func convBackwardPadded(wt, dwt, db, xp, dz, dxp, wtT, patch []float32, nb, h, w
 	for s := range nb {
 		xs, dzs := xp[s*inS:s*inS+inS], dz[s*outS:s*outS+outS]
 		gemm(db, cout, one, 0, 0, dzs, cout, 1, h*w, cout)
-		if kh > 1 && taps <= patchTaps {
+		if dwT != nil {
+			convDWSparse(dwT, xs, dzs, h, w, wp, cin, cout, kh, kw)
+		} else if useAVX512 && kh == 3 && kw == 3 && cin == 1 && cout <= 32 && h > 0 && w > 0 {
+			// The patches' gemm with all nine rows in registers.
+			_, _ = xs[(h+1)*wp+w+1], dzs[h*w*cout-1]
+			gemm9Z(&dwt[0], cout, &xs[0], wp, &dzs[0], cout, w, h, colMasks(cout))
+		} else if kh > 1 && taps <= patchTaps {
 			all := kh * taps
 			patches(patch, xs, h, w, cin, kh, kw)
 			gemm(dwt, cout, patch, 1, all, dzs, cout, all, h*w, cout)
@@ -714,7 +908,11 @@ func convBackwardPadded(wt, dwt, db, xp, dz, dxp, wtT, patch []float32, nb, h, w
 		ds := dxp[s*inS : s*inS+inS]
 		for oy := range h {
 			for dy := range kh {
-				backInputT(ds[(oy+dy)*wp*cin:], cin, wtT[dy*cout*taps:(dy+1)*cout*taps], dzs[oy*w*cout:], cout, w, taps)
+				if sparseX {
+					backInputTSparse(ds[(oy+dy)*wp*cin:], cin, wtT[dy*cout*taps:(dy+1)*cout*taps], dzs[oy*w*cout:], cout, w, taps)
+				} else {
+					backInputT(ds[(oy+dy)*wp*cin:], cin, wtT[dy*cout*taps:(dy+1)*cout*taps], dzs[oy*w*cout:], cout, w, taps)
+				}
 			}
 		}
 	}
@@ -733,6 +931,11 @@ func backInputT(dx []float32, step int, wtT, dz []float32, cout, n, taps int) {
 	_ = dx[(n-1)*step+taps-1]
 	_ = dz[n*cout-1]
 	_ = wtT[cout*taps-1]
+	if useAVX512 && cout%8 == 0 {
+		nb := (taps + 15) / 16
+		dxRowZ(&dx[0], step, &wtT[0], taps, &dz[0], cout, n, uint16(1<<uint(taps-(nb-1)*16)-1))
+		return
+	}
 	if useAVX && cout%8 == 0 {
 		var masks [16]int32
 		for l := range 8 {
@@ -745,6 +948,41 @@ func backInputT(dx []float32, step int, wtT, dz []float32, cout, n, taps int) {
 		return
 	}
 	backInputTGo(dx, step, wtT, dz, cout, n, taps)
+}
+
+// backInputTSparse is backInputT (cout a multiple of 8) with the terms
+// whose output gradient is ±0 left out: each lane sum starts from +0 and
+// takes only the other products, and a position whose gradients are all
+// ±0 adds nothing. For finite weights the results are backInputT's bit for
+// bit: a left-out product is ±0, and adding ±0 changes neither a nonzero
+// partial sum nor dx (never −0, as it starts from +0); only zeros can
+// change sign, and they are added to dx. The Go loop is the reference of
+// dxSparseZ.
+func backInputTSparse(dx []float32, step int, wtT, dz []float32, cout, n, taps int) {
+	if n == 0 {
+		return
+	}
+	_ = dx[(n-1)*step+taps-1]
+	_ = dz[n*cout-1]
+	_ = wtT[cout*taps-1]
+	if useAVX512 && cout <= 16 && taps%16 == 0 {
+		dxSparseZ(&dx[0], step, &wtT[0], taps, &dz[0], cout, n)
+		return
+	}
+	for p := range n {
+		g := dz[p*cout : p*cout+cout]
+		dxr := dx[p*step : p*step+taps]
+		for t := range dxr {
+			var l [8]float32
+			for o, v := range g {
+				if v != 0 {
+					l[o&7] += float32(wtT[o*taps+t] * v)
+				}
+			}
+			q0, q1, q2, q3 := l[0]+l[4], l[1]+l[5], l[2]+l[6], l[3]+l[7]
+			dxr[t] += (q0 + q2) + (q1 + q3)
+		}
+	}
 }
 
 // backInputTGo is the reference of dxRowAVX.

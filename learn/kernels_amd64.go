@@ -82,3 +82,54 @@ func poolBack2RowAVX(dx *float32, dy *float32, idx *int32, n, c, w int, base int
 //
 //go:noescape
 func poolBack1RowAVX(dx *float32, dy *float32, idx *int32, n, c int, base int32)
+
+// useAVX512 selects the AVX-512 kernels (kernels_avx512_amd64.s): the
+// same operations as the AVX ones, sixteen lanes at a time.
+var useAVX512 = cpu.X86.HasAVX512F
+
+// gemmZ is gemmGo for one block of up to 32 columns, masked by the low
+// (first 16) and high (next 16) halves of masks; every row starts from
+// init[0:32] instead of c when init is not nil, with relu applied to the
+// results when relu is not 0.
+//
+//go:noescape
+func gemmZ(c *float32, ldc int, init *float32, a *float32, ars, ais, ais1 int, b *float32, ldb, rows, k, k1 int, masks uint32, relu int)
+
+// dxRowZ is backInputTGo for cout a multiple of 8, sixteen taps at a time,
+// the last block masked by last.
+//
+//go:noescape
+func dxRowZ(dx *float32, step int, wt *float32, taps int, dz *float32, cout, n int, last uint16)
+
+// pool2RowZ is pool2RowAVX (rows = 2) or pool1RowAVX (rows = 1) for c a
+// multiple of 16.
+//
+//go:noescape
+func pool2RowZ(y *float32, idx *int32, x *float32, n, c, w int, base int32, rows int)
+
+// poolBack2RowZ is poolBack2RowAVX (rows = 2) or poolBack1RowAVX (rows =
+// 1) for c a multiple of 16; with yout (the pooled outputs, laid out as
+// dy) not nil, the gradient is +0 where the output has +0's bits (see
+// poolBackward).
+//
+//go:noescape
+func poolBack2RowZ(dx *float32, dy *float32, idx *int32, yout *float32, n, c, w int, base int32, rows int)
+
+// gemm9Z is the kernel gradient of a 3×3 convolution of one input channel
+// and up to 32 output channels (masked as gemmZ's), over the padded input
+// a (rows of wp values) and the output gradient b, with nine rows of
+// patches (see convBackwardPadded) held in registers.
+//
+//go:noescape
+func gemm9Z(c *float32, ldc int, a *float32, wp int, b *float32, ldb, w, h int, masks uint32)
+
+// dwSparseZ is convDWSparse for one window (taps a multiple of 16, cout at
+// most 16, cmask its lanes).
+//
+//go:noescape
+func dwSparseZ(dwT, x, dz *float32, h, w, xrow, cin, cout, kh, taps int, cmask uint16)
+
+// dxSparseZ is backInputTSparse (taps a multiple of 16, cout 8 or 16).
+//
+//go:noescape
+func dxSparseZ(dx *float32, step int, wt *float32, taps int, dz *float32, cout, n int)

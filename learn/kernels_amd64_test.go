@@ -4,6 +4,7 @@ package learn
 
 import (
 	"context"
+	"iter"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -31,26 +32,59 @@ func TestPoolAsmMatchesGo(t *testing.T) {
 				}
 				oh, ow := (h+1)/2, (w+1)/2
 				n := nb * oh * ow * c
-				ya, yg := make([]float32, n), make([]float32, n)
-				ia, ig := make([]int32, n), make([]int32, n)
-				maxPool(x, ya, ia, nb, h, w, c)
+				yg, ig := make([]float32, n), make([]int32, n)
 				useAVX2 = false
 				maxPool(x, yg, ig, nb, h, w, c)
 				useAVX2 = true
-				if !sameBits(ya, yg) || !slices.Equal(ia, ig) {
-					t.Fatalf("h=%d w=%d c=%d: asm %v %v, Go %v %v", h, w, c, ya, ia, yg, ig)
-				}
 				dy := randSlice(rng, n)
 				for i := range dy {
 					if rng.IntN(7) == 0 {
 						dy[i] = float32(math.Copysign(0, -1))
 					}
 				}
-				da, dg := randSlice(rng, len(x)), make([]float32, len(x))
-				poolBackward(dy, da, ia, nb, h, w, c)
+				dg := make([]float32, len(x))
 				pool2DBackward(dy, dg, ig, nb, h*w*c, n/nb)
-				if !sameBits(da, dg) {
-					t.Fatalf("backward h=%d w=%d c=%d: asm and Go differ", h, w, c)
+				// The fused ReLU gradient, against reluBackward after pooling's.
+				yin := slices.Clone(x)
+				for i := range yin {
+					switch rng.IntN(4) {
+					case 0:
+						yin[i] = 0
+					case 1:
+						yin[i] = float32(math.Copysign(0, -1)) // not zero bits: the gradient passes
+					}
+				}
+				yo, io := make([]float32, n), make([]int32, n) // pooling the ReLU outputs
+				useAVX2 = false
+				maxPool(yin, yo, io, nb, h, w, c)
+				useAVX2 = true
+				dr := make([]float32, len(x))
+				pool2DBackward(dy, dr, io, nb, h*w*c, n/nb)
+				reluBackward(dr, yin, 0)
+				for kern := range asmKernels() {
+					ya, ia := make([]float32, n), make([]int32, n)
+					maxPool(x, ya, ia, nb, h, w, c)
+					if !sameBits(ya, yg) || !slices.Equal(ia, ig) {
+						t.Fatalf("%s h=%d w=%d c=%d: asm %v %v, Go %v %v", kern, h, w, c, ya, ia, yg, ig)
+					}
+					da := randSlice(rng, len(x))
+					poolBackward(dy, da, ia, nil, nil, nb, h, w, c)
+					if !sameBits(da, dg) {
+						t.Fatalf("%s backward h=%d w=%d c=%d: asm and Go differ", kern, h, w, c)
+					}
+					poolBackward(dy, da, io, yin, yo, nb, h, w, c)
+					if !sameBits(da, dr) {
+						t.Fatalf("%s backward with ReLU h=%d w=%d c=%d: asm and Go differ", kern, h, w, c)
+					}
+				}
+				z := useAVX512
+				useAVX2 = false
+				useAVX512 = false
+				dn := randSlice(rng, len(x))
+				poolBackward(dy, dn, io, yin, yo, nb, h, w, c)
+				useAVX2, useAVX512 = true, z
+				if !sameBits(dn, dr) {
+					t.Fatalf("Go backward with ReLU h=%d w=%d c=%d differs from reluBackward after pooling", h, w, c)
 				}
 			}
 		}
@@ -65,8 +99,8 @@ func TestGemmAsmMatchesGo(t *testing.T) {
 		t.Skip("no AVX kernels on this build/CPU")
 	}
 	rng := rand.New(rand.NewPCG(5, 6))
-	for _, n := range []int{1, 4, 7, 8, 9, 16, 20, 33} {
-		for _, rows := range []int{1, 3, 4, 5, 8, 13} {
+	for _, n := range []int{1, 4, 7, 8, 9, 16, 17, 20, 32, 33, 70} {
+		for _, rows := range []int{1, 3, 4, 5, 8, 9, 13, 21} {
 			for _, k := range []int{1, 2, 9} {
 				for _, k1 := range []int{1, 3} {
 					ldc, ars, ais, ldb := n+3, 2*k*k1+1, 2, n+1
@@ -74,11 +108,34 @@ func TestGemmAsmMatchesGo(t *testing.T) {
 					a := randSlice(rng, rows*ars+k1*ais1+k*ais)
 					b := randSlice(rng, k1*k*ldb)
 					c0 := randSlice(rng, rows*ldc)
-					ca, cg := slices.Clone(c0), slices.Clone(c0)
-					gemm2(ca, ldc, a, ars, ais, ais1, b, ldb, rows, k, k1, n)
+					cg := slices.Clone(c0)
 					gemmGo(cg, ldc, a, ars, ais, ais1, b, ldb, rows, k, k1, n)
-					if !sameBits(ca, cg) {
-						t.Fatalf("n=%d rows=%d k=%d k1=%d: asm and Go differ", n, rows, k, k1)
+					init := randSlice(rng, n)
+					ci := slices.Clone(c0)
+					for r := range rows {
+						copy(ci[r*ldc:r*ldc+n], init)
+					}
+					gemmGo(ci, ldc, a, ars, ais, ais1, b, ldb, rows, k, k1, n)
+					cr := slices.Clone(ci)
+					for r := range rows {
+						reluGo(cr[r*ldc : r*ldc+n])
+					}
+					for kern := range asmKernels() {
+						ca := slices.Clone(c0)
+						gemm2(ca, ldc, a, ars, ais, ais1, b, ldb, rows, k, k1, n)
+						if !sameBits(ca, cg) {
+							t.Fatalf("%s n=%d rows=%d k=%d k1=%d: asm and Go differ", kern, n, rows, k, k1)
+						}
+						ca = slices.Clone(c0)
+						gemm2Init(ca, ldc, init, a, ars, ais, ais1, b, ldb, rows, k, k1, n, false)
+						if !sameBits(ca, ci) {
+							t.Fatalf("%s n=%d rows=%d k=%d k1=%d: asm and Go differ from init", kern, n, rows, k, k1)
+						}
+						ca = slices.Clone(c0)
+						gemm2Init(ca, ldc, init, a, ars, ais, ais1, b, ldb, rows, k, k1, n, true)
+						if !sameBits(ca, cr) {
+							t.Fatalf("%s n=%d rows=%d k=%d k1=%d: asm and Go differ from init with ReLU", kern, n, rows, k, k1)
+						}
 					}
 				}
 			}
@@ -94,15 +151,21 @@ func TestBackInputAsmMatchesGo(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, cout := range []int{8, 16, 32} {
-		for _, taps := range []int{1, 3, 8, 24, 39, 96} {
+		for _, taps := range []int{1, 3, 8, 15, 16, 17, 24, 39, 96} {
 			for _, n := range []int{1, 5} {
 				step := 3
 				wtT := randSlice(rng, cout*taps)
 				dz := randSlice(rng, n*cout)
 				dx0 := randSlice(rng, (n-1)*step+taps)
-				da, dg, dd := slices.Clone(dx0), slices.Clone(dx0), slices.Clone(dx0)
-				backInputT(da, step, wtT, dz, cout, n, taps)
+				dg, dd := slices.Clone(dx0), slices.Clone(dx0)
 				backInputTGo(dg, step, wtT, dz, cout, n, taps)
+				for kern := range asmKernels() {
+					da := slices.Clone(dx0)
+					backInputT(da, step, wtT, dz, cout, n, taps)
+					if !sameBits(da, dg) {
+						t.Fatalf("%s cout=%d taps=%d n=%d: asm and Go differ", kern, cout, taps, n)
+					}
+				}
 				w := make([]float32, taps*cout) // the kernel rows again, as dotRows reads them
 				for o := range cout {
 					for tp := range taps {
@@ -112,8 +175,8 @@ func TestBackInputAsmMatchesGo(t *testing.T) {
 				for p := range n {
 					dotRowsGo(dd[p*step:p*step+taps], w, cout, dz[p*cout:], cout/8)
 				}
-				if !sameBits(da, dg) || !sameBits(dg, dd) {
-					t.Fatalf("cout=%d taps=%d n=%d: asm, Go and dotRows differ", cout, taps, n)
+				if !sameBits(dg, dd) {
+					t.Fatalf("cout=%d taps=%d n=%d: Go and dotRows differ", cout, taps, n)
 				}
 			}
 		}
@@ -155,14 +218,21 @@ func TestTrainAsmMatchesGo(t *testing.T) {
 		{img(16, 16, 1), DefaultConfig(img(16, 16, 1)), 40},
 		{img(11, 9, 3), Config{VisualLayers: []VisualLayer{{Type: LayerConv2D, Neurons: 8}, {Type: LayerConv2D, Neurons: 5, KernelSize: 2, Stack: 2}, {Type: LayerFlatten}, {Type: LayerDropout, DropoutRate: &r}}}, 40},
 	}
-	defer func() { useAVX, useAVX2 = true, true }()
+	z := useAVX512
+	defer func() { useAVX, useAVX2, useAVX512 = true, true, z }()
 	for i, c := range cases {
-		useAVX, useAVX2 = true, true
+		useAVX, useAVX2, useAVX512 = true, true, false
 		asm := trainParams(t, c.in, c.cfg, c.n)
 		useAVX, useAVX2 = false, false
 		ref := trainParams(t, c.in, c.cfg, c.n)
 		if !sameBits(asm, ref) {
 			t.Errorf("case %d (%+v): the assembly kernels and the Go references trained different weights", i, c.in)
+		}
+		if z {
+			useAVX, useAVX2, useAVX512 = true, true, true
+			if !sameBits(trainParams(t, c.in, c.cfg, c.n), ref) {
+				t.Errorf("case %d (%+v): the AVX-512 kernels and the Go references trained different weights", i, c.in)
+			}
 		}
 	}
 }
@@ -200,5 +270,109 @@ func TestReluAsmMatchesGo(t *testing.T) {
 				t.Fatalf("n=%d g=%v: asm and Go differ", n, g)
 			}
 		}
+	}
+}
+
+// asmKernels switches between the kernel sets this CPU has, AVX-512 (when
+// present) and AVX, and returns their names; it leaves AVX-512 as it was.
+func asmKernels() iter.Seq[string] {
+	return func(yield func(string) bool) {
+		z := useAVX512
+		defer func() { useAVX512 = z }()
+		if z && !yield("AVX-512") {
+			return
+		}
+		useAVX512 = false
+		yield("AVX")
+	}
+}
+
+// TestConvBackwardAsmMatchesGo checks convBackwardPadded (kernel, bias and
+// input gradients) with each kernel set against the Go references, bit for
+// bit, on one- and three-channel inputs (the 3×3 single-channel kernel
+// gradient has its own AVX-512 kernel) of odd and even sizes.
+func TestConvBackwardAsmMatchesGo(t *testing.T) {
+	if !useAVX || !useAVX2 {
+		t.Skip("no AVX2 kernels on this build/CPU")
+	}
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, k := range []int{2, 3} {
+		for _, cin := range []int{1, 3, 16} {
+			for _, cout := range []int{8, 13, 16, 20, 32, 40} {
+				for _, hw := range [][2]int{{1, 1}, {1, 5}, {4, 3}, {8, 8}} {
+					h, w, nb := hw[0], hw[1], 2
+					hp, wp := h+k-1, w+k-1
+					x := randSlice(rng, nb*h*w*cin)
+					xp := make([]float32, nb*hp*wp*cin)
+					padInput(xp, x, nb, h, w, cin, k, k)
+					wt := randSlice(rng, k*k*cin*cout)
+					dz := randSlice(rng, nb*h*w*cout)
+					for i := range dz {
+						switch rng.IntN(4) {
+						case 0:
+							dz[i] = 0
+						case 1:
+							dz[i] = float32(math.Copysign(0, -1))
+						}
+					}
+					for p := 0; p < len(dz); p += 3 * cout { // positions with no gradient
+						clear(dz[p : p+cout])
+					}
+					run := func(sparse bool) (dw, db, dx []float32) {
+						dw, db = randSlice(rand.New(rand.NewPCG(1, 1)), len(wt)), make([]float32, cout)
+						dx = make([]float32, len(xp))
+						wtT := make([]float32, len(wt))
+						patch := make([]float32, h*w*k*k*cin)
+						var dwT []float32
+						if sparse {
+							dwT = make([]float32, len(wt))
+						}
+						convBackwardPadded(wt, dw, db, xp, dz, dx, wtT, patch, dwT, nb, h, w, cin, cout, k, k)
+						return dw, db, dx
+					}
+					useAVX, useAVX2 = false, false
+					z := useAVX512
+					useAVX512 = false
+					gw, gb, gx := run(false)
+					sparse := cout <= 16 && k*cin%16 == 0 // sparseGrad's shapes
+					if sparse {
+						sw, sb, sx := run(true)
+						if !sameBits(sw, gw) || !sameBits(sb, gb) || !sameBits(sx, gx) {
+							t.Fatalf("k=%d cin=%d cout=%d h=%d w=%d: convDWSparse and the gemm differ", k, cin, cout, h, w)
+						}
+					}
+					useAVX, useAVX2, useAVX512 = true, true, z
+					for kern := range asmKernels() {
+						for _, sp := range []bool{false, sparse} {
+							aw, ab, ax := run(sp)
+							if !sameBits(aw, gw) || !sameBits(ab, gb) || !sameBits(ax, gx) {
+								t.Fatalf("%s (sparse %v) k=%d cin=%d cout=%d h=%d w=%d: asm and Go differ", kern, sp, k, cin, cout, h, w)
+							}
+						}
+						if sparse {
+							// With an infinite input and weight, x·0 is NaN: every
+							// term must be computed, as the dense form does.
+							j := len(xp) - wp*cin - cin - 1 // inside the last window's input
+							x0, w0 := xp[j], wt[0]
+							xp[j], wt[0] = float32(math.Inf(1)), float32(math.Inf(-1))
+							dw, db, dx := run(false)
+							sw, sb, sx := run(true)
+							xp[j], wt[0] = x0, w0
+							if !sameBits(sw, dw) || !sameBits(sb, db) || !sameBits(sx, dx) {
+								t.Fatalf("%s k=%d cin=%d cout=%d h=%d w=%d: with an Inf, the sparse and dense forms differ", kern, k, cin, cout, h, w)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// reluGo is relu's Go loop.
+func reluGo(y []float32) {
+	for j, v := range y {
+		u := math.Float32bits(v)
+		y[j] = math.Float32frombits(u &^ uint32(int32(u)>>31))
 	}
 }

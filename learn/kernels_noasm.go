@@ -37,3 +37,27 @@ func poolBack2RowAVX(dx *float32, dy *float32, idx *int32, n, c, w int, base int
 func poolBack1RowAVX(dx *float32, dy *float32, idx *int32, n, c int, base int32) {
 	panic("learn: no assembly")
 }
+
+const useAVX512 = false
+
+func gemmZ(c *float32, ldc int, init *float32, a *float32, ars, ais, ais1 int, b *float32, ldb, rows, k, k1 int, masks uint32, relu int) {
+	panic("learn: no assembly")
+}
+func dxRowZ(dx *float32, step int, wt *float32, taps int, dz *float32, cout, n int, last uint16) {
+	panic("learn: no assembly")
+}
+func pool2RowZ(y *float32, idx *int32, x *float32, n, c, w int, base int32, rows int) {
+	panic("learn: no assembly")
+}
+func poolBack2RowZ(dx *float32, dy *float32, idx *int32, yout *float32, n, c, w int, base int32, rows int) {
+	panic("learn: no assembly")
+}
+func gemm9Z(c *float32, ldc int, a *float32, wp int, b *float32, ldb, w, h int, masks uint32) {
+	panic("learn: no assembly")
+}
+func dwSparseZ(dwT, x, dz *float32, h, w, xrow, cin, cout, kh, taps int, cmask uint16) {
+	panic("learn: no assembly")
+}
+func dxSparseZ(dx *float32, step int, wt *float32, taps int, dz *float32, cout, n int) {
+	panic("learn: no assembly")
+}

@@ -22,6 +22,7 @@ type trainer struct {
 	xpad    [][]float32 // convolutions: the zero-padded input (padInput)
 	dxpad   [][]float32 // convolutions: its gradient
 	patch   []float32   // convolutions with few taps per kernel row: one window's patches
+	dwT     []float32   // a kernel gradient transposed (sparseGrad)
 	steps   int
 	drop    *rand.Rand
 	// fixMask makes dropout reuse its last mask (gradient checks).
@@ -61,6 +62,9 @@ func newTrainer(n *Network, batch int, seed uint64) *trainer {
 		case kConv1D, kConv2D:
 			kh := l.kernelRows()
 			t.xpad[i] = make([]float32, batch*(l.in.h+kh-1)*(l.in.w+l.k-1)*l.in.c)
+			if i+1 < L && (n.layers[i+1].kind == kPool2D || n.layers[i+1].kind == kPool1D) && sparseGrad(l.act == actReLU && !l.l1, l.out.c, l.k*l.in.c) {
+				t.dwT = make([]float32, max(len(t.dwT), l.wn))
+			}
 			if kh > 1 && l.k*l.in.c <= patchTaps {
 				t.patch = make([]float32, max(len(t.patch), l.in.h*l.in.w*kh*l.k*l.in.c))
 			}
@@ -264,11 +268,11 @@ func (t *trainer) forward(nb int, train bool) float64 {
 		case kConv1D, kConv2D:
 			kh := l.kernelRows()
 			padInput(t.xpad[i], x, nb, l.in.h, l.in.w, l.in.c, kh, l.k)
-			convForwardPadded(p[l.w:l.w+l.wn], p[l.b:l.b+l.bn], t.xpad[i], y, nb, l.in.h, l.in.w, l.in.c, l.out.c, kh, l.k)
+			convForwardPadded(p[l.w:l.w+l.wn], p[l.b:l.b+l.bn], t.xpad[i], y, nb, l.in.h, l.in.w, l.in.c, l.out.c, kh, l.k, l.act == actReLU)
 		default:
 			l.apply(p, st, x, y, t.idx[i], nb)
 		}
-		if l.act == actReLU {
+		if l.act == actReLU && l.kind != kConv1D && l.kind != kConv2D {
 			relu(y)
 		}
 		if l.l1 {
@@ -348,6 +352,7 @@ func (t *trainer) backwardOf(nb, total int) {
 	n := t.net
 	clear(t.g)
 	p := n.params
+	reluDone := -1 // the layer whose ReLU gradient pooling applied
 	for i := len(n.layers) - 1; i >= 0; i-- {
 		l := &n.layers[i]
 		x, y := t.acts[i][:nb*l.in.size()], t.acts[i+1][:nb*l.out.size()]
@@ -356,7 +361,7 @@ func (t *trainer) backwardOf(nb, total int) {
 		if t.needDx[i] {
 			dx = t.grads[i][:nb*l.in.size()]
 		}
-		if l.act == actReLU {
+		if l.act == actReLU && i != reluDone {
 			var g float32
 			if l.l1 {
 				g = float32(l1Activity / float64(total))
@@ -372,13 +377,21 @@ func (t *trainer) backwardOf(nb, total int) {
 			if dx != nil {
 				dxp = t.dxpad[i]
 			}
-			convBackwardPadded(p[l.w:l.w+l.wn], t.g[l.w:l.w+l.wn], t.g[l.b:l.b+l.bn], t.xpad[i], dy, dxp, t.wt, t.patch, nb, l.in.h, l.in.w, l.in.c, l.out.c, kh, l.k)
+			var dwT []float32
+			if sparseGrad(i == reluDone, l.out.c, l.k*l.in.c) {
+				dwT = t.dwT
+			}
+			convBackwardPadded(p[l.w:l.w+l.wn], t.g[l.w:l.w+l.wn], t.g[l.b:l.b+l.bn], t.xpad[i], dy, dxp, t.wt, t.patch, dwT, nb, l.in.h, l.in.w, l.in.c, l.out.c, kh, l.k)
 			if dx != nil {
 				unpadInput(dx, dxp, nb, l.in.h, l.in.w, l.in.c, kh, l.k)
 			}
 		case kPool1D, kPool2D:
 			if dx != nil {
-				poolBackward(dy, dx, t.idx[i], nb, l.in.h, l.in.w, l.in.c)
+				var yin, yout []float32
+				if i > 0 && n.layers[i-1].act == actReLU && !n.layers[i-1].l1 {
+					yin, yout, reluDone = x, y, i-1
+				}
+				poolBackward(dy, dx, t.idx[i], yin, yout, nb, l.in.h, l.in.w, l.in.c)
 			}
 		case kDropout:
 			if dx != nil {
