@@ -1,6 +1,7 @@
 package tune
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,14 +42,29 @@ type Trial struct {
 }
 
 // Validation says which training samples a trial holds out to be scored
-// on: samples are split per label (stratified), whole samples at a time,
-// after a shuffle by Seed; Folds > 1 trains one network per fold, each
-// holding out one fold, and scores the trial on every sample; otherwise
-// one network holds out Fraction of the samples.
+// on: samples are split per label (stratified), whole samples at a time;
+// Folds > 1 trains one network per fold, each holding out one fold, and
+// scores the trial on every sample; otherwise one network holds out
+// Fraction of the samples.
+//
+// The folds are blocks: each label's samples, in name order, are cut into
+// Folds contiguous blocks (or, for one split, about 1/Fraction blocks of
+// which Seed chooses the one held out), and the pieces of one recording
+// (names that differ only in a trailing number, side by side in that
+// order) are not parted when a cut can move past them. Names put samples
+// in the order they were recorded in more often than not (Studio's sample
+// ids, time stamps, counters) and name the recording or person they come
+// from: held-out blocks of them are scored as a testing category of later
+// or other recordings is, where samples drawn at random would be scored
+// on recordings their neighbours trained on (Roberts et al., "Cross-
+// validation strategies for data with temporal, spatial, hierarchical, or
+// phylogenetic structure", Ecography 2017). Shuffle draws the samples at
+// random (after a shuffle by Seed) instead.
 type Validation struct {
 	Fraction float64 `json:"fraction,omitempty"`
 	Folds    int     `json:"folds,omitempty"`
 	Seed     uint64  `json:"seed"`
+	Shuffle  bool    `json:"shuffle,omitempty"`
 }
 
 // Checkpoint is an early-stopping threshold (see Trial.Stop).
@@ -78,6 +95,16 @@ type Outcome struct {
 	Last *learn.EpochStats `json:"last,omitempty"`
 	// Seconds is the trial's wall-clock time.
 	Seconds float64 `json:"seconds"`
+	// held are the held-out windows' scores (LocalRunner only).
+	held *heldOut
+}
+
+// heldOut is what a trial's networks gave on its held-out windows.
+type heldOut struct {
+	classes int
+	sample  []int        // each window's sample ID
+	label   []int        // and class
+	scores  [2][]float64 // int8 and float32, one row of classes per window
 }
 
 // Figures are a network's figures on the held-out windows. Accuracy is
@@ -260,29 +287,45 @@ func (e *featureEntry) compute(ctx context.Context, im *impulse.Impulse, train [
 
 // folds assigns every training sample to a validation fold: a map from
 // sample ID to fold (0 … k−1), or for a single split to 0 (held out) or
-// −1 (trained on).
+// −1 (trained on). See Validation.
 func folds(samples []*dataset.Sample, v Validation) (map[int]int, int) {
 	k := v.Folds
-	byLabel := map[string][]int{}
+	byLabel := map[string][]*dataset.Sample{}
 	var labels []string
 	for _, s := range samples {
 		l := s.Label
 		if _, ok := byLabel[l]; !ok {
 			labels = append(labels, l)
 		}
-		byLabel[l] = append(byLabel[l], s.ID)
+		byLabel[l] = append(byLabel[l], s)
 	}
 	slices.Sort(labels)
 	rng := rand.New(rand.NewPCG(v.Seed, 0x7e57))
 	out := map[int]int{}
 	next := 0
 	for _, l := range labels {
-		ids := byLabel[l]
-		rng.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+		members := slices.Clone(byLabel[l])
+		if !v.Shuffle {
+			slices.SortStableFunc(members, func(a, b *dataset.Sample) int {
+				return cmp.Or(strings.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+			})
+		} else {
+			rng.Shuffle(len(members), func(i, j int) { members[i], members[j] = members[j], members[i] })
+		}
 		if k > 1 {
-			for _, id := range ids {
-				out[id] = next % k
-				next++
+			if v.Shuffle {
+				for _, s := range members {
+					out[s.ID] = next % k
+					next++
+				}
+				continue
+			}
+			// Fold numbers turn with the seed.
+			cuts := blockCuts(members, k)
+			for b := range k {
+				for _, s := range members[cuts[b]:cuts[b+1]] {
+					out[s.ID] = (b + int(v.Seed%uint64(k))) % k
+				}
 			}
 			continue
 		}
@@ -290,18 +333,77 @@ func folds(samples []*dataset.Sample, v Validation) (map[int]int, int) {
 		if frac <= 0 {
 			frac = 0.2
 		}
-		n := int(math.Round(frac * float64(len(ids))))
-		if len(ids) >= 2 {
-			n = min(max(n, 1), len(ids)-1)
+		for _, s := range members {
+			out[s.ID] = -1
 		}
-		for i, id := range ids {
-			out[id] = -1
-			if i < n {
-				out[id] = 0
+		if v.Shuffle {
+			n := int(math.Round(frac * float64(len(members))))
+			if len(members) >= 2 {
+				n = min(max(n, 1), len(members)-1)
 			}
+			for _, s := range members[:n] {
+				out[s.ID] = 0
+			}
+			continue
+		}
+		// One of about 1/frac blocks, chosen by the seed.
+		nb := min(max(2, int(math.Round(1/frac))), len(members))
+		if nb < 2 {
+			continue
+		}
+		cuts := blockCuts(members, nb)
+		b := int(v.Seed % uint64(nb))
+		if cuts[b] == cuts[b+1] || cuts[b+1]-cuts[b] == len(members) {
+			// A recording too long to part: the block is empty or all.
+			cuts = evenCuts(len(members), nb)
+		}
+		for _, s := range members[cuts[b]:cuts[b+1]] {
+			out[s.ID] = 0
 		}
 	}
 	return out, max(k, 1)
+}
+
+// blockCuts cuts samples (in order) into n blocks of about the same size,
+// moving each cut forward past the pieces of one recording (samples of
+// the same recording(), side by side in name order) so that they stay in
+// one block when they can: block b is samples[cuts[b]:cuts[b+1]].
+func blockCuts(samples []*dataset.Sample, n int) []int {
+	cuts := evenCuts(len(samples), n)
+	for b := 1; b < n; b++ {
+		c := max(cuts[b], cuts[b-1])
+		for c > 0 && c < len(samples) {
+			r := recording(samples[c-1])
+			if r == "" || r != recording(samples[c]) {
+				break
+			}
+			c++
+		}
+		if c >= len(samples) {
+			c = max(cuts[b], cuts[b-1]) // one recording to the end: part it
+		}
+		cuts[b] = c
+	}
+	return cuts
+}
+
+// evenCuts cuts n items into b blocks as even as can be.
+func evenCuts(n, b int) []int {
+	cuts := make([]int, b+1)
+	for i := range cuts {
+		cuts[i] = int(math.Round(float64(i) * float64(n) / float64(b)))
+	}
+	return cuts
+}
+
+// recording names what a sample was cut from, as sample names tell it:
+// the name without its label's prefix and without trailing digits
+// ("wconf1.p020s2" of label wconf1 → "p020s", the third piece of the
+// recording at 20 %; "0cb74144_nohash_1" → "0cb74144_nohash_", a
+// speaker's clip); "" when nothing is left ("0.0010").
+func recording(s *dataset.Sample) string {
+	n := strings.TrimPrefix(s.Name, s.Label+".")
+	return strings.TrimRight(n, "0123456789")
 }
 
 // errStopped marks a trial stopped by its early-stopping checkpoints.
@@ -343,7 +445,7 @@ func (r *LocalRunner) Run(ctx context.Context, t Trial, progress func(learn.Epoc
 	}
 	var acc [2]figureSum
 	var scores [2][]float64
-	var actual []int
+	var actual, sampleIDs []int
 	for fold := range k {
 		fitRows := rowsWhere(fe.sample[0], fe.y[0], func(id int) bool { f, ok := assign[id]; return ok && f != fold })
 		fitRows = thin(fitRows, t.MaxWindows)
@@ -412,10 +514,12 @@ func (r *LocalRunner) Run(ctx context.Context, t Trial, progress func(learn.Epoc
 		}
 		for _, row := range holdRows {
 			actual = append(actual, fe.y[1][row])
+			sampleIDs = append(sampleIDs, fe.sample[1][row])
 		}
 	}
 	out.Status = StatusCompleted
 	out.Int8, out.Float32 = acc[0].figures(), acc[1].figures()
+	out.held = &heldOut{classes: len(fe.classes), sample: sampleIDs, label: actual, scores: scores}
 	for v, name := range []string{"int8", "float32"} {
 		c, err := metrics.EvaluateClassification(fe.classes, actual, mat.NewDense(len(actual), len(fe.classes), scores[v]))
 		if err != nil {
