@@ -83,6 +83,9 @@ type Outcome struct {
 	// on the held-out samples' windows.
 	Int8    Figures `json:"int8"`
 	Float32 Figures `json:"float32"`
+	// Folds are the figures of each fold's network on its fold, when the
+	// trial trains one network per fold (Validation.Folds > 1).
+	Folds []ModelFigures `json:"folds,omitempty"`
 	// Metrics are Studio's validation metrics of the held-out windows
 	// (int8, then float32; no on-device figures), for completed trials.
 	Metrics []metrics.ModelMetrics `json:"metrics,omitempty"`
@@ -117,6 +120,12 @@ type Figures struct {
 	Argmax   float64 `json:"argmax"`
 	Loss     float64 `json:"loss"`
 	Windows  int     `json:"windows"`
+}
+
+// ModelFigures are the figures of a trial's quantised and float networks.
+type ModelFigures struct {
+	Int8    Figures `json:"int8"`
+	Float32 Figures `json:"float32"`
 }
 
 // Status is the state of a trial.
@@ -502,15 +511,21 @@ func (r *LocalRunner) Run(ctx context.Context, t Trial, progress func(learn.Epoc
 			return fail(err)
 		}
 		HX := subset(fe.x[1], holdRows)
+		var fold8, fold32 figureSum
 		for v, p := range []learn.Predictor{q, res.Network} {
 			pred, err := learn.Predict(ctx, p, HX, nil)
 			if err != nil {
 				return fail(err)
 			}
+			f := [2]*figureSum{&fold8, &fold32}[v]
 			for i, row := range holdRows {
 				acc[v].add(pred.RawRowView(i), fe.y[1][row], minConf)
+				f.add(pred.RawRowView(i), fe.y[1][row], minConf)
 			}
 			scores[v] = append(scores[v], pred.RawMatrix().Data...)
+		}
+		if k > 1 {
+			out.Folds = append(out.Folds, ModelFigures{Int8: fold8.figures(), Float32: fold32.figures()})
 		}
 		for _, row := range holdRows {
 			actual = append(actual, fe.y[1][row])

@@ -37,18 +37,19 @@ func innerSplit(ds *dataset.Dataset, seed uint64, frac float64, blocked bool) *d
 
 // selRecord is one trial of a selection experiment.
 type selRecord struct {
-	ID          int       `json:"id"`
-	Description string    `json:"description"`
-	Estimate    Estimate  `json:"estimate"`
-	Status      Status    `json:"status"`
-	Int8        Figures   `json:"int8"`
-	Float32     Figures   `json:"float32"`
-	Curve       []float64 `json:"curve"`
-	Classes     int       `json:"classes"`
-	Samples     []int     `json:"samples"`
-	Labels      []int     `json:"labels"`
-	Scores8     []float64 `json:"scores8"`
-	Scores32    []float64 `json:"scores32"`
+	ID          int            `json:"id"`
+	Description string         `json:"description"`
+	Estimate    Estimate       `json:"estimate"`
+	Status      Status         `json:"status"`
+	Int8        Figures        `json:"int8"`
+	Float32     Figures        `json:"float32"`
+	Curve       []float64      `json:"curve"`
+	Folds       []ModelFigures `json:"folds"`
+	Classes     int            `json:"classes"`
+	Samples     []int          `json:"samples"`
+	Labels      []int          `json:"labels"`
+	Scores8     []float64      `json:"scores8"`
+	Scores32    []float64      `json:"scores32"`
 	// The same trial validated the other way (blocked or shuffled).
 	Alt        Figures   `json:"alt"`
 	AltSamples []int     `json:"altSamples"`
@@ -176,7 +177,7 @@ func TestSelectionExperiment(t *testing.T) {
 	for i, tr := range done {
 		h := tr.held
 		r := &selRecord{ID: tr.ID, Description: tr.Description, Estimate: tr.Estimate, Status: tr.Status, Int8: tr.Int8, Float32: tr.Float32,
-			Curve: tr.Curve, Classes: h.classes, Samples: h.sample, Labels: h.label, Scores8: h.scores[0], Scores32: h.scores[1]}
+			Curve: tr.Curve, Folds: tr.Folds, Classes: h.classes, Samples: h.sample, Labels: h.label, Scores8: h.scores[0], Scores32: h.scores[1]}
 		if o := alt[tr.ID]; o != nil {
 			r.Alt, r.AltSamples, r.AltLabels, r.AltScores8 = o.Int8, o.held.sample, o.held.label, o.held.scores[0]
 		}
