@@ -174,11 +174,13 @@ type Result struct {
 	Smallest         *Estimate
 	SmallestCategory string
 	// Pareto holds the IDs of the completed trials that no other
-	// completed trial beats in validation accuracy, latency and RAM at
-	// once, by accuracy (best first).
+	// completed trial beats in validation accuracy (the mean of its runs,
+	// see Options.Confirm), latency and RAM at once, by accuracy (best
+	// first).
 	Pareto []int
 	// Chosen is the ID of the chosen trial (the most accurate on
-	// validation; ties go to the lower latency, then RAM), −1 for none.
+	// validation, on the mean of its runs; ties go to the lower latency,
+	// then RAM), −1 for none.
 	Chosen int
 	// Picks are the trials trained again on every training sample and
 	// tested on the testing category.
