@@ -47,23 +47,29 @@ type Trial struct {
 // scores the trial on every sample; otherwise one network holds out
 // Fraction of the samples.
 //
-// The folds are blocks: each label's samples, in name order, are cut into
-// Folds contiguous blocks (or, for one split, about 1/Fraction blocks of
-// which Seed chooses the one held out), and the pieces of one recording
-// (names that differ only in a trailing number, side by side in that
-// order) are not parted when a cut can move past them. Names put samples
-// in the order they were recorded in more often than not (Studio's sample
-// ids, time stamps, counters) and name the recording or person they come
-// from: held-out blocks of them are scored as a testing category of later
-// or other recordings is, where samples drawn at random would be scored
-// on recordings their neighbours trained on (Roberts et al., "Cross-
-// validation strategies for data with temporal, spatial, hierarchical, or
-// phylogenetic structure", Ecography 2017). Shuffle draws the samples at
-// random (after a shuffle by Seed) instead.
+// The pieces of one recording stay together: samples whose names differ
+// only in a trailing number (a recording cut in pieces, "p020s0" …
+// "p020s2"; a speaker's clips, "0cb74144_nohash_0" …) form a group, and
+// groups, in an order Seed shuffles, go whole to the fold with fewest
+// samples of their label so far (for one split, to the held-out part
+// until it holds Fraction of them); a label with fewer groups than folds
+// is split sample by sample. Held-out groups are then scored as a
+// testing category of other recordings or speakers is, where samples
+// drawn one by one would be scored on recordings their neighbours trained
+// on and every candidate would look better than it is (Roberts et al.,
+// "Cross-validation strategies for data with temporal, spatial,
+// hierarchical, or phylogenetic structure", Ecography 2017).
+//
+// Blocked cuts each label's samples, in name order, into contiguous blocks
+// instead (keeping groups together where a cut can move past them; for one
+// split about 1/Fraction blocks of which Seed chooses the one held out):
+// for data recorded in name order whose testing category was recorded
+// later. Shuffle draws samples one by one at random, ignoring groups.
 type Validation struct {
 	Fraction float64 `json:"fraction,omitempty"`
 	Folds    int     `json:"folds,omitempty"`
 	Seed     uint64  `json:"seed"`
+	Blocked  bool    `json:"blocked,omitempty"`
 	Shuffle  bool    `json:"shuffle,omitempty"`
 }
 
@@ -314,63 +320,134 @@ func folds(samples []*dataset.Sample, v Validation) (map[int]int, int) {
 	next := 0
 	for _, l := range labels {
 		members := slices.Clone(byLabel[l])
-		if !v.Shuffle {
-			slices.SortStableFunc(members, func(a, b *dataset.Sample) int {
-				return cmp.Or(strings.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
-			})
-		} else {
+		slices.SortStableFunc(members, func(a, b *dataset.Sample) int {
+			return cmp.Or(strings.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+		})
+		switch {
+		case v.Shuffle:
 			rng.Shuffle(len(members), func(i, j int) { members[i], members[j] = members[j], members[i] })
-		}
-		if k > 1 {
-			if v.Shuffle {
+			if k > 1 {
 				for _, s := range members {
 					out[s.ID] = next % k
 					next++
 				}
 				continue
 			}
-			// Fold numbers turn with the seed.
-			cuts := blockCuts(members, k)
-			for b := range k {
-				for _, s := range members[cuts[b]:cuts[b+1]] {
-					out[s.ID] = (b + int(v.Seed%uint64(k))) % k
+			n := heldCount(len(members), v.Fraction)
+			for i, s := range members {
+				out[s.ID] = -1
+				if i < n {
+					out[s.ID] = 0
 				}
 			}
-			continue
-		}
-		frac := v.Fraction
-		if frac <= 0 {
-			frac = 0.2
-		}
-		for _, s := range members {
-			out[s.ID] = -1
-		}
-		if v.Shuffle {
-			n := int(math.Round(frac * float64(len(members))))
-			if len(members) >= 2 {
-				n = min(max(n, 1), len(members)-1)
+		case v.Blocked:
+			blocked(members, v, out)
+		default:
+			groups := group(members)
+			if len(groups) < max(k, 2) {
+				// Too few recordings to hold some out: sample by sample.
+				groups = group(nil)
+				for _, s := range members {
+					groups = append(groups, []*dataset.Sample{s})
+				}
 			}
-			for _, s := range members[:n] {
-				out[s.ID] = 0
+			rng.Shuffle(len(groups), func(i, j int) { groups[i], groups[j] = groups[j], groups[i] })
+			if k > 1 {
+				// Each group to the fold with fewest samples of the label,
+				// ties turning with the labels.
+				size := make([]int, k)
+				for _, g := range groups {
+					f := next % k
+					for i := range k {
+						if c := (next + i) % k; size[c] < size[f] {
+							f = c
+						}
+					}
+					size[f] += len(g)
+					for _, s := range g {
+						out[s.ID] = f
+					}
+				}
+				next++
+				continue
 			}
-			continue
-		}
-		// One of about 1/frac blocks, chosen by the seed.
-		nb := min(max(2, int(math.Round(1/frac))), len(members))
-		if nb < 2 {
-			continue
-		}
-		cuts := blockCuts(members, nb)
-		b := int(v.Seed % uint64(nb))
-		if cuts[b] == cuts[b+1] || cuts[b+1]-cuts[b] == len(members) {
-			// A recording too long to part: the block is empty or all.
-			cuts = evenCuts(len(members), nb)
-		}
-		for _, s := range members[cuts[b]:cuts[b+1]] {
-			out[s.ID] = 0
+			n, held := heldCount(len(members), v.Fraction), 0
+			for i, g := range groups {
+				f := -1
+				if held < n && (i < len(groups)-1 || held == 0) {
+					f = 0
+					held += len(g)
+				}
+				for _, s := range g {
+					out[s.ID] = f
+				}
+			}
 		}
 	}
 	return out, max(k, 1)
+}
+
+// heldCount is the number of n samples a single split holds out: a
+// fraction of them (0.2 when not given), at least one and not all.
+func heldCount(n int, frac float64) int {
+	if frac <= 0 {
+		frac = 0.2
+	}
+	h := int(math.Round(frac * float64(n)))
+	if n >= 2 {
+		h = min(max(h, 1), n-1)
+	}
+	return h
+}
+
+// group splits samples in name order into the runs of one recording()
+// (a sample without one is a group of its own).
+func group(samples []*dataset.Sample) [][]*dataset.Sample {
+	var out [][]*dataset.Sample
+	for i, s := range samples {
+		if i > 0 && recording(s) != "" && recording(s) == recording(samples[i-1]) {
+			out[len(out)-1] = append(out[len(out)-1], s)
+			continue
+		}
+		out = append(out, []*dataset.Sample{s})
+	}
+	return out
+}
+
+// blocked assigns one label's samples, in name order, to blocked folds.
+func blocked(members []*dataset.Sample, v Validation, out map[int]int) {
+	k := v.Folds
+	if k > 1 {
+		// Fold numbers turn with the seed.
+		cuts := blockCuts(members, k)
+		for b := range k {
+			for _, s := range members[cuts[b]:cuts[b+1]] {
+				out[s.ID] = (b + int(v.Seed%uint64(k))) % k
+			}
+		}
+		return
+	}
+	frac := v.Fraction
+	if frac <= 0 {
+		frac = 0.2
+	}
+	for _, s := range members {
+		out[s.ID] = -1
+	}
+	// One of about 1/frac blocks, chosen by the seed.
+	nb := min(max(2, int(math.Round(1/frac))), len(members))
+	if nb < 2 {
+		return
+	}
+	cuts := blockCuts(members, nb)
+	b := int(v.Seed % uint64(nb))
+	if cuts[b] == cuts[b+1] || cuts[b+1]-cuts[b] == len(members) {
+		// A recording too long to part: the block is empty or all.
+		cuts = evenCuts(len(members), nb)
+	}
+	for _, s := range members[cuts[b]:cuts[b+1]] {
+		out[s.ID] = 0
+	}
 }
 
 // blockCuts cuts samples (in order) into n blocks of about the same size,

@@ -19,10 +19,11 @@ import (
 // innerSplit returns a dataset of the training samples of ds only, a
 // quarter of each label's samples moved to the testing category (a
 // testing category the real one never enters): drawn at random with
-// seed, or (blocked) the block of the validation folds that seed chooses.
+// seed in recordings (grouped, as the validation folds), or (blocked) the
+// block of the blocked folds that seed chooses.
 func innerSplit(ds *dataset.Dataset, seed uint64, frac float64, blocked bool) *dataset.Dataset {
 	train := ds.Category(dataset.CategoryTraining)
-	assign, _ := folds(train, Validation{Fraction: frac, Seed: seed, Shuffle: !blocked})
+	assign, _ := folds(train, Validation{Fraction: frac, Seed: seed, Blocked: blocked})
 	out := &dataset.Dataset{Dir: ds.Dir + "#inner"}
 	for i, s := range train {
 		c := *s

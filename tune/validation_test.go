@@ -33,7 +33,7 @@ func TestFoldsBlocked(t *testing.T) {
 		byName[s.Name] = s.ID
 	}
 	for seed := range uint64(3) {
-		assign, k := folds(samples, Validation{Folds: 3, Seed: seed})
+		assign, k := folds(samples, Validation{Folds: 3, Seed: seed, Blocked: true})
 		if k != 3 {
 			t.Fatalf("%d folds", k)
 		}
@@ -51,7 +51,7 @@ func TestFoldsBlocked(t *testing.T) {
 	}
 	// Four folds of 18 pieces: the cuts (at 4.5, 9 and 13.5 pieces) move
 	// to the ends of the recordings they would part.
-	assign, _ := folds(samples, Validation{Folds: 4})
+	assign, _ := folds(samples, Validation{Folds: 4, Blocked: true})
 	for _, s := range samples {
 		rec := s.Name[:len(s.Name)-1]
 		for _, o := range samples {
@@ -62,7 +62,7 @@ func TestFoldsBlocked(t *testing.T) {
 	}
 	// One split of a fifth: about five blocks, the seed's held out.
 	for seed := range uint64(5) {
-		assign, k := folds(samples, Validation{Fraction: 0.2, Seed: seed})
+		assign, k := folds(samples, Validation{Fraction: 0.2, Seed: seed, Blocked: true})
 		var held []string
 		for _, s := range samples {
 			if assign[s.ID] == 0 && s.Label == "a" {
@@ -75,6 +75,77 @@ func TestFoldsBlocked(t *testing.T) {
 		if k != 1 || len(held) < 3 || len(held) > 6 || held[0][len(held[0])-1] != '0' || held[len(held)-1][len(held[0])-1] != '2' {
 			t.Errorf("seed %d: label a holds out %v; want one or two whole recordings", seed, held)
 		}
+	}
+}
+
+// Grouped folds (the default): the three pieces of a recording always
+// share a fold; each fold gets two of each label's six recordings; the
+// seed shuffles which; a single split holds out whole recordings, about
+// the fraction asked.
+func TestFoldsGrouped(t *testing.T) {
+	samples := foldSamples()
+	rec := func(s *dataset.Sample) string { return s.Name[:len(s.Name)-1] }
+	distinct := map[string]bool{}
+	for seed := range uint64(4) {
+		assign, k := folds(samples, Validation{Folds: 3, Seed: seed})
+		again, _ := folds(samples, Validation{Folds: 3, Seed: seed})
+		if k != 3 || fmt.Sprint(assign) != fmt.Sprint(again) {
+			t.Fatalf("seed %d: %d folds, or two calls differ", seed, k)
+		}
+		perFold := map[string]int{}
+		fold := map[string]int{}
+		for _, s := range samples {
+			f, ok := assign[s.ID]
+			if !ok || f < 0 || f > 2 {
+				t.Fatalf("seed %d: %s in fold %d (%v)", seed, s.Name, f, ok)
+			}
+			if g, ok := fold[rec(s)]; ok && g != f {
+				t.Errorf("seed %d: recording %s parted between folds %d and %d", seed, rec(s), g, f)
+			}
+			fold[rec(s)] = f
+			perFold[fmt.Sprint(s.Label, f)]++
+		}
+		for _, l := range []string{"a", "b"} {
+			for f := range 3 {
+				if n := perFold[fmt.Sprint(l, f)]; n != 6 {
+					t.Errorf("seed %d: label %s has %d samples in fold %d, want 6", seed, l, n, f)
+				}
+			}
+		}
+		distinct[fmt.Sprint(assign)] = true
+		// One split of a fifth: 18 × 0.2 = 3.6 samples of each label, so
+		// two whole recordings (the first reaches only 3).
+		split, _ := folds(samples, Validation{Fraction: 0.2, Seed: seed})
+		held := map[string]int{}
+		for _, s := range samples {
+			if split[s.ID] == 0 {
+				held[rec(s)]++
+			} else if split[s.ID] != -1 {
+				t.Fatalf("seed %d: %s in fold %d of a single split", seed, s.Name, split[s.ID])
+			}
+		}
+		if len(held) != 4 {
+			t.Errorf("seed %d: single split holds out %v, want two recordings of each label", seed, held)
+		}
+		for r, n := range held {
+			if n != 3 {
+				t.Errorf("seed %d: %d of the 3 pieces of %s held out", seed, n, r)
+			}
+		}
+	}
+	if len(distinct) < 2 {
+		t.Errorf("four seeds give the same folds")
+	}
+	// A label of one recording is split piece by piece.
+	one := []*dataset.Sample{{ID: 1, Name: "a.r1", Label: "a"}, {ID: 2, Name: "a.r2", Label: "a"}, {ID: 3, Name: "a.r3", Label: "a"},
+		{ID: 4, Name: "b.x", Label: "b"}, {ID: 5, Name: "b.y", Label: "b"}, {ID: 6, Name: "b.z", Label: "b"}}
+	assign, _ := folds(one, Validation{Folds: 3, Seed: 1})
+	seen := map[int]bool{}
+	for id := 1; id <= 3; id++ {
+		seen[assign[id]] = true
+	}
+	if len(seen) != 3 {
+		t.Errorf("label a's one recording: folds %v, want one piece in each", assign)
 	}
 }
 
