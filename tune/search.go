@@ -179,8 +179,9 @@ type Result struct {
 	// first).
 	Pareto []int
 	// Chosen is the ID of the chosen trial (the most accurate on
-	// validation, on the mean of its runs; ties go to the lower latency,
-	// then RAM), −1 for none.
+	// validation, on the mean of its runs, of the front's trials that were
+	// run again when there are any; ties go to the lower latency, then
+	// RAM), −1 for none.
 	Chosen int
 	// Picks are the trials trained again on every training sample and
 	// tested on the testing category.
@@ -707,8 +708,9 @@ func phases(opt Options) (trials, confirm float64) {
 // each with the next seeds, and records their figures as the trials'
 // Repeats; when a trial's repeats drop it out of the best, the trial that
 // takes its place is run again too (a few rounds at most), so that the
-// best trials are all ranked by the mean of their runs. Runs the time
-// budget cuts off are left out; the search's cancellation is an error.
+// best trials are all ranked by the mean of their runs (3·Confirm trials
+// at most). Runs the time budget cuts off are left out; the search's
+// cancellation is an error.
 func (se *search) confirm(ctx context.Context) error {
 	opt := se.opt
 	if opt.Confirm <= 0 {
@@ -721,7 +723,7 @@ func (se *search) confirm(ctx context.Context) error {
 		cctx, cancel = context.WithDeadline(ctx, se.begin.Add(time.Duration(float64(opt.Time)*share)))
 		defer cancel()
 	}
-	for range 3 {
+	for budget := 3 * opt.Confirm; budget > 0; {
 		var done []*TrialResult
 		for _, t := range se.res.Trials {
 			if t.Status == StatusCompleted {
@@ -741,6 +743,8 @@ func (se *search) confirm(ctx context.Context) error {
 		if len(todo) == 0 || cctx.Err() != nil {
 			break
 		}
+		todo = todo[:min(len(todo), budget)]
+		budget -= len(todo)
 		if err := se.repeat(cctx, todo); err != nil || ctx.Err() != nil {
 			return cmp.Or(ctx.Err(), err)
 		}
@@ -913,6 +917,15 @@ func (r *Result) choose(opt Options) {
 	r.Chosen = -1
 	if len(r.Pareto) > 0 {
 		r.Chosen = r.Pareto[0]
+	}
+	// Once trials have been run again, the choice is the best of them on
+	// the front: a trial run once and ranked above them may owe it to luck
+	// the confirmation had no time to find out.
+	for _, id := range r.Pareto {
+		if len(r.Trials[id].Repeats) > 0 {
+			r.Chosen = id
+			break
+		}
 	}
 }
 
