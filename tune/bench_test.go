@@ -23,7 +23,7 @@ const benchSpace = `[{
 
 // BenchmarkSearch measures the search's throughput, in trials per minute,
 // on one and two workers: 16 trials of dense networks on
-// testdata/gestures (no early stopping, no picks).
+// testdata/gestures (no early stopping, no confirmation, no picks).
 func BenchmarkSearch(b *testing.B) {
 	ds := loadGestures(b)
 	space, err := ParseSpace([]byte(benchSpace))
@@ -36,7 +36,7 @@ func BenchmarkSearch(b *testing.B) {
 			begin := time.Now()
 			for b.Loop() {
 				res, err := Search(context.Background(), ds, Options{Space: space, Trials: 16, Workers: workers, Seed: 1,
-					Picks: -1, DisableEarlyStopping: true})
+					Picks: -1, Confirm: -1, DisableEarlyStopping: true})
 				if err != nil {
 					b.Fatal(err)
 				}
