@@ -160,8 +160,12 @@ func TestTrialRunner(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(jobs) != 8 {
-		t.Errorf("%d jobs in project %d, want one per trial", len(jobs), r.Project())
+	runs := 0
+	for _, tr := range remote.Trials {
+		runs += 1 + len(tr.Repeats) // the best trials run again (tune.Options.Confirm)
+	}
+	if len(jobs) != runs || runs <= 8 {
+		t.Errorf("%d jobs in project %d, want one per run of a trial (%d)", len(jobs), r.Project(), runs)
 	}
 	for _, j := range jobs {
 		if j.Kind != kindTrial || j.Attempts != 1 || !j.finished() || !*j.FinishedSuccessful || len(j.TrialOutcome) == 0 {
@@ -547,7 +551,7 @@ func BenchmarkTrialFleet(b *testing.B) {
 	space := parseSpace(b, benchSpace)
 	ctx := context.Background()
 	for _, n := range []int{1, 2, 4} {
-		opt := tune.Options{Space: space, Trials: 16, Workers: n, Seed: 1, Picks: -1, DisableEarlyStopping: true}
+		opt := tune.Options{Space: space, Trials: 16, Workers: n, Seed: 1, Picks: -1, Confirm: -1, DisableEarlyStopping: true}
 		b.Run(fmt.Sprintf("local/workers=%d", n), func(b *testing.B) {
 			trials := 0
 			begin := time.Now()

@@ -3,7 +3,10 @@ package tune
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -20,7 +23,7 @@ const benchSpace = `[{
 
 // BenchmarkSearch measures the search's throughput, in trials per minute,
 // on one and two workers: 16 trials of dense networks on
-// testdata/gestures (no early stopping, no picks).
+// testdata/gestures (no early stopping, no confirmation, no picks).
 func BenchmarkSearch(b *testing.B) {
 	ds := loadGestures(b)
 	space, err := ParseSpace([]byte(benchSpace))
@@ -33,7 +36,7 @@ func BenchmarkSearch(b *testing.B) {
 			begin := time.Now()
 			for b.Loop() {
 				res, err := Search(context.Background(), ds, Options{Space: space, Trials: 16, Workers: workers, Seed: 1,
-					Picks: -1, DisableEarlyStopping: true})
+					Picks: -1, Confirm: -1, DisableEarlyStopping: true})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -75,6 +78,7 @@ func BenchmarkTune(b *testing.B) {
 	}
 	for b.Loop() {
 		begin := time.Now()
+		cpu0 := cpuSeconds()
 		res, err := Search(context.Background(), ds, Options{Time: limit, Target: "cortex-m4f-80mhz", ModelType: impulse.Int8,
 			Budget: Budget{LatencyMs: latency, RAMBytes: 64 << 10, ROMBytes: 256 << 10}})
 		if err != nil {
@@ -84,7 +88,33 @@ func BenchmarkTune(b *testing.B) {
 			b.Fatalf("no pick: %+v", res.Picks)
 		}
 		b.ReportMetric(res.Picks[0].Int8, "test-int8")
+		completed, stopped := 0, 0
+		for _, t := range res.Trials {
+			switch t.Status {
+			case StatusCompleted:
+				completed++
+			case StatusStopped:
+				stopped++
+			}
+		}
 		b.ReportMetric(float64(len(res.Trials)), "trials")
+		b.ReportMetric(float64(completed), "completed")
+		b.ReportMetric(float64(stopped), "stopped")
 		b.ReportMetric(time.Since(begin).Seconds(), "wall-s")
+		b.ReportMetric(cpuSeconds()-cpu0, "cpu-s")
+		p := res.Picks[0]
+		load, _ := os.ReadFile("/proc/loadavg")
+		b.Logf("chosen trial %d: %s; validation %.3f over %d runs; trained with seed %d of %d (Studio's validation %.3f), picks took %.1f s; test int8 %.3f float32 %.3f; load average %s",
+			p.ID, res.Trials[p.ID].Description, res.Trials[p.ID].MeanAccuracy(impulse.Int8), 1+len(res.Trials[p.ID].Repeats),
+			p.Seed, p.Seeds, p.Validation, p.Seconds, p.Int8, p.Float32, strings.TrimSpace(string(load)))
 	}
+}
+
+// cpuSeconds is the CPU time the process has used (user and system).
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return math.NaN()
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }

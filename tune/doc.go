@@ -60,11 +60,24 @@
 // Trials are scored on training samples they hold out, whole samples at a
 // time and stratified by label (Options.Validation): 20 % of them, or for
 // fewer than 400 training samples three folds, each network trained on two
-// and scored on the third. The score is Studio's accuracy — a window counts
-// as right when its top score is its label and at least the classifier's
-// minimum confidence — on windows cut with the classification stride, as
-// model testing cuts them. The testing category is never seen by the
-// search; it is used only to test the picks.
+// and scored on the third. The pieces of one recording (samples whose
+// names differ only in a trailing number: a recording cut in pieces, a
+// speaker's clips) stay in one fold, so a held-out fold is scored as
+// other recordings or speakers are, where samples drawn one by one would
+// be scored on recordings their neighbours trained on and every candidate
+// would look better than it is (Validation.Blocked and Shuffle are the
+// other ways). The score is Studio's accuracy — a window counts as right
+// when its top score is its label and at least the classifier's minimum
+// confidence — on windows cut with the classification stride, as model
+// testing cuts them.
+//
+// Among many trials the best once is partly the luckiest. When the trials
+// end, the best few (Options.Confirm) run again with the next training and
+// validation seeds (Options.Repeats times) and are ranked by the mean of
+// their runs; a trial that drops out of the best makes way for the next,
+// which runs again too. The choice and the Pareto front use these means.
+// The testing category is never seen by the search; it is used only to
+// test the picks.
 //
 // # Parallel trials and determinism
 //

@@ -90,8 +90,10 @@ func (r *Result) pick(ctx context.Context, ds *dataset.Dataset, opt Options, dea
 	for k, j := range jobs {
 		sem <- struct{}{}
 		// A trial of k folds trained k networks on (k−1)/k of the data: a
-		// training on all of it takes about 1/(k−1) of the trial's time.
-		need := time.Duration(r.Trials[ids[j.pick]].Seconds / float64(max(1, opt.Validation.Folds-1)) * float64(time.Second))
+		// training on all of it takes about 1/(k−1) of the trial's time,
+		// twice that to allow for the windows MaxWindows and MaxWork kept
+		// from the trial's networks and for the test.
+		need := time.Duration(2 * r.Trials[ids[j.pick]].Seconds / float64(max(1, opt.Validation.Folds-1)) * float64(time.Second))
 		if k > 0 && !deadline.IsZero() && time.Now().Add(need).After(deadline) || ctx.Err() != nil {
 			<-sem
 			break

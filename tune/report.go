@@ -22,8 +22,11 @@ func (r *Result) WriteTable(w io.Writer) error {
 	row := func(t *TrialResult) []string {
 		acc, acc2 := "", ""
 		if t.Status == StatusCompleted {
-			acc = fmt.Sprintf("%.3f", t.Figures(mt).Accuracy)
-			acc2 = fmt.Sprintf("%.3f", t.Figures(other).Accuracy)
+			acc = fmt.Sprintf("%.3f", t.MeanAccuracy(mt))
+			acc2 = fmt.Sprintf("%.3f", t.MeanAccuracy(other))
+			if n := len(t.Repeats); n > 0 {
+				acc += fmt.Sprintf(" (%d runs)", n+1)
+			}
 		}
 		status := string(t.Status)
 		if t.ID == r.Chosen {
@@ -37,7 +40,8 @@ func (r *Result) WriteTable(w io.Writer) error {
 		rows = append(rows, row(t))
 	}
 	notes := []string{fmt.Sprintf("%d trials in %.1f s on %d workers; %d candidates over budget were not trained; * chosen",
-		len(r.Trials), r.Elapsed.Seconds(), r.Options.Workers, r.Rejected)}
+		len(r.Trials), r.Elapsed.Seconds(), r.Options.Workers, r.Rejected),
+		"val: the mean over the trial's runs, the best trials having been run again with other seeds"}
 	for _, t := range r.Trials {
 		if t.Status == StatusFailed {
 			notes = append(notes, fmt.Sprintf("trial %d failed: %s", t.ID, t.Error))

@@ -1,6 +1,7 @@
 package tune
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,14 +42,35 @@ type Trial struct {
 }
 
 // Validation says which training samples a trial holds out to be scored
-// on: samples are split per label (stratified), whole samples at a time,
-// after a shuffle by Seed; Folds > 1 trains one network per fold, each
-// holding out one fold, and scores the trial on every sample; otherwise
-// one network holds out Fraction of the samples.
+// on: samples are split per label (stratified), whole samples at a time;
+// Folds > 1 trains one network per fold, each holding out one fold, and
+// scores the trial on every sample; otherwise one network holds out
+// Fraction of the samples.
+//
+// The pieces of one recording stay together: samples whose names differ
+// only in a trailing number (a recording cut in pieces, "p020s0" …
+// "p020s2"; a speaker's clips, "0cb74144_nohash_0" …) form a group, and
+// groups, in an order Seed shuffles, go whole to the fold with fewest
+// samples of their label so far (for one split, to the held-out part
+// until it holds Fraction of them); a label with fewer groups than folds
+// is split sample by sample. Held-out groups are then scored as a
+// testing category of other recordings or speakers is, where samples
+// drawn one by one would be scored on recordings their neighbours trained
+// on and every candidate would look better than it is (Roberts et al.,
+// "Cross-validation strategies for data with temporal, spatial,
+// hierarchical, or phylogenetic structure", Ecography 2017).
+//
+// Blocked cuts each label's samples, in name order, into contiguous blocks
+// instead (keeping groups together where a cut can move past them; for one
+// split about 1/Fraction blocks of which Seed chooses the one held out):
+// for data recorded in name order whose testing category was recorded
+// later. Shuffle draws samples one by one at random, ignoring groups.
 type Validation struct {
 	Fraction float64 `json:"fraction,omitempty"`
 	Folds    int     `json:"folds,omitempty"`
 	Seed     uint64  `json:"seed"`
+	Blocked  bool    `json:"blocked,omitempty"`
+	Shuffle  bool    `json:"shuffle,omitempty"`
 }
 
 // Checkpoint is an early-stopping threshold (see Trial.Stop).
@@ -66,6 +89,9 @@ type Outcome struct {
 	// on the held-out samples' windows.
 	Int8    Figures `json:"int8"`
 	Float32 Figures `json:"float32"`
+	// Folds are the figures of each fold's network on its fold, when the
+	// trial trains one network per fold (Validation.Folds > 1).
+	Folds []ModelFigures `json:"folds,omitempty"`
 	// Metrics are Studio's validation metrics of the held-out windows
 	// (int8, then float32; no on-device figures), for completed trials.
 	Metrics []metrics.ModelMetrics `json:"metrics,omitempty"`
@@ -78,6 +104,16 @@ type Outcome struct {
 	Last *learn.EpochStats `json:"last,omitempty"`
 	// Seconds is the trial's wall-clock time.
 	Seconds float64 `json:"seconds"`
+	// held are the held-out windows' scores (LocalRunner only).
+	held *heldOut
+}
+
+// heldOut is what a trial's networks gave on its held-out windows.
+type heldOut struct {
+	classes int
+	sample  []int        // each window's sample ID
+	label   []int        // and class
+	scores  [2][]float64 // int8 and float32, one row of classes per window
 }
 
 // Figures are a network's figures on the held-out windows. Accuracy is
@@ -90,6 +126,12 @@ type Figures struct {
 	Argmax   float64 `json:"argmax"`
 	Loss     float64 `json:"loss"`
 	Windows  int     `json:"windows"`
+}
+
+// ModelFigures are the figures of a trial's quantised and float networks.
+type ModelFigures struct {
+	Int8    Figures `json:"int8"`
+	Float32 Figures `json:"float32"`
 }
 
 // Status is the state of a trial.
@@ -260,48 +302,194 @@ func (e *featureEntry) compute(ctx context.Context, im *impulse.Impulse, train [
 
 // folds assigns every training sample to a validation fold: a map from
 // sample ID to fold (0 … k−1), or for a single split to 0 (held out) or
-// −1 (trained on).
+// −1 (trained on). See Validation.
 func folds(samples []*dataset.Sample, v Validation) (map[int]int, int) {
 	k := v.Folds
-	byLabel := map[string][]int{}
+	byLabel := map[string][]*dataset.Sample{}
 	var labels []string
 	for _, s := range samples {
 		l := s.Label
 		if _, ok := byLabel[l]; !ok {
 			labels = append(labels, l)
 		}
-		byLabel[l] = append(byLabel[l], s.ID)
+		byLabel[l] = append(byLabel[l], s)
 	}
 	slices.Sort(labels)
 	rng := rand.New(rand.NewPCG(v.Seed, 0x7e57))
 	out := map[int]int{}
 	next := 0
 	for _, l := range labels {
-		ids := byLabel[l]
-		rng.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
-		if k > 1 {
-			for _, id := range ids {
-				out[id] = next % k
-				next++
+		members := slices.Clone(byLabel[l])
+		slices.SortStableFunc(members, func(a, b *dataset.Sample) int {
+			return cmp.Or(strings.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+		})
+		switch {
+		case v.Shuffle:
+			rng.Shuffle(len(members), func(i, j int) { members[i], members[j] = members[j], members[i] })
+			if k > 1 {
+				for _, s := range members {
+					out[s.ID] = next % k
+					next++
+				}
+				continue
 			}
-			continue
-		}
-		frac := v.Fraction
-		if frac <= 0 {
-			frac = 0.2
-		}
-		n := int(math.Round(frac * float64(len(ids))))
-		if len(ids) >= 2 {
-			n = min(max(n, 1), len(ids)-1)
-		}
-		for i, id := range ids {
-			out[id] = -1
-			if i < n {
-				out[id] = 0
+			n := heldCount(len(members), v.Fraction)
+			for i, s := range members {
+				out[s.ID] = -1
+				if i < n {
+					out[s.ID] = 0
+				}
+			}
+		case v.Blocked:
+			blocked(members, v, out)
+		default:
+			groups := group(members)
+			if len(groups) < max(k, 2) {
+				// Too few recordings to hold some out: sample by sample.
+				groups = group(nil)
+				for _, s := range members {
+					groups = append(groups, []*dataset.Sample{s})
+				}
+			}
+			rng.Shuffle(len(groups), func(i, j int) { groups[i], groups[j] = groups[j], groups[i] })
+			if k > 1 {
+				// Each group to the fold with fewest samples of the label,
+				// ties turning with the labels.
+				size := make([]int, k)
+				for _, g := range groups {
+					f := next % k
+					for i := range k {
+						if c := (next + i) % k; size[c] < size[f] {
+							f = c
+						}
+					}
+					size[f] += len(g)
+					for _, s := range g {
+						out[s.ID] = f
+					}
+				}
+				next++
+				continue
+			}
+			n, held := heldCount(len(members), v.Fraction), 0
+			for i, g := range groups {
+				f := -1
+				if held < n && (i < len(groups)-1 || held == 0) {
+					f = 0
+					held += len(g)
+				}
+				for _, s := range g {
+					out[s.ID] = f
+				}
 			}
 		}
 	}
 	return out, max(k, 1)
+}
+
+// heldCount is the number of n samples a single split holds out: a
+// fraction of them (0.2 when not given), at least one and not all.
+func heldCount(n int, frac float64) int {
+	if frac <= 0 {
+		frac = 0.2
+	}
+	h := int(math.Round(frac * float64(n)))
+	if n >= 2 {
+		h = min(max(h, 1), n-1)
+	}
+	return h
+}
+
+// group splits samples in name order into the runs of one recording()
+// (a sample without one is a group of its own).
+func group(samples []*dataset.Sample) [][]*dataset.Sample {
+	var out [][]*dataset.Sample
+	for i, s := range samples {
+		if i > 0 && recording(s) != "" && recording(s) == recording(samples[i-1]) {
+			out[len(out)-1] = append(out[len(out)-1], s)
+			continue
+		}
+		out = append(out, []*dataset.Sample{s})
+	}
+	return out
+}
+
+// blocked assigns one label's samples, in name order, to blocked folds.
+func blocked(members []*dataset.Sample, v Validation, out map[int]int) {
+	k := v.Folds
+	if k > 1 {
+		// Fold numbers turn with the seed.
+		cuts := blockCuts(members, k)
+		for b := range k {
+			for _, s := range members[cuts[b]:cuts[b+1]] {
+				out[s.ID] = (b + int(v.Seed%uint64(k))) % k
+			}
+		}
+		return
+	}
+	frac := v.Fraction
+	if frac <= 0 {
+		frac = 0.2
+	}
+	for _, s := range members {
+		out[s.ID] = -1
+	}
+	// One of about 1/frac blocks, chosen by the seed.
+	nb := min(max(2, int(math.Round(1/frac))), len(members))
+	if nb < 2 {
+		return
+	}
+	cuts := blockCuts(members, nb)
+	b := int(v.Seed % uint64(nb))
+	if cuts[b] == cuts[b+1] || cuts[b+1]-cuts[b] == len(members) {
+		// A recording too long to part: the block is empty or all.
+		cuts = evenCuts(len(members), nb)
+	}
+	for _, s := range members[cuts[b]:cuts[b+1]] {
+		out[s.ID] = 0
+	}
+}
+
+// blockCuts cuts samples (in order) into n blocks of about the same size,
+// moving each cut forward past the pieces of one recording (samples of
+// the same recording(), side by side in name order) so that they stay in
+// one block when they can: block b is samples[cuts[b]:cuts[b+1]].
+func blockCuts(samples []*dataset.Sample, n int) []int {
+	cuts := evenCuts(len(samples), n)
+	for b := 1; b < n; b++ {
+		c := max(cuts[b], cuts[b-1])
+		for c > 0 && c < len(samples) {
+			r := recording(samples[c-1])
+			if r == "" || r != recording(samples[c]) {
+				break
+			}
+			c++
+		}
+		if c >= len(samples) {
+			c = max(cuts[b], cuts[b-1]) // one recording to the end: part it
+		}
+		cuts[b] = c
+	}
+	return cuts
+}
+
+// evenCuts cuts n items into b blocks as even as can be.
+func evenCuts(n, b int) []int {
+	cuts := make([]int, b+1)
+	for i := range cuts {
+		cuts[i] = int(math.Round(float64(i) * float64(n) / float64(b)))
+	}
+	return cuts
+}
+
+// recording names what a sample was cut from, as sample names tell it:
+// the name without its label's prefix and without trailing digits
+// ("wconf1.p020s2" of label wconf1 → "p020s", the third piece of the
+// recording at 20 %; "0cb74144_nohash_1" → "0cb74144_nohash_", a
+// speaker's clip); "" when nothing is left ("0.0010").
+func recording(s *dataset.Sample) string {
+	n := strings.TrimPrefix(s.Name, s.Label+".")
+	return strings.TrimRight(n, "0123456789")
 }
 
 // errStopped marks a trial stopped by its early-stopping checkpoints.
@@ -343,7 +531,7 @@ func (r *LocalRunner) Run(ctx context.Context, t Trial, progress func(learn.Epoc
 	}
 	var acc [2]figureSum
 	var scores [2][]float64
-	var actual []int
+	var actual, sampleIDs []int
 	for fold := range k {
 		fitRows := rowsWhere(fe.sample[0], fe.y[0], func(id int) bool { f, ok := assign[id]; return ok && f != fold })
 		fitRows = thin(fitRows, t.MaxWindows)
@@ -400,22 +588,30 @@ func (r *LocalRunner) Run(ctx context.Context, t Trial, progress func(learn.Epoc
 			return fail(err)
 		}
 		HX := subset(fe.x[1], holdRows)
+		var fold8, fold32 figureSum
 		for v, p := range []learn.Predictor{q, res.Network} {
 			pred, err := learn.Predict(ctx, p, HX, nil)
 			if err != nil {
 				return fail(err)
 			}
+			f := [2]*figureSum{&fold8, &fold32}[v]
 			for i, row := range holdRows {
 				acc[v].add(pred.RawRowView(i), fe.y[1][row], minConf)
+				f.add(pred.RawRowView(i), fe.y[1][row], minConf)
 			}
 			scores[v] = append(scores[v], pred.RawMatrix().Data...)
 		}
+		if k > 1 {
+			out.Folds = append(out.Folds, ModelFigures{Int8: fold8.figures(), Float32: fold32.figures()})
+		}
 		for _, row := range holdRows {
 			actual = append(actual, fe.y[1][row])
+			sampleIDs = append(sampleIDs, fe.sample[1][row])
 		}
 	}
 	out.Status = StatusCompleted
 	out.Int8, out.Float32 = acc[0].figures(), acc[1].figures()
+	out.held = &heldOut{classes: len(fe.classes), sample: sampleIDs, label: actual, scores: scores}
 	for v, name := range []string{"int8", "float32"} {
 		c, err := metrics.EvaluateClassification(fe.classes, actual, mat.NewDense(len(actual), len(fe.classes), scores[v]))
 		if err != nil {

@@ -1,6 +1,7 @@
 package tune
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -81,6 +82,14 @@ type Options struct {
 	// every window.
 	MaxWindows int
 	MaxWork    float64
+	// Confirm is how many of the best trials are run again once the
+	// search ends, each Repeats times more with other seeds (the training
+	// seed and the validation seed one more per repeat), before the
+	// choice: they are ranked by the mean of their runs, so that a trial
+	// that was lucky once does not win. 0 means 3 trials, −1 none; a zero
+	// Repeats means 1.
+	Confirm int
+	Repeats int
 	// Seeds is how many seeds the chosen trial is trained with when it is
 	// picked, the one whose validation accuracy is best being kept (see
 	// Pick); 0 means 5.
@@ -124,6 +133,9 @@ type TrialResult struct {
 	Description string
 	Estimate    Estimate
 	Outcome
+	// Repeats are the figures of the trial run again with other seeds,
+	// when it was among the best of the search (see Options.Confirm).
+	Repeats []ModelFigures
 	// Worker is the worker that ran the trial.
 	Worker int
 	point  point
@@ -137,6 +149,20 @@ func (t *TrialResult) Figures(mt impulse.ModelType) Figures {
 	return t.Int8
 }
 
+// MeanAccuracy returns the validation accuracy of a model type averaged
+// over the trial's runs (the trial and its Repeats).
+func (t *TrialResult) MeanAccuracy(mt impulse.ModelType) float64 {
+	sum := t.Figures(mt).Accuracy
+	for _, r := range t.Repeats {
+		if mt == impulse.Float32 {
+			sum += r.Float32.Accuracy
+		} else {
+			sum += r.Int8.Accuracy
+		}
+	}
+	return sum / float64(1+len(t.Repeats))
+}
+
 // Result is the outcome of a search.
 type Result struct {
 	// Trials are the trials, by ID.
@@ -148,11 +174,14 @@ type Result struct {
 	Smallest         *Estimate
 	SmallestCategory string
 	// Pareto holds the IDs of the completed trials that no other
-	// completed trial beats in validation accuracy, latency and RAM at
-	// once, by accuracy (best first).
+	// completed trial beats in validation accuracy (the mean of its runs,
+	// see Options.Confirm), latency and RAM at once, by accuracy (best
+	// first).
 	Pareto []int
 	// Chosen is the ID of the chosen trial (the most accurate on
-	// validation; ties go to the lower latency, then RAM), −1 for none.
+	// validation, on the mean of its runs, of the front's trials that were
+	// run again when there are any; ties go to the lower latency, then
+	// RAM), −1 for none.
 	Chosen int
 	// Picks are the trials trained again on every training sample and
 	// tested on the testing category.
@@ -237,6 +266,9 @@ func Search(ctx context.Context, ds *dataset.Dataset, opt Options) (*Result, err
 		se.startImpulse = -1
 	}
 	err = se.run(ctx)
+	if err == nil {
+		err = se.confirm(ctx)
+	}
 	res.Elapsed = time.Since(begin)
 	if lr, ok := opt.Runner.(*LocalRunner); ok {
 		lr.mu.Lock()
@@ -337,6 +369,12 @@ func withDefaults(ds *dataset.Dataset, opt Options) (Options, error) {
 	}
 	if opt.Picks == 0 {
 		opt.Picks = 3
+	}
+	if opt.Confirm == 0 {
+		opt.Confirm = 3
+	}
+	if opt.Repeats <= 0 {
+		opt.Repeats = 1
 	}
 	if opt.Seeds <= 0 {
 		opt.Seeds = 5
@@ -490,14 +528,24 @@ func (se *search) propose(k int, obs []observation) *candidate {
 	return se.evaluate(p)
 }
 
-// score is what the sampler maximises: validation accuracy of the model
-// type searched, ties going to higher top-score accuracy and lower loss;
+// score is what the sampler maximises and the choice ranks by:
+// validation accuracy of the model type searched, ties going to higher
+// top-score accuracy and lower loss, averaged over the trial's runs;
 // stopped trials score below every completed one, failed ones lower.
 func (se *search) score(t *TrialResult) float64 {
 	f := t.Figures(se.opt.ModelType)
 	switch t.Status {
 	case StatusCompleted:
-		return f.Accuracy + 1e-3*f.Argmax - 1e-6*math.Min(f.Loss, 100)
+		fs := func(f Figures) float64 { return f.Accuracy + 1e-3*f.Argmax - 1e-6*math.Min(f.Loss, 100) }
+		sum := fs(f)
+		for _, r := range t.Repeats {
+			if se.opt.ModelType == impulse.Float32 {
+				sum += fs(r.Float32)
+			} else {
+				sum += fs(r.Int8)
+			}
+		}
+		return sum / float64(1+len(t.Repeats))
 	case StatusStopped:
 		best := 0.0
 		for _, v := range t.Curve {
@@ -555,11 +603,8 @@ func (se *search) run(ctx context.Context) error {
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if opt.Time > 0 {
-		// Leave the final picks a share of the time.
-		share := 0.85
-		if opt.Picks < 0 {
-			share = 1
-		}
+		// Leave the confirmations and the final picks a share of the time.
+		share, _ := phases(opt)
 		var c2 context.CancelFunc
 		sctx, c2 = context.WithDeadline(sctx, se.begin.Add(time.Duration(float64(opt.Time)*share)))
 		defer c2()
@@ -645,6 +690,124 @@ func (se *search) run(ctx context.Context) error {
 	return ctx.Err()
 }
 
+// phases returns the shares of Options.Time at which the trials and the
+// confirmations end: the confirmations get a tenth of the time, the final
+// picks 15 %, when there are any.
+func phases(opt Options) (trials, confirm float64) {
+	trials, confirm = 1, 1
+	if opt.Picks >= 0 {
+		trials, confirm = 0.85, 0.85
+	}
+	if opt.Confirm > 0 {
+		trials -= 0.1
+	}
+	return trials, confirm
+}
+
+// confirm runs the best completed trials again, Options.Repeats times
+// each with the next seeds, and records their figures as the trials'
+// Repeats; when a trial's repeats drop it out of the best, the trial that
+// takes its place is run again too (a few rounds at most), so that the
+// best trials are all ranked by the mean of their runs (3·Confirm trials
+// at most). Runs the time budget cuts off are left out; the search's
+// cancellation is an error.
+func (se *search) confirm(ctx context.Context) error {
+	opt := se.opt
+	if opt.Confirm <= 0 {
+		return nil
+	}
+	cctx := ctx
+	if opt.Time > 0 {
+		_, share := phases(opt)
+		var cancel context.CancelFunc
+		cctx, cancel = context.WithDeadline(ctx, se.begin.Add(time.Duration(float64(opt.Time)*share)))
+		defer cancel()
+	}
+	for budget := 3 * opt.Confirm; budget > 0; {
+		var done []*TrialResult
+		for _, t := range se.res.Trials {
+			if t.Status == StatusCompleted {
+				done = append(done, t)
+			}
+		}
+		if len(done) < 2 {
+			return nil // nothing to choose between
+		}
+		slices.SortStableFunc(done, se.compare)
+		var todo []*TrialResult
+		for _, t := range done[:min(opt.Confirm, len(done))] {
+			if len(t.Repeats) == 0 {
+				todo = append(todo, t)
+			}
+		}
+		if len(todo) == 0 || cctx.Err() != nil {
+			break
+		}
+		todo = todo[:min(len(todo), budget)]
+		budget -= len(todo)
+		if err := se.repeat(cctx, todo); err != nil || ctx.Err() != nil {
+			return cmp.Or(ctx.Err(), err)
+		}
+	}
+	return ctx.Err()
+}
+
+// repeat runs trials again with the next Options.Repeats seeds.
+func (se *search) repeat(ctx context.Context, trials []*TrialResult) error {
+	opt := se.opt
+	runs := make([][]*ModelFigures, len(trials))
+	for i := range runs {
+		runs[i] = make([]*ModelFigures, opt.Repeats)
+	}
+	sem := make(chan struct{}, opt.Workers)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for r := 1; r <= opt.Repeats && ctx.Err() == nil; r++ {
+		for i, t := range trials {
+			data, err := json.Marshal(t.Definition)
+			if err != nil {
+				return err
+			}
+			v := opt.Validation
+			v.Seed += uint64(r)
+			trial := Trial{ID: t.ID, Definition: data, Seed: opt.Seed + uint64(r), Validation: v,
+				MaxWindows: maxWindows(opt, &candidate{def: t.Definition, est: t.Estimate})}
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+			}
+			if ctx.Err() != nil {
+				break
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				out, err := opt.Runner.Run(ctx, trial, nil)
+				switch {
+				case err != nil && ctx.Err() != nil:
+					// Cut off: left out.
+				case err != nil || out == nil || out.Status != StatusCompleted:
+					runs[i][r-1] = &ModelFigures{} // a failed run scores nothing
+				default:
+					runs[i][r-1] = &ModelFigures{Int8: out.Int8, Float32: out.Float32}
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	se.mu.Lock()
+	defer se.mu.Unlock()
+	for i, t := range trials {
+		for _, f := range runs[i] {
+			if f != nil {
+				t.Repeats = append(t.Repeats, *f)
+			}
+		}
+	}
+	return nil
+}
+
 // minWindows is the fewest windows MaxWork leaves a trial.
 const minWindows = 200
 
@@ -698,6 +861,17 @@ func (se *search) report(t *TrialResult) {
 	}
 }
 
+// compare orders trials best first (see better).
+func (se *search) compare(a, b *TrialResult) int {
+	switch {
+	case se.better(a, b):
+		return -1
+	case se.better(b, a):
+		return 1
+	}
+	return 0
+}
+
 // better reports whether a beats b: higher score, then lower latency, RAM
 // and ID.
 func (se *search) better(a, b *TrialResult) bool {
@@ -725,7 +899,7 @@ func (r *Result) choose(opt Options) {
 	}
 	objs := make([][]float64, len(done))
 	for i, t := range done {
-		objs[i] = []float64{-t.Figures(opt.ModelType).Accuracy, t.Estimate.LatencyMs, float64(t.Estimate.RAM)}
+		objs[i] = []float64{-t.MeanAccuracy(opt.ModelType), t.Estimate.LatencyMs, float64(t.Estimate.RAM)}
 	}
 	r.Pareto = r.Pareto[:0]
 	for _, i := range paretoFront(objs) {
@@ -743,6 +917,15 @@ func (r *Result) choose(opt Options) {
 	r.Chosen = -1
 	if len(r.Pareto) > 0 {
 		r.Chosen = r.Pareto[0]
+	}
+	// Once trials have been run again, the choice is the best of them on
+	// the front: a trial run once and ranked above them may owe it to luck
+	// the confirmation had no time to find out.
+	for _, id := range r.Pareto {
+		if len(r.Trials[id].Repeats) > 0 {
+			r.Chosen = id
+			break
+		}
 	}
 }
 

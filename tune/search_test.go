@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -62,6 +63,7 @@ type summary struct {
 	Int8, Float32   Figures
 	Epochs          int
 	Curve           []float64
+	Repeats         []ModelFigures
 	Chosen          int
 	LatencyMs       float64
 	RAM, ROM        int
@@ -73,7 +75,7 @@ func summarise(r *Result) []summary {
 	var out []summary
 	pareto, _ := json.Marshal(r.Pareto)
 	for _, t := range r.Trials {
-		out = append(out, summary{t.ID, t.Description, t.Status, t.Int8, t.Float32, t.Epochs, t.Curve, r.Chosen,
+		out = append(out, summary{t.ID, t.Description, t.Status, t.Int8, t.Float32, t.Epochs, t.Curve, t.Repeats, r.Chosen,
 			t.Estimate.LatencyMs, t.Estimate.RAM, t.Estimate.ROM, string(pareto), r.Rejected, len(r.Trials)})
 	}
 	return out
@@ -127,10 +129,14 @@ func TestSearchEndToEnd(t *testing.T) {
 		t.Fatal("nothing chosen")
 	}
 	chosen := res.Trials[res.Chosen]
-	// The chosen trial is the most accurate completed one on validation.
+	// The chosen trial is the most accurate of those run again on
+	// validation, averaged over their runs.
+	if len(chosen.Repeats) != 1 {
+		t.Errorf("the chosen trial has %d repeats, want 1", len(chosen.Repeats))
+	}
 	for _, tr := range res.Trials {
-		if tr.Status == StatusCompleted && tr.Int8.Accuracy > chosen.Int8.Accuracy {
-			t.Errorf("trial %d (%.3f) beats the chosen trial %d (%.3f)", tr.ID, tr.Int8.Accuracy, chosen.ID, chosen.Int8.Accuracy)
+		if tr.Status == StatusCompleted && len(tr.Repeats) > 0 && tr.MeanAccuracy(impulse.Int8) > chosen.MeanAccuracy(impulse.Int8) {
+			t.Errorf("trial %d (%.3f) beats the chosen trial %d (%.3f)", tr.ID, tr.MeanAccuracy(impulse.Int8), chosen.ID, chosen.MeanAccuracy(impulse.Int8))
 		}
 	}
 	if !slicesContains(res.Pareto, res.Chosen) {
@@ -428,5 +434,82 @@ func TestCancel(t *testing.T) {
 	}
 	if res.Chosen < 0 {
 		t.Error("no trial chosen among those that finished")
+	}
+}
+
+// luckyRunner scores trial i 0.5 + 0.05·i with the search's seed (7) and
+// the same with any other seed, except the last trial, which was lucky
+// once: 0.2 with other seeds.
+type luckyRunner struct {
+	mu     sync.Mutex
+	trials int
+	runs   []Trial
+}
+
+func (r *luckyRunner) Run(ctx context.Context, t Trial, _ func(learn.EpochStats)) (*Outcome, error) {
+	r.mu.Lock()
+	r.runs = append(r.runs, t)
+	r.mu.Unlock()
+	acc := 0.5 + 0.05*float64(t.ID)
+	if t.Seed != 7 && t.ID == r.trials-1 {
+		acc = 0.2
+	}
+	f := Figures{Accuracy: acc, Argmax: acc, Loss: 1, Windows: 100}
+	return &Outcome{Status: StatusCompleted, Int8: f, Float32: f}, nil
+}
+
+// The best trials are run again with the next seed and ranked by the mean
+// of their runs: the trial that was lucky once drops out, the trial that
+// takes its place among the best two is run again too, and the choice is
+// the best on average.
+func TestConfirm(t *testing.T) {
+	ds := loadGestures(t)
+	r := &luckyRunner{trials: 6}
+	res, err := Search(context.Background(), ds, Options{Space: tiny(t), Trials: 6, Workers: 2, Seed: 7, Picks: -1, Confirm: 2, Runner: r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Chosen != 4 {
+		t.Errorf("chose trial %d, want 4 (5 was lucky once)", res.Chosen)
+	}
+	want := map[int]float64{5: (0.75 + 0.2) / 2, 4: 0.7, 3: 0.65}
+	for _, tr := range res.Trials {
+		m, ok := want[tr.ID]
+		if ok != (len(tr.Repeats) == 1) || len(tr.Repeats) > 1 {
+			t.Errorf("trial %d: %d repeats", tr.ID, len(tr.Repeats))
+		}
+		if ok && math.Abs(tr.MeanAccuracy(impulse.Int8)-m) > 1e-12 {
+			t.Errorf("trial %d: mean accuracy %v, want %v", tr.ID, tr.MeanAccuracy(impulse.Int8), m)
+		}
+	}
+	if len(r.runs) != 9 {
+		t.Fatalf("%d runs, want 6 trials and 3 repeats", len(r.runs))
+	}
+	first := r.runs[0]
+	for _, run := range r.runs[6:] {
+		if run.Seed != 8 || run.Validation.Seed != first.Validation.Seed+1 || run.Stop != nil {
+			t.Errorf("repeat of trial %d: seed %d, validation seed %d (trial's %d), stop %v", run.ID, run.Seed, run.Validation.Seed, first.Validation.Seed, run.Stop)
+		}
+	}
+}
+
+// Once trials have been run again, the choice is the best of them on the
+// Pareto front, not a trial run once that ranks above them.
+func TestChooseConfirmed(t *testing.T) {
+	f := func(a float64) Figures { return Figures{Accuracy: a, Argmax: a, Windows: 10} }
+	once := &TrialResult{ID: 0, Estimate: Estimate{LatencyMs: 10, RAM: 1000}, Outcome: Outcome{Status: StatusCompleted, Int8: f(0.9)}}
+	again := &TrialResult{ID: 1, Estimate: Estimate{LatencyMs: 5, RAM: 1000}, Outcome: Outcome{Status: StatusCompleted, Int8: f(0.85)},
+		Repeats: []ModelFigures{{Int8: f(0.75)}}}
+	r := &Result{Trials: []*TrialResult{once, again}}
+	opt := Options{ModelType: impulse.Int8}
+	r.choose(opt)
+	if r.Chosen != 1 || fmt.Sprint(r.Pareto) != "[0 1]" {
+		t.Errorf("chose %d of the front %v; want 1 of [0 1]", r.Chosen, r.Pareto)
+	}
+	// Without repeats, the most accurate.
+	again.Repeats = nil
+	r.choose(opt)
+	if r.Chosen != 0 {
+		t.Errorf("chose %d without repeats; want 0", r.Chosen)
 	}
 }
