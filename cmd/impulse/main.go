@@ -10,7 +10,7 @@
 //	impulse estimate --model DIR [--target ID] [--json]
 //	impulse export --model DIR --format tflite [--variant int8|float32] [--learn-block ID] --out FILE
 //	impulse export --model DIR --format c [--variant int8|float32] [--data DIR] [--name NAME] --out FILE.zip
-//	impulse tune --data DIR [--impulse FILE] [--space FILE] [--target ID] [--latency-ms N] [--ram KB] [--rom KB] [--trials N] [--time 5m] [--seed N] [--workers N] [--out DIR]
+//	impulse tune --data DIR [--impulse FILE] [--space FILE] [--target ID] [--latency-ms N] [--ram KB] [--rom KB] [--trials N] [--time 5m] [--seed N] [--workers N] [--nats URL] [--out DIR]
 //	impulse report --model DIR --data DIR --out FILE.html [--target ID]
 //	impulse serve --data-dir DIR [--nats URL] [--addr :4800] [--admin-key KEY] [--workers N]
 //	impulse worker --nats URL[,URL...] [--concurrency N] [--threads N] [--name NAME]
@@ -66,6 +66,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/tinyimpulse/tinyimpulse/service"
 	"github.com/tinyimpulse/tinyimpulse/tune"
 )
 
@@ -83,7 +84,7 @@ commands:
   classify    classify sample files: --model DIR FILE...
   estimate    on-device estimates: --model DIR [--target ID|list] [--json]
   export      a network as .tflite or the impulse as a C library: --model DIR --format tflite|c [--variant int8|float32] --out FILE
-  tune        search impulses under a device budget: --data DIR [--target ID] [--latency-ms N] [--ram KB] [--rom KB] [--trials N] [--time 5m] [--out DIR]
+  tune        search impulses under a device budget: --data DIR [--target ID] [--latency-ms N] [--ram KB] [--rom KB] [--trials N] [--time 5m] [--nats URL] [--out DIR]
   report      the HTML report of a model: --model DIR --data DIR --out FILE.html [--target ID]
   serve       the worker service: --data-dir DIR [--nats URL] [--addr :4800] [--admin-key KEY] [--workers N]
   worker      run the service's jobs: --nats URL[,URL...] [--concurrency N]
@@ -137,7 +138,7 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	case "tune":
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
-		err := tune.Command(ctx, args[1:], stdout, stderr)
+		err := tune.CommandFleet(ctx, args[1:], stdout, stderr, service.DialTrials)
 		if errors.Is(err, tune.ErrUsage) {
 			return usageError{err.Error()}
 		}
