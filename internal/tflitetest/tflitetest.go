@@ -289,6 +289,39 @@ func (e *RefusedError) Error() string {
 // Run loads model in the interpreter and runs it on every window of
 // inputs (each the input tensor's size in bytes).
 func (r *Runtime) Run(model []byte, inputs [][]byte) (*Result, error) {
+	a, err := Exec(r.Harness, model, inputs, 0)
+	if a == nil {
+		return nil, err
+	}
+	res := &Result{Input: a.Input, Output: a.Output, Outputs: a.Outputs, Log: a.Log}
+	if a.Exit != nil {
+		return res, &RefusedError{Log: strings.TrimSpace(a.Log + " (" + a.Exit.Error() + ")")}
+	}
+	if err != nil {
+		return res, fmt.Errorf("tflitetest: %v", err)
+	}
+	return res, nil
+}
+
+// Answer is what a harness said of a model: its input and output tensors,
+// the header's further fields, one output per window and what it wrote on
+// stderr. Exit is the harness's failure when it exited with an error.
+type Answer struct {
+	Input, Output Tensor
+	Extra         []string
+	Outputs       [][]byte
+	Log           string
+	Exit          *exec.ExitError
+}
+
+// Exec runs a harness the way this package's and package tflmtest's do:
+// the model's file as the argument, the input windows one after another
+// on stdin; the answer a header line "ok TYPE BYTES SCALE ZERO TYPE BYTES
+// SCALE ZERO" for the input and output tensors, with extra fields more,
+// then one output of the output tensor's size per window. A harness that
+// exits with an error gives an Answer with Exit set and a nil error; the
+// error reports anything else that went wrong.
+func Exec(harness string, model []byte, inputs [][]byte, extra int) (*Answer, error) {
 	f, err := os.CreateTemp("", "model-*.tflite")
 	if err != nil {
 		return nil, err
@@ -301,26 +334,27 @@ func (r *Runtime) Run(model []byte, inputs [][]byte) (*Result, error) {
 	if err := f.Close(); err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(r.Harness, f.Name())
+	cmd := exec.Command(harness, f.Name())
 	cmd.Stdin = bytes.NewReader(bytes.Join(inputs, nil))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err = cmd.Run()
-	res := &Result{Log: stderr.String()}
+	a := &Answer{Log: stderr.String()}
 	if err != nil {
-		if _, ok := err.(*exec.ExitError); ok {
-			return res, &RefusedError{Log: strings.TrimSpace(stderr.String() + " (" + err.Error() + ")")}
+		if ee, ok := err.(*exec.ExitError); ok {
+			a.Exit = ee
+			return a, nil
 		}
-		return res, err
+		return a, err
 	}
 	br := bufio.NewReader(&stdout)
 	head, err := br.ReadString('\n')
 	if err != nil {
-		return res, fmt.Errorf("tflitetest: no header from the harness: %v", err)
+		return a, fmt.Errorf("no header from the harness %s: %v", harness, err)
 	}
 	fields := strings.Fields(head)
-	if len(fields) != 9 || fields[0] != "ok" {
-		return res, fmt.Errorf("tflitetest: bad header %q", head)
+	if len(fields) != 9+extra || fields[0] != "ok" {
+		return a, fmt.Errorf("bad header from the harness %s: %q", harness, head)
 	}
 	parse := func(f []string) (Tensor, error) {
 		n, err1 := strconv.Atoi(f[1])
@@ -328,18 +362,19 @@ func (r *Runtime) Run(model []byte, inputs [][]byte) (*Result, error) {
 		z, err3 := strconv.Atoi(f[3])
 		return Tensor{f[0], n, s, z}, errors.Join(err1, err2, err3)
 	}
-	if res.Input, err = parse(fields[1:5]); err != nil {
-		return res, err
+	if a.Input, err = parse(fields[1:5]); err != nil {
+		return a, err
 	}
-	if res.Output, err = parse(fields[5:9]); err != nil {
-		return res, err
+	if a.Output, err = parse(fields[5:9]); err != nil {
+		return a, err
 	}
+	a.Extra = fields[9:]
 	for range inputs {
-		o := make([]byte, res.Output.Bytes)
+		o := make([]byte, a.Output.Bytes)
 		if _, err := io.ReadFull(br, o); err != nil {
-			return res, fmt.Errorf("tflitetest: %d outputs of %d bytes: %v", len(res.Outputs), res.Output.Bytes, err)
+			return a, fmt.Errorf("%d outputs of %d bytes from the harness %s: %v", len(a.Outputs), a.Output.Bytes, harness, err)
 		}
-		res.Outputs = append(res.Outputs, o)
+		a.Outputs = append(a.Outputs, o)
 	}
-	return res, nil
+	return a, nil
 }

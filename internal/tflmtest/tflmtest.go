@@ -2,7 +2,6 @@ package tflmtest
 
 import (
 	"bufio"
-	"bytes"
 	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
@@ -16,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/tinyimpulse/tinyimpulse/internal/tflitetest"
 )
 
 // EnvDir is the environment variable naming the TFLM tree.
@@ -250,12 +251,7 @@ func compiler() (string, error) {
 func exists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 // Tensor describes the model's input or output tensor as TFLM sees it.
-type Tensor struct {
-	Type      string // TfLiteTypeGetName: "FLOAT32", "INT8", …
-	Bytes     int
-	Scale     float64
-	ZeroPoint int
-}
+type Tensor = tflitetest.Tensor
 
 // Result is one run of a model.
 type Result struct {
@@ -281,63 +277,22 @@ func (e *RefusedError) Error() string {
 // Run loads model in TFLM and runs it on every window of inputs (each the
 // input tensor's size in bytes).
 func (r *Runtime) Run(model []byte, inputs [][]byte) (*Result, error) {
-	f, err := os.CreateTemp("", "model-*.tflite")
-	if err != nil {
+	a, err := tflitetest.Exec(r.Harness, model, inputs, 2)
+	if a == nil {
 		return nil, err
 	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(model); err != nil {
-		f.Close()
-		return nil, err
+	res := &Result{Input: a.Input, Output: a.Output, Outputs: a.Outputs, Log: a.Log}
+	if a.Exit != nil {
+		return res, &RefusedError{Log: strings.TrimSpace(lastLines(a.Log, 5) + " (" + a.Exit.Error() + ")")}
 	}
-	if err := f.Close(); err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(r.Harness, f.Name())
-	cmd.Stdin = bytes.NewReader(bytes.Join(inputs, nil))
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
-	res := &Result{Log: stderr.String()}
 	if err != nil {
-		if _, ok := err.(*exec.ExitError); ok {
-			return res, &RefusedError{Log: strings.TrimSpace(lastLines(stderr.String(), 5) + " (" + err.Error() + ")")}
-		}
-		return res, err
-	}
-	br := bufio.NewReader(&stdout)
-	head, err := br.ReadString('\n')
-	if err != nil {
-		return res, fmt.Errorf("tflmtest: no header from the harness: %v", err)
-	}
-	fields := strings.Fields(head)
-	if len(fields) != 11 || fields[0] != "ok" {
-		return res, fmt.Errorf("tflmtest: bad header %q", head)
-	}
-	parse := func(f []string) (Tensor, error) {
-		n, err1 := strconv.Atoi(f[1])
-		s, err2 := strconv.ParseFloat(f[2], 64)
-		z, err3 := strconv.Atoi(f[3])
-		return Tensor{f[0], n, s, z}, errors.Join(err1, err2, err3)
-	}
-	if res.Input, err = parse(fields[1:5]); err != nil {
-		return res, err
-	}
-	if res.Output, err = parse(fields[5:9]); err != nil {
-		return res, err
+		return res, fmt.Errorf("tflmtest: %v", err)
 	}
 	var e1, e2 error
-	res.ArenaUsed, e1 = strconv.Atoi(fields[9])
-	res.ArenaMin, e2 = strconv.Atoi(fields[10])
+	res.ArenaUsed, e1 = strconv.Atoi(a.Extra[0])
+	res.ArenaMin, e2 = strconv.Atoi(a.Extra[1])
 	if err := errors.Join(e1, e2); err != nil {
-		return res, fmt.Errorf("tflmtest: bad header %q: %v", head, err)
-	}
-	for range inputs {
-		o := make([]byte, res.Output.Bytes)
-		if _, err := io.ReadFull(br, o); err != nil {
-			return res, fmt.Errorf("tflmtest: %d outputs of %d bytes: %v", len(res.Outputs), res.Output.Bytes, err)
-		}
-		res.Outputs = append(res.Outputs, o)
+		return res, fmt.Errorf("tflmtest: bad arena figures %q: %v", a.Extra, err)
 	}
 	return res, nil
 }
