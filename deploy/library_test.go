@@ -1,7 +1,6 @@
 package deploy_test
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"io"
@@ -18,6 +17,7 @@ import (
 	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/deploy"
 	"github.com/tinyimpulse/tinyimpulse/impulse"
+	"github.com/tinyimpulse/tinyimpulse/internal/testenv"
 )
 
 var trainTime = time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC)
@@ -93,36 +93,6 @@ func firstWindow(t *testing.T, m *impulse.Model, ds *dataset.Dataset) ([]float64
 		t.Fatal(err)
 	}
 	return win, r
-}
-
-// unzip extracts a zip archive into dir.
-func unzip(t *testing.T, data []byte, dir string) {
-	t.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range zr.File {
-		p := filepath.Join(dir, filepath.FromSlash(f.Name))
-		if !strings.HasPrefix(p, dir+string(filepath.Separator)) {
-			t.Fatalf("zip entry %q leaves the folder", f.Name)
-		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 }
 
 // run runs a command in dir and returns its output, failing the test on
@@ -231,7 +201,7 @@ func TestLibraryZip(t *testing.T) {
 		t.Fatal("two zips of the same model and options differ")
 	}
 	root := t.TempDir()
-	unzip(t, zip1.Bytes(), root)
+	testenv.Unzip(t, zip1.Bytes(), root)
 	dir := filepath.Join(root, "gestures")
 	for _, f := range []string{"Makefile", "CMakeLists.txt", "README.md", "library.properties", "src/gestures_inferencing.h",
 		"src/gestures_inferencing.c", "src/ti_model_impulse.c", "example/main.c", "example/window.c", "examples/gestures_classify/gestures_classify.ino"} {

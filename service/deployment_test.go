@@ -1,13 +1,10 @@
 package service_test
 
 import (
-	"archive/zip"
 	"bytes"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -18,6 +15,7 @@ import (
 	"github.com/tinyimpulse/tinyimpulse/deploy"
 	"github.com/tinyimpulse/tinyimpulse/impulse"
 	"github.com/tinyimpulse/tinyimpulse/internal/eischema"
+	"github.com/tinyimpulse/tinyimpulse/internal/testenv"
 	"github.com/tinyimpulse/tinyimpulse/report"
 	"github.com/tinyimpulse/tinyimpulse/service"
 	"github.com/tinyimpulse/tinyimpulse/tflite"
@@ -124,34 +122,7 @@ func checkZip(t *testing.T, m *impulse.Model, data []byte, modelType string) {
 // unzipTo extracts a zip into root and returns its one top folder.
 func unzipTo(t *testing.T, data []byte, root string) string {
 	t.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	top := ""
-	for _, f := range zr.File {
-		p := filepath.Join(root, filepath.FromSlash(f.Name))
-		if !strings.HasPrefix(p, root+string(filepath.Separator)) {
-			t.Fatalf("zip entry %q leaves the folder", f.Name)
-		}
-		top, _, _ = strings.Cut(f.Name, "/")
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return filepath.Join(root, top)
+	return filepath.Join(root, testenv.Unzip(t, data, root))
 }
 
 // checkTFLite checks a downloaded .tflite file: tflite.Unmarshal reads

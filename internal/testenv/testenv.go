@@ -11,8 +11,10 @@
 package testenv
 
 import (
+	"archive/zip"
 	"bytes"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -83,4 +85,38 @@ func CheckWidth(t testing.TB, b []byte, width int) {
 			t.Errorf("line of %d columns: %q", n, l)
 		}
 	}
+}
+
+// Unzip extracts a zip archive into dir and returns the first path
+// element of its last entry (the archive's top folder when it has one),
+// failing the test on any error or on an entry that would leave dir.
+func Unzip(t testing.TB, data []byte, dir string) (top string) {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range zr.File {
+		p := filepath.Join(dir, filepath.FromSlash(f.Name))
+		if !strings.HasPrefix(p, dir+string(filepath.Separator)) {
+			t.Fatalf("zip entry %q leaves the folder", f.Name)
+		}
+		top, _, _ = strings.Cut(f.Name, "/")
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return top
 }
