@@ -54,16 +54,7 @@ func checkNetwork(t *testing.T, rt *tflitetest.Runtime, c netCase) compared {
 	if err != nil {
 		t.Fatalf("%s int8: %v", c.name, err)
 	}
-	ins := make([][]byte, len(c.windows))
-	xq := make([][]int8, len(c.windows))
-	for i, w := range c.windows {
-		xq[i] = make([]int8, len(w))
-		ins[i] = make([]byte, len(w))
-		for j, v := range w {
-			xq[i][j] = q.InputQuant().QuantizeInput(v)
-			ins[i][j] = byte(xq[i][j])
-		}
-	}
+	ins, xq := quantizeWindows(q, c.windows)
 	out, err := rt.Run(qm, ins)
 	if err != nil {
 		t.Fatalf("%s int8: %v", c.name, err)
@@ -456,4 +447,20 @@ func TestSoftmaxTable(t *testing.T) {
 	if nearest == 0 {
 		t.Error("no argument where expf differs from the nearest float32: the hard cases no longer test anything")
 	}
+}
+
+// quantizeWindows quantises every window with the network's input
+// quantisation, as int8 values and as the bytes an interpreter reads.
+func quantizeWindows(q *learn.Int8Network, windows [][]float64) (ins [][]byte, xq [][]int8) {
+	ins = make([][]byte, len(windows))
+	xq = make([][]int8, len(windows))
+	for i, w := range windows {
+		xq[i] = make([]int8, len(w))
+		ins[i] = make([]byte, len(w))
+		for j, v := range w {
+			xq[i][j] = q.InputQuant().QuantizeInput(v)
+			ins[i][j] = byte(xq[i][j])
+		}
+	}
+	return ins, xq
 }

@@ -90,16 +90,7 @@ func checkMicro(t *testing.T, rt *tflmtest.Runtime, c netCase) microCompared {
 	if err != nil {
 		t.Fatalf("%s int8: %v", c.name, err)
 	}
-	ins := make([][]byte, len(c.windows))
-	xq := make([][]int8, len(c.windows))
-	for i, w := range c.windows {
-		xq[i] = make([]int8, len(w))
-		ins[i] = make([]byte, len(w))
-		for j, v := range w {
-			xq[i][j] = q.InputQuant().QuantizeInput(v)
-			ins[i][j] = byte(xq[i][j])
-		}
-	}
+	ins, xq := quantizeWindows(q, c.windows)
 	out, err := rt.Run(qm, ins)
 	if err != nil {
 		t.Fatalf("%s int8 (%s): %v", c.name, rt.Name, err)
