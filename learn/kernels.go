@@ -797,6 +797,12 @@ func sparseGrad(pooled bool, cout, taps int) bool {
 
 // allFinite reports whether no value of x is ±Inf or NaN.
 func allFinite(x []float32) bool {
+	if useAVX512 && len(x) >= 16 {
+		if !allFiniteZ(&x[0], len(x)/16) {
+			return false
+		}
+		x = x[len(x)/16*16:]
+	}
 	var m uint32
 	for _, v := range x {
 		m = max(m, math.Float32bits(v)&0x7fffffff)
@@ -861,27 +867,13 @@ func convBackwardPadded(wt, dwt, db, xp, dz, dxp, wtT, patch, dwT []float32, nb,
 	}
 	if dwT != nil {
 		dwT = dwT[:kh*taps*cout]
-		for i := range kh * taps {
-			for o := range cout {
-				dwT[o*kh*taps+i] = dwt[i*cout+o]
-			}
-		}
-		defer func() {
-			for i := range kh * taps {
-				for o := range cout {
-					dwt[i*cout+o] = dwT[o*kh*taps+i]
-				}
-			}
-		}()
+		transpose(dwT, dwt, kh*taps, cout)
+		defer transpose(dwt, dwT, cout, kh*taps)
 	}
 	if dxp != nil {
 		clear(dxp[:nb*inS])
 		for dy := range kh {
-			for t := range taps {
-				for o := range cout {
-					wtT[(dy*cout+o)*taps+t] = wt[(dy*taps+t)*cout+o]
-				}
-			}
+			transpose(wtT[dy*cout*taps:], wt[dy*taps*cout:], taps, cout)
 		}
 	}
 	for s := range nb {
@@ -914,6 +906,20 @@ func convBackwardPadded(wt, dwt, db, xp, dz, dxp, wtT, patch, dwT []float32, nb,
 					backInputT(ds[(oy+dy)*wp*cin:], cin, wtT[dy*cout*taps:(dy+1)*cout*taps], dzs[oy*w*cout:], cout, w, taps)
 				}
 			}
+		}
+	}
+}
+
+// transpose sets dst[c·rows + r] = src[r·cols + c] for r < rows and c <
+// cols.
+func transpose(dst, src []float32, rows, cols int) {
+	if rows == 0 || cols == 0 {
+		return
+	}
+	dst, src = dst[:rows*cols], src[:rows*cols]
+	for r := range rows {
+		for c, v := range src[r*cols : r*cols+cols] {
+			dst[c*rows+r] = v
 		}
 	}
 }

@@ -133,3 +133,8 @@ func dwSparseZ(dwT, x, dz *float32, h, w, xrow, cin, cout, kh, taps int, cmask u
 //
 //go:noescape
 func dxSparseZ(dx *float32, step int, wt *float32, taps int, dz *float32, cout, n int)
+
+// allFiniteZ is allFinite for blocks·16 values.
+//
+//go:noescape
+func allFiniteZ(x *float32, blocks int) bool

@@ -1050,3 +1050,29 @@ zdnext:
 zddone:
 	VZEROUPPER
 	RET
+
+// func allFiniteZ(x *float32, blocks int) bool
+//
+// allFinite for blocks·16 values: no value has all exponent bits set.
+TEXT ·allFiniteZ(SB), NOSPLIT, $0-17
+	MOVQ         x+0(FP), SI
+	MOVQ         blocks+8(FP), CX
+	MOVL         $0x7f800000, AX
+	VPBROADCASTD AX, Z1
+	KXORW        K2, K2, K2
+	TESTQ        CX, CX
+	JE           zafdone
+
+zafloop:
+	VPANDD   (SI), Z1, Z0
+	VPCMPEQD Z1, Z0, K1
+	KORW     K1, K2, K2
+	ADDQ     $64, SI
+	DECQ     CX
+	JNZ      zafloop
+
+zafdone:
+	KORTESTW K2, K2
+	SETEQ    ret+16(FP)
+	VZEROUPPER
+	RET
