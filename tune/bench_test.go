@@ -104,8 +104,9 @@ func BenchmarkTune(b *testing.B) {
 		b.ReportMetric(cpuSeconds()-cpu0, "cpu-s")
 		p := res.Picks[0]
 		load, _ := os.ReadFile("/proc/loadavg")
-		b.Logf("chosen trial %d: %s; validation %.3f over %d runs; trained with seed %d of %d (Studio's validation %.3f), picks took %.1f s; test int8 %.3f float32 %.3f; load average %s",
-			p.ID, res.Trials[p.ID].Description, res.Trials[p.ID].MeanAccuracy(impulse.Int8), 1+len(res.Trials[p.ID].Repeats),
+		b.Logf("chosen trial %d: %s; validation int8 %.3f (float32 %.3f, ranked %.3f) over %d runs; trained with seed %d of %d (Studio's validation %.3f), picks took %.1f s; test int8 %.3f float32 %.3f; load average %s",
+			p.ID, res.Trials[p.ID].Description, res.Trials[p.ID].MeanAccuracy(impulse.Int8), res.Trials[p.ID].MeanAccuracy(impulse.Float32),
+			res.Trials[p.ID].RankAccuracy(impulse.Int8), 1+len(res.Trials[p.ID].Repeats),
 			p.Seed, p.Seeds, p.Validation, p.Seconds, p.Int8, p.Float32, strings.TrimSpace(string(load)))
 	}
 }

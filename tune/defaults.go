@@ -122,8 +122,9 @@ func median(v []int) int {
 //     event-like samples) or from 0.5 s to 4 s (long, continuous ones),
 //     with strides of 10 % (continuous only), 25 % and 50 %; spectral
 //     analysis (FFT of 16 to 256 points with or without log and overlap,
-//     a low-pass filter, or wavelets of 1 to 4 levels) and flatten into
-//     dense networks of one to three layers; raw data, scaled to about unit
+//     a low-pass filter, or wavelets of 1 to 4 levels) and flatten (every
+//     statistic, or without the minimum, the maximum or both) into dense
+//     networks of one to three layers; raw data, scaled to about unit
 //     size, into conv1d networks of one to three layers;
 //   - audio: windows of the samples' length (1 s for longer ones); MFCC,
 //     MFE and spectrogram blocks over their frame lengths, strides, filter
@@ -236,7 +237,14 @@ func motionSpace(p dataProfile) *Space {
 		{"wavelet-level", floats(1, 2, 3, 4)},
 		{"wavelet", wavelets},
 	}}
-	flatten := DSPSpace{Type: dsp.TypeFlatten}
+	// Flatten with and without its minimum and maximum: of every window's
+	// extremes (a sensor's whole range, with its rails) beside the
+	// skewness and kurtosis (a few units), the one int8 input scale leaves
+	// the small statistics a handful of steps.
+	flatten := DSPSpace{Type: dsp.TypeFlatten, Params: []Param{
+		{"minimum", []any{true, false}},
+		{"maximum", []any{true, false}},
+	}}
 	dense := LearnSpace{Arch: ArchDense, DenseLayers: denseLayers, Dropout: []float64{0, 0.1, 0.25},
 		LearningRates: learningRates, Epochs: []int{30, 50, 100, 200}, BatchSizes: []int{16, 32, 64}}
 	// Raw values scaled to about unit size.

@@ -52,7 +52,15 @@
 // trials' at the same point is stopped early (the median stopping rule).
 // The sampler maximises validation accuracy of the model type searched;
 // among equally accurate candidates the search prefers lower latency and
-// RAM. The Pareto front of accuracy, latency and RAM is reported for
+// RAM. For int8 each run's accuracy is marked down by what its network
+// loses to quantisation beyond QuantTolerance (float32 accuracy less
+// int8, same networks and windows; TrialResult.RankAccuracy): int8
+// quantises the whole input with one scale, so features of very
+// different magnitudes (a flatten block's minimum and maximum, which span
+// the sensor's range, beside its skewness; FFT bins without log) keep few
+// steps for the small ones, and such a network loses more on other
+// recordings than validation shows. The confirmations, the Pareto front
+// and the choice of the pick's seed rank the same way. The Pareto front of accuracy, latency and RAM is reported for
 // choosing a smaller impulse.
 //
 // # Validation and testing

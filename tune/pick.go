@@ -18,7 +18,9 @@ import (
 // The chosen trial is trained with up to Options.Seeds seeds (the search's
 // seed, then the next ones) and the model with the best validation
 // accuracy of those trainings — Studio's validation split of the training
-// windows, never the testing samples — is the pick; only that model is
+// windows, never the testing samples; for int8 marked down by its loss to
+// quantisation as the trials are (see TrialResult.RankAccuracy) — is the
+// pick; only that model is
 // tested. `impulse train --impulse impulse.json --seed Seed` trains it
 // again. A network's accuracy on few data varies widely with its seed, and
 // the validation accuracy of a training tells much of its test accuracy.
@@ -49,9 +51,37 @@ type Pick struct {
 type training struct {
 	seed uint64
 	m    *impulse.Model
-	val  float64
-	loss float64
-	err  error
+	// val and loss are the validation figures of the model type searched,
+	// val32 the float32 accuracy (for int8, see quantPenalty).
+	val, val32 float64
+	loss       float64
+	err        error
+}
+
+// rank is the validation accuracy a training is chosen by: for int8 its
+// accuracy less its loss to quantisation beyond QuantTolerance, as the
+// trials are ranked.
+func (tr *training) rank(mt impulse.ModelType) float64 {
+	if mt == impulse.Float32 {
+		return tr.val
+	}
+	return tr.val - quantPenalty(tr.val, tr.val32)
+}
+
+// bestTraining returns the training of trs (those without an error) with
+// the highest rank, ties going to the lower loss, then to the first; nil
+// when every training failed.
+func bestTraining(trs []*training, mt impulse.ModelType) *training {
+	var best *training
+	for _, tr := range trs {
+		if tr.err != nil {
+			continue
+		}
+		if best == nil || tr.rank(mt) > best.rank(mt) || tr.rank(mt) == best.rank(mt) && tr.loss < best.loss {
+			best = tr
+		}
+	}
+	return best
 }
 
 // pick trains the chosen trial with several seeds and further Pareto
@@ -119,17 +149,12 @@ func (r *Result) pick(ctx context.Context, ds *dataset.Dataset, opt Options, dea
 			break
 		}
 		p := &Pick{ID: ids[i], Seeds: len(trs)}
-		var best *training
 		for _, tr := range trs {
 			if tr.err != nil {
 				p.Error = tr.err.Error()
-				continue
-			}
-			if best == nil || tr.val > best.val || tr.val == best.val && tr.loss < best.loss {
-				best = tr
 			}
 		}
-		if best != nil {
+		if best := bestTraining(trs, opt.ModelType); best != nil {
 			p.Error = ""
 			p.Seed, p.Model, p.Validation = best.seed, best.m, best.val
 			if err := p.test(ctx, test, opt); err != nil {
@@ -158,6 +183,14 @@ func (tr *training) train(ctx context.Context, ds *dataset.Dataset, def *impulse
 		return err
 	}
 	tr.m, tr.val, tr.loss = m, v.Report.Accuracy, v.Loss
+	tr.val32 = tr.val
+	if opt.ModelType != impulse.Float32 {
+		v32, err := m.Validation(learnID, impulse.Float32)
+		if err != nil {
+			return err
+		}
+		tr.val32 = v32.Report.Accuracy
+	}
 	return nil
 }
 

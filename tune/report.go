@@ -42,6 +42,9 @@ func (r *Result) WriteTable(w io.Writer) error {
 	notes := []string{fmt.Sprintf("%d trials in %.1f s on %d workers; %d candidates over budget were not trained; * chosen",
 		len(r.Trials), r.Elapsed.Seconds(), r.Options.Workers, r.Rejected),
 		"val: the mean over the trial's runs, the best trials having been run again with other seeds"}
+	if r.Options.ModelType != impulse.Float32 {
+		notes = append(notes, fmt.Sprintf("ranked by int8 val less the loss to quantisation beyond %.2f (float32 val − int8 val)", QuantTolerance))
+	}
 	for _, t := range r.Trials {
 		if t.Status == StatusFailed {
 			notes = append(notes, fmt.Sprintf("trial %d failed: %s", t.ID, t.Error))

@@ -163,6 +163,37 @@ func (t *TrialResult) MeanAccuracy(mt impulse.ModelType) float64 {
 	return sum / float64(1+len(t.Repeats))
 }
 
+// QuantTolerance is the int8 validation accuracy a trial may lose to
+// quantisation (float32 accuracy less int8, on the same networks and
+// windows) before its int8 accuracy is marked down by the excess (see
+// TrialResult.RankAccuracy).
+const QuantTolerance = 0.02
+
+// quantPenalty returns the share of an int8 accuracy the search takes off
+// for quantisation: the loss from float32 beyond QuantTolerance.
+func quantPenalty(int8, float32 float64) float64 {
+	return max(0, float32-int8-QuantTolerance)
+}
+
+// RankAccuracy returns the validation accuracy the search ranks trials by,
+// averaged over the trial's runs: for float32 MeanAccuracy; for int8 each
+// run's int8 accuracy less its loss to quantisation beyond QuantTolerance.
+// The loss validation shows is a lower bound of the loss on other
+// recordings: a network whose inputs the one int8 input scale leaves few
+// steps (features of very different magnitudes, as flatten's minimum and
+// maximum beside its skewness) loses more where the inputs move a little,
+// while its int8 accuracy on validation may still lead by luck.
+func (t *TrialResult) RankAccuracy(mt impulse.ModelType) float64 {
+	if mt == impulse.Float32 {
+		return t.MeanAccuracy(mt)
+	}
+	sum := t.Int8.Accuracy - quantPenalty(t.Int8.Accuracy, t.Float32.Accuracy)
+	for _, r := range t.Repeats {
+		sum += r.Int8.Accuracy - quantPenalty(r.Int8.Accuracy, r.Float32.Accuracy)
+	}
+	return sum / float64(1+len(t.Repeats))
+}
+
 // Result is the outcome of a search.
 type Result struct {
 	// Trials are the trials, by ID.
@@ -174,8 +205,9 @@ type Result struct {
 	Smallest         *Estimate
 	SmallestCategory string
 	// Pareto holds the IDs of the completed trials that no other
-	// completed trial beats in validation accuracy (the mean of its runs,
-	// see Options.Confirm), latency and RAM at once, by accuracy (best
+	// completed trial beats in validation accuracy (RankAccuracy: the
+	// mean of its runs, see Options.Confirm, for int8 marked down by its
+	// loss to quantisation), latency and RAM at once, by accuracy (best
 	// first).
 	Pareto []int
 	// Chosen is the ID of the chosen trial (the most accurate on
@@ -529,15 +561,15 @@ func (se *search) propose(k int, obs []observation) *candidate {
 }
 
 // score is what the sampler maximises and the choice ranks by:
-// validation accuracy of the model type searched, ties going to higher
+// validation accuracy of the model type searched (for int8 marked down by
+// its loss to quantisation, see RankAccuracy), ties going to higher
 // top-score accuracy and lower loss, averaged over the trial's runs;
 // stopped trials score below every completed one, failed ones lower.
 func (se *search) score(t *TrialResult) float64 {
-	f := t.Figures(se.opt.ModelType)
 	switch t.Status {
 	case StatusCompleted:
-		fs := func(f Figures) float64 { return f.Accuracy + 1e-3*f.Argmax - 1e-6*math.Min(f.Loss, 100) }
-		sum := fs(f)
+		fs := func(f Figures) float64 { return 1e-3*f.Argmax - 1e-6*math.Min(f.Loss, 100) }
+		sum := fs(t.Figures(se.opt.ModelType))
 		for _, r := range t.Repeats {
 			if se.opt.ModelType == impulse.Float32 {
 				sum += fs(r.Float32)
@@ -545,7 +577,7 @@ func (se *search) score(t *TrialResult) float64 {
 				sum += fs(r.Int8)
 			}
 		}
-		return sum / float64(1+len(t.Repeats))
+		return t.RankAccuracy(se.opt.ModelType) + sum/float64(1+len(t.Repeats))
 	case StatusStopped:
 		best := 0.0
 		for _, v := range t.Curve {
@@ -899,7 +931,7 @@ func (r *Result) choose(opt Options) {
 	}
 	objs := make([][]float64, len(done))
 	for i, t := range done {
-		objs[i] = []float64{-t.MeanAccuracy(opt.ModelType), t.Estimate.LatencyMs, float64(t.Estimate.RAM)}
+		objs[i] = []float64{-t.RankAccuracy(opt.ModelType), t.Estimate.LatencyMs, float64(t.Estimate.RAM)}
 	}
 	r.Pareto = r.Pareto[:0]
 	for _, i := range paretoFront(objs) {

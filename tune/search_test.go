@@ -136,8 +136,8 @@ func TestSearchEndToEnd(t *testing.T) {
 		t.Errorf("the chosen trial has %d repeats, want 1", len(chosen.Repeats))
 	}
 	for _, tr := range res.Trials {
-		if tr.Status == StatusCompleted && len(tr.Repeats) > 0 && tr.MeanAccuracy(impulse.Int8) > chosen.MeanAccuracy(impulse.Int8) {
-			t.Errorf("trial %d (%.3f) beats the chosen trial %d (%.3f)", tr.ID, tr.MeanAccuracy(impulse.Int8), chosen.ID, chosen.MeanAccuracy(impulse.Int8))
+		if tr.Status == StatusCompleted && len(tr.Repeats) > 0 && tr.RankAccuracy(impulse.Int8) > chosen.RankAccuracy(impulse.Int8) {
+			t.Errorf("trial %d (%.3f) beats the chosen trial %d (%.3f)", tr.ID, tr.RankAccuracy(impulse.Int8), chosen.ID, chosen.RankAccuracy(impulse.Int8))
 		}
 	}
 	confirmedOnFront := slices.ContainsFunc(res.Pareto, func(id int) bool { return len(res.Trials[id].Repeats) > 0 })
@@ -523,5 +523,58 @@ func TestChooseConfirmed(t *testing.T) {
 	r.choose(opt)
 	if r.Chosen != 2 {
 		t.Errorf("chose %d without repeats; want 2", r.Chosen)
+	}
+}
+
+// An int8 search ranks trials by int8 validation accuracy less the loss
+// to quantisation beyond QuantTolerance: a trial whose int8 network
+// validates a little above another's but loses ten points to float32 is
+// not chosen; a float32 search ranks by float32 accuracy alone. Figures
+// hand-derived.
+func TestQuantLoss(t *testing.T) {
+	f := func(a float64) Figures { return Figures{Accuracy: a, Argmax: a, Windows: 10} }
+	lossy := &TrialResult{ID: 0, Estimate: Estimate{LatencyMs: 5, RAM: 1000},
+		Outcome: Outcome{Status: StatusCompleted, Int8: f(0.80), Float32: f(0.90)},
+		Repeats: []ModelFigures{{Int8: f(0.84), Float32: f(0.85)}}}
+	benign := &TrialResult{ID: 1, Estimate: Estimate{LatencyMs: 5, RAM: 1000},
+		Outcome: Outcome{Status: StatusCompleted, Int8: f(0.78), Float32: f(0.79)},
+		Repeats: []ModelFigures{{Int8: f(0.79), Float32: f(0.78)}}}
+	// (0.80 − (0.10 − 0.02) + 0.84) / 2 and (0.78 + 0.79) / 2.
+	for _, c := range []struct {
+		tr   *TrialResult
+		mt   impulse.ModelType
+		want float64
+	}{{lossy, impulse.Int8, 0.78}, {benign, impulse.Int8, 0.785}, {lossy, impulse.Float32, 0.875}, {benign, impulse.Float32, 0.785}} {
+		if got := c.tr.RankAccuracy(c.mt); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("trial %d %s: rank accuracy %v, want %v", c.tr.ID, c.mt, got, c.want)
+		}
+	}
+	if m := lossy.MeanAccuracy(impulse.Int8); math.Abs(m-0.82) > 1e-12 {
+		t.Errorf("mean int8 accuracy %v, want 0.82", m)
+	}
+	r := &Result{Trials: []*TrialResult{lossy, benign}}
+	r.choose(Options{ModelType: impulse.Int8})
+	if r.Chosen != 1 || fmt.Sprint(r.Pareto) != "[1]" {
+		t.Errorf("int8: chose %d of the front %v; want 1 of [1]", r.Chosen, r.Pareto)
+	}
+	r.choose(Options{ModelType: impulse.Float32})
+	if r.Chosen != 0 || fmt.Sprint(r.Pareto) != "[0]" {
+		t.Errorf("float32: chose %d of the front %v; want 0 of [0]", r.Chosen, r.Pareto)
+	}
+	// The pick's seeds: the same rule on Studio's validation figures.
+	trs := []*training{
+		{seed: 0, val: 0.97, val32: 1.00, loss: 0.1},  // rank 0.96
+		{seed: 1, val: 0.965, val32: 0.97, loss: 0.2}, // rank 0.965
+		{seed: 2, err: errStopped},
+		{seed: 3, val: 0.965, val32: 0.96, loss: 0.1}, // rank 0.965, lower loss
+	}
+	if b := bestTraining(trs, impulse.Int8); b == nil || b.seed != 3 {
+		t.Errorf("int8: best training %+v, want seed 3", b)
+	}
+	if b := bestTraining(trs, impulse.Float32); b == nil || b.seed != 0 {
+		t.Errorf("float32: best training %+v, want seed 0", b)
+	}
+	if b := bestTraining(trs[2:3], impulse.Int8); b != nil {
+		t.Errorf("only a failed training: got %+v, want nil", b)
 	}
 }

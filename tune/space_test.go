@@ -3,6 +3,7 @@ package tune
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -206,5 +207,56 @@ func TestDefaultSpace(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The motion space's flatten may leave out its minimum and maximum (the
+// statistics that span the sensor's range and so set the int8 input
+// scale): the candidates without them build, with 5 statistics per axis.
+func TestDefaultSpaceFlatten(t *testing.T) {
+	ds, err := dataset.Load(testenv.Testdata("gestures"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := DefaultSpace(ds, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := s.compile()
+	rng := rand.New(rand.NewPCG(1, 1))
+	sm := newSampler(cs)
+	seen := map[string]bool{}
+	for range 2000 {
+		p := sm.random(rng)
+		def, err := cs.definition(p, newTemplate(nil))
+		if err != nil || def.Impulse.DSPBlocks[0].Type != "flatten" {
+			continue
+		}
+		params := def.DSP[def.Impulse.DSPBlocks[0].ID]
+		key := fmt.Sprint(params["minimum"], params["maximum"])
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		im, err := impulse.Compile(def, ds)
+		if err != nil {
+			t.Fatalf("%v: %v", params, err)
+		}
+		_, in, err := im.KerasConfig(learnID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 3 * 7
+		for _, k := range []string{"minimum", "maximum"} {
+			if params[k] == false {
+				want -= 3
+			}
+		}
+		if in.Features() != want {
+			t.Errorf("flatten %v: %d features, want %d", params, in.Features(), want)
+		}
+	}
+	if len(seen) != 4 {
+		t.Errorf("flatten settings %v, want the 4 of minimum and maximum on and off", seen)
 	}
 }
