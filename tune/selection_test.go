@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -66,14 +67,17 @@ type selRecord struct {
 	Seconds  float64   `json:"seconds"`
 }
 
-// TestSelectionExperiment searches a dataset's training samples with a
+// BenchmarkSelectionExperiment searches a dataset's training samples with a
 // quarter of them held out (innerSplit), then trains the best trials
 // again on the rest and tests them on that quarter, and writes every
 // trial's validation figures and held-out test accuracy to
 // TUNE_SELECT_OUT (JSON lines): the data to compare ways of choosing a
 // trial without the testing category. It runs only when
-// TUNE_SELECT_DATA names a dataset.
-func TestSelectionExperiment(t *testing.T) {
+// TUNE_SELECT_DATA names a dataset. It is a measurement, not a test (it
+// asserts nothing about the figures), hence a benchmark: run it with
+// -run XXX -bench SelectionExperiment -benchtime 1x.
+func BenchmarkSelectionExperiment(b *testing.B) {
+	t := b
 	dir := os.Getenv("TUNE_SELECT_DATA")
 	if dir == "" {
 		t.Skip("TUNE_SELECT_DATA names no dataset")
@@ -88,11 +92,14 @@ func TestSelectionExperiment(t *testing.T) {
 		}
 		return def
 	}
-	limit, _ := time.ParseDuration(env("TUNE_SELECT_TIME", "3m"))
-	latency, _ := strconv.ParseFloat(env("TUNE_SELECT_LATENCY", "100"), 64)
-	split, _ := strconv.ParseUint(env("TUNE_SELECT_SPLIT", "1"), 10, 64)
-	top, _ := strconv.Atoi(env("TUNE_SELECT_TOP", "30"))
-	nseeds, _ := strconv.Atoi(env("TUNE_SELECT_SEEDS", "2"))
+	limit, err1 := time.ParseDuration(env("TUNE_SELECT_TIME", "3m"))
+	latency, err2 := strconv.ParseFloat(env("TUNE_SELECT_LATENCY", "100"), 64)
+	split, err3 := strconv.ParseUint(env("TUNE_SELECT_SPLIT", "1"), 10, 64)
+	top, err4 := strconv.Atoi(env("TUNE_SELECT_TOP", "30"))
+	nseeds, err5 := strconv.Atoi(env("TUNE_SELECT_SEEDS", "2"))
+	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
+		t.Fatalf("TUNE_SELECT_*: %v", err)
+	}
 	inner := innerSplit(ds, split, 0.25, env("TUNE_SELECT_INNER", "blocked") == "blocked")
 	shuffle := env("TUNE_SELECT_VAL", "blocked") == "shuffle"
 	ctx := context.Background()
