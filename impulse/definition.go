@@ -113,7 +113,38 @@ type KerasParams struct {
 	ShowAugmentationTrainingSettings *bool  `json:"showAugmentationTrainingSettings,omitempty"`
 	LastShownModelVariant            string `json:"lastShownModelVariant,omitempty"`
 	TrainingProcessor                string `json:"trainingProcessor,omitempty"`
+	// AugmentationPolicyMotion, when set, trains the network on rotated
+	// copies of the training windows as well (this library's setting; Studio
+	// has none for time series).
+	AugmentationPolicyMotion *MotionAugmentation `json:"augmentationPolicyMotion,omitempty"`
 }
+
+// MotionAugmentation trains a network on its training windows and on
+// Copies copies of each, the window's sample turned as a rigid body by a
+// random rotation of up to MaxDegrees (every 3-axis sensor of the sample,
+// see dataset.Triples, by the same rotation): a network that must also
+// classify its windows turned a little learns what does not depend on how
+// the device was held or mounted, and classifies recordings made in
+// another orientation. Copies are trained on, never validated on, and
+// only copies of training windows are (see learn.Dataset.CopyOf).
+//
+// Copy c of a sample is turned by dataset.SampleRotation(name, c,
+// RotationSalt, MaxDegrees): the same copies whatever the seed and the
+// other samples, so feature generation can be shared between trainings.
+type MotionAugmentation struct {
+	// Copies is the number of rotated copies of every window, 1 to
+	// MaxRotatedCopies.
+	Copies int `json:"copies"`
+	// MaxDegrees bounds the angle of every rotation, in (0, 180].
+	MaxDegrees float64 `json:"maxDegrees"`
+}
+
+// MaxRotatedCopies bounds MotionAugmentation.Copies.
+const MaxRotatedCopies = 16
+
+// RotationSalt seeds the rotations of MotionAugmentation's copies
+// (dataset.SampleRotation).
+const RotationSalt = 0x6d6f74696f6e // "motion"
 
 // MarshalJSON writes the parameters, including an explicitly empty
 // visualLayers list (a nil list means Studio's default layers, an empty
@@ -698,6 +729,23 @@ func readKerasParams(w *walker, path string, v any) *KerasParams {
 			w.add(child(path, "augmentationPolicyImage"), "image augmentation is not supported by this library")
 		}
 		k.AugmentationPolicyImage = p
+	}
+	if a, ok := o.get("augmentationPolicyMotion"); ok && a != nil {
+		ao := w.obj(child(path, "augmentationPolicyMotion"), a)
+		m := new(MotionAugmentation)
+		if n, ok := ao.integer("copies", 1); ok {
+			if n > MaxRotatedCopies {
+				w.add(child(ao.path, "copies"), "%d copies: at most %d", n, MaxRotatedCopies)
+			}
+			m.Copies = n
+		}
+		if d, ok := ao.rangeNum("maxDegrees", 0, 180, true, false); ok {
+			m.MaxDegrees = d
+		}
+		ao.required("copies")
+		ao.required("maxDegrees")
+		ao.end()
+		k.AugmentationPolicyMotion = m
 	}
 	if b, ok := o.boolean("useLearnedOptimizer"); ok && b {
 		w.add(child(path, "useLearnedOptimizer"), "the learned optimizer (VeLO) is not supported by this library")

@@ -87,6 +87,15 @@ func (im *Impulse) build(w *walker) {
 		switch {
 		case p.Keras != nil:
 			im.fillKeras(lb, p.Keras)
+			if p.Keras.AugmentationPolicyMotion != nil {
+				var axes []dataset.Sensor
+				for _, a := range in.Axes {
+					axes = append(axes, dataset.Sensor{Name: a})
+				}
+				if in.Type != studio.InputTimeSeries || len(dataset.Triples(axes)) == 0 {
+					w.add(child(path, "augmentationPolicyMotion"), "rotation needs a time-series input with a 3-axis sensor (axes named …X, …Y, …Z); the input block's axes are %q", in.Axes)
+				}
+			}
 		case p.Anomaly != nil:
 			n := im.NumFeatures(lb.ID)
 			for i, a := range p.Anomaly.Axes {

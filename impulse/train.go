@@ -99,7 +99,7 @@ func Train(ctx context.Context, im *Impulse, ds *dataset.Dataset, opt TrainOptio
 	for _, lb := range im.def.Impulse.LearnBlocks {
 		switch lb.Type {
 		case studio.LearnKeras, studio.LearnKerasRegression:
-			kb, err := trainKeras(ctx, log, im, lb, feats, opt, created)
+			kb, err := trainKeras(ctx, log, im, lb, train, feats, opt, created)
 			if err != nil {
 				return nil, fmt.Errorf("learn block %d (%s): %w", lb.ID, lb.Name, err)
 			}
@@ -152,7 +152,7 @@ const regressionThresholdKey = "max_abs_error"
 // (Studio's feature explorer shows at most 2000).
 const maxPredictions = 2000
 
-func trainKeras(ctx context.Context, log *jobLog, im *Impulse, lb studio.LearnBlock, feats *Features, opt TrainOptions, created time.Time) (*kerasBlock, error) {
+func trainKeras(ctx context.Context, log *jobLog, im *Impulse, lb studio.LearnBlock, train []*dataset.Sample, feats *Features, opt TrainOptions, created time.Time) (*kerasBlock, error) {
 	cfg, in, err := im.KerasConfig(lb.ID)
 	if err != nil {
 		return nil, err
@@ -212,6 +212,32 @@ func trainKeras(ctx context.Context, log *jobLog, im *Impulse, lb studio.LearnBl
 		kb.threshold = cfg.MinimumConfidenceRating
 	}
 
+	if p := im.def.Learn[lb.ID]; p != nil && p.Keras != nil && p.Keras.AugmentationPolicyMotion != nil {
+		m := p.Keras.AugmentationPolicyMotion
+		log.printf("Augmenting: %d copies of every window, rotated by up to %g degrees...", m.Copies, m.MaxDegrees)
+		rx, err := rotatedFeatures(ctx, im, lb.ID, train, feats, rows, m, FeatureOptions{Workers: opt.Workers, Created: created})
+		if err != nil {
+			return nil, err
+		}
+		// Originals first, then the copies, each copying row i mod len(rows).
+		n, cols := len(rows), X.RawMatrix().Cols
+		aug := mat.NewDense(n*(1+m.Copies), cols, nil)
+		aug.Slice(0, n, 0, cols).(*mat.Dense).Copy(X)
+		aug.Slice(n, n*(1+m.Copies), 0, cols).(*mat.Dense).Copy(rx)
+		X, d.X = aug, aug
+		d.CopyOf = make([]int, n*m.Copies)
+		for i := range d.CopyOf {
+			d.CopyOf[i] = i % n
+		}
+		for range m.Copies {
+			if d.Targets != nil {
+				d.Targets = append(d.Targets, d.Targets[:n]...)
+			} else {
+				d.Y = append(d.Y, d.Y[:n]...)
+			}
+		}
+		log.printf("Augmenting OK (%d windows)", len(d.CopyOf))
+	}
 	cfg = cfg.WithDefaults()
 	// The validation windows learn.Train holds out.
 	nVal := int(math.Ceil(*cfg.TrainTestSplit * float64(len(rows))))
@@ -220,7 +246,7 @@ func trainKeras(ctx context.Context, log *jobLog, im *Impulse, lb studio.LearnBl
 	log.printf("Splitting data into training and validation sets OK")
 	log.printf("")
 	log.printf("Training model...")
-	log.printf("Training on %d inputs, validating on %d inputs", len(rows)-nVal, nVal)
+	log.printf("Training on %d inputs, validating on %d inputs", (len(rows)-nVal)*(1+len(d.CopyOf)/len(rows)), nVal)
 	res, err := learn.Train(ctx, cfg, in, d, learn.Options{Seed: opt.Seed, Progress: log.epoch})
 	if err != nil {
 		return nil, err

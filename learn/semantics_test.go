@@ -472,3 +472,64 @@ func TestNew(t *testing.T) {
 		t.Errorf("regression network: %v", err)
 	}
 }
+
+// TestCopyOf: copies appended to the data leave the validation split of
+// the originals as it was, are never validated on, and are trained on
+// exactly when their original is.
+func TestCopyOf(t *testing.T) {
+	t.Parallel()
+	base := blobs(50, 4, 2, 1, 5)
+	cfg := Config{TrainingCycles: 1, VisualLayers: []VisualLayer{{Type: "dense", Neurons: 4}}}
+	in := Input{Kind: InputFlat, Width: 4}
+	plain, err := Train(context.Background(), cfg, in, base, Options{Seed: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two copies of every other original.
+	X := mat.NewDense(50+50, 4, nil)
+	X.Copy(base.X)
+	d := Dataset{X: X, Y: slices.Clone(base.Y), Labels: base.Labels}
+	for i := range 50 {
+		o := (i % 25) * 2
+		X.SetRow(50+i, base.X.RawRowView(o))
+		d.Y = append(d.Y, base.Y[o])
+		d.CopyOf = append(d.CopyOf, o)
+	}
+	res, err := Train(context.Background(), cfg, in, d, Options{Seed: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.Validation, plain.Validation) {
+		t.Fatalf("validation rows %v with copies, %v without", res.Validation, plain.Validation)
+	}
+	held := map[int]bool{}
+	for _, r := range res.Validation {
+		held[r] = true
+	}
+	want := slices.Clone(plain.Train)
+	for i, o := range d.CopyOf {
+		if !held[o] {
+			want = append(want, 50+i)
+		}
+	}
+	got := slices.Clone(res.Train)
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("training rows %v, want %v", got, want)
+	}
+	for _, bad := range [][]int{{50}, {-1}, make([]int, 100)} {
+		d := d
+		d.CopyOf = bad
+		if len(bad) == 100 {
+			d.X, d.Y = mat.NewDense(100, 4, nil), make([]int, 100)
+		} else {
+			d.X = mat.NewDense(51, 4, nil)
+			d.X.Copy(base.X)
+			d.Y = append(slices.Clone(base.Y), 0)
+		}
+		if _, err := Train(context.Background(), cfg, in, d, Options{Seed: 9}); err == nil || !strings.Contains(err.Error(), "cop") {
+			t.Errorf("CopyOf %v: error %v", bad[:min(len(bad), 3)], err)
+		}
+	}
+}

@@ -24,6 +24,14 @@ type Dataset struct {
 	// Targets holds the numeric target of every row; a non-nil Targets makes
 	// the network a regression network (linear output, mean squared error).
 	Targets []float64
+	// Copies is the number of rows at the end of X that are copies of
+	// other rows (an augmentation: the same window rotated, shifted,
+	// noisy), and CopyOf the row each of them copies, one entry per copy
+	// (CopyOf[i] is the original of row n−Copies+i). The validation split
+	// is drawn from the other rows as if the copies were not there, and a
+	// copy is trained on when its original is, never validated on: the
+	// validation windows stay windows as recorded.
+	CopyOf []int
 }
 
 // Options are the per-job settings of [Train].
@@ -116,9 +124,21 @@ func Train(ctx context.Context, cfg Config, in Input, d Dataset, opt Options) (*
 	}
 
 	nRows, nf := d.X.Dims()
-	trainIdx, valIdx, err := split(nRows, *cfg.TrainTestSplit, newRand(opt.Seed, 2))
+	nOrig := nRows - len(d.CopyOf)
+	trainIdx, valIdx, err := split(nOrig, *cfg.TrainTestSplit, newRand(opt.Seed, 2))
 	if err != nil {
 		return nil, err
+	}
+	if len(d.CopyOf) > 0 {
+		held := make([]bool, nOrig)
+		for _, r := range valIdx {
+			held[r] = true
+		}
+		for i, o := range d.CopyOf {
+			if !held[o] {
+				trainIdx = append(trainIdx, nOrig+i)
+			}
+		}
 	}
 	xs := make([]float32, nRows*nf)
 	for r := range nRows {
@@ -263,6 +283,14 @@ func (d Dataset) check(features int, regression bool) (int, error) {
 	}
 	if c != features {
 		return 0, fmt.Errorf("%w: dataset has %d features per window, the input shape has %d", ErrShape, c, features)
+	}
+	if len(d.CopyOf) >= r {
+		return 0, fmt.Errorf("learn: %d of %d windows are copies; a copy needs an original", len(d.CopyOf), r)
+	}
+	for i, o := range d.CopyOf {
+		if o < 0 || o >= r-len(d.CopyOf) {
+			return 0, fmt.Errorf("learn: copy %d (window %d) copies window %d, not one of the %d originals", i, r-len(d.CopyOf)+i, o, r-len(d.CopyOf))
+		}
 	}
 	for i := range r {
 		for j, v := range d.X.RawRowView(i) {

@@ -35,6 +35,7 @@ type dataProfile struct {
 	color      bool // some image is not grey
 	rms        float64
 	continuous bool // samples hold many windows
+	turnable   bool // time series with a 3-axis sensor
 }
 
 // profileData looks at the training samples.
@@ -92,6 +93,7 @@ func profileData(ds *dataset.Dataset, axes []string) (dataProfile, error) {
 		p.kind = KindAudio
 	}
 	p.continuous = p.lengthMs > 3000
+	p.turnable = turnable(ds)
 	return p, nil
 }
 
@@ -253,6 +255,12 @@ func motionSpace(p dataProfile) *Space {
 	conv := LearnSpace{Arch: ArchConv1D, ConvLayers: []int{1, 2, 3}, ConvFilters: []int{8, 16, 32}, KernelSizes: []int{3, 5},
 		Dropout: []float64{0, 0.1, 0.25}, DenseLayers: [][]int{{}, {32}}, LearningRates: learningRates[:4],
 		Epochs: []int{30, 60, 100}, BatchSizes: []int{16, 32}}
+	if p.turnable {
+		// Networks that also train on copies of their windows turned up to
+		// DefaultRotation (see Validation.Rotation).
+		rot := []impulse.MotionAugmentation{{}, {Copies: 2, MaxDegrees: DefaultRotation}, {Copies: 4, MaxDegrees: DefaultRotation}}
+		dense.Rotations, conv.Rotations = rot, rot
+	}
 	return &Space{Impulses: []ImpulseSpace{
 		{Input: []InputSpace{in}, DSP: []DSPSpace{spectral, wavelet, flatten}, Learn: []LearnSpace{dense}},
 		{Input: []InputSpace{in}, DSP: []DSPSpace{raw}, Learn: []LearnSpace{conv}},

@@ -65,12 +65,24 @@ type Trial struct {
 // split about 1/Fraction blocks of which Seed chooses the one held out):
 // for data recorded in name order whose testing category was recorded
 // later. Shuffle draws samples one by one at random, ignoring groups.
+//
+// Rotation, when positive, scores every held-out window twice: as
+// recorded and with its sample turned as a rigid body by a random
+// rotation of up to Rotation degrees (one rotation per sample, the same
+// for every trial; see dataset.Sample.Rotated), the figures being those
+// of both together. A device is seldom held or mounted in the field
+// exactly as it was when its training data were recorded, and a network
+// that leans on the direction of gravity rather than on the motion can
+// classify every recording like its training ones and still fail on one
+// made turned a little: held-out recordings of the same sessions do not
+// show it, turned ones do.
 type Validation struct {
 	Fraction float64 `json:"fraction,omitempty"`
 	Folds    int     `json:"folds,omitempty"`
 	Seed     uint64  `json:"seed"`
 	Blocked  bool    `json:"blocked,omitempty"`
 	Shuffle  bool    `json:"shuffle,omitempty"`
+	Rotation float64 `json:"rotation,omitempty"`
 }
 
 // Checkpoint is an early-stopping threshold (see Trial.Stop).
@@ -199,7 +211,7 @@ type LocalRunner struct {
 
 // NewLocalRunner returns a runner on the training samples of ds.
 func NewLocalRunner(ds *dataset.Dataset) *LocalRunner {
-	return &LocalRunner{ds: ds, train: ds.Category(dataset.CategoryTraining), cache: map[string]*featureEntry{}, limit: 24}
+	return &LocalRunner{ds: ds, train: ds.Category(dataset.CategoryTraining), cache: map[string]*featureEntry{}, limit: 48}
 }
 
 // featureEntry is the learn block's features of every training sample in
@@ -215,15 +227,29 @@ type featureEntry struct {
 	classes []string
 }
 
-// features returns the features of the impulse's configuration, computing
-// them once.
-func (r *LocalRunner) features(ctx context.Context, im *impulse.Impulse) (*featureEntry, error) {
+// turn names a rotated copy of the training samples: copy Copy of every
+// sample by dataset.SampleRotation with Salt, up to Degrees (the zero
+// value for the samples as recorded).
+type turn struct {
+	Salt    uint64
+	Copy    int
+	Degrees float64
+}
+
+// validationSalt seeds the rotations of the held-out windows scored
+// turned (Validation.Rotation): other rotations than the training copies'.
+const validationSalt = 0x76616c6964 // "valid"
+
+// features returns the features of the impulse's configuration on the
+// training samples turned by tn, computing them once.
+func (r *LocalRunner) features(ctx context.Context, im *impulse.Impulse, tn turn) (*featureEntry, error) {
 	def := im.Definition()
 	key, err := json.Marshal(struct {
-		In  []studio.InputBlock
-		DSP []studio.DSPBlock
-		P   map[int]impulse.DSPParams
-	}{def.Impulse.InputBlocks, def.Impulse.DSPBlocks, def.DSP})
+		In   []studio.InputBlock
+		DSP  []studio.DSPBlock
+		P    map[int]impulse.DSPParams
+		Turn turn
+	}{def.Impulse.InputBlocks, def.Impulse.DSPBlocks, def.DSP, tn})
 	if err != nil {
 		return nil, err
 	}
@@ -242,7 +268,7 @@ func (r *LocalRunner) features(ctx context.Context, im *impulse.Impulse) (*featu
 			r.mu.Lock()
 			delete(r.cache, string(key))
 			r.mu.Unlock()
-			return r.features(ctx, im)
+			return r.features(ctx, im, tn)
 		}
 		return e, e.err
 	}
@@ -256,9 +282,30 @@ func (r *LocalRunner) features(ctx context.Context, im *impulse.Impulse) (*featu
 		delete(r.cache, old)
 	}
 	r.mu.Unlock()
-	e.err = e.compute(ctx, im, r.train)
+	train := r.train
+	if tn != (turn{}) {
+		train = make([]*dataset.Sample, len(r.train))
+		for i, s := range r.train {
+			t, err := s.Rotated(dataset.SampleRotation(s.Name, tn.Copy, tn.Salt, tn.Degrees))
+			if err != nil {
+				e.err = err
+				break
+			}
+			train[i] = t
+		}
+	}
+	if e.err == nil {
+		e.err = e.compute(ctx, im, train)
+	}
 	close(e.ready)
 	return e, e.err
+}
+
+// sameRows reports whether two feature entries hold the same windows in
+// the same rows (a turned copy of the samples and the samples).
+func sameRows(a, b *featureEntry) bool {
+	return slices.Equal(a.sample[0], b.sample[0]) && slices.Equal(a.sample[1], b.sample[1]) &&
+		slices.Equal(a.y[0], b.y[0]) && slices.Equal(a.y[1], b.y[1])
 }
 
 func (e *featureEntry) compute(ctx context.Context, im *impulse.Impulse, train []*dataset.Sample) error {
@@ -520,9 +567,36 @@ func (r *LocalRunner) Run(ctx context.Context, t Trial, progress func(learn.Epoc
 	if err != nil {
 		return fail(err)
 	}
-	fe, err := r.features(ctx, im)
+	fe, err := r.features(ctx, im, turn{})
 	if err != nil {
 		return fail(err)
+	}
+	// The rotated copies the network also trains on, and the held-out
+	// windows scored turned.
+	var copies []*featureEntry
+	if k := def.Learn[learnID]; k != nil && k.Keras != nil && k.Keras.AugmentationPolicyMotion != nil {
+		a := k.Keras.AugmentationPolicyMotion
+		for c := range a.Copies {
+			e, err := r.features(ctx, im, turn{Salt: impulse.RotationSalt, Copy: c, Degrees: a.MaxDegrees})
+			if err != nil {
+				return fail(err)
+			}
+			if !sameRows(e, fe) {
+				return fail(fmt.Errorf("tune: rotated copy %d of the samples gives other windows", c))
+			}
+			copies = append(copies, e)
+		}
+	}
+	views := []*featureEntry{fe}
+	if t.Validation.Rotation > 0 {
+		e, err := r.features(ctx, im, turn{Salt: validationSalt, Degrees: t.Validation.Rotation})
+		if err != nil {
+			return fail(err)
+		}
+		if !sameRows(e, fe) {
+			return fail(fmt.Errorf("tune: the turned samples give other windows"))
+		}
+		views = append(views, e)
 	}
 	assign, k := folds(r.train, t.Validation)
 	minConf := cfg.MinimumConfidenceRating
@@ -539,10 +613,25 @@ func (r *LocalRunner) Run(ctx context.Context, t Trial, progress func(learn.Epoc
 		if len(fitRows) == 0 || len(holdRows) == 0 {
 			return fail(fmt.Errorf("%w: validation fold %d leaves %d training and %d validation windows", impulse.ErrDataset, fold, len(fitRows), len(holdRows)))
 		}
+		n := len(fitRows)
 		X := subset(fe.x[0], fitRows)
-		Y := make([]int, len(fitRows))
-		for i, row := range fitRows {
-			Y[i] = fe.y[0][row]
+		Y := make([]int, n*(1+len(copies)))
+		var copyOf []int
+		if len(copies) > 0 {
+			_, cols := X.Dims()
+			aug := mat.NewDense(n*(1+len(copies)), cols, nil)
+			aug.Slice(0, n, 0, cols).(*mat.Dense).Copy(X)
+			for c, e := range copies {
+				aug.Slice(n*(1+c), n*(2+c), 0, cols).(*mat.Dense).Copy(subset(e.x[0], fitRows))
+			}
+			X = aug
+			copyOf = make([]int, n*len(copies))
+			for i := range copyOf {
+				copyOf[i] = i % n
+			}
+		}
+		for i := range Y {
+			Y[i] = fe.y[0][fitRows[i%n]]
 		}
 		tctx, cancel := context.WithCancel(ctx)
 		best := math.Inf(-1)
@@ -569,7 +658,7 @@ func (r *LocalRunner) Run(ctx context.Context, t Trial, progress func(learn.Epoc
 				}
 			}
 		}
-		res, err := learn.Train(tctx, cfg, in, learn.Dataset{X: X, Y: Y, Labels: fe.classes}, opt)
+		res, err := learn.Train(tctx, cfg, in, learn.Dataset{X: X, Y: Y, Labels: fe.classes, CopyOf: copyOf}, opt)
 		cancel()
 		if stopped && ctx.Err() == nil {
 			out.Status = StatusStopped
@@ -587,26 +676,28 @@ func (r *LocalRunner) Run(ctx context.Context, t Trial, progress func(learn.Epoc
 		if err != nil {
 			return fail(err)
 		}
-		HX := subset(fe.x[1], holdRows)
 		var fold8, fold32 figureSum
-		for v, p := range []learn.Predictor{q, res.Network} {
-			pred, err := learn.Predict(ctx, p, HX, nil)
-			if err != nil {
-				return fail(err)
+		for _, view := range views {
+			HX := subset(view.x[1], holdRows)
+			for v, p := range []learn.Predictor{q, res.Network} {
+				pred, err := learn.Predict(ctx, p, HX, nil)
+				if err != nil {
+					return fail(err)
+				}
+				f := [2]*figureSum{&fold8, &fold32}[v]
+				for i, row := range holdRows {
+					acc[v].add(pred.RawRowView(i), fe.y[1][row], minConf)
+					f.add(pred.RawRowView(i), fe.y[1][row], minConf)
+				}
+				scores[v] = append(scores[v], pred.RawMatrix().Data...)
 			}
-			f := [2]*figureSum{&fold8, &fold32}[v]
-			for i, row := range holdRows {
-				acc[v].add(pred.RawRowView(i), fe.y[1][row], minConf)
-				f.add(pred.RawRowView(i), fe.y[1][row], minConf)
+			for _, row := range holdRows {
+				actual = append(actual, fe.y[1][row])
+				sampleIDs = append(sampleIDs, fe.sample[1][row])
 			}
-			scores[v] = append(scores[v], pred.RawMatrix().Data...)
 		}
 		if k > 1 {
 			out.Folds = append(out.Folds, ModelFigures{Int8: fold8.figures(), Float32: fold32.figures()})
-		}
-		for _, row := range holdRows {
-			actual = append(actual, fe.y[1][row])
-			sampleIDs = append(sampleIDs, fe.sample[1][row])
 		}
 	}
 	out.Status = StatusCompleted

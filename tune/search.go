@@ -60,7 +60,10 @@ type Options struct {
 	RandomTrials int
 	// Validation is how trials hold out training samples to be scored on;
 	// the zero value holds out 20 % of them, or trains 3 folds when the
-	// training category has fewer than 400 samples.
+	// training category has fewer than 400 samples, and, when the samples
+	// are time series with a 3-axis sensor (dataset.Triples), scores the
+	// held-out windows turned by up to DefaultRotation degrees as well
+	// (Validation.Rotation; a negative Rotation turns that off).
 	Validation Validation
 	// EarlyStopping stops a trial whose validation accuracy, a quarter and
 	// half of the way through its epochs, is below the median of the
@@ -399,6 +402,16 @@ func withDefaults(ds *dataset.Dataset, opt Options) (Options, error) {
 	if v.Seed == 0 {
 		v.Seed = opt.Seed ^ 0x5eed
 	}
+	switch {
+	case math.IsNaN(v.Rotation) || v.Rotation > 180:
+		return opt, fmt.Errorf("tune: validation rotation %v: must be at most 180 degrees", v.Rotation)
+	case v.Rotation < 0:
+		v.Rotation = 0
+	case v.Rotation == 0 && turnable(ds):
+		v.Rotation = DefaultRotation
+	case v.Rotation > 0 && !turnable(ds):
+		return opt, fmt.Errorf("tune: validation rotation %v°: the training samples have no 3-axis sensor (axes named …X, …Y, …Z) to turn", v.Rotation)
+	}
 	if opt.Picks == 0 {
 		opt.Picks = 3
 	}
@@ -429,6 +442,28 @@ func withDefaults(ds *dataset.Dataset, opt Options) (Options, error) {
 		opt.Runner = NewLocalRunner(ds)
 	}
 	return opt, nil
+}
+
+// DefaultRotation is the angle, in degrees, up to which a search turns
+// the held-out windows of data with 3-axis sensors (Validation.Rotation),
+// and up to which the generated search space turns the rotated copies
+// networks may train on: a device held or mounted up to 45° from how it
+// was when the data were recorded.
+const DefaultRotation = 45
+
+// turnable reports whether the training samples are time series with a
+// 3-axis sensor, which Validation.Rotation and rotated copies can turn.
+func turnable(ds *dataset.Dataset) bool {
+	train := ds.Category(dataset.CategoryTraining)
+	if len(train) == 0 {
+		return false
+	}
+	for _, s := range train {
+		if s.Image != nil || len(dataset.Triples(s.Sensors)) == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // candidate is a point with its definition and estimate.
@@ -844,16 +879,20 @@ func (se *search) repeat(ctx context.Context, trials []*TrialResult) error {
 const minWindows = 200
 
 // maxWindows returns the windows a candidate's networks may train on:
-// opt.MaxWindows, lowered so that windows × epochs × MACs stays within
-// opt.MaxWork, but not below minWindows (0 for no bound).
+// opt.MaxWindows, lowered so that windows × epochs × MACs (the windows
+// counted with their rotated copies) stays within opt.MaxWork, but not
+// below minWindows (0 for no bound).
 func maxWindows(opt Options, c *candidate) int {
 	n := opt.MaxWindows
-	epochs := 0
+	epochs, copies := 0, 0
 	if k := c.def.Learn[learnID]; k != nil && k.Keras != nil {
 		epochs = k.Keras.TrainingCycles
+		if a := k.Keras.AugmentationPolicyMotion; a != nil {
+			copies = a.Copies
+		}
 	}
 	if opt.MaxWork > 0 && epochs > 0 && c.est.MACs > 0 {
-		w := int(min(opt.MaxWork/(float64(epochs)*c.est.MACs), 1<<30))
+		w := int(min(opt.MaxWork/(float64(epochs*(1+copies))*c.est.MACs), 1<<30))
 		w = max(w, minWindows)
 		if n == 0 || w < n {
 			n = w
@@ -1007,6 +1046,9 @@ func describe(def *impulse.Definition) string {
 			}
 		}
 		s += fmt.Sprintf(" lr=%g ep=%d bs=%d", k.Keras.LearningRate, k.Keras.TrainingCycles, k.Keras.BatchSize)
+		if r := k.Keras.AugmentationPolicyMotion; r != nil {
+			s += fmt.Sprintf(" rot=%d×%g°", r.Copies, r.MaxDegrees)
+		}
 	}
 	return s
 }

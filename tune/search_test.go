@@ -578,3 +578,61 @@ func TestQuantLoss(t *testing.T) {
 		t.Errorf("only a failed training: got %+v, want nil", b)
 	}
 }
+
+// TestRotationValidation: with Validation.Rotation every held-out window
+// is scored twice, as recorded and turned; a trial with rotated copies
+// trains on them and validates on the same windows as one without; the
+// search turns the held-out windows of data with a 3-axis sensor by
+// default, and refuses to for data without one.
+func TestRotationValidation(t *testing.T) {
+	ds := loadGestures(t)
+	s := tiny(t)
+	c := s.compile()
+	p := make(point, len(c.dims))
+	def, err := c.definition(p, newTemplate(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(def *impulse.Definition, rotation float64) *Outcome {
+		t.Helper()
+		data, err := json.Marshal(def)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := NewLocalRunner(ds).Run(context.Background(),
+			Trial{ID: 1, Definition: data, Seed: 1, Validation: Validation{Folds: 2, Seed: 3, Rotation: rotation}}, nil)
+		if err != nil || out.Status != StatusCompleted {
+			t.Fatalf("trial: %v %+v", err, out)
+		}
+		return out
+	}
+	plain, turned := run(def, 0), run(def, 45)
+	if plain.Int8.Windows == 0 || turned.Int8.Windows != 2*plain.Int8.Windows {
+		t.Errorf("%d held-out windows scored with rotation, %d without; want twice as many", turned.Int8.Windows, plain.Int8.Windows)
+	}
+	def.Learn[learnID].Keras.AugmentationPolicyMotion = &impulse.MotionAugmentation{Copies: 2, MaxDegrees: 45}
+	if aug := run(def, 45); aug.Int8.Windows != turned.Int8.Windows {
+		t.Errorf("rotated copies: %d held-out windows, want %d", aug.Int8.Windows, turned.Int8.Windows)
+	}
+
+	opt, err := withDefaults(ds, Options{})
+	if err != nil || opt.Validation.Rotation != DefaultRotation {
+		t.Errorf("gestures: rotation %v (%v), want %v", opt.Validation.Rotation, err, DefaultRotation)
+	}
+	if opt, err := withDefaults(ds, Options{Validation: Validation{Rotation: -1}}); err != nil || opt.Validation.Rotation != 0 {
+		t.Errorf("gestures, rotation −1: %v (%v), want 0", opt.Validation.Rotation, err)
+	}
+	kws, err := dataset.Load(testenv.Testdata("keywords"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opt, err := withDefaults(kws, Options{}); err != nil || opt.Validation.Rotation != 0 {
+		t.Errorf("keywords: rotation %v (%v), want 0", opt.Validation.Rotation, err)
+	}
+	if _, err := withDefaults(kws, Options{Validation: Validation{Rotation: 30}}); err == nil || !strings.Contains(err.Error(), "3-axis") {
+		t.Errorf("keywords, rotation 30: error %v, want one saying there is no 3-axis sensor", err)
+	}
+	if _, err := withDefaults(ds, Options{Validation: Validation{Rotation: 270}}); err == nil {
+		t.Error("rotation 270: no error")
+	}
+}

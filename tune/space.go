@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tinyimpulse/tinyimpulse/impulse"
 	"github.com/tinyimpulse/tinyimpulse/learn"
 )
 
@@ -112,6 +113,10 @@ type LearnSpace struct {
 	LearningRates []float64
 	Epochs        []int
 	BatchSizes    []int
+	// Rotations are the rotated copies of every training window the
+	// network also trains on (impulse.MotionAugmentation; the zero value
+	// for none), for time series with a 3-axis sensor.
+	Rotations []impulse.MotionAugmentation
 }
 
 // dim is one dimension of a compiled space: a choice among n values,
@@ -174,7 +179,7 @@ type impDims struct {
 type inputDims struct{ window, size, resize int }
 
 type learnDims struct {
-	dense, convLayers, convFilters, kernel, dropout, layers, lr, epochs, batch int
+	dense, convLayers, convFilters, kernel, dropout, layers, lr, epochs, batch, rotation int
 }
 
 // compile lays the space out as dimensions. The space must be valid.
@@ -245,6 +250,7 @@ func (s *Space) compile() *compiled {
 				lr:          opt("learningRate", anySlice(l.LearningRates)),
 				epochs:      opt("trainingCycles", anySlice(l.Epochs)),
 				batch:       opt("batchSize", anySlice(l.BatchSizes)),
+				rotation:    opt("augmentationPolicyMotion", anySlice(l.Rotations)),
 			}
 			if ld.dense >= 0 {
 				// Layer lists are ordered by size (total width).
@@ -423,6 +429,17 @@ func (l *LearnSpace) validate(e *SpaceError, q string) {
 	for k, r := range l.LearningRates {
 		if !(r > 0 && r <= 1) {
 			e.add(fmt.Sprintf("%s.learningRate[%d]", q, k), "%v is not in (0, 1]", r)
+		}
+	}
+	for k, r := range l.Rotations {
+		if r == (impulse.MotionAugmentation{}) {
+			continue
+		}
+		if r.Copies < 1 || r.Copies > impulse.MaxRotatedCopies {
+			e.add(fmt.Sprintf("%s.augmentationPolicyMotion[%d].copies", q, k), "%d is out of range [1, %d]", r.Copies, impulse.MaxRotatedCopies)
+		}
+		if !(r.MaxDegrees > 0 && r.MaxDegrees <= 180) {
+			e.add(fmt.Sprintf("%s.augmentationPolicyMotion[%d].maxDegrees", q, k), "%v is not in (0, 180]", r.MaxDegrees)
 		}
 	}
 	for k, net := range l.VisualLayers {

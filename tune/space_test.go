@@ -97,6 +97,10 @@ func TestParseSpaceErrors(t *testing.T) {
 		{"bad dropout", `[{"inputBlocks": [{"type": "image", "dimension": [[8, 8]]}], "dspBlocks": [{"type": "image"}], "learnBlocks": [[{"architecture": "dense", "dropout": [1]}]]}]`, "dropout[0]: 1 is not in [0, 1)"},
 		{"bad image size", `[{"inputBlocks": [{"type": "image", "dimension": [[0, 8], [8]]}], "dspBlocks": [{"type": "image"}], "learnBlocks": [[{"architecture": "dense"}]]}]`, "must be [width, height]"},
 		{"bad layer", `[{"inputBlocks": [{"type": "image", "dimension": [[8, 8]]}], "dspBlocks": [{"type": "image"}], "learnBlocks": [[{"architecture": "layers", "visualLayers": [[{"type": "lstm"}]]}]]}]`, `type "lstm" is not supported`},
+		{"rotation without copies", `[{"inputBlocks": [{"type": "image", "dimension": [[8, 8]]}], "dspBlocks": [{"type": "image"}], "learnBlocks": [[{"architecture": "dense", "augmentationPolicyMotion": [{"maxDegrees": 45}]}]]}]`, "augmentationPolicyMotion[0].copies: is missing or 0"},
+		{"rotation too wide", `[{"inputBlocks": [{"type": "image", "dimension": [[8, 8]]}], "dspBlocks": [{"type": "image"}], "learnBlocks": [[{"architecture": "dense", "augmentationPolicyMotion": [{"copies": 2, "maxDegrees": 200}]}]]}]`, "augmentationPolicyMotion[0].maxDegrees: 200 is not in (0, 180]"},
+		{"rotation too many", `[{"inputBlocks": [{"type": "image", "dimension": [[8, 8]]}], "dspBlocks": [{"type": "image"}], "learnBlocks": [[{"architecture": "dense", "augmentationPolicyMotion": [{"copies": 20, "maxDegrees": 20}]}]]}]`, "augmentationPolicyMotion[0].copies: 20 is out of range [1, 16]"},
+		{"rotation field", `[{"inputBlocks": [{"type": "image", "dimension": [[8, 8]]}], "dspBlocks": [{"type": "image"}], "learnBlocks": [[{"architecture": "dense", "augmentationPolicyMotion": [{"copies": 2, "maxDegrees": 20, "axis": "z"}]}]]}]`, `unknown field "axis"`},
 		{"unknown layer field", `[{"inputBlocks": [{"type": "image", "dimension": [[8, 8]]}], "dspBlocks": [{"type": "image"}], "learnBlocks": [[{"architecture": "layers", "visualLayers": [[{"type": "dense", "units": 3}]]}]]}]`, `unknown field "units"`},
 		{"unknown field", `[{"inputBlocks": [{"type": "image", "dimension": [[8, 8]], "size": 3}], "dspBlocks": [{"type": "image"}], "learnBlocks": [[{"architecture": "dense"}]]}]`, "inputBlocks[0].size: unknown field"},
 		{"NaN-like number", `[{"inputBlocks": [{"type": "image", "dimension": [[1e400, 8]]}], "dspBlocks": [{"type": "image"}], "learnBlocks": [[{"architecture": "dense"}]]}]`, "not a finite number"},
@@ -258,5 +262,77 @@ func TestDefaultSpaceFlatten(t *testing.T) {
 	}
 	if len(seen) != 4 {
 		t.Errorf("flatten settings %v, want the 4 of minimum and maximum on and off", seen)
+	}
+}
+
+// TestRotationSpace reads the rotated copies of a space (null for none),
+// writes them back, and builds candidates with and without them.
+func TestRotationSpace(t *testing.T) {
+	doc := `[{"inputBlocks": [{"type": "time-series", "window": [{"windowSizeMs": 1000, "windowIncreaseMs": 500}]}],
+	  "dspBlocks": [{"type": "flatten"}],
+	  "learnBlocks": [[{"architecture": "dense", "denseLayers": [[8]], "augmentationPolicyMotion": [null, {"copies": 4, "maxDegrees": 45}, null]}]]}]`
+	s, err := ParseSpace([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []impulse.MotionAugmentation{{}, {Copies: 4, MaxDegrees: 45}}
+	if got := s.Impulses[0].Learn[0].Rotations; !reflect.DeepEqual(got, want) {
+		t.Fatalf("rotations %v, want %v", got, want)
+	}
+	data, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := ParseSpace(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, s) {
+		t.Fatalf("%s reads back as %+v", data, back)
+	}
+	c := s.compile()
+	if n := c.size(); n != 2 {
+		t.Errorf("%v candidates, want 2", n)
+	}
+	var got []*impulse.MotionAugmentation
+	for v := range 2 {
+		p := make(point, len(c.dims))
+		for i := range p {
+			p[i] = 0
+		}
+		p[c.imp[0].learns[0].rotation] = v
+		def, err := c.definition(p, newTemplate(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, def.Learn[learnID].Keras.AugmentationPolicyMotion)
+	}
+	if got[0] != nil || got[1] == nil || *got[1] != want[1] {
+		t.Errorf("definitions' policies %v, %v; want none, then %v", got[0], got[1], want[1])
+	}
+}
+
+// The generated space offers rotated copies for data with a 3-axis
+// sensor only.
+func TestDefaultSpaceRotations(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		want bool
+	}{{"gestures", true}, {"vibration", true}, {"keywords", false}, {"digits", false}} {
+		ds, err := dataset.Load(testenv.Testdata(c.name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := DefaultSpace(ds, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, im := range s.Impulses {
+			for _, l := range im.Learn {
+				if got := len(l.Rotations) > 0; got != c.want {
+					t.Errorf("%s, %s network: rotations %v, want some: %v", c.name, l.Arch, l.Rotations, c.want)
+				}
+			}
+		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/tinyimpulse/tinyimpulse/dsp"
+	"github.com/tinyimpulse/tinyimpulse/impulse"
 	"github.com/tinyimpulse/tinyimpulse/learn"
 )
 
@@ -46,7 +47,8 @@ const maxSpaceBytes = 1 << 20
 // [2, 3], "convFilters": [8, 16], "kernelSize": [3, 5], "dropout": [0,
 // 0.25], "visualLayers": [[{"type": "dense", "neurons": 20}, ...]],
 // "learningRate": [0.001, 0.005], "trainingCycles": [30, 100],
-// "batchSize": [32]} (see LearnSpace).
+// "batchSize": [32], "augmentationPolicyMotion": [null, {"copies": 4,
+// "maxDegrees": 45}]} (see LearnSpace).
 //
 // Every problem is reported in one *SpaceError.
 func ParseSpace(data []byte) (*Space, error) {
@@ -457,6 +459,30 @@ func readLearnSpace(e *SpaceError, path string, v any) LearnSpace {
 			l.Dropout = sortedFloats(numbers(e, p, x))
 		case "learningRate":
 			l.LearningRates = sortedFloats(numbers(e, p, x))
+		case "augmentationPolicyMotion":
+			for i, r := range values(x) {
+				q := fmt.Sprintf("%s[%d]", p, i)
+				var m impulse.MotionAugmentation
+				if r != nil {
+					raw, err := json.Marshal(r)
+					if err == nil {
+						dec := json.NewDecoder(bytes.NewReader(raw))
+						dec.DisallowUnknownFields()
+						err = dec.Decode(&m)
+					}
+					if err != nil {
+						e.add(q, "must be null (no rotation) or {\"copies\": N, \"maxDegrees\": D}: %v", err)
+						continue
+					}
+					if m.Copies == 0 {
+						e.add(q+".copies", "is missing or 0 (null stands for no rotation)")
+						continue
+					}
+				}
+				if !slices.Contains(l.Rotations, m) {
+					l.Rotations = append(l.Rotations, m)
+				}
+			}
 		case "visualLayers":
 			for i, net := range values(x) {
 				q := fmt.Sprintf("%s[%d]", p, i)
@@ -541,6 +567,15 @@ func (s *Space) MarshalJSON() ([]byte, error) {
 			set("learningRate", l.LearningRates, len(l.LearningRates))
 			set("trainingCycles", l.Epochs, len(l.Epochs))
 			set("batchSize", l.BatchSizes, len(l.BatchSizes))
+			if len(l.Rotations) > 0 {
+				rs := make([]any, len(l.Rotations))
+				for i, r := range l.Rotations {
+					if r.Copies > 0 {
+						rs[i] = r
+					}
+				}
+				m["augmentationPolicyMotion"] = rs
+			}
 			learns = append(learns, []any{m})
 		}
 		out = append(out, map[string]any{"inputBlocks": ins, "dspBlocks": dsps, "learnBlocks": learns})
