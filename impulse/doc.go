@@ -54,8 +54,10 @@
 // as JSON values or strings) under "dsp", and each learn block's
 // SetKerasParameterRequest or StartTrainingRequestAnomaly under "learn", both
 // keyed by block id. ParseDefinition checks it all at once and reports every
-// problem with its JSON path; Compile checks it against a dataset. Omitted
-// settings take Studio's defaults:
+// problem with its JSON path; Compile checks it against a dataset. One
+// keras setting is this library's own: "augmentationPolicyMotion" trains
+// the network on rotated copies of its windows as well
+// ([MotionAugmentation]). Omitted settings take Studio's defaults:
 //
 //   - a time-series input block: 1000 ms windows, a stride of 500 ms (at
 //     most the window), the same stride in classification mode, zero

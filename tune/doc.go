@@ -79,6 +79,16 @@
 // confidence — on windows cut with the classification stride, as model
 // testing cuts them.
 //
+// Data whose samples have a 3-axis sensor (accX, accY, accZ…) are scored
+// on their held-out windows twice, as recorded and turned as a rigid body
+// by a random rotation of up to DefaultRotation degrees
+// (Validation.Rotation), and the generated space lets networks train on
+// rotated copies of their windows (impulse.MotionAugmentation): recordings
+// made with the device held a little differently are common in the field
+// and absent from held-out recordings of the same sessions, and a network
+// that reads the direction of gravity instead of the motion fails on
+// them.
+//
 // Among many trials the best once is partly the luckiest. When the trials
 // end, the best few (Options.Confirm) run again with the next training and
 // validation seeds (Options.Repeats times) and are ranked by the mean of

@@ -98,6 +98,9 @@ func (r *Result) tunerTrial(t *TrialResult, tgt device.Target, p *Pick) studio.T
 				m["trainingCycles"] = k.Keras.TrainingCycles
 				m["learningRate"] = k.Keras.LearningRate
 				m["batchSize"] = k.Keras.BatchSize
+				if a := k.Keras.AugmentationPolicyMotion; a != nil {
+					m["augmentationPolicyMotion"] = a
+				}
 			}
 			tt.Impulse.LearnBlocks = append(tt.Impulse.LearnBlocks, m)
 		}

@@ -116,7 +116,8 @@ type Outcome struct {
 	Last *learn.EpochStats `json:"last,omitempty"`
 	// Seconds is the trial's wall-clock time.
 	Seconds float64 `json:"seconds"`
-	// held are the held-out windows' scores (LocalRunner only).
+	// held are the held-out windows' scores (a LocalRunner that keeps
+	// them only).
 	held *heldOut
 }
 
@@ -207,6 +208,9 @@ type LocalRunner struct {
 	limit  int
 	hits   int
 	misses int
+	// keepHeld keeps every outcome's held-out scores (Outcome.held), for
+	// the selection experiment only.
+	keepHeld bool
 }
 
 // NewLocalRunner returns a runner on the training samples of ds.
@@ -702,7 +706,9 @@ func (r *LocalRunner) Run(ctx context.Context, t Trial, progress func(learn.Epoc
 	}
 	out.Status = StatusCompleted
 	out.Int8, out.Float32 = acc[0].figures(), acc[1].figures()
-	out.held = &heldOut{classes: len(fe.classes), sample: sampleIDs, label: actual, scores: scores}
+	if r.keepHeld {
+		out.held = &heldOut{classes: len(fe.classes), sample: sampleIDs, label: actual, scores: scores}
+	}
 	for v, name := range []string{"int8", "float32"} {
 		c, err := metrics.EvaluateClassification(fe.classes, actual, mat.NewDense(len(actual), len(fe.classes), scores[v]))
 		if err != nil {

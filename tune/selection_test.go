@@ -106,6 +106,9 @@ func BenchmarkSelectionExperiment(b *testing.B) {
 	opt := Options{Time: limit, Target: "cortex-m4f-80mhz", Budget: Budget{LatencyMs: latency, RAMBytes: 64 << 10, ROMBytes: 256 << 10},
 		Seed: split, Picks: -1, Progress: func(p Progress) { t.Log(p.String()) }}
 	opt.Validation.Shuffle = shuffle
+	runner := NewLocalRunner(inner)
+	runner.keepHeld = true
+	opt.Runner = runner
 	res, err := Search(ctx, inner, opt)
 	if err != nil {
 		t.Fatal(err)
@@ -114,6 +117,7 @@ func BenchmarkSelectionExperiment(b *testing.B) {
 	alt := map[int]*Outcome{}
 	if env("TUNE_SELECT_ALT", "1") != "0" {
 		lr := NewLocalRunner(inner)
+		lr.keepHeld = true
 		v := res.Options.Validation
 		v.Shuffle = !v.Shuffle
 		var mu sync.Mutex
