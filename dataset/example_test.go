@@ -2,6 +2,7 @@ package dataset_test
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 
@@ -47,4 +48,25 @@ func ExampleLoad() {
 	// Output:
 	// 4 samples, 3 for training, labels [idle wave]
 	// dataset: cut.json: not a data acquisition JSON file: truncated: unexpected end of JSON input
+}
+
+// A sample turned a quarter turn about z, as if the board had been laid
+// down rotated: x becomes y, y becomes −x, the other axes stay.
+func ExampleSample_Rotated() {
+	s := &dataset.Sample{Name: "updown.1", Label: "updown", IntervalMs: 10,
+		Sensors: []dataset.Sensor{{Name: "accX"}, {Name: "accY"}, {Name: "accZ"}, {Name: "temp"}},
+		Values:  []float64{1, 0, 9.8, 21, 0, 2, 9.8, 21}}
+	fmt.Println(dataset.Triples(s.Sensors))
+	r, err := s.Rotated(dataset.AxisAngle(0, 0, 1, math.Pi/2))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for i, v := range r.Values {
+		r.Values[i] = math.Round(v*1e9) / 1e9
+	}
+	fmt.Println(r.Values)
+	// Output:
+	// [[0 1 2]]
+	// [0 1 9.8 21 -2 0 9.8 21]
 }
