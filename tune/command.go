@@ -63,7 +63,7 @@ func CommandFleet(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	workers := fs.Int("workers", 0, "trials at once (0: one per core, or the fleet's slots with --nats)")
 	natsURL := fs.String("nats", "", "run the trials on the workers of this NATS cluster")
 	out := fs.String("out", "", "output folder")
-	rotation := fs.Float64("rotation", DefaultRotation, "score held-out windows also turned by up to this many degrees (data with 3-axis sensors; 0: off)")
+	rotation := fs.Float64("rotation", 0, "score held-out windows also turned by up to this many degrees (0: 45 for data recorded in many orientations; -1: off)")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("tune: %v: %w", err, ErrUsage)
 	}
@@ -74,13 +74,10 @@ func CommandFleet(ctx context.Context, args []string, stdout, stderr io.Writer, 
 		return fmt.Errorf("tune: --data is required: %w", ErrUsage)
 	}
 	opt := Options{Target: *target, Trials: *trials, Time: *timeBudget, Seed: *seed, Workers: *workers}
-	if !(*rotation >= 0 && *rotation <= 180) {
-		return fmt.Errorf("tune: --rotation %v: must be 0 to 180 degrees", *rotation)
+	if !(*rotation <= 180) {
+		return fmt.Errorf("tune: --rotation %v: must be at most 180 degrees", *rotation)
 	}
 	opt.Validation.Rotation = *rotation
-	if *rotation == 0 {
-		opt.Validation.Rotation = -1
-	}
 	for _, b := range []struct {
 		name string
 		v    float64

@@ -35,7 +35,7 @@ type dataProfile struct {
 	color      bool // some image is not grey
 	rms        float64
 	continuous bool // samples hold many windows
-	turnable   bool // time series with a 3-axis sensor
+	turnable   bool // time series with a 3-axis sensor, recorded in many orientations
 }
 
 // profileData looks at the training samples.
@@ -93,7 +93,7 @@ func profileData(ds *dataset.Dataset, axes []string) (dataProfile, error) {
 		p.kind = KindAudio
 	}
 	p.continuous = p.lengthMs > 3000
-	p.turnable = turnable(ds)
+	p.turnable = heldVariously(ds)
 	return p, nil
 }
 
