@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"time"
 
 	"github.com/tinyimpulse/tinyimpulse/impulse"
 )
@@ -16,3 +17,7 @@ func (s *Server) CurrentModel(pid int) (*impulse.Model, error) {
 func (s *Server) ModelOf(pid, jobID int) (*impulse.Model, error) {
 	return s.model(context.Background(), pid, jobID)
 }
+
+// SetEpochPause holds every training of this process for d after each
+// epoch (see epochPause).
+func SetEpochPause(d time.Duration) { epochPause = d }

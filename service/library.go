@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/deploy"
@@ -125,6 +127,11 @@ type trained struct {
 	Labels   []string
 }
 
+// epochPause, when positive, holds training for that long after every
+// epoch's log line: set by tests (SetEpochPause) that must kill a process
+// while it trains, whatever the machine's speed.
+var epochPause time.Duration
+
 // train runs the library's training job; log receives each chunk of the
 // job's log text.
 func train(ctx context.Context, doc definitionDoc, samples []*decodedSample, seed uint64, jobID int, workers int, log func(string)) (*trained, error) {
@@ -144,6 +151,9 @@ func train(ctx context.Context, doc definitionDoc, samples []*decodedSample, see
 		Events: func(e studio.Event) {
 			if e.Type == studio.EventData {
 				log(e.Data)
+				if epochPause > 0 && strings.HasPrefix(e.Data, "Epoch ") {
+					time.Sleep(epochPause)
+				}
 			}
 		},
 	})

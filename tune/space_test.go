@@ -162,14 +162,7 @@ func TestDefaultSpace(t *testing.T) {
 		kind DataKind
 	}{{"gestures", KindMotion}, {"keywords", KindAudio}, {"digits", KindImage}} {
 		t.Run(c.name, func(t *testing.T) {
-			ds, err := dataset.Load(testenv.Testdata(c.name))
-			if err != nil {
-				t.Fatal(err)
-			}
-			s, err := DefaultSpace(ds, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			ds, s := testdataSpace(t, c.name)
 			if err := s.Validate(); err != nil {
 				t.Fatal(err)
 			}
@@ -321,14 +314,7 @@ func TestDefaultSpaceRotations(t *testing.T) {
 		name string
 		want bool
 	}{{"gestures", true}, {"vibration", false}, {"keywords", false}, {"digits", false}} {
-		ds, err := dataset.Load(testenv.Testdata(c.name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := DefaultSpace(ds, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, s := testdataSpace(t, c.name)
 		for _, im := range s.Impulses {
 			for _, l := range im.Learn {
 				if got := len(l.Rotations) > 0; got != c.want {
@@ -390,4 +376,18 @@ func TestOrientationSpread(t *testing.T) {
 			t.Errorf("%s: spread %.3f (%v), numpy %.2f", c.name, got, ok, c.want)
 		}
 	}
+}
+
+// testdataSpace loads a dataset of testdata and its default space.
+func testdataSpace(t *testing.T, name string) (*dataset.Dataset, *Space) {
+	t.Helper()
+	ds, err := dataset.Load(testenv.Testdata(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := DefaultSpace(ds, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ds, s
 }

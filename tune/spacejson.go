@@ -464,13 +464,7 @@ func readLearnSpace(e *SpaceError, path string, v any) LearnSpace {
 				q := fmt.Sprintf("%s[%d]", p, i)
 				var m impulse.MotionAugmentation
 				if r != nil {
-					raw, err := json.Marshal(r)
-					if err == nil {
-						dec := json.NewDecoder(bytes.NewReader(raw))
-						dec.DisallowUnknownFields()
-						err = dec.Decode(&m)
-					}
-					if err != nil {
+					if err := strictDecode(r, &m); err != nil {
 						e.add(q, "must be null (no rotation) or {\"copies\": N, \"maxDegrees\": D}: %v", err)
 						continue
 					}
@@ -486,14 +480,8 @@ func readLearnSpace(e *SpaceError, path string, v any) LearnSpace {
 		case "visualLayers":
 			for i, net := range values(x) {
 				q := fmt.Sprintf("%s[%d]", p, i)
-				raw, err := json.Marshal(net)
 				var layers []learn.VisualLayer
-				if err == nil {
-					dec := json.NewDecoder(bytes.NewReader(raw))
-					dec.DisallowUnknownFields()
-					err = dec.Decode(&layers)
-				}
-				if err != nil {
+				if err := strictDecode(net, &layers); err != nil {
 					e.add(q, "must be a list of Studio's visual layers: %v", err)
 					continue
 				}
@@ -504,6 +492,18 @@ func readLearnSpace(e *SpaceError, path string, v any) LearnSpace {
 		}
 	}
 	return l
+}
+
+// strictDecode decodes a generic JSON value into v, refusing fields v
+// does not have.
+func strictDecode(x any, v any) error {
+	raw, err := json.Marshal(x)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
 }
 
 func sum(s []int) int {
