@@ -3,12 +3,14 @@ package impulse_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/tinyimpulse/tinyimpulse/dataset"
 	"github.com/tinyimpulse/tinyimpulse/impulse"
 	"github.com/tinyimpulse/tinyimpulse/internal/testenv"
+	"github.com/tinyimpulse/tinyimpulse/learn"
 	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
@@ -145,5 +147,75 @@ func TestMotionAugmentationErrors(t *testing.T) {
 	def.Learn[3].Keras.AugmentationPolicyMotion = &impulse.MotionAugmentation{Copies: 1, MaxDegrees: 10}
 	if _, err := impulse.Compile(def, ds); err == nil || !strings.Contains(err.Error(), "learn.3.augmentationPolicyMotion") {
 		t.Errorf("accX, accY: error %v, want one naming learn.3.augmentationPolicyMotion", err)
+	}
+}
+
+// The spectrogram augmentation levels as this library reads them.
+func TestSpecAugmentLevels(t *testing.T) {
+	yes := true
+	for _, c := range []struct {
+		p    *studio.AugmentationPolicySpectrogram
+		want *learn.SpecAugment
+	}{
+		{nil, nil},
+		{&studio.AugmentationPolicySpectrogram{Enabled: false, FreqMasking: "high"}, nil},
+		{&studio.AugmentationPolicySpectrogram{Enabled: true}, &learn.SpecAugment{}},
+		{&studio.AugmentationPolicySpectrogram{Enabled: true, FreqMasking: "low", TimeMasking: "high", GaussianNoise: "low"},
+			&learn.SpecAugment{FreqMasks: 1, TimeMasks: 2, Noise: 0.05}},
+		{&studio.AugmentationPolicySpectrogram{Enabled: true, Warping: &yes, GaussianNoise: "high"}, &learn.SpecAugment{Warp: true, Noise: 0.1}},
+	} {
+		if got := impulse.SpecAugment(c.p); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%+v: %+v, want %+v", c.p, got, c.want)
+		}
+	}
+}
+
+// TestSpecAugmentDefinition: Studio's setting reaches the network's
+// training on MFCC features and Studio's KerasConfig, and is refused, by
+// its path, on other features or with an unknown level.
+func TestSpecAugmentDefinition(t *testing.T) {
+	doc := func(dsp, policy string) string {
+		return `{"impulse": {"inputBlocks": [{"id": 1, "type": "time-series", "windowSizeMs": 1000, "windowIncreaseMs": 500, "frequencyHz": 16000, "axes": ["audio"]}],
+			"dspBlocks": [{"id": 2, "type": "` + dsp + `", "input": 1}],
+			"learnBlocks": [{"id": 3, "type": "keras", "dsp": [2]}]},
+			"learn": {"3": {"augmentationPolicySpectrogram": ` + policy + `}}}`
+	}
+	policy := `{"enabled": true, "warping": true, "freqMasking": "low", "timeMasking": "high", "gaussianNoise": "none"}`
+	def, err := impulse.ParseDefinition([]byte(doc("mfcc", policy)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, err := impulse.Compile(def, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := im.KerasConfig(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (&learn.SpecAugment{Warp: true, FreqMasks: 1, TimeMasks: 2}); !reflect.DeepEqual(cfg.Augment, want) {
+		t.Errorf("network augmentation %+v, want %+v", cfg.Augment, want)
+	}
+	for _, c := range []struct{ dsp, policy, path, msg string }{
+		{"spectral-analysis", policy, "learn.3.augmentationPolicySpectrogram", "MFCC, MFE or spectrogram"},
+		{"mfcc", `{"enabled": true, "freqMasking": "lots"}`, "learn.3.augmentationPolicySpectrogram.freqMasking", "lots"},
+		{"mfcc", `{"freqMasking": "low"}`, "learn.3.augmentationPolicySpectrogram.enabled", "required"},
+	} {
+		def, err := impulse.ParseDefinition([]byte(doc(c.dsp, c.policy)))
+		if err == nil {
+			_, err = impulse.Compile(def, nil)
+		}
+		var de *impulse.DefinitionError
+		if !errors.As(err, &de) {
+			t.Errorf("%s %s: error %v, want a *DefinitionError", c.dsp, c.policy, err)
+			continue
+		}
+		found := false
+		for _, p := range de.Problems {
+			found = found || p.Path == c.path && strings.Contains(p.Message, c.msg)
+		}
+		if !found {
+			t.Errorf("%s %s: problems %v, want %s: …%s…", c.dsp, c.policy, de.Problems, c.path, c.msg)
+		}
 	}
 }

@@ -117,6 +117,30 @@ type KerasParams struct {
 	// copies of the training windows as well (this library's setting; Studio
 	// has none for time series).
 	AugmentationPolicyMotion *MotionAugmentation `json:"augmentationPolicyMotion,omitempty"`
+	// AugmentationPolicySpectrogram is Studio's spectrogram augmentation,
+	// as this library reads its levels (see SpecAugment).
+	AugmentationPolicySpectrogram *studio.AugmentationPolicySpectrogram `json:"augmentationPolicySpectrogram,omitempty"`
+}
+
+// SpecAugment returns the spectrogram augmentation a policy asks for, nil
+// when it is nil or not enabled. This library's reading of Studio's
+// levels (Studio documents none, low and high, not what they do): none,
+// low and high masking are 0, 1 and 2 masks per window of time (each up
+// to a tenth of the frames) or of frequency (up to 15 % of the bins);
+// low and high Gaussian noise are 5 % and 10 % of the features' standard
+// deviation; warping moves one frame by up to a tenth of the frames. Every
+// training window is augmented afresh every epoch (learn.SpecAugment).
+func SpecAugment(p *studio.AugmentationPolicySpectrogram) *learn.SpecAugment {
+	if p == nil || !p.Enabled {
+		return nil
+	}
+	level := map[string]int{"": 0, "none": 0, "low": 1, "high": 2}
+	return &learn.SpecAugment{
+		Warp:      p.Warping != nil && *p.Warping,
+		TimeMasks: level[p.TimeMasking],
+		FreqMasks: level[p.FreqMasking],
+		Noise:     0.05 * float64(level[p.GaussianNoise]),
+	}
 }
 
 // MotionAugmentation trains a network on its training windows and on
@@ -176,6 +200,7 @@ func (k *KerasParams) Config() learn.Config {
 	if k.MinimumConfidenceRating != nil {
 		c.MinimumConfidenceRating = *k.MinimumConfidenceRating
 	}
+	c.Augment = SpecAugment(k.AugmentationPolicySpectrogram)
 	return c
 }
 
@@ -750,13 +775,17 @@ func readKerasParams(w *walker, path string, v any) *KerasParams {
 	if b, ok := o.boolean("useLearnedOptimizer"); ok && b {
 		w.add(child(path, "useLearnedOptimizer"), "the learned optimizer (VeLO) is not supported by this library")
 	}
-	if a, ok := o.get("augmentationPolicySpectrogram"); ok {
+	if a, ok := o.get("augmentationPolicySpectrogram"); ok && a != nil {
 		ao := w.obj(child(path, "augmentationPolicySpectrogram"), a)
-		if e, ok := ao.boolean("enabled"); ok && e {
-			w.add(child(ao.path, "enabled"), "spectrogram augmentation is not supported by this library")
-		}
-		ao.ignore("warping", "freqMasking", "timeMasking", "gaussianNoise")
+		p := new(studio.AugmentationPolicySpectrogram)
+		p.Enabled, _ = ao.boolean("enabled")
+		ao.required("enabled")
+		p.Warping = optBool(ao, "warping")
+		p.FreqMasking, _ = ao.enum("freqMasking", "none", "low", "high")
+		p.TimeMasking, _ = ao.enum("timeMasking", "none", "low", "high")
+		p.GaussianNoise, _ = ao.enum("gaussianNoise", "none", "low", "high")
 		ao.end()
+		k.AugmentationPolicySpectrogram = p
 	}
 	if s, ok := o.str("customValidationMetadataKey"); ok && s != "" {
 		w.add(child(path, "customValidationMetadataKey"), "splitting by a metadata key is not supported by this library")

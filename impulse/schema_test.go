@@ -123,6 +123,22 @@ func TestSchemas(t *testing.T) {
 		{"DSPConfigRequest", map[string]any{"config": DSPParams{"fft-length": json.Number("32"), "do-log": true}}},
 		{"GetAllDetailedImpulsesResponse", resp},
 	}
+	// Studio's spectrogram augmentation, which this library trains with,
+	// in the request and in the trained block's KerasConfig.
+	yes := true
+	policy := &studio.AugmentationPolicySpectrogram{Enabled: true, Warping: &yes, FreqMasking: "low", TimeMasking: "high", GaussianNoise: "none"}
+	kp := *d.def.Learn[4].Keras
+	kp.AugmentationPolicySpectrogram = policy
+	kc := resp.Impulses[0].LearnBlockKerasConfigs[0].Config
+	cases = append(cases, struct {
+		typ string
+		v   any
+	}{"SetKerasParameterRequest", &kp})
+	kc.AugmentationPolicySpectrogram = policy
+	cases = append(cases, struct {
+		typ string
+		v   any
+	}{"KerasConfig", kc})
 	for _, c := range cases {
 		t.Run(c.typ, func(t *testing.T) { eischema.Check(t, c.v, c.typ) })
 	}

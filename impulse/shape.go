@@ -87,6 +87,13 @@ func (im *Impulse) build(w *walker) {
 		switch {
 		case p.Keras != nil:
 			im.fillKeras(lb, p.Keras)
+			if SpecAugment(p.Keras.AugmentationPolicySpectrogram) != nil {
+				switch im.learnInput(lb).Kind {
+				case learn.InputMFCC, learn.InputMFE, learn.InputSpectrogram:
+				default:
+					w.add(child(path, "augmentationPolicySpectrogram"), "spectrogram augmentation needs the features of one MFCC, MFE or spectrogram block (frames of bins)")
+				}
+			}
 			if p.Keras.AugmentationPolicyMotion != nil {
 				var axes []dataset.Sensor
 				for _, a := range in.Axes {

@@ -406,25 +406,26 @@ func predictions(ctx context.Context, p learn.Predictor, X *mat.Dense, d learn.D
 func kerasConfig(im *Impulse, lb studio.LearnBlock, cfg learn.Config, in learn.Input, feats *Features, kb *kerasBlock, thresholds []studio.BlockThreshold) studio.KerasConfig {
 	split, weights := *cfg.TrainTestSplit, cfg.AutoClassWeights
 	return studio.KerasConfig{
-		Dependencies:            dependencies(im, lb, feats, kb.classes),
-		Trained:                 true,
-		Name:                    lb.Name,
-		Type:                    lb.Type,
-		MinimumConfidenceRating: kb.threshold,
-		SelectedModelType:       kb.variant.String(),
-		Mode:                    cfg.Mode,
-		VisualLayers:            cfg.VisualLayers,
-		TrainingCycles:          cfg.TrainingCycles,
-		LearningRate:            cfg.LearningRate,
-		BatchSize:               cfg.BatchSize,
-		DefaultBatchSize:        cfg.DefaultBatchSize,
-		Shape:                   shapeString(in),
-		TrainTestSplit:          &split,
-		AutoClassWeights:        &weights,
-		AugmentationPolicyImage: "none",
-		TransferLearningModels:  []studio.TransferLearningModel{},
-		ProfileInt8:             true,
-		Thresholds:              thresholds,
+		Dependencies:                  dependencies(im, lb, feats, kb.classes),
+		Trained:                       true,
+		Name:                          lb.Name,
+		Type:                          lb.Type,
+		MinimumConfidenceRating:       kb.threshold,
+		SelectedModelType:             kb.variant.String(),
+		Mode:                          cfg.Mode,
+		VisualLayers:                  cfg.VisualLayers,
+		TrainingCycles:                cfg.TrainingCycles,
+		LearningRate:                  cfg.LearningRate,
+		BatchSize:                     cfg.BatchSize,
+		DefaultBatchSize:              cfg.DefaultBatchSize,
+		Shape:                         shapeString(in),
+		TrainTestSplit:                &split,
+		AutoClassWeights:              &weights,
+		AugmentationPolicyImage:       "none",
+		AugmentationPolicySpectrogram: spectrogramPolicy(im, lb),
+		TransferLearningModels:        []studio.TransferLearningModel{},
+		ProfileInt8:                   true,
+		Thresholds:                    thresholds,
 	}
 }
 
@@ -500,4 +501,13 @@ func trainAnomaly(ctx context.Context, log *jobLog, im *Impulse, lb studio.Learn
 		ab.config.GMMMetadata = &gm
 	}
 	return ab, nil
+}
+
+// spectrogramPolicy returns the block's spectrogram augmentation setting
+// as Studio reports it (nil when there is none).
+func spectrogramPolicy(im *Impulse, lb studio.LearnBlock) *studio.AugmentationPolicySpectrogram {
+	if p := im.def.Learn[lb.ID]; p != nil && p.Keras != nil {
+		return p.Keras.AugmentationPolicySpectrogram
+	}
+	return nil
 }

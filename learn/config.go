@@ -31,6 +31,9 @@ type Config struct {
 	SelectedModelType string `json:"selectedModelType,omitempty"`
 	// Mode is "visual" (the only mode this package builds) or "expert".
 	Mode string `json:"mode,omitempty"`
+	// Augment, when not nil, augments the training windows' spectrogram
+	// features afresh every epoch (see SpecAugment).
+	Augment *SpecAugment `json:"-"`
 }
 
 // VisualLayer is one of Studio's visual layers (API KerasVisualLayer).

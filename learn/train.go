@@ -113,6 +113,11 @@ func Train(ctx context.Context, cfg Config, in Input, d Dataset, opt Options) (*
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
+	if cfg.Augment != nil {
+		if err := cfg.Augment.validate(in); err != nil {
+			return nil, err
+		}
+	}
 	regression := d.Targets != nil
 	outputs, err := d.check(in.Features(), regression)
 	if err != nil {
@@ -158,6 +163,25 @@ func Train(ctx context.Context, cfg Config, in Input, d Dataset, opt Options) (*
 		}
 	}
 
+	// Spectrogram augmentation rewrites the training rows of xs before
+	// every epoch from a pristine copy of them.
+	var aug *augmenter
+	var pristine []float32
+	if cfg.Augment != nil {
+		pristine = make([]float32, len(trainIdx)*nf)
+		var sum, sq float64
+		for i, r := range trainIdx {
+			copy(pristine[i*nf:(i+1)*nf], xs[r*nf:(r+1)*nf])
+			for _, v := range xs[r*nf : (r+1)*nf] {
+				sum += float64(v)
+				sq += float64(v) * float64(v)
+			}
+		}
+		n := float64(len(pristine))
+		std := math.Sqrt(max(0, sq/n-(sum/n)*(sum/n)))
+		aug = newAugmenter(*cfg.Augment, in, std, newRand(opt.Seed, 5))
+	}
+
 	t := newTrainer(net, cfg.BatchSize, opt.Seed)
 	t.trainData = trainData{xs: xs, nf: nf, y: d.Y, targets: d.Targets, sw: sw}
 	if parallel(net) {
@@ -174,6 +198,11 @@ func Train(ctx context.Context, cfg Config, in Input, d Dataset, opt Options) (*
 	done := ctx.Done()
 	for epoch := 1; epoch <= cfg.TrainingCycles; epoch++ {
 		start := time.Now()
+		if aug != nil {
+			for i, r := range trainIdx {
+				aug.apply(xs[r*nf:(r+1)*nf], pristine[i*nf:(i+1)*nf])
+			}
+		}
 		bufferShuffle(order, trainIdx, 4*cfg.BatchSize, shuf)
 		var lossSum float64
 		var correct int

@@ -120,6 +120,10 @@ func (c *compiled) definition(p point, t *template) (*impulse.Definition, error)
 	if v := pick(ld.batch); v != nil {
 		k.BatchSize = v.(int)
 	}
+	if v := pick(ld.specAugment); v != nil && v.(studio.AugmentationPolicySpectrogram).Enabled {
+		a := v.(studio.AugmentationPolicySpectrogram)
+		k.AugmentationPolicySpectrogram = &a
+	}
 	if v := pick(ld.rotation); v != nil && v.(impulse.MotionAugmentation).Copies > 0 {
 		r := v.(impulse.MotionAugmentation)
 		k.AugmentationPolicyMotion = &r

@@ -276,6 +276,8 @@ func roundTo(f float64) float64 {
 	return math.Round(f/m) * m
 }
 
+var yes = true
+
 func audioSpace(p dataProfile) *Space {
 	size := roundMs(p.lengthMs)
 	if p.lengthMs > 1500 {
@@ -311,7 +313,11 @@ func audioSpace(p dataProfile) *Space {
 	}}
 	conv := LearnSpace{Arch: ArchConv1D, ConvLayers: []int{2, 3}, ConvFilters: []int{8, 16}, KernelSizes: []int{3, 5},
 		Dropout: []float64{0.1, 0.25, 0.5}, DenseLayers: [][]int{{}, {32}}, LearningRates: learningRates[:4],
-		Epochs: []int{50, 100, 150}, BatchSizes: []int{16, 32}}
+		Epochs: []int{50, 100, 150}, BatchSizes: []int{16, 32},
+		// Spectrogram augmentation: none, light, strong.
+		SpecAugment: []studio.AugmentationPolicySpectrogram{{},
+			{Enabled: true, TimeMasking: "low", FreqMasking: "low"},
+			{Enabled: true, Warping: &yes, TimeMasking: "high", FreqMasking: "high", GaussianNoise: "high"}}}
 	return &Space{Impulses: []ImpulseSpace{
 		{Input: []InputSpace{in}, DSP: []DSPSpace{mfcc, mfe, spectrogram}, Learn: []LearnSpace{conv}},
 	}}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tinyimpulse/tinyimpulse/impulse"
 	"github.com/tinyimpulse/tinyimpulse/learn"
+	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
 // Space is a search space: alternative impulses, each with alternatives
@@ -117,6 +118,10 @@ type LearnSpace struct {
 	// network also trains on (impulse.MotionAugmentation; the zero value
 	// for none), for time series with a 3-axis sensor.
 	Rotations []impulse.MotionAugmentation
+	// SpecAugment are the spectrogram augmentations of networks on MFCC,
+	// MFE or spectrogram features (impulse.SpecAugment; not enabled for
+	// none).
+	SpecAugment []studio.AugmentationPolicySpectrogram
 }
 
 // dim is one dimension of a compiled space: a choice among n values,
@@ -179,7 +184,7 @@ type impDims struct {
 type inputDims struct{ window, size, resize int }
 
 type learnDims struct {
-	dense, convLayers, convFilters, kernel, dropout, layers, lr, epochs, batch, rotation int
+	dense, convLayers, convFilters, kernel, dropout, layers, lr, epochs, batch, rotation, specAugment int
 }
 
 // compile lays the space out as dimensions. The space must be valid.
@@ -251,6 +256,7 @@ func (s *Space) compile() *compiled {
 				epochs:      opt("trainingCycles", anySlice(l.Epochs)),
 				batch:       opt("batchSize", anySlice(l.BatchSizes)),
 				rotation:    opt("augmentationPolicyMotion", anySlice(l.Rotations)),
+				specAugment: opt("augmentationPolicySpectrogram", anySlice(l.SpecAugment)),
 			}
 			if ld.dense >= 0 {
 				// Layer lists are ordered by size (total width).
@@ -429,6 +435,13 @@ func (l *LearnSpace) validate(e *SpaceError, q string) {
 	for k, r := range l.LearningRates {
 		if !(r > 0 && r <= 1) {
 			e.add(fmt.Sprintf("%s.learningRate[%d]", q, k), "%v is not in (0, 1]", r)
+		}
+	}
+	for k, a := range l.SpecAugment {
+		for _, lv := range []struct{ name, v string }{{"freqMasking", a.FreqMasking}, {"timeMasking", a.TimeMasking}, {"gaussianNoise", a.GaussianNoise}} {
+			if !slices.Contains([]string{"", "none", "low", "high"}, lv.v) {
+				e.add(fmt.Sprintf("%s.augmentationPolicySpectrogram[%d].%s", q, k, lv.name), "%q is not none, low or high", lv.v)
+			}
 		}
 	}
 	for k, r := range l.Rotations {

@@ -14,6 +14,7 @@ import (
 	"github.com/tinyimpulse/tinyimpulse/device"
 	"github.com/tinyimpulse/tinyimpulse/impulse"
 	"github.com/tinyimpulse/tinyimpulse/internal/testenv"
+	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
 const spaceDoc = `[
@@ -390,4 +391,45 @@ func testdataSpace(t *testing.T, name string) (*dataset.Dataset, *Space) {
 		t.Fatal(err)
 	}
 	return ds, s
+}
+
+// TestSpecAugmentSpace reads Studio's spectrogram augmentation settings
+// as a searched list, writes them back, builds the definitions with them,
+// and the generated audio space offers none, light and strong.
+func TestSpecAugmentSpace(t *testing.T) {
+	doc := `[{"inputBlocks": [{"type": "time-series", "window": [{"windowSizeMs": 1000, "windowIncreaseMs": 500}]}],
+	  "dspBlocks": [{"type": "mfcc"}],
+	  "learnBlocks": [[{"architecture": "conv1d", "convLayers": [2], "augmentationPolicySpectrogram": [null, {"enabled": true, "freqMasking": "high"}, {"enabled": false, "timeMasking": "low"}]}]]}]`
+	s, err := ParseSpace([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []studio.AugmentationPolicySpectrogram{{}, {Enabled: true, FreqMasking: "high"}}
+	if got := s.Impulses[0].Learn[0].SpecAugment; !reflect.DeepEqual(got, want) {
+		t.Fatalf("policies %+v, want %+v", got, want)
+	}
+	data, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back, err := ParseSpace(data); err != nil || !reflect.DeepEqual(back, s) {
+		t.Fatalf("%s reads back as %+v (%v)", data, back, err)
+	}
+	c := s.compile()
+	p := make(point, len(c.dims))
+	p[c.imp[0].learns[0].specAugment] = 1
+	def, err := c.definition(p, newTemplate(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := def.Learn[learnID].Keras.AugmentationPolicySpectrogram; got == nil || !reflect.DeepEqual(*got, want[1]) {
+		t.Errorf("definition's policy %+v, want %+v", got, want[1])
+	}
+	if _, err := ParseSpace([]byte(strings.Replace(doc, `"high"`, `"loud"`, 1))); err == nil || !strings.Contains(err.Error(), "freqMasking") {
+		t.Errorf("level loud: error %v", err)
+	}
+	_, audio := testdataSpace(t, "keywords")
+	if n := len(audio.Impulses[0].Learn[0].SpecAugment); n != 3 {
+		t.Errorf("the audio space offers %d spectrogram augmentations, want 3", n)
+	}
 }

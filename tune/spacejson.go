@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/tinyimpulse/tinyimpulse/dsp"
 	"github.com/tinyimpulse/tinyimpulse/impulse"
 	"github.com/tinyimpulse/tinyimpulse/learn"
+	"github.com/tinyimpulse/tinyimpulse/studio"
 )
 
 // ErrSpace is wrapped by every error about a search space (a *SpaceError).
@@ -48,7 +50,8 @@ const maxSpaceBytes = 1 << 20
 // 0.25], "visualLayers": [[{"type": "dense", "neurons": 20}, ...]],
 // "learningRate": [0.001, 0.005], "trainingCycles": [30, 100],
 // "batchSize": [32], "augmentationPolicyMotion": [null, {"copies": 4,
-// "maxDegrees": 45}]} (see LearnSpace).
+// "maxDegrees": 45}], "augmentationPolicySpectrogram": [null, {"enabled":
+// true, "freqMasking": "low", "timeMasking": "low"}]} (see LearnSpace).
 //
 // Every problem is reported in one *SpaceError.
 func ParseSpace(data []byte) (*Space, error) {
@@ -459,6 +462,23 @@ func readLearnSpace(e *SpaceError, path string, v any) LearnSpace {
 			l.Dropout = sortedFloats(numbers(e, p, x))
 		case "learningRate":
 			l.LearningRates = sortedFloats(numbers(e, p, x))
+		case "augmentationPolicySpectrogram":
+			for i, r := range values(x) {
+				q := fmt.Sprintf("%s[%d]", p, i)
+				var a studio.AugmentationPolicySpectrogram
+				if r != nil {
+					if err := strictDecode(r, &a); err != nil {
+						e.add(q, "must be null (none) or Studio's {\"enabled\": true, \"warping\": …, \"freqMasking\": …, \"timeMasking\": …, \"gaussianNoise\": …}: %v", err)
+						continue
+					}
+				}
+				if !a.Enabled {
+					a = studio.AugmentationPolicySpectrogram{}
+				}
+				if !slices.ContainsFunc(l.SpecAugment, func(b studio.AugmentationPolicySpectrogram) bool { return reflect.DeepEqual(a, b) }) {
+					l.SpecAugment = append(l.SpecAugment, a)
+				}
+			}
 		case "augmentationPolicyMotion":
 			for i, r := range values(x) {
 				q := fmt.Sprintf("%s[%d]", p, i)
@@ -567,6 +587,15 @@ func (s *Space) MarshalJSON() ([]byte, error) {
 			set("learningRate", l.LearningRates, len(l.LearningRates))
 			set("trainingCycles", l.Epochs, len(l.Epochs))
 			set("batchSize", l.BatchSizes, len(l.BatchSizes))
+			if len(l.SpecAugment) > 0 {
+				as := make([]any, len(l.SpecAugment))
+				for i, a := range l.SpecAugment {
+					if a.Enabled {
+						as[i] = a
+					}
+				}
+				m["augmentationPolicySpectrogram"] = as
+			}
 			if len(l.Rotations) > 0 {
 				rs := make([]any, len(l.Rotations))
 				for i, r := range l.Rotations {
