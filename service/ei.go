@@ -493,7 +493,7 @@ func (s *Server) trainLearn(w http.ResponseWriter, r *http.Request, c *call, kin
 // getKeras into trainKerasJob sends back, but that are not settings.
 var studioOnlyFields = []string{"success", "error", "dependencies", "trained", "name", "type", "defaultBatchSize", "shape",
 	"transferLearningModels", "thresholds", "akidaEdgeLearningConfig", "customValidationMetadataKey", "anomalyCapacity",
-	"blockParameters", "customParameters", "useLearnedOptimizer", "augmentationPolicySpectrogram", "selectedAxes"}
+	"blockParameters", "customParameters", "useLearnedOptimizer", "selectedAxes"}
 
 func trimStudioFields(params json.RawMessage) (json.RawMessage, error) {
 	var obj map[string]json.RawMessage
