@@ -24,13 +24,13 @@ type Dataset struct {
 	// Targets holds the numeric target of every row; a non-nil Targets makes
 	// the network a regression network (linear output, mean squared error).
 	Targets []float64
-	// Copies is the number of rows at the end of X that are copies of
-	// other rows (an augmentation: the same window rotated, shifted,
-	// noisy), and CopyOf the row each of them copies, one entry per copy
-	// (CopyOf[i] is the original of row n−Copies+i). The validation split
-	// is drawn from the other rows as if the copies were not there, and a
-	// copy is trained on when its original is, never validated on: the
-	// validation windows stay windows as recorded.
+	// CopyOf marks the last len(CopyOf) rows of X as copies of other rows
+	// (an augmentation: the same window turned, shifted, noisy): row
+	// n−len(CopyOf)+i copies row CopyOf[i], one of the first
+	// n−len(CopyOf). The validation split is drawn from those originals as
+	// if the copies were not there, and a copy is trained on when its
+	// original is, never validated on: the validation windows stay windows
+	// as recorded.
 	CopyOf []int
 }
 
