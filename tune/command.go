@@ -23,7 +23,8 @@ var ErrUsage = errors.New("usage")
 // CommandUsage is the usage text of Command.
 const CommandUsage = `usage: impulse tune --data DIR [--impulse FILE] [--space FILE] [--target ID]
                     [--latency-ms N] [--ram KB] [--rom KB] [--model-type int8|float32]
-                    [--trials N] [--time 5m] [--seed N] [--workers N] [--nats URL] [--out DIR]
+                    [--trials N] [--time 5m] [--seed N] [--workers N] [--nats URL]
+                    [--rotation DEG] [--out DIR]
 `
 
 // Command runs `impulse tune` with its arguments (after "tune"): it

@@ -71,6 +71,9 @@ func TestCommandErrors(t *testing.T) {
 		{[]string{"--data", gest, "--target", "cortex-z9"}, false, "cortex-z9"},
 		{[]string{"--data", gest, "--space", badSpace, "--latency-ms", "0.001"}, false, "empty"},
 		{[]string{"--data", gest, "--nats", "nats://127.0.0.1:1"}, true, "--nats: this program cannot reach a fleet"},
+		{[]string{"--data", gest, "--rotation", "200"}, false, "--rotation 200"},
+		{[]string{"--data", gest, "--rotation", "NaN"}, false, "--rotation NaN"},
+		{[]string{"--data", testenv.Testdata("keywords"), "--rotation", "30"}, false, "no 3-axis sensor"},
 	}
 	for _, c := range cases {
 		err := Command(context.Background(), c.args, &bytes.Buffer{}, &bytes.Buffer{})

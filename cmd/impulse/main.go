@@ -10,7 +10,7 @@
 //	impulse estimate --model DIR [--target ID] [--json]
 //	impulse export --model DIR --format tflite [--variant int8|float32] [--learn-block ID] --out FILE
 //	impulse export --model DIR --format c [--variant int8|float32] [--data DIR] [--name NAME] --out FILE.zip
-//	impulse tune --data DIR [--impulse FILE] [--space FILE] [--target ID] [--latency-ms N] [--ram KB] [--rom KB] [--trials N] [--time 5m] [--seed N] [--workers N] [--nats URL] [--out DIR]
+//	impulse tune --data DIR [--impulse FILE] [--space FILE] [--target ID] [--latency-ms N] [--ram KB] [--rom KB] [--trials N] [--time 5m] [--seed N] [--workers N] [--nats URL] [--rotation DEG] [--out DIR]
 //	impulse report --model DIR --data DIR --out FILE.html [--target ID]
 //	impulse serve --data-dir DIR [--nats URL] [--addr :4800] [--admin-key KEY] [--workers N]
 //	impulse worker --nats URL[,URL...] [--concurrency N] [--threads N] [--name NAME]
