@@ -481,6 +481,10 @@ func FuzzParseDefinition(f *testing.F) {
 	f.Add([]byte(`{"impulse": {"inputBlocks": [{"id": 1, "type": "time-series", "windowSizeMs": 1000, "frequencyHz": 16000, "axes": ["audio"]}],
 	  "dspBlocks": [{"id": 2, "type": "mfcc"}], "learnBlocks": [{"id": 3, "type": "keras", "dsp": [2]}, {"id": 4, "type": "anomaly-gmm", "dsp": [2]}]},
 	  "dsp": {"2": {"num_cepstral": "13"}}}`))
+	f.Add([]byte(`{"impulse": {"inputBlocks": [{"id": 1, "type": "time-series"}], "dspBlocks": [{"id": 2, "type": "mfe"}],
+	  "learnBlocks": [{"id": 3, "type": "keras", "dsp": [2]}]},
+	  "learn": {"3": {"augmentationPolicyMotion": {"copies": 2, "maxDegrees": 30},
+	    "augmentationPolicySpectrogram": {"enabled": true, "warping": false, "freqMasking": "high", "timeMasking": "low", "gaussianNoise": "none"}}}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d, err := ParseDefinition(data)
 		if err != nil {

@@ -131,6 +131,7 @@ func FuzzParseSpace(f *testing.F) {
 	f.Add([]byte(`{"impulse": [{"inputBlocks": [{"type": "time-series", "windowSizeMs": [1000], "windowIncreaseMs": [250, 500]}], "dspBlocks": [{"type": "mfcc", "num_cepstral": [13, 20]}], "learnBlocks": [{"architecture": "layers", "visualLayers": [[{"type": "reshape", "columns": 13}, {"type": "conv1d", "neurons": 8}, {"type": "flatten"}]]}]}]}`))
 	f.Add([]byte(`[]`))
 	f.Add([]byte(`null`))
+	f.Add([]byte(`[{"inputBlocks": [{"type": "time-series", "window": [{"windowSizeMs": 1000, "windowIncreaseMs": 500}]}], "dspBlocks": [{"type": "mfcc"}], "learnBlocks": [[{"architecture": "conv1d", "convLayers": [2], "augmentationPolicyMotion": [null, {"copies": 2, "maxDegrees": 45}], "augmentationPolicySpectrogram": [null, {"enabled": true, "warping": true, "timeMasking": "high"}]}]]}]`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := ParseSpace(data)
 		if err != nil {
