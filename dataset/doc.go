@@ -30,6 +30,16 @@
 // their Values is nil, and [Sample.Series], [Sample.Value] and
 // [Sample.NumValues] read the values of every sample, compact or not.
 //
+// # Turning a device
+//
+// [Triples] finds the 3-axis sensors of a sample (axes named alike but
+// for a final x, y or z), and [Sample.Rotated] returns a copy turned as a
+// rigid body by a [Rotation], every such sensor by the same one, as if
+// the device had been held differently. [SampleRotation] draws a sample's
+// rotations from its name alone, so that the same sample is turned the
+// same way in any dataset it is part of; impulse trains on such copies
+// and tune scores held-out windows turned.
+//
 // # Errors
 //
 // Files that cannot be read or parsed give a *[FileError] naming the file,
