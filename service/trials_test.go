@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -156,9 +157,17 @@ func TestTrialRunner(t *testing.T) {
 	if completed < 4 {
 		t.Errorf("%d trials completed with figures; the comparison needs more", completed)
 	}
-	jobs, err := list[jobRow](ctx, w.n.st, bucketJobs, r.Project())
-	if err != nil {
-		t.Fatal(err)
+	// A trial's job is decided (its outcome committed, which ends the
+	// trial) before the worker marks it finished: wait for the marks.
+	var jobs []jobRow
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		jobs, err = list[jobRow](ctx, w.n.st, bucketJobs, r.Project())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(jobs, func(j jobRow) bool { return !j.finished() }) || time.Now().After(deadline) {
+			break
+		}
 	}
 	runs := 0
 	for _, tr := range remote.Trials {
