@@ -219,3 +219,31 @@ func TestSpecAugmentDefinition(t *testing.T) {
 		}
 	}
 }
+
+// Studio's image augmentation reaches the network's training on image
+// features and Studio's KerasConfig, and is refused, by its path, on
+// other features.
+func TestImageAugmentDefinition(t *testing.T) {
+	def, err := impulse.LoadDefinition("../testdata/impulses/digits.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := dataset.Load("../testdata/digits")
+	if err != nil {
+		t.Fatal(err)
+	}
+	def.Learn[3].Keras.AugmentationPolicyImage = "all"
+	im, err := impulse.Compile(def, ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := im.KerasConfig(3)
+	if err != nil || !cfg.AugmentImage {
+		t.Errorf("augmentationPolicyImage all: the network's AugmentImage is %v (%v)", cfg.AugmentImage, err)
+	}
+	gdef, gds := gestures(t)
+	gdef.Learn[3].Keras.AugmentationPolicyImage = "all"
+	if _, err := impulse.Compile(gdef, gds); err == nil || !strings.Contains(err.Error(), "learn.3.augmentationPolicyImage") {
+		t.Errorf("image augmentation on spectral features: error %v, want one naming learn.3.augmentationPolicyImage", err)
+	}
+}

@@ -107,7 +107,9 @@ type KerasParams struct {
 	AutoClassWeights        *bool               `json:"autoClassWeights,omitempty"`
 	ProfileInt8             *bool               `json:"profileInt8,omitempty"`
 	SkipEmbeddingsAndMemory *bool               `json:"skipEmbeddingsAndMemory,omitempty"`
-	// AugmentationPolicyImage is "none" (the only policy supported).
+	// AugmentationPolicyImage is "none" or "all": "all" trains an image
+	// network on its training images flipped, padded and cropped and
+	// brightened afresh every epoch (learn.Config.AugmentImage).
 	AugmentationPolicyImage          string `json:"augmentationPolicyImage,omitempty"`
 	ShowAdvancedTrainingSettings     *bool  `json:"showAdvancedTrainingSettings,omitempty"`
 	ShowAugmentationTrainingSettings *bool  `json:"showAugmentationTrainingSettings,omitempty"`
@@ -201,6 +203,7 @@ func (k *KerasParams) Config() learn.Config {
 		c.MinimumConfidenceRating = *k.MinimumConfidenceRating
 	}
 	c.Augment = SpecAugment(k.AugmentationPolicySpectrogram)
+	c.AugmentImage = k.AugmentationPolicyImage == "all"
 	return c
 }
 
@@ -750,9 +753,6 @@ func readKerasParams(w *walker, path string, v any) *KerasParams {
 	k.LastShownModelVariant, _ = o.enum("lastShownModelVariant", "int8", "float32", "akida")
 	k.TrainingProcessor, _ = o.enum("trainingProcessor", "cpu", "gpu")
 	if p, ok := o.enum("augmentationPolicyImage", "none", "all"); ok {
-		if p != "none" {
-			w.add(child(path, "augmentationPolicyImage"), "image augmentation is not supported by this library")
-		}
 		k.AugmentationPolicyImage = p
 	}
 	if a, ok := o.get("augmentationPolicyMotion"); ok && a != nil {

@@ -87,6 +87,9 @@ func (im *Impulse) build(w *walker) {
 		switch {
 		case p.Keras != nil:
 			im.fillKeras(lb, p.Keras)
+			if p.Keras.AugmentationPolicyImage == "all" && im.learnInput(lb).Kind != learn.InputImage {
+				w.add(child(path, "augmentationPolicyImage"), "image augmentation needs the features of one image block")
+			}
 			if SpecAugment(p.Keras.AugmentationPolicySpectrogram) != nil {
 				switch im.learnInput(lb).Kind {
 				case learn.InputMFCC, learn.InputMFE, learn.InputSpectrogram:

@@ -421,7 +421,7 @@ func kerasConfig(im *Impulse, lb studio.LearnBlock, cfg learn.Config, in learn.I
 		Shape:                         shapeString(in),
 		TrainTestSplit:                &split,
 		AutoClassWeights:              &weights,
-		AugmentationPolicyImage:       "none",
+		AugmentationPolicyImage:       cmp.Or(imagePolicy(im, lb), "none"),
 		AugmentationPolicySpectrogram: spectrogramPolicy(im, lb),
 		TransferLearningModels:        []studio.TransferLearningModel{},
 		ProfileInt8:                   true,
@@ -510,4 +510,13 @@ func spectrogramPolicy(im *Impulse, lb studio.LearnBlock) *studio.AugmentationPo
 		return p.Keras.AugmentationPolicySpectrogram
 	}
 	return nil
+}
+
+// imagePolicy returns the block's image augmentation setting ("" when
+// none is set).
+func imagePolicy(im *Impulse, lb studio.LearnBlock) string {
+	if p := im.def.Learn[lb.ID]; p != nil && p.Keras != nil {
+		return p.Keras.AugmentationPolicyImage
+	}
+	return ""
 }

@@ -47,6 +47,11 @@ func (a *SpecAugment) validate(in Input) error {
 	return nil
 }
 
+// windowAugmenter writes an augmented copy of a window.
+type windowAugmenter interface {
+	apply(dst, src []float32)
+}
+
 // augmenter applies a SpecAugment to windows of one input shape.
 type augmenter struct {
 	a              SpecAugment
@@ -115,6 +120,55 @@ func (g *augmenter) apply(dst, src []float32) {
 	if g.noise > 0 {
 		for i := range dst {
 			dst[i] += g.noise * float32(g.rng.NormFloat64())
+		}
+	}
+}
+
+// imageAugmenter augments image windows (Config.AugmentImage): the
+// operations Edge Impulse's image-classification training describes for
+// its "all" policy, as this package implements them.
+type imageAugmenter struct {
+	w, h, c int
+	rng     *rand.Rand
+	pad     []float32
+}
+
+func newImageAugmenter(in Input, rng *rand.Rand) *imageAugmenter {
+	return &imageAugmenter{w: in.Width, h: in.Height, c: max(in.Channels, 1), rng: rng}
+}
+
+// apply writes src (h×w×c, row-major) to dst flipped left to right with
+// probability ½, then zero-padded around its centre to a size drawn
+// uniformly in [1, 1.2) times its own (rounded down) and cropped back to
+// its size at a place drawn uniformly, then brightened by a delta drawn
+// uniformly in [−0.2, 0.2) (every value; features are 0…1 pixels).
+func (g *imageAugmenter) apply(dst, src []float32) {
+	w, h, c := g.w, g.h, g.c
+	flip := g.rng.IntN(2) == 1
+	f := 1 + 0.2*g.rng.Float64()
+	pw, ph := int(math.Floor(f*float64(w))), int(math.Floor(f*float64(h)))
+	// Offsets of the image in the padded one, and of the crop.
+	ox, oy := (pw-w)/2, (ph-h)/2
+	cx, cy := g.rng.IntN(pw-w+1), g.rng.IntN(ph-h+1)
+	delta := float32(0.4*g.rng.Float64() - 0.2)
+	for y := range h {
+		sy := y + cy - oy // row of src under output row y
+		for x := range w {
+			sx := x + cx - ox
+			d := dst[(y*w+x)*c : (y*w+x+1)*c]
+			if sy < 0 || sy >= h || sx < 0 || sx >= w {
+				for k := range d {
+					d[k] = delta
+				}
+				continue
+			}
+			if flip {
+				sx = w - 1 - sx
+			}
+			s := src[(sy*w+sx)*c : (sy*w+sx+1)*c]
+			for k := range d {
+				d[k] = s[k] + delta
+			}
 		}
 	}
 }

@@ -183,3 +183,97 @@ func TestTrainSpecAugment(t *testing.T) {
 		t.Error("noise 2: no error")
 	}
 }
+
+// TestImageAugment: every output is the input, flipped or not, shifted by
+// at most the padding (a tenth of the side either way), with padding
+// where the shift uncovers nothing, all brightened by one delta in
+// [−0.2, 0.2); flips and shifts both occur.
+func TestImageAugment(t *testing.T) {
+	const w, h, c = 10, 8, 2
+	in := Input{Kind: InputImage, Width: w, Height: h, Channels: c}
+	src := make([]float32, w*h*c)
+	for i := range src {
+		src[i] = 0.3 + float32(i)/1000
+	}
+	g := newImageAugmenter(in, rand.New(rand.NewPCG(5, 5)))
+	var flips, shifts int
+	for range 300 {
+		dst := make([]float32, len(src))
+		g.apply(dst, src)
+		found := false
+		for _, flip := range []bool{false, true} {
+			for dy := -1; dy <= 1 && !found; dy++ {
+				for dx := -1; dx <= 1 && !found; dx++ {
+					// delta from any pixel that stays inside.
+					var delta float32
+					ok, set := true, false
+					for y := 0; y < h && ok; y++ {
+						for x := 0; x < w && ok; x++ {
+							sy, sx := y+dy, x+dx
+							inside := sy >= 0 && sy < h && sx >= 0 && sx < w
+							if flip {
+								sx = w - 1 - sx
+							}
+							for k := range c {
+								got := dst[(y*w+x)*c+k]
+								if !inside {
+									if set && math.Abs(float64(got-delta)) > 1e-6 {
+										ok = false
+									}
+									continue
+								}
+								d := got - src[(sy*w+sx)*c+k]
+								if !set {
+									delta, set = d, true
+								}
+								ok = ok && math.Abs(float64(d-delta)) < 1e-6
+							}
+						}
+					}
+					if ok && delta >= -0.2 && delta < 0.2 {
+						found = true
+						if flip {
+							flips++
+						}
+						if dx != 0 || dy != 0 {
+							shifts++
+						}
+					}
+				}
+			}
+		}
+		if !found {
+			t.Fatalf("output is no flip and shift of at most one pixel of the input plus one delta: %v", dst)
+		}
+	}
+	if flips < 100 || flips > 200 || shifts == 0 {
+		t.Errorf("300 draws: %d flipped, %d shifted; want about half flipped, some shifted", flips, shifts)
+	}
+}
+
+func TestTrainImageAugment(t *testing.T) {
+	t.Parallel()
+	in := Input{Kind: InputImage, Width: 6, Height: 6, Channels: 1}
+	d := blobs(90, in.Features(), 3, 2, 8)
+	cfg := Config{TrainingCycles: 3, VisualLayers: []VisualLayer{{Type: LayerConv2D, Neurons: 4}, {Type: LayerFlatten}}}
+	plain, err := Train(context.Background(), cfg, in, d, Options{Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.AugmentImage = true
+	a, err := Train(context.Background(), cfg, in, d, Options{Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Train(context.Background(), cfg, in, d, Options{Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(a.Validation, plain.Validation) || !slices.Equal(a.Network.params, b.Network.params) || slices.Equal(a.Network.params, plain.Network.params) {
+		t.Error("image augmentation: another validation split, a seed giving two networks, or no effect")
+	}
+	flat := Input{Kind: InputFlat, Width: in.Features()}
+	if _, err := Train(context.Background(), Config{TrainingCycles: 1, AugmentImage: true}, flat, d, Options{}); err == nil {
+		t.Error("image augmentation of flat features: no error")
+	}
+}

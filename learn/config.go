@@ -34,6 +34,10 @@ type Config struct {
 	// Augment, when not nil, augments the training windows' spectrogram
 	// features afresh every epoch (see SpecAugment).
 	Augment *SpecAugment `json:"-"`
+	// AugmentImage augments the training images afresh every epoch:
+	// flipped left to right, padded and cropped, brightened (see Studio's
+	// augmentationPolicyImage "all").
+	AugmentImage bool `json:"-"`
 }
 
 // VisualLayer is one of Studio's visual layers (API KerasVisualLayer).

@@ -118,6 +118,12 @@ func Train(ctx context.Context, cfg Config, in Input, d Dataset, opt Options) (*
 			return nil, err
 		}
 	}
+	if cfg.AugmentImage && in.Kind != InputImage {
+		return nil, fmt.Errorf("learn: image augmentation needs image features")
+	}
+	if cfg.AugmentImage && cfg.Augment != nil {
+		return nil, fmt.Errorf("learn: image and spectrogram augmentation together")
+	}
 	regression := d.Targets != nil
 	outputs, err := d.check(in.Features(), regression)
 	if err != nil {
@@ -163,10 +169,17 @@ func Train(ctx context.Context, cfg Config, in Input, d Dataset, opt Options) (*
 		}
 	}
 
-	// Spectrogram augmentation rewrites the training rows of xs before
-	// every epoch from a pristine copy of them.
-	var aug *augmenter
+	// Augmentation rewrites the training rows of xs before every epoch
+	// from a pristine copy of them.
+	var aug windowAugmenter
 	var pristine []float32
+	if cfg.AugmentImage {
+		pristine = make([]float32, len(trainIdx)*nf)
+		for i, r := range trainIdx {
+			copy(pristine[i*nf:(i+1)*nf], xs[r*nf:(r+1)*nf])
+		}
+		aug = newImageAugmenter(in, newRand(opt.Seed, 5))
+	}
 	if cfg.Augment != nil {
 		pristine = make([]float32, len(trainIdx)*nf)
 		var sum, sq float64

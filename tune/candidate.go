@@ -120,6 +120,9 @@ func (c *compiled) definition(p point, t *template) (*impulse.Definition, error)
 	if v := pick(ld.batch); v != nil {
 		k.BatchSize = v.(int)
 	}
+	if v := pick(ld.imageAugment); v == "all" {
+		k.AugmentationPolicyImage = "all"
+	}
 	if v := pick(ld.specAugment); v != nil && v.(studio.AugmentationPolicySpectrogram).Enabled {
 		a := v.(studio.AugmentationPolicySpectrogram)
 		k.AugmentationPolicySpectrogram = &a

@@ -345,7 +345,7 @@ func imageSpace(p dataProfile) *Space {
 	img := DSPSpace{Type: dsp.TypeImage, Params: []Param{{"channels", channels}}}
 	conv := LearnSpace{Arch: ArchConv2D, ConvLayers: []int{1, 2, 3}, ConvFilters: []int{8, 16, 32}, KernelSizes: []int{3},
 		Dropout: []float64{0, 0.25}, DenseLayers: [][]int{{}, {32}, {64}}, LearningRates: learningRates[:4],
-		Epochs: []int{20, 40, 60}, BatchSizes: []int{16, 32, 64}}
+		Epochs: []int{20, 40, 60}, BatchSizes: []int{16, 32, 64}, ImageAugment: []string{"none", "all"}}
 	learns := []LearnSpace{conv}
 	if side <= 32 {
 		learns = append(learns, LearnSpace{Arch: ArchDense, DenseLayers: [][]int{{32}, {64}, {128}, {64, 32}, {128, 64}},

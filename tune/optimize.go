@@ -101,6 +101,9 @@ func (r *Result) tunerTrial(t *TrialResult, tgt device.Target, p *Pick) studio.T
 				if a := k.Keras.AugmentationPolicyMotion; a != nil {
 					m["augmentationPolicyMotion"] = a
 				}
+				if a := k.Keras.AugmentationPolicyImage; a != "" {
+					m["augmentationPolicyImage"] = a
+				}
 				if a := k.Keras.AugmentationPolicySpectrogram; a != nil {
 					m["augmentationPolicySpectrogram"] = a
 				}

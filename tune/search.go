@@ -1144,6 +1144,9 @@ func describe(def *impulse.Definition) string {
 		if r := k.Keras.AugmentationPolicyMotion; r != nil {
 			s += fmt.Sprintf(" rot=%d×%g°", r.Copies, r.MaxDegrees)
 		}
+		if k.Keras.AugmentationPolicyImage == "all" {
+			s += " imgaug"
+		}
 		if a := impulse.SpecAugment(k.Keras.AugmentationPolicySpectrogram); a != nil {
 			s += fmt.Sprintf(" specaug=t%df%d", a.TimeMasks, a.FreqMasks)
 			if a.Warp {

@@ -122,6 +122,9 @@ type LearnSpace struct {
 	// MFE or spectrogram features (impulse.SpecAugment; not enabled for
 	// none).
 	SpecAugment []studio.AugmentationPolicySpectrogram
+	// ImageAugment are Studio's image augmentation policies of networks on
+	// images ("none", "all").
+	ImageAugment []string
 }
 
 // dim is one dimension of a compiled space: a choice among n values,
@@ -184,7 +187,7 @@ type impDims struct {
 type inputDims struct{ window, size, resize int }
 
 type learnDims struct {
-	dense, convLayers, convFilters, kernel, dropout, layers, lr, epochs, batch, rotation, specAugment int
+	dense, convLayers, convFilters, kernel, dropout, layers, lr, epochs, batch, rotation, specAugment, imageAugment int
 }
 
 // compile lays the space out as dimensions. The space must be valid.
@@ -246,17 +249,18 @@ func (s *Space) compile() *compiled {
 				return add(q+name, values, d.learn, j)
 			}
 			ld := learnDims{
-				dense:       opt("denseLayers", anySlice(l.DenseLayers)),
-				convLayers:  opt("convLayers", anySlice(l.ConvLayers)),
-				convFilters: opt("convFilters", anySlice(l.ConvFilters)),
-				kernel:      opt("kernelSize", anySlice(l.KernelSizes)),
-				dropout:     opt("dropout", anySlice(l.Dropout)),
-				layers:      opt("visualLayers", anySlice(l.VisualLayers)),
-				lr:          opt("learningRate", anySlice(l.LearningRates)),
-				epochs:      opt("trainingCycles", anySlice(l.Epochs)),
-				batch:       opt("batchSize", anySlice(l.BatchSizes)),
-				rotation:    opt("augmentationPolicyMotion", anySlice(l.Rotations)),
-				specAugment: opt("augmentationPolicySpectrogram", anySlice(l.SpecAugment)),
+				dense:        opt("denseLayers", anySlice(l.DenseLayers)),
+				convLayers:   opt("convLayers", anySlice(l.ConvLayers)),
+				convFilters:  opt("convFilters", anySlice(l.ConvFilters)),
+				kernel:       opt("kernelSize", anySlice(l.KernelSizes)),
+				dropout:      opt("dropout", anySlice(l.Dropout)),
+				layers:       opt("visualLayers", anySlice(l.VisualLayers)),
+				lr:           opt("learningRate", anySlice(l.LearningRates)),
+				epochs:       opt("trainingCycles", anySlice(l.Epochs)),
+				batch:        opt("batchSize", anySlice(l.BatchSizes)),
+				rotation:     opt("augmentationPolicyMotion", anySlice(l.Rotations)),
+				specAugment:  opt("augmentationPolicySpectrogram", anySlice(l.SpecAugment)),
+				imageAugment: opt("augmentationPolicyImage", anySlice(l.ImageAugment)),
 			}
 			if ld.dense >= 0 {
 				// Layer lists are ordered by size (total width).
@@ -435,6 +439,11 @@ func (l *LearnSpace) validate(e *SpaceError, q string) {
 	for k, r := range l.LearningRates {
 		if !(r > 0 && r <= 1) {
 			e.add(fmt.Sprintf("%s.learningRate[%d]", q, k), "%v is not in (0, 1]", r)
+		}
+	}
+	for k, a := range l.ImageAugment {
+		if a != "none" && a != "all" {
+			e.add(fmt.Sprintf("%s.augmentationPolicyImage[%d]", q, k), "%q is not none or all", a)
 		}
 	}
 	for k, a := range l.SpecAugment {

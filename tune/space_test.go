@@ -434,3 +434,35 @@ func TestSpecAugmentSpace(t *testing.T) {
 		t.Errorf("the audio space offers %d spectrogram augmentations, want 3", n)
 	}
 }
+
+// Studio's image augmentation is searched as a list of policies, the
+// generated image space offers both, and a definition takes the policy.
+func TestImageAugmentSpace(t *testing.T) {
+	doc := `[{"inputBlocks": [{"type": "image", "dimension": [[8, 8]]}], "dspBlocks": [{"type": "image"}],
+	  "learnBlocks": [[{"architecture": "conv2d", "convLayers": [1], "augmentationPolicyImage": ["none", "all"]}]]}]`
+	s, err := ParseSpace([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Impulses[0].Learn[0].ImageAugment; !reflect.DeepEqual(got, []string{"none", "all"}) {
+		t.Fatalf("policies %q", got)
+	}
+	data, _ := json.Marshal(s)
+	if back, err := ParseSpace(data); err != nil || !reflect.DeepEqual(back, s) {
+		t.Fatalf("%s reads back as %+v (%v)", data, back, err)
+	}
+	c := s.compile()
+	p := make(point, len(c.dims))
+	p[c.imp[0].learns[0].imageAugment] = 1
+	def, err := c.definition(p, newTemplate(nil))
+	if err != nil || def.Learn[learnID].Keras.AugmentationPolicyImage != "all" {
+		t.Errorf("definition's image policy %q (%v), want all", def.Learn[learnID].Keras.AugmentationPolicyImage, err)
+	}
+	if _, err := ParseSpace([]byte(strings.Replace(doc, `"all"`, `"some"`, 1))); err == nil || !strings.Contains(err.Error(), "augmentationPolicyImage[1]") {
+		t.Errorf("policy some: error %v", err)
+	}
+	_, img := testdataSpace(t, "digits")
+	if got := img.Impulses[0].Learn[0].ImageAugment; !reflect.DeepEqual(got, []string{"none", "all"}) {
+		t.Errorf("the image space offers %q", got)
+	}
+}

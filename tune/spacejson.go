@@ -462,6 +462,17 @@ func readLearnSpace(e *SpaceError, path string, v any) LearnSpace {
 			l.Dropout = sortedFloats(numbers(e, p, x))
 		case "learningRate":
 			l.LearningRates = sortedFloats(numbers(e, p, x))
+		case "augmentationPolicyImage":
+			for i, v := range values(x) {
+				a, ok := v.(string)
+				if !ok {
+					e.add(fmt.Sprintf("%s[%d]", p, i), "must be \"none\" or \"all\", not %s", kindOf(v))
+					continue
+				}
+				if !slices.Contains(l.ImageAugment, a) {
+					l.ImageAugment = append(l.ImageAugment, a)
+				}
+			}
 		case "augmentationPolicySpectrogram":
 			for i, r := range values(x) {
 				q := fmt.Sprintf("%s[%d]", p, i)
@@ -587,6 +598,7 @@ func (s *Space) MarshalJSON() ([]byte, error) {
 			set("learningRate", l.LearningRates, len(l.LearningRates))
 			set("trainingCycles", l.Epochs, len(l.Epochs))
 			set("batchSize", l.BatchSizes, len(l.BatchSizes))
+			set("augmentationPolicyImage", l.ImageAugment, len(l.ImageAugment))
 			if len(l.SpecAugment) > 0 {
 				as := make([]any, len(l.SpecAugment))
 				for i, a := range l.SpecAugment {
