@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 )
 
@@ -54,7 +55,7 @@ func SampleRotation(name string, copy int, salt uint64, maxDegrees float64) Rota
 // Triples returns the axes of sensors that form 3-axis vectors: the
 // indices of the x, y and z axes of every group of names that differ only
 // in a final x, y or z (any case: accX, accY, accZ; gyrx, gyry, gyrz), in
-// the order of each group's x axis.
+// the order in which each group's first axis comes.
 func Triples(sensors []Sensor) [][3]int {
 	type group struct {
 		idx  [3]int
@@ -98,7 +99,8 @@ func Triples(sensors []Sensor) [][3]int {
 // of its sensors (see Triples) rotated by r, the same rotation for all of
 // them, as if the device had been held turned by r: the accelerometer and
 // the gyroscope of one board turn together. Other axes are copied as they
-// are. The copy shares nothing with s but its labels and metadata.
+// are. The copy has values of its own; its other fields (sensors, labels,
+// metadata) are those of s, shared.
 func (s *Sample) Rotated(r Rotation) (*Sample, error) {
 	if s.Image != nil || len(s.Sensors) == 0 {
 		return nil, fmt.Errorf("dataset: sample %s is not a time series; only sensor axes can be rotated", s.Name)
@@ -109,8 +111,11 @@ func (s *Sample) Rotated(r Rotation) (*Sample, error) {
 	}
 	c := *s
 	c.pcm = nil
-	c.Values = s.Series(nil)
-	c.Values = append([]float64(nil), c.Values...)
+	if s.pcm != nil {
+		c.Values = s.Series(nil) // a fresh slice
+	} else {
+		c.Values = slices.Clone(s.Values)
+	}
 	n := len(s.Sensors)
 	for i := 0; i+n <= len(c.Values); i += n {
 		v := c.Values[i : i+n]

@@ -15,14 +15,15 @@ import (
 // The feature map is the input's Width frames of Height bins (an MFCC,
 // MFE or spectrogram input). In order:
 //
-//   - Warp moves a frame c, drawn from the inner frames, by up to a
-//     tenth of the frames either way, stretching the frames before it and
-//     squeezing those after it (or the other way) by linear
-//     interpolation in time;
-//   - each of TimeMasks masks sets up to a tenth of the frames (at least
-//     one), a width and place drawn uniformly, to the window's mean;
-//   - each of FreqMasks masks does the same to up to 15 % of the bins
-//     (at least one), in every frame;
+//   - Warp moves a frame c, drawn from the inner frames, by up to
+//     max(1, round(T/10)) of the T frames either way, stretching the
+//     frames before it and squeezing those after it (or the other way) by
+//     linear interpolation in time;
+//   - each of TimeMasks masks sets a band of frames to the window's mean,
+//     its width drawn uniformly from 0 to max(1, round(T/10)) and its
+//     place uniformly;
+//   - each of FreqMasks masks does the same to a band of bins, of width 0
+//     to max(1, round(0.15·F)) of the F bins, in every frame;
 //   - Noise adds Gaussian noise of Noise times the standard deviation of
 //     the training features.
 type SpecAugment struct {

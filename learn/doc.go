@@ -25,6 +25,15 @@
 // kept. Every epoch is reported through [Options.Progress] as an [EpochStats],
 // whose String method prints Studio's log line.
 //
+// Training data may be augmented two ways. Rows marked as copies
+// ([Dataset.CopyOf]: windows turned, shifted, made noisy before their
+// features were computed) train with their original and are never
+// validated on; the split is drawn from the originals alone. And
+// [Config.Augment] ([SpecAugment]) or [Config.AugmentImage] rewrite every
+// training window afresh before each epoch from its features (spectrogram
+// warping, masks and noise; image flips, crops and brightness), leaving
+// the validation windows as they are.
+//
 // [Quantize] converts a trained network to int8 as TensorFlow Lite's
 // post-training quantiser does (symmetric int8 weights, per output channel for
 // convolutions and per tensor for dense layers, int32 biases, asymmetric int8

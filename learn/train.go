@@ -84,7 +84,8 @@ type Result struct {
 	// Network holds the weights of the epoch with the lowest validation loss
 	// (the last epoch when there is no validation split).
 	Network *Network
-	// Train and Validation are the row indices of Dataset.X used for each.
+	// Train and Validation are the row indices of Dataset.X used for each
+	// (Train with the copies of its originals, Dataset.CopyOf).
 	Train, Validation []int
 	// History has one entry per epoch.
 	History []EpochStats
@@ -97,7 +98,7 @@ var ErrDiverged = errors.New("learn: training diverged (loss is not finite)")
 
 // Train builds the network of cfg for input in and trains it on d as Studio
 // does: Glorot-uniform initialisation, a shuffled validation split of
-// ceil(trainTestSplit·N) windows, Adam (β1 0.9, β2 0.999, ε 1e-7) on categorical
+// ceil(trainTestSplit·N) of the N windows that are no copies (Dataset.CopyOf), Adam (β1 0.9, β2 0.999, ε 1e-7) on categorical
 // cross-entropy (MSE for regression) with optional automatic class weights, the
 // training windows reshuffled every epoch through a buffer of 4 batches (as
 // tf.data's shuffle does), dropout, and the weights of the epoch with the lowest
@@ -178,7 +179,7 @@ func Train(ctx context.Context, cfg Config, in Input, d Dataset, opt Options) (*
 		for i, r := range trainIdx {
 			copy(pristine[i*nf:(i+1)*nf], xs[r*nf:(r+1)*nf])
 		}
-		aug = newImageAugmenter(in, newRand(opt.Seed, 5))
+		aug = newImageAugmenter(in, newRand(opt.Seed, augmentStream))
 	}
 	if cfg.Augment != nil {
 		pristine = make([]float32, len(trainIdx)*nf)
@@ -192,7 +193,7 @@ func Train(ctx context.Context, cfg Config, in Input, d Dataset, opt Options) (*
 		}
 		n := float64(len(pristine))
 		std := math.Sqrt(max(0, sq/n-(sum/n)*(sum/n)))
-		aug = newAugmenter(*cfg.Augment, in, std, newRand(opt.Seed, 5))
+		aug = newAugmenter(*cfg.Augment, in, std, newRand(opt.Seed, augmentStream))
 	}
 
 	t := newTrainer(net, cfg.BatchSize, opt.Seed)
@@ -441,6 +442,11 @@ func bufferShuffle(dst, src []int, buffer int, rng *rand.Rand) {
 // derived through SplitMix64 so that neighbouring seeds and streams give
 // unrelated sequences (seeding PCG with (seed, stream) directly leaves the low
 // half of the state equal across seeds).
+// augmentStream is the random stream of the augmentation of training
+// windows (1 initialises the weights, 2 splits, 3 shuffles, 4 and 5 drop
+// out in the trainer and its peer).
+const augmentStream = 6
+
 func newRand(seed, stream uint64) *rand.Rand {
 	return rand.New(rand.NewPCG(splitMix64(seed^stream*0x9e3779b97f4a7c15), splitMix64(seed+stream<<32+0x632be59bd9b4e019)))
 }

@@ -94,6 +94,15 @@ func profileData(ds *dataset.Dataset, axes []string) (dataProfile, error) {
 	}
 	p.continuous = p.lengthMs > 3000
 	p.turnable = heldVariously(ds)
+	if len(axes) > 0 {
+		// The impulse reads these axes only: turning needs a 3-axis sensor
+		// among them.
+		sensors := make([]dataset.Sensor, len(axes))
+		for i, a := range axes {
+			sensors[i] = dataset.Sensor{Name: a}
+		}
+		p.turnable = p.turnable && len(dataset.Triples(sensors)) > 0
+	}
 	return p, nil
 }
 
@@ -136,6 +145,12 @@ func median(v []int) int {
 //     size for tiny images), grayscale (and RGB for colour images), into
 //     conv2d networks of one to three layers and, for small images, dense
 //     networks;
+//
+// with augmentation where it fits the data: 2 or 4 rotated copies of
+// every window for motion data recorded in many orientations
+// (OrientationSpread), light or strong spectrogram augmentation for audio,
+// Studio's image augmentation for conv2d networks (each also offered
+// without);
 //
 // each with learning rates, epochs and batch sizes around Studio's
 // defaults. A starting definition (start, nil for none) adds one more
@@ -404,5 +419,15 @@ func startSpace(ds *dataset.Dataset, start *impulse.Definition) (*ImpulseSpace, 
 	k := full.Learn[keras.ID].Keras
 	l := LearnSpace{Arch: ArchLayers, VisualLayers: [][]learn.VisualLayer{k.VisualLayers},
 		LearningRates: []float64{k.LearningRate}, Epochs: []int{k.TrainingCycles}, BatchSizes: []int{cmp.Or(k.BatchSize, 32)}}
+	// The start's augmentations, as it has them.
+	if m := k.AugmentationPolicyMotion; m != nil {
+		l.Rotations = []impulse.MotionAugmentation{*m}
+	}
+	if a := k.AugmentationPolicySpectrogram; a != nil && a.Enabled {
+		l.SpecAugment = []studio.AugmentationPolicySpectrogram{*a}
+	}
+	if k.AugmentationPolicyImage == "all" {
+		l.ImageAugment = []string{"all"}
+	}
 	return &ImpulseSpace{Input: []InputSpace{in}, DSP: []DSPSpace{d}, Learn: []LearnSpace{l}}, nil
 }

@@ -79,8 +79,10 @@
 // confidence — on windows cut with the classification stride, as model
 // testing cuts them.
 //
-// Data whose samples have a 3-axis sensor (accX, accY, accZ…) are scored
-// on their held-out windows twice, as recorded and turned as a rigid body
+// Data whose samples have a 3-axis sensor (accX, accY, accZ…) recorded in
+// many orientations (OrientationSpread at least SpreadDegrees: a device
+// held in the hand or worn, not one bolted to a machine) are scored on
+// their held-out windows twice, as recorded and turned as a rigid body
 // by a random rotation of up to DefaultRotation degrees
 // (Validation.Rotation), and the generated space lets networks train on
 // rotated copies of their windows (impulse.MotionAugmentation): recordings

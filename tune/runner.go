@@ -133,7 +133,9 @@ type heldOut struct {
 // Studio's: a window counts as correct when its top score is its label
 // and at least the classifier's minimum confidence (0.6 by default), so
 // uncertain windows count as wrong; Argmax counts every window whose top
-// score is its label. Loss is the mean cross-entropy.
+// score is its label. Loss is the mean cross-entropy. Windows counts the
+// held-out windows scored: with Validation.Rotation each twice, as
+// recorded and turned.
 type Figures struct {
 	Accuracy float64 `json:"accuracy"`
 	Argmax   float64 `json:"argmax"`

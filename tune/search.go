@@ -62,8 +62,9 @@ type Options struct {
 	// Validation is how trials hold out training samples to be scored on;
 	// the zero value holds out 20 % of them, or trains 3 folds when the
 	// training category has fewer than 400 samples, and, when the samples
-	// are time series with a 3-axis sensor (dataset.Triples), scores the
-	// held-out windows turned by up to DefaultRotation degrees as well
+	// are time series with a 3-axis sensor (dataset.Triples) recorded in
+	// many orientations (OrientationSpread at least SpreadDegrees), scores
+	// the held-out windows turned by up to DefaultRotation degrees as well
 	// (Validation.Rotation; a negative Rotation turns that off).
 	Validation Validation
 	// EarlyStopping stops a trial whose validation accuracy, a quarter and
@@ -407,7 +408,7 @@ func withDefaults(ds *dataset.Dataset, opt Options) (Options, error) {
 	case math.IsNaN(v.Rotation) || v.Rotation > 180:
 		return opt, fmt.Errorf("tune: validation rotation %v: must be at most 180 degrees", v.Rotation)
 	case v.Rotation < 0:
-		v.Rotation = 0
+		// Off, and stays off if the options are completed again.
 	case v.Rotation == 0 && heldVariously(ds):
 		v.Rotation = DefaultRotation
 	case v.Rotation > 0 && !turnable(ds):

@@ -611,16 +611,22 @@ func TestRotationValidation(t *testing.T) {
 		t.Errorf("%d held-out windows scored with rotation, %d without; want twice as many", turned.Int8.Windows, plain.Int8.Windows)
 	}
 	def.Learn[learnID].Keras.AugmentationPolicyMotion = &impulse.MotionAugmentation{Copies: 2, MaxDegrees: 45}
-	if aug := run(def, 45); aug.Int8.Windows != turned.Int8.Windows {
+	aug := run(def, 45)
+	if aug.Int8.Windows != turned.Int8.Windows {
 		t.Errorf("rotated copies: %d held-out windows, want %d", aug.Int8.Windows, turned.Int8.Windows)
+	}
+	if reflect.DeepEqual(aug.Metrics, turned.Metrics) && reflect.DeepEqual(aug.Curve, turned.Curve) {
+		t.Error("the trial with rotated copies scores exactly as the one without: were they trained on?")
 	}
 
 	opt, err := withDefaults(ds, Options{})
 	if err != nil || opt.Validation.Rotation != DefaultRotation {
 		t.Errorf("gestures: rotation %v (%v), want %v", opt.Validation.Rotation, err, DefaultRotation)
 	}
-	if opt, err := withDefaults(ds, Options{Validation: Validation{Rotation: -1}}); err != nil || opt.Validation.Rotation != 0 {
-		t.Errorf("gestures, rotation −1: %v (%v), want 0", opt.Validation.Rotation, err)
+	if opt, err := withDefaults(ds, Options{Validation: Validation{Rotation: -1}}); err != nil || opt.Validation.Rotation != -1 {
+		t.Errorf("gestures, rotation −1: %v (%v), want −1 (off)", opt.Validation.Rotation, err)
+	} else if again, err := withDefaults(ds, opt); err != nil || again.Validation.Rotation != -1 {
+		t.Errorf("gestures, rotation −1 completed twice: %v (%v), want −1 (off)", again.Validation.Rotation, err)
 	}
 	kws, err := dataset.Load(testenv.Testdata("keywords"))
 	if err != nil {

@@ -466,3 +466,36 @@ func TestImageAugmentSpace(t *testing.T) {
 		t.Errorf("the image space offers %q", got)
 	}
 }
+
+// A starting definition's augmentations are part of its alternative, and
+// a start that reads no 3-axis sensor gets no rotated copies.
+func TestStartSpaceAugmentation(t *testing.T) {
+	ds := loadGestures(t)
+	start, err := impulse.LoadDefinition(testenv.Testdata("impulses", "gestures.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start.Learn[3].Keras.AugmentationPolicyMotion = &impulse.MotionAugmentation{Copies: 3, MaxDegrees: 30}
+	s, err := DefaultSpace(ds, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alt := s.Impulses[len(s.Impulses)-1].Learn[0]
+	if want := []impulse.MotionAugmentation{{Copies: 3, MaxDegrees: 30}}; !reflect.DeepEqual(alt.Rotations, want) {
+		t.Errorf("the start's alternative rotates %v, want %v", alt.Rotations, want)
+	}
+	start.Learn[3].Keras.AugmentationPolicyMotion = nil
+	start.Impulse.InputBlocks[0].Axes = []string{"accX", "accY"}
+	start.Impulse.DSPBlocks[0].Axes = nil
+	s, err = DefaultSpace(ds, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, im := range s.Impulses {
+		for _, l := range im.Learn {
+			if len(l.Rotations) > 0 {
+				t.Errorf("a start reading accX and accY: %s networks may rotate (%v)", l.Arch, l.Rotations)
+			}
+		}
+	}
+}

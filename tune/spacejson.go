@@ -486,6 +486,9 @@ func readLearnSpace(e *SpaceError, path string, v any) LearnSpace {
 				if !a.Enabled {
 					a = studio.AugmentationPolicySpectrogram{}
 				}
+				if a.Warping != nil && !*a.Warping {
+					a.Warping = nil // false and absent are one choice
+				}
 				if !slices.ContainsFunc(l.SpecAugment, func(b studio.AugmentationPolicySpectrogram) bool { return reflect.DeepEqual(a, b) }) {
 					l.SpecAugment = append(l.SpecAugment, a)
 				}
