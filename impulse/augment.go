@@ -25,37 +25,33 @@ func RotatedSamples(samples []*dataset.Sample, c int, maxDegrees float64) ([]*da
 	return out, nil
 }
 
-// rotatedFeatures returns the learn block's features of the rotated
-// copies of the windows rows of feats (the features of samples), copy
-// after copy: row c·len(rows)+i is copy c of window rows[i].
+// rotatedFeatures writes to dst the learn block's features of the
+// rotated copies of the windows rows of feats (the features of samples),
+// copy after copy: row c·len(rows)+i of dst is copy c of window rows[i].
 func rotatedFeatures(ctx context.Context, im *Impulse, learnID int, samples []*dataset.Sample, feats *Features,
-	rows []int, m *MotionAugmentation, opt FeatureOptions) (*mat.Dense, error) {
-	var out *mat.Dense
+	rows []int, m *MotionAugmentation, opt FeatureOptions, dst *mat.Dense) error {
 	for c := range m.Copies {
 		copies, err := RotatedSamples(samples, c, m.MaxDegrees)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		f, err := im.GenerateFeatures(ctx, copies, &opt)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if len(f.Windows) != len(feats.Windows) {
-			return nil, fmt.Errorf("impulse: the rotated samples give %d windows, the samples %d", len(f.Windows), len(feats.Windows))
+			return fmt.Errorf("impulse: the rotated samples give %d windows, the samples %d", len(f.Windows), len(feats.Windows))
 		}
 		x, err := f.Learn(learnID)
 		if err != nil {
-			return nil, err
-		}
-		if out == nil {
-			out = mat.NewDense(m.Copies*len(rows), x.RawMatrix().Cols, nil)
+			return err
 		}
 		for i, r := range rows {
 			if f.Windows[r].SampleID != feats.Windows[r].SampleID || f.Windows[r].StartMs != feats.Windows[r].StartMs {
-				return nil, fmt.Errorf("impulse: rotated window %d is not the window it copies", r)
+				return fmt.Errorf("impulse: rotated window %d is not the window it copies", r)
 			}
-			out.SetRow(c*len(rows)+i, x.RawRowView(r))
+			dst.SetRow(c*len(rows)+i, x.RawRowView(r))
 		}
 	}
-	return out, nil
+	return nil
 }

@@ -172,7 +172,17 @@ func trainKeras(ctx context.Context, log *jobLog, im *Impulse, lb studio.LearnBl
 	if len(rows) == 0 {
 		return nil, fmt.Errorf("%w: no training window has a label", ErrDataset)
 	}
-	X := mat.NewDense(len(rows), all.RawMatrix().Cols, nil)
+	// Room for the rotated copies, if any, after the windows.
+	var motion *MotionAugmentation
+	if p := im.def.Learn[lb.ID]; p != nil && p.Keras != nil {
+		motion = p.Keras.AugmentationPolicyMotion
+	}
+	copies := 0
+	if motion != nil {
+		copies = motion.Copies
+	}
+	n, cols := len(rows), all.RawMatrix().Cols
+	X := mat.NewDense(n*(1+copies), cols, nil)
 	for i, r := range rows {
 		X.SetRow(i, all.RawRowView(r))
 	}
@@ -212,23 +222,13 @@ func trainKeras(ctx context.Context, log *jobLog, im *Impulse, lb studio.LearnBl
 		kb.threshold = cfg.MinimumConfidenceRating
 	}
 
-	if p := im.def.Learn[lb.ID]; p != nil && p.Keras != nil && p.Keras.AugmentationPolicyMotion != nil {
-		m := p.Keras.AugmentationPolicyMotion
+	if m := motion; m != nil {
 		log.printf("Augmenting: %d copies of every window, rotated by up to %g degrees...", m.Copies, m.MaxDegrees)
-		rx, err := rotatedFeatures(ctx, im, lb.ID, train, feats, rows, m, FeatureOptions{Workers: opt.Workers, Created: created})
-		if err != nil {
+		dst := X.Slice(n, n*(1+m.Copies), 0, cols).(*mat.Dense)
+		if err := rotatedFeatures(ctx, im, lb.ID, train, feats, rows, m, FeatureOptions{Workers: opt.Workers, Created: created}, dst); err != nil {
 			return nil, err
 		}
-		// Originals first, then the copies, each copying row i mod len(rows).
-		n, cols := len(rows), X.RawMatrix().Cols
-		aug := mat.NewDense(n*(1+m.Copies), cols, nil)
-		aug.Slice(0, n, 0, cols).(*mat.Dense).Copy(X)
-		aug.Slice(n, n*(1+m.Copies), 0, cols).(*mat.Dense).Copy(rx)
-		X, d.X = aug, aug
-		d.CopyOf = make([]int, n*m.Copies)
-		for i := range d.CopyOf {
-			d.CopyOf[i] = i % n
-		}
+		d.CopyOf = learn.Copies(n, m.Copies)
 		for range m.Copies {
 			if d.Targets != nil {
 				d.Targets = append(d.Targets, d.Targets[:n]...)

@@ -174,26 +174,23 @@ func Train(ctx context.Context, cfg Config, in Input, d Dataset, opt Options) (*
 	// from a pristine copy of them.
 	var aug windowAugmenter
 	var pristine []float32
-	if cfg.AugmentImage {
+	if cfg.AugmentImage || cfg.Augment != nil {
 		pristine = make([]float32, len(trainIdx)*nf)
 		for i, r := range trainIdx {
 			copy(pristine[i*nf:(i+1)*nf], xs[r*nf:(r+1)*nf])
 		}
-		aug = newImageAugmenter(in, newRand(opt.Seed, augmentStream))
-	}
-	if cfg.Augment != nil {
-		pristine = make([]float32, len(trainIdx)*nf)
-		var sum, sq float64
-		for i, r := range trainIdx {
-			copy(pristine[i*nf:(i+1)*nf], xs[r*nf:(r+1)*nf])
-			for _, v := range xs[r*nf : (r+1)*nf] {
+		rng := newRand(opt.Seed, augmentStream)
+		if cfg.AugmentImage {
+			aug = newImageAugmenter(in, rng)
+		} else {
+			var sum, sq float64
+			for _, v := range pristine {
 				sum += float64(v)
 				sq += float64(v) * float64(v)
 			}
+			n := float64(len(pristine))
+			aug = newAugmenter(*cfg.Augment, in, math.Sqrt(max(0, sq/n-(sum/n)*(sum/n))), rng)
 		}
-		n := float64(len(pristine))
-		std := math.Sqrt(max(0, sq/n-(sum/n)*(sum/n)))
-		aug = newAugmenter(*cfg.Augment, in, std, newRand(opt.Seed, augmentStream))
 	}
 
 	t := newTrainer(net, cfg.BatchSize, opt.Seed)
@@ -442,6 +439,16 @@ func bufferShuffle(dst, src []int, buffer int, rng *rand.Rand) {
 // derived through SplitMix64 so that neighbouring seeds and streams give
 // unrelated sequences (seeding PCG with (seed, stream) directly leaves the low
 // half of the state equal across seeds).
+// Copies returns the Dataset.CopyOf of k copies of each of n originals
+// laid out after them a copy at a time: row n·(1+c)+i copies row i.
+func Copies(n, k int) []int {
+	out := make([]int, n*k)
+	for i := range out {
+		out[i] = i % n
+	}
+	return out
+}
+
 // augmentStream is the random stream of the augmentation of training
 // windows (1 initialises the weights, 2 splits, 3 shuffles, 4 and 5 drop
 // out in the trainer and its peer).

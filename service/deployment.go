@@ -217,19 +217,32 @@ func (s *Server) latestBuild(r *http.Request, c *call, t *deployTarget, p *proje
 	return nil, nil
 }
 
-func (s *Server) getDeployment(w http.ResponseWriter, r *http.Request, c *call) error {
+// deployment reads a deployment request: its target, the project (when
+// trained is set, one with a trained model, a 404 otherwise) and the
+// latest build of the query (nil when there is none).
+func (s *Server) deployment(r *http.Request, c *call, trained bool) (*deployTarget, *projectRow, *jobRow, error) {
 	t, err := deployTargetOf(r, c.pid)
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
-	p, err := s.st.project(r.Context(), c.pid)
+	var p *projectRow
+	if trained {
+		p, err = s.trainedProject(r.Context(), c.pid, http.StatusNotFound)
+	} else {
+		p, err = s.st.project(r.Context(), c.pid)
+	}
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
 	if err := checkImpulseID(r, p); err != nil {
-		return err
+		return nil, nil, nil, err
 	}
 	j, err := s.latestBuild(r, c, t, p)
+	return t, p, j, err
+}
+
+func (s *Server) getDeployment(w http.ResponseWriter, r *http.Request, c *call) error {
+	_, p, j, err := s.deployment(r, c, false)
 	if err != nil {
 		return err
 	}
@@ -262,22 +275,11 @@ func sendFile(w http.ResponseWriter, contentType, fileName string, data []byte) 
 }
 
 func (s *Server) downloadBuild(w http.ResponseWriter, r *http.Request, c *call) error {
-	t, err := deployTargetOf(r, c.pid)
+	t, p, j, err := s.deployment(r, c, true)
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
-	p, err := s.trainedProject(ctx, c.pid, http.StatusNotFound)
-	if err != nil {
-		return err
-	}
-	if err := checkImpulseID(r, p); err != nil {
-		return err
-	}
-	j, err := s.latestBuild(r, c, t, p)
-	if err != nil {
-		return err
-	}
 	if j == nil {
 		what := t.Format
 		if mt := r.URL.Query().Get("modelType"); mt != "" {

@@ -369,21 +369,23 @@ func firstNetwork(def *impulse.Definition) int {
 	return 0
 }
 
-// modelDefinition is the definition a model was trained with.
-func modelDefinition(m *impulse.Model) *impulse.Definition { return m.Definition() }
+// modelTypeOf returns the model type t names ("" for the one learn
+// block learnID selects; none when learnID is 0).
+func modelTypeOf(m *impulse.Model, learnID int, t string) (impulse.ModelType, error) {
+	mt, err := impulse.ParseModelType(t)
+	if err != nil || mt != 0 || learnID == 0 {
+		return mt, err
+	}
+	return m.ModelType(learnID)
+}
 
 // cLibrary writes the C library of a model (deploy.WriteZip) with the
 // networks of model type t ("" each learn block's own) and returns it with
 // the model type it holds ("" for an impulse without a network).
 func cLibrary(m *impulse.Model, t string) ([]byte, string, error) {
-	mt, err := impulse.ParseModelType(t)
+	mt, err := modelTypeOf(m, firstNetwork(m.Definition()), t)
 	if err != nil {
 		return nil, "", err
-	}
-	if id := firstNetwork(m.Definition()); id != 0 && mt == 0 {
-		if mt, err = m.ModelType(id); err != nil {
-			return nil, "", err
-		}
 	}
 	var buf bytes.Buffer
 	if err := deploy.WriteZip(&buf, m, deploy.LibraryOptions{ModelType: mt}); err != nil {
@@ -405,14 +407,9 @@ func tfliteFile(m *impulse.Model, learnID int, t string) ([]byte, string, error)
 	if err != nil {
 		return nil, "", err
 	}
-	mt, err := impulse.ParseModelType(t)
+	mt, err := modelTypeOf(m, learnID, t)
 	if err != nil {
 		return nil, "", err
-	}
-	if mt == 0 {
-		if mt, err = m.ModelType(learnID); err != nil {
-			return nil, "", err
-		}
 	}
 	if mt == impulse.Int8 && q == nil {
 		return nil, "", fmt.Errorf("learn block %d has no int8 network", learnID)

@@ -149,6 +149,14 @@ type ModelFigures struct {
 	Float32 Figures `json:"float32"`
 }
 
+// Of returns the figures of one model type.
+func (m ModelFigures) Of(mt impulse.ModelType) Figures {
+	if mt == impulse.Float32 {
+		return m.Float32
+	}
+	return m.Int8
+}
+
 // Status is the state of a trial.
 type Status string
 
@@ -619,23 +627,18 @@ func (r *LocalRunner) Run(ctx context.Context, t Trial, progress func(learn.Epoc
 		if len(fitRows) == 0 || len(holdRows) == 0 {
 			return fail(fmt.Errorf("%w: validation fold %d leaves %d training and %d validation windows", impulse.ErrDataset, fold, len(fitRows), len(holdRows)))
 		}
+		// The windows, then their rotated copies a copy at a time.
 		n := len(fitRows)
-		X := subset(fe.x[0], fitRows)
-		Y := make([]int, n*(1+len(copies)))
+		parts := []*mat.Dense{fe.x[0]}
+		for _, e := range copies {
+			parts = append(parts, e.x[0])
+		}
+		X := subset(fitRows, parts...)
 		var copyOf []int
 		if len(copies) > 0 {
-			_, cols := X.Dims()
-			aug := mat.NewDense(n*(1+len(copies)), cols, nil)
-			aug.Slice(0, n, 0, cols).(*mat.Dense).Copy(X)
-			for c, e := range copies {
-				aug.Slice(n*(1+c), n*(2+c), 0, cols).(*mat.Dense).Copy(subset(e.x[0], fitRows))
-			}
-			X = aug
-			copyOf = make([]int, n*len(copies))
-			for i := range copyOf {
-				copyOf[i] = i % n
-			}
+			copyOf = learn.Copies(n, len(copies))
 		}
+		Y := make([]int, n*(1+len(copies)))
 		for i := range Y {
 			Y[i] = fe.y[0][fitRows[i%n]]
 		}
@@ -684,7 +687,7 @@ func (r *LocalRunner) Run(ctx context.Context, t Trial, progress func(learn.Epoc
 		}
 		var fold8, fold32 figureSum
 		for _, view := range views {
-			HX := subset(view.x[1], holdRows)
+			HX := subset(holdRows, view.x[1])
 			for v, p := range []learn.Predictor{q, res.Network} {
 				pred, err := learn.Predict(ctx, p, HX, nil)
 				if err != nil {
@@ -746,12 +749,15 @@ func thin(rows []int, n int) []int {
 	return out
 }
 
-// subset copies rows of X into a new matrix.
-func subset(X *mat.Dense, rows []int) *mat.Dense {
-	_, c := X.Dims()
-	out := mat.NewDense(len(rows), c, nil)
-	for i, r := range rows {
-		out.SetRow(i, X.RawRowView(r))
+// subset copies rows of each of xs (matrices of as many columns) into a
+// new matrix, those of xs[0] first.
+func subset(rows []int, xs ...*mat.Dense) *mat.Dense {
+	_, c := xs[0].Dims()
+	out := mat.NewDense(len(rows)*len(xs), c, nil)
+	for k, x := range xs {
+		for i, r := range rows {
+			out.SetRow(k*len(rows)+i, x.RawRowView(r))
+		}
 	}
 	return out
 }

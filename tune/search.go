@@ -148,22 +148,20 @@ type TrialResult struct {
 
 // Figures returns the validation figures of a model type.
 func (t *TrialResult) Figures(mt impulse.ModelType) Figures {
-	if mt == impulse.Float32 {
-		return t.Float32
-	}
-	return t.Int8
+	return ModelFigures{Int8: t.Int8, Float32: t.Float32}.Of(mt)
+}
+
+// runs returns the trial's figures and those of its Repeats.
+func (t *TrialResult) runs() []ModelFigures {
+	return append([]ModelFigures{{Int8: t.Int8, Float32: t.Float32}}, t.Repeats...)
 }
 
 // MeanAccuracy returns the validation accuracy of a model type averaged
 // over the trial's runs (the trial and its Repeats).
 func (t *TrialResult) MeanAccuracy(mt impulse.ModelType) float64 {
-	sum := t.Figures(mt).Accuracy
-	for _, r := range t.Repeats {
-		if mt == impulse.Float32 {
-			sum += r.Float32.Accuracy
-		} else {
-			sum += r.Int8.Accuracy
-		}
+	var sum float64
+	for _, r := range t.runs() {
+		sum += r.Of(mt).Accuracy
 	}
 	return sum / float64(1+len(t.Repeats))
 }
@@ -192,8 +190,8 @@ func (t *TrialResult) RankAccuracy(mt impulse.ModelType) float64 {
 	if mt == impulse.Float32 {
 		return t.MeanAccuracy(mt)
 	}
-	sum := t.Int8.Accuracy - quantPenalty(t.Int8.Accuracy, t.Float32.Accuracy)
-	for _, r := range t.Repeats {
+	var sum float64
+	for _, r := range t.runs() {
 		sum += r.Int8.Accuracy - quantPenalty(r.Int8.Accuracy, r.Float32.Accuracy)
 	}
 	return sum / float64(1+len(t.Repeats))
@@ -699,14 +697,10 @@ func (se *search) propose(k int, obs []observation) *candidate {
 func (se *search) score(t *TrialResult) float64 {
 	switch t.Status {
 	case StatusCompleted:
-		fs := func(f Figures) float64 { return 1e-3*f.Argmax - 1e-6*math.Min(f.Loss, 100) }
-		sum := fs(t.Figures(se.opt.ModelType))
-		for _, r := range t.Repeats {
-			if se.opt.ModelType == impulse.Float32 {
-				sum += fs(r.Float32)
-			} else {
-				sum += fs(r.Int8)
-			}
+		var sum float64
+		for _, r := range t.runs() {
+			f := r.Of(se.opt.ModelType)
+			sum += 1e-3*f.Argmax - 1e-6*math.Min(f.Loss, 100)
 		}
 		return t.RankAccuracy(se.opt.ModelType) + sum/float64(1+len(t.Repeats))
 	case StatusStopped:
@@ -1072,15 +1066,7 @@ func (r *Result) choose(opt Options) {
 	for _, i := range paretoFront(objs) {
 		r.Pareto = append(r.Pareto, done[i].ID)
 	}
-	slices.SortStableFunc(r.Pareto, func(a, b int) int {
-		if se.better(r.Trials[a], r.Trials[b]) {
-			return -1
-		}
-		if se.better(r.Trials[b], r.Trials[a]) {
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(r.Pareto, func(a, b int) int { return se.compare(r.Trials[a], r.Trials[b]) })
 	r.Chosen = -1
 	if len(r.Pareto) > 0 {
 		r.Chosen = r.Pareto[0]

@@ -153,15 +153,7 @@ func BenchmarkSelectionExperiment(b *testing.B) {
 			done = append(done, tr)
 		}
 	}
-	slices.SortStableFunc(done, func(a, b *TrialResult) int {
-		if se.better(a, b) {
-			return -1
-		}
-		if se.better(b, a) {
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(done, se.compare)
 	// The best by either validation.
 	keep := map[int]bool{}
 	for _, tr := range done[:min(top, len(done))] {
