@@ -125,3 +125,17 @@ func (s *Sample) Rotated(r Rotation) (*Sample, error) {
 	}
 	return &c, nil
 }
+
+// RotatedCopies returns copy number copy of every sample, each turned by
+// its SampleRotation(name, copy, salt, maxDegrees) (see Sample.Rotated).
+func RotatedCopies(samples []*Sample, copy int, salt uint64, maxDegrees float64) ([]*Sample, error) {
+	out := make([]*Sample, len(samples))
+	for i, s := range samples {
+		r, err := s.Rotated(SampleRotation(s.Name, copy, salt, maxDegrees))
+		if err != nil {
+			return nil, err
+		}
+		out[i] = r
+	}
+	return out, nil
+}

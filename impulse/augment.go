@@ -14,15 +14,7 @@ import (
 // the same ID, name, label and length, the values of every 3-axis sensor
 // rotated.
 func RotatedSamples(samples []*dataset.Sample, c int, maxDegrees float64) ([]*dataset.Sample, error) {
-	out := make([]*dataset.Sample, len(samples))
-	for i, s := range samples {
-		r, err := s.Rotated(dataset.SampleRotation(s.Name, c, RotationSalt, maxDegrees))
-		if err != nil {
-			return nil, err
-		}
-		out[i] = r
-	}
-	return out, nil
+	return dataset.RotatedCopies(samples, c, RotationSalt, maxDegrees)
 }
 
 // rotatedFeatures writes to dst the learn block's features of the

@@ -298,15 +298,7 @@ func (r *LocalRunner) features(ctx context.Context, im *impulse.Impulse, tn turn
 	r.mu.Unlock()
 	train := r.train
 	if tn != (turn{}) {
-		train = make([]*dataset.Sample, len(r.train))
-		for i, s := range r.train {
-			t, err := s.Rotated(dataset.SampleRotation(s.Name, tn.Copy, tn.Salt, tn.Degrees))
-			if err != nil {
-				e.err = err
-				break
-			}
-			train[i] = t
-		}
+		train, e.err = dataset.RotatedCopies(r.train, tn.Copy, tn.Salt, tn.Degrees)
 	}
 	if e.err == nil {
 		e.err = e.compute(ctx, im, train)
